@@ -1,0 +1,55 @@
+//! Turns parsed command-line arguments into calls of the library. Each subcommand is one
+//! function here; nothing below this layer sees a clap type.
+
+use std::io::Write;
+
+use clap::CommandFactory;
+
+use crate::cli::{Cli, Command, Shell};
+use crate::{compact, Error, Result};
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        None => Err(Error::usage("no command given").with_help(
+            "run `phib render --help` to write the customImage values non-interactively, or `phib --help` for every command",
+        )),
+        Some(Command::Compact { file }) => compact::run_cli(file.as_deref()),
+        Some(Command::Completions { shell }) => completions(shell),
+        Some(Command::Man) => man_page(),
+    }
+}
+
+fn completions(shell: Shell) -> Result<()> {
+    use clap_complete::Shell as S;
+    let shell = match shell {
+        Shell::Bash => S::Bash,
+        Shell::Elvish => S::Elvish,
+        Shell::Fish => S::Fish,
+        Shell::Powershell => S::PowerShell,
+        Shell::Zsh => S::Zsh,
+    };
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "phib", &mut out);
+    write_stdout(&out)
+}
+
+fn man_page() -> Result<()> {
+    let mut out = Vec::new();
+    clap_mangen::Man::new(Cli::command())
+        .render(&mut out)
+        .map_err(|e| Error::failed(format!("cannot render the man page: {e}")))?;
+    write_stdout(&out)
+}
+
+/// Writes all of `bytes` to standard output at once. A closed pipe is not an error.
+pub fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::failed(format!(
+            "cannot write to standard output: {e}"
+        ))),
+    }
+}

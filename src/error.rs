@@ -1,0 +1,94 @@
+//! One error type for the whole program. Every failure carries the exit status it maps
+//! to, a lowercase message and, where there is a next step, a `help:` line. `main`
+//! prints it once; nothing deeper prints errors or calls `process::exit`.
+
+use std::fmt;
+use std::path::Path;
+
+/// What kind of failure, which decides the exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Bad usage or bad input; nothing was written. Exit status 2.
+    Usage,
+    /// An operation failed (I/O, helm, the registry). Exit status 1.
+    Failed,
+    /// The user interrupted a prompt (Ctrl-C, Esc). Exit status 130.
+    Interrupted,
+}
+
+#[derive(Debug)]
+pub struct Error {
+    pub kind: Kind,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Bad usage or input (exit 2).
+    pub fn usage(message: impl Into<String>) -> Self {
+        Error {
+            kind: Kind::Usage,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    /// An operation failed (exit 1).
+    pub fn failed(message: impl Into<String>) -> Self {
+        Error {
+            kind: Kind::Failed,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    /// The user stopped a prompt (exit 130).
+    pub fn interrupted() -> Self {
+        Error {
+            kind: Kind::Interrupted,
+            message: "interrupted; nothing was written".into(),
+            help: None,
+        }
+    }
+
+    /// An internal check caught phib about to do something it did not mean to (exit 1).
+    pub fn bug(message: impl Into<String>) -> Self {
+        Error::failed(format!("this is a bug in phib: {}", message.into()))
+            .with_help("nothing was written; please report this with the command you ran")
+    }
+
+    /// An I/O failure on `path` (exit 1). The path is always named.
+    pub fn io(path: &Path, err: std::io::Error) -> Self {
+        Error::failed(format!("`{}`: {}", path.display(), err))
+    }
+
+    /// Reading a file the user gave us failed: that is bad input (exit 2).
+    pub fn input_io(path: &Path, err: std::io::Error) -> Self {
+        Error::usage(format!("cannot read `{}`: {}", path.display(), err))
+    }
+
+    /// Adds the `help:` line that names the next step.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// The process exit status for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self.kind {
+            Kind::Usage => 2,
+            Kind::Failed => 1,
+            Kind::Interrupted => 130,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,14 @@
+//! phib sets up PrimeHub's Image Builder: it turns what an administrator knows about a
+//! container registry into the `customImage` block of PrimeHub's Helm values.
+//!
+//! The binary (`src/main.rs`) only parses arguments and maps errors to exit codes; all
+//! the work lives in these modules so that it can be tested without a terminal.
+
+pub mod cli;
+pub mod commands;
+pub mod compact;
+pub mod error;
+pub mod secret;
+pub mod values;
+
+pub use error::{Error, Result};

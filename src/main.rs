@@ -1,0 +1,29 @@
+//! The `phib` binary: parse, dispatch, and turn every error into one message on stderr
+//! and one exit status (0 ok, 1 an operation failed, 2 bad usage or input, 130
+//! interrupted).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use phib::cli::Cli;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help/version itself (exit 0) and usage errors (exit 2).
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match phib::commands::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("phib: {}", err.message);
+            if let Some(help) = &err.help {
+                eprintln!("help: {help}");
+            }
+            ExitCode::from(err.exit_code() as u8)
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! phib's one integration-test binary. Each module tests one command or concern; `util`
+//! is the small harness they share. Tests that need real external tools (helm, jq, a
+//! registry, skopeo) are the end-to-end tier: they run under `./scripts/test`
+//! (`PHIB_E2E=1`) and are listed as ignored, with the reason, under plain `cargo test`.
+
+mod cli;
+mod util;

@@ -1,0 +1,126 @@
+//! The test harness: a temp dir per test, a `phib` command builder with the caller's
+//! Kubernetes and Helm environment cleared, real external tools found in the cache that
+//! `scripts/test` fills, and readable failures.
+
+#![allow(dead_code)]
+
+use std::ffi::OsStr;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The fixture chart that renders the push Secret and controller ConfigMap like
+/// PrimeHub's chart.
+pub fn fixture_chart() -> PathBuf {
+    root().join("tests/fixtures/chart")
+}
+
+/// The `phib` binary under test, with an environment that cannot reach a real cluster
+/// or leak the developer's settings into the test.
+pub fn phib() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_phib"));
+    for (key, _) in std::env::vars_os() {
+        let k = key.to_string_lossy();
+        if k.starts_with("HELM_") || k.starts_with("PHIB_") || k == "KUBECONFIG" {
+            cmd.env_remove(&key);
+        }
+    }
+    cmd.env("KUBECONFIG", "/nonexistent/phib-test-kubeconfig");
+    cmd.env("NO_COLOR", "1");
+    cmd.stdin(Stdio::null());
+    cmd
+}
+
+/// The finished run of a command.
+#[derive(Debug)]
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn stdout_str(&self) -> String {
+        String::from_utf8(self.stdout.clone()).expect("stdout is UTF-8")
+    }
+
+    /// Asserts the exit status, showing both streams when it differs.
+    pub fn expect_code(&self, code: i32) -> &Self {
+        assert_eq!(
+            self.code,
+            Some(code),
+            "expected exit {code}\n--- stdout\n{}\n--- stderr\n{}",
+            String::from_utf8_lossy(&self.stdout),
+            self.stderr
+        );
+        self
+    }
+}
+
+/// Runs `cmd` with `stdin` as its standard input.
+pub fn run(cmd: &mut Command, stdin: &[u8]) -> Run {
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn");
+    let mut input = child.stdin.take().unwrap();
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&data);
+    });
+    let out = child.wait_with_output().expect("wait");
+    writer.join().unwrap();
+    Run {
+        code: out.status.code(),
+        stdout: out.stdout,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs phib with `args` and empty standard input.
+pub fn phib_run<I, S>(args: I) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    run(phib().args(args), b"")
+}
+
+/// Finds a real external tool for the end-to-end tier: first the cache `scripts/test`
+/// fills (`target/tools/bin`), then `PATH`. A missing tool is a failure, never a skip:
+/// these tests only run when the tier is on.
+pub fn tool(name: &str) -> PathBuf {
+    let cached = root().join("target/tools/bin").join(name);
+    if cached.is_file() {
+        return cached;
+    }
+    which::which(name).unwrap_or_else(|_| {
+        panic!("end-to-end tool `{name}` is missing: run ./scripts/test, which installs it")
+    })
+}
+
+/// The Python interpreter that has the PyPI `jq` package (libjq 1.8) installed.
+pub fn python_with_jq() -> PathBuf {
+    let venv = root().join("target/tools/venv/bin/python3");
+    if venv.is_file() {
+        venv
+    } else {
+        tool("python3")
+    }
+}
+
+/// A fresh temporary folder for one test.
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("tempdir")
+}
+
+/// Reads a file's permission bits.
+pub fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}

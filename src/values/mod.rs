@@ -1,4 +1,5 @@
-//! Everything about the values file: rendering the `customImage` block, merging it
-//! into an existing file, and writing files that hold secrets.
+//! Everything about the values file: the `customImage` model, rendering the block,
+//! merging it into an existing file, and writing files that hold secrets.
 
+pub mod model;
 pub mod write;

@@ -1,8 +1,9 @@
 //! Running the planned `helm upgrade`: write the temporary values file (0600), show the
 //! exact command and ask, run helm with its output streamed, and remove the file
-//! afterwards whatever happens. While helm runs, Ctrl-C is left to helm (the terminal
-//! sends it to the whole process group): phib itself only notes it, waits for helm to
-//! stop, removes the file and reports the interruption.
+//! afterwards whatever happens. While the file exists, Ctrl-C does not kill phib: at
+//! the prompt it ends the prompt, and while helm runs it is left to helm (the terminal
+//! sends it to the whole process group), phib only notes it, waits for helm to stop,
+//! removes the file and reports the interruption.
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -24,6 +25,9 @@ pub fn run_upgrade(
     plan: &Plan,
     confirm: impl FnOnce(&str) -> Result<bool>,
 ) -> Result<bool> {
+    // From here on Ctrl-C must not kill phib before the temporary file is removed: at
+    // the confirmation prompt (which turns Ctrl-C into an error) and while helm runs.
+    let guard = SigintGuard::install();
     // The temporary file lives exactly as long as this binding: dropping it removes it,
     // on success, on every error return and on a panic.
     let temp;
@@ -39,7 +43,6 @@ pub fn run_upgrade(
         return Ok(false);
     }
 
-    let guard = SigintGuard::install();
     let mut child = Command::new(&helm.path)
         .args(plan.argv(values_path))
         .stdin(Stdio::null())

@@ -84,12 +84,15 @@ impl Helm {
         }
     }
 
-    /// The release `name` in `namespace`, if `helm list` shows it.
+    /// The release `name` in `namespace`, if `helm list` shows it (in any state: one
+    /// stuck in `pending-upgrade` must be reported as such, not as missing).
     pub fn find_release(&self, name: &str, namespace: &str) -> Result<Option<ReleaseInfo>> {
         plan::validate_name("--release", name)?;
         let filter = format!("^{}$", name.replace('.', "\\."));
         let out = self.output(
-            &["list", "-n", namespace, "-o", "json", "--filter", &filter],
+            &[
+                "list", "-n", namespace, "-o", "json", "--all", "--filter", &filter,
+            ],
             "cannot list the releases",
         )?;
         let list = parse_json(&out, "helm list")?;

@@ -21,6 +21,12 @@ pub fn run(args: ShowArgs) -> Result<()> {
         show_secrets,
         helm,
     } = args;
+    // helm passes an empty `HELM_NAMESPACE` when it has none: use PrimeHub's default.
+    let namespace = if namespace.is_empty() {
+        plan::DEFAULT_NAMESPACE.to_string()
+    } else {
+        namespace
+    };
     let (mut doc, source) = match release {
         Some(release) => {
             plan::validate_name("--release", &release)?;

@@ -21,6 +21,12 @@ pub fn run(args: UpgradeArgs) -> Result<()> {
         yes,
         helm,
     } = args;
+    // helm passes an empty `HELM_NAMESPACE` when it has none: use PrimeHub's default.
+    let namespace = if namespace.is_empty() {
+        plan::DEFAULT_NAMESPACE.to_string()
+    } else {
+        namespace
+    };
     let opts = UpgradeOptions {
         values_path: values,
         release,

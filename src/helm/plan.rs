@@ -144,6 +144,18 @@ pub fn plan_upgrade(
     let top = doc.as_object().expect("parse_values returns a mapping");
     let ignored_keys: Vec<String> = top.keys().filter(|k| *k != BLOCK_KEY).cloned().collect();
 
+    // An uninstalled release whose history is kept is no release.
+    let release = release.filter(|r| r.status != "uninstalled" && r.status != "uninstalling");
+    if let Some(r) = release.filter(|r| r.status.starts_with("pending")) {
+        return Err(Error::failed(format!(
+            "release `{}` is `{}`: another helm operation on it has not finished",
+            r.name, r.status
+        ))
+        .with_help(format!(
+            "wait for it to finish, or see `helm history {} -n {}`; nothing was changed",
+            r.name, opts.namespace
+        )));
+    }
     let Some(release) = release else {
         if !opts.install {
             return Err(Error::failed(format!(

@@ -222,3 +222,17 @@ fn shell_quoting() {
     assert_eq!(shell_quote("a b"), "'a b'");
     assert_eq!(shell_quote("it's"), "'it'\\''s'");
 }
+
+#[test]
+fn a_pending_release_is_refused_and_an_uninstalled_one_is_missing() {
+    let mut r = release("primehub-4.1.0");
+    r.status = "pending-upgrade".into();
+    let e = plan_upgrade(FILE, Some(&r), None, &opts()).unwrap_err();
+    assert_eq!(e.exit_code(), 1);
+    assert!(e.message.contains("pending-upgrade"), "{}", e.message);
+    r.status = "uninstalled".into();
+    let e = plan_upgrade(FILE, Some(&r), None, &opts()).unwrap_err();
+    assert!(e.message.contains("there is no release"), "{}", e.message);
+    r.status = "failed".into();
+    assert!(plan_upgrade(FILE, Some(&r), None, &opts()).is_ok());
+}

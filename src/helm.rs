@@ -84,8 +84,9 @@ impl Helm {
         }
     }
 
-    /// The release `name` in `namespace`, if `helm list` shows it (in any state: one
-    /// stuck in `pending-upgrade` must be reported as such, not as missing).
+    /// The release `name` in `namespace`, if `helm list` shows it as deployed, failed or
+    /// pending (helm hides pending ones by default, but one stuck in `pending-upgrade`
+    /// must be reported as such, not as missing). `--all` is gone in helm 4.
     pub fn find_release(&self, name: &str, namespace: &str) -> Result<Option<ReleaseInfo>> {
         plan::validate_name("--release", name)?;
         let filter = format!("^{}$", name.replace('.', "\\."));

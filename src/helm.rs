@@ -92,7 +92,16 @@ impl Helm {
         let filter = format!("^{}$", name.replace('.', "\\."));
         let out = self.output(
             &[
-                "list", "-n", namespace, "-o", "json", "--all", "--filter", &filter,
+                "list",
+                "-n",
+                namespace,
+                "-o",
+                "json",
+                "--deployed",
+                "--failed",
+                "--pending",
+                "--filter",
+                &filter,
             ],
             "cannot list the releases",
         )?;

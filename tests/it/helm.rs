@@ -932,3 +932,56 @@ fn confirmation_prompt_decides_and_ctrl_c_cleans_up_stub_cluster() {
     assert!(screen.contains("has been upgraded"), "{screen}");
     assert_eq!(stub.upgrade_calls().len(), 1);
 }
+
+#[test]
+#[cfg_attr(not(phib_e2e), ignore = "end-to-end: needs helm; run ./scripts/test")]
+fn every_argv_phib_gives_the_stand_in_parses_with_the_real_helm() {
+    // The stand-in accepts anything; the real helm must accept the same flags. Replayed
+    // against no cluster, each call gets past flag parsing to a cluster or repository
+    // error.
+    let stub = Stub::new();
+    let (dir, _) = workdir();
+    run(stub.phib(dir.path()).args(["upgrade", "--yes"]), b"").expect_code(0);
+    run(
+        stub.phib(dir.path())
+            .args(["show", "--release", "primehub"]),
+        b"",
+    )
+    .expect_code(0);
+    stub.set("list.json", "[]");
+    run(
+        stub.phib(dir.path())
+            .args(["upgrade", "--yes", "--install"]),
+        b"",
+    )
+    .expect_code(0);
+    let calls = stub.calls();
+    let kinds: Vec<&str> = calls.iter().map(|c| c[0].as_str()).collect();
+    for kind in ["version", "list", "get", "repo", "upgrade"] {
+        assert!(kinds.contains(&kind), "no `{kind}` call: {kinds:?}");
+    }
+    let home = tempdir();
+    for call in &calls {
+        // The temporary file is gone; any existing file will do for parsing.
+        let args: Vec<&str> = call
+            .iter()
+            .map(|a| {
+                if a.contains("phib-values-") {
+                    "values.yaml"
+                } else {
+                    a.as_str()
+                }
+            })
+            .collect();
+        let mut cmd = real_helm(home.path());
+        cmd.current_dir(dir.path()).args(&args);
+        let r = run(&mut cmd, b"");
+        let all = format!("{}{}", r.stdout_str(), r.stderr);
+        assert!(
+            !all.contains("unknown flag")
+                && !all.contains("unknown command")
+                && !all.contains("accepts"),
+            "helm refused {args:?}:\n{all}"
+        );
+    }
+}

@@ -42,6 +42,10 @@ pub fn run_upgrade(
     if !confirm(&command_line)? {
         return Ok(false);
     }
+    if guard.as_ref().is_some_and(SigintGuard::interrupted) {
+        // Ctrl-C before the prompt read keys: stop, do not run helm.
+        return Err(Error::interrupted());
+    }
 
     let mut child = Command::new(&helm.path)
         .args(plan.argv(values_path))

@@ -851,8 +851,9 @@ fn upgrade_in_terminal(stub: &Stub, keys: &[&str]) -> (i32, String) {
         ),
     )
     .unwrap();
-    let socket = format!("phib-test-{}", std::process::id());
+    // A server of its own per run: reusing a socket races with the last kill-server.
     let session = d.file_name().unwrap().to_str().unwrap().replace('.', "_");
+    let socket = format!("phib-test-{}-{session}", std::process::id());
     let tm = |args: &[&str]| {
         Command::new(&tmux)
             .args(["-L", &socket])
@@ -892,6 +893,18 @@ fn upgrade_in_terminal(stub: &Stub, keys: &[&str]) -> (i32, String) {
         }
     };
     wait_for(&|| screen().contains("run it?"), "the prompt");
+    // Keys go in only once the prompt reads them raw: a Ctrl-C typed before that is a
+    // signal, not a key, and the prompt would still be waiting.
+    let tty =
+        String::from_utf8(tm(&["display", "-p", "-t", &session, "#{pane_tty}"]).stdout).unwrap();
+    let raw = || {
+        let out = Command::new("stty")
+            .args(["-a", "-F", tty.trim()])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).contains("-icanon")
+    };
+    wait_for(&raw, "the prompt to read keys");
     for key in keys {
         tm(&["send-keys", "-t", &session, key]);
     }

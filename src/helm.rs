@@ -3,6 +3,7 @@
 //! helm and reads its JSON (queried with JSONPath, so a field helm adds or reorders does
 //! not matter). Values with secrets go to helm only in files, never in its argv.
 
+mod describe;
 mod exec;
 pub mod plan;
 
@@ -13,6 +14,7 @@ use std::process::{Command, Stdio};
 use jsonpath_rust::JsonPath;
 use serde_json::Value;
 
+pub use describe::{describe, next_steps};
 pub use exec::run_upgrade;
 pub use plan::{plan_upgrade, Plan, ReleaseInfo, UpgradeOptions};
 
@@ -166,6 +168,24 @@ impl Helm {
         ))
         .with_help(help))
     }
+}
+
+/// Asks helm what the release runs and plans the upgrade of `values_text` (the content
+/// of `opts.values_path`): `helm list`, `helm get values`, [`plan_upgrade`], and the
+/// chart repository check. Runs nothing that changes the cluster.
+pub fn prepare_upgrade(helm: &Helm, values_text: &str, opts: &UpgradeOptions) -> Result<Plan> {
+    // Bad input is refused before helm is asked anything.
+    plan::validate_name("--release", &opts.release)?;
+    plan::validate_name("--namespace", &opts.namespace)?;
+    plan::parse_values(values_text, &opts.values_path)?;
+    let release = helm.find_release(&opts.release, &opts.namespace)?;
+    let deployed = match &release {
+        Some(r) => Some(helm.get_values(&r.name, &opts.namespace)?),
+        None => None,
+    };
+    let plan = plan_upgrade(values_text, release.as_ref(), deployed.as_ref(), opts)?;
+    helm.check_chart_repo(&plan.chart)?;
+    Ok(plan)
 }
 
 /// The repository part of `REPO/NAME`, or `None` for a path, URL or OCI reference.

@@ -4,9 +4,8 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use crate::cli::UpgradeArgs;
-use crate::helm::plan::{self, Change, ValuesArg, VersionSource};
-use crate::helm::{self, Helm, Plan, UpgradeOptions};
-use crate::redact::redact;
+use crate::helm::plan::{self, ValuesArg};
+use crate::helm::{self, Helm, UpgradeOptions};
 use crate::{Error, Result};
 
 pub fn run(args: UpgradeArgs) -> Result<()> {
@@ -35,25 +34,18 @@ pub fn run(args: UpgradeArgs) -> Result<()> {
         version,
         install,
     };
-    plan::validate_name("--release", &opts.release)?;
-    plan::validate_name("--namespace", &opts.namespace)?;
     let text = std::fs::read_to_string(&opts.values_path).map_err(|e| {
         Error::input_io(&opts.values_path, e)
             .with_help("write the values with `phib render` or `phib wizard`, or name the file with `--values`")
     })?;
-    // Bad input is refused before helm is asked anything.
+    // Bad input is refused before helm is even looked for.
+    plan::validate_name("--release", &opts.release)?;
+    plan::validate_name("--namespace", &opts.namespace)?;
     plan::parse_values(&text, &opts.values_path)?;
 
     let helm = Helm::find(helm.as_deref())?;
-    let release = helm.find_release(&opts.release, &opts.namespace)?;
-    let deployed = match &release {
-        Some(r) => Some(helm.get_values(&r.name, &opts.namespace)?),
-        None => None,
-    };
-    let plan = helm::plan_upgrade(&text, release.as_ref(), deployed.as_ref(), &opts)?;
-    helm.check_chart_repo(&plan.chart)?;
-
-    let mut out = describe(&plan, release.as_ref().map(|r| r.chart.as_str()), &opts)?;
+    let plan = helm::prepare_upgrade(&helm, &text, &opts)?;
+    let mut out = helm::describe(&plan);
     if dry_run {
         let placeholder = match &plan.values {
             ValuesArg::Temp(_) => Path::new("TMPFILE"),
@@ -93,77 +85,5 @@ pub fn run(args: UpgradeArgs) -> Result<()> {
     if !ran {
         return super::write_stdout(b"cancelled: nothing was run\n");
     }
-    let next = if plan.install {
-        format!(
-            "\nPrimeHub is being installed in namespace `{ns}`; follow it with `kubectl get pods -n {ns}`.\n",
-            ns = plan.namespace
-        )
-    } else {
-        "\ndone: PrimeHub's controller restarts by itself with the new configuration, and image builds started from now on use the new registry settings.\n".to_string()
-    };
-    super::write_stdout(
-        format!(
-            "{next}next: check the registry credentials and push rights with `phib verify --values {}`\n",
-            plan::shell_quote(&opts.values_path.display().to_string())
-        )
-        .as_bytes(),
-    )
-}
-
-/// What the plan will do, in words, with secrets redacted.
-fn describe(plan: &Plan, deployed_chart: Option<&str>, opts: &UpgradeOptions) -> Result<String> {
-    let mut out = String::new();
-    let file = opts.values_path.display();
-    if plan.install {
-        out.push_str(&format!(
-            "no release `{}` in namespace `{}`: installing PrimeHub with the whole `{file}`\n",
-            plan.release, plan.namespace
-        ));
-    } else {
-        out.push_str(&format!(
-            "release `{}` in namespace `{}` runs chart `{}`\n",
-            plan.release,
-            plan.namespace,
-            deployed_chart.unwrap_or("?")
-        ));
-    }
-    let version = plan.version.as_deref().unwrap_or("the newest");
-    let why = match plan.version_source {
-        VersionSource::Given => "as given with `--version`",
-        VersionSource::Deployed => "pinned to the deployed version",
-        VersionSource::Newest => "no `--version` given",
-    };
-    out.push_str(&format!(
-        "chart `{}` version {version} ({why})\n",
-        plan.chart
-    ));
-    if let ValuesArg::Temp(content) = &plan.values {
-        if !plan.changes.is_empty() {
-            out.push_str("changes to `customImage` in the release:\n");
-            for (key, change) in &plan.changes {
-                let word = match change {
-                    Change::Added => "added",
-                    Change::Changed => "changed",
-                    Change::Removed => "removed",
-                    Change::Unchanged => "unchanged",
-                };
-                out.push_str(&format!("  {key}: {word}\n"));
-            }
-        }
-        let mut shown: serde_json::Value = serde_json::from_str(content)
-            .map_err(|e| Error::bug(format!("planned values are not JSON: {e}")))?;
-        redact(&mut shown);
-        let shown = serde_json::to_string_pretty(&shown)
-            .map_err(|e| Error::bug(format!("cannot show the values: {e}")))?;
-        out.push_str(&format!(
-            "values passed to helm with `--reuse-values` (secrets redacted):\n{shown}\n"
-        ));
-        if !plan.ignored_keys.is_empty() {
-            out.push_str(&format!(
-                "note: only `customImage` is applied; the other keys in `{file}` ({}) are left as the release has them\n",
-                plan.ignored_keys.join(", ")
-            ));
-        }
-    }
-    Ok(out)
+    super::write_stdout(format!("\n{}", helm::next_steps(&plan)).as_bytes())
 }

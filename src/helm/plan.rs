@@ -74,6 +74,10 @@ pub enum Change {
 /// The planned helm run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
+    /// The user's values file the plan was made from.
+    pub source: PathBuf,
+    /// The `chart` field `helm list` reported for the release (`None`: first install).
+    pub deployed_chart: Option<String>,
     pub release: String,
     pub namespace: String,
     pub chart: String,
@@ -167,6 +171,8 @@ pub fn plan_upgrade(
             ));
         }
         return Ok(Plan {
+            source: path.clone(),
+            deployed_chart: None,
             release: opts.release.clone(),
             namespace: opts.namespace.clone(),
             chart: opts.chart.clone(),
@@ -204,6 +210,8 @@ pub fn plan_upgrade(
         .map_err(|e| Error::bug(format!("cannot serialise the values: {e}")))?;
     content.push('\n');
     Ok(Plan {
+        source: path.clone(),
+        deployed_chart: Some(release.chart.clone()),
         release: release.name.clone(),
         namespace: opts.namespace.clone(),
         chart: opts.chart.clone(),

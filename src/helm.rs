@@ -105,7 +105,7 @@ impl Helm {
                 "--filter",
                 &filter,
             ],
-            "cannot list the releases",
+            &format!("cannot list the releases in namespace `{namespace}`"),
         )?;
         let list = parse_json(&out, "helm list")?;
         release_from_list(&list, name)

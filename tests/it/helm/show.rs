@@ -116,3 +116,26 @@ fn show_reads_a_live_release_stub_cluster() {
     );
     assert_eq!(r.stdout_str(), format!("\"{OLD_PASSWORD}\"\n"));
 }
+
+#[test]
+fn show_of_a_file_without_the_block_says_how_to_write_it() {
+    let dir = tempdir();
+    fs::write(dir.path().join("other.yaml"), "domain: x\n").unwrap();
+    let r = run(
+        phib()
+            .current_dir(dir.path())
+            .args(["show", "--values", "other.yaml"]),
+        b"",
+    );
+    r.expect_code(1);
+    assert!(r.stdout.is_empty());
+    assert!(
+        r.stderr.contains("`other.yaml` has no `customImage` block"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("phib render"), "{}", r.stderr);
+    let r = run(phib().current_dir(dir.path()).args(["show"]), b"");
+    r.expect_code(2);
+    assert!(r.stderr.contains("`values.yaml`"), "{}", r.stderr);
+}

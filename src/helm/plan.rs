@@ -291,7 +291,9 @@ fn changes(old: &Value, new: &Value) -> Vec<(String, Change)> {
     });
     keys.into_iter()
         .map(|k| {
-            let before = old.get(k).filter(|v| !v.is_null());
+            // A key the release does not set has the chart's default.
+            let default = chart_default(k);
+            let before = old.get(k).or(Some(&default)).filter(|v| !v.is_null());
             let after = new.get(k).filter(|v| !v.is_null());
             let change = match (before, after) {
                 (None, None) => Change::Unchanged,

@@ -167,6 +167,9 @@ fn changes_against_the_deployed_values() {
     assert_eq!(get("registryPassword"), Change::Changed);
     assert_eq!(get("registryUsername"), Change::Added);
     assert_eq!(get("pushRepoPrefix"), Change::Removed);
+    // Not set in the release means the chart's default: resetting to it is no change.
+    assert_eq!(get("pushSecretName"), Change::Unchanged);
+    assert_eq!(get("insecureSkipVerify"), Change::Unchanged);
 }
 
 #[test]

@@ -252,11 +252,10 @@ fn ctrl_c_during_helm_removes_the_temp_file_stub_cluster() {
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    let status = Command::new("kill")
-        .args(["-INT", "--", &format!("-{}", child.id())])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    // What a terminal does on Ctrl-C: SIGINT to the whole foreground process group.
+    // SAFETY: a plain kill(2) on the group the test just created.
+    let rc = unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGINT) };
+    assert_eq!(rc, 0);
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{stderr}");

@@ -32,9 +32,89 @@ pub enum Command {
         shell: Shell,
     },
 
+    /// Apply the `customImage` block of the values file to the running PrimeHub with helm.
+    ///
+    /// Runs `helm upgrade RELEASE CHART --namespace NS --reuse-values --version V -f TMP`,
+    /// where TMP (mode 0600, removed afterwards) holds only the `customImage` block, with
+    /// every key phib manages that the file does not set reset, so that an old password
+    /// does not stay in the release. The chart version is pinned to the deployed one
+    /// unless `--version` is given. Shows the command and asks before running it.
+    Upgrade(UpgradeArgs),
+
+    /// Print the `customImage` configuration of a values file or of a live release.
+    ///
+    /// Secrets are shown as `<redacted>` unless `--show-secrets`. With `--query`, prints
+    /// each match of a JSONPath over the whole values document as one line of JSON.
+    Show(ShowArgs),
+
     /// Print phib's man page (roff) on standard output.
     #[command(hide = true)]
     Man,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct UpgradeArgs {
+    /// The values file whose `customImage` block is applied.
+    #[arg(long, value_name = "FILE", default_value = "values.yaml")]
+    pub values: PathBuf,
+    /// The Helm release of PrimeHub.
+    #[arg(long, value_name = "NAME", default_value = "primehub")]
+    pub release: String,
+    /// The release's namespace (as a helm plugin: helm's namespace).
+    #[arg(
+        short = 'n',
+        long,
+        value_name = "NS",
+        env = "HELM_NAMESPACE",
+        default_value = "hub"
+    )]
+    pub namespace: String,
+    /// The chart the release was installed from.
+    #[arg(long, value_name = "REF", default_value = "infuseai/primehub")]
+    pub chart: String,
+    /// The chart version (default: the version the release runs now).
+    #[arg(long, value_name = "V")]
+    pub version: Option<String>,
+    /// Install PrimeHub when the release does not exist yet, with the whole values file.
+    #[arg(long)]
+    pub install: bool,
+    /// Print the helm command and run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// The helm binary (default: `helm` on `PATH`).
+    #[arg(long, value_name = "PATH", env = "HELM_BIN")]
+    pub helm: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ShowArgs {
+    /// The values file to read (default `values.yaml`).
+    #[arg(long, value_name = "FILE", conflicts_with = "release")]
+    pub values: Option<PathBuf>,
+    /// Read the values of this live Helm release instead of a file.
+    #[arg(long, value_name = "NAME")]
+    pub release: Option<String>,
+    /// The release's namespace (as a helm plugin: helm's namespace).
+    #[arg(
+        short = 'n',
+        long,
+        value_name = "NS",
+        env = "HELM_NAMESPACE",
+        default_value = "hub"
+    )]
+    pub namespace: String,
+    /// A JSONPath over the whole values document, e.g. `$.customImage.pushRepo`.
+    #[arg(long, value_name = "JSONPATH")]
+    pub query: Option<String>,
+    /// Show passwords and tokens instead of `<redacted>`.
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// The helm binary (default: `helm` on `PATH`).
+    #[arg(long, value_name = "PATH", env = "HELM_BIN")]
+    pub helm: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

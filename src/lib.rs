@@ -8,6 +8,8 @@ pub mod cli;
 pub mod commands;
 pub mod compact;
 pub mod error;
+pub mod helm;
+pub mod redact;
 pub mod secret;
 pub mod values;
 

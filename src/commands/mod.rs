@@ -1,6 +1,9 @@
 //! Turns parsed command-line arguments into calls of the library. Each subcommand is one
 //! function here; nothing below this layer sees a clap type.
 
+mod show;
+mod upgrade;
+
 use std::io::Write;
 
 use clap::CommandFactory;
@@ -17,6 +20,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Compact { file }) => compact::run_cli(file.as_deref()),
         Some(Command::Completions { shell }) => completions(shell),
         Some(Command::Man) => man_page(),
+        Some(Command::Upgrade(args)) => upgrade::run(args),
+        Some(Command::Show(args)) => show::run(args),
     }
 }
 

@@ -1,0 +1,90 @@
+//! `phib show`: the `customImage` configuration of a values file or a live release,
+//! with secrets redacted, or the matches of a JSONPath query.
+
+use std::path::PathBuf;
+
+use jsonpath_rust::JsonPath;
+use serde_json::{json, Value};
+
+use crate::cli::ShowArgs;
+use crate::helm::{plan, Helm};
+use crate::redact::redact;
+use crate::values::model::BLOCK_KEY;
+use crate::{Error, Result};
+
+pub fn run(args: ShowArgs) -> Result<()> {
+    let ShowArgs {
+        values,
+        release,
+        namespace,
+        query,
+        show_secrets,
+        helm,
+    } = args;
+    // helm passes an empty `HELM_NAMESPACE` when it has none: use PrimeHub's default.
+    let namespace = if namespace.is_empty() {
+        plan::DEFAULT_NAMESPACE.to_string()
+    } else {
+        namespace
+    };
+    let (mut doc, source) = match release {
+        Some(release) => {
+            plan::validate_name("--release", &release)?;
+            plan::validate_name("--namespace", &namespace)?;
+            let helm = Helm::find(helm.as_deref())?;
+            let doc = helm.get_values(&release, &namespace)?;
+            (
+                doc,
+                format!("release `{release}` in namespace `{namespace}`"),
+            )
+        }
+        None => {
+            let path = values.unwrap_or_else(|| PathBuf::from("values.yaml"));
+            (read_values(&path)?, format!("`{}`", path.display()))
+        }
+    };
+    if !show_secrets {
+        redact(&mut doc);
+    }
+    let mut out = String::new();
+    if let Some(query) = query {
+        // The query runs over the redacted document: no match, and no filter, can
+        // see a secret.
+        let matches = doc.query(&query).map_err(|e| {
+            Error::usage(format!("`--query` is not a valid JSONPath: {e}"))
+                .with_help("write a JSONPath such as `$.customImage.registryEndpoint`")
+        })?;
+        for m in matches {
+            out.push_str(&serde_json::to_string(m).map_err(|e| Error::bug(e.to_string()))?);
+            out.push('\n');
+        }
+    } else {
+        let block = doc.get(BLOCK_KEY).filter(|b| !b.is_null()).ok_or_else(|| {
+            Error::failed(format!("{source} has no `customImage` block"))
+                .with_help("write it with `phib render` or `phib wizard`")
+        })?;
+        out = serde_yaml::to_string(&json!({ BLOCK_KEY: block }))
+            .map_err(|e| Error::bug(format!("cannot print the block: {e}")))?;
+    }
+    super::write_stdout(out.as_bytes())
+}
+
+fn read_values(path: &std::path::Path) -> Result<Value> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::input_io(path, e).with_help(
+            "name the values file with `--values`, or read a live release with `--release`",
+        )
+    })?;
+    let doc: serde_yaml::Value = serde_yaml::from_str(&text)
+        .map_err(|e| Error::usage(format!("`{}` is not valid YAML: {e}", path.display())))?;
+    let doc: Value = serde_json::to_value(&doc).map_err(|e| {
+        Error::usage(format!(
+            "`{}` cannot be read as Helm values: {e}",
+            path.display()
+        ))
+    })?;
+    Ok(match doc {
+        Value::Null => json!({}),
+        v => v,
+    })
+}

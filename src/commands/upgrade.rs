@@ -1,0 +1,89 @@
+//! `phib upgrade`: read the release, plan, show, ask, run helm, say what comes next.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use crate::cli::UpgradeArgs;
+use crate::helm::plan::{self, ValuesArg};
+use crate::helm::{self, Helm, UpgradeOptions};
+use crate::{Error, Result};
+
+pub fn run(args: UpgradeArgs) -> Result<()> {
+    let UpgradeArgs {
+        values,
+        release,
+        namespace,
+        chart,
+        version,
+        install,
+        dry_run,
+        yes,
+        helm,
+    } = args;
+    // helm passes an empty `HELM_NAMESPACE` when it has none: use PrimeHub's default.
+    let namespace = if namespace.is_empty() {
+        plan::DEFAULT_NAMESPACE.to_string()
+    } else {
+        namespace
+    };
+    let opts = UpgradeOptions {
+        values_path: values,
+        release,
+        namespace,
+        chart,
+        version,
+        install,
+    };
+    let text = std::fs::read_to_string(&opts.values_path).map_err(|e| {
+        Error::input_io(&opts.values_path, e)
+            .with_help("write the values with `phib render` or `phib wizard`, or name the file with `--values`")
+    })?;
+    // Bad input is refused before helm is even looked for.
+    plan::validate_name("--release", &opts.release)?;
+    plan::validate_name("--namespace", &opts.namespace)?;
+    plan::parse_values(&text, &opts.values_path)?;
+
+    let helm = Helm::find(helm.as_deref())?;
+    let plan = helm::prepare_upgrade(&helm, &text, &opts)?;
+    let mut out = helm::describe(&plan);
+    if dry_run {
+        let placeholder = match &plan.values {
+            ValuesArg::Temp(_) => Path::new("TMPFILE"),
+            ValuesArg::File(p) => p.as_path(),
+        };
+        out.push_str(&format!(
+            "\nwould run:\n  {}\n",
+            plan.command_line(&helm.path.display().to_string(), placeholder)
+        ));
+        if matches!(plan.values, ValuesArg::Temp(_)) {
+            out.push_str("  (TMPFILE: a temporary file, mode 0600, holding the values above; removed afterwards)\n");
+        }
+        out.push_str("dry run: nothing was run\n");
+        return super::write_stdout(out.as_bytes());
+    }
+    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if !yes && !interactive {
+        super::write_stdout(out.as_bytes())?;
+        return Err(Error::usage(
+            "not running helm without confirmation: standard input is not a terminal",
+        )
+        .with_help("pass `--yes` to run it, or `--dry-run` to only see the command"));
+    }
+    super::write_stdout(out.as_bytes())?;
+
+    let ran = helm::run_upgrade(&helm, &plan, |command| {
+        super::write_stdout(format!("\nwill run:\n  {command}\n\n").as_bytes())?;
+        if yes {
+            return Ok(true);
+        }
+        dialoguer::Confirm::new()
+            .with_prompt("run it?")
+            .default(false)
+            .interact()
+            .map_err(|_| Error::interrupted())
+    })?;
+    if !ran {
+        return super::write_stdout(b"cancelled: nothing was run\n");
+    }
+    super::write_stdout(format!("\n{}", helm::next_steps(&plan)).as_bytes())
+}

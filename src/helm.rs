@@ -1,0 +1,340 @@
+//! Talking to helm: finding the binary, reading what a release runs, and running the
+//! upgrade. The decisions live in [`plan`] (pure, unit-tested); this module only runs
+//! helm and reads its JSON (queried with JSONPath, so a field helm adds or reorders does
+//! not matter). Values with secrets go to helm only in files, never in its argv.
+
+mod describe;
+mod exec;
+pub mod plan;
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use jsonpath_rust::JsonPath;
+use serde_json::Value;
+
+pub use describe::{describe, next_steps};
+pub use exec::run_upgrade;
+pub use plan::{plan_upgrade, Plan, ReleaseInfo, UpgradeOptions};
+
+use crate::{Error, Result};
+
+/// How to get helm, for the `help:` line when it is missing or too old.
+const INSTALL_HELP: &str = "install helm 3 or newer (https://helm.sh/docs/intro/install/), or name it with `--helm PATH` or `HELM_BIN`";
+
+/// A helm binary that answered `helm version`.
+#[derive(Debug, Clone)]
+pub struct Helm {
+    pub path: PathBuf,
+    /// As `helm version --short` prints it, e.g. `v3.14.2+g...`.
+    pub version: String,
+}
+
+impl Helm {
+    /// Finds helm: `explicit` (from `--helm` or `HELM_BIN`), else `helm` on `PATH`, and
+    /// checks it is helm 3 or newer.
+    pub fn find(explicit: Option<&Path>) -> Result<Helm> {
+        let path = match explicit {
+            Some(p) => which::which(p).map_err(|_| {
+                Error::failed(format!("helm not found at `{}`", p.display()))
+                    .with_help(INSTALL_HELP)
+            })?,
+            None => which::which("helm")
+                .map_err(|_| Error::failed("helm not found on `PATH`").with_help(INSTALL_HELP))?,
+        };
+        let out = Command::new(&path)
+            .args(["version", "--short"])
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| Error::io(&path, e))?;
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let version = parse_version(&text).ok_or_else(|| {
+            Error::failed(format!(
+                "`{}` does not look like helm: `helm version` printed `{}`",
+                path.display(),
+                text.trim()
+            ))
+            .with_help(INSTALL_HELP)
+        })?;
+        if major(&version) < Some(3) {
+            return Err(Error::failed(format!(
+                "`{}` is helm {version}; phib needs helm 3 or newer",
+                path.display()
+            ))
+            .with_help(INSTALL_HELP));
+        }
+        Ok(Helm { path, version })
+    }
+
+    /// Runs helm with `args`, capturing its output; a failure becomes an error that
+    /// quotes helm's message and says what to check.
+    fn output<S: AsRef<OsStr>>(&self, args: &[S], what: &str) -> Result<Vec<u8>> {
+        let out = Command::new(&self.path)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| Error::io(&self.path, e))?;
+        if out.status.success() {
+            Ok(out.stdout)
+        } else {
+            Err(helm_failed(what, &String::from_utf8_lossy(&out.stderr)))
+        }
+    }
+
+    /// The release `name` in `namespace`, if `helm list` shows it as deployed, failed or
+    /// pending (helm hides pending ones by default, but one stuck in `pending-upgrade`
+    /// must be reported as such, not as missing). `--all` is gone in helm 4.
+    pub fn find_release(&self, name: &str, namespace: &str) -> Result<Option<ReleaseInfo>> {
+        plan::validate_name("--release", name)?;
+        let filter = format!("^{}$", name.replace('.', "\\."));
+        let out = self.output(
+            &[
+                "list",
+                "-n",
+                namespace,
+                "-o",
+                "json",
+                "--deployed",
+                "--failed",
+                "--pending",
+                "--filter",
+                &filter,
+            ],
+            &format!("cannot list the releases in namespace `{namespace}`"),
+        )?;
+        let list = parse_json(&out, "helm list")?;
+        release_from_list(&list, name)
+    }
+
+    /// The user-supplied values of a release (`helm get values -o json`).
+    pub fn get_values(&self, name: &str, namespace: &str) -> Result<Value> {
+        plan::validate_name("--release", name)?;
+        let out = self.output(
+            &["get", "values", name, "-n", namespace, "-o", "json"],
+            &format!("cannot read the values of release `{name}` in namespace `{namespace}`"),
+        )?;
+        match parse_json(&out, "helm get values")? {
+            Value::Null => Ok(Value::Object(Default::default())),
+            v => Ok(v),
+        }
+    }
+
+    /// The names of the chart repositories helm knows (`helm repo list -o json`).
+    pub fn repo_names(&self) -> Result<Vec<String>> {
+        let out = Command::new(&self.path)
+            .args(["repo", "list", "-o", "json"])
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| Error::io(&self.path, e))?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if !out.status.success() {
+            // helm 3 fails with "no repositories to show" instead of printing `[]`.
+            if stderr.contains("no repositories") {
+                return Ok(Vec::new());
+            }
+            return Err(helm_failed("cannot list the chart repositories", &stderr));
+        }
+        let list = parse_json(&out.stdout, "helm repo list")?;
+        Ok(repo_names(&list))
+    }
+
+    /// Checks that `chart` (`REPO/NAME`) comes from a repository helm knows; local
+    /// paths, URLs and `oci://` references need none.
+    pub fn check_chart_repo(&self, chart: &str) -> Result<()> {
+        let Some(repo) = repo_of_chart(chart) else {
+            return Ok(());
+        };
+        if self.repo_names()?.iter().any(|n| n == repo) {
+            return Ok(());
+        }
+        let help = if repo == plan::INFUSEAI_REPO_NAME {
+            format!(
+                "run `helm repo add {} {}` and `helm repo update`, then try again",
+                plan::INFUSEAI_REPO_NAME,
+                plan::INFUSEAI_REPO_URL
+            )
+        } else {
+            format!(
+                "run `helm repo add {repo} URL` with the repository's address, or pass `--chart`"
+            )
+        };
+        Err(Error::failed(format!(
+            "helm does not know the chart repository `{repo}` of chart `{chart}`"
+        ))
+        .with_help(help))
+    }
+}
+
+/// Asks helm what the release runs and plans the upgrade of `values_text` (the content
+/// of `opts.values_path`): `helm list`, `helm get values`, [`plan_upgrade`], and the
+/// chart repository check. Runs nothing that changes the cluster.
+pub fn prepare_upgrade(helm: &Helm, values_text: &str, opts: &UpgradeOptions) -> Result<Plan> {
+    // Bad input is refused before helm is asked anything.
+    plan::validate_name("--release", &opts.release)?;
+    plan::validate_name("--namespace", &opts.namespace)?;
+    plan::parse_values(values_text, &opts.values_path)?;
+    let release = helm.find_release(&opts.release, &opts.namespace)?;
+    let deployed = match &release {
+        Some(r) => Some(helm.get_values(&r.name, &opts.namespace)?),
+        None => None,
+    };
+    let plan = plan_upgrade(values_text, release.as_ref(), deployed.as_ref(), opts)?;
+    helm.check_chart_repo(&plan.chart)?;
+    Ok(plan)
+}
+
+/// The repository part of `REPO/NAME`, or `None` for a path, URL or OCI reference.
+pub fn repo_of_chart(chart: &str) -> Option<&str> {
+    if chart.contains("://") || chart.starts_with(['.', '/', '~']) || Path::new(chart).exists() {
+        return None;
+    }
+    match chart.split_once('/') {
+        Some((repo, name)) if !repo.is_empty() && !name.is_empty() && !name.contains('/') => {
+            Some(repo)
+        }
+        _ => None,
+    }
+}
+
+/// The release named `name` in `helm list -o json` output.
+pub fn release_from_list(list: &Value, name: &str) -> Result<Option<ReleaseInfo>> {
+    let query = format!("$[?(@.name == '{name}')]");
+    let found = list
+        .query(&query)
+        .map_err(|e| Error::bug(format!("bad JSONPath `{query}`: {e}")))?;
+    let Some(entry) = found.first() else {
+        return Ok(None);
+    };
+    let field = |key: &str| -> String {
+        entry
+            .query(&format!("$.{key}"))
+            .ok()
+            .and_then(|v| v.first().and_then(|v| v.as_str()).map(str::to_string))
+            .unwrap_or_default()
+    };
+    Ok(Some(ReleaseInfo {
+        name: field("name"),
+        namespace: field("namespace"),
+        chart: field("chart"),
+        status: field("status"),
+    }))
+}
+
+/// The names in `helm repo list -o json` output.
+pub fn repo_names(list: &Value) -> Vec<String> {
+    list.query("$[*].name")
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect()
+}
+
+fn parse_json(out: &[u8], what: &str) -> Result<Value> {
+    let text = String::from_utf8_lossy(out);
+    if text.trim().is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_str(&text)
+        .map_err(|e| Error::failed(format!("`{what}` printed output phib cannot read: {e}")))
+}
+
+/// `v3.14.2+g…` from `helm version --short` (helm 2 prints `Client: v2…`).
+fn parse_version(text: &str) -> Option<String> {
+    text.split_whitespace()
+        .find(|w| w.starts_with('v') && w[1..].starts_with(|c: char| c.is_ascii_digit()))
+        .map(str::to_string)
+}
+
+fn major(version: &str) -> Option<u32> {
+    version[1..].split('.').next()?.parse().ok()
+}
+
+/// An error for a failed helm run: helm's own `Error:` line, and a hint for the usual
+/// causes.
+pub(crate) fn helm_failed(what: &str, stderr: &str) -> Error {
+    let line = stderr
+        .lines()
+        .rev()
+        .find(|l| l.trim_start().starts_with("Error:"))
+        .or_else(|| stderr.lines().rev().find(|l| !l.trim().is_empty()))
+        .map(|l| l.trim().trim_start_matches("Error:").trim())
+        .unwrap_or("helm failed without a message");
+    let lower = line.to_ascii_lowercase();
+    let help = if lower.contains("cluster unreachable")
+        || lower.contains("connection refused")
+        || lower.contains("no such host")
+        || lower.contains("i/o timeout")
+        || lower.contains("kubeconfig")
+        || lower.contains("unauthorized")
+    {
+        "check that `KUBECONFIG` and the current context (`kubectl config current-context`) point at PrimeHub's cluster and that it is reachable"
+    } else if lower.contains("another operation") {
+        "another helm operation on this release is in progress; wait for it (`helm history`) and try again"
+    } else {
+        "see helm's message above; nothing in your values file was changed"
+    };
+    Error::failed(format!("{what}: helm said: {line}")).with_help(help)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn version_parsing_refuses_helm_2() {
+        assert_eq!(
+            parse_version("v3.14.2+gc309b6f\n").as_deref(),
+            Some("v3.14.2+gc309b6f")
+        );
+        let v2 = parse_version("Client: v2.17.0+ga690bad\nError: could not find tiller").unwrap();
+        assert_eq!(major(&v2), Some(2));
+        assert_eq!(major("v4.1.4+g05fa379"), Some(4));
+        assert_eq!(parse_version("bash: no such command"), None);
+    }
+
+    #[test]
+    fn release_and_repos_are_read_with_jsonpath() {
+        let list = json!([
+            {"name": "other", "namespace": "hub", "chart": "x-1.0.0", "status": "deployed"},
+            {"name": "primehub", "namespace": "hub", "revision": "3",
+             "chart": "primehub-v4.1.0", "status": "deployed", "app_version": "v4.1.0"}
+        ]);
+        let r = release_from_list(&list, "primehub").unwrap().unwrap();
+        assert_eq!(r.chart, "primehub-v4.1.0");
+        assert_eq!(r.namespace, "hub");
+        assert_eq!(release_from_list(&list, "nope").unwrap(), None);
+        assert_eq!(release_from_list(&json!([]), "primehub").unwrap(), None);
+        let repos = json!([{"name": "infuseai", "url": "https://charts.infuseai.io"}, {"name": "b", "url": "u"}]);
+        assert_eq!(repo_names(&repos), ["infuseai", "b"]);
+    }
+
+    #[test]
+    fn repo_of_chart_only_for_repo_references() {
+        assert_eq!(repo_of_chart("infuseai/primehub"), Some("infuseai"));
+        assert_eq!(repo_of_chart("oci://r.io/charts/primehub"), None);
+        assert_eq!(repo_of_chart("./chart"), None);
+        assert_eq!(repo_of_chart("/abs/chart"), None);
+        assert_eq!(repo_of_chart("primehub"), None);
+    }
+
+    #[test]
+    fn unreachable_cluster_gets_the_kubeconfig_hint() {
+        let e = helm_failed(
+            "cannot list the releases",
+            "Error: kubernetes cluster unreachable: Get \"http://localhost:8080/version\": dial tcp 127.0.0.1:8080: connect: connection refused\n",
+        );
+        assert!(
+            e.message.contains("kubernetes cluster unreachable"),
+            "{}",
+            e.message
+        );
+        assert!(e.help.as_deref().unwrap().contains("KUBECONFIG"));
+        assert_eq!(e.exit_code(), 1);
+    }
+}

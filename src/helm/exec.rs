@@ -1,0 +1,173 @@
+//! Running the planned `helm upgrade`: write the temporary values file (0600), show the
+//! exact command and ask, run helm with its output streamed, and remove the file
+//! afterwards whatever happens. While the file exists, Ctrl-C does not kill phib: at
+//! the prompt it ends the prompt, and while helm runs it is left to helm (the terminal
+//! sends it to the whole process group), phib only notes it, waits for helm to stop,
+//! removes the file and reports the interruption.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::plan::{Plan, ValuesArg};
+use super::{helm_failed, Helm};
+use crate::error::Kind;
+use crate::{Error, Result};
+
+/// How much of helm's standard error is kept for the error message.
+const STDERR_TAIL: usize = 16 * 1024;
+
+/// Runs `plan` with `helm`. `confirm` gets the exact command line (it names files, never
+/// a secret) and decides whether to go on. Returns `Ok(false)` when it said no.
+pub fn run_upgrade(
+    helm: &Helm,
+    plan: &Plan,
+    confirm: impl FnOnce(&str) -> Result<bool>,
+) -> Result<bool> {
+    // From here on Ctrl-C must not kill phib before the temporary file is removed: at
+    // the confirmation prompt (which turns Ctrl-C into an error) and while helm runs.
+    let guard = SigintGuard::install();
+    // The temporary file lives exactly as long as this binding: dropping it removes it,
+    // on success, on every error return and on a panic.
+    let temp;
+    let values_path: &Path = match &plan.values {
+        ValuesArg::File(path) => path,
+        ValuesArg::Temp(content) => {
+            temp = write_temp_values(content)?;
+            &temp
+        }
+    };
+    let command_line = plan.command_line(&helm.path.display().to_string(), values_path);
+    if !confirm(&command_line)? {
+        return Ok(false);
+    }
+    if guard.as_ref().is_some_and(SigintGuard::interrupted) {
+        // Ctrl-C before the prompt read keys: stop, do not run helm.
+        return Err(Error::interrupted());
+    }
+
+    let mut child = Command::new(&helm.path)
+        .args(plan.argv(values_path))
+        .stdin(Stdio::null())
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Error::io(&helm.path, e))?;
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let tee = std::thread::spawn(move || tee_stderr(stderr));
+    let status = child.wait().map_err(|e| Error::io(&helm.path, e));
+    let tail = tee.join().unwrap_or_default();
+    let interrupted = guard.is_some_and(|g| g.interrupted());
+    let status = status?;
+
+    if status.success() {
+        return Ok(true);
+    }
+    use std::os::unix::process::ExitStatusExt;
+    if interrupted || status.signal() == Some(libc::SIGINT) {
+        return Err(Error {
+            kind: Kind::Interrupted,
+            message: "interrupted: helm was stopped before it finished".into(),
+            help: Some(format!(
+                "run `helm history {} -n {}` to see the release's state; your values file was not changed",
+                plan.release, plan.namespace
+            )),
+        });
+    }
+    let verb = if plan.install {
+        "helm install"
+    } else {
+        "helm upgrade"
+    };
+    Err(helm_failed(&format!("{verb} failed"), &tail))
+}
+
+/// Writes the block for `-f` to a new temporary file with mode 0600 (it holds the
+/// registry password). The returned path removes the file when dropped.
+fn write_temp_values(content: &str) -> Result<tempfile::TempPath> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir();
+    let mut file = tempfile::Builder::new()
+        .prefix("phib-values-")
+        .suffix(".yaml")
+        .permissions(std::fs::Permissions::from_mode(0o600))
+        .tempfile_in(&dir)
+        .map_err(|e| Error::io(&dir, e))?;
+    file.write_all(content.as_bytes())
+        .and_then(|()| file.as_file().sync_all())
+        .map_err(|e| Error::io(file.path(), e))?;
+    Ok(file.into_temp_path())
+}
+
+/// Copies helm's standard error to ours as it comes, and keeps its end for the error
+/// message.
+fn tee_stderr(mut from: impl Read) -> String {
+    let mut tail: Vec<u8> = Vec::new();
+    let mut buf = [0u8; 4096];
+    let mut out = std::io::stderr();
+    loop {
+        match from.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                let _ = out.write_all(&buf[..n]);
+                tail.extend_from_slice(&buf[..n]);
+                if tail.len() > STDERR_TAIL {
+                    tail.drain(..tail.len() - STDERR_TAIL);
+                }
+            }
+        }
+    }
+    String::from_utf8_lossy(&tail).into_owned()
+}
+
+static SIGINT_SEEN: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn note_sigint(_: libc::c_int) {
+    SIGINT_SEEN.store(true, Ordering::SeqCst);
+}
+
+/// Keeps phib alive through Ctrl-C while helm runs, so that it can clean up; restores
+/// the previous handling when dropped. A handler (unlike ignoring the signal) is reset
+/// to the default in helm when it starts, so helm still stops on Ctrl-C.
+struct SigintGuard {
+    old: libc::sigaction,
+}
+
+impl SigintGuard {
+    fn install() -> Option<SigintGuard> {
+        SIGINT_SEEN.store(false, Ordering::SeqCst);
+        // SAFETY: plain sigaction calls with zero-initialised structs; the handler only
+        // stores to an atomic, which is async-signal-safe.
+        unsafe {
+            let mut old: libc::sigaction = std::mem::zeroed();
+            if libc::sigaction(libc::SIGINT, std::ptr::null(), &mut old) != 0
+                || old.sa_sigaction == libc::SIG_IGN
+            {
+                // Started with Ctrl-C ignored (e.g. in the background): leave it so.
+                return None;
+            }
+            let mut new: libc::sigaction = std::mem::zeroed();
+            new.sa_sigaction = note_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            libc::sigemptyset(&mut new.sa_mask);
+            new.sa_flags = libc::SA_RESTART;
+            if libc::sigaction(libc::SIGINT, &new, std::ptr::null_mut()) != 0 {
+                return None;
+            }
+            Some(SigintGuard { old })
+        }
+    }
+
+    fn interrupted(&self) -> bool {
+        SIGINT_SEEN.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for SigintGuard {
+    fn drop(&mut self) {
+        // SAFETY: restores the action saved in `install`.
+        unsafe {
+            libc::sigaction(libc::SIGINT, &self.old, std::ptr::null_mut());
+        }
+    }
+}

@@ -93,6 +93,22 @@ pub struct Parser<'a> {
     scratch: Vec<u8>,
     stack: Vec<Frame>,
     members: Vec<Member>,
+    /// Objects with duplicate keys in the current top-level value, in closing order.
+    patches: Vec<Patch>,
+}
+
+/// A piece of output: a byte range of `Parser::out`, or one byte.
+#[derive(Clone, Copy)]
+enum Piece {
+    Range(usize, usize),
+    Byte(u8),
+}
+
+/// An object with duplicate keys: the output range it occupies and what to write instead.
+struct Patch {
+    start: usize,
+    end: usize,
+    pieces: Vec<Piece>,
 }
 
 impl<'a> Parser<'a> {
@@ -104,6 +120,7 @@ impl<'a> Parser<'a> {
             scratch: Vec::new(),
             stack: Vec::new(),
             members: Vec::new(),
+            patches: Vec::new(),
         }
     }
 
@@ -124,7 +141,11 @@ impl<'a> Parser<'a> {
             if self.pos == self.input.len() {
                 return Ok(self.out);
             }
+            let start = self.out.len();
             self.value()?;
+            if !self.patches.is_empty() {
+                self.assemble(start);
+            }
             self.out.push(b'\n');
         }
     }
@@ -189,6 +210,34 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Rewrites the output from `from` on with every patch applied. Patches are whole
+    /// objects, so any two are nested or disjoint, and each range emitted (the whole
+    /// value, a key, a value) contains whole patches only. Every kept byte is copied once.
+    fn assemble(&mut self, from: usize) {
+        let mut patches = std::mem::take(&mut self.patches);
+        patches.sort_unstable_by_key(|p| p.start);
+        let mut result = Vec::with_capacity(self.out.len() - from);
+        let mut work = vec![Piece::Range(from, self.out.len())];
+        while let Some(piece) = work.pop() {
+            match piece {
+                Piece::Byte(b) => result.push(b),
+                Piece::Range(a, b) => {
+                    let i = patches.partition_point(|p| p.start < a);
+                    match patches.get(i) {
+                        Some(p) if p.start < b => {
+                            result.extend_from_slice(&self.out[a..p.start]);
+                            work.push(Piece::Range(p.end, b));
+                            work.extend(p.pieces.iter().rev());
+                        }
+                        _ => result.extend_from_slice(&self.out[a..b]),
+                    }
+                }
+            }
+        }
+        self.out.truncate(from);
+        self.out.extend_from_slice(&result);
+    }
+
     fn expected(&self, what: &str) -> ParseError {
         let found = match self.peek() {
             None => "the end of the input".to_string(),
@@ -230,30 +279,35 @@ impl<'a> Parser<'a> {
             return;
         }
         if frame.duplicates {
-            self.rewrite_object(&frame);
+            self.patch_object(&frame);
         } else {
             self.out.push(b'}');
         }
         self.members.truncate(frame.base);
     }
 
-    /// Writes an object that had duplicate keys again: each key once, at its first
-    /// position, with the value of its last occurrence.
-    fn rewrite_object(&mut self, frame: &Frame) {
+    /// Records how an object with duplicate keys must be written: each key once, at its
+    /// first position, with the value of its last occurrence. The bytes are not moved
+    /// now (moving them at every level would make nested duplicates quadratic); the
+    /// top-level value is assembled once, in `assemble`.
+    fn patch_object(&mut self, frame: &Frame) {
+        self.out.push(b'}');
         let members = &self.members[frame.base..];
-        let mut rewritten = Vec::with_capacity(self.out.len() - frame.start);
-        rewritten.push(b'{');
+        let mut pieces = vec![Piece::Byte(b'{')];
         for m in members.iter().filter(|m| !m.repeated) {
-            if rewritten.len() > 1 {
-                rewritten.push(b',');
+            if pieces.len() > 1 {
+                pieces.push(Piece::Byte(b','));
             }
             let v = &members[m.value_from as usize];
-            rewritten.extend_from_slice(&self.out[m.key_start..=m.key_end]);
-            rewritten.extend_from_slice(&self.out[v.key_end + 1..v.value_end]);
+            pieces.push(Piece::Range(m.key_start, m.key_end + 1));
+            pieces.push(Piece::Range(v.key_end + 1, v.value_end));
         }
-        rewritten.push(b'}');
-        self.out.truncate(frame.start);
-        self.out.extend_from_slice(&rewritten);
+        pieces.push(Piece::Byte(b'}'));
+        self.patches.push(Patch {
+            start: frame.start,
+            end: self.out.len(),
+            pieces,
+        });
     }
 
     /// Parses an object key and its `:`, and records the member.

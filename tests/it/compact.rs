@@ -817,3 +817,105 @@ proptest! {
         prop_assert_eq!(compact(&out).unwrap(), out);
     }
 }
+
+/// A JSON document whose objects may repeat keys, with its own reference rendering.
+#[derive(Debug, Clone)]
+enum Doc {
+    Leaf(&'static str),
+    Array(Vec<Doc>),
+    Object(Vec<(&'static str, Doc)>),
+}
+
+impl Doc {
+    /// Pretty-ish input, duplicates as written.
+    fn input(&self, out: &mut String) {
+        match self {
+            Doc::Leaf(s) => out.push_str(s),
+            Doc::Array(items) => {
+                out.push_str("[ ");
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(",\n ");
+                    }
+                    item.input(out);
+                }
+                out.push_str(" ]");
+            }
+            Doc::Object(members) => {
+                out.push_str("{\n");
+                for (i, (k, v)) in members.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(",\r\n");
+                    }
+                    out.push_str(&format!("  {k} : "));
+                    v.input(out);
+                }
+                out.push_str("\n}");
+            }
+        }
+    }
+
+    /// The reference: each key once (compared unescaped), at its first position, with
+    /// its last value.
+    fn expected(&self, out: &mut String) {
+        match self {
+            Doc::Leaf(s) => out.push_str(s),
+            Doc::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    item.expected(out);
+                }
+                out.push(']');
+            }
+            Doc::Object(members) => {
+                let unescaped = |k: &str| k.replace("\\u0061", "a");
+                let mut kept: Vec<(String, &Doc)> = Vec::new();
+                for (k, v) in members {
+                    match kept.iter_mut().find(|(seen, _)| *seen == unescaped(k)) {
+                        Some(slot) => slot.1 = v,
+                        None => kept.push((unescaped(k), v)),
+                    }
+                }
+                out.push('{');
+                for (i, (k, v)) in kept.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(k);
+                    out.push(':');
+                    v.expected(out);
+                }
+                out.push('}');
+            }
+        }
+    }
+}
+
+fn doc() -> impl Strategy<Value = Doc> {
+    let leaf = proptest::sample::select(vec!["1", "null", "\"s\"", "[]", "{}", "2.50"])
+        .prop_map(Doc::Leaf);
+    let key = proptest::sample::select(vec!["\"a\"", "\"\\u0061\"", "\"b\"", "\"c\""]);
+    leaf.prop_recursive(5, 80, 6, move |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..5).prop_map(Doc::Array),
+            proptest::collection::vec((key.clone(), inner), 0..25).prop_map(Doc::Object),
+        ]
+    })
+}
+
+proptest! {
+    #[test]
+    fn duplicate_keys_keep_first_position_and_last_value(docs in proptest::collection::vec(doc(), 1..3)) {
+        let (mut input, mut want) = (String::new(), String::new());
+        for d in &docs {
+            d.input(&mut input);
+            input.push(' ');
+            d.expected(&mut want);
+            want.push('\n');
+        }
+        prop_assert_eq!(String::from_utf8(compact(input.as_bytes()).unwrap()).unwrap(), want);
+    }
+}

@@ -421,11 +421,13 @@ impl<'a> Parser<'a> {
 fn literal_message(token: &[u8], e: NumberError) -> String {
     let what = match e {
         NumberError::NotFinite => "`NaN` and `Infinity` are not JSON",
-        NumberError::Invalid if token.starts_with(b"\xEF\xBB\xBF") => {
+        NumberError::Invalid if token.windows(3).any(|w| w == b"\xEF\xBB\xBF") => {
             "a byte order mark is allowed only at the very start of the input"
         }
         NumberError::Invalid
-            if token.starts_with(b"\xFF\xFE") || token.starts_with(b"\xFE\xFF") =>
+            if token.starts_with(b"\xFF\xFE")
+                || token.starts_with(b"\xFE\xFF")
+                || token.contains(&0) =>
         {
             "this looks like UTF-16; only UTF-8 is read (convert with `iconv -f UTF-16 -t UTF-8`)"
         }

@@ -228,6 +228,8 @@ fn cases() -> Vec<(&'static str, Vec<u8>, Want)> {
         ("bom_not_at_start", b"1 \xEF\xBB\xBF".to_vec(), E(1, 3, "byte order mark")),
         ("second_bom", b"\xEF\xBB\xBF\xEF\xBB\xBF{}".to_vec(), E(1, 1, "byte order mark")),
         ("utf16_le", b"\xFF\xFE{\x00}\x00".to_vec(), E(1, 1, "UTF-16")),
+        ("utf16_be_without_bom", b"\x00[\x00]".to_vec(), E(1, 1, "UTF-16")),
+        ("bom_glued_to_a_number", b"[1\xEF\xBB\xBF]".to_vec(), E(1, 2, "byte order mark")),
         ("single_quotes", b"{'a': 1}".to_vec(), E(1, 2, "expected a string key")),
         ("single_quoted_value", b"'a'".to_vec(), E(1, 1, "double quotes")),
         ("glued_literals", b"truefalse".to_vec(), E(1, 1, "not a valid literal")),
@@ -312,6 +314,10 @@ const DIFFERS_FROM_JQ16: &[(&str, &str)] = &[
     (
         "record_separator",
         "jq 1.6 prints nothing and succeeds on a stray U+001E",
+    ),
+    (
+        "utf16_be_without_bom",
+        "jq 1.6 reads a NUL byte as the number 0; jq 1.7+ refuses it",
     ),
     (
         "deepest_allowed_nesting",

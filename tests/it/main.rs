@@ -5,4 +5,5 @@
 
 mod cli;
 mod helm;
+mod compact;
 mod util;

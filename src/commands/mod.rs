@@ -1,6 +1,8 @@
 //! Turns parsed command-line arguments into calls of the library. Each subcommand is one
 //! function here; nothing below this layer sees a clap type.
 
+pub mod verify;
+
 use std::io::Write;
 
 use clap::CommandFactory;
@@ -17,6 +19,17 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Compact { file }) => compact::run_cli(file.as_deref()),
         Some(Command::Completions { shell }) => completions(shell),
         Some(Command::Man) => man_page(),
+        Some(Command::Verify {
+            values,
+            no_push_check,
+            timeout,
+            namespace,
+        }) => verify::run(&verify::Args {
+            values: &values,
+            push_check: !no_push_check,
+            timeout_secs: timeout,
+            namespace: &namespace,
+        }),
     }
 }
 

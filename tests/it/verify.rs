@@ -1,0 +1,627 @@
+//! `phib verify` against real registries started on 127.0.0.1 (see `registry.rs`):
+//! htpasswd and token auth, TLS with a self-signed certificate, a stopped registry, and
+//! the chart-rendered push secret driving a real `skopeo copy`. Plus the exit-2 cases
+//! that need no registry.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use base64::Engine;
+
+use crate::registry::{Auth, Registry, TokenIssuer};
+use crate::util::{fixture_chart, phib, phib_run, run, tempdir, tool, Run};
+
+const E2E: &str = "end-to-end: needs docker-registry; run ./scripts/test";
+
+/// A password with a space, `:`, `"`, `#` and `@`, as FACTS.md lists.
+const ODD_PASSWORD: &str = r##"p@ss w:rd"#x"##;
+const ROBOT: &str = "robot$ci";
+
+/// Quotes a string for YAML (single quotes, `'` doubled).
+fn yq(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// Writes a values file whose `customImage` block has no comments.
+fn values(dir: &Path, endpoint: &str, user: &str, password: &str, extra: &str) -> PathBuf {
+    let path = dir.join("values.yaml");
+    let text = format!(
+        "customImage:\n  registryEndpoint: {}\n  registryUsername: {}\n  registryPassword: {}\n{extra}",
+        yq(endpoint),
+        yq(user),
+        yq(password)
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Runs `phib verify` with no proxy in the environment.
+fn verify(values: &Path, extra: &[&str]) -> Run {
+    let mut cmd = phib();
+    for var in [
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.arg("verify").arg("--values").arg(values).args(extra);
+    cmd.args(["--timeout", "10"]);
+    run(&mut cmd, b"")
+}
+
+/// Asserts that no secret shows in either stream.
+fn assert_no_secret(r: &Run, secrets: &[&str]) {
+    let out = r.stdout_str();
+    for s in secrets {
+        assert!(!out.contains(s), "secret in stdout:\n{out}");
+        assert!(!r.stderr.contains(s), "secret in stderr:\n{}", r.stderr);
+    }
+}
+
+/// The repositories the registry lists.
+fn catalog(reg: &Registry, user: &str, password: &str) -> Vec<String> {
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    let mut resp = ureq::get(&format!("http://{}/v2/_catalog", reg.host()))
+        .header("Authorization", &format!("Basic {basic}"))
+        .call()
+        .expect("catalog");
+    let v: serde_json::Value =
+        serde_json::from_str(&resp.body_mut().read_to_string().unwrap()).unwrap();
+    v["repositories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Files the registry keeps besides the hash state that distribution 2.8 writes once
+/// more after a cancelled upload (`_uploads/<id>/hashstates/sha256/0`: its DELETE handler
+/// closes the upload after cancelling it, a server-side leftover no client can avoid;
+/// without `startedat` and `data` there is no upload left to resume or purge). An upload
+/// left open keeps `startedat` and `data`, a push keeps blobs and links: both show here.
+fn stored_besides_hashstate(reg: &Registry) -> Vec<String> {
+    reg.stored_files()
+        .into_iter()
+        .filter(|f| !(f.contains("/_uploads/") && f.contains("/hashstates/")))
+        .collect()
+}
+
+/// The registry holds nothing after verify: no open upload, no blob, no repository; the
+/// cancelled upload answers 404; and the upload did happen (202 in its access log), so
+/// "nothing" is not "never tried".
+fn assert_nothing_left(reg: &Registry, user: &str, password: &str, path: &str) {
+    assert_eq!(
+        stored_besides_hashstate(reg),
+        Vec::<String>::new(),
+        "leftover files"
+    );
+    assert_eq!(
+        catalog(reg, user, password),
+        Vec::<String>::new(),
+        "leftover repository"
+    );
+    let log = reg.log();
+    assert!(
+        log.contains(&format!("\"POST /v2/{path}/blobs/uploads/ HTTP/1.1\" 202")),
+        "no upload in the registry log:\n{log}"
+    );
+    let deleted = log
+        .split("\"DELETE ")
+        .nth(1)
+        .and_then(|rest| rest.split(['?', ' ']).next())
+        .unwrap_or_else(|| panic!("no cancel in the registry log:\n{log}"));
+    assert!(
+        deleted.starts_with(&format!("/v2/{path}/blobs/uploads/")),
+        "{deleted}"
+    );
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    let status = ureq::get(&format!("http://{}{deleted}", reg.host()))
+        .header("Authorization", &format!("Basic {basic}"))
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .call()
+        .expect("get cancelled upload")
+        .status();
+    assert_eq!(status.as_u16(), 404, "the cancelled upload still answers");
+}
+
+#[test]
+#[cfg_attr(
+    not(phib_e2e),
+    ignore = "end-to-end: needs docker-registry; run ./scripts/test"
+)]
+fn htpasswd_good_credentials_pass_and_leave_nothing_behind() {
+    let _ = E2E;
+    let users = [("alice", "s3cret"), (ROBOT, ODD_PASSWORD)];
+    let reg = Registry::start(Auth::Htpasswd(&users), false);
+    let dir = tempdir();
+    for (user, password) in users {
+        // Plain http: under insecureSkipVerify verify falls back from https, like buildah.
+        let v = values(
+            dir.path(),
+            &reg.host(),
+            user,
+            password,
+            &format!(
+                "  pushRepoPrefix: {}/team\n  insecureSkipVerify: true\n",
+                reg.host()
+            ),
+        );
+        let r = verify(&v, &[]);
+        r.expect_code(0);
+        let out = r.stdout_str();
+        assert!(
+            out.contains(&format!(
+                "registry answers at http://{}/v2/ (asks for Basic login)",
+                reg.host()
+            )),
+            "{out}"
+        );
+        assert!(out.contains(&format!("ok    login as `{user}`")), "{out}");
+        assert!(
+            out.contains("ok    push rights on `team/phib-push-check`"),
+            "{out}"
+        );
+        assert!(out.contains("ok    cancel the upload"), "{out}");
+        assert_no_secret(&r, &[password]);
+        assert_nothing_left(&reg, user, password, "team/phib-push-check");
+    }
+}
+
+#[test]
+#[cfg_attr(
+    not(phib_e2e),
+    ignore = "end-to-end: needs docker-registry; run ./scripts/test"
+)]
+fn htpasswd_wrong_password_fails_as_authentication() {
+    let reg = Registry::start(Auth::Htpasswd(&[(ROBOT, ODD_PASSWORD)]), false);
+    let dir = tempdir();
+    let wrong = "p@ss w:rd\"#y";
+    let v = values(
+        dir.path(),
+        &format!("http://{}", reg.host()),
+        ROBOT,
+        wrong,
+        &format!(
+            "  pushRepo: {}/team/app\n  insecureSkipVerify: true\n",
+            reg.host()
+        ),
+    );
+    let r = verify(&v, &[]);
+    r.expect_code(1);
+    assert!(
+        r.stdout_str().contains("FAIL  login as `robot$ci`"),
+        "{}",
+        r.stdout_str()
+    );
+    assert!(
+        r.stderr.contains("phib: authentication failed"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("help: check the username and the password"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("`$`"), "robot hint missing: {}", r.stderr);
+    assert_no_secret(&r, &[wrong, ODD_PASSWORD]);
+    assert_eq!(reg.stored_files(), Vec::<String>::new());
+}
+
+#[test]
+#[cfg_attr(
+    not(phib_e2e),
+    ignore = "end-to-end: needs docker-registry; run ./scripts/test"
+)]
+fn stopped_registry_fails_as_cannot_connect_not_credentials() {
+    let mut reg = Registry::start(Auth::Htpasswd(&[("alice", "s3cret")]), false);
+    let dir = tempdir();
+    let v = values(
+        dir.path(),
+        &format!("http://{}", reg.host()),
+        "alice",
+        "s3cret",
+        &format!(
+            "  pushRepoPrefix: {}/team\n  insecureSkipVerify: true\n",
+            reg.host()
+        ),
+    );
+    verify(&v, &[]).expect_code(0);
+    reg.stop();
+    let r = verify(&v, &[]);
+    r.expect_code(1);
+    assert!(
+        r.stderr.contains(&format!(
+            "phib: cannot connect to `{}`: connection refused",
+            reg.host()
+        )),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("authentication"), "{}", r.stderr);
+    assert!(
+        r.stdout_str().contains("FAIL  registry at"),
+        "{}",
+        r.stdout_str()
+    );
+}
+
+#[test]
+#[cfg_attr(
+    not(phib_e2e),
+    ignore = "end-to-end: needs docker-registry; run ./scripts/test"
+)]
+fn token_auth_bearer_flow_passes_and_pull_only_token_fails_at_upload() {
+    let issuer = TokenIssuer::start(ROBOT, ODD_PASSWORD, false);
+    let reg = Registry::start(Auth::Token(&issuer), false);
+    let dir = tempdir();
+    let extra = format!(
+        "  pushRepo: {}/team/app\n  insecureSkipVerify: true\n",
+        reg.host()
+    );
+    let v = values(dir.path(), &reg.host(), ROBOT, ODD_PASSWORD, &extra);
+    let r = verify(&v, &[]);
+    r.expect_code(0);
+    let out = r.stdout_str();
+    assert!(out.contains("(asks for a token (Bearer login))"), "{out}");
+    assert!(out.contains("ok    login as `robot$ci`"), "{out}");
+    assert!(out.contains("ok    push rights on `team/app`"), "{out}");
+    // The pull,push token does not cover DELETE; a second token with `delete` does.
+    assert!(out.contains("ok    cancel the upload"), "{out}");
+    assert_no_secret(&r, &[ODD_PASSWORD]);
+    assert_eq!(
+        stored_besides_hashstate(&reg),
+        Vec::<String>::new(),
+        "leftover files"
+    );
+    assert!(
+        reg.log()
+            .contains("\"POST /v2/team/app/blobs/uploads/ HTTP/1.1\" 202"),
+        "{}",
+        reg.log()
+    );
+    assert!(
+        reg.log().contains("\"DELETE /v2/team/app/blobs/uploads/"),
+        "{}",
+        reg.log()
+    );
+
+    // A wrong password is refused by the token service.
+    let v = values(dir.path(), &reg.host(), ROBOT, "nope", &extra);
+    let r = verify(&v, &[]);
+    r.expect_code(1);
+    assert!(
+        r.stderr
+            .contains("authentication failed: the token service refused"),
+        "{}",
+        r.stderr
+    );
+
+    // The same login, but the issuer grants only pull: logged in, no push rights.
+    let pull_only = TokenIssuer::start(ROBOT, ODD_PASSWORD, true);
+    let reg = Registry::start(Auth::Token(&pull_only), false);
+    let extra = format!(
+        "  pushRepo: {}/team/app\n  insecureSkipVerify: true\n",
+        reg.host()
+    );
+    let v = values(dir.path(), &reg.host(), ROBOT, ODD_PASSWORD, &extra);
+    let r = verify(&v, &[]);
+    r.expect_code(1);
+    let out = r.stdout_str();
+    assert!(out.contains("ok    login as `robot$ci`"), "{out}");
+    assert!(out.contains("FAIL  push rights on `team/app`"), "{out}");
+    assert!(r.stderr.contains("no push rights"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("help: give the account push rights"),
+        "{}",
+        r.stderr
+    );
+    // --no-push-check stops after the login, which works.
+    verify(&v, &["--no-push-check"]).expect_code(0);
+}
+
+#[test]
+#[cfg_attr(
+    not(phib_e2e),
+    ignore = "end-to-end: needs docker-registry; run ./scripts/test"
+)]
+fn self_signed_tls_fails_with_the_hint_and_passes_with_insecure_skip_verify() {
+    let reg = Registry::start(Auth::Htpasswd(&[("alice", "s3cret")]), true);
+    let dir = tempdir();
+    let push = format!("  pushRepoPrefix: {}/team\n", reg.host());
+    let v = values(
+        dir.path(),
+        &format!("https://{}", reg.host()),
+        "alice",
+        "s3cret",
+        &push,
+    );
+    let r = verify(&v, &[]);
+    r.expect_code(1);
+    assert!(
+        r.stderr.contains("phib: TLS failure talking to"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("insecureSkipVerify: true"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("--insecure-skip-verify"), "{}", r.stderr);
+
+    // http:// against an https registry: the reverse mix-up.
+    let v = values(
+        dir.path(),
+        &format!("http://{}", reg.host()),
+        "alice",
+        "s3cret",
+        &push,
+    );
+    let r = verify(&v, &[]);
+    r.expect_code(1);
+    assert!(r.stderr.contains("speaks https"), "{}", r.stderr);
+
+    let v = values(
+        dir.path(),
+        &reg.host(),
+        "alice",
+        "s3cret",
+        &format!("{push}  insecureSkipVerify: true\n"),
+    );
+    let r = verify(&v, &[]);
+    r.expect_code(0);
+    assert!(
+        r.stdout_str().contains("certificate not verified"),
+        "{}",
+        r.stdout_str()
+    );
+    assert_eq!(
+        stored_besides_hashstate(&reg),
+        Vec::<String>::new(),
+        "leftover files"
+    );
+}
+
+#[test]
+#[cfg_attr(
+    not(phib_e2e),
+    ignore = "end-to-end: needs docker-registry; run ./scripts/test"
+)]
+fn plain_http_where_https_was_expected() {
+    let reg = Registry::start(Auth::Htpasswd(&[("alice", "s3cret")]), false);
+    let dir = tempdir();
+    let v = values(
+        dir.path(),
+        &format!("https://{}", reg.host()),
+        "alice",
+        "s3cret",
+        &format!("  pushRepoPrefix: {}/team\n", reg.host()),
+    );
+    let r = verify(&v, &[]);
+    r.expect_code(1);
+    assert!(
+        r.stderr
+            .contains("answered in plain http where https was expected"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("insecureSkipVerify: true"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// Writes a minimal OCI image layout (one layer, config, manifest, index) into `dir`.
+fn oci_layout(dir: &Path) {
+    let blobs = dir.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    let put = |bytes: &[u8]| -> (String, usize) {
+        let tmp = dir.join("blob.tmp");
+        std::fs::write(&tmp, bytes).unwrap();
+        let out = Command::new(tool("sha256sum")).arg(&tmp).output().unwrap();
+        let hex = String::from_utf8(out.stdout).unwrap()[..64].to_string();
+        std::fs::rename(&tmp, blobs.join(&hex)).unwrap();
+        (format!("sha256:{hex}"), bytes.len())
+    };
+    let content = dir.join("content");
+    std::fs::create_dir(&content).unwrap();
+    std::fs::write(content.join("hello.txt"), "built by phib's test\n").unwrap();
+    let layer = Command::new(tool("tar"))
+        .args(["-c", "-C"])
+        .arg(&content)
+        .arg("hello.txt")
+        .output()
+        .unwrap();
+    assert!(layer.status.success());
+    let (layer_digest, layer_size) = put(&layer.stdout);
+    let config = serde_json::json!({
+        "architecture": "amd64", "os": "linux",
+        "rootfs": {"type": "layers", "diff_ids": [layer_digest]},
+    });
+    let (config_digest, config_size) = put(config.to_string().as_bytes());
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config_size},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer_digest, "size": layer_size}],
+    });
+    let (manifest_digest, manifest_size) = put(manifest.to_string().as_bytes());
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "manifests": [{
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": manifest_digest, "size": manifest_size,
+            "annotations": {"org.opencontainers.image.ref.name": "latest"},
+        }],
+    });
+    std::fs::write(dir.join("index.json"), index.to_string()).unwrap();
+    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+}
+
+/// The `.dockerconfigjson` of the push Secret the fixture chart renders from `values`.
+fn rendered_push_secret(values: &Path) -> Vec<u8> {
+    let out = Command::new(tool("helm"))
+        .args(["template", "primehub"])
+        .arg(fixture_chart())
+        .arg("-f")
+        .arg(values)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "helm template: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let doc = text
+        .split("\n---")
+        .find(|d| d.contains("name: primehub-controller-custom-image-push-secret"))
+        .expect("push secret rendered");
+    let line = doc
+        .lines()
+        .find_map(|l| l.trim().strip_prefix(".dockerconfigjson:"))
+        .expect(".dockerconfigjson");
+    base64::engine::general_purpose::STANDARD
+        .decode(line.trim())
+        .unwrap()
+}
+
+#[test]
+#[cfg_attr(
+    not(phib_e2e),
+    ignore = "end-to-end: needs docker-registry, helm, skopeo; run ./scripts/test"
+)]
+fn rendered_push_secret_lets_skopeo_push_after_verify() {
+    let reg = Registry::start(Auth::Htpasswd(&[(ROBOT, ODD_PASSWORD)]), false);
+    let dir = tempdir();
+    // Written by hand for now; the same block `phib render` writes.
+    let v = values(
+        dir.path(),
+        &reg.host(),
+        ROBOT,
+        ODD_PASSWORD,
+        &format!(
+            "  pushRepoPrefix: {}/team\n  insecureSkipVerify: true\n",
+            reg.host()
+        ),
+    );
+    verify(&v, &[]).expect_code(0);
+    assert_nothing_left(&reg, ROBOT, ODD_PASSWORD, "team/phib-push-check");
+
+    let authfile = dir.path().join("auth.json");
+    std::fs::write(&authfile, rendered_push_secret(&v)).unwrap();
+    let layout = dir.path().join("oci");
+    oci_layout(&layout);
+    let out = Command::new(tool("skopeo"))
+        .args(["copy", "--authfile"])
+        .arg(&authfile)
+        .args(["--dest-tls-verify=false"])
+        .arg(format!("oci:{}:latest", layout.display()))
+        .arg(format!("docker://{}/team/app:0123abcd", reg.host()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "skopeo copy failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        reg.log()
+    );
+    assert_eq!(
+        catalog(&reg, ROBOT, ODD_PASSWORD),
+        vec!["team/app".to_string()]
+    );
+}
+
+#[test]
+fn missing_or_unconfigured_block_exits_2_with_how_to_create_it() {
+    let dir = tempdir();
+    let missing = dir.path().join("values.yaml");
+    let r = phib_run(["verify", "--values", missing.to_str().unwrap()]);
+    r.expect_code(2);
+    assert!(r.stderr.contains("does not exist"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("help: create it with `phib render"),
+        "{}",
+        r.stderr
+    );
+
+    std::fs::write(&missing, "customImage:\n  buildJob: {}\n").unwrap();
+    let r = phib_run(["verify", "--values", missing.to_str().unwrap()]);
+    r.expect_code(2);
+    assert!(
+        r.stderr.contains("no configured `customImage` block"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("`phib render"), "{}", r.stderr);
+    assert!(r.stdout.is_empty());
+}
+
+#[test]
+fn incomplete_block_exits_2_before_any_network() {
+    let dir = tempdir();
+    let path = dir.path().join("values.yaml");
+    let cases = [
+        // No push target, and a push check asked for.
+        ("customImage:\n  registryEndpoint: 127.0.0.1:9\n  registryUsername: u\n  registryPassword: p\n", "neither `pushRepo` nor `pushRepoPrefix`"),
+        // A push target on another host than the endpoint.
+        ("customImage:\n  registryEndpoint: https://gcr.io\n  registryUsername: u\n  registryPassword: p\n  pushRepoPrefix: us.gcr.io/p\n", "pushes to `us.gcr.io`"),
+        // Username without password.
+        ("customImage:\n  registryEndpoint: 127.0.0.1:9\n  registryUsername: u\n  pushRepoPrefix: 127.0.0.1:9/a\n", "`customImage.registryPassword` is missing"),
+        // No credentials at all.
+        ("customImage:\n  registryEndpoint: 127.0.0.1:9\n  pushRepoPrefix: 127.0.0.1:9/a\n", "no credentials and no `pushSecretName`"),
+    ];
+    for (text, want) in cases {
+        std::fs::write(&path, text).unwrap();
+        let r = phib_run(["verify", "--values", path.to_str().unwrap()]);
+        r.expect_code(2);
+        assert!(r.stderr.contains(want), "{text}\n{}", r.stderr);
+    }
+}
+
+#[test]
+fn external_secret_without_kubectl_says_what_cannot_be_checked() {
+    let dir = tempdir();
+    let path = dir.path().join("values.yaml");
+    std::fs::write(
+        &path,
+        "customImage:\n  registryEndpoint: 127.0.0.1:9\n  pushRepoPrefix: 127.0.0.1:9/a\n  pushSecretName: my-push\n",
+    )
+    .unwrap();
+    let empty_path = dir.path().join("bin");
+    std::fs::create_dir(&empty_path).unwrap();
+    let r = run(
+        phib()
+            .env("PATH", &empty_path)
+            .args(["verify", "--values", path.to_str().unwrap()]),
+        b"",
+    );
+    r.expect_code(1);
+    assert!(
+        r.stderr
+            .contains("they are in the Secret `my-push` (namespace `hub`)"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("`kubectl` is not installed"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("neither the login nor the push rights were checked"),
+        "{}",
+        r.stderr
+    );
+}

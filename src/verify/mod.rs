@@ -173,13 +173,13 @@ fn ping(
                 };
                 steps.line(
                     true,
-                    &format!("registry answers at {url} ({how}{verified})"),
+                    &format!("reach the registry at {url} ({how}{verified})"),
                 );
                 return Ok((client, base, answer));
             }
             Ok(answer) => {
                 let err = net::unexpected_ping(&answer, &url, target);
-                return Err(steps.fail(&format!("registry at {url}"), err));
+                return Err(steps.fail(&format!("reach the registry at {url}"), err));
             }
             Err(e) => {
                 let err = net::explain(e, target);
@@ -198,7 +198,7 @@ fn ping(
         }
     }
     let (url, err) = first_err.expect("at least one scheme was tried");
-    Err(steps.fail(&format!("registry at {url}"), err))
+    Err(steps.fail(&format!("reach the registry at {url}"), err))
 }
 
 /// Logs in as the challenge asks and proves the login with a second `GET /v2/`.

@@ -212,7 +212,10 @@ pub fn explain(err: ureq::Error, target: &Target) -> Error {
         ))
     };
     let not_resolved = || {
-        Error::failed(format!("the registry host name `{host}` does not resolve")).with_help(
+        let name = host
+            .rsplit_once(':')
+            .map_or(host.as_str(), |(name, _)| name);
+        Error::failed(format!("the registry host name `{name}` does not resolve")).with_help(
             format!("check `registryEndpoint` for typos, and this machine's DNS{proxy_note}"),
         )
     };

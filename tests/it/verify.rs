@@ -49,7 +49,9 @@ fn verify(values: &Path, extra: &[&str]) -> Run {
         cmd.env_remove(var);
     }
     cmd.arg("verify").arg("--values").arg(values).args(extra);
-    cmd.args(["--timeout", "10"]);
+    if !extra.contains(&"--timeout") {
+        cmd.args(["--timeout", "10"]);
+    }
     run(&mut cmd, b"")
 }
 
@@ -158,7 +160,7 @@ fn htpasswd_good_credentials_pass_and_leave_nothing_behind() {
         let out = r.stdout_str();
         assert!(
             out.contains(&format!(
-                "registry answers at http://{}/v2/ (asks for Basic login)",
+                "reach the registry at http://{}/v2/ (asks for Basic login)",
                 reg.host()
             )),
             "{out}"
@@ -248,7 +250,7 @@ fn stopped_registry_fails_as_cannot_connect_not_credentials() {
     );
     assert!(!r.stderr.contains("authentication"), "{}", r.stderr);
     assert!(
-        r.stdout_str().contains("FAIL  registry at"),
+        r.stdout_str().contains("FAIL  reach the registry at"),
         "{}",
         r.stdout_str()
     );
@@ -416,6 +418,155 @@ fn plain_http_where_https_was_expected() {
     );
     assert!(
         r.stderr.contains("insecureSkipVerify: true"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn unresolvable_host_fails_as_name_does_not_resolve() {
+    let dir = tempdir();
+    // `.invalid` never resolves (RFC 2606).
+    let v = values(
+        dir.path(),
+        "https://phib-test.invalid:5000",
+        "alice",
+        "s3cret",
+        "  pushRepoPrefix: phib-test.invalid:5000/team\n",
+    );
+    let r = verify(&v, &["--timeout", "30"]);
+    r.expect_code(1);
+    assert!(
+        r.stderr
+            .contains("phib: the registry host name `phib-test.invalid` does not resolve"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("help: check `registryEndpoint` for typos"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn silent_server_fails_as_timed_out() {
+    // Accepts connections (the kernel's backlog) but never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let host = listener.local_addr().unwrap().to_string();
+    let dir = tempdir();
+    let v = values(
+        dir.path(),
+        &format!("http://{host}"),
+        "alice",
+        "s3cret",
+        &format!("  pushRepoPrefix: {host}/team\n  insecureSkipVerify: true\n"),
+    );
+    let start = std::time::Instant::now();
+    let r = verify(&v, &["--timeout", "1"]);
+    r.expect_code(1);
+    assert!(
+        r.stderr
+            .contains(&format!("phib: cannot connect to `{host}`: timed out")),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("raise `--timeout`"), "{}", r.stderr);
+    assert!(
+        start.elapsed().as_secs() < 10,
+        "the timeout was not honoured"
+    );
+    drop(listener);
+}
+
+#[test]
+#[cfg_attr(
+    not(phib_e2e),
+    ignore = "end-to-end: needs docker-registry, helm; run ./scripts/test"
+)]
+fn external_push_secret_is_read_with_kubectl_stub_cluster() {
+    let reg = Registry::start(Auth::Htpasswd(&[(ROBOT, ODD_PASSWORD)]), false);
+    let dir = tempdir();
+    // The Secret's data as the chart renders it from values that hold the credentials.
+    let with_creds = values(dir.path(), &reg.host(), ROBOT, ODD_PASSWORD, "");
+    let data = base64::engine::general_purpose::STANDARD.encode(rendered_push_secret(&with_creds));
+    // No cluster can run here: a stand-in kubectl prints that Secret for the one
+    // command phib should run, and fails like kubectl for anything else.
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let secret_json = serde_json::json!({
+        "apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/dockerconfigjson",
+        "metadata": {"name": "my-push", "namespace": "hub"},
+        "data": {".dockerconfigjson": data},
+    });
+    std::fs::write(dir.path().join("secret.json"), secret_json.to_string()).unwrap();
+    let script = format!(
+        "#!/bin/sh\nif [ \"$*\" = \"get secret my-push -n hub -o json\" ]; then cat '{}'; else echo 'Error from server (NotFound): secrets \"'\"$3\"'\" not found' >&2; exit 1; fi\n",
+        dir.path().join("secret.json").display()
+    );
+    let kubectl = bin.join("kubectl");
+    std::fs::write(&kubectl, script).unwrap();
+    std::fs::set_permissions(
+        &kubectl,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let block = |secret: &str| {
+        let v = dir.path().join("external.yaml");
+        std::fs::write(
+            &v,
+            format!(
+                "customImage:\n  registryEndpoint: {h}\n  pushRepoPrefix: {h}/team\n  pushSecretName: {secret}\n  insecureSkipVerify: true\n",
+                h = reg.host()
+            ),
+        )
+        .unwrap();
+        v
+    };
+    let r = run(
+        phib()
+            .env("PATH", &path)
+            .arg("verify")
+            .arg("--values")
+            .arg(block("my-push")),
+        b"",
+    );
+    r.expect_code(0);
+    let out = r.stdout_str();
+    assert!(
+        out.contains(&format!(
+            "ok    credentials for `{}` from Secret `my-push` (namespace `hub`)",
+            reg.host()
+        )),
+        "{out}"
+    );
+    assert!(out.contains("ok    login as `robot$ci`"), "{out}");
+    assert!(
+        out.contains("ok    push rights on `team/phib-push-check`"),
+        "{out}"
+    );
+    assert_no_secret(&r, &[ODD_PASSWORD, &data]);
+    assert_nothing_left(&reg, ROBOT, ODD_PASSWORD, "team/phib-push-check");
+
+    let r = run(
+        phib()
+            .env("PATH", &path)
+            .arg("verify")
+            .arg("--values")
+            .arg(block("other")),
+        b"",
+    );
+    r.expect_code(1);
+    assert!(
+        r.stderr
+            .contains("cannot read Secret `other` in namespace `hub` with kubectl"),
         "{}",
         r.stderr
     );

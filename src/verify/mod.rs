@@ -103,11 +103,12 @@ pub fn verify(
     }
 
     if target.scheme == Scheme::Http && !ci.insecure_skip_verify {
-        return Err(Error::failed(format!(
+        let err = Error::failed(format!(
             "`registryEndpoint` says http://, but image builds (buildah) always try https first and use plain http only with `insecureSkipVerify`; builds pushing to `{}` will fail",
             target.host
         ))
-        .with_help("set `insecureSkipVerify: true` (`phib render --insecure-skip-verify`)"));
+        .with_help("set `insecureSkipVerify: true` (`phib render --insecure-skip-verify`)");
+        return Err(steps.fail("image builds use plain http (`insecureSkipVerify`)", err));
     }
     Ok(())
 }
@@ -367,7 +368,7 @@ fn cancel_upload(
         }
     }
     if (200..300).contains(&answer.status) {
-        steps.line(true, "cancel the upload (nothing left behind)");
+        steps.line(true, "cancel the upload");
     } else {
         steps.mark(
             "warn",

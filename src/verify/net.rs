@@ -207,9 +207,17 @@ pub fn explain(err: ureq::Error, target: &Target) -> Error {
     let host = &target.host;
     let proxy_note = "; if this machine needs a proxy, set `HTTPS_PROXY` (and `NO_PROXY` for hosts to reach directly)";
     let cannot_connect = |why: &str| {
-        Error::failed(format!("cannot connect to `{host}`: {why}")).with_help(format!(
-            "check that the registry is running and that the host and port in `registryEndpoint` are right{proxy_note}"
+        match proxy_for(host) {
+        Some(proxy) => Error::failed(format!(
+            "cannot connect to `{host}` through the proxy `{proxy}`: {why}"
         ))
+        .with_help(
+            "check that the proxy is up and lets this host through, or list the registry in `NO_PROXY` to reach it directly",
+        ),
+        None => Error::failed(format!("cannot connect to `{host}`: {why}")).with_help(format!(
+            "check that the registry is running and that the host and port in `registryEndpoint` are right{proxy_note}"
+        )),
+    }
     };
     let not_resolved = || {
         let name = host
@@ -232,6 +240,17 @@ pub fn explain(err: ureq::Error, target: &Target) -> Error {
         ureq::Error::Io(io) => explain_io(&io, target, &cannot_connect, &not_resolved),
         other => Error::failed(format!("the request to `{host}` failed: {other}")),
     }
+}
+
+/// The proxy (`host:port` only: its URL may hold credentials) that requests to `host`
+/// go through, as ureq reads `ALL_PROXY`/`HTTPS_PROXY`/`HTTP_PROXY` and `NO_PROXY`.
+fn proxy_for(host: &str) -> Option<String> {
+    let proxy = ureq::Proxy::try_from_env()?;
+    let uri: ureq::http::Uri = format!("https://{host}/").parse().ok()?;
+    if proxy.is_no_proxy(&uri) {
+        return None;
+    }
+    Some(format!("{}:{}", proxy.host(), proxy.port()))
 }
 
 fn explain_io(

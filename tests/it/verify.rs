@@ -421,6 +421,28 @@ fn plain_http_where_https_was_expected() {
         "{}",
         r.stderr
     );
+
+    // http:// alone: verify talks http and all works, but buildah would try https.
+    let v = values(
+        dir.path(),
+        &format!("http://{}", reg.host()),
+        "alice",
+        "s3cret",
+        &format!("  pushRepoPrefix: {}/team\n", reg.host()),
+    );
+    let r = verify(&v, &[]);
+    r.expect_code(1);
+    let out = r.stdout_str();
+    assert!(
+        out.contains("ok    push rights on `team/phib-push-check`"),
+        "{out}"
+    );
+    assert!(out.contains("FAIL  image builds use plain http"), "{out}");
+    assert!(
+        r.stderr.contains("help: set `insecureSkipVerify: true`"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -570,6 +592,62 @@ fn external_push_secret_is_read_with_kubectl_stub_cluster() {
         "{}",
         r.stderr
     );
+}
+
+#[test]
+#[cfg_attr(
+    not(phib_e2e),
+    ignore = "end-to-end: needs docker-registry; run ./scripts/test"
+)]
+fn honours_https_proxy_and_no_proxy() {
+    let reg = Registry::start(Auth::Htpasswd(&[("alice", "s3cret")]), false);
+    let dir = tempdir();
+    let v = values(
+        dir.path(),
+        &reg.host(),
+        "alice",
+        "s3cret",
+        &format!(
+            "  pushRepoPrefix: {}/team\n  insecureSkipVerify: true\n",
+            reg.host()
+        ),
+    );
+    // A proxy that is not there, with credentials in its URL that must not show.
+    let dead = crate::registry::free_port();
+    let proxy = format!("http://proxyuser:proxysecret@127.0.0.1:{dead}");
+    let run_with = |no_proxy: Option<&str>| {
+        let mut cmd = phib();
+        for var in [
+            "HTTP_PROXY",
+            "http_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+            "https_proxy",
+            "no_proxy",
+            "NO_PROXY",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.env("HTTPS_PROXY", &proxy);
+        if let Some(np) = no_proxy {
+            cmd.env("NO_PROXY", np);
+        }
+        cmd.arg("verify")
+            .arg("--values")
+            .arg(&v)
+            .args(["--timeout", "10"]);
+        run(&mut cmd, b"")
+    };
+    let r = run_with(None);
+    r.expect_code(1);
+    assert!(
+        r.stderr
+            .contains(&format!("through the proxy `127.0.0.1:{dead}`")),
+        "{}",
+        r.stderr
+    );
+    assert_no_secret(&r, &["proxysecret", "s3cret"]);
+    run_with(Some("127.0.0.1")).expect_code(0);
 }
 
 /// Writes a minimal OCI image layout (one layer, config, manifest, index) into `dir`.

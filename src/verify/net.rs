@@ -25,8 +25,8 @@ pub enum Auth {
     Header(Secret),
 }
 
-/// What phib needs from an answer.
-#[derive(Debug, Clone)]
+/// What phib needs from an answer. No `Debug`: the body of a token answer is a secret.
+#[derive(Clone)]
 pub struct Answer {
     pub status: u16,
     pub challenge: Option<Challenge>,

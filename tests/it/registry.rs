@@ -214,8 +214,7 @@ impl Drop for Registry {
 /// A token service for `auth: token`: checks Basic credentials and answers with a JWT
 /// (RS256, signed by `openssl dgst -sha256 -sign`) whose header carries the signing
 /// certificate in `x5c`; the registry trusts that certificate through `rootcertbundle`.
-/// It grants what the scope asks for (`pull`, `push`, `delete`), or only `pull` when
-/// built with `pull_only`.
+/// It grants what the scope asks for, within the [`Grants`] it was started with.
 pub struct TokenIssuer {
     pub port: u16,
     pub cert: PathBuf,
@@ -224,10 +223,21 @@ pub struct TokenIssuer {
     _dir: tempfile::TempDir,
 }
 
+/// The most a [`TokenIssuer`] grants.
+#[derive(Clone, Copy)]
+pub enum Grants {
+    /// Whatever the scope asks for (`pull`, `push`, `delete`).
+    All,
+    /// Pull and push, never delete.
+    PullPush,
+    /// Pull only: a login without push rights.
+    Pull,
+}
+
 struct IssuerState {
     user: String,
     password: String,
-    pull_only: bool,
+    grants: Grants,
     key: PathBuf,
     cert_der_b64: String,
 }
@@ -236,7 +246,7 @@ impl TokenIssuer {
     pub const SERVICE: &'static str = "phib-test-registry";
     pub const ISSUER: &'static str = "phib-test-issuer";
 
-    pub fn start(user: &str, password: &str, pull_only: bool) -> TokenIssuer {
+    pub fn start(user: &str, password: &str, grants: Grants) -> TokenIssuer {
         let dir = tempdir();
         let (cert, key) = self_signed(dir.path(), "issuer", Self::ISSUER, true);
         let pem = std::fs::read_to_string(&cert).unwrap();
@@ -248,7 +258,7 @@ impl TokenIssuer {
         let state = Arc::new(IssuerState {
             user: user.into(),
             password: password.into(),
-            pull_only,
+            grants,
             key,
             cert_der_b64,
         });
@@ -385,7 +395,11 @@ fn serve(state: &IssuerState, mut stream: TcpStream) -> std::io::Result<()> {
         );
         let granted: Vec<&str> = actions
             .split(',')
-            .filter(|a| *a == "pull" || (!state.pull_only && (*a == "push" || *a == "delete")))
+            .filter(|a| match state.grants {
+                Grants::All => true,
+                Grants::PullPush => *a == "pull" || *a == "push",
+                Grants::Pull => *a == "pull",
+            })
             .collect();
         access.push(serde_json::json!({"type": kind, "name": name, "actions": granted}));
     }

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use base64::Engine;
 
-use crate::registry::{Auth, Registry, TokenIssuer};
+use crate::registry::{Auth, Grants, Registry, TokenIssuer};
 use crate::util::{fixture_chart, phib, phib_run, run, tempdir, tool, Run};
 
 const E2E: &str = "end-to-end: needs docker-registry; run ./scripts/test";
@@ -262,7 +262,7 @@ fn stopped_registry_fails_as_cannot_connect_not_credentials() {
     ignore = "end-to-end: needs docker-registry; run ./scripts/test"
 )]
 fn token_auth_bearer_flow_passes_and_pull_only_token_fails_at_upload() {
-    let issuer = TokenIssuer::start(ROBOT, ODD_PASSWORD, false);
+    let issuer = TokenIssuer::start(ROBOT, ODD_PASSWORD, Grants::All);
     let reg = Registry::start(Auth::Token(&issuer), false);
     let dir = tempdir();
     let extra = format!(
@@ -308,7 +308,7 @@ fn token_auth_bearer_flow_passes_and_pull_only_token_fails_at_upload() {
     );
 
     // The same login, but the issuer grants only pull: logged in, no push rights.
-    let pull_only = TokenIssuer::start(ROBOT, ODD_PASSWORD, true);
+    let pull_only = TokenIssuer::start(ROBOT, ODD_PASSWORD, Grants::Pull);
     let reg = Registry::start(Auth::Token(&pull_only), false);
     let extra = format!(
         "  pushRepo: {}/team/app\n  insecureSkipVerify: true\n",
@@ -648,6 +648,40 @@ fn honours_https_proxy_and_no_proxy() {
     );
     assert_no_secret(&r, &["proxysecret", "s3cret"]);
     run_with(Some("127.0.0.1")).expect_code(0);
+}
+
+#[test]
+#[cfg_attr(
+    not(phib_e2e),
+    ignore = "end-to-end: needs docker-registry; run ./scripts/test"
+)]
+fn refused_cancel_warns_but_passes() {
+    // Push rights but no delete right: the upload cannot be cancelled. The credentials
+    // are proven all the same; verify says what stays behind.
+    let issuer = TokenIssuer::start("alice", "s3cret", Grants::PullPush);
+    let reg = Registry::start(Auth::Token(&issuer), false);
+    let dir = tempdir();
+    let v = values(
+        dir.path(),
+        &reg.host(),
+        "alice",
+        "s3cret",
+        &format!(
+            "  pushRepo: {}/team/app\n  insecureSkipVerify: true\n",
+            reg.host()
+        ),
+    );
+    let r = verify(&v, &[]);
+    r.expect_code(0);
+    let out = r.stdout_str();
+    assert!(out.contains("ok    push rights on `team/app`"), "{out}");
+    assert!(
+        out.contains("warn  cancel the upload: the registry refused (HTTP 401)"),
+        "{out}"
+    );
+    // The open upload really is there, as the warning says.
+    let left = stored_besides_hashstate(&reg);
+    assert!(left.iter().any(|f| f.ends_with("/startedat")), "{left:?}");
 }
 
 /// Writes a minimal OCI image layout (one layer, config, manifest, index) into `dir`.

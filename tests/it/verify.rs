@@ -8,10 +8,8 @@ use std::process::Command;
 
 use base64::Engine;
 
-use crate::registry::{Auth, Grants, Registry, TokenIssuer};
+use crate::registry::{oci, stand_in, Auth, Grants, Registry, TokenIssuer};
 use crate::util::{fixture_chart, phib, phib_run, run, tempdir, tool, Run};
-
-const E2E: &str = "end-to-end: needs docker-registry; run ./scripts/test";
 
 /// A password with a space, `:`, `"`, `#` and `@`, as FACTS.md lists.
 const ODD_PASSWORD: &str = r##"p@ss w:rd"#x"##;
@@ -139,7 +137,6 @@ fn assert_nothing_left(reg: &Registry, user: &str, password: &str, path: &str) {
     ignore = "end-to-end: needs docker-registry; run ./scripts/test"
 )]
 fn htpasswd_good_credentials_pass_and_leave_nothing_behind() {
-    let _ = E2E;
     let users = [("alice", "s3cret"), (ROBOT, ODD_PASSWORD)];
     let reg = Registry::start(Auth::Htpasswd(&users), false);
     let dir = tempdir();
@@ -684,55 +681,9 @@ fn refused_cancel_warns_but_passes() {
     assert!(left.iter().any(|f| f.ends_with("/startedat")), "{left:?}");
 }
 
-/// A stand-in for ECR or Artifact Registry, which cannot run here: Basic login works,
-/// and an upload to a repository that was not created first answers 404 NAME_UNKNOWN,
-/// with the body ECR sends. Serves `requests` requests, one per connection.
-fn name_unknown_registry(requests: usize) -> String {
-    use std::io::{BufRead, BufReader, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let host = listener.local_addr().unwrap().to_string();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().take(requests) {
-            let mut stream = stream.unwrap();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request = String::new();
-            reader.read_line(&mut request).unwrap();
-            let mut authorized = false;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap() == 0 || line.trim().is_empty() {
-                    break;
-                }
-                authorized |= line
-                    .to_ascii_lowercase()
-                    .starts_with("authorization: basic ");
-            }
-            let (status, extra, body) = match (request.split(' ').next(), authorized) {
-                (Some("POST"), true) => (
-                    "404 Not Found",
-                    "",
-                    r#"{"errors":[{"code":"NAME_UNKNOWN","message":"The repository with name 'team/app' does not exist in the registry with id '123456789012'"}]}"#,
-                ),
-                (_, true) => ("200 OK", "", "{}"),
-                (_, false) => (
-                    "401 Unauthorized",
-                    "WWW-Authenticate: Basic realm=\"stand-in\"\r\n",
-                    "{}",
-                ),
-            };
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status}\r\n{extra}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    host
-}
-
 #[test]
 fn missing_repository_fails_as_create_it_first_stub_registry() {
-    let host = name_unknown_registry(3);
+    let host = stand_in::name_unknown_registry(3);
     let dir = tempdir();
     let v = values(
         dir.path(),
@@ -759,53 +710,6 @@ fn missing_repository_fails_as_create_it_first_stub_registry() {
         "{}",
         r.stderr
     );
-}
-
-/// Writes a minimal OCI image layout (one layer, config, manifest, index) into `dir`.
-fn oci_layout(dir: &Path) {
-    let blobs = dir.join("blobs/sha256");
-    std::fs::create_dir_all(&blobs).unwrap();
-    let put = |bytes: &[u8]| -> (String, usize) {
-        let tmp = dir.join("blob.tmp");
-        std::fs::write(&tmp, bytes).unwrap();
-        let out = Command::new(tool("sha256sum")).arg(&tmp).output().unwrap();
-        let hex = String::from_utf8(out.stdout).unwrap()[..64].to_string();
-        std::fs::rename(&tmp, blobs.join(&hex)).unwrap();
-        (format!("sha256:{hex}"), bytes.len())
-    };
-    let content = dir.join("content");
-    std::fs::create_dir(&content).unwrap();
-    std::fs::write(content.join("hello.txt"), "built by phib's test\n").unwrap();
-    let layer = Command::new(tool("tar"))
-        .args(["-c", "-C"])
-        .arg(&content)
-        .arg("hello.txt")
-        .output()
-        .unwrap();
-    assert!(layer.status.success());
-    let (layer_digest, layer_size) = put(&layer.stdout);
-    let config = serde_json::json!({
-        "architecture": "amd64", "os": "linux",
-        "rootfs": {"type": "layers", "diff_ids": [layer_digest]},
-    });
-    let (config_digest, config_size) = put(config.to_string().as_bytes());
-    let manifest = serde_json::json!({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config_size},
-        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer_digest, "size": layer_size}],
-    });
-    let (manifest_digest, manifest_size) = put(manifest.to_string().as_bytes());
-    let index = serde_json::json!({
-        "schemaVersion": 2,
-        "manifests": [{
-            "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "digest": manifest_digest, "size": manifest_size,
-            "annotations": {"org.opencontainers.image.ref.name": "latest"},
-        }],
-    });
-    std::fs::write(dir.join("index.json"), index.to_string()).unwrap();
-    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
 }
 
 /// The `.dockerconfigjson` of the push Secret the fixture chart renders from `values`.
@@ -861,7 +765,7 @@ fn rendered_push_secret_lets_skopeo_push_after_verify() {
     let authfile = dir.path().join("auth.json");
     std::fs::write(&authfile, rendered_push_secret(&v)).unwrap();
     let layout = dir.path().join("oci");
-    oci_layout(&layout);
+    oci::oci_layout(&layout);
     let out = Command::new(tool("skopeo"))
         .args(["copy", "--authfile"])
         .arg(&authfile)

@@ -73,6 +73,13 @@ fn credentials(
     out: &mut dyn std::io::Write,
 ) -> Result<Credentials> {
     match (&ci.registry_username, &ci.registry_password) {
+        (Some(username), Some(_)) if username.contains(':') => {
+            return Err(Error::usage(format!(
+                "`customImage.registryUsername` in `{}` contains `:`, which cannot work: the push secret's `auth` is split at the first `:`",
+                args.values.display()
+            ))
+            .with_help("use the registry's username without `:` (`phib render --rotate`)"));
+        }
         (Some(username), Some(password)) => {
             return Ok(Credentials {
                 username: username.clone(),

@@ -822,6 +822,11 @@ fn incomplete_block_exits_2_before_any_network() {
         ("customImage:\n  registryEndpoint: https://gcr.io\n  registryUsername: u\n  registryPassword: p\n  pushRepoPrefix: us.gcr.io/p\n", "pushes to `us.gcr.io`"),
         // Username without password.
         ("customImage:\n  registryEndpoint: 127.0.0.1:9\n  registryUsername: u\n  pushRepoPrefix: 127.0.0.1:9/a\n", "`customImage.registryPassword` is missing"),
+        // A username the push secret cannot carry.
+        (
+            "customImage:\n  registryEndpoint: 127.0.0.1:9\n  registryUsername: 'a:b'\n  registryPassword: p\n  pushRepoPrefix: 127.0.0.1:9/a\n",
+            "`customImage.registryUsername` in",
+        ),
         // No credentials at all.
         ("customImage:\n  registryEndpoint: 127.0.0.1:9\n  pushRepoPrefix: 127.0.0.1:9/a\n", "no credentials and no `pushSecretName`"),
     ];

@@ -65,39 +65,21 @@ pub fn verify(
 ) -> Result<()> {
     let mut steps = Steps { out };
     let (client, base, answer) = ping(ci, target, opts, &mut steps)?;
-    let ping_url = format!("{base}/v2/");
-    let challenge = match answer.status {
-        200 => None,
-        _ => Some(answer.challenge.clone().ok_or_else(|| {
-            Error::failed(format!(
-                "`{ping_url}` answered 401 without a usable `WWW-Authenticate` header: this does not look like a container registry"
-            ))
-        })?),
-    };
-
-    let scope_path = target.repo_path.clone();
-    let auth = login(
-        &client,
-        &ping_url,
-        challenge.as_ref(),
-        scope_path.as_deref(),
+    let session = Session {
+        client: &client,
+        base: &base,
+        // ping answers 200 (no login) or 401 with a challenge.
+        challenge: answer.challenge.as_ref().filter(|_| answer.status == 401),
         creds,
         target,
-        &mut steps,
-    )?;
+    };
+    let auth = login(&session, &mut steps)?;
 
     if opts.push_check {
-        let Some(path) = scope_path else {
+        let Some(path) = &target.repo_path else {
             return Err(Error::bug("push check without a repository path"));
         };
-        let session = Session {
-            client: &client,
-            base: &base,
-            challenge: challenge.as_ref(),
-            creds,
-            target,
-        };
-        push_probe(&session, &path, &auth, &mut steps)?;
+        push_probe(&session, path, &auth, &mut steps)?;
     } else {
         steps.line(true, "push check skipped (`--no-push-check`)");
     }
@@ -113,7 +95,8 @@ pub fn verify(
     Ok(())
 }
 
-/// Writes the step lines: `ok    what` or `FAIL  what: why`.
+/// Writes the step lines: `ok    what`, `FAIL  what` (the error says why), or
+/// `warn  what: why` for a problem that does not fail the check.
 struct Steps<'a> {
     out: &'a mut dyn Write,
 }
@@ -157,7 +140,9 @@ fn ping(
         let base = format!("{scheme}://{}", target.host);
         let url = format!("{base}/v2/");
         match client.get(&url, &Auth::None) {
-            Ok(answer) if answer.status == 200 || answer.status == 401 => {
+            Ok(answer)
+                if answer.status == 200 || (answer.status == 401 && answer.challenge.is_some()) =>
+            {
                 let how = match (&answer.status, &answer.challenge) {
                     (200, _) => "open to anonymous requests".to_string(),
                     (_, Some(Challenge::Basic)) => "asks for Basic login".to_string(),
@@ -165,7 +150,7 @@ fn ping(
                         "asks for a token (Bearer login)".to_string()
                     }
                     (_, Some(Challenge::Other(s))) => format!("asks for `{s}` login"),
-                    (_, None) => "asks for login".to_string(),
+                    (_, None) => unreachable!("a 401 without a challenge is refused above"),
                 };
                 let verified = if scheme == &"https" && ci.insecure_skip_verify {
                     ", certificate not verified (`insecureSkipVerify`)"
@@ -203,15 +188,9 @@ fn ping(
 }
 
 /// Logs in as the challenge asks and proves the login with a second `GET /v2/`.
-fn login(
-    client: &Client,
-    ping_url: &str,
-    challenge: Option<&Challenge>,
-    scope_path: Option<&str>,
-    creds: &Credentials,
-    target: &Target,
-    steps: &mut Steps,
-) -> Result<Auth> {
+fn login(s: &Session, steps: &mut Steps) -> Result<Auth> {
+    let (client, creds, target) = (s.client, s.creds, s.target);
+    let ping_url = format!("{}/v2/", s.base);
     let who = format!("login as `{}`", creds.username);
     let refused = |status: u16, at: &str| {
         Error::failed(format!(
@@ -220,7 +199,7 @@ fn login(
         ))
         .with_help(hints::login_refused(&creds.username))
     };
-    let auth = match challenge {
+    let auth = match s.challenge {
         None => {
             steps.line(
                 true,
@@ -230,7 +209,10 @@ fn login(
         }
         Some(Challenge::Basic) => Auth::Header(creds.basic()),
         Some(Challenge::Bearer { realm, service, .. }) => {
-            let scope = scope_path.map(|p| format!("repository:{p}:pull,push"));
+            let scope = target
+                .repo_path
+                .as_ref()
+                .map(|p| format!("repository:{p}:pull,push"));
             let token = net::fetch_token(
                 client,
                 realm,
@@ -257,7 +239,7 @@ fn login(
         }
     };
     let answer = client
-        .get(ping_url, &auth)
+        .get(&ping_url, &auth)
         .map_err(|e| steps.fail(&who, net::explain(e, target)))?;
     match answer.status {
         200 => {

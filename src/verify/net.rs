@@ -179,10 +179,16 @@ pub fn fetch_token(
         })
 }
 
-/// An answer to `GET /v2/` that is neither 200 nor 401.
+/// An answer to `GET /v2/` that is neither 200 nor 401 with a challenge.
 pub fn unexpected_ping(answer: &Answer, url: &str, target: &Target) -> Error {
     if answer.status == 400 && answer.body.contains("HTTPS server") {
         return https_where_http(target);
+    }
+    if answer.status == 401 {
+        return Error::failed(format!(
+            "`{url}` answered 401 without a `WWW-Authenticate` header that names a login: this does not look like a container registry"
+        ))
+        .with_help("check the host and port in `registryEndpoint`");
     }
     Error::failed(format!(
         "`{url}` answered HTTP {}, not 200 or 401: this does not look like a container registry (Docker Registry API v2)",

@@ -69,6 +69,20 @@ pub fn split_repo(repo: &str) -> (Option<&str>, &str) {
     }
 }
 
+/// A repository path as the distribution spec allows it: `/`-separated components of
+/// lowercase letters and digits joined by `.`, `_`, `__` or `-` runs.
+pub fn is_repository_path(path: &str) -> bool {
+    path.split('/').all(|component| {
+        let bytes = component.as_bytes();
+        let alnum = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+        let sep = |b: &u8| matches!(b, b'.' | b'_' | b'-');
+        !bytes.is_empty()
+            && bytes.first().is_some_and(alnum)
+            && bytes.last().is_some_and(alnum)
+            && bytes.iter().all(|b| alnum(b) || sep(b))
+    })
+}
+
 impl Target {
     /// Works out the target from the block. Bad input (no host, a push target on another
     /// host than the endpoint) is a usage error: the values must be fixed first.
@@ -97,6 +111,24 @@ impl Target {
                         "`customImage.{key}` pushes to `{push_host}` but `registryEndpoint` is `{auth_host}`: image builds would find no credentials"
                     ))
                     .with_help("make both name the same registry host, e.g. with `phib render`"));
+                }
+                if !path.is_empty() && !is_repository_path(path) {
+                    let key = match push {
+                        PushTarget::Prefix(_) => "pushRepoPrefix",
+                        PushTarget::Repo(_) => "pushRepo",
+                    };
+                    return Err(Error::usage(format!(
+                        "`customImage.{key}` has the repository path `{path}`, which registries refuse: paths are lowercase letters, digits and `.`, `_`, `-` separated by `/`, with no tag or digest"
+                    ))
+                    .with_help("fix it with `phib render`"));
+                }
+                if path.is_empty() && matches!(push, PushTarget::Repo(_)) {
+                    return Err(Error::usage(
+                        "`customImage.pushRepo` names a registry but no repository",
+                    )
+                    .with_help(
+                        "write it as `HOST/PATH/NAME`, e.g. with `phib render --push-repo`",
+                    ));
                 }
                 Some(match push {
                     PushTarget::Repo(_) => path.to_string(),
@@ -210,6 +242,27 @@ mod tests {
             "{}",
             err.message
         );
+        for (push, want) in [
+            (
+                "reg.io/team/app:latest",
+                "`customImage.pushRepo` has the repository path",
+            ),
+            (
+                "reg.io/Team/app",
+                "`customImage.pushRepo` has the repository path",
+            ),
+            (
+                "reg.io/team//app",
+                "`customImage.pushRepo` has the repository path",
+            ),
+            ("reg.io", "names a registry but no repository"),
+        ] {
+            let err = Target::from_block(&block("reg.io", Some(PushTarget::Repo(push.into()))))
+                .unwrap_err();
+            assert!(err.message.contains(want), "{push}: {}", err.message);
+        }
+        assert!(is_repository_path("a/b-c/d__e/f.g"));
+        assert!(!is_repository_path("a/-b"));
         for bad in ["", "https://", "https:///x", "a b"] {
             let err = Target::from_block(&block(bad, None)).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{bad:?}");

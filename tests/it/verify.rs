@@ -395,6 +395,48 @@ fn self_signed_tls_fails_with_the_hint_and_passes_with_insecure_skip_verify() {
     not(phib_e2e),
     ignore = "end-to-end: needs docker-registry; run ./scripts/test"
 )]
+fn trusts_a_private_ca_in_the_system_store() {
+    // The system's trust store (here through `SSL_CERT_FILE`, as an administrator's
+    // private CA would be installed) is honoured, as buildah honours it.
+    let reg = Registry::start(Auth::Htpasswd(&[("alice", "s3cret")]), true);
+    let dir = tempdir();
+    let v = values(
+        dir.path(),
+        &format!("https://{}", reg.host()),
+        "alice",
+        "s3cret",
+        &format!("  pushRepoPrefix: {}/team\n", reg.host()),
+    );
+    let mut cmd = phib();
+    for var in [
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("SSL_CERT_FILE", reg.cert.as_ref().unwrap());
+    cmd.arg("verify").arg("--values").arg(&v);
+    let r = run(&mut cmd, b"");
+    r.expect_code(0);
+    assert!(
+        r.stdout_str().contains(&format!(
+            "ok    reach the registry at https://{}/v2/ (asks for Basic login)",
+            reg.host()
+        )),
+        "{}",
+        r.stdout_str()
+    );
+}
+
+#[test]
+#[cfg_attr(
+    not(phib_e2e),
+    ignore = "end-to-end: needs docker-registry; run ./scripts/test"
+)]
 fn plain_http_where_https_was_expected() {
     let reg = Registry::start(Auth::Htpasswd(&[("alice", "s3cret")]), false);
     let dir = tempdir();

@@ -47,16 +47,30 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// What a test certificate is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum CertFor {
+    /// Signing JWTs (RS256 needs RSA).
+    Tokens,
+    /// A registry's https: EC, with `CA:FALSE` so that a client that trusts it as its
+    /// own root (the system store) also accepts it as the server certificate.
+    Tls,
+}
+
 /// A self-signed certificate and its key for `cn` (with `127.0.0.1` as IP SAN).
-pub fn self_signed(dir: &Path, stem: &str, cn: &str, rsa: bool) -> (PathBuf, PathBuf) {
+pub fn self_signed(dir: &Path, stem: &str, cn: &str, purpose: CertFor) -> (PathBuf, PathBuf) {
     let cert = dir.join(format!("{stem}.crt"));
     let key = dir.join(format!("{stem}.key"));
     let mut cmd = Command::new(tool("openssl"));
     cmd.args(["req", "-x509", "-nodes", "-days", "2", "-newkey"]);
-    if rsa {
-        cmd.arg("rsa:2048");
-    } else {
-        cmd.args(["ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]);
+    match purpose {
+        CertFor::Tokens => {
+            cmd.arg("rsa:2048");
+        }
+        CertFor::Tls => {
+            cmd.args(["ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"])
+                .args(["-addext", "basicConstraints=critical,CA:FALSE"]);
+        }
     }
     cmd.arg("-keyout")
         .arg(&key)
@@ -86,7 +100,7 @@ impl Registry {
         );
         let mut cert = None;
         if tls {
-            let (c, k) = self_signed(dir.path(), "registry", "127.0.0.1", false);
+            let (c, k) = self_signed(dir.path(), "registry", "127.0.0.1", CertFor::Tls);
             config.push_str(&format!(
                 "  tls:\n    certificate: {}\n    key: {}\n",
                 c.display(),

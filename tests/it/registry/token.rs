@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 
-use super::self_signed;
+use super::{self_signed, CertFor};
 use crate::util::{tempdir, tool};
 
 /// A token service for `auth: token`: checks Basic credentials and answers with a JWT
@@ -52,7 +52,7 @@ impl TokenIssuer {
 
     pub fn start(user: &str, password: &str, grants: Grants) -> TokenIssuer {
         let dir = tempdir();
-        let (cert, key) = self_signed(dir.path(), "issuer", Self::ISSUER, true);
+        let (cert, key) = self_signed(dir.path(), "issuer", Self::ISSUER, CertFor::Tokens);
         let pem = std::fs::read_to_string(&cert).unwrap();
         let cert_der_b64: String = pem
             .lines()

@@ -46,6 +46,26 @@ pub enum Command {
     /// Secrets are shown as `<redacted>` unless `--show-secrets`. With `--query`, prints
     /// each match of a JSONPath over the whole values document as one line of JSON.
     Show(ShowArgs),
+    /// Check the `customImage` credentials against the real registry.
+    ///
+    /// Logs in as the values say (or with the push Secret named by `pushSecretName`,
+    /// read with kubectl) and proves push rights by starting a blob upload, which it
+    /// cancels: nothing is pushed. Prints one line per step; exits 0 when all pass,
+    /// 1 when a check fails, 2 when the values are missing or incomplete.
+    Verify {
+        /// The Helm values file holding the `customImage` block.
+        #[arg(long, value_name = "FILE", default_value = "values.yaml")]
+        values: PathBuf,
+        /// Check only the login, not the push rights.
+        #[arg(long)]
+        no_push_check: bool,
+        /// Time limit for each request to the registry, in seconds.
+        #[arg(long, value_name = "SECS", default_value_t = 30)]
+        timeout: u64,
+        /// Namespace of the push Secret, when the credentials are only there.
+        #[arg(long, value_name = "NS", default_value = "hub")]
+        namespace: String,
+    },
 
     /// Print phib's man page (roff) on standard output.
     #[command(hide = true)]

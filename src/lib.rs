@@ -12,5 +12,6 @@ pub mod helm;
 pub mod redact;
 pub mod secret;
 pub mod values;
+pub mod verify;
 
 pub use error::{Error, Result};

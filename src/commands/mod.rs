@@ -3,6 +3,7 @@
 
 mod show;
 mod upgrade;
+pub mod verify;
 
 use std::io::Write;
 
@@ -22,6 +23,17 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Man) => man_page(),
         Some(Command::Upgrade(args)) => upgrade::run(args),
         Some(Command::Show(args)) => show::run(args),
+        Some(Command::Verify {
+            values,
+            no_push_check,
+            timeout,
+            namespace,
+        }) => verify::run(&verify::Args {
+            values: &values,
+            push_check: !no_push_check,
+            timeout_secs: timeout,
+            namespace: &namespace,
+        }),
     }
 }
 

@@ -4,6 +4,8 @@
 //! (`PHIB_E2E=1`) and are listed as ignored, with the reason, under plain `cargo test`.
 
 mod cli;
-mod helm;
 mod compact;
+mod helm;
+mod registry;
 mod util;
+mod verify;

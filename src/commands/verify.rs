@@ -1,0 +1,124 @@
+//! `phib verify`: reads the `customImage` block of a values file, finds the credentials
+//! (in the values, or in the external push Secret through `kubectl`), and runs the
+//! registry checks of [`crate::verify`], one line per step on standard output.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::values::model::CustomImage;
+use crate::verify::target::Target;
+use crate::verify::{self, dockerconfig, Credentials, Options};
+use crate::{Error, Result};
+
+/// The flags of `phib verify`, as plain values.
+pub struct Args<'a> {
+    pub values: &'a Path,
+    pub push_check: bool,
+    pub timeout_secs: u64,
+    pub namespace: &'a str,
+}
+
+pub fn run(args: &Args) -> Result<()> {
+    let ci = read_block(args.values)?;
+    let target = Target::from_block(&ci)?;
+    if args.push_check && target.repo_path.is_none() {
+        return Err(Error::usage(format!(
+            "`customImage` in `{}` has neither `pushRepo` nor `pushRepoPrefix`: there is no repository to check push rights on",
+            args.values.display()
+        ))
+        .with_help("set one with `phib render` (`--push-repo` or `--push-repo-prefix`), or check only the login with `--no-push-check`"));
+    }
+    if args.timeout_secs == 0 {
+        return Err(Error::usage("`--timeout` must be at least 1 second"));
+    }
+    let mut out = std::io::stdout().lock();
+    let creds = credentials(&ci, &target, args, &mut out)?;
+    let opts = Options {
+        push_check: args.push_check,
+        timeout: Duration::from_secs(args.timeout_secs),
+    };
+    verify::verify(&ci, &target, &creds, &opts, &mut out)
+}
+
+fn read_block(path: &Path) -> Result<CustomImage> {
+    let create_help = format!(
+        "create it with `phib render --registry KIND ... --values {}` (or `phib wizard`)",
+        path.display()
+    );
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(
+                Error::usage(format!("`{}` does not exist", path.display())).with_help(create_help)
+            )
+        }
+        Err(e) => return Err(Error::input_io(path, e)),
+    };
+    let doc: serde_yaml::Value = serde_yaml::from_str(&text)
+        .map_err(|e| Error::usage(format!("`{}` is not valid YAML: {e}", path.display())))?;
+    CustomImage::from_values(&doc)?.ok_or_else(|| {
+        Error::usage(format!(
+            "`{}` has no configured `customImage` block (no `registryEndpoint`)",
+            path.display()
+        ))
+        .with_help(create_help)
+    })
+}
+
+/// The credentials in the values, or else those of the external push Secret.
+fn credentials(
+    ci: &CustomImage,
+    target: &Target,
+    args: &Args,
+    out: &mut dyn std::io::Write,
+) -> Result<Credentials> {
+    match (&ci.registry_username, &ci.registry_password) {
+        (Some(username), Some(_)) if username.contains(':') => {
+            return Err(Error::usage(format!(
+                "`customImage.registryUsername` in `{}` contains `:`, which cannot work: the push secret's `auth` is split at the first `:`",
+                args.values.display()
+            ))
+            .with_help("use the registry's username without `:` (`phib render --rotate`)"));
+        }
+        (Some(username), Some(password)) => {
+            return Ok(Credentials {
+                username: username.clone(),
+                password: password.clone(),
+            })
+        }
+        (Some(_), None) | (None, Some(_)) => {
+            let missing = if ci.registry_username.is_none() {
+                "registryUsername"
+            } else {
+                "registryPassword"
+            };
+            return Err(Error::usage(format!(
+                "`customImage.{missing}` is missing in `{}`",
+                args.values.display()
+            ))
+            .with_help("set both username and password with `phib render --rotate`, or neither when `pushSecretName` names a Secret you manage"));
+        }
+        (None, None) => {}
+    }
+    let Some(secret) = &ci.push_secret_name else {
+        return Err(Error::usage(format!(
+            "`customImage` in `{}` has no credentials and no `pushSecretName`",
+            args.values.display()
+        ))
+        .with_help("set the credentials with `phib render`"));
+    };
+    let Ok(kubectl) = which::which("kubectl") else {
+        return Err(Error::failed(format!(
+            "cannot check the credentials: they are in the Secret `{secret}` (namespace `{}`), and `kubectl` is not installed to read it; neither the login nor the push rights were checked",
+            args.namespace
+        ))
+        .with_help("run `phib verify` where `kubectl` can read that Secret"));
+    };
+    let creds = dockerconfig::from_kubectl(&kubectl, secret, args.namespace, &target.auth_host)?;
+    let _ = writeln!(
+        out,
+        "ok    credentials for `{}` from Secret `{secret}` (namespace `{}`)",
+        target.auth_host, args.namespace
+    );
+    Ok(creds)
+}

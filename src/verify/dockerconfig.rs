@@ -1,0 +1,158 @@
+//! Credentials kept outside the values file: a `kubernetes.io/dockerconfigjson` Secret
+//! named by `pushSecretName`. verify reads it with `kubectl` (the only way to see what
+//! the build pods will mount) and picks the entry for the registry host the way
+//! containers/image does: keys are normalised by dropping the scheme and path.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use base64::Engine;
+use serde_json::Value;
+
+use super::target::{normalise_host, parse_endpoint};
+use super::Credentials;
+use crate::secret::Secret;
+use crate::{Error, Result};
+
+/// Picks the credentials for `auth_host` from a `.dockerconfigjson` document.
+/// `source` names where it came from, for messages.
+pub fn pick(config_json: &[u8], auth_host: &str, source: &str) -> Result<Credentials> {
+    let bad = |why: &str| Error::failed(format!("{source}: {why}"));
+    let doc: Value =
+        serde_json::from_slice(config_json).map_err(|_| bad("`.dockerconfigjson` is not JSON"))?;
+    let auths = doc
+        .get("auths")
+        .and_then(Value::as_object)
+        .ok_or_else(|| bad("`.dockerconfigjson` has no `auths`"))?;
+    let entry = auths
+        .iter()
+        .find(|(key, _)| {
+            let host = match parse_endpoint(key) {
+                Some((_, host)) => host,
+                None => normalise_host(key),
+            };
+            host == auth_host
+        })
+        .map(|(_, v)| v)
+        .ok_or_else(|| {
+            bad(&format!(
+                "no credentials for `{auth_host}` in `.dockerconfigjson`"
+            ))
+            .with_help(
+                "the keys of `auths` must name the registry host (scheme and path are ignored)",
+            )
+        })?;
+    let str_field = |name: &str| entry.get(name).and_then(Value::as_str);
+    if let Some(auth) = str_field("auth") {
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(auth.trim())
+            .map_err(|_| bad(&format!("the `auth` for `{auth_host}` is not base64")))?;
+        let raw = String::from_utf8(raw)
+            .map_err(|_| bad(&format!("the `auth` for `{auth_host}` is not UTF-8")))?;
+        let (user, pass) = raw.split_once(':').ok_or_else(|| {
+            bad(&format!(
+                "the `auth` for `{auth_host}` is not `username:password`"
+            ))
+        })?;
+        return Ok(Credentials {
+            username: user.to_string(),
+            password: Secret::new(pass),
+        });
+    }
+    match (str_field("username"), str_field("password")) {
+        (Some(u), Some(p)) => Ok(Credentials {
+            username: u.to_string(),
+            password: Secret::new(p),
+        }),
+        _ => Err(bad(&format!(
+            "the entry for `{auth_host}` has neither `auth` nor `username`/`password`"
+        ))),
+    }
+}
+
+/// Reads the Secret `name` in `namespace` with `kubectl` and picks the credentials for
+/// `auth_host`. The Secret's content never reaches stdout, stderr or an argument.
+pub fn from_kubectl(
+    kubectl: &Path,
+    name: &str,
+    namespace: &str,
+    auth_host: &str,
+) -> Result<Credentials> {
+    let source = format!("Secret `{name}` in namespace `{namespace}`");
+    let out = Command::new(kubectl)
+        .args(["get", "secret", name, "-n", namespace, "-o", "json"])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| Error::failed(format!("cannot run `{}`: {e}", kubectl.display())))?;
+    if !out.status.success() {
+        // kubectl's own message (not found, forbidden, no cluster) names no secret data.
+        let why = String::from_utf8_lossy(&out.stderr);
+        return Err(Error::failed(format!(
+            "cannot read {source} with kubectl: {}",
+            why.trim()
+        ))
+        .with_help(
+            "check the kubectl context (`kubectl config current-context`), the namespace (`--namespace`), and that `pushSecretName` names an existing Secret",
+        ));
+    }
+    let doc: Value = serde_json::from_slice(&out.stdout)
+        .map_err(|_| Error::failed(format!("{source}: kubectl did not print JSON")))?;
+    let data = doc
+        .pointer("/data/.dockerconfigjson")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            Error::failed(format!("{source} has no `.dockerconfigjson`"))
+                .with_help("the push secret must be of type `kubernetes.io/dockerconfigjson`")
+        })?;
+    let config = base64::engine::general_purpose::STANDARD
+        .decode(data)
+        .map_err(|_| Error::failed(format!("{source}: `.dockerconfigjson` is not base64")))?;
+    pick(&config, auth_host, &source)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b64(s: &str) -> String {
+        base64::engine::general_purpose::STANDARD.encode(s)
+    }
+
+    #[test]
+    fn picks_the_entry_for_the_host_like_buildah() {
+        let json = format!(
+            r#"{{"auths": {{"https://other.io": {{"auth": "{}"}}, "https://index.docker.io/v1/": {{"auth": "{}"}}, "reg:5000": {{"username": "u", "password": "p w"}}}}}}"#,
+            b64("x:y"),
+            b64("robot$ci:pa:ss")
+        );
+        let c = pick(json.as_bytes(), "docker.io", "s").unwrap();
+        assert_eq!(c.username, "robot$ci");
+        assert_eq!(c.password.expose(), "pa:ss");
+        let c = pick(json.as_bytes(), "reg:5000", "s").unwrap();
+        assert_eq!((c.username.as_str(), c.password.expose()), ("u", "p w"));
+        let err = pick(json.as_bytes(), "reg", "s").unwrap_err();
+        assert!(
+            err.message.contains("no credentials for `reg`"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn bad_documents_name_the_problem_without_the_secret() {
+        for (json, want) in [
+            ("[", "not JSON"),
+            ("{}", "no `auths`"),
+            (r#"{"auths": {"h": {"auth": "!!"}}}"#, "not base64"),
+            (
+                r#"{"auths": {"h": {"auth": "c2VjcmV0"}}}"#,
+                "not `username:password`",
+            ),
+            (r#"{"auths": {"h": {}}}"#, "neither"),
+        ] {
+            let err = pick(json.as_bytes(), "h", "s").unwrap_err();
+            assert!(err.message.contains(want), "{json}: {}", err.message);
+            assert!(!err.message.contains("secret"), "{}", err.message);
+        }
+    }
+}

@@ -1,0 +1,364 @@
+//! Proves, before any image build runs, that the `customImage` credentials can log in to
+//! the registry and push to the repository the builds will use, without pushing
+//! anything: the Docker Registry HTTP API v2 lets a client ping (`GET /v2/`), log in
+//! through the challenge it gets back (Basic, or a Bearer token from the token service)
+//! and start a blob upload (`POST /v2/<path>/blobs/uploads/`), which it then cancels.
+//! A token alone proves nothing (Docker Hub issues tokens without push rights); only
+//! the upload does.
+//!
+//! Each failure is classified (name, connection, TLS, http/https mix-up, login, push
+//! rights, missing repository) so that the message says what to fix.
+
+pub mod challenge;
+pub mod dockerconfig;
+pub mod hints;
+mod net;
+pub mod target;
+
+use std::io::Write;
+use std::time::Duration;
+
+use base64::Engine;
+
+use crate::secret::Secret;
+use crate::values::model::CustomImage;
+use crate::{Error, Result};
+
+use challenge::Challenge;
+use net::{Auth, Client};
+use target::{Scheme, Target, PROBE_REPO};
+
+/// The login to check.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub username: String,
+    pub password: Secret,
+}
+
+impl Credentials {
+    /// The value of a Basic `Authorization` header.
+    fn basic(&self) -> Secret {
+        let raw = format!("{}:{}", self.username, self.password.expose());
+        Secret::new(format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(raw)
+        ))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Start (and cancel) a blob upload to prove push rights.
+    pub push_check: bool,
+    /// Time limit for each request, connection included.
+    pub timeout: Duration,
+}
+
+/// Runs every check, writing one line per step to `out`. The error names the first
+/// check that failed and what to do about it.
+pub fn verify(
+    ci: &CustomImage,
+    target: &Target,
+    creds: &Credentials,
+    opts: &Options,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let mut steps = Steps { out };
+    let (client, base, answer) = ping(ci, target, opts, &mut steps)?;
+    let session = Session {
+        client: &client,
+        base: &base,
+        // ping answers 200 (no login) or 401 with a challenge.
+        challenge: answer.challenge.as_ref().filter(|_| answer.status == 401),
+        creds,
+        target,
+    };
+    let auth = login(&session, &mut steps)?;
+
+    if opts.push_check {
+        let Some(path) = &target.repo_path else {
+            return Err(Error::bug("push check without a repository path"));
+        };
+        push_probe(&session, path, &auth, &mut steps)?;
+    } else {
+        steps.line(true, "push check skipped (`--no-push-check`)");
+    }
+
+    if target.scheme == Scheme::Http && !ci.insecure_skip_verify {
+        let err = Error::failed(format!(
+            "`registryEndpoint` says http://, but image builds (buildah) always try https first and use plain http only with `insecureSkipVerify`; builds pushing to `{}` will fail",
+            target.host
+        ))
+        .with_help("set `insecureSkipVerify: true` (`phib render --insecure-skip-verify`)");
+        return Err(steps.fail("image builds use plain http (`insecureSkipVerify`)", err));
+    }
+    Ok(())
+}
+
+/// Writes the step lines: `ok    what`, `FAIL  what` (the error says why), or
+/// `warn  what: why` for a problem that does not fail the check.
+struct Steps<'a> {
+    out: &'a mut dyn Write,
+}
+
+impl Steps<'_> {
+    fn line(&mut self, ok: bool, text: &str) {
+        self.mark(if ok { "ok  " } else { "FAIL" }, text);
+    }
+
+    fn mark(&mut self, mark: &str, text: &str) {
+        // A closed stdout must not hide the verdict, which goes to stderr via the error.
+        let _ = writeln!(self.out, "{mark}  {text}");
+        let _ = self.out.flush();
+    }
+
+    /// Reports a failed step and passes its error on.
+    fn fail(&mut self, what: &str, err: Error) -> Error {
+        self.line(false, what);
+        err
+    }
+}
+
+/// Finds the registry: https (or http as the endpoint says, or as a fallback under
+/// `insecureSkipVerify`, like buildah). Returns the client and the base URL that worked.
+fn ping(
+    ci: &CustomImage,
+    target: &Target,
+    opts: &Options,
+    steps: &mut Steps,
+) -> Result<(Client, String, net::Answer)> {
+    let client = Client::new(ci.insecure_skip_verify, opts.timeout);
+    let schemes: &[&str] = if ci.insecure_skip_verify {
+        &["https", "http"]
+    } else if target.scheme == Scheme::Http {
+        &["http"]
+    } else {
+        &["https"]
+    };
+    let mut first_err = None;
+    for scheme in schemes {
+        let base = format!("{scheme}://{}", target.host);
+        let url = format!("{base}/v2/");
+        match client.get(&url, &Auth::None) {
+            Ok(answer)
+                if answer.status == 200 || (answer.status == 401 && answer.challenge.is_some()) =>
+            {
+                let how = match (&answer.status, &answer.challenge) {
+                    (200, _) => "open to anonymous requests".to_string(),
+                    (_, Some(Challenge::Basic)) => "asks for Basic login".to_string(),
+                    (_, Some(Challenge::Bearer { .. })) => {
+                        "asks for a token (Bearer login)".to_string()
+                    }
+                    (_, Some(Challenge::Other(s))) => format!("asks for `{s}` login"),
+                    (_, None) => unreachable!("a 401 without a challenge is refused above"),
+                };
+                let verified = if scheme == &"https" && ci.insecure_skip_verify {
+                    ", certificate not verified (`insecureSkipVerify`)"
+                } else {
+                    ""
+                };
+                steps.line(
+                    true,
+                    &format!("reach the registry at {url} ({how}{verified})"),
+                );
+                return Ok((client, base, answer));
+            }
+            Ok(answer) => {
+                let err = net::unexpected_ping(&answer, &url, target);
+                return Err(steps.fail(&format!("reach the registry at {url}"), err));
+            }
+            Err(e) => {
+                let err = net::explain(e, target);
+                if first_err.is_none() {
+                    first_err = Some((url, err));
+                } else if let Some((first_url, first)) = first_err.take() {
+                    // Under insecureSkipVerify http is only the fallback: report the
+                    // https failure unless https found plain http there.
+                    first_err = Some(if first.message.contains("plain http") {
+                        (url, err)
+                    } else {
+                        (first_url, first)
+                    });
+                }
+            }
+        }
+    }
+    let (url, err) = first_err.expect("at least one scheme was tried");
+    Err(steps.fail(&format!("reach the registry at {url}"), err))
+}
+
+/// Logs in as the challenge asks and proves the login with a second `GET /v2/`.
+fn login(s: &Session, steps: &mut Steps) -> Result<Auth> {
+    let (client, creds, target) = (s.client, s.creds, s.target);
+    let ping_url = format!("{}/v2/", s.base);
+    let who = format!("login as `{}`", creds.username);
+    let refused = |status: u16, at: &str| {
+        Error::failed(format!(
+            "authentication failed: {at} refused username `{}` with this password or token (HTTP {status})",
+            creds.username
+        ))
+        .with_help(hints::login_refused(&creds.username))
+    };
+    let auth = match s.challenge {
+        None => {
+            steps.line(
+                true,
+                "login not needed: the registry accepts anonymous requests",
+            );
+            return Ok(Auth::Header(creds.basic()));
+        }
+        Some(Challenge::Basic) => Auth::Header(creds.basic()),
+        Some(Challenge::Bearer { realm, service, .. }) => {
+            let scope = target
+                .repo_path
+                .as_ref()
+                .map(|p| format!("repository:{p}:pull,push"));
+            let token = net::fetch_token(
+                client,
+                realm,
+                service.as_deref(),
+                scope.as_deref(),
+                creds,
+                target,
+            )
+            .map_err(|e| match e {
+                net::TokenError::Refused(status) => {
+                    steps.fail(&who, refused(status, "the token service"))
+                }
+                net::TokenError::Other(err) => steps.fail(&who, err),
+            })?;
+            Auth::Header(Secret::new(format!("Bearer {}", token.expose())))
+        }
+        Some(Challenge::Other(scheme)) => {
+            return Err(steps.fail(
+                &who,
+                Error::failed(format!(
+                    "the registry asks for `{scheme}` login, which phib cannot check"
+                )),
+            ))
+        }
+    };
+    let answer = client
+        .get(&ping_url, &auth)
+        .map_err(|e| steps.fail(&who, net::explain(e, target)))?;
+    match answer.status {
+        200 => {
+            steps.line(true, &who);
+            Ok(auth)
+        }
+        401 | 403 => Err(steps.fail(&who, refused(answer.status, "the registry"))),
+        s => Err(steps.fail(
+            &who,
+            Error::failed(format!("`{ping_url}` answered HTTP {s} after login")),
+        )),
+    }
+}
+
+/// What the push probe needs to talk to the registry again.
+struct Session<'a> {
+    client: &'a Client,
+    base: &'a str,
+    challenge: Option<&'a Challenge>,
+    creds: &'a Credentials,
+    target: &'a Target,
+}
+
+/// Starts a blob upload and cancels it: the only proof of push rights.
+fn push_probe(s: &Session, path: &str, auth: &Auth, steps: &mut Steps) -> Result<()> {
+    let (client, base, creds, target) = (s.client, s.base, s.creds, s.target);
+    let what = format!("push rights on `{path}` (start an upload)");
+    let url = format!("{base}/v2/{path}/blobs/uploads/");
+    let answer = client
+        .post_empty(&url, auth)
+        .map_err(|e| steps.fail(&what, net::explain(e, target)))?;
+    let is_probe = path.ends_with(PROBE_REPO);
+    match answer.status {
+        202 => {}
+        401 | 403 => {
+            return Err(steps.fail(
+                &what,
+                Error::failed(format!(
+                    "logged in as `{}`, but the registry refused a push to `{path}` (HTTP {}): no push rights",
+                    creds.username, answer.status
+                ))
+                .with_help(hints::push_role(&target.auth_host)),
+            ))
+        }
+        404 if answer.body.contains("NAME_UNKNOWN") => {
+            return Err(steps.fail(
+                &what,
+                Error::failed(format!(
+                    "the repository `{path}` does not exist on `{}` (NAME_UNKNOWN)",
+                    target.host
+                ))
+                .with_help(hints::create_repository(&target.auth_host, path, is_probe)),
+            ))
+        }
+        status => {
+            return Err(steps.fail(
+                &what,
+                Error::failed(format!(
+                    "`POST {url}` answered HTTP {status}, not 202 (upload started)"
+                )),
+            ))
+        }
+    }
+    steps.line(true, &what);
+    cancel_upload(s, path, answer.location.as_deref(), auth, steps)
+}
+
+/// Cancels the probe's upload. A token scoped for pull and push may not cover `DELETE`
+/// (distribution asks for the `delete` action): then one more token is asked for with
+/// that action. If the registry still refuses, the credentials are fine all the same:
+/// say so, and that the empty upload expires with the registry's upload purging.
+fn cancel_upload(
+    s: &Session,
+    path: &str,
+    location: Option<&str>,
+    auth: &Auth,
+    steps: &mut Steps,
+) -> Result<()> {
+    let what = "cancel the upload";
+    let Some(location) = location else {
+        return Err(steps.fail(
+            what,
+            Error::failed("the registry started an upload but sent no `Location` to cancel it"),
+        ));
+    };
+    let cancel = net::resolve_location(s.base, location);
+    let mut answer = s
+        .client
+        .delete(&cancel, auth)
+        .map_err(|e| steps.fail(what, net::explain(e, s.target)))?;
+    if let (401 | 403, Some(Challenge::Bearer { realm, service, .. })) =
+        (answer.status, s.challenge)
+    {
+        let scope = format!("repository:{path}:delete");
+        if let Ok(token) = net::fetch_token(
+            s.client,
+            realm,
+            service.as_deref(),
+            Some(&scope),
+            s.creds,
+            s.target,
+        ) {
+            let auth = Auth::Header(Secret::new(format!("Bearer {}", token.expose())));
+            answer = s
+                .client
+                .delete(&cancel, &auth)
+                .map_err(|e| steps.fail(what, net::explain(e, s.target)))?;
+        }
+    }
+    if (200..300).contains(&answer.status) {
+        steps.line(true, "cancel the upload");
+    } else {
+        steps.mark(
+            "warn",
+            &format!(
+                "cancel the upload: the registry refused (HTTP {}); push rights are proven, but an empty upload stays in `{path}` until the registry purges stale uploads",
+                answer.status
+            ),
+        );
+    }
+    Ok(())
+}

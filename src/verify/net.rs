@@ -1,0 +1,398 @@
+//! The HTTP side of verify: one ureq agent (rustls, the system's trust store, the
+//! proxy from `HTTPS_PROXY`/`NO_PROXY`), requests whose `Authorization` stays a
+//! [`Secret`], and the translation of transport failures into messages that say what
+//! went wrong and what to do.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
+use ureq::Agent;
+
+use super::challenge::{self, Challenge};
+use super::target::Target;
+use super::Credentials;
+use crate::secret::Secret;
+use crate::Error;
+
+/// Answers bodies are read up to this size (registry errors and tokens are small).
+const BODY_LIMIT: u64 = 1024 * 1024;
+
+/// How a request authenticates.
+pub enum Auth {
+    None,
+    /// The whole `Authorization` value (`Basic …` or `Bearer …`).
+    Header(Secret),
+}
+
+/// What phib needs from an answer. No `Debug`: the body of a token answer is a secret.
+#[derive(Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub challenge: Option<Challenge>,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+pub struct Client {
+    agent: Agent,
+}
+
+impl Client {
+    /// `insecure` turns certificate verification off (`insecureSkipVerify`). Proxies
+    /// come from `ALL_PROXY`/`HTTPS_PROXY`/`HTTP_PROXY` with `NO_PROXY` (ureq reads them).
+    pub fn new(insecure: bool, timeout: Duration) -> Client {
+        let tls = TlsConfig::builder()
+            .provider(TlsProvider::Rustls)
+            .root_certs(RootCerts::PlatformVerifier)
+            .disable_verification(insecure)
+            .build();
+        let agent = Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(timeout))
+            .user_agent(concat!("phib/", env!("CARGO_PKG_VERSION")))
+            .tls_config(tls)
+            .build()
+            .new_agent();
+        Client { agent }
+    }
+
+    pub fn get(&self, url: &str, auth: &Auth) -> Result<Answer, ureq::Error> {
+        let mut req = self.agent.get(url);
+        if let Auth::Header(v) = auth {
+            req = req.header("Authorization", v.expose());
+        }
+        answer(req.call()?)
+    }
+
+    pub fn post_empty(&self, url: &str, auth: &Auth) -> Result<Answer, ureq::Error> {
+        let mut req = self.agent.post(url);
+        if let Auth::Header(v) = auth {
+            req = req.header("Authorization", v.expose());
+        }
+        answer(req.send_empty()?)
+    }
+
+    pub fn delete(&self, url: &str, auth: &Auth) -> Result<Answer, ureq::Error> {
+        let mut req = self.agent.delete(url);
+        if let Auth::Header(v) = auth {
+            req = req.header("Authorization", v.expose());
+        }
+        answer(req.call()?)
+    }
+}
+
+fn answer(mut resp: ureq::http::Response<ureq::Body>) -> Result<Answer, ureq::Error> {
+    let header = |name: &str| {
+        resp.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let challenge = header("www-authenticate").and_then(|h| challenge::parse(&h));
+    let location = header("location");
+    let status = resp.status().as_u16();
+    let body = resp
+        .body_mut()
+        .with_config()
+        .limit(BODY_LIMIT)
+        .read_to_string()
+        .unwrap_or_default();
+    Ok(Answer {
+        status,
+        challenge,
+        location,
+        body,
+    })
+}
+
+/// The upload's `Location`, absolute or relative to the registry.
+pub fn resolve_location(base: &str, location: &str) -> String {
+    let lower = location.to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        location.to_string()
+    } else if location.starts_with('/') {
+        format!("{base}{location}")
+    } else {
+        format!("{base}/{location}")
+    }
+}
+
+pub enum TokenError {
+    /// The token service refused the login (HTTP status).
+    Refused(u16),
+    Other(Error),
+}
+
+#[derive(Deserialize)]
+struct TokenAnswer {
+    token: Option<String>,
+    access_token: Option<String>,
+}
+
+/// Asks the token service (`realm`) for a token with Basic login.
+pub fn fetch_token(
+    client: &Client,
+    realm: &str,
+    service: Option<&str>,
+    scope: Option<&str>,
+    creds: &Credentials,
+    target: &Target,
+) -> Result<Secret, TokenError> {
+    let mut req = client.agent.get(realm);
+    if let Some(s) = service {
+        req = req.query("service", s);
+    }
+    if let Some(s) = scope {
+        req = req.query("scope", s);
+    }
+    req = req
+        .query("account", &creds.username)
+        .header("Authorization", creds.basic().expose());
+    let resp = req
+        .call()
+        .map_err(|e| TokenError::Other(explain(e, target)))?;
+    let answer = answer(resp).map_err(|e| TokenError::Other(explain(e, target)))?;
+    match answer.status {
+        200 => {}
+        401 | 403 => return Err(TokenError::Refused(answer.status)),
+        s => {
+            return Err(TokenError::Other(Error::failed(format!(
+                "the token service at `{realm}` answered HTTP {s}"
+            ))))
+        }
+    }
+    let parsed: TokenAnswer = serde_json::from_str(&answer.body).map_err(|_| {
+        TokenError::Other(Error::failed(format!(
+            "the token service at `{realm}` sent no JSON token"
+        )))
+    })?;
+    parsed
+        .token
+        .or(parsed.access_token)
+        .filter(|t| !t.is_empty())
+        .map(Secret::new)
+        .ok_or_else(|| {
+            TokenError::Other(Error::failed(format!(
+                "the token service at `{realm}` answered without `token` or `access_token`"
+            )))
+        })
+}
+
+/// An answer to `GET /v2/` that is neither 200 nor 401 with a challenge.
+pub fn unexpected_ping(answer: &Answer, url: &str, target: &Target) -> Error {
+    if answer.status == 400 && answer.body.contains("HTTPS server") {
+        return https_where_http(target);
+    }
+    if answer.status == 401 {
+        return Error::failed(format!(
+            "`{url}` answered 401 without a `WWW-Authenticate` header that names a login: this does not look like a container registry"
+        ))
+        .with_help("check the host and port in `registryEndpoint`");
+    }
+    Error::failed(format!(
+        "`{url}` answered HTTP {}, not 200 or 401: this does not look like a container registry (Docker Registry API v2)",
+        answer.status
+    ))
+    .with_help("check the host and port in `registryEndpoint`")
+}
+
+fn https_where_http(target: &Target) -> Error {
+    Error::failed(format!(
+        "`{}` speaks https, but phib talked plain http to it because `registryEndpoint` says http://",
+        target.host
+    ))
+    .with_help(format!(
+        "write the endpoint as `https://{}` (add `insecureSkipVerify: true` if its certificate is self-signed)",
+        target.host
+    ))
+}
+
+/// Turns a transport failure into a message that names the cause and the fix.
+pub fn explain(err: ureq::Error, target: &Target) -> Error {
+    let host = &target.host;
+    let proxy_note = "; if this machine needs a proxy, set `HTTPS_PROXY` (and `NO_PROXY` for hosts to reach directly)";
+    let cannot_connect = |why: &str| {
+        match proxy_for(host) {
+        Some(proxy) => Error::failed(format!(
+            "cannot connect to `{host}` through the proxy `{proxy}`: {why}"
+        ))
+        .with_help(
+            "check that the proxy is up and lets this host through, or list the registry in `NO_PROXY` to reach it directly",
+        ),
+        None => Error::failed(format!("cannot connect to `{host}`: {why}")).with_help(format!(
+            "check that the registry is running and that the host and port in `registryEndpoint` are right{proxy_note}"
+        )),
+    }
+    };
+    let not_resolved = || {
+        let name = host
+            .rsplit_once(':')
+            .map_or(host.as_str(), |(name, _)| name);
+        Error::failed(format!("the registry host name `{name}` does not resolve")).with_help(
+            format!("check `registryEndpoint` for typos, and this machine's DNS{proxy_note}"),
+        )
+    };
+    match err {
+        ureq::Error::HostNotFound => not_resolved(),
+        ureq::Error::Timeout(_) => cannot_connect("timed out")
+            .with_help(format!("check that the registry is reachable from here (a firewall may drop the traffic), or raise `--timeout`{proxy_note}")),
+        ureq::Error::ConnectionFailed => cannot_connect("the connection failed"),
+        ureq::Error::ConnectProxyFailed(why) => Error::failed(format!(
+            "cannot connect to `{host}` through the proxy: {why}"
+        ))
+        .with_help("check `HTTPS_PROXY` and `NO_PROXY`"),
+        ureq::Error::Tls(why) => tls_failure(host, why),
+        ureq::Error::Io(io) => explain_io(&io, target, &cannot_connect, &not_resolved),
+        other => Error::failed(format!("the request to `{host}` failed: {other}")),
+    }
+}
+
+/// The proxy (`host:port` only: its URL may hold credentials) that requests to `host`
+/// go through, as ureq reads `ALL_PROXY`/`HTTPS_PROXY`/`HTTP_PROXY` and `NO_PROXY`.
+fn proxy_for(host: &str) -> Option<String> {
+    let proxy = ureq::Proxy::try_from_env()?;
+    let uri: ureq::http::Uri = format!("https://{host}/").parse().ok()?;
+    if proxy.is_no_proxy(&uri) {
+        return None;
+    }
+    Some(format!("{}:{}", proxy.host(), proxy.port()))
+}
+
+fn explain_io(
+    io: &std::io::Error,
+    target: &Target,
+    cannot_connect: &dyn Fn(&str) -> Error,
+    not_resolved: &dyn Fn() -> Error,
+) -> Error {
+    use std::io::ErrorKind as K;
+    let text = io.to_string();
+    match io.kind() {
+        K::ConnectionRefused => return cannot_connect("connection refused"),
+        K::TimedOut => return cannot_connect("timed out"),
+        K::ConnectionReset | K::ConnectionAborted | K::UnexpectedEof
+            if target.scheme == super::target::Scheme::Http =>
+        {
+            // An https server closes on a plain http request that it cannot answer.
+            return cannot_connect(&format!(
+                "{text} (if the registry speaks https, drop the http:// from `registryEndpoint`)"
+            ));
+        }
+        K::ConnectionReset | K::ConnectionAborted | K::UnexpectedEof => {
+            return cannot_connect(&text)
+        }
+        _ => {}
+    }
+    if text.contains("lookup address") || text.contains("Name or service not known") {
+        return not_resolved();
+    }
+    if text.contains("corrupt message") || text.contains("InvalidContentType") {
+        return Error::failed(format!(
+            "`{}` answered in plain http where https was expected",
+            target.host
+        ))
+        .with_help(
+            "for a plain-http registry set `insecureSkipVerify: true` (`phib render --insecure-skip-verify`): image builds then fall back to http",
+        );
+    }
+    if text.contains("certificate") || text.contains("peer") || text.contains("handshake") {
+        return tls_failure(&target.host, &text);
+    }
+    cannot_connect(&text)
+}
+
+fn tls_failure(host: &str, why: &str) -> Error {
+    let untrusted = why.contains("UnknownIssuer")
+        || why.contains("self-signed")
+        || why.contains("self signed")
+        || why.contains("BadSignature");
+    let help = if untrusted {
+        "the registry's certificate is self-signed or from a private CA: set `insecureSkipVerify: true` (`phib render --insecure-skip-verify`), or trust that CA on this machine and on the build nodes"
+    } else if why.contains("NotValidForName") || why.contains("Expired") {
+        "the registry's certificate does not match its name or has expired: fix the certificate, or set `insecureSkipVerify: true` (`phib render --insecure-skip-verify`)"
+    } else {
+        "check the registry's TLS setup; for a self-signed certificate set `insecureSkipVerify: true` (`phib render --insecure-skip-verify`)"
+    };
+    Error::failed(format!("TLS failure talking to `{host}`: {why}")).with_help(help)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verify::target::Scheme;
+
+    fn target(scheme: Scheme) -> Target {
+        Target {
+            host: "reg.example:5000".into(),
+            auth_host: "reg.example:5000".into(),
+            scheme,
+            repo_path: None,
+        }
+    }
+
+    #[test]
+    fn locations() {
+        let base = "https://r:1";
+        assert_eq!(
+            resolve_location(base, "/v2/a/blobs/uploads/u?_state=x"),
+            "https://r:1/v2/a/blobs/uploads/u?_state=x"
+        );
+        assert_eq!(
+            resolve_location(base, "http://other/v2/a/blobs/uploads/u"),
+            "http://other/v2/a/blobs/uploads/u"
+        );
+        assert_eq!(resolve_location(base, "v2/x"), "https://r:1/v2/x");
+    }
+
+    #[test]
+    fn classifies_transport_failures() {
+        use std::io::{Error as IoError, ErrorKind as K};
+        let t = target(Scheme::Https);
+        let cases: Vec<(ureq::Error, &str, &str)> = vec![
+            (ureq::Error::HostNotFound, "does not resolve", "DNS"),
+            (
+                ureq::Error::Io(IoError::other(
+                    "failed to lookup address information: Name or service not known",
+                )),
+                "does not resolve",
+                "typos",
+            ),
+            (
+                ureq::Error::Io(IoError::from(K::ConnectionRefused)),
+                "cannot connect",
+                "running",
+            ),
+            (
+                ureq::Error::Io(IoError::new(K::TimedOut, "t")),
+                "timed out",
+                "registry",
+            ),
+            (
+                ureq::Error::Io(IoError::new(
+                    K::InvalidData,
+                    "invalid peer certificate: UnknownIssuer",
+                )),
+                "TLS failure",
+                "insecureSkipVerify: true",
+            ),
+            (
+                ureq::Error::Io(IoError::new(
+                    K::InvalidData,
+                    "received corrupt message of type InvalidContentType",
+                )),
+                "plain http",
+                "insecure-skip-verify",
+            ),
+        ];
+        for (err, msg, help) in cases {
+            let e = explain(err, &t);
+            assert!(e.message.contains(msg), "{} / {msg}", e.message);
+            assert!(
+                e.help.as_deref().unwrap_or("").contains(help),
+                "{:?}",
+                e.help
+            );
+            assert_eq!(e.exit_code(), 1);
+        }
+    }
+}

@@ -346,14 +346,13 @@ fn check_push_host(endpoint: &str, repo: &str, id: FieldId) -> Result<()> {
     if key == check::normalize_registry(host) {
         return Ok(());
     }
+    let endpoint_host = check::endpoint_host(endpoint);
     Err(Error::usage(format!(
-        "`{}` is on host `{host}`, but the registry endpoint `{endpoint}` is `{}`: buildah would find no credentials for the push",
+        "`{}` `{repo}` is on host `{host}`, but the registry endpoint is `{endpoint}`: buildah would find no credentials for the push",
         id.flag(),
-        check::endpoint_host(endpoint)
     ))
     .with_help(format!(
-        "start the push repository with `{}/`, or change the endpoint to match `{host}`",
-        check::endpoint_host(endpoint)
+        "start the push repository with `{endpoint_host}/`, or change the endpoint to match `{host}`"
     )))
 }
 

@@ -2,7 +2,7 @@
 //! warning through the real binary, and, in the end-to-end tier, passwords and keyfiles
 //! through the real `helm template` of the fixture chart.
 
-// mod e2e;
+mod e2e;
 mod errors;
 
 use std::path::{Path, PathBuf};

@@ -2,6 +2,7 @@
 //! warning through the real binary, and, in the end-to-end tier, passwords and keyfiles
 //! through the real `helm template` of the fixture chart.
 
+mod docs;
 mod e2e;
 mod errors;
 

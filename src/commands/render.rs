@@ -97,7 +97,10 @@ pub fn run(args: RenderArgs) -> Result<()> {
     let id = FieldId::Password;
     if password_stdin && !kind.accepts(id) {
         // Refused before reading, so a terminal on stdin is not waited for.
-        return Err(refused(kind).for_field(id));
+        let invalid = refused(kind);
+        return Err(
+            Error::usage(format!("`--password-stdin` {}", invalid.reason)).with_help(invalid.help),
+        );
     }
     if let Some(password) = password(password_stdin, std::env::var_os(PASSWORD_ENV))? {
         if !kind.accepts(id) {

@@ -313,3 +313,20 @@ fn warnings_go_to_stderr_and_exit_0() {
     assert!(!r.stderr.contains("access token"), "{}", r.stderr);
     assert!(!r.stderr.contains("http://"), "{}", r.stderr);
 }
+
+#[test]
+fn help_lists_every_kind_and_every_option_the_catalog_declares() {
+    let r = phib_run(["render", "--help"]);
+    r.expect_code(0);
+    let help = r.stdout_str();
+    for kind in phib::registry::Kind::ALL {
+        assert!(
+            help.contains(&format!("- {}:", kind.name())),
+            "{}",
+            kind.name()
+        );
+        for field in kind.fields() {
+            assert!(help.contains(field.id.flag()), "{}", field.id.flag());
+        }
+    }
+}

@@ -9,8 +9,11 @@ pub mod commands;
 pub mod compact;
 pub mod error;
 pub mod helm;
+pub mod keyfile;
 pub mod redact;
+pub mod registry;
 pub mod secret;
+pub mod settings;
 pub mod values;
 pub mod verify;
 

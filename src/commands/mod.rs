@@ -10,6 +10,8 @@ use std::io::Write;
 use clap::CommandFactory;
 
 use crate::cli::{Cli, Command, Shell};
+
+mod render;
 use crate::{compact, Error, Result};
 
 /// Runs the parsed command line.
@@ -19,6 +21,7 @@ pub fn run(cli: Cli) -> Result<()> {
             "run `phib render --help` to write the customImage values non-interactively, or `phib --help` for every command",
         )),
         Some(Command::Compact { file }) => compact::run_cli(file.as_deref()),
+        Some(Command::Render(args)) => render::run(*args),
         Some(Command::Completions { shell }) => completions(shell),
         Some(Command::Man) => man_page(),
         Some(Command::Upgrade(args)) => upgrade::run(args),
@@ -69,4 +72,9 @@ pub fn write_stdout(bytes: &[u8]) -> Result<()> {
             "cannot write to standard output: {e}"
         ))),
     }
+}
+
+/// Prints one warning on stderr as `phib: warning: ...`. The command still succeeds.
+pub fn warn(message: &str) {
+    eprintln!("phib: warning: {message}");
 }

@@ -7,5 +7,6 @@ mod cli;
 mod compact;
 mod helm;
 mod registry;
+mod render;
 mod util;
 mod verify;

@@ -7,8 +7,6 @@
 use std::io::Read;
 use std::path::Path;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-
 use crate::registry::Invalid;
 use crate::secret::Secret;
 
@@ -88,40 +86,44 @@ pub fn parse(bytes: &[u8]) -> Result<Keyfile, Invalid> {
             CREATE_KEY,
         ));
     }
-    let text = std::str::from_utf8(bytes).map_err(|_| {
+    std::str::from_utf8(bytes).map_err(|_| {
         Invalid::new(
             "is not valid UTF-8, so it is not a JSON keyfile",
             CREATE_KEY,
         )
     })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let json: Json = serde_json::from_str(text).map_err(|e| {
+    let compacted = crate::compact::compact(bytes).map_err(|e| {
         Invalid::new(
-            format!(
-                "is not one JSON object: {} at line {}, column {}",
-                describe(&e),
-                e.line(),
-                e.column()
-            ),
+            format!("is not valid JSON: {e}"),
             "give the JSON keyfile exactly as downloaded",
         )
     })?;
-    let Json::Obj(members) = &json else {
+    // `compact` prints one line per top-level value; a keyfile is exactly one.
+    if compacted.iter().filter(|&&b| b == b'\n').count() != 1 {
+        return Err(Invalid::new(
+            "does not hold exactly one JSON object",
+            "give the JSON keyfile exactly as downloaded",
+        ));
+    }
+    let line = String::from_utf8(compacted[..compacted.len() - 1].to_vec())
+        .map_err(|_| Invalid::new("is not valid UTF-8", CREATE_KEY))?;
+    let json: serde_json::Value = serde_json::from_str(&line).map_err(|_| {
+        Invalid::new(
+            "is not valid JSON",
+            "give the JSON keyfile exactly as downloaded",
+        )
+    })?;
+    let Some(members) = json.as_object() else {
         return Err(Invalid::new(
             "is JSON but not an object",
             "give the JSON keyfile exactly as downloaded",
         ));
     };
-    let get = |key: &str| {
-        members
-            .iter()
-            .find(|(k, _)| k == key)
-            .and_then(|(_, v)| match v {
-                Json::Str(s) if !s.trim().is_empty() => Some(s.as_str()),
-                _ => None,
-            })
+    let get = |key: &str| match members.get(key) {
+        Some(serde_json::Value::String(s)) if !s.trim().is_empty() => Some(s.as_str()),
+        _ => None,
     };
-    if members.iter().any(|(k, _)| k == "installed" || k == "web") {
+    if members.contains_key("installed") || members.contains_key("web") {
         return Err(Invalid::new(
             "is an OAuth client file (`installed`/`web`), which cannot log in to a registry",
             CREATE_KEY,
@@ -174,151 +176,11 @@ pub fn parse(bytes: &[u8]) -> Result<Keyfile, Invalid> {
             CREATE_KEY,
         ));
     }
-    let line = jq_compact(&json, text.len());
     Ok(Keyfile {
         project_id: get("project_id").unwrap_or_default().to_string(),
         client_email: client_email.to_string(),
         one_line: Secret::new(line),
     })
-}
-
-/// The keyfile as `jq -c .` prints it, without the final newline. Keyfiles hold only
-/// strings; a number is printed by serde_json, which matches jq 1.7+ for integers.
-fn jq_compact(json: &Json, size_hint: usize) -> String {
-    let mut line = String::with_capacity(size_hint);
-    json.write_compact(&mut line);
-    line
-}
-
-/// serde_json's message without anything from the input.
-fn describe(e: &serde_json::Error) -> &'static str {
-    use serde_json::error::Category;
-    match e.classify() {
-        Category::Eof => "it ends too early",
-        Category::Syntax => "a syntax error",
-        Category::Data => "unexpected data",
-        Category::Io => "a read error",
-    }
-}
-
-/// A JSON value that keeps object keys in input order, as jq does: a repeated key keeps
-/// the position of its first occurrence and the value of its last.
-#[derive(Debug)]
-enum Json {
-    Null,
-    Bool(bool),
-    Num(serde_json::Number),
-    Str(String),
-    Arr(Vec<Json>),
-    Obj(Vec<(String, Json)>),
-}
-
-impl Json {
-    fn write_compact(&self, out: &mut String) {
-        match self {
-            Json::Null => out.push_str("null"),
-            Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Json::Num(n) => out.push_str(&n.to_string()),
-            Json::Str(s) => write_string(s, out),
-            Json::Arr(items) => {
-                out.push('[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    item.write_compact(out);
-                }
-                out.push(']');
-            }
-            Json::Obj(members) => {
-                out.push('{');
-                for (i, (k, v)) in members.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    write_string(k, out);
-                    out.push(':');
-                    v.write_compact(out);
-                }
-                out.push('}');
-            }
-        }
-    }
-}
-
-/// jq's string escaping: `"` `\` and the short forms, other C0 controls and DEL as
-/// `\u00xx`, everything else as is.
-fn write_string(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-impl<'de> Deserialize<'de> for Json {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Json;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("JSON")
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Json, E> {
-                Ok(Json::Null)
-            }
-            fn visit_bool<E: de::Error>(self, b: bool) -> Result<Json, E> {
-                Ok(Json::Bool(b))
-            }
-            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Json, E> {
-                Ok(Json::Num(n.into()))
-            }
-            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Json, E> {
-                Ok(Json::Num(n.into()))
-            }
-            fn visit_f64<E: de::Error>(self, n: f64) -> Result<Json, E> {
-                serde_json::Number::from_f64(n)
-                    .map(Json::Num)
-                    .ok_or_else(|| E::custom("number out of range"))
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<Json, E> {
-                Ok(Json::Str(s.to_string()))
-            }
-            fn visit_string<E: de::Error>(self, s: String) -> Result<Json, E> {
-                Ok(Json::Str(s))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
-                let mut items = Vec::new();
-                while let Some(item) = seq.next_element()? {
-                    items.push(item);
-                }
-                Ok(Json::Arr(items))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
-                let mut members: Vec<(String, Json)> = Vec::new();
-                while let Some((k, v)) = map.next_entry::<String, Json>()? {
-                    match members.iter_mut().find(|(old, _)| *old == k) {
-                        Some(slot) => slot.1 = v,
-                        None => members.push((k, v)),
-                    }
-                }
-                Ok(Json::Obj(members))
-            }
-        }
-        d.deserialize_any(V)
-    }
 }
 
 #[cfg(test)]
@@ -347,14 +209,17 @@ mod tests {
     }
 
     #[test]
-    fn jq_string_and_key_rules() {
-        let mut out = String::new();
-        write_string("a\u{7f}\u{1}\u{2028}/é😀", &mut out);
-        assert_eq!(out, "\"a\\u007f\\u0001\u{2028}/é😀\"");
-        let j: Json = serde_json::from_str(r#"{"b":1,"a":2,"\u0062":3}"#).unwrap();
-        let mut out = String::new();
-        j.write_compact(&mut out);
-        assert_eq!(out, r#"{"b":3,"a":2}"#);
+    fn repeated_keys_keep_the_first_position_and_the_last_value() {
+        let key = KEY.replacen(
+            "\"type\": \"service_account\"",
+            "\"type\": \"authorized_user\", \"\\u0074ype\": \"service_account\"",
+            1,
+        );
+        let k = parse(key.as_bytes()).unwrap();
+        assert!(k
+            .one_line()
+            .expose()
+            .starts_with(r#"{"type":"service_account","project_id":"my-project","#));
     }
 
     #[test]
@@ -380,9 +245,12 @@ mod tests {
     #[test]
     fn malformed_keyfiles_are_refused_without_echoing_them() {
         let cases: Vec<(Vec<u8>, &str)> = vec![
-            (b"{".to_vec(), "not one JSON object"),
+            (b"{".to_vec(), "not valid JSON"),
             (b"[1]".to_vec(), "not an object"),
-            (format!("{KEY}{KEY}").into_bytes(), "not one JSON object"),
+            (
+                format!("{KEY}{KEY}").into_bytes(),
+                "exactly one JSON object",
+            ),
             (vec![0xff, 0xfe], "UTF-8"),
             (vec![b' '; MAX_BYTES + 1], "64 KiB"),
             (

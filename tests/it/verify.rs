@@ -790,17 +790,29 @@ fn rendered_push_secret(values: &Path) -> Vec<u8> {
 fn rendered_push_secret_lets_skopeo_push_after_verify() {
     let reg = Registry::start(Auth::Htpasswd(&[(ROBOT, ODD_PASSWORD)]), false);
     let dir = tempdir();
-    // Written by hand for now; the same block `phib render` writes.
-    let v = values(
-        dir.path(),
-        &reg.host(),
-        ROBOT,
-        ODD_PASSWORD,
-        &format!(
-            "  pushRepoPrefix: {}/team\n  insecureSkipVerify: true\n",
-            reg.host()
-        ),
-    );
+    // The values come from `phib render`, as an administrator would make them.
+    let v = dir.path().join("values.yaml");
+    let host = reg.host();
+    let prefix = format!("{host}/team");
+    run(
+        phib().args([
+            "render",
+            "--registry",
+            "harbor",
+            "--endpoint",
+            &host,
+            "--username",
+            ROBOT,
+            "--password-stdin",
+            "--push-repo-prefix",
+            &prefix,
+            "--insecure-skip-verify",
+            "--values",
+            v.to_str().unwrap(),
+        ]),
+        ODD_PASSWORD.as_bytes(),
+    )
+    .expect_code(0);
     verify(&v, &[]).expect_code(0);
     assert_nothing_left(&reg, ROBOT, ODD_PASSWORD, "team/phib-push-check");
 

@@ -75,10 +75,18 @@ impl PushSecret {
         ))
     }
 
+    /// The Secret's `data` value: the `.dockerconfigjson` document in base64.
+    pub fn data(&self) -> Secret {
+        Secret::new(
+            base64::engine::general_purpose::STANDARD
+                .encode(self.dockerconfigjson().expose().as_bytes()),
+        )
+    }
+
     /// The Secret manifest (YAML, one document), ready for `kubectl apply -f`.
     pub fn manifest(&self) -> Secret {
-        let data = base64::engine::general_purpose::STANDARD
-            .encode(self.dockerconfigjson().expose().as_bytes());
+        let data = self.data();
+        let data = data.expose();
         let (label, value) = MANAGED_BY_LABEL;
         Secret::new(format!(
             "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {}\n  namespace: {}\n  labels:\n    {label}: {}\ntype: {SECRET_TYPE}\ndata:\n  .dockerconfigjson: {data}\n",

@@ -12,6 +12,7 @@ use clap::CommandFactory;
 use crate::cli::{Cli, Command, Shell};
 
 mod render;
+mod secret_mode;
 use crate::{compact, Error, Result};
 
 /// Runs the parsed command line.

@@ -76,6 +76,10 @@ pub enum Command {
         /// Namespace of the push Secret, when the credentials are only there.
         #[arg(long, value_name = "NS", default_value = "hub")]
         namespace: String,
+        /// Read the credentials from this Secret manifest (as `phib render
+        /// --secret-out` writes it) instead of the values or the cluster.
+        #[arg(long, value_name = "FILE")]
+        secret_file: Option<PathBuf>,
     },
 
     /// Print phib's man page (roff) on standard output.

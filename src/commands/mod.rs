@@ -32,11 +32,13 @@ pub fn run(cli: Cli) -> Result<()> {
             no_push_check,
             timeout,
             namespace,
+            secret_file,
         }) => verify::run(&verify::Args {
             values: &values,
             push_check: !no_push_check,
             timeout_secs: timeout,
             namespace: &namespace,
+            secret_file: secret_file.as_deref(),
         }),
     }
 }

@@ -330,6 +330,20 @@ mod tests {
         assert!(check_namespace("Hub").is_err());
     }
 
+    /// `helm upgrade --reuse-values` keeps keys that are not passed: the block external
+    /// mode writes must reach helm with the login keys as explicit nulls.
+    #[test]
+    fn the_upgrade_of_an_external_block_nulls_the_login() {
+        let ext = split(block(), &mut Vec::new(), &opts()).unwrap();
+        let text = crate::values::render::render(&ext.custom_image).unwrap();
+        let doc: serde_json::Value = serde_yaml::from_str(&text).unwrap();
+        let passed = crate::helm::plan::upgrade_block(&doc["customImage"]);
+        assert_eq!(passed["registryUsername"], Value::Null);
+        assert_eq!(passed["registryPassword"], Value::Null);
+        assert!(passed.as_object().unwrap().contains_key("registryPassword"));
+        assert_eq!(passed["pushSecretName"], DEFAULT_NAME);
+    }
+
     #[test]
     fn a_registry_without_a_login_gives_no_secret() {
         let ci = CustomImage {

@@ -798,3 +798,58 @@ fn refusals_exit_2_write_nothing_and_show_no_secret() {
     );
     assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+/// Splits a shell line into words: whitespace, single quotes, `# comments`.
+fn shell_words(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let (mut cur, mut quoted, mut in_word) = (String::new(), false, false);
+    for c in line.chars() {
+        match c {
+            '\'' => (quoted, in_word) = (!quoted, true),
+            '#' if !quoted && !in_word => break,
+            c if c.is_whitespace() && !quoted => {
+                if in_word {
+                    out.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            c => {
+                cur.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        out.push(cur);
+    }
+    out
+}
+
+#[test]
+fn the_security_page_example_runs_and_writes_what_it_says() {
+    let page = fs::read_to_string(root().join("docs/security.md")).unwrap();
+    let start = page.find("```sh\n").unwrap() + 6;
+    let block = &page[start..start + page[start..].find("```").unwrap()];
+    let command = block.replace("\\\n", " ");
+    let first = command.lines().next().unwrap();
+    let mut args = shell_words(first.rsplit('|').next().unwrap());
+    assert_eq!(args.remove(0), "phib");
+    let dir = tempdir();
+    let r = run(
+        phib().current_dir(dir.path()).args(&args),
+        b"robot-secret\n",
+    );
+    r.expect_code(0);
+    let v = yaml(&dir.path().join("values.yaml"));
+    assert_eq!(v["customImage"]["pushSecretName"], DEFAULT_NAME);
+    assert!(v["customImage"].get("registryPassword").is_none());
+    let cfg = config_json(&yaml(&dir.path().join("push-secret.yaml")));
+    assert_eq!(
+        cfg["auths"]["harbor.example.com"]["username"],
+        "robot$primehub+builder"
+    );
+    assert_eq!(
+        cfg["auths"]["harbor.example.com"]["password"],
+        "robot-secret"
+    );
+}

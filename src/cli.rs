@@ -34,7 +34,9 @@ pub enum Command {
     /// Builds the `customImage` block from options, the password from standard input
     /// (`--password-stdin`) or `PHIB_REGISTRY_PASSWORD`, and writes it to a new values file
     /// (mode 0600) or prints it (`--stdout`). Each registry uses the options it needs and
-    /// refuses the others; `docs/registries/KIND.md` explains each one.
+    /// refuses the others; `docs/registries/KIND.md` explains each one. With
+    /// `--secret-mode external` the credentials go into a Secret manifest instead and the
+    /// values only name it (`docs/security.md`).
     Render(Box<RenderArgs>),
 
     /// Print a shell completion script for SHELL on standard output.

@@ -853,3 +853,40 @@ fn the_security_page_example_runs_and_writes_what_it_says() {
         "robot-secret"
     );
 }
+
+#[test]
+fn a_keyfile_goes_into_the_secret_as_the_json_key_login() {
+    let dir = tempdir();
+    let kf = root().join("tests/fixtures/keyfiles/service-account.json");
+    let r = phib_run([
+        "render",
+        "--registry",
+        "artifact-registry",
+        "--keyfile",
+        &kf.display().to_string(),
+        "--location",
+        "us-central1",
+        "--repository",
+        "primehub",
+        "--secret-mode",
+        "external",
+        "--secret-out",
+        &dir.path().join("s.yaml").display().to_string(),
+        "--stdout",
+    ]);
+    r.expect_code(0);
+    assert!(
+        !r.stdout_str().contains("private_key"),
+        "{}",
+        r.stdout_str()
+    );
+    let cfg = config_json(&yaml(&dir.path().join("s.yaml")));
+    let entry = &cfg["auths"]["us-central1-docker.pkg.dev"];
+    assert_eq!(entry["username"], "_json_key");
+    let password = entry["password"].as_str().unwrap();
+    let want: Json = serde_json::from_str(&fs::read_to_string(&kf).unwrap()).unwrap();
+    assert_eq!(serde_json::from_str::<Json>(password).unwrap(), want);
+    assert!(!password.contains('\n'), "one line, as the chart needs");
+    let auth = b64decode(entry["auth"].as_str().unwrap());
+    assert_eq!(auth, format!("_json_key:{password}").as_bytes());
+}

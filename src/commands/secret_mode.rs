@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 
 use crate::cli::{EcrRefreshArg, SecretArgs, SecretModeArg};
 use crate::pushsecret::ecr::EcrRefresh;
-use crate::pushsecret::{self, ExternalOptions, PushSecret, VALUES_MODE_NOTE};
+use crate::pushsecret::{self, ExternalOptions, PushSecret, SecretMode, VALUES_MODE_NOTE};
 use crate::registry::Kind;
 use crate::secret::Secret;
 use crate::settings::{Settings, Validated};
@@ -65,7 +65,11 @@ pub fn prepare(
         ("--ecr-refresh", ecr_refresh.is_some()),
         ("--ecr-service-account", ecr_service_account.is_some()),
     ];
-    if secret_mode != Some(SecretModeArg::External) {
+    let mode = match secret_mode {
+        Some(SecretModeArg::External) => SecretMode::External,
+        Some(SecretModeArg::Values) | None => SecretMode::Values,
+    };
+    if mode == SecretMode::Values {
         if let Some((flag, _)) = external_only.iter().find(|(_, given)| *given) {
             return Err(Error::usage(format!(
                 "`{flag}` is only used with `--secret-mode external`"

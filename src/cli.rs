@@ -34,7 +34,9 @@ pub enum Command {
     /// Builds the `customImage` block from options, the password from standard input
     /// (`--password-stdin`) or `PHIB_REGISTRY_PASSWORD`, and writes it to a new values file
     /// (mode 0600) or prints it (`--stdout`). Each registry uses the options it needs and
-    /// refuses the others; `docs/registries/KIND.md` explains each one.
+    /// refuses the others; `docs/registries/KIND.md` explains each one. With
+    /// `--secret-mode external` the credentials go into a Secret manifest instead and the
+    /// values only name it (`docs/security.md`).
     Render(Box<RenderArgs>),
 
     /// Print a shell completion script for SHELL on standard output.
@@ -76,6 +78,10 @@ pub enum Command {
         /// Namespace of the push Secret, when the credentials are only there.
         #[arg(long, value_name = "NS", default_value = "hub")]
         namespace: String,
+        /// Read the credentials from this Secret manifest (as `phib render
+        /// --secret-out` writes it) instead of the values or the cluster.
+        #[arg(long, value_name = "FILE")]
+        secret_file: Option<PathBuf>,
     },
 
     /// Print phib's man page (roff) on standard output.
@@ -237,6 +243,59 @@ pub struct RenderArgs {
     /// Print the block on standard output (it contains the secret) instead of writing.
     #[arg(long)]
     pub stdout: bool,
+
+    #[command(flatten)]
+    pub secret: SecretArgs,
+}
+
+/// Where `phib render` puts the credentials (docs/security.md).
+#[derive(Debug, Args)]
+pub struct SecretArgs {
+    /// `values`: credentials in the Helm values (PrimeHub's documented way; the chart
+    /// copies them into a ConfigMap). `external`: a Secret of your own, named in
+    /// `pushSecretName`; the values hold no credentials.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub secret_mode: Option<SecretModeArg>,
+
+    /// External mode: the push Secret's name (default `primehub-image-builder-push`).
+    #[arg(long, value_name = "NAME")]
+    pub secret_name: Option<String>,
+
+    /// External mode: write the Secret manifest to FILE (mode 0600).
+    #[arg(long, value_name = "FILE", conflicts_with = "apply")]
+    pub secret_out: Option<PathBuf>,
+
+    /// External mode: create or update the Secret with `kubectl apply -f -`.
+    #[arg(long)]
+    pub apply: bool,
+
+    /// External mode: PrimeHub's namespace, where the Secret goes (default `hub`).
+    #[arg(long, value_name = "NS")]
+    pub namespace: Option<String>,
+
+    /// External mode with ECR: keep the Secret fresh with the external-secrets.io
+    /// operator (an `ECRAuthorizationToken` generator and an `ExternalSecret`).
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub ecr_refresh: Option<EcrRefreshArg>,
+
+    /// With `--ecr-refresh`: an IRSA service account in the namespace that may call
+    /// `ecr:GetAuthorizationToken` (default: the operator's own AWS identity).
+    #[arg(long, value_name = "NAME")]
+    pub ecr_service_account: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SecretModeArg {
+    /// Credentials in the Helm values (default).
+    Values,
+    /// Credentials in a Secret of your own.
+    External,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EcrRefreshArg {
+    /// external-secrets.io `ECRAuthorizationToken` + `ExternalSecret`.
+    ExternalSecrets,
 }
 
 fn registry_kind() -> impl TypedValueParser<Value = Kind> {

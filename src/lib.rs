@@ -10,6 +10,7 @@ pub mod compact;
 pub mod error;
 pub mod helm;
 pub mod keyfile;
+pub mod pushsecret;
 pub mod redact;
 pub mod registry;
 pub mod secret;

@@ -403,9 +403,12 @@ pub fn chart_push_secret_name(release: &str) -> String {
     format!("{full}-controller-custom-image-push-secret")
 }
 
+/// The warning for a password kept in the values (the external push-secret mode drops it).
+pub const PASSWORD_IN_VALUES_WARNING: &str = "the password is stored in the values file as `registryPassword`, and the chart copies it into the controller ConfigMap in plain text: anyone who can read ConfigMaps in PrimeHub's namespace can read it; keep the values file private, or keep the password out of the values with `--secret-mode external`";
+
 fn common_warnings(ci: &CustomImage, out: &mut Vec<String>) {
     if ci.registry_password.is_some() {
-        out.push("the password is stored in the values file as `registryPassword`, and the chart copies it into the controller ConfigMap in plain text: anyone who can read ConfigMaps in PrimeHub's namespace can read it; keep the values file private".into());
+        out.push(PASSWORD_IN_VALUES_WARNING.into());
     }
     if ci.registry_endpoint.starts_with("http://") && !ci.insecure_skip_verify {
         out.push("the endpoint is plain `http://`, but buildah still talks https unless `insecureSkipVerify` is set; add `--insecure-skip-verify` for a plain-http registry".into());

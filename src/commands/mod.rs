@@ -12,6 +12,7 @@ use clap::CommandFactory;
 use crate::cli::{Cli, Command, Shell};
 
 mod render;
+mod secret_mode;
 use crate::{compact, Error, Result};
 
 /// Runs the parsed command line.
@@ -31,11 +32,13 @@ pub fn run(cli: Cli) -> Result<()> {
             no_push_check,
             timeout,
             namespace,
+            secret_file,
         }) => verify::run(&verify::Args {
             values: &values,
             push_check: !no_push_check,
             timeout_secs: timeout,
             namespace: &namespace,
+            secret_file: secret_file.as_deref(),
         }),
     }
 }

@@ -5,6 +5,7 @@ use std::ffi::OsString;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use super::secret_mode;
 use crate::cli::RenderArgs;
 use crate::keyfile;
 use crate::registry::FieldId;
@@ -40,6 +41,7 @@ pub fn run(args: RenderArgs) -> Result<()> {
         insecure_skip_verify,
         values,
         stdout,
+        secret,
     } = args;
     let kind = registry;
     let mut settings = Settings::new(kind);
@@ -126,12 +128,18 @@ pub fn run(args: RenderArgs) -> Result<()> {
             .map_err(|e| e.for_field(id))?;
     }
 
-    let validated = settings.validate()?;
+    let mut validated = settings.validate()?;
+    let path = values.unwrap_or_else(|| PathBuf::from(DEFAULT_VALUES));
+    let pending = secret_mode::prepare(
+        secret,
+        &settings,
+        (!stdout).then_some(path.as_path()),
+        &mut validated,
+    )?;
     let block = render::render(&validated.custom_image)?;
     if stdout {
         super::write_stdout(block.as_bytes())?;
     } else {
-        let path = values.unwrap_or_else(|| PathBuf::from(DEFAULT_VALUES));
         write_values(&path, &block)?;
         eprintln!(
             "phib: wrote the customImage block to `{}` (mode 0600)",
@@ -141,7 +149,7 @@ pub fn run(args: RenderArgs) -> Result<()> {
     for warning in &validated.warnings {
         super::warn(warning);
     }
-    Ok(())
+    secret_mode::finish(pending)
 }
 
 /// The password: from standard input with `--password-stdin` (one trailing `\n` or

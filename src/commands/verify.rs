@@ -16,6 +16,8 @@ pub struct Args<'a> {
     pub push_check: bool,
     pub timeout_secs: u64,
     pub namespace: &'a str,
+    /// `--secret-file`: a Secret manifest holding the credentials.
+    pub secret_file: Option<&'a Path>,
 }
 
 pub fn run(args: &Args) -> Result<()> {
@@ -72,6 +74,9 @@ fn credentials(
     args: &Args,
     out: &mut dyn std::io::Write,
 ) -> Result<Credentials> {
+    if let Some(file) = args.secret_file {
+        return from_secret_file(file, ci, target, out);
+    }
     match (&ci.registry_username, &ci.registry_password) {
         (Some(username), Some(_)) if username.contains(':') => {
             return Err(Error::usage(format!(
@@ -119,6 +124,37 @@ fn credentials(
         out,
         "ok    credentials for `{}` from Secret `{secret}` (namespace `{}`)",
         target.auth_host, args.namespace
+    );
+    Ok(creds)
+}
+
+/// The credentials in a Secret manifest file; its name must be the `pushSecretName` the
+/// builds will mount, or the check would prove a login the builds do not use.
+fn from_secret_file(
+    file: &Path,
+    ci: &CustomImage,
+    target: &Target,
+    out: &mut dyn std::io::Write,
+) -> Result<Credentials> {
+    let text = std::fs::read_to_string(file).map_err(|e| Error::input_io(file, e))?;
+    let source = format!("`{}`", file.display());
+    let (name, creds) = dockerconfig::from_manifest(&text, &target.auth_host, &source)?;
+    match &ci.push_secret_name {
+        Some(wanted) if *wanted == name => {}
+        wanted => {
+            let wanted = wanted.as_deref().unwrap_or("(the chart's own secret)");
+            return Err(Error::usage(format!(
+                "the Secret in `{}` is named `{name}`, but `customImage.pushSecretName` is `{wanted}`: image builds would not use it",
+                file.display()
+            ))
+            .with_help("write both with the same `phib render --secret-mode external --secret-name NAME`"));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "ok    credentials for `{}` from Secret `{name}` in `{}`",
+        target.auth_host,
+        file.display()
     );
     Ok(creds)
 }

@@ -92,6 +92,12 @@ fn region(value: &str) -> Result<(), Invalid> {
 }
 
 fn warnings(_: &Settings, ci: &CustomImage, out: &mut Vec<String>) {
-    let name = ci.push_secret_name.as_deref().unwrap_or("aws-registry");
-    out.push(format!("ECR tokens expire after 12 hours: no credentials are written, and the Secret `{name}` in PrimeHub's namespace must be kept fresh by something else. PrimeHub's docs use InfuseAI's aws-ecr-credential chart, but its 1.5.0 uses `batch/v1beta1` CronJob and does not install on Kubernetes 1.25 or later; use a CronJob of your own or an operator that refreshes ECR pull secrets"));
+    out.push(refresh_warning(ci.push_secret_name.as_deref()));
+}
+
+/// The warning that the Secret named by `pushSecretName` must be kept fresh (dropped
+/// when phib renders the refresh itself, `--ecr-refresh`).
+pub fn refresh_warning(push_secret_name: Option<&str>) -> String {
+    let name = push_secret_name.unwrap_or("aws-registry");
+    format!("ECR tokens expire after 12 hours: no credentials are written, and the Secret `{name}` in PrimeHub's namespace must be kept fresh by something else. PrimeHub's docs use InfuseAI's aws-ecr-credential chart, but its 1.5.0 uses `batch/v1beta1` CronJob and does not install on Kubernetes 1.25 or later; `--secret-mode external --ecr-refresh external-secrets --apply` sets up the external-secrets.io operator to do it")
 }

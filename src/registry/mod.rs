@@ -25,7 +25,7 @@ pub mod check;
 mod acr;
 mod artifact_registry;
 mod dockerhub;
-mod ecr;
+pub mod ecr;
 mod gcr;
 mod ghcr;
 mod harbor;

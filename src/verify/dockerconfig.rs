@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use base64::Engine;
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::target::{normalise_host, parse_endpoint};
@@ -68,6 +69,51 @@ pub fn pick(config_json: &[u8], auth_host: &str, source: &str) -> Result<Credent
             "the entry for `{auth_host}` has neither `auth` nor `username`/`password`"
         ))),
     }
+}
+
+/// Picks the credentials for `auth_host` from a Secret manifest (YAML or JSON, possibly
+/// among other documents): the first `kind: Secret` with a `.dockerconfigjson`, in
+/// `data` (base64) or `stringData`. Returns the Secret's name too.
+pub fn from_manifest(text: &str, auth_host: &str, source: &str) -> Result<(String, Credentials)> {
+    let bad = |why: &str| {
+        Error::usage(format!("{source}: {why}")).with_help(
+            "give the manifest `phib render --secret-mode external --secret-out FILE` wrote",
+        )
+    };
+    for doc in serde_yaml::Deserializer::from_str(text) {
+        let Ok(doc) = serde_yaml::Value::deserialize(doc) else {
+            return Err(bad("is not valid YAML"));
+        };
+        if doc.get("kind").and_then(serde_yaml::Value::as_str) != Some("Secret") {
+            continue;
+        }
+        let name = doc
+            .get("metadata")
+            .and_then(|m| m.get("name"))
+            .and_then(serde_yaml::Value::as_str)
+            .ok_or_else(|| bad("the Secret has no `metadata.name`"))?
+            .to_string();
+        let field = |section: &str| {
+            doc.get(section)
+                .and_then(|d| d.get(".dockerconfigjson"))
+                .and_then(serde_yaml::Value::as_str)
+        };
+        let config = if let Some(data) = field("data") {
+            base64::engine::general_purpose::STANDARD
+                .decode(data.trim())
+                .map_err(|_| bad("`.dockerconfigjson` is not base64"))?
+        } else if let Some(plain) = field("stringData") {
+            plain.as_bytes().to_vec()
+        } else {
+            return Err(bad("the Secret has no `.dockerconfigjson`"));
+        };
+        let creds = pick(&config, auth_host, source).map_err(|mut e| {
+            e.kind = crate::error::Kind::Usage;
+            e
+        })?;
+        return Ok((name, creds));
+    }
+    Err(bad("has no `kind: Secret`"))
 }
 
 /// Reads the Secret `name` in `namespace` with `kubectl` and picks the credentials for
@@ -136,6 +182,41 @@ mod tests {
             "{}",
             err.message
         );
+    }
+
+    #[test]
+    fn reads_the_manifest_phib_writes_and_refuses_others() {
+        let secret = crate::pushsecret::PushSecret {
+            name: "my-push".into(),
+            namespace: "hub".into(),
+            registry_endpoint: "https://reg:5000".into(),
+            username: "robot$ci".into(),
+            password: Secret::new("p w:\"x"),
+        };
+        let text = format!("kind: ConfigMap\n---\n{}", secret.manifest().expose());
+        let (name, c) = from_manifest(&text, "reg:5000", "f").unwrap();
+        assert_eq!(name, "my-push");
+        assert_eq!(
+            (c.username.as_str(), c.password.expose()),
+            ("robot$ci", "p w:\"x")
+        );
+        let plain = r#"{"kind":"Secret","metadata":{"name":"n"},"stringData":{".dockerconfigjson":"{\"auths\":{\"h\":{\"username\":\"u\",\"password\":\"p\"}}}"}}"#;
+        assert_eq!(from_manifest(plain, "h", "f").unwrap().0, "n");
+        for (bad, want) in [
+            ("kind: Pod\n", "no `kind: Secret`"),
+            (
+                "kind: Secret\nmetadata: {name: n}\n",
+                "no `.dockerconfigjson`",
+            ),
+            ("kind: Secret\n", "no `metadata.name`"),
+            ("[", "not valid YAML"),
+        ] {
+            let err = from_manifest(bad, "h", "f").unwrap_err();
+            assert_eq!(err.exit_code(), 2);
+            assert!(err.message.contains(want), "{bad}: {}", err.message);
+        }
+        let err = from_manifest(&text, "other", "f").unwrap_err();
+        assert_eq!(err.exit_code(), 2);
     }
 
     #[test]

@@ -16,8 +16,8 @@ mod show;
 mod terminal;
 mod upgrade;
 
-const NEW_PASSWORD: &str = "n3w-Pa55:w0rd";
-const OLD_PASSWORD: &str = "0ld-Pa55-hunter2";
+pub(crate) const NEW_PASSWORD: &str = "n3w-Pa55:w0rd";
+pub(crate) const OLD_PASSWORD: &str = "0ld-Pa55-hunter2";
 
 /// The values file phib would have written for a GHCR account (written by hand here).
 fn new_values() -> String {
@@ -42,8 +42,8 @@ fn old_release_values() -> Value {
     })
 }
 
-/// A recording stand-in for helm.
-struct Stub {
+/// A recording stand-in for helm (also used by the external-mode tests).
+pub(crate) struct Stub {
     dir: tempfile::TempDir,
     helm: PathBuf,
 }
@@ -80,7 +80,7 @@ esac
 "#;
 
 impl Stub {
-    fn new() -> Stub {
+    pub(crate) fn new() -> Stub {
         let dir = tempdir();
         let d = dir.path();
         fs::create_dir(d.join("calls")).unwrap();
@@ -101,11 +101,11 @@ impl Stub {
         stub
     }
 
-    fn set(&self, name: &str, content: &str) {
+    pub(crate) fn set(&self, name: &str, content: &str) {
         fs::write(self.dir.path().join(name), content).unwrap();
     }
 
-    fn set_release(&self, chart: &str) {
+    pub(crate) fn set_release(&self, chart: &str) {
         self.set(
             "list.json",
             &json!([{"name": "primehub", "namespace": "hub", "revision": "7",
@@ -116,7 +116,7 @@ impl Stub {
     }
 
     /// phib with this stub as its helm (through `HELM_BIN`, as helm sets it for plugins).
-    fn phib(&self, dir: &Path) -> Command {
+    pub(crate) fn phib(&self, dir: &Path) -> Command {
         let mut cmd = phib();
         cmd.current_dir(dir)
             .env("HELM_BIN", &self.helm)
@@ -124,7 +124,7 @@ impl Stub {
         cmd
     }
 
-    fn calls(&self) -> Vec<Vec<String>> {
+    pub(crate) fn calls(&self) -> Vec<Vec<String>> {
         let mut calls: Vec<(usize, Vec<String>)> = fs::read_dir(self.dir.path().join("calls"))
             .unwrap()
             .map(|e| {
@@ -139,7 +139,7 @@ impl Stub {
         calls.into_iter().map(|(_, a)| a).collect()
     }
 
-    fn upgrade_calls(&self) -> Vec<(usize, Vec<String>)> {
+    pub(crate) fn upgrade_calls(&self) -> Vec<(usize, Vec<String>)> {
         self.calls()
             .into_iter()
             .enumerate()
@@ -147,11 +147,11 @@ impl Stub {
             .collect()
     }
 
-    fn copy(&self, call: usize) -> String {
+    pub(crate) fn copy(&self, call: usize) -> String {
         fs::read_to_string(self.dir.path().join("copies").join(call.to_string())).unwrap()
     }
 
-    fn read(&self, name: &str) -> String {
+    pub(crate) fn read(&self, name: &str) -> String {
         fs::read_to_string(self.dir.path().join(name)).unwrap_or_default()
     }
 }
@@ -170,7 +170,7 @@ fn assert_no_secret(what: &str, text: &str) {
     }
 }
 
-fn flag_value<'a>(args: &'a [String], flag: &str) -> Vec<&'a str> {
+pub(crate) fn flag_value<'a>(args: &'a [String], flag: &str) -> Vec<&'a str> {
     args.windows(2)
         .filter(|w| w[0] == flag)
         .map(|w| w[1].as_str())

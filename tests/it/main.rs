@@ -5,6 +5,7 @@
 
 mod cli;
 mod compact;
+mod external;
 mod helm;
 mod registry;
 mod render;

@@ -1,0 +1,160 @@
+//! ECR tokens last 12 hours, so a static push Secret would stop working the same day.
+//! The external-secrets.io operator (ESO) can keep one fresh: its `ECRAuthorizationToken`
+//! generator asks AWS for a token, and an `ExternalSecret` templates it into a
+//! `kubernetes.io/dockerconfigjson` Secret and renews it every `refreshInterval`. This
+//! replaces InfuseAI's aws-ecr-credential chart, which no longer installs on Kubernetes
+//! 1.25+. The manifests hold no secret: AWS access comes from the cluster (IRSA service
+//! account, or the operator's own identity).
+
+use super::{check_name, check_namespace, ExternalOptions, DEFAULT_NAME, DEFAULT_NAMESPACE};
+use super::{MANAGED_BY_LABEL, SECRET_TYPE};
+use crate::registry::check;
+use crate::values::render::yaml_quote;
+use crate::{Error, Result};
+
+/// The generator's API (ESO 0.8+).
+pub const GENERATOR_API: &str = "generators.external-secrets.io/v1alpha1";
+/// The `ExternalSecret` API (ESO 0.17+; older releases serve `v1beta1`).
+pub const EXTERNAL_SECRET_API: &str = "external-secrets.io/v1";
+/// How often the token is renewed: well inside its 12 hours.
+pub const REFRESH_INTERVAL: &str = "1h";
+
+/// What the refresh manifests need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EcrRefresh {
+    /// The Secret to keep fresh (also the `ExternalSecret`'s name).
+    pub name: String,
+    pub namespace: String,
+    /// `registryEndpoint`: `https://ACCOUNT.dkr.ecr.REGION.amazonaws.com`.
+    pub registry_endpoint: String,
+    pub region: String,
+    /// An IRSA service account in `namespace` allowed `ecr:GetAuthorizationToken`;
+    /// `None`: the operator's own AWS identity.
+    pub service_account: Option<String>,
+}
+
+impl EcrRefresh {
+    /// Checks the names as [`super::split`] does and fills the defaults.
+    pub fn new(
+        opts: &ExternalOptions,
+        registry_endpoint: &str,
+        region: &str,
+        service_account: Option<String>,
+    ) -> Result<EcrRefresh> {
+        let name = opts.name.as_deref().unwrap_or(DEFAULT_NAME);
+        let namespace = opts.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE);
+        check_name(name, opts.release.as_deref().unwrap_or("primehub"))?;
+        check_namespace(namespace)?;
+        if let Some(sa) = &service_account {
+            check::secret_name(sa).map_err(|e| {
+                Error::usage(format!("`--ecr-service-account` `{sa}` {}", e.reason))
+                    .with_help(e.help)
+            })?;
+        }
+        Ok(EcrRefresh {
+            name: name.to_string(),
+            namespace: namespace.to_string(),
+            registry_endpoint: registry_endpoint.to_string(),
+            region: region.to_string(),
+            service_account,
+        })
+    }
+
+    /// The generator's name.
+    pub fn generator_name(&self) -> String {
+        format!("{}-ecr-token", self.name)
+    }
+
+    /// Two YAML documents: the `ECRAuthorizationToken` generator and the
+    /// `ExternalSecret` that templates its `username`/`password` into the Secret.
+    pub fn manifests(&self) -> String {
+        let q = |s: &str| yaml_quote(s);
+        let key = check::normalize_auth_key(&self.registry_endpoint);
+        let auth = match &self.service_account {
+            Some(sa) => format!(
+                "  auth:\n    jwt:\n      serviceAccountRef:\n        name: {}\n",
+                q(sa)
+            ),
+            None => String::new(),
+        };
+        // ESO's template (Go text/template + sprig); the token is base64 text and the
+        // user `AWS`, so they need no JSON escaping.
+        let template = format!(
+            "{{\"auths\":{{{}:{{\"username\":\"{{{{ .username }}}}\",\"password\":\"{{{{ .password }}}}\",\"auth\":\"{{{{ printf \"%s:%s\" .username .password | b64enc }}}}\"}}}}}}",
+            serde_json::Value::String(key)
+        );
+        let (label, value) = MANAGED_BY_LABEL;
+        format!(
+            "apiVersion: {GENERATOR_API}\nkind: ECRAuthorizationToken\nmetadata:\n  name: {gen}\n  namespace: {ns}\n  labels:\n    {label}: {managed}\nspec:\n  region: {region}\n{auth}---\napiVersion: {EXTERNAL_SECRET_API}\nkind: ExternalSecret\nmetadata:\n  name: {name}\n  namespace: {ns}\n  labels:\n    {label}: {managed}\nspec:\n  refreshInterval: {refresh}\n  target:\n    name: {name}\n    creationPolicy: Owner\n    template:\n      type: {SECRET_TYPE}\n      metadata:\n        labels:\n          {label}: {managed}\n      data:\n        .dockerconfigjson: {template}\n  dataFrom:\n    - sourceRef:\n        generatorRef:\n          apiVersion: {GENERATOR_API}\n          kind: ECRAuthorizationToken\n          name: {gen}\n",
+            gen = q(&self.generator_name()),
+            ns = q(&self.namespace),
+            managed = q(value),
+            region = q(&self.region),
+            name = q(&self.name),
+            refresh = q(REFRESH_INTERVAL),
+            template = q(&template),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refresh(sa: Option<&str>) -> EcrRefresh {
+        let opts = ExternalOptions {
+            name: None,
+            namespace: Some("hub".into()),
+            release: None,
+        };
+        EcrRefresh::new(
+            &opts,
+            "https://123456789012.dkr.ecr.us-east-1.amazonaws.com",
+            "us-east-1",
+            sa.map(str::to_string),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn generator_and_external_secret_parse_and_point_at_each_other() {
+        let text = refresh(Some("ecr-reader")).manifests();
+        let docs: Vec<serde_yaml::Value> = serde_yaml::Deserializer::from_str(&text)
+            .map(|d| serde::Deserialize::deserialize(d).unwrap())
+            .collect();
+        assert_eq!(docs.len(), 2);
+        let (gen, es) = (&docs[0], &docs[1]);
+        assert_eq!(gen["kind"], "ECRAuthorizationToken");
+        assert_eq!(gen["spec"]["region"], "us-east-1");
+        assert_eq!(
+            gen["spec"]["auth"]["jwt"]["serviceAccountRef"]["name"],
+            "ecr-reader"
+        );
+        assert_eq!(es["kind"], "ExternalSecret");
+        assert_eq!(es["metadata"]["name"], DEFAULT_NAME);
+        assert_eq!(es["spec"]["target"]["name"], DEFAULT_NAME);
+        assert_eq!(es["spec"]["target"]["template"]["type"], SECRET_TYPE);
+        let gref = &es["spec"]["dataFrom"][0]["sourceRef"]["generatorRef"];
+        assert_eq!(gref["name"], gen["metadata"]["name"]);
+        assert_eq!(gref["kind"], "ECRAuthorizationToken");
+        let tpl = es["spec"]["target"]["template"]["data"][".dockerconfigjson"]
+            .as_str()
+            .unwrap();
+        assert_eq!(
+            tpl,
+            r#"{"auths":{"123456789012.dkr.ecr.us-east-1.amazonaws.com":{"username":"{{ .username }}","password":"{{ .password }}","auth":"{{ printf "%s:%s" .username .password | b64enc }}"}}}"#
+        );
+    }
+
+    #[test]
+    fn without_a_service_account_the_operator_identity_is_used() {
+        let text = refresh(None).manifests();
+        assert!(!text.contains("auth:\n"), "{text}");
+        let opts = ExternalOptions {
+            name: Some("x".into()),
+            namespace: None,
+            release: None,
+        };
+        assert!(EcrRefresh::new(&opts, "https://a", "r", Some("Bad".into())).is_err());
+    }
+}

@@ -1,5 +1,8 @@
 //! Everything about the values file: the `customImage` model, rendering the block,
 //! merging it into an existing file, and writing files that hold secrets.
 
+mod diff;
+pub mod merge;
 pub mod model;
+mod scan;
 pub mod write;

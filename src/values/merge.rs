@@ -1,0 +1,629 @@
+//! Editing the user's values file: replace the keys phib manages inside the top-level
+//! `customImage` mapping and keep every other byte as it was. Real PrimeHub values files
+//! are long, commented and maintained by hand; a tool that reformats them is a tool
+//! nobody runs twice. So the merge works on lines, not on a re-serialised document:
+//! serde_yaml says what the file means, the line scanner (`scan`) says where things are,
+//! the two are checked against each other, and a guard re-parses the result and refuses
+//! to hand back anything but the intended change.
+
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_yaml::{Mapping, Value};
+
+use super::model::{BLOCK_KEY, MANAGED_KEYS};
+use super::scan::{self, Line};
+use crate::{Error, Result};
+
+pub use super::diff::unified_diff;
+
+/// Reads a values file. `Ok(None)` when it does not exist; a directory or a file that
+/// is not UTF-8 is refused (exit 2).
+pub fn read_values_file(path: &Path) -> Result<Option<String>> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if path.is_dir() || e.kind() == std::io::ErrorKind::IsADirectory => {
+            return Err(Error::usage(format!(
+                "`{}` is a directory, not a values file",
+                path.display()
+            ))
+            .with_help("pass the path of a YAML values file, e.g. `--values values.yaml`"))
+        }
+        Err(e) => return Err(Error::input_io(path, e)),
+    };
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let bytes = e.as_bytes();
+            let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+            Err(Error::usage(format!(
+                "`{}` is not UTF-8 text (invalid byte at line {line})",
+                path.display()
+            ))
+            .with_help("convert the file to UTF-8 (e.g. `iconv -t UTF-8`), then run phib again"))
+        }
+    }
+}
+
+/// Checks that `text` is a values file phib can edit in place; the same checks `merge`
+/// makes before it changes anything.
+pub fn validate(text: &str) -> Result<()> {
+    analyse(text).map(|_| ())
+}
+
+/// Merges `block` (phib's rendered `customImage` block: a `customImage:` line, then one
+/// `  key: value` line per managed key in [`MANAGED_KEYS`] order) into the values file
+/// text `old`. Only managed keys inside the top-level `customImage` mapping change; see
+/// the module docs. The result has passed [`guard`].
+pub fn merge(old: &str, block: &str) -> Result<String> {
+    let wanted = parse_block(block)?;
+    let analysis = analyse(old)?;
+    let new = match &analysis.block {
+        None => append(old, &analysis, block),
+        Some(layout) => edit(old, &analysis, layout, &wanted),
+    };
+    guard_parsed(&analysis.doc, &new, block)?;
+    Ok(new)
+}
+
+/// The last check before a write: `new` must mean exactly `old` with the managed keys
+/// of `customImage` replaced by those of `block`. Anything else is a bug in phib.
+pub fn guard(old: &str, new: &str, block: &str) -> Result<()> {
+    let old_doc = parse_doc(old)?;
+    guard_parsed(&old_doc, new, block)
+}
+
+fn guard_parsed(old_doc: &Value, new: &str, block: &str) -> Result<()> {
+    let new_doc = parse_doc(new)
+        .map_err(|e| Error::bug(format!("the merged values file does not parse: {e}")))?;
+    let block_doc: Value = serde_yaml::from_str(block)
+        .map_err(|e| Error::bug(format!("the rendered block does not parse: {e}")))?;
+    let empty = Mapping::new();
+    let old_top = as_mapping(old_doc, &empty)
+        .ok_or_else(|| Error::bug("the old values file is not a mapping"))?;
+    let new_top = as_mapping(&new_doc, &empty)
+        .ok_or_else(|| Error::bug("the merged values file is not a mapping"))?;
+    let key = Value::String(BLOCK_KEY.into());
+    for (k, v) in old_top {
+        if *k != key && new_top.get(k) != Some(v) {
+            return Err(Error::bug(format!(
+                "the merge would change the top-level key `{}`",
+                show_key(k)
+            )));
+        }
+    }
+    for k in new_top.keys() {
+        if *k != key && !old_top.contains_key(k) {
+            return Err(Error::bug(format!(
+                "the merge would add the top-level key `{}`",
+                show_key(k)
+            )));
+        }
+    }
+    let block_map = |doc: &Value, what: &str| -> Result<Mapping> {
+        match doc.get(BLOCK_KEY) {
+            None | Some(Value::Null) => Ok(Mapping::new()),
+            Some(Value::Mapping(m)) => Ok(m.clone()),
+            Some(_) => Err(Error::bug(format!(
+                "`customImage` in {what} is not a mapping"
+            ))),
+        }
+    };
+    let old_ci = block_map(old_doc, "the old values file")?;
+    let new_ci = block_map(&new_doc, "the merged values file")?;
+    let want_ci = block_map(&block_doc, "the rendered block")?;
+    let managed = |k: &Value| k.as_str().is_some_and(|k| MANAGED_KEYS.contains(&k));
+    for (k, v) in &old_ci {
+        if !managed(k) && new_ci.get(k) != Some(v) {
+            return Err(Error::bug(format!(
+                "the merge would change `customImage.{}`, which phib does not manage",
+                show_key(k)
+            )));
+        }
+    }
+    for k in new_ci.keys() {
+        if !managed(k) && !old_ci.contains_key(k) {
+            return Err(Error::bug(format!(
+                "the merge would add `customImage.{}`, which phib does not manage",
+                show_key(k)
+            )));
+        }
+    }
+    for name in MANAGED_KEYS {
+        if new_ci.get(name) != want_ci.get(name) {
+            return Err(Error::bug(format!(
+                "after the merge `customImage.{name}` is not what phib rendered"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn as_mapping<'a>(doc: &'a Value, empty: &'a Mapping) -> Option<&'a Mapping> {
+    match doc {
+        Value::Null => Some(empty),
+        Value::Mapping(m) => Some(m),
+        _ => None,
+    }
+}
+
+fn show_key(k: &Value) -> String {
+    match k {
+        Value::String(s) => s.clone(),
+        other => serde_yaml::to_string(other)
+            .map(|s| s.trim_end().to_string())
+            .unwrap_or_else(|_| "?".into()),
+    }
+}
+
+/// Parses the one document of a values file.
+fn parse_doc(text: &str) -> Result<Value> {
+    let mut doc = Value::Null;
+    for (n, de) in serde_yaml::Deserializer::from_str(text).enumerate() {
+        if n == 1 {
+            return Err(Error::usage(
+                "the values file holds more than one YAML document (separated by `---`)",
+            )
+            .with_help(
+                "keep PrimeHub's values in a file of their own, one document, and pass that file",
+            ));
+        }
+        doc = Value::deserialize(de).map_err(|e| {
+            Error::usage(format!("the values file is not valid YAML: {e}")).with_help(
+                "fix the YAML at that line and column (`helm lint` or `yamllint` can help), then run phib again",
+            )
+        })?;
+    }
+    Ok(doc)
+}
+
+/// One managed key of the rendered block.
+struct Wanted<'b> {
+    key: &'static str,
+    value: &'b str,
+}
+
+fn parse_block(block: &str) -> Result<Vec<Wanted<'_>>> {
+    let shape = || Error::bug("the rendered `customImage` block does not have the expected shape");
+    let body = block
+        .strip_prefix("customImage:\n")
+        .filter(|_| block.ends_with('\n'))
+        .ok_or_else(shape)?;
+    let mut wanted = Vec::new();
+    let mut next = 0;
+    for line in body.lines() {
+        let (key, value) = line
+            .strip_prefix("  ")
+            .and_then(|l| l.split_once(": "))
+            .ok_or_else(shape)?;
+        let at = MANAGED_KEYS[next..]
+            .iter()
+            .position(|k| *k == key)
+            .ok_or_else(shape)?;
+        if value.trim().is_empty() || value.contains('\r') {
+            return Err(shape());
+        }
+        wanted.push(Wanted {
+            key: MANAGED_KEYS[next + at],
+            value,
+        });
+        next += at + 1;
+    }
+    Ok(wanted)
+}
+
+/// What the scanner and serde_yaml agreed the file looks like.
+struct Analysis<'a> {
+    doc: Value,
+    lines: Vec<Line<'a>>,
+    /// Length of a leading byte order mark, kept as it is.
+    bom: usize,
+    /// The line ending new lines get: the file's own.
+    eol: &'static str,
+    /// Line index of a `...` document end marker.
+    doc_end: Option<usize>,
+    block: Option<Layout>,
+}
+
+/// Where the `customImage` block is.
+struct Layout {
+    header: usize,
+    /// The last line of the block's value.
+    end: usize,
+    /// `Some(comment)` when the header line's `~`, `null` or `{}` must become a bare
+    /// `customImage:` (keeping the comment).
+    header_rewrite: Option<String>,
+    /// Column of the block's keys, when it has any.
+    key_indent: Option<usize>,
+    keys: Vec<Entry>,
+}
+
+/// One key of the `customImage` mapping as found in the text.
+struct Entry {
+    name: Option<&'static str>,
+    line: usize,
+    value_col: usize,
+    end: usize,
+}
+
+fn refuse(message: impl Into<String>, help: &str) -> Error {
+    Error::usage(message).with_help(help.to_string())
+}
+
+const BLOCK_STYLE_HELP: &str = "write `customImage:` as a plain block of `key: value` lines (one key per line, no `{...}`, anchors or aliases), or delete it and let phib write it";
+
+fn analyse(text: &str) -> Result<Analysis<'_>> {
+    let doc = parse_doc(text)?;
+    let top = match &doc {
+        Value::Null => None,
+        Value::Mapping(m) => Some(m),
+        _ => {
+            return Err(refuse(
+                "the values file is not a mapping of keys",
+                "a Helm values file is a list of top-level `key: value` lines; pass PrimeHub's values file",
+            ))
+        }
+    };
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let lines = scan::split_lines(&text[bom..]);
+    let eol = match lines.first() {
+        Some(l) if l.eol == "\r\n" => "\r\n",
+        _ => "\n",
+    };
+    let mut analysis = Analysis {
+        doc: Value::Null,
+        lines,
+        bom,
+        eol,
+        doc_end: None,
+        block: None,
+    };
+    let tops = scan_top(&mut analysis)?;
+    let scanned: Vec<Value> = tops
+        .iter()
+        .map(|&(i, _, _)| scan::key_value(scan::key_at(analysis.lines[i].text, 0).unwrap().key_src))
+        .collect();
+    let parsed: Vec<&Value> = top.map(|m| m.keys().collect()).unwrap_or_default();
+    if scanned.len() != parsed.len() || scanned.iter().zip(&parsed).any(|(a, b)| a != *b) {
+        return Err(refuse(
+            "phib cannot find the top-level keys of the values file line by line",
+            "write each top-level key at the start of its line in block style (`key: value`), then run phib again",
+        ));
+    }
+    let key = Value::String(BLOCK_KEY.into());
+    if let Some(pos) = scanned.iter().position(|k| *k == key) {
+        let (header, value_col, end) = tops[pos];
+        let value = top.and_then(|m| m.get(&key)).unwrap_or(&Value::Null);
+        analysis.block = Some(layout(&analysis.lines, header, value_col, end, value)?);
+    } else if let Some(line) = analysis.doc_end {
+        return Err(refuse(
+            format!(
+                "the values file ends its document with `...` on line {}",
+                line + 1
+            ),
+            "delete the `...` line (or add `customImage:` above it), then run phib again",
+        ));
+    }
+    analysis.doc = doc;
+    Ok(analysis)
+}
+
+/// Finds the top-level key lines: (line, value column, last line of the value).
+fn scan_top(a: &mut Analysis<'_>) -> Result<Vec<(usize, usize, usize)>> {
+    let lines = &a.lines;
+    let mut tops = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let t = lines[i].text;
+        if scan::is_neutral(t) || t.starts_with('%') || is_marker(t, "---") {
+            i += 1;
+            continue;
+        }
+        if is_marker(t, "...") {
+            a.doc_end = Some(i);
+            i += 1;
+            continue;
+        }
+        let Some(k) = scan::key_at(t, 0) else {
+            return Err(refuse(
+                format!(
+                    "phib cannot read line {} of the values file as a top-level `key: value`",
+                    i + 1
+                ),
+                "write each top-level key at the start of its line in block style (`key: value`), then run phib again",
+            ));
+        };
+        let end = scan::value_end(lines, i, k.value_col, 0, lines.len() - 1);
+        tops.push((i, k.value_col, end));
+        i = end + 1;
+    }
+    Ok(tops)
+}
+
+fn is_marker(t: &str, marker: &str) -> bool {
+    t.strip_prefix(marker)
+        .is_some_and(|r| r.is_empty() || r.starts_with([' ', '\t']))
+}
+
+fn layout(
+    lines: &[Line<'_>],
+    header: usize,
+    value_col: usize,
+    end: usize,
+    value: &Value,
+) -> Result<Layout> {
+    let after = &lines[header].text[value_col..];
+    let (inline, comment) = scan::split_comment(after);
+    let inline = inline.trim();
+    let mapping = match value {
+        Value::Null => None,
+        Value::Mapping(m) => Some(m),
+        _ => return Err(refuse(
+            format!("`customImage` (line {}) is not a mapping", header + 1),
+            "make `customImage:` a block of `key: value` lines, or delete it and let phib write it",
+        )),
+    };
+    let plain_null = matches!(inline, "" | "~" | "null" | "Null" | "NULL");
+    let header_ok = match mapping {
+        None => plain_null,
+        Some(m) => inline.is_empty() || (inline == "{}" && m.is_empty()),
+    };
+    if !header_ok {
+        let what = if inline.starts_with('{') {
+            "is written in flow style (`{...}`)"
+        } else if inline.starts_with('&') {
+            "has an anchor (`&`)"
+        } else if inline.starts_with('*') {
+            "is an alias (`*`) of another value"
+        } else if inline.starts_with('!') {
+            "has a tag (`!`)"
+        } else {
+            "is written in a style"
+        };
+        return Err(refuse(
+            format!(
+                "`customImage` (line {}) {what}, which phib cannot edit in place safely",
+                header + 1
+            ),
+            BLOCK_STYLE_HELP,
+        ));
+    }
+    if mapping.is_some_and(|m| m.contains_key("<<")) {
+        return Err(refuse(
+            format!("`customImage` (line {}) uses a `<<` merge key", header + 1),
+            BLOCK_STYLE_HELP,
+        ));
+    }
+    let mut scalar_at: Option<usize> = None;
+    for (i, line) in lines.iter().enumerate().take(end + 1).skip(header + 1) {
+        let t = line.text;
+        if t.trim().is_empty() {
+            continue;
+        }
+        if scan::tab_in_indent(t) {
+            return Err(refuse(
+                format!("line {} inside `customImage` is indented with a tab", i + 1),
+                "indent YAML with spaces only, then run phib again",
+            ));
+        }
+        if t.trim().is_empty() {
+            continue;
+        }
+        let ind = scan::indent(t);
+        if let Some(at) = scalar_at {
+            if ind > at {
+                continue;
+            }
+            scalar_at = None;
+        }
+        if t[ind..].starts_with('#') {
+            continue;
+        }
+        if scan::has_anchor_or_alias(t) {
+            return Err(refuse(
+                format!(
+                    "line {} inside `customImage` has an anchor, alias or `<<` merge key",
+                    i + 1
+                ),
+                BLOCK_STYLE_HELP,
+            ));
+        }
+        let mut item = &t[ind..];
+        while let Some(r) = item
+            .strip_prefix('-')
+            .filter(|r| r.is_empty() || r.starts_with([' ', '\t']))
+        {
+            item = r.trim_start_matches([' ', '\t']);
+        }
+        let opens = item.starts_with('|')
+            || item.starts_with('>')
+            || scan::key_at(item, 0)
+                .is_some_and(|k| scan::opens_block_scalar(&item[k.value_col..]));
+        if opens {
+            scalar_at = Some(ind);
+        }
+    }
+    let mut keys = Vec::new();
+    let mut key_indent = None;
+    let mut i = header + 1;
+    while i <= end {
+        let t = lines[i].text;
+        if scan::is_neutral(t) {
+            i += 1;
+            continue;
+        }
+        let ind = *key_indent.get_or_insert(scan::indent(t));
+        let Some(k) = scan::key_at(t, ind) else {
+            return Err(refuse(
+                format!(
+                    "phib cannot read line {} inside `customImage` as a `key: value` line",
+                    i + 1
+                ),
+                BLOCK_STYLE_HELP,
+            ));
+        };
+        let key_end = scan::value_end(lines, i, k.value_col, ind, end);
+        let name = MANAGED_KEYS.iter().copied().find(|m| *m == k.key_src);
+        keys.push((
+            scan::key_value(k.key_src),
+            Entry {
+                name,
+                line: i,
+                value_col: k.value_col,
+                end: key_end,
+            },
+        ));
+        i = key_end + 1;
+    }
+    let parsed: Vec<&Value> = mapping.map(|m| m.keys().collect()).unwrap_or_default();
+    if keys.len() != parsed.len() || keys.iter().zip(&parsed).any(|((a, _), b)| a != *b) {
+        return Err(refuse(
+            format!(
+                "phib cannot find the keys of `customImage` (line {}) line by line",
+                header + 1
+            ),
+            BLOCK_STYLE_HELP,
+        ));
+    }
+    // A managed key written quoted (`"registryEndpoint": ...`) is still managed.
+    let keys = keys
+        .into_iter()
+        .map(|(v, mut e)| {
+            e.name = e
+                .name
+                .or_else(|| MANAGED_KEYS.iter().copied().find(|m| v.as_str() == Some(m)));
+            e
+        })
+        .collect();
+    Ok(Layout {
+        header,
+        end,
+        header_rewrite: (!inline.is_empty()).then(|| comment.to_string()),
+        key_indent,
+        keys,
+    })
+}
+
+/// No `customImage` yet: the block goes at the end.
+fn append(old: &str, a: &Analysis<'_>, block: &str) -> String {
+    let mut out = String::with_capacity(old.len() + block.len() + 2);
+    out.push_str(old);
+    if !old.is_empty() && !old.ends_with('\n') {
+        out.push_str(a.eol);
+    }
+    push_eol(&mut out, block, a.eol);
+    out
+}
+
+fn push_eol(out: &mut String, text: &str, eol: &str) {
+    if eol == "\n" {
+        out.push_str(text);
+    } else {
+        for line in text.lines() {
+            out.push_str(line);
+            out.push_str(eol);
+        }
+    }
+}
+
+/// What happens to one line of the block.
+enum Act {
+    Replace(String),
+    Drop,
+}
+
+fn edit(old: &str, a: &Analysis<'_>, layout: &Layout, wanted: &[Wanted<'_>]) -> String {
+    let lines = &a.lines;
+    let indent = " ".repeat(layout.key_indent.unwrap_or(2));
+    let line_of =
+        |w: &Wanted<'_>, comment: &str| format!("{indent}{}: {}{comment}", w.key, w.value);
+    let find = |name: &str| layout.keys.iter().find(|e| e.name == Some(name));
+    let wants = |name: &str| wanted.iter().any(|w| w.key == name);
+
+    let mut acts: Vec<(usize, Act)> = Vec::new();
+    let mut inserts: Vec<(usize, String)> = Vec::new();
+    if let Some(comment) = &layout.header_rewrite {
+        acts.push((
+            layout.header,
+            Act::Replace(format!("{BLOCK_KEY}:{comment}")),
+        ));
+    }
+    for e in &layout.keys {
+        let Some(name) = e.name else { continue };
+        match wanted.iter().find(|w| w.key == name) {
+            Some(w) => {
+                let (_, comment) = scan::split_comment(&lines[e.line].text[e.value_col..]);
+                acts.push((e.line, Act::Replace(line_of(w, comment))));
+            }
+            None => acts.push((e.line, Act::Drop)),
+        }
+        for l in e.line + 1..=e.end {
+            acts.push((l, Act::Drop));
+        }
+    }
+    for w in wanted {
+        if find(w.key).is_some() {
+            continue;
+        }
+        let at = MANAGED_KEYS.iter().position(|k| *k == w.key).unwrap_or(0);
+        let before = MANAGED_KEYS[..at]
+            .iter()
+            .rev()
+            .filter(|k| wants(k))
+            .find_map(|k| find(k))
+            .map(|e| e.end);
+        let after = || {
+            MANAGED_KEYS[at + 1..]
+                .iter()
+                .filter(|k| wants(k))
+                .find_map(|k| find(k))
+                .map(|e| e.line - 1)
+        };
+        let pos = before.or_else(after).unwrap_or(layout.header);
+        inserts.push((pos, line_of(w, "")));
+    }
+    acts.sort_by_key(|(l, _)| *l);
+
+    let offset =
+        |i: usize| a.bom + (lines[i].text.as_ptr() as usize - old[a.bom..].as_ptr() as usize);
+    let start = offset(layout.header);
+    let last = &lines[layout.end];
+    let stop = offset(layout.end) + last.text.len() + last.eol.len();
+    let mut out = String::with_capacity(old.len() + 256);
+    out.push_str(&old[..start]);
+    let mut acts = acts.into_iter().peekable();
+    for (i, line) in lines
+        .iter()
+        .enumerate()
+        .take(layout.end + 1)
+        .skip(layout.header)
+    {
+        let mut eol = line.eol;
+        match acts.next_if(|(l, _)| *l == i) {
+            Some((_, Act::Drop)) => eol = "",
+            Some((_, Act::Replace(text))) => {
+                out.push_str(&text);
+                out.push_str(eol);
+            }
+            None => {
+                out.push_str(line.text);
+                out.push_str(eol);
+            }
+        }
+        let mut here = inserts.iter().filter(|(p, _)| *p == i).peekable();
+        if here.peek().is_some() && eol.is_empty() && !out.is_empty() && !out.ends_with('\n') {
+            out.push_str(a.eol);
+        }
+        for (_, text) in here {
+            out.push_str(text);
+            out.push_str(a.eol);
+        }
+    }
+    out.push_str(&old[stop..]);
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -61,7 +61,10 @@ pub fn merge(old: &str, block: &str) -> Result<String> {
     let wanted = parse_block(block)?;
     let analysis = analyse(old)?;
     let new = match &analysis.block {
-        None => append(old, &analysis, block),
+        None => {
+            check_final_newline(old, &analysis.doc)?;
+            append(old, &analysis, block)
+        }
         Some(layout) => edit(old, &analysis, layout, &wanted),
     };
     guard_parsed(&analysis.doc, &new, block)?;
@@ -504,6 +507,22 @@ fn layout(
         key_indent,
         keys,
     })
+}
+
+/// Appending needs a final newline; in a file that ends inside a block scalar (`|`,
+/// `>`) without one, adding it would change that value, so phib refuses.
+fn check_final_newline(old: &str, doc: &Value) -> Result<()> {
+    if old.is_empty() || old.ends_with('\n') {
+        return Ok(());
+    }
+    let with_newline: Value = serde_yaml::from_str(&format!("{old}\n")).unwrap_or(Value::Null);
+    if with_newline == *doc {
+        return Ok(());
+    }
+    Err(refuse(
+        "the values file ends without a newline inside a multi-line value, and appending `customImage` would add one to that value",
+        "add `customImage:` to the file yourself (or end the file with a newline if that value may change), then run phib again",
+    ))
 }
 
 /// No `customImage` yet: the block goes at the end.

@@ -169,7 +169,8 @@ fn skip_properties(rest: &str) -> &str {
 /// The index of the last line of the value of the key on line `at` whose key sits at
 /// column `key_indent`, looking no further than line `limit` (inclusive). Nested blocks,
 /// block scalars, plain continuation lines, multi-line quoted scalars and flow
-/// collections all count; trailing blank and comment lines do not.
+/// collections all count; trailing blank and comment lines do not (except in a block
+/// scalar, where they are text).
 pub(crate) fn value_end(
     lines: &[Line<'_>],
     at: usize,
@@ -189,6 +190,8 @@ pub(crate) fn value_end(
         last = flow_end(lines, at, col, limit);
     }
     let block_collection = rest.is_empty() || rest.starts_with('#');
+    // In a block scalar a `#` line is text (maybe part of a secret), not a comment.
+    let scalar = rest.starts_with('|') || rest.starts_with('>');
     let mut i = last + 1;
     while i <= limit {
         let t = lines[i].text;
@@ -201,9 +204,12 @@ pub(crate) fn value_end(
             && ind == key_indent
             && t.as_bytes()[ind] == b'-'
             && matches!(t.as_bytes().get(ind + 1), None | Some(b' ') | Some(b'\t'));
+        let comment = t[ind..].starts_with('#');
         if ind > key_indent || seq_item {
-            last = i;
-        } else if !t[ind..].starts_with('#') {
+            if scalar || !comment {
+                last = i;
+            }
+        } else if !comment {
             break;
         }
         i += 1;

@@ -56,7 +56,9 @@ pub fn validate(text: &str) -> Result<()> {
 /// Merges `block` (phib's rendered `customImage` block: a `customImage:` line, then one
 /// `  key: value` line per managed key in [`MANAGED_KEYS`] order) into the values file
 /// text `old`. Only managed keys inside the top-level `customImage` mapping change; see
-/// the module docs. The result has passed [`guard`].
+/// the module docs. A managed key that already has the rendered value keeps its line
+/// as written (quoting style included), so rotating a password changes one line. The
+/// result has passed [`guard`].
 pub fn merge(old: &str, block: &str) -> Result<String> {
     let wanted = parse_block(block)?;
     let analysis = analyse(old)?;
@@ -65,9 +67,9 @@ pub fn merge(old: &str, block: &str) -> Result<String> {
             check_final_newline(old, &analysis.doc)?;
             append(old, &analysis, block)
         }
-        Some(layout) => edit(old, &analysis, layout, &wanted),
+        Some(layout) => edit(old, &analysis, layout, block, &wanted),
     };
-    guard_parsed(&analysis.doc, &new, block)?;
+    guard_parsed(&analysis.doc, old, &new, block)?;
     Ok(new)
 }
 
@@ -75,18 +77,26 @@ pub fn merge(old: &str, block: &str) -> Result<String> {
 /// of `customImage` replaced by those of `block`. Anything else is a bug in phib.
 pub fn guard(old: &str, new: &str, block: &str) -> Result<()> {
     let old_doc = parse_doc(old)?;
-    guard_parsed(&old_doc, new, block)
+    guard_parsed(&old_doc, old, new, block)
 }
 
-fn guard_parsed(old_doc: &Value, new: &str, block: &str) -> Result<()> {
-    let new_doc = parse_doc(new)
-        .map_err(|e| Error::bug(format!("the merged values file does not parse: {e}")))?;
+/// `old_doc` is the parse of `old`; when `new` is the very same text (a merge with
+/// nothing to change), it is also the parse of `new`.
+fn guard_parsed(old_doc: &Value, old: &str, new: &str, block: &str) -> Result<()> {
+    let parsed;
+    let new_doc = if new == old {
+        old_doc
+    } else {
+        parsed = parse_doc(new)
+            .map_err(|e| Error::bug(format!("the merged values file does not parse: {e}")))?;
+        &parsed
+    };
     let block_doc: Value = serde_yaml::from_str(block)
         .map_err(|e| Error::bug(format!("the rendered block does not parse: {e}")))?;
     let empty = Mapping::new();
     let old_top = as_mapping(old_doc, &empty)
         .ok_or_else(|| Error::bug("the old values file is not a mapping"))?;
-    let new_top = as_mapping(&new_doc, &empty)
+    let new_top = as_mapping(new_doc, &empty)
         .ok_or_else(|| Error::bug("the merged values file is not a mapping"))?;
     let key = Value::String(BLOCK_KEY.into());
     for (k, v) in old_top {
@@ -115,7 +125,7 @@ fn guard_parsed(old_doc: &Value, new: &str, block: &str) -> Result<()> {
         }
     };
     let old_ci = block_map(old_doc, "the old values file")?;
-    let new_ci = block_map(&new_doc, "the merged values file")?;
+    let new_ci = block_map(new_doc, "the merged values file")?;
     let want_ci = block_map(&block_doc, "the rendered block")?;
     let managed = |k: &Value| k.as_str().is_some_and(|k| MANAGED_KEYS.contains(&k));
     for (k, v) in &old_ci {
@@ -553,13 +563,25 @@ enum Act {
     Drop,
 }
 
-fn edit(old: &str, a: &Analysis<'_>, layout: &Layout, wanted: &[Wanted<'_>]) -> String {
+fn edit(
+    old: &str,
+    a: &Analysis<'_>,
+    layout: &Layout,
+    block: &str,
+    wanted: &[Wanted<'_>],
+) -> String {
     let lines = &a.lines;
     let indent = " ".repeat(layout.key_indent.unwrap_or(2));
     let line_of =
         |w: &Wanted<'_>, comment: &str| format!("{indent}{}: {}{comment}", w.key, w.value);
     let find = |name: &str| layout.keys.iter().find(|e| e.name == Some(name));
     let wants = |name: &str| wanted.iter().any(|w| w.key == name);
+    let current = a.doc.get(BLOCK_KEY);
+    let rendered: Option<Value> = serde_yaml::from_str(block).ok();
+    let unchanged = |name: &str| {
+        let old = current.and_then(|c| c.get(name));
+        old.is_some() && old == rendered.as_ref().and_then(|r| r.get(BLOCK_KEY)?.get(name))
+    };
 
     let mut acts: Vec<(usize, Act)> = Vec::new();
     let mut inserts: Vec<(usize, String)> = Vec::new();
@@ -572,6 +594,8 @@ fn edit(old: &str, a: &Analysis<'_>, layout: &Layout, wanted: &[Wanted<'_>]) -> 
     for e in &layout.keys {
         let Some(name) = e.name else { continue };
         match wanted.iter().find(|w| w.key == name) {
+            // Already the rendered value: the line stays as the user wrote it.
+            Some(w) if unchanged(w.key) => continue,
             Some(w) => {
                 let (_, comment) = scan::split_comment(&lines[e.line].text[e.value_col..]);
                 acts.push((e.line, Act::Replace(line_of(w, comment))));

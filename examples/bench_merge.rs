@@ -51,18 +51,18 @@ fn values_file(lines: usize, with_block: bool) -> String {
     text
 }
 
+/// The best of 15 runs: on a shared machine the minimum is the figure least disturbed
+/// by other processes.
 fn time<F: FnMut()>(mut f: F) -> Duration {
     f();
-    let runs = 7;
-    let mut times: Vec<Duration> = (0..runs)
+    (0..15)
         .map(|_| {
             let start = Instant::now();
             f();
             start.elapsed()
         })
-        .collect();
-    times.sort();
-    times[runs / 2]
+        .min()
+        .unwrap()
 }
 
 fn ms(d: Duration) -> String {

@@ -61,35 +61,68 @@ pub fn validate(text: &str) -> Result<()> {
 /// result has passed [`guard`].
 pub fn merge(old: &str, block: &str) -> Result<String> {
     let wanted = parse_block(block)?;
-    let analysis = analyse(old)?;
-    let new = match &analysis.block {
+    // Parsing dominates the time on a long file, and the guard needs two parses: the
+    // old text's, and the new text's. So the old text parses on a second thread while
+    // this one guesses the new text from the lines alone and parses the guess. The
+    // guess is used only if it is byte for byte what the checked merge produces.
+    let (old_doc, guess) = std::thread::scope(|s| {
+        let parsing = s.spawn(|| parse_doc(old));
+        let guess = analyse_with(old, None)
+            .ok()
+            .and_then(|a| build(old, &a, block, &wanted).ok())
+            .filter(|g| g != old)
+            .and_then(|g| parse_doc(&g).ok().map(|doc| (g, doc)));
+        let old_doc = parsing
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (old_doc, guess)
+    });
+    let analysis = analyse_with(old, Some(old_doc?))?;
+    let new = build(old, &analysis, block, &wanted)?;
+    let new_doc = guess.and_then(|(g, doc)| (g == new).then_some(doc));
+    guard_parsed(&analysis.doc, old, &new, new_doc, block)?;
+    Ok(new)
+}
+
+fn build(old: &str, analysis: &Analysis<'_>, block: &str, wanted: &[Wanted<'_>]) -> Result<String> {
+    Ok(match &analysis.block {
         None => {
             check_final_newline(old, &analysis.doc)?;
-            append(old, &analysis, block)
+            append(old, analysis, block)
         }
-        Some(layout) => edit(old, &analysis, layout, block, &wanted),
-    };
-    guard_parsed(&analysis.doc, old, &new, block)?;
-    Ok(new)
+        Some(layout) => edit(old, analysis, layout, block, wanted),
+    })
 }
 
 /// The last check before a write: `new` must mean exactly `old` with the managed keys
 /// of `customImage` replaced by those of `block`. Anything else is a bug in phib.
 pub fn guard(old: &str, new: &str, block: &str) -> Result<()> {
     let old_doc = parse_doc(old)?;
-    guard_parsed(&old_doc, old, new, block)
+    guard_parsed(&old_doc, old, new, None, block)
 }
 
 /// `old_doc` is the parse of `old`; when `new` is the very same text (a merge with
-/// nothing to change), it is also the parse of `new`.
-fn guard_parsed(old_doc: &Value, old: &str, new: &str, block: &str) -> Result<()> {
+/// nothing to change), it is also the parse of `new`. `new_doc`, if given, is the
+/// parse of `new`.
+fn guard_parsed(
+    old_doc: &Value,
+    old: &str,
+    new: &str,
+    new_doc: Option<Value>,
+    block: &str,
+) -> Result<()> {
     let parsed;
-    let new_doc = if new == old {
-        old_doc
-    } else {
-        parsed = parse_doc(new)
-            .map_err(|e| Error::bug(format!("the merged values file does not parse: {e}")))?;
-        &parsed
+    let new_doc = match new_doc {
+        _ if new == old => old_doc,
+        Some(doc) => {
+            parsed = doc;
+            &parsed
+        }
+        None => {
+            parsed = parse_doc(new)
+                .map_err(|e| Error::bug(format!("the merged values file does not parse: {e}")))?;
+            &parsed
+        }
     };
     let block_doc: Value = serde_yaml::from_str(block)
         .map_err(|e| Error::bug(format!("the rendered block does not parse: {e}")))?;
@@ -268,7 +301,15 @@ fn refuse(message: impl Into<String>, help: &str) -> Error {
 const BLOCK_STYLE_HELP: &str = "write `customImage:` as a plain block of `key: value` lines (one key per line, no `{...}`, anchors or aliases), or delete it and let phib write it";
 
 fn analyse(text: &str) -> Result<Analysis<'_>> {
-    let doc = parse_doc(text)?;
+    analyse_with(text, Some(parse_doc(text)?))
+}
+
+/// `doc` is the parse of `text`; `None` makes a guess from the lines alone (for the
+/// merge's head start): the checks against the parse are skipped and the block's value
+/// comes from parsing the block's own lines.
+fn analyse_with(text: &str, doc: Option<Value>) -> Result<Analysis<'_>> {
+    let checked = doc.is_some();
+    let doc = doc.unwrap_or(Value::Null);
     let top = match &doc {
         Value::Null => None,
         Value::Mapping(m) => Some(m),
@@ -299,7 +340,8 @@ fn analyse(text: &str) -> Result<Analysis<'_>> {
         .map(|&(i, _, _)| scan::key_value(scan::key_at(analysis.lines[i].text, 0).unwrap().key_src))
         .collect();
     let parsed: Vec<&Value> = top.map(|m| m.keys().collect()).unwrap_or_default();
-    if scanned.len() != parsed.len() || scanned.iter().zip(&parsed).any(|(a, b)| a != *b) {
+    let differ = scanned.len() != parsed.len() || scanned.iter().zip(&parsed).any(|(a, b)| a != *b);
+    if checked && differ {
         return Err(refuse(
             "phib cannot find the top-level keys of the values file line by line",
             "write each top-level key at the start of its line in block style (`key: value`), then run phib again",
@@ -308,7 +350,23 @@ fn analyse(text: &str) -> Result<Analysis<'_>> {
     let key = Value::String(BLOCK_KEY.into());
     if let Some(pos) = scanned.iter().position(|k| *k == key) {
         let (header, value_col, end) = tops[pos];
-        let value = top.and_then(|m| m.get(&key)).unwrap_or(&Value::Null);
+        let guessed;
+        let value = if checked {
+            top.and_then(|m| m.get(&key)).unwrap_or(&Value::Null)
+        } else {
+            let start = offset(text, &analysis, header);
+            let last = &analysis.lines[end];
+            let stop = offset(text, &analysis, end) + last.text.len();
+            guessed =
+                serde_yaml::from_str::<Value>(&text[start..stop]).map_err(|_| Error::usage(""))?;
+            let mut m = Mapping::new();
+            m.insert(
+                key.clone(),
+                guessed.get(&key).cloned().unwrap_or(Value::Null),
+            );
+            analysis.doc = Value::Mapping(m);
+            analysis.doc.get(&key).unwrap_or(&Value::Null)
+        };
         analysis.block = Some(layout(&analysis.lines, header, value_col, end, value)?);
     } else if let Some(line) = analysis.doc_end {
         return Err(refuse(
@@ -319,8 +377,15 @@ fn analyse(text: &str) -> Result<Analysis<'_>> {
             "delete the `...` line (or add `customImage:` above it), then run phib again",
         ));
     }
-    analysis.doc = doc;
+    if checked {
+        analysis.doc = doc;
+    }
     Ok(analysis)
+}
+
+/// The byte offset in `text` of line `i`.
+fn offset(text: &str, a: &Analysis<'_>, i: usize) -> usize {
+    a.bom + (a.lines[i].text.as_ptr() as usize - text[a.bom..].as_ptr() as usize)
 }
 
 /// Finds the top-level key lines: (line, value column, last line of the value).

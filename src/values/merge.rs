@@ -206,6 +206,8 @@ fn show_key(k: &Value) -> String {
 
 /// Parses the one document of a values file.
 fn parse_doc(text: &str) -> Result<Value> {
+    // libyaml takes a byte order mark only in byte input; on a `str` it is an error.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut doc = Value::Null;
     for (n, de) in serde_yaml::Deserializer::from_str(text).enumerate() {
         if n == 1 {
@@ -508,13 +510,7 @@ fn layout(
                 BLOCK_STYLE_HELP,
             ));
         }
-        let mut item = &t[ind..];
-        while let Some(r) = item
-            .strip_prefix('-')
-            .filter(|r| r.is_empty() || r.starts_with([' ', '\t']))
-        {
-            item = r.trim_start_matches([' ', '\t']);
-        }
+        let item = scan::after_dashes(&t[ind..]);
         let opens = item.starts_with('|')
             || item.starts_with('>')
             || scan::key_at(item, 0)
@@ -622,6 +618,29 @@ fn push_eol(out: &mut String, text: &str, eol: &str) {
     }
 }
 
+/// The line to insert after so that a new key goes above the key on line `line` and
+/// above the comment lines that sit right on top of it (they describe that key), but
+/// never inside the value of the key before.
+fn above_comments(lines: &[Line<'_>], layout: &Layout, line: usize) -> usize {
+    let floor = layout
+        .keys
+        .iter()
+        .filter(|e| e.line < line)
+        .map(|e| e.end)
+        .max()
+        .unwrap_or(layout.header);
+    let key_indent = scan::indent(lines[line].text);
+    let mut pos = line - 1;
+    while pos > floor
+        && !lines[pos].text.trim().is_empty()
+        && scan::is_neutral(lines[pos].text)
+        && scan::indent(lines[pos].text) <= key_indent
+    {
+        pos -= 1;
+    }
+    pos
+}
+
 /// What happens to one line of the block.
 enum Act {
     Replace(String),
@@ -687,7 +706,7 @@ fn edit(
                 .iter()
                 .filter(|k| wants(k))
                 .find_map(|k| find(k))
-                .map(|e| e.line - 1)
+                .map(|e| above_comments(lines, layout, e.line))
         };
         let pos = before.or_else(after).unwrap_or(layout.header);
         inserts.push((pos, line_of(w, "")));

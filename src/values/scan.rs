@@ -190,8 +190,9 @@ pub(crate) fn value_end(
         last = flow_end(lines, at, col, limit);
     }
     let block_collection = rest.is_empty() || rest.starts_with('#');
-    // In a block scalar a `#` line is text (maybe part of a secret), not a comment.
-    let scalar = rest.starts_with('|') || rest.starts_with('>');
+    // Lines indented more than this column are block scalar text, where a `#` line is
+    // text (maybe part of a secret), not a comment.
+    let mut text_above = (rest.starts_with('|') || rest.starts_with('>')).then_some(key_indent);
     let mut i = last + 1;
     while i <= limit {
         let t = lines[i].text;
@@ -200,14 +201,38 @@ pub(crate) fn value_end(
             continue;
         }
         let ind = indent(t);
+        if let Some(at) = text_above {
+            if ind > at {
+                last = i;
+                i += 1;
+                continue;
+            }
+            text_above = None;
+        }
         let seq_item = block_collection
             && ind == key_indent
             && t.as_bytes()[ind] == b'-'
             && matches!(t.as_bytes().get(ind + 1), None | Some(b' ') | Some(b'\t'));
         let comment = t[ind..].starts_with('#');
         if ind > key_indent || seq_item {
-            if scalar || !comment {
+            if !comment {
                 last = i;
+                // A nested value may open a multi-line quoted scalar or flow
+                // collection (whose lines may look like comments or keys), or a
+                // block scalar.
+                let item = after_dashes(&t[ind..]);
+                let (value, key_col) = match key_at(item, 0) {
+                    Some(k) => (skip_properties(&item[k.value_col..]), t.len() - item.len()),
+                    None => (skip_properties(item), ind),
+                };
+                if value.starts_with(['"', '\'', '[', '{']) {
+                    last = flow_end(lines, i, t.len() - value.len(), limit);
+                    i = last + 1;
+                    continue;
+                }
+                if value.starts_with(['|', '>']) {
+                    text_above = Some(key_col);
+                }
             }
         } else if !comment {
             break;
@@ -215,6 +240,17 @@ pub(crate) fn value_end(
         i += 1;
     }
     last
+}
+
+/// The text after any leading `- ` sequence markers.
+pub(crate) fn after_dashes(mut item: &str) -> &str {
+    while let Some(r) = item
+        .strip_prefix('-')
+        .filter(|r| r.is_empty() || r.starts_with([' ', '\t']))
+    {
+        item = r.trim_start_matches([' ', '\t']);
+    }
+    item
 }
 
 /// The line on which a quoted scalar or flow collection starting at `col` of line `at`

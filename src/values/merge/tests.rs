@@ -93,7 +93,6 @@ fn refusals_are_usage_errors() {
         "x: &x 1\ncustomImage:\n  buildJob: *x\n",
         "customImage:\n  buildJob:\n    image: &img x\ny: *img\n",
         "customImage:\n  registryPassword: |\n    \tx\n",
-        "customImage:\n  a: \"x\nb: y\"\n",
         "- a\n- b\n",
         "a: 1\n...\n",
     ] {
@@ -120,4 +119,48 @@ fn the_guard_catches_a_changed_key() {
         err.message
     );
     guard("a: 1\n", &format!("a: 1\n{BLOCK}"), BLOCK).unwrap();
+}
+
+const SMALL: &str =
+    "customImage:\n  registryEndpoint: \"docker.io\"\n  pushRepo: \"docker.io/me/img\"\n";
+
+#[test]
+fn golden_cases() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "byte order mark and document start",
+            "\u{feff}%YAML 1.2\n---\na: 1\ncustomImage:\n  pushRepo: old\n",
+            "\u{feff}%YAML 1.2\n---\na: 1\ncustomImage:\n  registryEndpoint: \"docker.io\"\n  pushRepo: \"docker.io/me/img\"\n",
+        ),
+        (
+            "quoted keys",
+            "\"customImage\":\n  'pushRepo': old # c\n  \"buildJob\": {}\n",
+            "\"customImage\":\n  registryEndpoint: \"docker.io\"\n  pushRepo: \"docker.io/me/img\" # c\n  \"buildJob\": {}\n",
+        ),
+        (
+            "column-0 comment inside the block and a compact sequence",
+            "customImage:\n  extra:\n  - a\n  - b\n# about pushRepo\n  pushRepo: old\n  registryPassword: x\nz: 1\n",
+            "customImage:\n  extra:\n  - a\n  - b\n  registryEndpoint: \"docker.io\"\n# about pushRepo\n  pushRepo: \"docker.io/me/img\"\nz: 1\n",
+        ),
+        (
+            "customImage nested elsewhere or inside a string is not the block",
+            "jupyterhub:\n  customImage:\n    pushRepo: keep\nscript: |\n  customImage:\n    pushRepo: keep\n",
+            "jupyterhub:\n  customImage:\n    pushRepo: keep\nscript: |\n  customImage:\n    pushRepo: keep\ncustomImage:\n  registryEndpoint: \"docker.io\"\n  pushRepo: \"docker.io/me/img\"\n",
+        ),
+        (
+            "block at the end without a final newline",
+            "a: 1\ncustomImage:\n  buildJob: {}",
+            "a: 1\ncustomImage:\n  registryEndpoint: \"docker.io\"\n  pushRepo: \"docker.io/me/img\"\n  buildJob: {}",
+        ),
+        (
+            "unchanged value keeps its quoting and comment",
+            "customImage:\n  registryEndpoint: docker.io   # hub\n  pushRepo: 'docker.io/me/img'\n",
+            "customImage:\n  registryEndpoint: docker.io   # hub\n  pushRepo: 'docker.io/me/img'\n",
+        ),
+    ];
+    for (name, old, want) in cases {
+        let got = merge(old, SMALL).unwrap_or_else(|e| panic!("{name}: {}", e.message));
+        assert_eq!(got, *want, "{name}");
+        assert_eq!(merge(&got, SMALL).unwrap(), got, "{name}: not idempotent");
+    }
 }

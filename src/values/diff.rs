@@ -21,7 +21,11 @@ pub fn unified_diff(old: &str, new: &str, path_label: &str) -> String {
     }
     let old_lines = redacted_lines(old);
     let new_lines = redacted_lines(new);
-    let diff = TextDiff::from_lines(old, new);
+    // Lines split exactly as `scan` splits them (at `\n` only; similar's own line
+    // splitting also breaks at a lone `\r`), so that the indices match.
+    let old_raw: Vec<&str> = old.split_inclusive('\n').collect();
+    let new_raw: Vec<&str> = new.split_inclusive('\n').collect();
+    let diff = TextDiff::from_slices(&old_raw, &new_raw);
     let mut out = String::new();
     let _ = writeln!(out, "--- {path_label}\t(current)");
     let _ = writeln!(out, "+++ {path_label}\t(after phib)");
@@ -122,16 +126,38 @@ fn redacted_lines(text: &str) -> Vec<Shown> {
             i = end + 1;
             continue;
         }
-        let text = if SECRET_KEYS.iter().any(|k| t.contains(k)) {
-            format!("{}{REDACTED}", &t[..ind])
-        } else {
-            t.to_string()
-        };
+        if !SECRET_KEYS.iter().any(|k| t.contains(k)) {
+            shown.push(Shown {
+                text: t.to_string(),
+                newline: newline(i),
+            });
+            i += 1;
+            continue;
+        }
+        // A line that mentions a secret key in a shape not read above (flow style):
+        // redact it, and, unless it is a comment, the lines nested under it.
+        let nested = !scan::is_neutral(t);
         shown.push(Shown {
-            text,
+            text: format!("{}{REDACTED}", &t[..ind]),
             newline: newline(i),
         });
         i += 1;
+        while nested && i < lines.len() {
+            let t = lines[i].text;
+            if !t.trim().is_empty() && scan::indent(t) <= ind {
+                break;
+            }
+            let text = if t.trim().is_empty() {
+                t.to_string()
+            } else {
+                format!("{}{REDACTED}", " ".repeat(scan::indent(t)))
+            };
+            shown.push(Shown {
+                text,
+                newline: newline(i),
+            });
+            i += 1;
+        }
     }
     shown
 }
@@ -168,11 +194,23 @@ mod tests {
     #[test]
     fn redacts_multi_line_values_and_lines_that_mention_the_key() {
         let old = "customImage:\n  registryPassword: |\n    line-one\n    line-two\n  x: 1\n";
-        let new = "customImage: {registryPassword: flow-secret}\n";
+        let new = "customImage: {registryPassword:\n    flow-secret}\n";
         let d = unified_diff(old, new, "v");
         assert!(!d.contains("line-") && !d.contains("flow-secret"), "{d}");
         assert!(d.contains("-    <redacted>\n"), "{d}");
-        assert!(d.contains("+<redacted>\n"), "{d}");
+        assert!(d.contains("+<redacted>\n+    <redacted>\n"), "{d}");
+    }
+
+    #[test]
+    fn lines_split_like_the_scanner_even_with_a_lone_carriage_return() {
+        let old = "a: 'x\ry'\r\nregistryPassword: p1\r\n";
+        let new = "a: 'x\ry'\r\nregistryPassword: p2\r\n";
+        let d = unified_diff(old, new, "v");
+        assert!(
+            d.contains("-registryPassword: <redacted>\n+registryPassword: <redacted>\n"),
+            "{d}"
+        );
+        assert!(!d.contains("p1") && !d.contains("p2"), "{d}");
     }
 
     #[test]

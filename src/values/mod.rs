@@ -2,6 +2,7 @@
 //! merging it into an existing file, and writing files that hold secrets.
 
 mod diff;
+mod layout;
 pub mod merge;
 pub mod model;
 mod scan;

@@ -233,7 +233,7 @@ fn layout(
         } else if inline.starts_with('!') {
             "has a tag (`!`)"
         } else {
-            "is written in a style"
+            "starts its value on its own line in a form"
         };
         return Err(refuse(
             format!(

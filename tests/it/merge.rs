@@ -335,6 +335,18 @@ const REFUSALS: &[(&str, &str, &[&str], &str)] = &[
         "spaces only",
     ),
     (
+        "duplicate block",
+        "customImage:\n  pushRepo: a\ncustomImage:\n  pushRepo: b\n",
+        &["not valid YAML", "duplicate entry with key \"customImage\""],
+        "fix the YAML",
+    ),
+    (
+        "JSON values file",
+        "{\"a\": 1,\n \"customImage\": {}}\n",
+        &["cannot read line 1", "top-level `key: value`"],
+        "block style",
+    ),
+    (
         "document end",
         "a: 1\n...\n",
         &["`...`"],

@@ -5,6 +5,7 @@
 use std::fs;
 
 use phib::values::merge::{guard, merge, read_values_file, unified_diff, validate};
+use serde::Deserialize;
 use serde_yaml::Value;
 
 use crate::util;
@@ -382,5 +383,92 @@ fn every_refusal_is_exit_2_with_why_and_what_to_do() {
             "{name}: help {got_help:?} lacks {help:?}"
         );
         assert_eq!(validate(text).unwrap_err().message, err.message, "{name}");
+    }
+}
+
+/// Renders `values` with real helm through a copy of the fixture chart that also dumps
+/// `.Values` as JSON, and returns (the values as helm read them, the controller
+/// ConfigMap's `customImage`).
+fn helm_values(values: &str) -> (serde_json::Value, Value) {
+    let dir = util::tempdir();
+    let chart = dir.path().join("chart");
+    fs::create_dir_all(chart.join("templates")).unwrap();
+    for sub in ["", "templates"] {
+        for entry in fs::read_dir(util::fixture_chart().join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                fs::copy(&path, chart.join(sub).join(path.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+    fs::write(
+        chart.join("templates/values-dump.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: values-dump\ndata:\n  values.json: {{ toJson .Values | quote }}\n",
+    )
+    .unwrap();
+    let file = dir.path().join("values.yaml");
+    fs::write(&file, values).unwrap();
+    let mut helm = std::process::Command::new(util::tool("helm"));
+    helm.env_clear()
+        .env("HOME", dir.path())
+        .env("KUBECONFIG", "/nonexistent/phib-test-kubeconfig")
+        .args(["template", "primehub"])
+        .arg(&chart)
+        .arg("-f")
+        .arg(&file);
+    let run = util::run(&mut helm, b"");
+    run.expect_code(0);
+    let mut dump = None;
+    let mut custom = None;
+    for doc in serde_yaml::Deserializer::from_str(&run.stdout_str()) {
+        let doc = Value::deserialize(doc).unwrap();
+        let data = |k: &str| doc["data"][k].as_str().map(str::to_string);
+        match doc["metadata"]["name"].as_str() {
+            Some("values-dump") => dump = data("values.json"),
+            Some("primehub-controller-config") => {
+                let config: Value = serde_yaml::from_str(&data("config.yaml").unwrap()).unwrap();
+                custom = Some(config["customImage"].clone());
+            }
+            _ => {}
+        }
+    }
+    (
+        serde_json::from_str(&dump.expect("values dump")).unwrap(),
+        custom.expect("controller config"),
+    )
+}
+
+#[test]
+#[cfg_attr(not(phib_e2e), ignore = "end-to-end: needs helm; run ./scripts/test")]
+fn helm_reads_every_other_value_unchanged_after_the_merge() {
+    let old = fixture();
+    let (old_values, old_custom) = helm_values(&old);
+    assert_eq!(
+        old_custom["registryPassword"].as_str(),
+        Some("old-harbor-token")
+    );
+    for (block, password, repo) in [
+        (ROTATE, Some("new-harbor-token"), None),
+        (EXTERNAL, None, Some("harbor.example.com/ml/images")),
+    ] {
+        let new = merge(&old, block).unwrap();
+        let (new_values, new_custom) = helm_values(&new);
+        let without = |v: &serde_json::Value| {
+            let mut v = v.clone();
+            v.as_object_mut().unwrap().remove("customImage");
+            v
+        };
+        assert_eq!(without(&new_values), without(&old_values));
+        assert_eq!(
+            new_values["customImage"]["buildJob"],
+            old_values["customImage"]["buildJob"]
+        );
+        assert_eq!(new_custom["buildJob"], old_custom["buildJob"]);
+        assert_eq!(new_custom["registryPassword"].as_str(), password);
+        assert_eq!(new_custom["pushRepo"].as_str(), repo);
+        assert_eq!(
+            new_custom["registryEndpoint"].as_str(),
+            Some("https://harbor.example.com")
+        );
     }
 }

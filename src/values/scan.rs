@@ -190,9 +190,23 @@ pub(crate) fn value_end(
         last = flow_end(lines, at, col, limit);
     }
     let block_collection = rest.is_empty() || rest.starts_with('#');
-    // Lines indented more than this column are block scalar text, where a `#` line is
-    // text (maybe part of a secret), not a comment.
-    let mut text_above = (rest.starts_with('|') || rest.starts_with('>')).then_some(key_indent);
+    // Lines indented more than `col` are text of a scalar that started above: of a block
+    // scalar (`block`: every line, `#` lines too, which may be part of a secret), or of
+    // a plain scalar (lines that are neither comments nor keys). Text is never read
+    // for quotes or brackets.
+    let mut text: Option<Text> = if rest.starts_with(['|', '>']) {
+        Some(Text {
+            col: key_indent,
+            block: true,
+        })
+    } else if last == at && !block_collection && !rest.starts_with(['"', '\'', '[', '{']) {
+        Some(Text {
+            col: key_indent,
+            block: false,
+        })
+    } else {
+        None
+    };
     let mut i = last + 1;
     while i <= limit {
         let t = lines[i].text;
@@ -201,29 +215,30 @@ pub(crate) fn value_end(
             continue;
         }
         let ind = indent(t);
-        if let Some(at) = text_above {
-            if ind > at {
+        let comment = t[ind..].starts_with('#');
+        if let Some(x) = text {
+            if ind > x.col && (x.block || (!comment && key_at(t, ind).is_none())) {
                 last = i;
                 i += 1;
                 continue;
             }
-            text_above = None;
+            text = None;
         }
         let seq_item = block_collection
             && ind == key_indent
             && t.as_bytes()[ind] == b'-'
             && matches!(t.as_bytes().get(ind + 1), None | Some(b' ') | Some(b'\t'));
-        let comment = t[ind..].starts_with('#');
         if ind > key_indent || seq_item {
             if !comment {
                 last = i;
                 // A nested value may open a multi-line quoted scalar or flow
-                // collection (whose lines may look like comments or keys), or a
-                // block scalar.
+                // collection (whose lines may look like comments or keys), a block
+                // scalar, or a plain scalar.
                 let item = after_dashes(&t[ind..]);
-                let (value, key_col) = match key_at(item, 0) {
+                let (value, col) = match key_at(item, 0) {
                     Some(k) => (skip_properties(&item[k.value_col..]), t.len() - item.len()),
-                    None => (skip_properties(item), ind),
+                    None if item.len() < t.len() - ind => (skip_properties(item), ind),
+                    None => (skip_properties(item), key_indent),
                 };
                 if value.starts_with(['"', '\'', '[', '{']) {
                     last = flow_end(lines, i, t.len() - value.len(), limit);
@@ -231,7 +246,9 @@ pub(crate) fn value_end(
                     continue;
                 }
                 if value.starts_with(['|', '>']) {
-                    text_above = Some(key_col);
+                    text = Some(Text { col, block: true });
+                } else if !value.is_empty() && !value.starts_with('#') {
+                    text = Some(Text { col, block: false });
                 }
             }
         } else if !comment {
@@ -240,6 +257,13 @@ pub(crate) fn value_end(
         i += 1;
     }
     last
+}
+
+/// Where the text of a multi-line scalar continues; see [`value_end`].
+#[derive(Clone, Copy)]
+struct Text {
+    col: usize,
+    block: bool,
 }
 
 /// The text after any leading `- ` sequence markers.

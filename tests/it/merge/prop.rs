@@ -385,3 +385,33 @@ proptest! {
         prop_assert_eq!(again, new);
     }
 }
+
+/// Text that is often not YAML at all, from the characters that matter to YAML.
+fn yamlish() -> impl Strategy<Value = String> {
+    proptest::collection::vec(
+        prop_oneof![
+            Just("customImage:".to_string()),
+            Just("registryPassword:".to_string()),
+            Just("buildJob:".to_string()),
+            Just("\n".to_string()),
+            Just("\n  ".to_string()),
+            Just("\n    ".to_string()),
+            Just("- ".to_string()),
+            "[a-z:#'\"{}\\[\\]|>&*!%., \t\r-]{1,4}".prop_map(|s| s),
+        ],
+        0..40,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn merge_never_panics_and_what_it_returns_is_stable(text in yamlish(), block in block()) {
+        if let Ok(new) = merge(&text, &block) {
+            let again = merge(&new, &block).map_err(|e| TestCaseError::fail(format!("{}\n{new:?}", e.message)))?;
+            prop_assert_eq!(again, new);
+        }
+    }
+}

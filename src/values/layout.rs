@@ -95,6 +95,7 @@ pub(super) fn analyse_with(text: &str, doc: Option<Value>) -> Result<Analysis<'_
             ))
         }
     };
+    check_line_breaks(text)?;
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let lines = scan::split_lines(&text[bom..]);
     let eol = match lines.first() {
@@ -156,6 +157,28 @@ pub(super) fn analyse_with(text: &str, doc: Option<Value>) -> Result<Analysis<'_
         analysis.doc = doc;
     }
     Ok(analysis)
+}
+
+/// YAML also breaks lines at a lone `\r` and at U+0085, U+2028 and U+2029; phib's
+/// line scanner breaks only at `\n`, so a file with those is refused rather than
+/// misread.
+fn check_line_breaks(text: &str) -> Result<()> {
+    let lone_cr = text
+        .match_indices('\r')
+        .find(|(i, _)| text.as_bytes().get(i + 1) != Some(&b'\n'))
+        .map(|(i, _)| i);
+    let unicode = text.find(['\u{85}', '\u{2028}', '\u{2029}']);
+    let at = match (lone_cr, unicode) {
+        (None, None) => return Ok(()),
+        (a, b) => a.into_iter().chain(b).min().unwrap_or(0),
+    };
+    let line = text[..at].matches('\n').count() + 1;
+    Err(refuse(
+        format!(
+            "line {line} of the values file has a line break other than `\\n` or `\\r\\n` (a lone carriage return, or U+0085, U+2028 or U+2029)"
+        ),
+        "use `\\n` line endings (e.g. `dos2unix`), or write the character as an escape in a double-quoted string, then run phib again",
+    ))
 }
 
 /// The byte offset in `text` of line `i`.

@@ -348,6 +348,18 @@ const REFUSALS: &[(&str, &str, &[&str], &str)] = &[
         "block style",
     ),
     (
+        "old Mac line ending",
+        "a: 1\rcustomImage:\n",
+        &["line 1", "lone carriage return"],
+        "line endings",
+    ),
+    (
+        "Unicode line separator",
+        "a: 1\nb: \"x\u{2028}y\"\n",
+        &["line 2", "U+2028"],
+        "escape",
+    ),
+    (
         "document end",
         "a: 1\n...\n",
         &["`...`"],

@@ -408,8 +408,13 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
     #[test]
-    fn merge_never_panics_and_what_it_returns_is_stable(text in yamlish(), block in block()) {
-        if let Ok(new) = merge(&text, &block) {
+    fn merge_never_panics_never_trips_the_guard_and_is_stable(text in yamlish(), block in block()) {
+        let merged = merge(&text, &block);
+        if let Err(e) = &merged {
+            // Refused as bad input, never caught by the guard as a wrong edit.
+            prop_assert_eq!(e.exit_code(), 2, "{}\n{:?}", e.message, text);
+        }
+        if let Ok(new) = merged {
             let again = merge(&new, &block).map_err(|e| TestCaseError::fail(format!("{}\n{new:?}", e.message)))?;
             prop_assert_eq!(again, new);
         }

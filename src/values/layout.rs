@@ -76,6 +76,7 @@ pub(super) fn refuse(message: impl Into<String>, help: &str) -> Error {
 const BLOCK_STYLE_HELP: &str = "write `customImage:` as a plain block of `key: value` lines (one key per line, no `{...}`, anchors or aliases), or delete it and let phib write it";
 
 pub(super) fn analyse(text: &str) -> Result<Analysis<'_>> {
+    check_line_breaks(text)?;
     analyse_with(text, Some(parse_doc(text)?))
 }
 
@@ -95,7 +96,6 @@ pub(super) fn analyse_with(text: &str, doc: Option<Value>) -> Result<Analysis<'_
             ))
         }
     };
-    check_line_breaks(text)?;
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let lines = scan::split_lines(&text[bom..]);
     let eol = match lines.first() {
@@ -159,20 +159,30 @@ pub(super) fn analyse_with(text: &str, doc: Option<Value>) -> Result<Analysis<'_
     Ok(analysis)
 }
 
-/// YAML also breaks lines at a lone `\r` and at U+0085, U+2028 and U+2029; phib's
-/// line scanner breaks only at `\n`, so a file with those is refused rather than
-/// misread.
-fn check_line_breaks(text: &str) -> Result<()> {
+/// YAML also breaks lines at a lone `\r` and at U+0085, U+2028 and U+2029, and libyaml
+/// takes a byte order mark after the start as the start of a new document; phib's line
+/// scanner knows none of these, so a file with them is refused rather than misread.
+pub(super) fn check_line_breaks(text: &str) -> Result<()> {
     let lone_cr = text
         .match_indices('\r')
         .find(|(i, _)| text.as_bytes().get(i + 1) != Some(&b'\n'))
         .map(|(i, _)| i);
-    let unicode = text.find(['\u{85}', '\u{2028}', '\u{2029}']);
+    let unicode = text
+        .char_indices()
+        .skip(1)
+        .find(|(_, c)| matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}'))
+        .map(|(i, _)| i);
     let at = match (lone_cr, unicode) {
         (None, None) => return Ok(()),
         (a, b) => a.into_iter().chain(b).min().unwrap_or(0),
     };
     let line = text[..at].matches('\n').count() + 1;
+    if text[at..].starts_with('\u{feff}') {
+        return Err(refuse(
+            format!("line {line} of the values file has a byte order mark (U+FEFF) after the start of the file"),
+            "delete that invisible character (only the very start of a file may have one), then run phib again",
+        ));
+    }
     Err(refuse(
         format!(
             "line {line} of the values file has a line break other than `\\n` or `\\r\\n` (a lone carriage return, or U+0085, U+2028 or U+2029)"

@@ -10,7 +10,9 @@ use std::path::Path;
 
 use serde_yaml::{Mapping, Value};
 
-use super::layout::{analyse, analyse_with, parse_doc, refuse, Analysis, Layout};
+use super::layout::{
+    analyse, analyse_with, check_line_breaks, parse_doc, refuse, Analysis, Layout,
+};
 use super::model::{BLOCK_KEY, MANAGED_KEYS};
 use super::scan::{self, Line};
 use crate::{Error, Result};
@@ -61,6 +63,7 @@ pub fn validate(text: &str) -> Result<()> {
 /// result has passed [`guard`].
 pub fn merge(old: &str, block: &str) -> Result<String> {
     let wanted = parse_block(block)?;
+    check_line_breaks(old)?;
     // Parsing dominates the time on a long file, and the guard needs two parses: the
     // old text's, and the new text's. So the old text parses on a second thread while
     // this one guesses the new text from the lines alone and parses the guess. The

@@ -360,6 +360,12 @@ const REFUSALS: &[(&str, &str, &[&str], &str)] = &[
         "escape",
     ),
     (
+        "byte order mark inside",
+        "a: 1\n\u{feff}customImage:\n",
+        &["line 2", "byte order mark"],
+        "delete that invisible character",
+    ),
+    (
         "document end",
         "a: 1\n...\n",
         &["`...`"],

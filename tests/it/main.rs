@@ -7,6 +7,7 @@ mod cli;
 mod compact;
 mod external;
 mod helm;
+mod merge;
 mod registry;
 mod render;
 mod util;

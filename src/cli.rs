@@ -244,6 +244,11 @@ pub struct RenderArgs {
     #[arg(long)]
     pub stdout: bool,
 
+    /// Write nothing: exit 0 if the values file already is what this command would
+    /// write, else print a unified diff (secrets redacted) and exit 1.
+    #[arg(long, conflicts_with = "stdout")]
+    pub check: bool,
+
     #[command(flatten)]
     pub secret: SecretArgs,
 }

@@ -11,7 +11,8 @@ use crate::keyfile;
 use crate::registry::FieldId;
 use crate::secret::Secret;
 use crate::settings::{refused, Answer, Settings};
-use crate::values::{render, write};
+use crate::values::render;
+use crate::values::update::{Applied, Update};
 use crate::{Error, Result};
 
 /// The environment variable that may hold the password or token.
@@ -41,6 +42,7 @@ pub fn run(args: RenderArgs) -> Result<()> {
         insecure_skip_verify,
         values,
         stdout,
+        check,
         secret,
     } = args;
     let kind = registry;
@@ -137,14 +139,13 @@ pub fn run(args: RenderArgs) -> Result<()> {
         &mut validated,
     )?;
     let block = render::render(&validated.custom_image)?;
+    if check {
+        return check_values(&path, &block);
+    }
     if stdout {
         super::write_stdout(block.as_bytes())?;
     } else {
         write_values(&path, &block)?;
-        eprintln!(
-            "phib: wrote the customImage block to `{}` (mode 0600)",
-            path.display()
-        );
     }
     for warning in &validated.warnings {
         super::warn(warning);
@@ -193,18 +194,48 @@ fn strip_one_newline(mut bytes: Vec<u8>) -> Vec<u8> {
     bytes
 }
 
-/// Writes the block to the values file. Only new files for now: an existing file is
-/// refused (exit 2, untouched) until phib can replace just its `customImage` block.
-fn write_values(path: &Path, block: &str) -> Result<()> {
-    if std::fs::symlink_metadata(path).is_ok() {
-        return Err(Error::usage(format!(
-            "`{}` already exists; phib does not edit existing values files yet (that comes with merge support), so it was left untouched",
-            path.display()
-        ))
-        .with_help("write a new file with `--values NEW.yaml`, or print the block with `--stdout` and paste it"));
+/// Writes the block into the values file: a new file, or only the `customImage` block
+/// of an existing one (the rest of the file stays byte for byte).
+pub(super) fn write_values(path: &Path, block: &str) -> Result<()> {
+    let update = Update::plan(path, block)?;
+    let shown = path.display();
+    match update.apply()? {
+        Applied::Unchanged => {
+            eprintln!("phib: `{shown}` already holds this customImage block; nothing to write")
+        }
+        Applied::Created(_) => {
+            eprintln!("phib: wrote the customImage block to `{shown}` (mode 0600)")
+        }
+        Applied::Updated(written) => {
+            if written.was_too_open {
+                super::warn(&format!(
+                    "`{shown}` was readable by other users; it holds a secret, so it is now mode 0600"
+                ));
+            }
+            let backup = written
+                .backup
+                .map(|b| format!("; the previous content is in `{}`", b.display()))
+                .unwrap_or_default();
+            eprintln!("phib: updated the customImage block in `{shown}` (mode 0600){backup}");
+        }
     }
-    write::write_secret_file(path, block.as_bytes(), false)?;
     Ok(())
+}
+
+/// `--check`: write nothing; exit 0 when the file already is what this command would
+/// write, else print the redacted diff and exit 1.
+fn check_values(path: &Path, block: &str) -> Result<()> {
+    let update = Update::plan(path, block)?;
+    if update.is_unchanged() {
+        eprintln!("phib: `{}` is up to date", path.display());
+        return Ok(());
+    }
+    super::write_stdout(update.diff().as_bytes())?;
+    Err(Error::failed(format!(
+        "`{}` differs from what this command would write (secrets redacted in the diff)",
+        path.display()
+    ))
+    .with_help("run the same command without `--check` to update it"))
 }
 
 #[cfg(test)]

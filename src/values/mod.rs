@@ -7,4 +7,5 @@ pub mod merge;
 pub mod model;
 pub mod render;
 mod scan;
+pub mod update;
 pub mod write;

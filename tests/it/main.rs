@@ -11,4 +11,5 @@ mod merge;
 mod registry;
 mod render;
 mod util;
+mod values_file;
 mod verify;

@@ -158,29 +158,6 @@ fn values_file_is_created_0600_with_the_block_and_no_secret_on_the_terminal() {
 }
 
 #[test]
-fn existing_values_file_is_refused_and_untouched() {
-    let dir = tempdir();
-    let path = dir.path().join("values.yaml");
-    std::fs::write(&path, "keep: me\n").unwrap();
-    let r = render_in(
-        dir.path(),
-        &["--registry", "ghcr", "--username", "me"],
-        b"",
-        Some("SECRETPW"),
-    );
-    r.expect_code(2);
-    assert!(
-        r.stderr.contains("`values.yaml` already exists"),
-        "{}",
-        r.stderr
-    );
-    assert!(r.stderr.contains("help: "), "{}", r.stderr);
-    assert!(!r.stderr.contains("SECRETPW"));
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), "keep: me\n");
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
-}
-
-#[test]
 fn keyfile_from_stdin_and_password_newline_rules() {
     let dir = tempdir();
     let kf = std::fs::read(keyfile("service-account.json")).unwrap();

@@ -1,0 +1,229 @@
+//! `phib render --values FILE` on an existing file, end to end through the binary: only
+//! the `customImage` block changes, a second run changes nothing, refusals leave the
+//! file as it was, `--check` reports drift, and a crash mid-write leaves the old file.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use crate::render::render_in;
+use crate::util::*;
+
+const FIXTURE: &str = include_str!("../fixtures/values/primehub-override.yaml");
+const TOKEN: &str = "new-harbor-token #1: yes";
+
+/// The harbor command that matches the fixture's block, with a new token.
+fn harbor_args() -> Vec<&'static str> {
+    vec![
+        "--registry",
+        "harbor",
+        "--endpoint",
+        "https://harbor.example.com",
+        "--username",
+        "robot$ml+builder",
+        "--push-repo-prefix",
+        "harbor.example.com/ml",
+        "--values",
+        "values.yaml",
+    ]
+}
+
+fn setup() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempdir();
+    let path = dir.path().join("values.yaml");
+    std::fs::write(&path, FIXTURE).unwrap();
+    (dir, path)
+}
+
+/// The text before and after the top-level `customImage` block.
+fn outside_block(text: &str) -> (String, String) {
+    let start = text.find("\ncustomImage:\n").expect("block") + 1;
+    let rest = &text[start + 1..];
+    let end = rest
+        .find("\n\n")
+        .map(|i| start + 1 + i + 1)
+        .expect("block end");
+    (text[..start].to_string(), text[end..].to_string())
+}
+
+fn render(dir: &Path, args: &[&str], password: &str) -> Run {
+    render_in(dir, args, b"", Some(password))
+}
+
+#[test]
+fn only_the_block_changes_and_a_second_run_is_a_no_op() {
+    let (dir, path) = setup();
+    let r = render(dir.path(), &harbor_args(), TOKEN);
+    r.expect_code(0);
+    assert!(
+        !r.stderr.contains(TOKEN) && r.stdout.is_empty(),
+        "{}",
+        r.stderr
+    );
+    let new = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(outside_block(&new), outside_block(FIXTURE));
+    // The user's buildJob and comments in the block are kept.
+    for kept in [
+        "  # Our Harbor; the robot account below belongs to the \"ml\" project.",
+        "        cpu: 4000m        # four cores",
+        "    ephemeralStorage: 50Gi",
+        "#customImage:",
+    ] {
+        assert!(new.contains(kept), "lost {kept:?}:\n{new}");
+    }
+    assert!(
+        new.contains("registryPassword: \"new-harbor-token #1: yes\""),
+        "{new}"
+    );
+    assert!(!new.contains("old-harbor-token"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("values.yaml.bak")).unwrap(),
+        FIXTURE
+    );
+    assert_eq!(mode(&path), 0o600);
+    assert_eq!(mode(&dir.path().join("values.yaml.bak")), 0o600);
+
+    let again = render(dir.path(), &harbor_args(), TOKEN);
+    again.expect_code(0);
+    assert!(
+        again.stderr.contains("nothing to write"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), new);
+}
+
+#[test]
+fn open_permissions_are_reported_and_closed() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, path) = setup();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let r = render(dir.path(), &harbor_args(), TOKEN);
+    r.expect_code(0);
+    assert!(r.stderr.contains("readable by other users"), "{}", r.stderr);
+    assert_eq!(mode(&path), 0o600);
+}
+
+#[test]
+fn switching_to_a_single_repository_removes_the_prefix() {
+    let (dir, path) = setup();
+    let mut args = harbor_args();
+    args[6] = "--push-repo";
+    args[7] = "harbor.example.com/ml/builds";
+    render(dir.path(), &args, TOKEN).expect_code(0);
+    let new = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        new.contains("pushRepo: \"harbor.example.com/ml/builds\""),
+        "{new}"
+    );
+    assert!(!new.contains("\n  pushRepoPrefix:"), "{new}");
+}
+
+#[test]
+fn each_refusal_exits_2_and_leaves_the_file_as_it_was() {
+    let cases: &[(&str, &[u8], &str)] = &[
+        ("invalid YAML", b"a: [1,\nb: 2\n", "line"),
+        ("two documents", b"a: 1\n---\nb: 2\n", "document"),
+        (
+            "not a mapping",
+            b"customImage: just text\n",
+            "not a mapping",
+        ),
+        (
+            "flow style",
+            b"customImage: {registryEndpoint: x}\n",
+            "flow",
+        ),
+        (
+            "anchored",
+            b"base: &ci\n  enabled: true\ncustomImage: *ci\n",
+            "alias",
+        ),
+        ("not UTF-8", b"a: \xff\xfe\n", "UTF-8"),
+    ];
+    for (what, content, says) in cases {
+        let dir = tempdir();
+        let path = dir.path().join("values.yaml");
+        std::fs::write(&path, content).unwrap();
+        let r = render(dir.path(), &harbor_args(), TOKEN);
+        r.expect_code(2);
+        assert!(r.stdout.is_empty(), "{what}");
+        assert!(
+            r.stderr.to_lowercase().contains(&says.to_lowercase()),
+            "{what}: {}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("values.yaml"), "{what}: {}", r.stderr);
+        assert!(!r.stderr.contains(TOKEN), "{what}");
+        assert_eq!(&std::fs::read(&path).unwrap(), content, "{what}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "{what}");
+    }
+    // A folder where the file should be.
+    let dir = tempdir();
+    std::fs::create_dir(dir.path().join("values.yaml")).unwrap();
+    let r = render(dir.path(), &harbor_args(), TOKEN);
+    r.expect_code(2);
+    assert!(r.stderr.contains("directory"), "{}", r.stderr);
+}
+
+#[test]
+fn check_reports_drift_redacted_and_writes_nothing() {
+    let (dir, path) = setup();
+    let mut args = harbor_args();
+    args.push("--check");
+    let r = render(dir.path(), &args, TOKEN);
+    r.expect_code(1);
+    let diff = r.stdout_str();
+    assert!(diff.contains("-  registryPassword: <redacted>"), "{diff}");
+    assert!(diff.contains("+  registryPassword: <redacted>"), "{diff}");
+    assert!(
+        !diff.contains(TOKEN) && !diff.contains("old-harbor-token"),
+        "{diff}"
+    );
+    assert!(r.stderr.contains("differs"), "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), FIXTURE);
+    assert!(!dir.path().join("values.yaml.bak").exists());
+
+    render(dir.path(), &harbor_args(), TOKEN).expect_code(0);
+    let r = render(dir.path(), &args, TOKEN);
+    r.expect_code(0);
+    assert!(r.stdout.is_empty());
+    assert!(r.stderr.contains("up to date"), "{}", r.stderr);
+}
+
+#[test]
+fn sigkill_while_writing_leaves_the_old_file_intact() {
+    use std::io::{BufRead, BufReader};
+    let (dir, path) = setup();
+    let mut cmd = phib();
+    cmd.current_dir(dir.path())
+        .arg("render")
+        .args(harbor_args())
+        .env("PHIB_REGISTRY_PASSWORD", TOKEN)
+        .env("PHIB_TEST_PAUSE_BEFORE_RENAME_MS", "3000")
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    // The backup is renamed into place first; the values file second. Kill phib while
+    // the new values file is written but not yet renamed over the old one.
+    let mut pauses = 0;
+    for line in stderr.lines() {
+        if line.unwrap().contains("test pause before rename") {
+            pauses += 1;
+            if pauses == 2 {
+                break;
+            }
+        }
+    }
+    assert_eq!(pauses, 2, "phib never reached the second write");
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), FIXTURE);
+    // The half-finished new file is only ever a hidden temp file, never the target.
+    let temps: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with(".phib-"))
+        .collect();
+    assert_eq!(temps.len(), 1, "{temps:?}");
+    assert_eq!(mode(&dir.path().join(&temps[0])), 0o600);
+}

@@ -375,25 +375,23 @@ fn switching_to_external_passes_the_old_login_as_null_stub_cluster() {
     use crate::helm::{Stub, OLD_PASSWORD};
     let stub = Stub::new();
     let dir = tempdir();
-    // The file as values mode wrote it, then the block external mode prints instead.
+    // The file as values mode wrote it, then switched in place to external mode.
     render_harbor(dir.path(), "https://reg.example.com", &[]).expect_code(0);
     let before = fs::read_to_string(dir.path().join("values.yaml")).unwrap();
     assert!(before.contains("registryPassword"), "{before}");
     let r = render_harbor(
         dir.path(),
         "https://reg.example.com",
-        &[
-            "--secret-mode",
-            "external",
-            "--secret-out",
-            "push.yaml",
-            "--stdout",
-        ],
+        &["--secret-mode", "external", "--secret-out", "push.yaml"],
     );
     r.expect_code(0);
-    let block = r.stdout_str();
-    assert!(!block.contains("registryUsername") && !block.contains("registryPassword"));
-    fs::write(dir.path().join("values.yaml"), &block).unwrap();
+    let after = fs::read_to_string(dir.path().join("values.yaml")).unwrap();
+    assert!(!after.contains("registryUsername") && !after.contains("registryPassword"));
+    assert!(!after.contains(PASSWORD), "{after}");
+    assert!(
+        after.contains(&format!("pushSecretName: \"{DEFAULT_NAME}\"")),
+        "{after}"
+    );
 
     let r = run(stub.phib(dir.path()).args(["upgrade", "--yes"]), b"");
     r.expect_code(0);

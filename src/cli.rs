@@ -26,6 +26,16 @@ pub enum Command {
         file: Option<PathBuf>,
     },
 
+    /// Ask, step by step, for the registry and its credentials, and write the values file.
+    ///
+    /// Needs a terminal. Everything it asks can also be given to `phib render` with
+    /// flags, for scripts. Ctrl-C or Esc at any prompt writes nothing and exits 130.
+    Wizard {
+        /// The Helm values file to create, or whose `customImage` block to replace.
+        #[arg(long, value_name = "FILE", default_value = "values.yaml")]
+        values: PathBuf,
+    },
+
     /// Print a shell completion script for SHELL on standard output.
     Completions {
         #[arg(value_enum, value_name = "SHELL")]

@@ -10,5 +10,6 @@ pub mod compact;
 pub mod error;
 pub mod secret;
 pub mod values;
+pub mod wizard;
 
 pub use error::{Error, Result};

@@ -1,6 +1,8 @@
 //! Turns parsed command-line arguments into calls of the library. Each subcommand is one
 //! function here; nothing below this layer sees a clap type.
 
+mod wizard;
+
 use std::io::Write;
 
 use clap::CommandFactory;
@@ -11,9 +13,8 @@ use crate::{compact, Error, Result};
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        None => Err(Error::usage("no command given").with_help(
-            "run `phib render --help` to write the customImage values non-interactively, or `phib --help` for every command",
-        )),
+        None => wizard::run_default(),
+        Some(Command::Wizard { values }) => wizard::run(&values),
         Some(Command::Compact { file }) => compact::run_cli(file.as_deref()),
         Some(Command::Completions { shell }) => completions(shell),
         Some(Command::Man) => man_page(),

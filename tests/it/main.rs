@@ -4,4 +4,6 @@
 //! (`PHIB_E2E=1`) and are listed as ignored, with the reason, under plain `cargo test`.
 
 mod cli;
+mod pty;
 mod util;
+mod wizard;

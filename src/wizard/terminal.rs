@@ -1,0 +1,248 @@
+//! The real terminal behind [`Prompter`]: dialoguer's select and confirm prompts, and a
+//! small line reader for text and hidden input, because dialoguer's own cannot be left
+//! with Esc. Whatever way the user leaves (Esc, Ctrl-C in raw mode, a SIGINT between
+//! prompts), the cursor is shown again, the terminal mode is restored and the caller
+//! gets [`Interrupted`], so `main` prints one line and exits 130.
+
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use dialoguer::console::{measure_text_width, Key, Term};
+use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
+use dialoguer::{Confirm, Select};
+
+use super::prompt::{Answer, Interrupted, Prompter};
+use crate::secret::Secret;
+
+/// True when the wizard can talk to a person: standard input, output and error are all
+/// terminals. Without one the wizard must not start (dialoguer would fail with "not a
+/// terminal" halfway through).
+pub fn is_interactive() -> bool {
+    std::io::stdin().is_terminal()
+        && std::io::stdout().is_terminal()
+        && std::io::stderr().is_terminal()
+}
+
+/// True when `NO_COLOR` is set to anything but the empty string (no-color.org).
+pub fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
+/// Set by the SIGINT handler; read (and cleared) by every prompt.
+static SIGINT_SEEN: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_sigint(_: libc::c_int) {
+    // Only an atomic store: async-signal-safe. The prompt that is running (or the next
+    // one) turns it into `Interrupted`.
+    SIGINT_SEEN.store(true, Ordering::SeqCst);
+}
+
+/// While alive, SIGINT does not kill phib but interrupts the prompt in progress; the
+/// previous disposition is restored on drop (so Ctrl-C while writing acts as usual).
+struct SigintGuard {
+    previous: libc::sigaction,
+}
+
+impl SigintGuard {
+    fn install() -> Option<SigintGuard> {
+        // SAFETY: sigaction with a zeroed struct, an empty mask and a handler that only
+        // stores to an atomic; `previous` is filled by the kernel.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            libc::sigemptyset(&mut action.sa_mask);
+            // No SA_RESTART: a blocking read returns EINTR instead of waiting on.
+            action.sa_flags = 0;
+            let mut previous: libc::sigaction = std::mem::zeroed();
+            if libc::sigaction(libc::SIGINT, &action, &mut previous) != 0 {
+                return None;
+            }
+            Some(SigintGuard { previous })
+        }
+    }
+}
+
+impl Drop for SigintGuard {
+    fn drop(&mut self) {
+        // SAFETY: restores the disposition saved by `install`.
+        unsafe {
+            libc::sigaction(libc::SIGINT, &self.previous, std::ptr::null_mut());
+        }
+    }
+}
+
+/// Prompts on standard error, read from the terminal.
+pub struct TermPrompter {
+    term: Term,
+    theme: Box<dyn Theme>,
+    _sigint: Option<SigintGuard>,
+}
+
+impl TermPrompter {
+    /// Sets up the terminal prompter; `NO_COLOR` selects the plain theme.
+    pub fn new() -> TermPrompter {
+        let theme: Box<dyn Theme> = if no_color() {
+            dialoguer::console::set_colors_enabled(false);
+            dialoguer::console::set_colors_enabled_stderr(false);
+            Box::new(SimpleTheme)
+        } else {
+            Box::new(ColorfulTheme::default())
+        };
+        SIGINT_SEEN.store(false, Ordering::SeqCst);
+        TermPrompter {
+            term: Term::stderr(),
+            theme,
+            _sigint: SigintGuard::install(),
+        }
+    }
+
+    /// Turns a pending SIGINT into `Interrupted`.
+    fn check_sigint(&self) -> Answer<()> {
+        if SIGINT_SEEN.swap(false, Ordering::SeqCst) {
+            self.restore();
+            return Err(Interrupted);
+        }
+        Ok(())
+    }
+
+    /// Leaves the terminal as we found it: cursor visible, on a fresh line.
+    fn restore(&self) {
+        let _ = self.term.show_cursor();
+        let _ = self.term.write_line("");
+    }
+
+    /// Maps a dialoguer result: `None` (Esc) and errors (Ctrl-C raises SIGINT and
+    /// fails the read) are both an interruption.
+    fn finish<T>(&self, r: dialoguer::Result<Option<T>>) -> Answer<T> {
+        SIGINT_SEEN.store(false, Ordering::SeqCst);
+        match r {
+            Ok(Some(v)) => Ok(v),
+            Ok(None) | Err(_) => {
+                self.restore();
+                Err(Interrupted)
+            }
+        }
+    }
+
+    /// Reads one line in raw mode: Enter ends it, Esc and Ctrl-C interrupt, Backspace
+    /// and Ctrl-U edit. `hidden` echoes nothing.
+    fn read_line(&self, prompt: &str, default: Option<&str>, hidden: bool) -> Answer<String> {
+        self.check_sigint()?;
+        let mut head = String::new();
+        let _ = if hidden {
+            self.theme.format_password_prompt(&mut head, prompt)
+        } else {
+            self.theme.format_input_prompt(&mut head, prompt, default)
+        };
+        let io = |r: std::io::Result<()>| r.map_err(|_| Interrupted);
+        let attempt = (|| -> Answer<String> {
+            io(self.term.write_str(&head))?;
+            io(self.term.flush())?;
+            let mut line = String::new();
+            loop {
+                match self.term.read_key_raw() {
+                    Ok(Key::Enter) => break,
+                    Ok(Key::Escape | Key::CtrlC) | Err(_) => return Err(Interrupted),
+                    Ok(Key::Backspace) => {
+                        if let Some(c) = line.pop() {
+                            if !hidden {
+                                io(self.term.clear_chars(measure_text_width(&c.to_string())))?;
+                            }
+                        }
+                    }
+                    Ok(Key::Char('\u{15}')) => {
+                        if !hidden {
+                            io(self.term.clear_chars(measure_text_width(&line)))?;
+                        }
+                        line.clear();
+                    }
+                    Ok(Key::Char(c)) if !c.is_control() => {
+                        line.push(c);
+                        if !hidden {
+                            io(self.term.write_str(c.encode_utf8(&mut [0; 4])))?;
+                        }
+                    }
+                    Ok(_) => {}
+                }
+                io(self.term.flush())?;
+            }
+            let answer = match default {
+                Some(d) if line.is_empty() => d.to_string(),
+                _ => line,
+            };
+            // Replace the prompt line by its answered form when it did not wrap.
+            let width = usize::from(self.term.size().1);
+            let typed = if hidden {
+                0
+            } else {
+                measure_text_width(&answer)
+            };
+            if measure_text_width(&head) + typed < width {
+                let mut done = String::new();
+                let _ = if hidden {
+                    self.theme
+                        .format_password_prompt_selection(&mut done, prompt)
+                } else {
+                    self.theme
+                        .format_input_prompt_selection(&mut done, prompt, &answer)
+                };
+                io(self.term.clear_line())?;
+                io(self.term.write_line(&done))?;
+            } else {
+                io(self.term.write_line(""))?;
+            }
+            Ok(answer)
+        })();
+        SIGINT_SEEN.store(false, Ordering::SeqCst);
+        if attempt.is_err() {
+            self.restore();
+        }
+        attempt
+    }
+}
+
+impl Default for TermPrompter {
+    fn default() -> Self {
+        TermPrompter::new()
+    }
+}
+
+impl Prompter for TermPrompter {
+    fn select(&mut self, prompt: &str, items: &[String], default: usize) -> Answer<usize> {
+        self.check_sigint()?;
+        let r = Select::with_theme(&*self.theme)
+            .with_prompt(prompt)
+            .items(items)
+            .default(default)
+            .max_length(12)
+            .interact_on_opt(&self.term);
+        self.finish(r)
+    }
+
+    fn input(&mut self, prompt: &str, default: Option<&str>) -> Answer<String> {
+        self.read_line(prompt, default, false)
+    }
+
+    fn password(&mut self, prompt: &str) -> Answer<Secret> {
+        self.read_line(prompt, None, true).map(Secret::new)
+    }
+
+    fn confirm(&mut self, prompt: &str, default: bool) -> Answer<bool> {
+        self.check_sigint()?;
+        let r = Confirm::with_theme(&*self.theme)
+            .with_prompt(prompt)
+            .default(default)
+            .interact_on_opt(&self.term);
+        self.finish(r)
+    }
+
+    fn say(&mut self, text: &str) {
+        let _ = self.term.write_line(text);
+    }
+
+    fn refuse(&mut self, reason: &str) {
+        let mut line = String::new();
+        let _ = self.theme.format_error(&mut line, reason);
+        let _ = self.term.write_line(&line);
+    }
+}

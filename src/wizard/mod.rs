@@ -5,6 +5,7 @@
 //! script and no terminal.
 
 pub mod prompt;
+pub mod show;
 pub mod terminal;
 
 use std::path::Path;

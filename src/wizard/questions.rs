@@ -1,0 +1,336 @@
+//! The question logic: which registry, then that registry's fields as the catalog
+//! declares them (prompt, hint, default from earlier answers, validator), asked one by
+//! one until each answer passes the same check the flag goes through
+//! ([`Settings::set`]). Only `Settings` comes out; nothing here renders or writes.
+
+use crate::registry::{Field, FieldId, Input, Invalid, Kind};
+use crate::settings::{Answer as Value, Settings};
+use crate::values::model::CustomImage;
+
+use super::prompt::{Answer, Prompter};
+
+/// The widest a line of a selection list may be in an 80-column terminal, after the
+/// two columns of the list's own marker.
+pub const ITEM_WIDTH: usize = 76;
+
+/// The registry list: each kind's one-line description, cut to fit.
+pub fn kind_items() -> Vec<String> {
+    Kind::ALL
+        .iter()
+        .map(|k| fit(k.description(), ITEM_WIDTH))
+        .collect()
+}
+
+/// `text` cut to `width` columns, with `...` when cut.
+pub fn fit(text: &str, width: usize) -> String {
+    dialoguer::console::truncate_str(text, width, "...").into_owned()
+}
+
+/// Asks which registry.
+pub fn ask_kind(p: &mut dyn Prompter, default: Option<Kind>) -> Answer<Kind> {
+    let default = default
+        .and_then(|d| Kind::ALL.iter().position(|k| *k == d))
+        .unwrap_or(0);
+    let i = p.select(
+        "Which registry should PrimeHub push built images to?",
+        &kind_items(),
+        default,
+    )?;
+    Ok(Kind::ALL[i])
+}
+
+/// The line shown under a refused answer.
+pub fn refusal(id: FieldId, invalid: &Invalid) -> String {
+    format!("{} {}\n  {}", id.name(), invalid.reason, invalid.help)
+}
+
+/// Asks every question of `kind` and returns the answers. `previous` (answers given
+/// before, for example when the whole was refused) provides the defaults.
+pub fn ask_settings(
+    p: &mut dyn Prompter,
+    kind: Kind,
+    previous: Option<&Settings>,
+) -> Answer<Settings> {
+    let mut s = Settings::new(kind);
+    let (basic, advanced): (Vec<&Field>, Vec<&Field>) = kind.fields().partition(|f| !f.advanced);
+    for field in basic {
+        ask_field(p, &mut s, field, previous)?;
+    }
+    // A plain-http endpoint needs TLS verification off: ask it, defaulting to yes,
+    // rather than hiding it among the advanced options.
+    let plain_http = s
+        .text_or_default(FieldId::Endpoint)
+        .is_some_and(|e| e.starts_with("http://"));
+    let mut rest = Vec::new();
+    for field in advanced {
+        if field.id == FieldId::InsecureSkipVerify && plain_http {
+            ask_field(p, &mut s, field, previous)?;
+        } else {
+            rest.push(field);
+        }
+    }
+    if !rest.is_empty() {
+        let names: Vec<&str> = rest.iter().map(|f| f.id.name()).collect();
+        p.say(&format!("  Advanced: {}.", names.join(", ")));
+        if p.confirm("Change the advanced options?", false)? {
+            for field in rest {
+                ask_field(p, &mut s, field, previous)?;
+            }
+        }
+    }
+    Ok(s)
+}
+
+/// Asks one field until its validator accepts the answer, and stores it in `s`. An
+/// empty answer to an optional field leaves it unset, as a missing flag would; an answer
+/// equal to the default is not stored either, so the settings match the shortest
+/// equivalent `phib render` command.
+pub fn ask_field(
+    p: &mut dyn Prompter,
+    s: &mut Settings,
+    field: &Field,
+    previous: Option<&Settings>,
+) -> Answer<()> {
+    let inferred = field.default_value(s);
+    let default = previous
+        .and_then(|prev| prev.text(field.id).map(str::to_string))
+        .or_else(|| inferred.clone());
+    p.say(&format!("  {}", field.hint));
+    loop {
+        let result = match field.input {
+            Input::Text => {
+                let text = p.input(field.prompt, default.as_deref())?;
+                let text = text.trim().to_string();
+                if text.is_empty() && !field.required {
+                    return Ok(());
+                }
+                if text.is_empty() {
+                    p.refuse(&format!("{} is needed", field.id.name()));
+                    continue;
+                }
+                if inferred.as_deref() == Some(text.as_str()) {
+                    // Check it, but leave it to the default, as a missing flag does.
+                    (field.validate)(&text)
+                } else {
+                    s.set(field.id, Value::Text(text))
+                }
+            }
+            Input::Secret => {
+                let secret = p.password(field.prompt)?;
+                if secret.is_empty() {
+                    p.refuse(&format!("{} is needed", field.id.name()));
+                    continue;
+                }
+                s.set(field.id, Value::Secret(secret))
+            }
+            Input::KeyfilePath => {
+                let path = p.path(field.prompt, None)?;
+                if path.as_os_str().is_empty() {
+                    p.refuse(&format!("{} is needed", field.id.name()));
+                    continue;
+                }
+                s.set(field.id, Value::Text(path.display().to_string()))
+            }
+            Input::YesNo => {
+                let default_yes = match field.id {
+                    FieldId::InsecureSkipVerify => s
+                        .text_or_default(FieldId::Endpoint)
+                        .is_some_and(|e| e.starts_with("http://")),
+                    _ => inferred.as_deref() == Some("true"),
+                };
+                let default_yes = previous
+                    .map(|prev| prev.is_set(field.id))
+                    .unwrap_or(default_yes);
+                let yes = p.confirm(field.prompt, default_yes)?;
+                if !yes && field.id == FieldId::InsecureSkipVerify {
+                    return Ok(());
+                }
+                s.set(field.id, Value::YesNo(yes))
+            }
+        };
+        match result {
+            Ok(()) => {
+                if field.id == FieldId::PushRepo && s.push_repo.is_some() {
+                    // One repository replaces the prefix; PrimeHub uses one of the two.
+                    s.push_repo_prefix = None;
+                }
+                return Ok(());
+            }
+            Err(invalid) => p.refuse(&refusal(field.id, &invalid)),
+        }
+    }
+}
+
+/// What the user may do with a values file that already has a `customImage` block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Existing {
+    /// Keep everything but the credentials.
+    Rotate,
+    /// Answer every question again.
+    Reconfigure,
+}
+
+/// Shows the existing block (redacted) and asks what to do with it.
+pub fn ask_existing(p: &mut dyn Prompter, ci: &CustomImage) -> Answer<Existing> {
+    p.say("The values file already configures the Image Builder:");
+    for line in super::show::block_lines(ci) {
+        p.say(&line);
+    }
+    let items = vec![
+        "Rotate the credentials only (keep everything else)".to_string(),
+        "Configure again from the start".to_string(),
+    ];
+    Ok(match p.select("What do you want to do?", &items, 0)? {
+        0 => Existing::Rotate,
+        _ => Existing::Reconfigure,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::prompt::{Scripted, Step};
+    use super::*;
+    use crate::values::model::PushTarget;
+
+    fn text(s: &str) -> Step {
+        Step::Input(s.to_string())
+    }
+
+    /// A keyfile that passes every check but holds no real key.
+    fn fake_keyfile(dir: &std::path::Path, project: &str) -> String {
+        let path = dir.join("sa.json");
+        let json = format!(
+            "{{\n  \"type\": \"service_account\",\n  \"project_id\": \"{project}\",\n  \"private_key_id\": \"0123\",\n  \"private_key\": \"-----BEGIN PRIVATE KEY-----\\nTESTONLY\\n-----END PRIVATE KEY-----\\n\",\n  \"client_email\": \"builder@{project}.iam.gserviceaccount.com\",\n  \"client_id\": \"1\",\n  \"token_uri\": \"https://oauth2.googleapis.com/token\"\n}}\n"
+        );
+        std::fs::write(&path, json).unwrap();
+        path.display().to_string()
+    }
+
+    #[test]
+    fn every_registry_is_listed_and_fits_80_columns() {
+        let items = kind_items();
+        assert_eq!(items.len(), Kind::ALL.len());
+        for item in &items {
+            assert!(dialoguer::console::measure_text_width(item) <= ITEM_WIDTH, "{item}");
+        }
+        assert!(items.iter().any(|i| i.contains("self-hosted")), "{items:?}");
+        let mut p = Scripted::new([Step::Select("Harbor")]);
+        assert_eq!(ask_kind(&mut p, None).unwrap(), Kind::Harbor);
+    }
+
+    #[test]
+    fn docker_hub_infers_the_prefix_from_the_user_and_skips_advanced() {
+        let mut p = Scripted::new([
+            text("Ann"),
+            Step::Password("dckr_pat_abc".into()),
+            text(""),
+            Step::Confirm(false),
+        ]);
+        let s = ask_settings(&mut p, Kind::DockerHub, None).unwrap();
+        assert!(p.finished(), "{:#?}", p.transcript);
+        assert!(p
+            .transcript
+            .iter()
+            .any(|l| l.contains("[docker.io/ann] => docker.io/ann")));
+        assert_eq!(s.username.as_deref(), Some("Ann"));
+        assert_eq!(s.push_repo_prefix, None, "the default is left to render");
+        let ci = s.validate().unwrap().custom_image;
+        assert_eq!(ci.push, Some(PushTarget::Prefix("docker.io/ann".into())));
+        assert_eq!(ci.registry_password.unwrap().expose(), "dckr_pat_abc");
+        // Only Docker Hub's questions were asked: no keyfile, no endpoint.
+        let prompts = p.prompts().join("\n");
+        assert!(!prompts.contains("keyfile"), "{prompts}");
+        assert!(!prompts.contains("endpoint"), "{prompts}");
+    }
+
+    #[test]
+    fn a_refused_user_name_is_asked_again_with_the_reason() {
+        let mut p = Scripted::new([
+            text("ann:x"),
+            text("ann"),
+            Step::Password("dckr_pat_abc".into()),
+            text(""),
+            Step::Confirm(false),
+        ]);
+        let s = ask_settings(&mut p, Kind::DockerHub, None).unwrap();
+        assert_eq!(s.username.as_deref(), Some("ann"));
+        let refusals: Vec<&String> = p.transcript.iter().filter(|l| l.starts_with("! ")).collect();
+        assert_eq!(refusals.len(), 1, "{:#?}", p.transcript);
+        assert!(refusals[0].starts_with("! username "), "{}", refusals[0]);
+    }
+
+    #[test]
+    fn gcr_re_asks_a_wrong_keyfile_and_takes_the_project_from_the_right_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = fake_keyfile(dir.path(), "my-project");
+        let user_cred = dir.path().join("adc.json");
+        std::fs::write(&user_cred, r#"{"type":"authorized_user","client_id":"x"}"#).unwrap();
+        let mut p = Scripted::new([
+            text(&dir.path().join("missing.json").display().to_string()),
+            text(&user_cred.display().to_string()),
+            text(&good),
+            text(""),
+            text(""),
+            text(""),
+            Step::Confirm(false),
+        ]);
+        let s = ask_settings(&mut p, Kind::Gcr, None).unwrap();
+        assert!(p.finished(), "{:#?}", p.transcript);
+        let refusals: Vec<&String> = p.transcript.iter().filter(|l| l.starts_with("! ")).collect();
+        assert_eq!(refusals.len(), 2, "{:#?}", p.transcript);
+        assert!(refusals[0].contains("missing.json"), "{}", refusals[0]);
+        assert!(refusals[1].contains("authorized_user"), "{}", refusals[1]);
+        assert!(p
+            .transcript
+            .iter()
+            .any(|l| l.contains("[gcr.io/my-project] => gcr.io/my-project")));
+        let ci = s.validate().unwrap().custom_image;
+        assert_eq!(ci.registry_username.as_deref(), Some("_json_key"));
+        assert_eq!(ci.push, Some(PushTarget::Prefix("gcr.io/my-project".into())));
+        assert!(!p.transcript.join("\n").contains("TESTONLY"));
+    }
+
+    #[test]
+    fn harbor_with_plain_http_asks_tls_defaulting_to_yes() {
+        let mut p = Scripted::new([
+            text("http://10.0.0.5:5000"),
+            text("robot$ci+builder"),
+            Step::Password("s3cret".into()),
+            text(""),
+            Step::Confirm(true),
+            Step::Confirm(false),
+        ]);
+        let s = ask_settings(&mut p, Kind::Harbor, None).unwrap();
+        assert!(p.finished(), "{:#?}", p.transcript);
+        assert!(s.insecure_skip_verify);
+        let ci = s.validate().unwrap().custom_image;
+        assert_eq!(ci.registry_username.as_deref(), Some("robot$ci+builder"));
+        assert_eq!(ci.push, Some(PushTarget::Prefix("10.0.0.5:5000/ci".into())));
+        assert!(ci.insecure_skip_verify);
+    }
+
+    #[test]
+    fn a_single_push_repository_replaces_the_prefix() {
+        let mut p = Scripted::new([
+            text("ann"),
+            Step::Password("dckr_pat_abc".into()),
+            text(""),
+            Step::Confirm(true),
+            text(""),
+            text("docker.io/ann/images"),
+            text(""),
+            text(""),
+            Step::Confirm(false),
+        ]);
+        let s = ask_settings(&mut p, Kind::DockerHub, None).unwrap();
+        assert!(p.finished(), "{:#?}", p.transcript);
+        let ci = s.validate().unwrap().custom_image;
+        assert_eq!(ci.push, Some(PushTarget::Repo("docker.io/ann/images".into())));
+    }
+
+    #[test]
+    fn interrupt_anywhere_stops_the_questions() {
+        let mut p = Scripted::new([text("ann"), Step::Interrupt]);
+        assert!(ask_settings(&mut p, Kind::DockerHub, None).is_err());
+    }
+}

@@ -4,7 +4,10 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::registry::Kind;
 
 /// Set up PrimeHub's Image Builder: registry credentials into the `customImage` Helm values.
 #[derive(Debug, Parser)]
@@ -36,6 +39,14 @@ pub enum Command {
         values: PathBuf,
     },
 
+    /// Write the customImage values for a registry, without questions.
+    ///
+    /// Builds the `customImage` block from options, the password from standard input
+    /// (`--password-stdin`) or `PHIB_REGISTRY_PASSWORD`, and writes it to a new values file
+    /// (mode 0600) or prints it (`--stdout`). Each registry uses the options it needs and
+    /// refuses the others; `docs/registries/KIND.md` explains each one.
+    Render(Box<RenderArgs>),
+
     /// Print a shell completion script for SHELL on standard output.
     Completions {
         #[arg(value_enum, value_name = "SHELL")]
@@ -54,4 +65,91 @@ pub enum Shell {
     Fish,
     Powershell,
     Zsh,
+}
+
+/// Options of `phib render`. Secrets never come from a flag.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The registry to push built images to.
+    #[arg(long, value_name = "KIND", value_parser = registry_kind())]
+    pub registry: Kind,
+
+    /// Registry endpoint, `host[:port]` or `https://host[:port]` (harbor needs it).
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+
+    /// Registry user name (robot account, token name, app ID).
+    #[arg(long, value_name = "USER")]
+    pub username: Option<String>,
+
+    /// Read the password or token from standard input; one trailing newline is removed.
+    /// Without it, the environment variable `PHIB_REGISTRY_PASSWORD` is used.
+    #[arg(long)]
+    pub password_stdin: bool,
+
+    /// Service-account keyfile (JSON) for gcr and artifact-registry; `-` reads standard
+    /// input.
+    #[arg(long, value_name = "PATH")]
+    pub keyfile: Option<PathBuf>,
+
+    /// Container Registry host: gcr.io, us.gcr.io, eu.gcr.io or asia.gcr.io.
+    #[arg(long, value_name = "HOST")]
+    pub gcr_host: Option<String>,
+
+    /// Artifact Registry location, e.g. `us-central1`.
+    #[arg(long, value_name = "LOCATION")]
+    pub location: Option<String>,
+
+    /// Google Cloud project ID (default: the keyfile's `project_id`).
+    #[arg(long, value_name = "PROJECT")]
+    pub project: Option<String>,
+
+    /// Artifact Registry repository name.
+    #[arg(long, value_name = "NAME")]
+    pub repository: Option<String>,
+
+    /// AWS account ID (12 digits) of the ECR registry.
+    #[arg(long, value_name = "ID")]
+    pub aws_account: Option<String>,
+
+    /// AWS region of the ECR registry, e.g. `us-east-1`.
+    #[arg(long, value_name = "REGION")]
+    pub aws_region: Option<String>,
+
+    /// Azure Container Registry name (NAME of NAME.azurecr.io).
+    #[arg(long, value_name = "NAME")]
+    pub acr_name: Option<String>,
+
+    /// Images go to PREFIX/<image>:<hash> (a repository per image).
+    #[arg(long, value_name = "PREFIX", conflicts_with = "push_repo")]
+    pub push_repo_prefix: Option<String>,
+
+    /// Images go to REPO:<image>-<hash> (one repository; chart 3.7.1+).
+    #[arg(long, value_name = "REPO")]
+    pub push_repo: Option<String>,
+
+    /// Name of the dockerconfigjson Secret the image builder pushes with.
+    #[arg(long, value_name = "NAME")]
+    pub push_secret_name: Option<String>,
+
+    /// PrimeHub's Helm release (default `primehub`): decides the chart's secret name.
+    #[arg(long, value_name = "NAME")]
+    pub release: Option<String>,
+
+    /// Skip TLS verification: self-signed certificates or plain http.
+    #[arg(long)]
+    pub insecure_skip_verify: bool,
+
+    /// Values file to create (default `values.yaml`); it must not exist yet.
+    #[arg(long, value_name = "FILE", conflicts_with = "stdout")]
+    pub values: Option<PathBuf>,
+
+    /// Print the block on standard output (it contains the secret) instead of writing.
+    #[arg(long)]
+    pub stdout: bool,
+}
+
+fn registry_kind() -> impl TypedValueParser<Value = Kind> {
+    PossibleValuesParser::new(Kind::ALL.map(|k| PossibleValue::new(k.name()).help(k.description())))
+        .map(|name| Kind::from_name(&name).unwrap_or(Kind::Harbor))
 }

@@ -8,7 +8,10 @@ pub mod cli;
 pub mod commands;
 pub mod compact;
 pub mod error;
+pub mod keyfile;
+pub mod registry;
 pub mod secret;
+pub mod settings;
 pub mod values;
 pub mod wizard;
 

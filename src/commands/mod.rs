@@ -1,13 +1,14 @@
 //! Turns parsed command-line arguments into calls of the library. Each subcommand is one
 //! function here; nothing below this layer sees a clap type.
 
-mod wizard;
-
 use std::io::Write;
 
 use clap::CommandFactory;
 
 use crate::cli::{Cli, Command, Shell};
+
+mod render;
+mod wizard;
 use crate::{compact, Error, Result};
 
 /// Runs the parsed command line.
@@ -16,6 +17,7 @@ pub fn run(cli: Cli) -> Result<()> {
         None => wizard::run_default(),
         Some(Command::Wizard { values }) => wizard::run(&values),
         Some(Command::Compact { file }) => compact::run_cli(file.as_deref()),
+        Some(Command::Render(args)) => render::run(*args),
         Some(Command::Completions { shell }) => completions(shell),
         Some(Command::Man) => man_page(),
     }
@@ -53,4 +55,9 @@ pub fn write_stdout(bytes: &[u8]) -> Result<()> {
             "cannot write to standard output: {e}"
         ))),
     }
+}
+
+/// Prints one warning on stderr as `phib: warning: ...`. The command still succeeds.
+pub fn warn(message: &str) {
+    eprintln!("phib: warning: {message}");
 }

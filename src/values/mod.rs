@@ -2,4 +2,5 @@
 //! merging it into an existing file, and writing files that hold secrets.
 
 pub mod model;
+pub mod render;
 pub mod write;

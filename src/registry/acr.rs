@@ -1,0 +1,64 @@
+//! Azure Container Registry: `https://NAME.azurecr.io`, a service principal (app ID and
+//! secret) or a repository-scoped token with push rights.
+
+use super::parts::{self, no_check, no_warnings};
+use super::{Credentials, Field, FieldId, Input, Invalid, Spec};
+use crate::settings::Settings;
+
+pub const SPEC: Spec = Spec {
+    name: "acr",
+    title: "Azure Container Registry",
+    description: "Azure Container Registry (NAME.azurecr.io), with a service principal or a token",
+    fields: &FIELDS,
+    credentials: Credentials::UserPassword,
+    endpoint: |s| {
+        Some(format!(
+            "https://{}.azurecr.io",
+            s.acr_name.as_deref()?.to_lowercase()
+        ))
+    },
+    default_push_secret_name: None,
+    check: no_check,
+    warnings: no_warnings,
+};
+
+const FIELDS: [Field; 4] = [
+    Field {
+        id: FieldId::AcrName,
+        prompt: "Registry name",
+        hint: "the NAME of NAME.azurecr.io: Azure portal > Container registries",
+        input: Input::Text,
+        required: true,
+        advanced: false,
+        default: None,
+        validate: name,
+    },
+    parts::username(
+        "Service principal application (client) ID, or token name",
+        "Azure portal > Microsoft Entra ID > App registrations, with role AcrPush on the registry; or registry > Tokens",
+    ),
+    parts::password(
+        "Client secret or token password",
+        "App registration > Certificates & secrets > New client secret; or registry > Tokens > Generate password",
+    ),
+    parts::prefix(
+        "`NAME.azurecr.io/PATH`; images go to NAME.azurecr.io/PATH/<image>",
+        Some(|s: &Settings| {
+            Some(format!(
+                "{}.azurecr.io/primehub",
+                s.acr_name.as_deref()?.to_lowercase()
+            ))
+        }),
+    ),
+];
+
+fn name(value: &str) -> Result<(), Invalid> {
+    if (5..=50).contains(&value.len()) && value.bytes().all(|c| c.is_ascii_alphanumeric()) {
+        Ok(())
+    } else {
+        Err(Invalid::new(
+            "is not an Azure Container Registry name",
+            "use the 5-50 letters and digits before `.azurecr.io`",
+        ))
+    }
+}

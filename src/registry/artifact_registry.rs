@@ -1,0 +1,137 @@
+//! Google Artifact Registry: `https://LOCATION-docker.pkg.dev`, images
+//! `LOCATION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE`, a service-account keyfile with
+//! the Artifact Registry Writer role. The repository must exist before a push.
+
+use super::parts::{self, no_warnings};
+use super::{Credentials, Field, FieldId, Input, Invalid, Spec};
+use crate::settings::Settings;
+use crate::values::model::{CustomImage, PushTarget};
+use crate::Error;
+
+pub const SPEC: Spec = Spec {
+    name: "artifact-registry",
+    title: "Google Artifact Registry",
+    description:
+        "Google Artifact Registry (LOCATION-docker.pkg.dev), with a service-account keyfile",
+    fields: &FIELDS,
+    credentials: Credentials::JsonKey,
+    endpoint: |s| Some(format!("https://{}-docker.pkg.dev", s.location.as_deref()?)),
+    default_push_secret_name: None,
+    check,
+    warnings: no_warnings,
+};
+
+const FIELDS: [Field; 5] = [
+    parts::keyfile(),
+    Field {
+        id: FieldId::Location,
+        prompt: "Repository location",
+        hint: "the region of the repository, e.g. `us-central1`, `europe-west1` or `us`: Google Cloud console > Artifact Registry > Repositories",
+        input: Input::Text,
+        required: true,
+        advanced: false,
+        default: None,
+        validate: location,
+    },
+    Field {
+        id: FieldId::Project,
+        prompt: "Google Cloud project ID",
+        hint: "defaults to the keyfile's `project_id`",
+        input: Input::Text,
+        required: true,
+        advanced: false,
+        default: Some(|s| s.keyfile.as_ref().map(|k| k.project_id().to_string())),
+        validate: project,
+    },
+    Field {
+        id: FieldId::Repository,
+        prompt: "Artifact Registry repository (format Docker)",
+        hint: "it must exist: Artifact Registry > Repositories > Create repository; grant the service account Artifact Registry Writer on it",
+        input: Input::Text,
+        required: true,
+        advanced: false,
+        default: None,
+        validate: repository,
+    },
+    parts::prefix(
+        "`LOCATION-docker.pkg.dev/PROJECT/REPOSITORY`; images go to .../REPOSITORY/<image>",
+        Some(|s: &Settings| {
+            Some(format!(
+                "{}-docker.pkg.dev/{}/{}",
+                s.location.as_deref()?,
+                s.text_or_default(FieldId::Project)?,
+                s.repository.as_deref()?
+            ))
+        }),
+    ),
+];
+
+fn location(value: &str) -> Result<(), Invalid> {
+    let ok = !value.is_empty()
+        && value
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+        && !value.starts_with('-')
+        && !value.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Invalid::new(
+            "is not a Google Cloud location",
+            "use the location shown for the repository, e.g. `us-central1` or `europe`",
+        ))
+    }
+}
+
+/// A Google Cloud project ID (6-30 lower-case letters, digits, `-`; `domain:id` for old
+/// domain-scoped projects is not usable in image names).
+pub fn project(value: &str) -> Result<(), Invalid> {
+    let ok = (6..=30).contains(&value.len())
+        && value.as_bytes()[0].is_ascii_lowercase()
+        && value
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+        && !value.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Invalid::new(
+            "is not a Google Cloud project ID",
+            "use the project ID (not its name or number), e.g. `my-project-123`",
+        ))
+    }
+}
+
+fn repository(value: &str) -> Result<(), Invalid> {
+    let ok = !value.is_empty()
+        && value.len() <= 63
+        && value.as_bytes()[0].is_ascii_lowercase()
+        && value
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+        && !value.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Invalid::new(
+            "is not an Artifact Registry repository name",
+            "use lower-case letters, digits and `-`, as shown under Artifact Registry > Repositories",
+        ))
+    }
+}
+
+/// Images live at `HOST/PROJECT/REPOSITORY/IMAGE`.
+fn check(_: &Settings, ci: &CustomImage) -> Result<(), Error> {
+    let (value, min, flag) = match &ci.push {
+        Some(PushTarget::Prefix(p)) => (p, 3, "--push-repo-prefix"),
+        Some(PushTarget::Repo(r)) => (r, 4, "--push-repo"),
+        None => return Ok(()),
+    };
+    if value.split('/').count() < min {
+        return Err(Error::usage(format!(
+            "`{flag}` `{value}` is too short for Artifact Registry, whose images are `LOCATION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE`"
+        ))
+        .with_help("include the project and the repository, or leave the option out to use the default"));
+    }
+    Ok(())
+}

@@ -1,0 +1,31 @@
+//! GitHub Container Registry: `ghcr.io`, a classic personal access token with
+//! `write:packages` and `read:packages`; owners are lower-cased in image names.
+
+use super::parts::{self, no_check, no_warnings};
+use super::{Credentials, Field, Spec};
+use crate::settings::Settings;
+
+pub const SPEC: Spec = Spec {
+    name: "ghcr",
+    title: "GitHub Container Registry",
+    description: "GitHub Container Registry (ghcr.io), with a personal access token",
+    fields: &FIELDS,
+    credentials: Credentials::UserPassword,
+    endpoint: |s| Some(s.endpoint.clone().unwrap_or_else(|| "ghcr.io".into())),
+    default_push_secret_name: None,
+    check: no_check,
+    warnings: no_warnings,
+};
+
+const FIELDS: [Field; 4] = [
+    parts::username("GitHub user name", "the account that owns the token"),
+    parts::password(
+        "GitHub personal access token (classic)",
+        "github.com > Settings > Developer settings > Personal access tokens > Tokens (classic), scopes `write:packages` and `read:packages`, no expiry",
+    ),
+    parts::prefix(
+        "`ghcr.io/OWNER` (user or organisation, lower case); images go to ghcr.io/OWNER/<image>",
+        Some(|s: &Settings| s.username.as_ref().map(|u| format!("ghcr.io/{}", u.to_lowercase()))),
+    ),
+    parts::endpoint("leave `ghcr.io`", false, Some(|_| Some("ghcr.io".into()))),
+];

@@ -1,0 +1,39 @@
+//! Harbor, and any other self-hosted registry (Docker Distribution, GitLab, Nexus...):
+//! the endpoint is required; Harbor robot accounts are `robot$PROJECT+NAME`.
+
+use super::parts::{self, no_check, no_warnings};
+use super::{check, Credentials, Field, Spec};
+use crate::settings::Settings;
+
+pub const SPEC: Spec = Spec {
+    name: "harbor",
+    title: "Harbor or any self-hosted registry",
+    description: "Harbor or any other self-hosted registry (http or https)",
+    fields: &FIELDS,
+    credentials: Credentials::UserPassword,
+    endpoint: |s| s.endpoint.clone(),
+    default_push_secret_name: None,
+    check: no_check,
+    warnings: no_warnings,
+};
+
+const FIELDS: [Field; 4] = [
+    parts::endpoint(
+        "the address you log in to, e.g. `https://harbor.example.com` or `http://10.0.0.5:5000`",
+        true,
+        None,
+    ),
+    parts::username(
+        "User name (Harbor robot account: robot$PROJECT+NAME)",
+        "Harbor > Projects > (project) > Robot Accounts > New robot account, with push and pull on repositories",
+    ),
+    parts::password("Password or robot secret", "shown once when the robot account is created"),
+    parts::prefix(
+        "`HOST/PROJECT`; images go to HOST/PROJECT/<image>",
+        Some(|s: &Settings| {
+            let host = check::endpoint_host(s.endpoint.as_deref()?);
+            let project = s.username.as_deref()?.strip_prefix("robot$")?.split_once('+')?.0;
+            Some(format!("{host}/{}", project.to_lowercase()))
+        }),
+    ),
+];

@@ -10,6 +10,7 @@ pub mod compact;
 pub mod error;
 pub mod keyfile;
 pub mod registry;
+pub mod rotate;
 pub mod secret;
 pub mod settings;
 pub mod values;

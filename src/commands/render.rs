@@ -180,7 +180,7 @@ fn strip_one_newline(mut bytes: Vec<u8>) -> Vec<u8> {
 
 /// Writes the block to the values file. Only new files for now: an existing file is
 /// refused (exit 2, untouched) until phib can replace just its `customImage` block.
-fn write_values(path: &Path, block: &str) -> Result<()> {
+pub(super) fn write_values(path: &Path, block: &str) -> Result<()> {
     if std::fs::symlink_metadata(path).is_ok() {
         return Err(Error::usage(format!(
             "`{}` already exists; phib does not edit existing values files yet (that comes with merge support), so it was left untouched",

@@ -1,11 +1,15 @@
-//! `phib` and `phib wizard`: check that there is a terminal to talk to, then hand the
-//! terminal prompter to the wizard. Without a terminal the answer is a usage error that
+//! `phib` and `phib wizard`: check that there is a terminal to talk to, read the values
+//! file's current block, let the wizard ask, then render and write exactly as `phib
+//! render --values FILE` does. Without a terminal the answer is a usage error that
 //! names `phib render`, never a prompt library failing halfway.
 
 use std::path::Path;
 
+use crate::values::model::CustomImage;
+use crate::values::render;
+use crate::wizard::prompt::Prompter;
 use crate::wizard::terminal::{is_interactive, TermPrompter};
-use crate::{Error, Result};
+use crate::{wizard, Error, Result};
 
 const RENDER_HINT: &str = "to write the values without questions use `phib render --registry KIND [options] --values FILE` (see `phib render --help`); `phib --help` lists every command";
 
@@ -17,7 +21,7 @@ pub fn run_default() -> Result<()> {
                 .with_help(RENDER_HINT),
         );
     }
-    run(Path::new("values.yaml"))
+    run(Path::new(super::render::DEFAULT_VALUES))
 }
 
 /// `phib wizard [--values FILE]`.
@@ -28,6 +32,38 @@ pub fn run(values: &Path) -> Result<()> {
         )
         .with_help(RENDER_HINT));
     }
+    let existing = read_existing(values)?;
     let mut prompter = TermPrompter::new();
-    crate::wizard::run(&mut prompter, values)
+    let decision = wizard::ask(&mut prompter, values, existing.as_ref())?;
+    let ci = &decision.validated.custom_image;
+    let block = render::render(ci)?;
+    super::render::write_values(values, &block)?;
+    prompter.say(&format!(
+        "Wrote the customImage block to `{}` (mode 0600).",
+        values.display()
+    ));
+    let helm_found = which::which("helm").is_ok();
+    let removed = wizard::removed_keys(existing.as_ref(), ci);
+    wizard::next_steps(
+        &mut prompter,
+        values,
+        helm_found,
+        &decision.release,
+        &removed,
+    );
+    Ok(())
+}
+
+/// The `customImage` block already in `values`, if the file exists and has one.
+fn read_existing(values: &Path) -> Result<Option<CustomImage>> {
+    let text = match std::fs::read_to_string(values) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::input_io(values, e)),
+    };
+    let doc: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|e| {
+        Error::usage(format!("`{}` is not valid YAML: {e}", values.display()))
+            .with_help("fix the file, or name another one with `--values FILE`")
+    })?;
+    CustomImage::from_values(&doc)
 }

@@ -1,24 +1,206 @@
 //! The guided wizard: `phib` on a terminal. It asks which registry, then only that
 //! registry's questions, and fills the same `Settings` that `phib render` fills from
-//! flags; from there rendering, validation and writing are render's code. The questions
-//! are asked through [`prompt::Prompter`], so the question logic is unit-tested with a
-//! script and no terminal.
+//! flags; validating, rendering and writing stay with that code. The questions are asked
+//! through [`prompt::Prompter`], so the whole dialogue is unit-tested with a script and
+//! no terminal.
 
 pub mod prompt;
+pub mod questions;
 pub mod show;
 pub mod terminal;
 
 use std::path::Path;
 
 use prompt::Prompter;
+use questions::Existing;
 
-use crate::Result;
+use crate::registry::Kind;
+use crate::rotate::{credential_fields, detect_kind, rotate};
+use crate::settings::{Settings, Validated};
+use crate::values::model::{CustomImage, PushTarget};
+use crate::{Error, Result};
 
-/// Runs the wizard for the values file `values`.
-pub fn run(p: &mut dyn Prompter, values: &Path) -> Result<()> {
-    let items = vec!["Docker Hub".to_string(), "Harbor".to_string()];
-    let _ = p.select("Which registry", &items, 0)?;
-    let _ = p.input("Username", None)?;
-    let _ = values;
-    Ok(())
+/// The width text is wrapped to, so that it fits an 80-column terminal.
+pub const WIDTH: usize = 78;
+
+/// What the user confirmed: the checked block, and the Helm release it is for.
+#[derive(Debug)]
+pub struct Decision {
+    pub validated: Validated,
+    /// The release name given among the advanced options, else `primehub`.
+    pub release: String,
 }
+
+/// Asks everything, shows what will be written, and returns it once the user has
+/// confirmed. `existing` is the block already in the values file, if any.
+pub fn ask(
+    p: &mut dyn Prompter,
+    values: &Path,
+    existing: Option<&CustomImage>,
+) -> Result<Decision> {
+    p.say("phib writes the customImage block of PrimeHub's Helm values, which tells");
+    p.say("the Image Builder where to push images. Esc or Ctrl-C quits, writing nothing.");
+    p.say("");
+    let rotatable = existing.filter(|ci| !credential_fields(detect_kind(ci)).is_empty());
+    let (validated, release) = match existing {
+        Some(ci) if rotatable.is_some() => match questions::ask_existing(p, ci)? {
+            Existing::Rotate => (ask_rotation(p, ci)?, None),
+            Existing::Reconfigure => ask_new(p, Some(detect_kind(ci)))?,
+        },
+        Some(ci) => {
+            p.say("The values file already configures the Image Builder:");
+            for line in show::block_lines(ci) {
+                p.say(&line);
+            }
+            p.say("Its credentials live outside the file; answer again to replace it.");
+            ask_new(p, Some(detect_kind(ci)))?
+        }
+        None => ask_new(p, None)?,
+    };
+
+    p.say("");
+    p.say(&format!(
+        "The customImage block for `{}`:",
+        values.display()
+    ));
+    for line in show::block_lines(&validated.custom_image) {
+        p.say(&line);
+    }
+    for warning in &validated.warnings {
+        for line in wrap(&format!("warning: {warning}"), WIDTH) {
+            p.say(&line);
+        }
+    }
+    let action = if existing.is_some() || values.exists() {
+        "Replace the customImage block in"
+    } else {
+        "Create"
+    };
+    if !p.confirm(&format!("{action} `{}`?", values.display()), true)? {
+        return Err(Error::interrupted());
+    }
+    Ok(Decision {
+        validated,
+        release: release.unwrap_or_else(|| "primehub".to_string()),
+    })
+}
+
+/// A new block: which registry, its questions, then the whole checked. When the whole is
+/// refused (the push repository on another host, say), the reason is shown and the
+/// questions asked again with the previous answers as defaults.
+fn ask_new(
+    p: &mut dyn Prompter,
+    default_kind: Option<Kind>,
+) -> Result<(Validated, Option<String>)> {
+    let kind = questions::ask_kind(p, default_kind)?;
+    p.say(&format!("{}:", kind.title()));
+    let mut previous: Option<Settings> = None;
+    loop {
+        let settings = questions::ask_settings(p, kind, previous.as_ref())?;
+        match settings.validate() {
+            Ok(validated) => return Ok((validated, settings.release)),
+            Err(err) => {
+                p.refuse(&prompt::refusal(&err));
+                p.say("Answer again; your answers are the defaults.");
+                previous = Some(settings);
+            }
+        }
+    }
+}
+
+/// New credentials for an existing block; everything else is kept (`--rotate`).
+fn ask_rotation(p: &mut dyn Prompter, ci: &CustomImage) -> Result<Validated> {
+    let kind = detect_kind(ci);
+    p.say(&format!("New credentials for {}:", kind.title()));
+    let mut keep = Settings::new(kind);
+    keep.username = ci.registry_username.clone();
+    let mut settings = Settings::new(kind);
+    for id in credential_fields(kind) {
+        let field = kind
+            .field(*id)
+            .ok_or_else(|| Error::bug(format!("`{}` has no field {id:?}", kind.name())))?;
+        questions::ask_field(p, &mut settings, field, Some(&keep))?;
+    }
+    rotate(ci, &settings)
+}
+
+/// The managed keys that `old` sets and `new` does not: a `helm upgrade
+/// --reuse-values` must pass them as `null`, or their old values stay in the release.
+pub fn removed_keys(old: Option<&CustomImage>, new: &CustomImage) -> Vec<&'static str> {
+    let Some(old) = old else {
+        return Vec::new();
+    };
+    let keys = |ci: &CustomImage| {
+        let mut k = Vec::new();
+        if ci.registry_username.is_some() {
+            k.push("registryUsername");
+        }
+        if ci.registry_password.is_some() {
+            k.push("registryPassword");
+        }
+        match ci.push {
+            Some(PushTarget::Prefix(_)) => k.push("pushRepoPrefix"),
+            Some(PushTarget::Repo(_)) => k.push("pushRepo"),
+            None => {}
+        }
+        if ci.push_secret_name.is_some() {
+            k.push("pushSecretName");
+        }
+        k
+    };
+    let now = keys(new);
+    keys(old).into_iter().filter(|k| !now.contains(k)).collect()
+}
+
+/// What to do next, once the file is written: the `helm upgrade` to run when helm is
+/// installed, and `phib verify` to check the credentials first.
+pub fn next_steps(
+    p: &mut dyn Prompter,
+    values: &Path,
+    helm_found: bool,
+    release: &str,
+    removed: &[&str],
+) {
+    let file = show::shell_word(&values.display().to_string());
+    p.say("");
+    p.say("Next: check that the registry accepts these credentials for a push:");
+    p.say(&format!("  phib verify --values {file}"));
+    if helm_found {
+        p.say("Then apply it to the running PrimeHub (release and namespace as deployed):");
+        for line in show::helm_upgrade_lines(values, release, "hub", removed) {
+            p.say(&format!("  {line}"));
+        }
+    } else {
+        p.say("Then apply it with `helm upgrade --reuse-values` (helm was not found on PATH).");
+    }
+}
+
+/// Splits `text` into lines of at most `width` columns at spaces, continuation lines
+/// indented by two; a longer word stays whole on its own line.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    use dialoguer::console::measure_text_width as w;
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if line.is_empty() {
+            line = if lines.is_empty() {
+                word.to_string()
+            } else {
+                format!("  {word}")
+            };
+        } else if w(&line) + 1 + w(word) > width {
+            lines.push(std::mem::take(&mut line));
+            line = format!("  {word}");
+        } else {
+            line.push(' ');
+            line.push_str(word);
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests;

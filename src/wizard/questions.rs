@@ -32,7 +32,7 @@ pub fn ask_kind(p: &mut dyn Prompter, default: Option<Kind>) -> Answer<Kind> {
         .and_then(|d| Kind::ALL.iter().position(|k| *k == d))
         .unwrap_or(0);
     let i = p.select(
-        "Which registry should PrimeHub push built images to?",
+        "Registry for the images PrimeHub builds",
         &kind_items(),
         default,
     )?;
@@ -71,7 +71,12 @@ pub fn ask_settings(
     }
     if !rest.is_empty() {
         let names: Vec<&str> = rest.iter().map(|f| f.id.name()).collect();
-        p.say(&format!("  Advanced: {}.", names.join(", ")));
+        for line in super::wrap(
+            &format!("Advanced: {}.", names.join(", ")),
+            super::WIDTH - 2,
+        ) {
+            p.say(&format!("  {line}"));
+        }
         if p.confirm("Change the advanced options?", false)? {
             for field in rest {
                 ask_field(p, &mut s, field, previous)?;
@@ -95,7 +100,9 @@ pub fn ask_field(
     let default = previous
         .and_then(|prev| prev.text(field.id).map(str::to_string))
         .or_else(|| inferred.clone());
-    p.say(&format!("  {}", field.hint));
+    for line in super::wrap(field.hint, super::WIDTH - 2) {
+        p.say(&format!("  {line}"));
+    }
     loop {
         let result = match field.input {
             Input::Text => {
@@ -211,7 +218,10 @@ mod tests {
         let items = kind_items();
         assert_eq!(items.len(), Kind::ALL.len());
         for item in &items {
-            assert!(dialoguer::console::measure_text_width(item) <= ITEM_WIDTH, "{item}");
+            assert!(
+                dialoguer::console::measure_text_width(item) <= ITEM_WIDTH,
+                "{item}"
+            );
         }
         assert!(items.iter().any(|i| i.contains("self-hosted")), "{items:?}");
         let mut p = Scripted::new([Step::Select("Harbor")]);
@@ -254,7 +264,11 @@ mod tests {
         ]);
         let s = ask_settings(&mut p, Kind::DockerHub, None).unwrap();
         assert_eq!(s.username.as_deref(), Some("ann"));
-        let refusals: Vec<&String> = p.transcript.iter().filter(|l| l.starts_with("! ")).collect();
+        let refusals: Vec<&String> = p
+            .transcript
+            .iter()
+            .filter(|l| l.starts_with("! "))
+            .collect();
         assert_eq!(refusals.len(), 1, "{:#?}", p.transcript);
         assert!(refusals[0].starts_with("! username "), "{}", refusals[0]);
     }
@@ -276,7 +290,11 @@ mod tests {
         ]);
         let s = ask_settings(&mut p, Kind::Gcr, None).unwrap();
         assert!(p.finished(), "{:#?}", p.transcript);
-        let refusals: Vec<&String> = p.transcript.iter().filter(|l| l.starts_with("! ")).collect();
+        let refusals: Vec<&String> = p
+            .transcript
+            .iter()
+            .filter(|l| l.starts_with("! "))
+            .collect();
         assert_eq!(refusals.len(), 2, "{:#?}", p.transcript);
         assert!(refusals[0].contains("missing.json"), "{}", refusals[0]);
         assert!(refusals[1].contains("authorized_user"), "{}", refusals[1]);
@@ -286,7 +304,10 @@ mod tests {
             .any(|l| l.contains("[gcr.io/my-project] => gcr.io/my-project")));
         let ci = s.validate().unwrap().custom_image;
         assert_eq!(ci.registry_username.as_deref(), Some("_json_key"));
-        assert_eq!(ci.push, Some(PushTarget::Prefix("gcr.io/my-project".into())));
+        assert_eq!(
+            ci.push,
+            Some(PushTarget::Prefix("gcr.io/my-project".into()))
+        );
         assert!(!p.transcript.join("\n").contains("TESTONLY"));
     }
 
@@ -325,7 +346,10 @@ mod tests {
         let s = ask_settings(&mut p, Kind::DockerHub, None).unwrap();
         assert!(p.finished(), "{:#?}", p.transcript);
         let ci = s.validate().unwrap().custom_image;
-        assert_eq!(ci.push, Some(PushTarget::Repo("docker.io/ann/images".into())));
+        assert_eq!(
+            ci.push,
+            Some(PushTarget::Repo("docker.io/ann/images".into()))
+        );
     }
 
     #[test]

@@ -241,8 +241,12 @@ impl Prompter for TermPrompter {
     }
 
     fn refuse(&mut self, reason: &str) {
-        let mut line = String::new();
-        let _ = self.theme.format_error(&mut line, reason);
-        let _ = self.term.write_line(&line);
+        let mut text = String::new();
+        let _ = self.theme.format_error(&mut text, reason);
+        for line in text.lines() {
+            for part in super::wrap(line, super::WIDTH) {
+                let _ = self.term.write_line(&part);
+            }
+        }
     }
 }

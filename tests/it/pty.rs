@@ -36,8 +36,9 @@ fn cloexec(fd: &OwnedFd) {
 
 impl Pty {
     /// Starts `phib ARGS` in `dir` on a new 80x24 pseudo-terminal. `HOME` is `dir`;
-    /// `PATH` is `path` (so a test decides whether `helm` can be found).
-    pub fn spawn(dir: &Path, args: &[&str], path: &str, env: &[(&str, &str)]) -> Pty {
+    /// `PATH` is `path` (so a test decides whether `helm` can be found); `env` sets
+    /// (`Some`) or removes (`None`) more variables.
+    pub fn spawn(dir: &Path, args: &[&str], path: &str, env: &[(&str, Option<&str>)]) -> Pty {
         let size = libc::winsize {
             ws_row: ROWS,
             ws_col: COLS,
@@ -70,7 +71,10 @@ impl Pty {
             .env("COLUMNS", COLS.to_string())
             .env("LINES", ROWS.to_string());
         for (k, v) in env {
-            cmd.env(k, v);
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
         }
         cmd.stdin(Stdio::from(slave.try_clone().unwrap()))
             .stdout(Stdio::from(slave.try_clone().unwrap()))

@@ -1,17 +1,67 @@
-//! The wizard, run for real: the `phib` binary on a pseudo-terminal (see `pty.rs`),
-//! keys sent as a person would type them. Every file the wizard writes is compared byte
-//! for byte with what the equivalent `phib render` command writes.
+//! The wizard, run for real: the `phib` binary on an 80x24 pseudo-terminal (see
+//! `pty.rs`), keys sent as a person would type them. Every file the wizard writes is
+//! compared byte for byte with what the equivalent `phib render` command writes.
 
 use std::path::Path;
 
+use phib::registry::Kind;
+
 use crate::pty::{strip_escapes, Pty};
 use crate::util::*;
+
+const REGISTRY: &str = "Registry for the images PrimeHub builds";
 
 /// A `PATH` with nothing on it: no `helm` to find.
 fn empty_path(dir: &Path) -> String {
     let bin = dir.join("empty-bin");
     std::fs::create_dir_all(&bin).unwrap();
     bin.display().to_string()
+}
+
+/// Picks `kind` in the registry list (`j` moves down, Enter picks).
+fn pick(t: &mut Pty, kind: Kind) {
+    let i = Kind::ALL.iter().position(|k| *k == kind).unwrap();
+    t.expect(REGISTRY);
+    t.send(&"j".repeat(i)).send("\r");
+}
+
+/// What `phib render ARGS --values render.yaml` writes in `dir`.
+fn rendered(dir: &Path, args: &[&str], stdin: &[u8]) -> Vec<u8> {
+    let out = dir.join("render.yaml");
+    run(
+        phib()
+            .current_dir(dir)
+            .arg("render")
+            .args(args)
+            .arg("--values")
+            .arg(&out),
+        stdin,
+    )
+    .expect_code(0);
+    let bytes = std::fs::read(&out).unwrap();
+    std::fs::remove_file(&out).unwrap();
+    bytes
+}
+
+/// Asserts that the wizard's `values.yaml` in `dir` is byte for byte `want`, mode 0600.
+fn assert_written(dir: &Path, want: &[u8]) {
+    let path = dir.join("values.yaml");
+    let got = std::fs::read(&path).expect("the wizard wrote values.yaml");
+    assert_eq!(
+        String::from_utf8_lossy(&got),
+        String::from_utf8_lossy(want),
+        "the wizard and phib render disagree"
+    );
+    assert_eq!(got, want);
+    assert_eq!(mode(&path), 0o600);
+}
+
+/// A service-account keyfile that passes every check but holds no real key.
+pub fn fake_keyfile(path: &Path, project: &str) {
+    let json = format!(
+        "{{\n  \"type\": \"service_account\",\n  \"project_id\": \"{project}\",\n  \"private_key_id\": \"0123abcd\",\n  \"private_key\": \"-----BEGIN PRIVATE KEY-----\\nTESTONLYNOTAKEY\\n-----END PRIVATE KEY-----\\n\",\n  \"client_email\": \"builder@{project}.iam.gserviceaccount.com\",\n  \"client_id\": \"100000000000000000001\",\n  \"token_uri\": \"https://oauth2.googleapis.com/token\"\n}}\n"
+    );
+    std::fs::write(path, json).unwrap();
 }
 
 #[test]
@@ -33,38 +83,138 @@ fn without_a_terminal_phib_exits_2_and_names_phib_render() {
 }
 
 #[test]
-fn ctrl_c_halfway_writes_nothing_restores_the_cursor_and_exits_130() {
+fn docker_hub_writes_what_phib_render_writes() {
     let dir = tempdir();
     let path = empty_path(dir.path());
     let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
-    t.expect("Which registry")
-        .send("\r")
-        .expect("Username")
-        .send("ann");
-    t.send("\u{3}");
+    pick(&mut t, Kind::DockerHub);
+    t.answer("Docker Hub user name", "Ann");
+    t.answer("Docker Hub access token", "dckr_pat_s3cret");
+    t.answer("[docker.io/ann]", "");
+    t.expect("Change the advanced options?").send("n");
+    t.expect("registryPassword:   <redacted>");
+    t.expect("Create `values.yaml`?").send("y");
+    t.expect("Wrote the customImage block");
     let (code, out) = t.finish();
-    assert_eq!(code, Some(130), "{}", strip_escapes(&out));
-    assert!(strip_escapes(&out).contains("phib: interrupted; nothing was written"));
-    assert!(!dir.path().join("values.yaml").exists());
-    let hidden = out.rfind("\u{1b}[?25l");
-    let shown = out.rfind("\u{1b}[?25h");
-    assert!(shown > hidden, "the cursor is left hidden:\n{out:?}");
+    let screen = strip_escapes(&out);
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(
+        !screen.contains("s3cret"),
+        "the token was echoed:\n{screen}"
+    );
+    assert!(
+        screen.contains("phib verify --values values.yaml"),
+        "{screen}"
+    );
+    let want = rendered(
+        dir.path(),
+        &[
+            "--registry",
+            "dockerhub",
+            "--username",
+            "Ann",
+            "--password-stdin",
+        ],
+        b"dckr_pat_s3cret\n",
+    );
+    assert_written(dir.path(), &want);
 }
 
 #[test]
-fn esc_at_the_registry_list_writes_nothing_and_exits_130() {
+fn gcr_asks_again_after_a_wrong_keyfile_path_then_writes_what_phib_render_writes() {
     let dir = tempdir();
     let path = empty_path(dir.path());
+    fake_keyfile(&dir.path().join("sa.json"), "my-project");
     let mut t = Pty::spawn(dir.path(), &["wizard"], &path, &[]);
-    t.expect("Which registry");
-    std::thread::sleep(std::time::Duration::from_millis(100));
-    t.send("\u{1b}");
+    pick(&mut t, Kind::Gcr);
+    t.answer("Path to the service-account keyfile", "~/keys/sa.json");
+    // `~` was expanded (HOME is the test folder) and the reason is shown.
+    t.expect(&format!(
+        "`{}/keys/sa.json` cannot be read",
+        dir.path().display()
+    ));
+    t.answer("Path to the service-account keyfile", "~/sa.json");
+    t.answer("Container Registry host [gcr.io]", "");
+    t.answer("Google Cloud project ID [my-project]", "");
+    t.answer("[gcr.io/my-project]", "");
+    t.expect("Change the advanced options?").send("\r");
+    t.expect("registryUsername:   _json_key");
+    t.expect("Create `values.yaml`?").send("\r");
+    t.expect("Wrote the customImage block");
     let (code, out) = t.finish();
-    assert_eq!(code, Some(130), "{}", strip_escapes(&out));
+    let screen = strip_escapes(&out);
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(!screen.contains("TESTONLYNOTAKEY"), "{screen}");
+    let want = rendered(
+        dir.path(),
+        &["--registry", "gcr", "--keyfile", "sa.json"],
+        b"",
+    );
+    assert_written(dir.path(), &want);
+}
+
+#[test]
+fn harbor_robot_account_on_plain_http_writes_what_phib_render_writes() {
+    let dir = tempdir();
+    let path = empty_path(dir.path());
+    let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
+    pick(&mut t, Kind::Harbor);
+    t.answer("Registry endpoint", "http://10.0.0.5:5000");
+    t.answer("User name (Harbor robot account", "robot$ci+builder");
+    t.answer("Password or robot secret", "p@ss w:rd\"");
+    t.answer("[10.0.0.5:5000/ci]", "");
+    t.expect("Skip TLS verification").expect("[Y/n]").send("\r");
+    t.expect("Change the advanced options?").send("n");
+    t.expect("insecureSkipVerify: true");
+    t.expect("Create `values.yaml`?").send("y");
+    t.expect("Wrote the customImage block");
+    let (code, out) = t.finish();
+    let screen = strip_escapes(&out);
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(!screen.contains("p@ss"), "{screen}");
+    let want = rendered(
+        dir.path(),
+        &[
+            "--registry",
+            "harbor",
+            "--endpoint",
+            "http://10.0.0.5:5000",
+            "--username",
+            "robot$ci+builder",
+            "--password-stdin",
+            "--insecure-skip-verify",
+        ],
+        b"p@ss w:rd\"",
+    );
+    assert_written(dir.path(), &want);
+}
+
+#[test]
+fn ctrl_c_halfway_writes_nothing_restores_the_terminal_and_exits_130() {
+    let dir = tempdir();
+    let path = empty_path(dir.path());
+    let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
+    pick(&mut t, Kind::DockerHub);
+    t.answer("Docker Hub user name", "ann");
+    t.expect("Docker Hub access token").send("dckr_pat_half");
+    t.send("\u{3}");
+    let (code, out) = t.finish();
+    let screen = strip_escapes(&out);
+    assert_eq!(code, Some(130), "{screen}");
+    assert!(
+        screen.contains("phib: interrupted; nothing was written"),
+        "{screen}"
+    );
     assert!(!dir.path().join("values.yaml").exists());
-    let hidden = out.rfind("\u{1b}[?25l");
-    let shown = out.rfind("\u{1b}[?25h");
-    assert!(shown > hidden, "the cursor is left hidden:\n{out:?}");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "only empty-bin"
+    );
+    assert!(
+        out.rfind("\u{1b}[?25h") > out.rfind("\u{1b}[?25l"),
+        "{out:?}"
+    );
 }
 
 #[test]
@@ -72,7 +222,7 @@ fn ctrl_c_in_the_registry_list_restores_the_cursor_and_exits_130() {
     let dir = tempdir();
     let path = empty_path(dir.path());
     let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
-    t.expect("Which registry").send("j").send("\u{3}");
+    t.expect(REGISTRY).send("j").send("\u{3}");
     let (code, out) = t.finish();
     assert_eq!(code, Some(130), "{}", strip_escapes(&out));
     assert!(out.contains("\u{1b}[?25l"), "the list hides the cursor");
@@ -81,4 +231,47 @@ fn ctrl_c_in_the_registry_list_restores_the_cursor_and_exits_130() {
         "{out:?}"
     );
     assert!(!dir.path().join("values.yaml").exists());
+}
+
+#[test]
+fn esc_at_a_list_or_a_text_prompt_writes_nothing_and_exits_130() {
+    for at_text in [false, true] {
+        let dir = tempdir();
+        let path = empty_path(dir.path());
+        let mut t = Pty::spawn(dir.path(), &["wizard"], &path, &[]);
+        if at_text {
+            pick(&mut t, Kind::Harbor);
+            t.expect("Registry endpoint").send("http://x");
+        } else {
+            t.expect(REGISTRY);
+        }
+        // A lone Esc, not the start of an arrow key's sequence.
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        t.send("\u{1b}");
+        let (code, out) = t.finish();
+        assert_eq!(code, Some(130), "{}", strip_escapes(&out));
+        assert!(!dir.path().join("values.yaml").exists());
+        assert!(
+            out.rfind("\u{1b}[?25h") > out.rfind("\u{1b}[?25l"),
+            "{out:?}"
+        );
+    }
+}
+
+#[test]
+fn no_color_turns_colours_off() {
+    let sgr_colour = |out: &str| out.contains("\u{1b}[3") || out.contains("\u{1b}[9");
+    for (no_color, want_colour) in [(Some("1"), false), (None, true)] {
+        let dir = tempdir();
+        let path = empty_path(dir.path());
+        let mut t = Pty::spawn(dir.path(), &[], &path, &[("NO_COLOR", no_color)]);
+        t.expect("Docker Hub").send("\u{3}");
+        let (code, out) = t.finish();
+        assert_eq!(code, Some(130));
+        assert_eq!(
+            sgr_colour(&out),
+            want_colour,
+            "NO_COLOR={no_color:?}: {out:?}"
+        );
+    }
 }

@@ -175,22 +175,26 @@ pub fn next_steps(
     }
 }
 
-/// Splits `text` into lines of at most `width` columns at spaces, continuation lines
-/// indented by two; a longer word stays whole on its own line.
+/// Splits `text` into lines of at most `width` columns at spaces; the text's own
+/// indentation is kept and continuation lines are indented two more. A word longer
+/// than the width stays whole on its own line.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
     use dialoguer::console::measure_text_width as w;
+    let indent = &text[..text.len() - text.trim_start().len()];
+    let more = format!("{indent}  ");
     let mut lines = Vec::new();
     let mut line = String::new();
     for word in text.split_whitespace() {
         if line.is_empty() {
-            line = if lines.is_empty() {
-                word.to_string()
+            let lead = if lines.is_empty() {
+                indent
             } else {
-                format!("  {word}")
+                more.as_str()
             };
+            line = format!("{lead}{word}");
         } else if w(&line) + 1 + w(word) > width {
             lines.push(std::mem::take(&mut line));
-            line = format!("  {word}");
+            line = format!("{more}{word}");
         } else {
             line.push(' ');
             line.push_str(word);

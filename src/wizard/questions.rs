@@ -9,9 +9,9 @@ use crate::values::model::CustomImage;
 
 use super::prompt::{Answer, Prompter};
 
-/// The widest a line of a selection list may be in an 80-column terminal, after the
-/// two columns of the list's own marker.
-pub const ITEM_WIDTH: usize = 76;
+/// The widest an item of the registry list may be: the list's marker, or the answered
+/// `Registry: ITEM` line, must still fit an 80-column terminal.
+pub const ITEM_WIDTH: usize = 68;
 
 /// The registry list: each kind's one-line description, cut to fit.
 pub fn kind_items() -> Vec<String> {
@@ -31,11 +31,8 @@ pub fn ask_kind(p: &mut dyn Prompter, default: Option<Kind>) -> Answer<Kind> {
     let default = default
         .and_then(|d| Kind::ALL.iter().position(|k| *k == d))
         .unwrap_or(0);
-    let i = p.select(
-        "Registry for the images PrimeHub builds",
-        &kind_items(),
-        default,
-    )?;
+    p.say("Which registry should PrimeHub push the images it builds to?");
+    let i = p.select("Registry", &kind_items(), default)?;
     Ok(Kind::ALL[i])
 }
 

@@ -166,18 +166,15 @@ impl TermPrompter {
                 }
                 io(self.term.flush())?;
             }
+            // Replace the prompt line by its answered form when the typing did not wrap.
+            let width = usize::from(self.term.size().1);
+            let typed = if hidden { 0 } else { measure_text_width(&line) };
+            let wrapped = measure_text_width(&head) + typed >= width;
             let answer = match default {
                 Some(d) if line.is_empty() => d.to_string(),
                 _ => line,
             };
-            // Replace the prompt line by its answered form when it did not wrap.
-            let width = usize::from(self.term.size().1);
-            let typed = if hidden {
-                0
-            } else {
-                measure_text_width(&answer)
-            };
-            if measure_text_width(&head) + typed < width {
+            if !wrapped {
                 let mut done = String::new();
                 let _ = if hidden {
                     self.theme

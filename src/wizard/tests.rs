@@ -213,4 +213,5 @@ fn wrap_keeps_lines_within_the_width() {
         text
     );
     assert_eq!(wrap("short", 30), ["short"]);
+    assert_eq!(wrap("  help text here", 12), ["  help text", "    here"]);
 }

@@ -9,7 +9,7 @@ use phib::registry::Kind;
 use crate::pty::{strip_escapes, Pty};
 use crate::util::*;
 
-const REGISTRY: &str = "Registry for the images PrimeHub builds";
+const REGISTRY: &str = "Which registry should PrimeHub push";
 
 /// A `PATH` with nothing on it: no `helm` to find.
 fn empty_path(dir: &Path) -> String {
@@ -18,10 +18,16 @@ fn empty_path(dir: &Path) -> String {
     bin.display().to_string()
 }
 
+/// Gives phib a moment to switch the terminal to raw mode after drawing a prompt, so a
+/// lone Esc or Ctrl-C is read as a key.
+fn settle() {
+    std::thread::sleep(std::time::Duration::from_millis(100));
+}
+
 /// Picks `kind` in the registry list (`j` moves down, Enter picks).
 fn pick(t: &mut Pty, kind: Kind) {
     let i = Kind::ALL.iter().position(|k| *k == kind).unwrap();
-    t.expect(REGISTRY);
+    t.expect(REGISTRY).expect("Registry:");
     t.send(&"j".repeat(i)).send("\r");
 }
 
@@ -222,7 +228,9 @@ fn ctrl_c_in_the_registry_list_restores_the_cursor_and_exits_130() {
     let dir = tempdir();
     let path = empty_path(dir.path());
     let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
-    t.expect(REGISTRY).send("j").send("\u{3}");
+    t.expect(REGISTRY).expect("self-hosted");
+    settle();
+    t.send("j").send("\u{3}");
     let (code, out) = t.finish();
     assert_eq!(code, Some(130), "{}", strip_escapes(&out));
     assert!(out.contains("\u{1b}[?25l"), "the list hides the cursor");
@@ -243,10 +251,10 @@ fn esc_at_a_list_or_a_text_prompt_writes_nothing_and_exits_130() {
             pick(&mut t, Kind::Harbor);
             t.expect("Registry endpoint").send("http://x");
         } else {
-            t.expect(REGISTRY);
+            t.expect(REGISTRY).expect("self-hosted");
         }
         // A lone Esc, not the start of an arrow key's sequence.
-        std::thread::sleep(std::time::Duration::from_millis(100));
+        settle();
         t.send("\u{1b}");
         let (code, out) = t.finish();
         assert_eq!(code, Some(130), "{}", strip_escapes(&out));
@@ -265,7 +273,9 @@ fn no_color_turns_colours_off() {
         let dir = tempdir();
         let path = empty_path(dir.path());
         let mut t = Pty::spawn(dir.path(), &[], &path, &[("NO_COLOR", no_color)]);
-        t.expect("Docker Hub").send("\u{3}");
+        t.expect("self-hosted");
+        settle();
+        t.send("\u{3}");
         let (code, out) = t.finish();
         assert_eq!(code, Some(130));
         assert_eq!(
@@ -381,5 +391,41 @@ fn with_helm_on_path_the_wizard_prints_the_helm_upgrade_to_run() {
     assert_eq!(
         String::from_utf8_lossy(&got),
         String::from_utf8_lossy(&want)
+    );
+}
+
+#[test]
+#[cfg_attr(
+    not(phib_e2e),
+    ignore = "end-to-end: needs tmux and helm; run ./scripts/test"
+)]
+fn the_recording_in_docs_is_what_the_wizard_shows() {
+    tool("tmux");
+    let helm = tool("helm");
+    let path = format!(
+        "{}:{}",
+        helm.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = std::process::Command::new(root().join("scripts/record-wizard"))
+        .env("PHIB", env!("CARGO_BIN_EXE_phib"))
+        .env("PATH", path)
+        .output()
+        .expect("run scripts/record-wizard");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = std::fs::read_to_string(root().join("docs/wizard.md")).unwrap();
+    let start = doc
+        .find("```text\n")
+        .expect("a text block in docs/wizard.md")
+        + 8;
+    let end = start + doc[start..].find("```\n").unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        &doc[start..end],
+        "docs/wizard.md is out of date: run scripts/record-wizard"
     );
 }

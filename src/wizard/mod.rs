@@ -71,8 +71,10 @@ pub fn ask(
             p.say(&line);
         }
     }
-    let action = if existing.is_some() || values.exists() {
+    let action = if existing.is_some() {
         "Replace the customImage block in"
+    } else if values.exists() {
+        "Add the customImage block to"
     } else {
         "Create"
     };

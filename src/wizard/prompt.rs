@@ -2,6 +2,7 @@
 //! the question logic runs the same against a real terminal ([`super::terminal`]) and
 //! against a script in unit tests ([`Scripted`]), which needs no terminal at all.
 
+#[cfg(test)]
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
@@ -83,6 +84,7 @@ pub fn refusal(err: &Error) -> String {
 }
 
 /// One scripted answer.
+#[cfg(test)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
     /// Pick the item that starts with this text.
@@ -97,6 +99,7 @@ pub enum Step {
 /// A [`Prompter`] that plays a script and records what was shown, for unit tests of the
 /// question logic. A prompt of the wrong kind, or one past the end of the script, panics
 /// with the transcript so far, which is the test failing.
+#[cfg(test)]
 #[derive(Debug, Default)]
 pub struct Scripted {
     steps: VecDeque<Step>,
@@ -104,6 +107,7 @@ pub struct Scripted {
     pub transcript: Vec<String>,
 }
 
+#[cfg(test)]
 impl Scripted {
     pub fn new(steps: impl IntoIterator<Item = Step>) -> Self {
         Scripted {
@@ -144,6 +148,7 @@ impl Scripted {
     }
 }
 
+#[cfg(test)]
 impl Prompter for Scripted {
     fn select(&mut self, prompt: &str, items: &[String], _default: usize) -> Answer<usize> {
         match self.next(prompt) {

@@ -236,7 +236,10 @@ pub fn username(value: &str) -> Result<(), Invalid> {
             "use a user name without `:` (a robot account or token name)",
         ));
     }
-    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if value
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || chart_breaking(c))
+    {
         return Err(invalid(
             "contains whitespace or a control character",
             "check for a pasted newline or space",
@@ -245,12 +248,32 @@ pub fn username(value: &str) -> Result<(), Invalid> {
     Ok(())
 }
 
-/// A password or token: not empty. Its content is never shown.
+/// A password or token: not empty, and copyable by the chart (see
+/// [`chart_copyable`]). Its content is never shown.
 pub fn password(value: &str) -> Result<(), Invalid> {
     if value.is_empty() {
         return Err(invalid(
             "is empty",
             "pipe the password or token into `--password-stdin`, or set `PHIB_REGISTRY_PASSWORD`",
+        ));
+    }
+    chart_copyable(value)
+}
+
+/// The characters the chart cannot carry into the controller ConfigMap: Go's YAML
+/// encoder behind helm's `toYaml` fails on DEL, the C1 controls other than NEL and
+/// U+FFFE/U+FFFF (the ConfigMap then silently loses the whole `customImage` block),
+/// and writes U+2028/U+2029 raw, so the rendered manifest no longer parses.
+pub fn chart_breaking(c: char) -> bool {
+    matches!(c, '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{fffe}' | '\u{ffff}')
+}
+
+/// Refuses a value with a [`chart_breaking`] character, without showing it.
+pub fn chart_copyable(value: &str) -> Result<(), Invalid> {
+    if value.chars().any(chart_breaking) {
+        return Err(invalid(
+            "contains a character (DEL, a C1 control, U+2028, U+2029, U+FFFE or U+FFFF) that the chart cannot copy into the controller ConfigMap: helm's `toYaml` drops the whole customImage block there, or the manifest stops parsing",
+            "create a password or token without control characters",
         ));
     }
     Ok(())
@@ -429,5 +452,16 @@ mod tests {
         assert!(release(&"a".repeat(54)).is_err());
         assert!(secret_name("aws-registry").is_ok());
         assert!(secret_name("aws_registry").is_err());
+        for c in [
+            '\u{7f}', '\u{80}', '\u{9f}', '\u{2028}', '\u{2029}', '\u{fffe}', '\u{ffff}',
+        ] {
+            assert!(password(&format!("a{c}")).is_err(), "{c:?}");
+            assert!(username(&format!("a{c}")).is_err(), "{c:?}");
+        }
+        for c in [
+            '\u{0}', '\u{1b}', '\u{85}', '\u{a0}', '\u{feff}', '\u{fffd}', '😀',
+        ] {
+            assert!(password(&format!("a{c}")).is_ok(), "{c:?}");
+        }
     }
 }

@@ -5,5 +5,6 @@
 
 mod cli;
 mod pty;
+mod render;
 mod util;
 mod wizard;

@@ -1,0 +1,197 @@
+//! Every validation error of `phib render`: exit 2, a message naming the option and a
+//! `help:` line on stderr, nothing on stdout, no file written, and the secret nowhere.
+
+use super::{keyfile, render_in};
+use crate::util::*;
+
+const SECRET: &str = "S3CRET-pw-7f3a";
+
+struct Case {
+    args: Vec<String>,
+    env: Option<&'static str>,
+    stdin: Vec<u8>,
+    want: &'static str,
+}
+
+fn case(args: &[&str], env: Option<&'static str>, want: &'static str) -> Case {
+    Case {
+        args: args.iter().map(|a| a.to_string()).collect(),
+        env,
+        stdin: Vec::new(),
+        want,
+    }
+}
+
+fn cases(inputs: &std::path::Path) -> Vec<Case> {
+    let kf = keyfile("service-account.json").display().to_string();
+    let user = keyfile("authorized-user.json").display().to_string();
+    let oauth = keyfile("oauth-client.json").display().to_string();
+    let write = |name: &str, bytes: &[u8]| {
+        let p = inputs.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p.display().to_string()
+    };
+    let sa = std::fs::read_to_string(keyfile("service-account.json")).unwrap();
+    let not_json = write("not-json.json", format!("{SECRET} {{").as_bytes());
+    let two = write("two.json", format!("{sa}{sa}").as_bytes());
+    let big = write("big.json", &vec![b' '; 64 * 1024 + 1]);
+    let latin1 = write("latin1.json", b"{\"type\": \"service_account\xe9\"}");
+    let no_key = write(
+        "no-key.json",
+        sa.replace("\"private_key\":", "\"private_key_x\":")
+            .as_bytes(),
+    );
+    let hub = |extra: &[&str]| {
+        let mut v = vec!["--registry", "dockerhub", "--username", "me"];
+        v.extend_from_slice(extra);
+        v.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let harbor = |endpoint: &str, prefix: &str| {
+        [
+            "--registry",
+            "harbor",
+            "--endpoint",
+            endpoint,
+            "--username",
+            "u",
+            "--push-repo-prefix",
+            prefix,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>()
+    };
+    let ecr = [
+        "--registry",
+        "ecr",
+        "--aws-account",
+        "123456789012",
+        "--aws-region",
+        "us-east-1",
+    ];
+    let mut v = vec![
+        // Options the kind does not use.
+        case(&["--registry", "dockerhub", "--username", "me", "--acr-name", "x"], Some(SECRET), "`--acr-name` is not used by `--registry dockerhub`"),
+        case(&["--registry", "dockerhub", "--username", "me", "--keyfile", &kf], Some(SECRET), "`--keyfile` is not used by `--registry dockerhub`"),
+        case(&["--registry", "gcr", "--keyfile", &kf], Some(SECRET), "`PHIB_REGISTRY_PASSWORD` is set, but it is not used by `--registry gcr`"),
+        case(&["--registry", "ecr", "--username", "AWS"], None, "`--username` is not used by `--registry ecr`"),
+        case(&["--registry", "gcr", "--endpoint", "https://gcr.io", "--keyfile", &kf], None, "`--endpoint` is not used by `--registry gcr`"),
+        case(&["--registry", "quay", "--username", "o+b", "--location", "us"], Some(SECRET), "`--location` is not used by `--registry quay`"),
+        // Missing options.
+        case(&["--registry", "dockerhub"], Some(SECRET), "needs `--username`"),
+        case(&["--registry", "dockerhub", "--username", "me"], None, "needs a password or token"),
+        case(&["--registry", "gcr"], None, "needs `--keyfile`"),
+        case(&["--registry", "harbor", "--username", "u"], Some(SECRET), "needs `--endpoint`"),
+        case(&["--registry", "artifact-registry", "--keyfile", &kf, "--repository", "r"], None, "needs `--location`"),
+        case(&["--registry", "artifact-registry", "--keyfile", &kf, "--location", "us"], None, "needs `--repository`"),
+        case(&ecr, None, "needs `--push-repo-prefix` or `--push-repo`"),
+        case(&["--registry", "acr", "--username", "app"], Some(SECRET), "needs `--acr-name`"),
+        case(&["--registry", "harbor", "--endpoint", "h.example.com", "--username", "u"], Some(SECRET), "needs `--push-repo-prefix` or `--push-repo`"),
+        // Malformed endpoints.
+        case(&harbor("https://h.example.com/v2", "h.example.com/p").iter().map(String::as_str).collect::<Vec<_>>(), Some(SECRET), "`--endpoint` has a path"),
+        case(&harbor("h.example.com/", "h.example.com/p").iter().map(String::as_str).collect::<Vec<_>>(), Some(SECRET), "`--endpoint` has a `/` but no scheme"),
+        case(&harbor("h\"x.example.com", "h.example.com/p").iter().map(String::as_str).collect::<Vec<_>>(), Some(SECRET), "`--endpoint` contains a quote"),
+        case(&harbor("h.example.com ", "h.example.com/p").iter().map(String::as_str).collect::<Vec<_>>(), Some(SECRET), "`--endpoint` contains a quote, backslash, space"),
+        case(&harbor("ftp://h.example.com", "h.example.com/p").iter().map(String::as_str).collect::<Vec<_>>(), Some(SECRET), "`--endpoint` has a scheme other than http"),
+        case(&harbor("H.example.com", "h.example.com/p").iter().map(String::as_str).collect::<Vec<_>>(), Some(SECRET), "`--endpoint` has upper-case letters"),
+        case(&harbor("h.example.com:70000", "h.example.com/p").iter().map(String::as_str).collect::<Vec<_>>(), Some(SECRET), "`--endpoint` has an invalid port"),
+        // Push repositories.
+        case(&hub(&["--push-repo-prefix", "docker.io/Me"]).iter().map(String::as_str).collect::<Vec<_>>(), Some(SECRET), "`--push-repo-prefix` has an invalid path component `Me`"),
+        case(&["--registry", "quay", "--username", "o+b", "--push-repo", "quay.io/o/r:latest"], Some(SECRET), "`--push-repo` has a tag"),
+        case(&["--registry", "quay", "--username", "o+b", "--push-repo", "quay.io/o/r@sha256:abcd"], Some(SECRET), "`--push-repo` has a digest"),
+        case(&["--registry", "quay", "--username", "o+b", "--push-repo-prefix", "quay.io/o/"], Some(SECRET), "`--push-repo-prefix` ends with `/`"),
+        case(&["--registry", "quay", "--username", "o+b", "--push-repo-prefix", "o/images"], Some(SECRET), "`--push-repo-prefix` does not start with a registry host"),
+        case(&["--registry", "quay", "--username", "o+b", "--push-repo-prefix", "quay.io/o", "--push-repo", "quay.io/o/r"], Some(SECRET), "--push-repo"),
+        case(&hub(&["--push-repo-prefix", "docker.io/a/b"]).iter().map(String::as_str).collect::<Vec<_>>(), Some(SECRET), "does not fit Docker Hub"),
+        case(&["--registry", "artifact-registry", "--keyfile", &kf, "--location", "us", "--repository", "r", "--push-repo", "us-docker.pkg.dev/p/r"], None, "too short for Artifact Registry"),
+        // The push host is not the endpoint's host, as buildah normalises them.
+        case(&["--registry", "quay", "--username", "o+b", "--push-repo-prefix", "gcr.io/o"], Some(SECRET), "buildah would find no credentials"),
+        case(&["--registry", "gcr", "--keyfile", &kf, "--push-repo-prefix", "us.gcr.io/p"], None, "`--push-repo-prefix` `us.gcr.io/p` is on host `us.gcr.io`, but the registry endpoint is `https://gcr.io`"),
+        case(&harbor("h.example.com:443", "h.example.com/p").iter().map(String::as_str).collect::<Vec<_>>(), Some(SECRET), "buildah would find no credentials"),
+        case(&hub(&["--endpoint", "quay.io"]).iter().map(String::as_str).collect::<Vec<_>>(), Some(SECRET), "buildah would find no credentials"),
+        // Names and credentials.
+        case(&["--registry", "quay", "--username", "o+b:x"], Some(SECRET), "`--username` contains `:`"),
+        case(&["--registry", "quay", "--username", "o+b"], Some(""), "the password (`--password-stdin` or `PHIB_REGISTRY_PASSWORD`) is empty"),
+        case(&["--registry", "gcr", "--keyfile", &kf, "--gcr-host", "us-docker.pkg.dev"], None, "`--gcr-host` must be one of"),
+        case(&["--registry", "ecr", "--aws-account", "1234-5678-9012", "--aws-region", "us-east-1"], None, "`--aws-account` is not a 12-digit AWS account ID"),
+        case(&["--registry", "ecr", "--aws-account", "123456789012", "--aws-region", "US East"], None, "`--aws-region` is not an AWS region"),
+        case(&["--registry", "acr", "--acr-name", "my.reg", "--username", "a"], Some(SECRET), "`--acr-name` is not an Azure Container Registry name"),
+        case(&["--registry", "artifact-registry", "--keyfile", &kf, "--location", "US", "--repository", "r"], None, "`--location` is not a Google Cloud location"),
+        case(&["--registry", "gcr", "--keyfile", &kf, "--project", "My Project"], None, "`--project` is not a Google Cloud project ID"),
+        case(&["--registry", "quay", "--username", "o+b", "--release", "PrimeHub"], Some(SECRET), "`--release` is not a valid Helm release name"),
+        case(&["--registry", "quay", "--username", "o+b", "--push-secret-name", "my_secret"], Some(SECRET), "`--push-secret-name` is not a valid Kubernetes Secret name"),
+        // Keyfiles.
+        case(&["--registry", "gcr", "--keyfile", &user], None, "`--keyfile` is a user credential"),
+        case(&["--registry", "artifact-registry", "--keyfile", &oauth, "--location", "us", "--repository", "r"], None, "`--keyfile` is an OAuth client file"),
+        case(&["--registry", "gcr", "--keyfile", &not_json], None, "`--keyfile` is not one JSON object"),
+        case(&["--registry", "gcr", "--keyfile", &two], None, "`--keyfile` is not one JSON object"),
+        case(&["--registry", "gcr", "--keyfile", &big], None, "`--keyfile` is larger than 64 KiB"),
+        case(&["--registry", "gcr", "--keyfile", &latin1], None, "`--keyfile` is not valid UTF-8"),
+        case(&["--registry", "gcr", "--keyfile", &no_key], None, "without `private_key`"),
+        case(&["--registry", "gcr", "--keyfile", "/nonexistent/key.json"], None, "`--keyfile` `/nonexistent/key.json` cannot be read"),
+    ];
+    let mut stdin_case = |args: &[&str], stdin: &[u8], want: &'static str| {
+        let mut c = case(args, None, want);
+        c.stdin = stdin.to_vec();
+        v.push(c);
+    };
+    stdin_case(
+        &[
+            "--registry",
+            "quay",
+            "--username",
+            "o+b",
+            "--password-stdin",
+        ],
+        b"\n",
+        "is empty",
+    );
+    stdin_case(
+        &[
+            "--registry",
+            "quay",
+            "--username",
+            "o+b",
+            "--password-stdin",
+        ],
+        b"S3CRET\xff\n",
+        "is not valid UTF-8",
+    );
+    stdin_case(
+        &["--registry", "gcr", "--password-stdin"],
+        SECRET.as_bytes(),
+        "`--password-stdin` is not used by `--registry gcr`",
+    );
+    stdin_case(
+        &["--registry", "gcr", "--keyfile", "-"],
+        b"{\"type\":\"authorized_user\"}",
+        "`--keyfile` is a user credential",
+    );
+    v
+}
+
+#[test]
+fn every_validation_error_exits_2_names_the_option_and_writes_nothing() {
+    let inputs = tempdir();
+    let all = cases(inputs.path());
+    assert!(all.len() >= 50, "{}", all.len());
+    for c in all {
+        let dir = tempdir();
+        let args: Vec<&str> = c.args.iter().map(String::as_str).collect();
+        let r = render_in(dir.path(), &args, &c.stdin, c.env);
+        let show = format!("{args:?}\n--- stderr\n{}", r.stderr);
+        assert_eq!(r.code, Some(2), "{show}");
+        assert!(r.stdout.is_empty(), "{show}");
+        assert!(r.stderr.contains(c.want), "want {:?}: {show}", c.want);
+        if !r.stderr.starts_with("error: ") {
+            // phib's own errors (clap prints its own format for conflicts).
+            assert!(r.stderr.starts_with("phib: "), "{show}");
+            assert!(r.stderr.contains("\nhelp: "), "{show}");
+            assert_eq!(r.stderr.lines().count(), 2, "{show}");
+        }
+        assert!(!r.stderr.contains("S3CRET"), "{show}");
+        assert!(!r.stderr.contains("BEGIN PRIVATE KEY"), "{show}");
+        assert!(!r.stderr.contains("refresh-token"), "{show}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "{show}");
+    }
+}

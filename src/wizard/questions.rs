@@ -200,14 +200,12 @@ mod tests {
         Step::Input(s.to_string())
     }
 
-    /// A keyfile that passes every check but holds no real key.
-    fn fake_keyfile(dir: &std::path::Path, project: &str) -> String {
-        let path = dir.join("sa.json");
-        let json = format!(
-            "{{\n  \"type\": \"service_account\",\n  \"project_id\": \"{project}\",\n  \"private_key_id\": \"0123\",\n  \"private_key\": \"-----BEGIN PRIVATE KEY-----\\nTESTONLY\\n-----END PRIVATE KEY-----\\n\",\n  \"client_email\": \"builder@{project}.iam.gserviceaccount.com\",\n  \"client_id\": \"1\",\n  \"token_uri\": \"https://oauth2.googleapis.com/token\"\n}}\n"
-        );
-        std::fs::write(&path, json).unwrap();
-        path.display().to_string()
+    /// A shared keyfile fixture.
+    fn fixture(name: &str) -> String {
+        format!(
+            "{}/tests/fixtures/keyfiles/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        )
     }
 
     #[test]
@@ -272,14 +270,10 @@ mod tests {
 
     #[test]
     fn gcr_re_asks_a_wrong_keyfile_and_takes_the_project_from_the_right_one() {
-        let dir = tempfile::tempdir().unwrap();
-        let good = fake_keyfile(dir.path(), "my-project");
-        let user_cred = dir.path().join("adc.json");
-        std::fs::write(&user_cred, r#"{"type":"authorized_user","client_id":"x"}"#).unwrap();
         let mut p = Scripted::new([
-            text(&dir.path().join("missing.json").display().to_string()),
-            text(&user_cred.display().to_string()),
-            text(&good),
+            text(&fixture("missing.json")),
+            text(&fixture("authorized-user.json")),
+            text(&fixture("service-account.json")),
             text(""),
             text(""),
             text(""),
@@ -298,14 +292,14 @@ mod tests {
         assert!(p
             .transcript
             .iter()
-            .any(|l| l.contains("[gcr.io/my-project] => gcr.io/my-project")));
+            .any(|l| l.contains("[gcr.io/phib-test-123] => gcr.io/phib-test-123")));
         let ci = s.validate().unwrap().custom_image;
         assert_eq!(ci.registry_username.as_deref(), Some("_json_key"));
         assert_eq!(
             ci.push,
-            Some(PushTarget::Prefix("gcr.io/my-project".into()))
+            Some(PushTarget::Prefix("gcr.io/phib-test-123".into()))
         );
-        assert!(!p.transcript.join("\n").contains("TESTONLY"));
+        assert!(!p.transcript.join("\n").contains("PRIVATE KEY"));
     }
 
     #[test]

@@ -62,12 +62,9 @@ fn assert_written(dir: &Path, want: &[u8]) {
     assert_eq!(mode(&path), 0o600);
 }
 
-/// A service-account keyfile that passes every check but holds no real key.
-pub fn fake_keyfile(path: &Path, project: &str) {
-    let json = format!(
-        "{{\n  \"type\": \"service_account\",\n  \"project_id\": \"{project}\",\n  \"private_key_id\": \"0123abcd\",\n  \"private_key\": \"-----BEGIN PRIVATE KEY-----\\nTESTONLYNOTAKEY\\n-----END PRIVATE KEY-----\\n\",\n  \"client_email\": \"builder@{project}.iam.gserviceaccount.com\",\n  \"client_id\": \"100000000000000000001\",\n  \"token_uri\": \"https://oauth2.googleapis.com/token\"\n}}\n"
-    );
-    std::fs::write(path, json).unwrap();
+/// Copies the shared keyfile fixture `name` to `to`.
+fn keyfile_fixture(name: &str, to: &Path) {
+    std::fs::copy(root().join("tests/fixtures/keyfiles").join(name), to).unwrap();
 }
 
 #[test]
@@ -130,7 +127,8 @@ fn docker_hub_writes_what_phib_render_writes() {
 fn gcr_asks_again_after_a_wrong_keyfile_path_then_writes_what_phib_render_writes() {
     let dir = tempdir();
     let path = empty_path(dir.path());
-    fake_keyfile(&dir.path().join("sa.json"), "my-project");
+    keyfile_fixture("service-account.json", &dir.path().join("sa.json"));
+    keyfile_fixture("authorized-user.json", &dir.path().join("adc.json"));
     let mut t = Pty::spawn(dir.path(), &["wizard"], &path, &[]);
     pick(&mut t, Kind::Gcr);
     t.answer("Path to the service-account keyfile", "~/keys/sa.json");
@@ -139,10 +137,13 @@ fn gcr_asks_again_after_a_wrong_keyfile_path_then_writes_what_phib_render_writes
         "`{}/keys/sa.json` cannot be read",
         dir.path().display()
     ));
+    // A file that is not a service-account key is refused with what it is.
+    t.answer("Path to the service-account keyfile", "~/adc.json");
+    t.expect("is a user credential");
     t.answer("Path to the service-account keyfile", "~/sa.json");
     t.answer("Container Registry host [gcr.io]", "");
-    t.answer("Google Cloud project ID [my-project]", "");
-    t.answer("[gcr.io/my-project]", "");
+    t.answer("Google Cloud project ID [phib-test-123]", "");
+    t.answer("[gcr.io/phib-test-123]", "");
     t.expect("Change the advanced options?").send("\r");
     t.expect("registryUsername:   _json_key");
     t.expect("Create `values.yaml`?").send("\r");
@@ -150,7 +151,8 @@ fn gcr_asks_again_after_a_wrong_keyfile_path_then_writes_what_phib_render_writes
     let (code, out) = t.finish();
     let screen = strip_escapes(&out);
     assert_eq!(code, Some(0), "{screen}");
-    assert!(!screen.contains("TESTONLYNOTAKEY"), "{screen}");
+    assert!(!screen.contains("PRIVATE KEY"), "{screen}");
+    assert!(!screen.contains("fake-refresh-token"), "{screen}");
     let want = rendered(
         dir.path(),
         &["--registry", "gcr", "--keyfile", "sa.json"],

@@ -44,13 +44,7 @@ pub fn run(values: &Path) -> Result<()> {
     ));
     let helm_found = which::which("helm").is_ok();
     let removed = wizard::removed_keys(existing.as_ref(), ci);
-    wizard::next_steps(
-        &mut prompter,
-        values,
-        helm_found,
-        &decision.release,
-        &removed,
-    );
+    wizard::next_steps(&mut prompter, values, helm_found, &decision, &removed);
     Ok(())
 }
 

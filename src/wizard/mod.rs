@@ -12,7 +12,7 @@ pub mod terminal;
 use std::path::Path;
 
 use prompt::Prompter;
-use questions::Existing;
+use questions::{Answers, Existing};
 
 use crate::registry::Kind;
 use crate::rotate::{credential_fields, detect_kind, rotate};
@@ -29,6 +29,9 @@ pub struct Decision {
     pub validated: Validated,
     /// The release name given among the advanced options, else `primehub`.
     pub release: String,
+    /// The `phib render` command that writes the same file without questions (none for
+    /// a rotation).
+    pub command: Option<Vec<String>>,
 }
 
 /// Asks everything, shows what will be written, and returns it once the user has
@@ -42,10 +45,10 @@ pub fn ask(
     p.say("the Image Builder where to push images. Esc or Ctrl-C quits, writing nothing.");
     p.say("");
     let rotatable = existing.filter(|ci| !credential_fields(detect_kind(ci)).is_empty());
-    let (validated, release) = match existing {
+    let (validated, answers) = match existing {
         Some(ci) if rotatable.is_some() => match questions::ask_existing(p, ci)? {
             Existing::Rotate => (ask_rotation(p, ci)?, None),
-            Existing::Reconfigure => ask_new(p, Some(detect_kind(ci)))?,
+            Existing::Reconfigure => some(ask_new(p, Some(detect_kind(ci)))?),
         },
         Some(ci) => {
             p.say("The values file already configures the Image Builder:");
@@ -53,9 +56,9 @@ pub fn ask(
                 p.say(&line);
             }
             p.say("Its credentials live outside the file; answer again to replace it.");
-            ask_new(p, Some(detect_kind(ci)))?
+            some(ask_new(p, Some(detect_kind(ci)))?)
         }
-        None => ask_new(p, None)?,
+        None => some(ask_new(p, None)?),
     };
 
     p.say("");
@@ -81,30 +84,33 @@ pub fn ask(
     if !p.confirm(&format!("{action} `{}`?", values.display()), true)? {
         return Err(Error::interrupted());
     }
+    let release = answers.as_ref().and_then(|a| a.settings.release.clone());
     Ok(Decision {
         validated,
         release: release.unwrap_or_else(|| "primehub".to_string()),
+        command: answers.map(|a| show::render_command(&a, values)),
     })
+}
+
+fn some<A, B>((a, b): (A, B)) -> (A, Option<B>) {
+    (a, Some(b))
 }
 
 /// A new block: which registry, its questions, then the whole checked. When the whole is
 /// refused (the push repository on another host, say), the reason is shown and the
 /// questions asked again with the previous answers as defaults.
-fn ask_new(
-    p: &mut dyn Prompter,
-    default_kind: Option<Kind>,
-) -> Result<(Validated, Option<String>)> {
+fn ask_new(p: &mut dyn Prompter, default_kind: Option<Kind>) -> Result<(Validated, Answers)> {
     let kind = questions::ask_kind(p, default_kind)?;
     p.say(&format!("{}:", kind.title()));
     let mut previous: Option<Settings> = None;
     loop {
-        let settings = questions::ask_settings(p, kind, previous.as_ref())?;
-        match settings.validate() {
-            Ok(validated) => return Ok((validated, settings.release)),
+        let answers = questions::ask_settings(p, kind, previous.as_ref())?;
+        match answers.settings.validate() {
+            Ok(validated) => return Ok((validated, answers)),
             Err(err) => {
                 p.refuse(&prompt::refusal(&err));
                 p.say("Answer again; your answers are the defaults.");
-                previous = Some(settings);
+                previous = Some(answers.settings);
             }
         }
     }
@@ -116,14 +122,14 @@ fn ask_rotation(p: &mut dyn Prompter, ci: &CustomImage) -> Result<Validated> {
     p.say(&format!("New credentials for {}:", kind.title()));
     let mut keep = Settings::new(kind);
     keep.username = ci.registry_username.clone();
-    let mut settings = Settings::new(kind);
+    let mut answers = Answers::new(kind);
     for id in credential_fields(kind) {
         let field = kind
             .field(*id)
             .ok_or_else(|| Error::bug(format!("`{}` has no field {id:?}", kind.name())))?;
-        questions::ask_field(p, &mut settings, field, Some(&keep))?;
+        questions::ask_field(p, &mut answers, field, Some(&keep))?;
     }
-    rotate(ci, &settings)
+    rotate(ci, &answers.settings)
 }
 
 /// The managed keys that `old` sets and `new` does not: a `helm upgrade
@@ -160,10 +166,22 @@ pub fn next_steps(
     p: &mut dyn Prompter,
     values: &Path,
     helm_found: bool,
-    release: &str,
+    decision: &Decision,
     removed: &[&str],
 ) {
     let file = show::shell_word(&values.display().to_string());
+    let release = decision.release.as_str();
+    if let Some(command) = &decision.command {
+        p.say("");
+        if command.iter().any(|w| w == "--password-stdin") {
+            p.say("The same without questions, for scripts (the password on standard input):");
+        } else {
+            p.say("The same without questions, for scripts:");
+        }
+        for line in show::command_lines(command, WIDTH - 2) {
+            p.say(&format!("  {line}"));
+        }
+    }
     p.say("");
     p.say("Next: check that the registry accepts these credentials for a push:");
     p.say(&format!("  phib verify --values {file}"));

@@ -3,6 +3,8 @@
 //! one until each answer passes the same check the flag goes through
 //! ([`Settings::set`]). Only `Settings` comes out; nothing here renders or writes.
 
+use std::path::PathBuf;
+
 use crate::registry::{Field, FieldId, Input, Invalid, Kind};
 use crate::settings::{Answer as Value, Settings};
 use crate::values::model::CustomImage;
@@ -41,14 +43,31 @@ pub fn refusal(id: FieldId, invalid: &Invalid) -> String {
     format!("{} {}\n  {}", id.name(), invalid.reason, invalid.help)
 }
 
+/// The answers: the settings, and the keyfile's path as typed (the settings hold the
+/// keyfile read from it), for the equivalent `phib render` command.
+#[derive(Debug, Clone)]
+pub struct Answers {
+    pub settings: Settings,
+    pub keyfile_path: Option<PathBuf>,
+}
+
+impl Answers {
+    pub fn new(kind: Kind) -> Self {
+        Answers {
+            settings: Settings::new(kind),
+            keyfile_path: None,
+        }
+    }
+}
+
 /// Asks every question of `kind` and returns the answers. `previous` (answers given
 /// before, for example when the whole was refused) provides the defaults.
 pub fn ask_settings(
     p: &mut dyn Prompter,
     kind: Kind,
     previous: Option<&Settings>,
-) -> Answer<Settings> {
-    let mut s = Settings::new(kind);
+) -> Answer<Answers> {
+    let mut s = Answers::new(kind);
     let (basic, advanced): (Vec<&Field>, Vec<&Field>) = kind.fields().partition(|f| !f.advanced);
     for field in basic {
         ask_field(p, &mut s, field, previous)?;
@@ -56,6 +75,7 @@ pub fn ask_settings(
     // A plain-http endpoint needs TLS verification off: ask it, defaulting to yes,
     // rather than hiding it among the advanced options.
     let plain_http = s
+        .settings
         .text_or_default(FieldId::Endpoint)
         .is_some_and(|e| e.starts_with("http://"));
     let mut rest = Vec::new();
@@ -83,16 +103,17 @@ pub fn ask_settings(
     Ok(s)
 }
 
-/// Asks one field until its validator accepts the answer, and stores it in `s`. An
+/// Asks one field until its validator accepts the answer, and stores it in `a`. An
 /// empty answer to an optional field leaves it unset, as a missing flag would; an answer
 /// equal to the default is not stored either, so the settings match the shortest
 /// equivalent `phib render` command.
 pub fn ask_field(
     p: &mut dyn Prompter,
-    s: &mut Settings,
+    a: &mut Answers,
     field: &Field,
     previous: Option<&Settings>,
 ) -> Answer<()> {
+    let s = &mut a.settings;
     let inferred = field.default_value(s);
     let default = previous
         .and_then(|prev| prev.text(field.id).map(str::to_string))
@@ -133,7 +154,11 @@ pub fn ask_field(
                     p.refuse(&format!("{} is needed", field.id.name()));
                     continue;
                 }
-                s.set(field.id, Value::Text(path.display().to_string()))
+                let result = s.set(field.id, Value::Text(path.display().to_string()));
+                if result.is_ok() {
+                    a.keyfile_path = Some(path);
+                }
+                result
             }
             Input::YesNo => {
                 let default_yes = match field.id {
@@ -231,7 +256,9 @@ mod tests {
             text(""),
             Step::Confirm(false),
         ]);
-        let s = ask_settings(&mut p, Kind::DockerHub, None).unwrap();
+        let s = ask_settings(&mut p, Kind::DockerHub, None)
+            .unwrap()
+            .settings;
         assert!(p.finished(), "{:#?}", p.transcript);
         assert!(p
             .transcript
@@ -257,7 +284,9 @@ mod tests {
             text(""),
             Step::Confirm(false),
         ]);
-        let s = ask_settings(&mut p, Kind::DockerHub, None).unwrap();
+        let s = ask_settings(&mut p, Kind::DockerHub, None)
+            .unwrap()
+            .settings;
         assert_eq!(s.username.as_deref(), Some("ann"));
         let refusals: Vec<&String> = p
             .transcript
@@ -280,6 +309,11 @@ mod tests {
             Step::Confirm(false),
         ]);
         let s = ask_settings(&mut p, Kind::Gcr, None).unwrap();
+        assert_eq!(
+            s.keyfile_path.as_deref(),
+            Some(std::path::Path::new(&fixture("service-account.json")))
+        );
+        let s = s.settings;
         assert!(p.finished(), "{:#?}", p.transcript);
         let refusals: Vec<&String> = p
             .transcript
@@ -312,7 +346,7 @@ mod tests {
             Step::Confirm(true),
             Step::Confirm(false),
         ]);
-        let s = ask_settings(&mut p, Kind::Harbor, None).unwrap();
+        let s = ask_settings(&mut p, Kind::Harbor, None).unwrap().settings;
         assert!(p.finished(), "{:#?}", p.transcript);
         assert!(s.insecure_skip_verify);
         let ci = s.validate().unwrap().custom_image;
@@ -334,7 +368,9 @@ mod tests {
             text(""),
             Step::Confirm(false),
         ]);
-        let s = ask_settings(&mut p, Kind::DockerHub, None).unwrap();
+        let s = ask_settings(&mut p, Kind::DockerHub, None)
+            .unwrap()
+            .settings;
         assert!(p.finished(), "{:#?}", p.transcript);
         let ci = s.validate().unwrap().custom_image;
         assert_eq!(

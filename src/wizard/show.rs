@@ -4,6 +4,8 @@
 
 use std::path::Path;
 
+use super::questions::Answers;
+use crate::registry::FieldId;
 use crate::secret::REDACTED;
 use crate::values::model::{CustomImage, PushTarget};
 
@@ -53,6 +55,67 @@ pub fn helm_upgrade_lines(
     lines.push(format!(
         "  --version \"$(helm get metadata {release} -n {namespace} -o json | jq -r .version)\""
     ));
+    lines
+}
+
+/// The `phib render` command that writes the same block as `answers`, one word each
+/// (quoted for a shell where needed). The password is never in it: it says
+/// `--password-stdin`.
+pub fn render_command(answers: &Answers, values: &Path) -> Vec<String> {
+    let s = &answers.settings;
+    let kind = s.kind;
+    let mut words: Vec<String> = ["phib", "render", "--registry", kind.name()]
+        .map(String::from)
+        .to_vec();
+    for field in kind.fields() {
+        match field.id {
+            FieldId::Password if s.password.is_some() => words.push(field.id.flag().into()),
+            FieldId::Keyfile => {
+                if let Some(path) = &answers.keyfile_path {
+                    words.push(field.id.flag().into());
+                    words.push(shell_word(&path.display().to_string()));
+                }
+            }
+            FieldId::InsecureSkipVerify if s.insecure_skip_verify => {
+                words.push(field.id.flag().into())
+            }
+            id => {
+                if let Some(value) = s.text(id) {
+                    words.push(id.flag().into());
+                    words.push(shell_word(value));
+                }
+            }
+        }
+    }
+    words.push("--values".into());
+    words.push(shell_word(&values.display().to_string()));
+    words
+}
+
+/// A command's words on lines of at most `width` columns, each but the last ending in
+/// ` \`; an option stays on the line of its value.
+pub fn command_lines(words: &[String], width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    let mut i = 0;
+    while i < words.len() {
+        // An option and its value move together.
+        let takes_value =
+            words[i].starts_with("--") && words.get(i + 1).is_some_and(|w| !w.starts_with("--"));
+        let n = if takes_value { 2 } else { 1 };
+        let chunk = words[i..i + n].join(" ");
+        if !line.is_empty() && line.chars().count() + 1 + chunk.chars().count() + 2 > width {
+            lines.push(format!("{line} \\"));
+            line = format!("  {chunk}");
+        } else if line.is_empty() {
+            line = chunk;
+        } else {
+            line.push(' ');
+            line.push_str(&chunk);
+        }
+        i += n;
+    }
+    lines.push(line);
     lines
 }
 
@@ -135,6 +198,41 @@ mod tests {
         for l in &lines {
             assert!(l.chars().count() < 80, "{l}");
         }
+    }
+
+    #[test]
+    fn render_command_quotes_values_and_never_holds_the_password() {
+        use crate::registry::Kind;
+        use crate::settings::Answer;
+        let mut a = Answers::new(Kind::Harbor);
+        let s = &mut a.settings;
+        s.set(
+            FieldId::Endpoint,
+            Answer::Text("http://10.0.0.5:5000".into()),
+        )
+        .unwrap();
+        s.set(FieldId::Username, Answer::Text("robot$ci+b".into()))
+            .unwrap();
+        s.set(FieldId::Password, Answer::Secret(Secret::new("pw")))
+            .unwrap();
+        s.set(FieldId::InsecureSkipVerify, Answer::YesNo(true))
+            .unwrap();
+        let words = render_command(&a, Path::new("values.yaml"));
+        assert_eq!(
+            words.join(" "),
+            "phib render --registry harbor --endpoint http://10.0.0.5:5000 --username 'robot$ci+b' --password-stdin --insecure-skip-verify --values values.yaml"
+        );
+        let lines = command_lines(&words, 60);
+        assert_eq!(
+            lines,
+            [
+                "phib render --registry harbor \\",
+                "  --endpoint http://10.0.0.5:5000 --username 'robot$ci+b' \\",
+                "  --password-stdin --insecure-skip-verify \\",
+                "  --values values.yaml",
+            ]
+        );
+        assert!(lines.iter().all(|l| l.chars().count() <= 60));
     }
 
     #[test]

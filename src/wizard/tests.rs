@@ -178,11 +178,28 @@ fn removed_keys_are_those_the_old_block_set_and_the_new_does_not() {
     );
 }
 
+fn docker_hub_decision(user: &str) -> Decision {
+    let mut p = Scripted::new([
+        Step::Select("Docker Hub"),
+        text(user),
+        Step::Password("dckr_pat_x".into()),
+        text(""),
+        Step::Confirm(false),
+        Step::Confirm(true),
+    ]);
+    ask(&mut p, Path::new("values.yaml"), None).unwrap()
+}
+
 #[test]
-fn next_steps_name_verify_and_the_helm_upgrade_only_with_helm() {
+fn next_steps_name_render_verify_and_the_helm_upgrade_only_with_helm() {
+    let decision = docker_hub_decision("ann");
     let mut p = Scripted::new([]);
-    next_steps(&mut p, Path::new("values.yaml"), true, "primehub", &[]);
+    next_steps(&mut p, Path::new("values.yaml"), true, &decision, &[]);
     let shown = p.transcript.join("\n");
+    assert!(
+        shown.contains("  phib render --registry dockerhub --username ann --password-stdin \\\n    --values values.yaml"),
+        "{shown}"
+    );
     assert!(
         shown.contains("phib verify --values values.yaml"),
         "{shown}"
@@ -191,8 +208,9 @@ fn next_steps_name_verify_and_the_helm_upgrade_only_with_helm() {
         shown.contains("helm upgrade primehub infuseai/primehub -n hub"),
         "{shown}"
     );
+    assert!(!shown.contains("dckr_pat_x"), "{shown}");
     let mut p = Scripted::new([]);
-    next_steps(&mut p, Path::new("values.yaml"), false, "primehub", &[]);
+    next_steps(&mut p, Path::new("values.yaml"), false, &decision, &[]);
     assert!(!p.transcript.join("\n").contains("helm upgrade primehub"));
 }
 

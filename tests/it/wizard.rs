@@ -49,6 +49,42 @@ fn rendered(dir: &Path, args: &[&str], stdin: &[u8]) -> Vec<u8> {
     bytes
 }
 
+/// Runs the `phib render` command the wizard printed on `screen`, with `stdin`, in a new
+/// folder under `dir`, and returns the file it wrote: the printed command must write
+/// the same bytes as the wizard.
+fn run_printed_command(screen: &str, dir: &Path, stdin: &[u8]) -> Vec<u8> {
+    let mut lines = screen
+        .lines()
+        .skip_while(|l| !l.starts_with("  phib render "));
+    let mut command = String::new();
+    for line in lines.by_ref() {
+        let (part, more) = match line.strip_suffix(" \\") {
+            Some(part) => (part, true),
+            None => (line, false),
+        };
+        command.push_str(part.trim());
+        command.push(' ');
+        if !more {
+            break;
+        }
+    }
+    assert!(
+        !command.is_empty(),
+        "no phib render command printed:\n{screen}"
+    );
+    let sub = dir.join("printed");
+    std::fs::create_dir(&sub).unwrap();
+    let bin = Path::new(env!("CARGO_BIN_EXE_phib")).parent().unwrap();
+    let mut sh = std::process::Command::new("sh");
+    sh.arg("-c")
+        .arg(&command)
+        .current_dir(&sub)
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .env_remove("PHIB_REGISTRY_PASSWORD");
+    run(&mut sh, stdin).expect_code(0);
+    std::fs::read(sub.join("values.yaml")).expect("the printed command wrote values.yaml")
+}
+
 /// Asserts that the wizard's `values.yaml` in `dir` is byte for byte `want`, mode 0600.
 fn assert_written(dir: &Path, want: &[u8]) {
     let path = dir.join("values.yaml");
@@ -121,6 +157,10 @@ fn docker_hub_writes_what_phib_render_writes() {
         b"dckr_pat_s3cret\n",
     );
     assert_written(dir.path(), &want);
+    assert_eq!(
+        run_printed_command(&screen, dir.path(), b"dckr_pat_s3cret"),
+        want
+    );
 }
 
 #[test]
@@ -195,6 +235,10 @@ fn harbor_robot_account_on_plain_http_writes_what_phib_render_writes() {
         b"p@ss w:rd\"",
     );
     assert_written(dir.path(), &want);
+    assert_eq!(
+        run_printed_command(&screen, dir.path(), b"p@ss w:rd\""),
+        want
+    );
 }
 
 #[test]

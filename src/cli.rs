@@ -120,11 +120,11 @@ pub struct RenderArgs {
     #[arg(long, value_name = "NAME")]
     pub acr_name: Option<String>,
 
-    /// Images go to PREFIX/<image>:<hash> (a repository per image).
+    /// Images go to PREFIX/IMAGE:HASH (a repository per image).
     #[arg(long, value_name = "PREFIX", conflicts_with = "push_repo")]
     pub push_repo_prefix: Option<String>,
 
-    /// Images go to REPO:<image>-<hash> (one repository; chart 3.7.1+).
+    /// Images go to REPO:IMAGE-HASH (one repository; chart 3.7.1+).
     #[arg(long, value_name = "REPO")]
     pub push_repo: Option<String>,
 

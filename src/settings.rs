@@ -154,6 +154,35 @@ impl Settings {
         }
     }
 
+    /// Forgets the answer to `id` (a wizard that switches from a prefix to a single
+    /// push repository clears the other).
+    pub fn clear(&mut self, id: FieldId) {
+        match id {
+            FieldId::Password => self.password = None,
+            FieldId::Keyfile => self.keyfile = None,
+            FieldId::InsecureSkipVerify => self.insecure_skip_verify = false,
+            other => {
+                if let Some(slot) = self.slot(other) {
+                    *slot = None;
+                }
+            }
+        }
+    }
+
+    /// The answer to `id` as a summary may show it: secrets as `<redacted>`, the
+    /// keyfile as its service account. `None` when not answered.
+    pub fn display_value(&self, id: FieldId) -> Option<String> {
+        match id {
+            FieldId::Password => self.password.as_ref().map(|p| p.to_string()),
+            FieldId::Keyfile => self
+                .keyfile
+                .as_ref()
+                .map(|k| format!("service account {}", k.client_email())),
+            FieldId::InsecureSkipVerify => Some(self.insecure_skip_verify.to_string()),
+            other => self.text(other).map(str::to_string),
+        }
+    }
+
     /// Checks `answer` with the field's validator and stores it. Refuses a field the
     /// kind does not use. A keyfile path (`Answer::Text`) is read and checked here.
     pub fn set(&mut self, id: FieldId, answer: Answer) -> Result<(), Invalid> {
@@ -417,6 +446,52 @@ mod tests {
         assert_eq!(
             chart_push_secret_name(&cut_at_dash),
             format!("{cut_at_dash}-controller-custom-image-push-secret")
+        );
+    }
+
+    /// What a wizard does: walk the kind's fields, take each default, answer the
+    /// rest, validate each answer with the field's own validator. The result is the
+    /// block the flags give.
+    #[test]
+    fn walking_the_fields_as_a_wizard_gives_the_flag_result() {
+        let answers = |id: FieldId| -> Option<Answer> {
+            match id {
+                FieldId::Username => Some(Answer::Text("robot$team+ci".into())),
+                FieldId::Password => Some(Answer::Secret(Secret::new("pw"))),
+                FieldId::Endpoint => Some(Answer::Text("https://h.example.com".into())),
+                _ => None,
+            }
+        };
+        let mut s = Settings::new(Kind::Harbor);
+        for field in Kind::Harbor.fields().filter(|f| !f.advanced) {
+            let answer = match answers(field.id) {
+                Some(a) => a,
+                None => Answer::Text(field.default_value(&s).expect("a default")),
+            };
+            if let Answer::Text(t) = &answer {
+                (field.validate)(t).unwrap();
+            }
+            s.set(field.id, answer).unwrap();
+        }
+        assert_eq!(
+            s.display_value(FieldId::Password).as_deref(),
+            Some("<redacted>")
+        );
+        let v = s.validate().unwrap();
+        assert_eq!(
+            v.custom_image.push,
+            Some(PushTarget::Prefix("h.example.com/team".into()))
+        );
+        s.set(
+            FieldId::PushRepo,
+            Answer::Text("h.example.com/team/all".into()),
+        )
+        .unwrap();
+        assert!(s.validate().is_err(), "prefix and repository both set");
+        s.clear(FieldId::PushRepoPrefix);
+        assert_eq!(
+            s.validate().unwrap().custom_image.push,
+            Some(PushTarget::Repo("h.example.com/team/all".into()))
         );
     }
 

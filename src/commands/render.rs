@@ -94,8 +94,15 @@ pub fn run(args: RenderArgs) -> Result<()> {
             .map_err(|e| e.for_field(id))?;
     }
 
+    let id = FieldId::Password;
+    if password_stdin && !kind.accepts(id) {
+        // Refused before reading, so a terminal on stdin is not waited for.
+        let invalid = refused(kind);
+        return Err(
+            Error::usage(format!("`--password-stdin` {}", invalid.reason)).with_help(invalid.help),
+        );
+    }
     if let Some(password) = password(password_stdin, std::env::var_os(PASSWORD_ENV))? {
-        let id = FieldId::Password;
         if !kind.accepts(id) {
             let source = if password_stdin {
                 "`--password-stdin`".to_string()

@@ -5,6 +5,18 @@
 //! wizard both walk these fields and call the same validators through
 //! [`crate::settings::Settings::set`], so a value means the same wherever it came from.
 //!
+//! A wizard uses it like this: list [`Kind::ALL`] with [`Kind::title`] and
+//! [`Kind::description`]; for the chosen kind, walk [`Kind::fields`] (skip or offer the
+//! `advanced` ones), show [`Field::prompt`] and [`Field::hint`], offer
+//! [`Field::default_value`] computed from the answers so far, ask hidden for
+//! [`Input::Secret`], and store each answer with
+//! [`Settings::set`](crate::settings::Settings::set), which runs [`Field::validate`] (the
+//! same function the flag path runs) and returns an [`Invalid`] to show before asking
+//! again. [`FieldId::PushRepo`] and [`FieldId::PushRepoPrefix`] are alternatives: set
+//! one and [`Settings::clear`](crate::settings::Settings::clear) the other. Finally
+//! [`Settings::validate`](crate::settings::Settings::validate) gives the values model and
+//! the warnings.
+//!
 //! Adding a registry: one module here, one variant of [`Kind`], one arm in
 //! [`Kind::spec`].
 

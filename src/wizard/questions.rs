@@ -181,7 +181,7 @@ pub fn ask_field(
             Ok(()) => {
                 if field.id == FieldId::PushRepo && s.push_repo.is_some() {
                     // One repository replaces the prefix; PrimeHub uses one of the two.
-                    s.push_repo_prefix = None;
+                    s.clear(FieldId::PushRepoPrefix);
                 }
                 return Ok(());
             }

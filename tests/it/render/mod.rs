@@ -2,6 +2,7 @@
 //! warning through the real binary, and, in the end-to-end tier, passwords and keyfiles
 //! through the real `helm template` of the fixture chart.
 
+mod docs;
 mod e2e;
 mod errors;
 
@@ -311,4 +312,21 @@ fn warnings_go_to_stderr_and_exit_0() {
     );
     assert!(!r.stderr.contains("access token"), "{}", r.stderr);
     assert!(!r.stderr.contains("http://"), "{}", r.stderr);
+}
+
+#[test]
+fn help_lists_every_kind_and_every_option_the_catalog_declares() {
+    let r = phib_run(["render", "--help"]);
+    r.expect_code(0);
+    let help = r.stdout_str();
+    for kind in phib::registry::Kind::ALL {
+        assert!(
+            help.contains(&format!("- {}:", kind.name())),
+            "{}",
+            kind.name()
+        );
+        for field in kind.fields() {
+            assert!(help.contains(field.id.flag()), "{}", field.id.flag());
+        }
+    }
 }

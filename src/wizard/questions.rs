@@ -179,9 +179,16 @@ pub fn ask_field(
         };
         match result {
             Ok(()) => {
-                if field.id == FieldId::PushRepo && s.push_repo.is_some() {
-                    // One repository replaces the prefix; PrimeHub uses one of the two.
-                    s.clear(FieldId::PushRepoPrefix);
+                // A repository and a prefix are alternatives (PrimeHub uses one): the
+                // one answered last replaces the other.
+                match field.id {
+                    FieldId::PushRepo if s.is_set(FieldId::PushRepo) => {
+                        s.clear(FieldId::PushRepoPrefix)
+                    }
+                    FieldId::PushRepoPrefix if s.is_set(FieldId::PushRepoPrefix) => {
+                        s.clear(FieldId::PushRepo)
+                    }
+                    _ => {}
                 }
                 return Ok(());
             }
@@ -377,6 +384,32 @@ mod tests {
             ci.push,
             Some(PushTarget::Repo("docker.io/ann/images".into()))
         );
+    }
+
+    #[test]
+    fn ecr_asks_no_credentials_and_a_later_prefix_replaces_the_repository() {
+        let host = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+        let mut p = Scripted::new([
+            text("123456789012"),
+            text("us-east-1"),
+            text(&format!("{host}/images")),
+            Step::Confirm(true),
+            text(&format!("{host}/team")),
+            text(""),
+            text(""),
+            Step::Confirm(false),
+        ]);
+        let s = ask_settings(&mut p, Kind::Ecr, None).unwrap().settings;
+        assert!(p.finished(), "{:#?}", p.transcript);
+        let prompts = p.prompts().join("\n").to_lowercase();
+        assert!(
+            !prompts.contains("password") && !prompts.contains("user"),
+            "{prompts}"
+        );
+        let ci = s.validate().unwrap().custom_image;
+        assert_eq!(ci.push, Some(PushTarget::Prefix(format!("{host}/team"))));
+        assert_eq!(ci.push_secret_name.as_deref(), Some("aws-registry"));
+        assert_eq!(ci.registry_password, None);
     }
 
     #[test]

@@ -32,6 +32,18 @@ pub fn run(values: &Path) -> Result<()> {
         )
         .with_help(RENDER_HINT));
     }
+    // Found out before the questions, not after them.
+    let dir = match values.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(Error::usage(format!(
+            "the folder `{}` of `--values` does not exist",
+            dir.display()
+        ))
+        .with_help("create it first, or name a values file in an existing folder"));
+    }
     let existing = read_existing(values)?;
     let mut prompter = TermPrompter::new();
     let decision = wizard::ask(&mut prompter, values, existing.as_ref())?;

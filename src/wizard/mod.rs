@@ -44,9 +44,10 @@ pub fn ask(
     p.say("phib writes the customImage block of PrimeHub's Helm values, which tells");
     p.say("the Image Builder where to push images. Esc or Ctrl-C quits, writing nothing.");
     p.say("");
-    let rotatable = existing.filter(|ci| !credential_fields(detect_kind(ci)).is_empty());
+    // A block whose credentials live outside the file (ECR) has nothing to rotate.
+    let rotatable = existing.is_some_and(|ci| !credential_fields(detect_kind(ci)).is_empty());
     let (validated, answers) = match existing {
-        Some(ci) if rotatable.is_some() => match questions::ask_existing(p, ci)? {
+        Some(ci) if rotatable => match questions::ask_existing(p, ci)? {
             Existing::Rotate => (ask_rotation(p, ci)?, None),
             Existing::Reconfigure => some(ask_new(p, Some(detect_kind(ci)))?),
         },
@@ -92,6 +93,7 @@ pub fn ask(
     })
 }
 
+/// `(block, answers)` with the answers made optional (a rotation has none to print).
 fn some<A, B>((a, b): (A, B)) -> (A, Option<B>) {
     (a, Some(b))
 }

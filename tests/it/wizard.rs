@@ -122,6 +122,30 @@ fn without_a_terminal_phib_exits_2_and_names_phib_render() {
 }
 
 #[test]
+fn a_values_file_in_a_missing_folder_or_with_bad_yaml_is_refused_before_any_question() {
+    let dir = tempdir();
+    let path = empty_path(dir.path());
+    std::fs::write(dir.path().join("bad.yaml"), "customImage: [\n").unwrap();
+    for (file, says) in [
+        (
+            "no/such/values.yaml",
+            "the folder `no/such` of `--values` does not exist",
+        ),
+        ("bad.yaml", "`bad.yaml` is not valid YAML"),
+    ] {
+        let t = Pty::spawn(dir.path(), &["wizard", "--values", file], &path, &[]);
+        let (code, out) = t.finish();
+        let screen = strip_escapes(&out);
+        assert_eq!(code, Some(2), "{screen}");
+        assert!(screen.starts_with(&format!("phib: {says}")), "{screen}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("bad.yaml")).unwrap(),
+        "customImage: [\n"
+    );
+}
+
+#[test]
 fn docker_hub_writes_what_phib_render_writes() {
     let dir = tempdir();
     let path = empty_path(dir.path());

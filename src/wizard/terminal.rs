@@ -156,6 +156,8 @@ impl TermPrompter {
                         }
                         line.clear();
                     }
+                    // A tab may be part of a pasted secret; in visible text it is noise.
+                    Ok(Key::Tab) if hidden => line.push('\t'),
                     Ok(Key::Char(c)) if !c.is_control() => {
                         line.push(c);
                         if !hidden {

@@ -7,7 +7,6 @@ use std::path::Path;
 
 use crate::values::model::CustomImage;
 use crate::values::render;
-use crate::wizard::prompt::Prompter;
 use crate::wizard::terminal::{is_interactive, TermPrompter};
 use crate::{wizard, Error, Result};
 
@@ -47,16 +46,23 @@ pub fn run(values: &Path) -> Result<()> {
     let existing = read_existing(values)?;
     let mut prompter = TermPrompter::new();
     let decision = wizard::ask(&mut prompter, values, existing.as_ref())?;
+    // From here on Ctrl-C acts as usual: the write below is atomic either way.
+    drop(prompter);
     let ci = &decision.validated.custom_image;
     let block = render::render(ci)?;
     super::render::write_values(values, &block)?;
-    prompter.say(&format!(
-        "Wrote the customImage block to `{}` (mode 0600).",
-        values.display()
-    ));
     let helm_found = which::which("helm").is_ok();
     let removed = wizard::removed_keys(existing.as_ref(), ci);
-    wizard::next_steps(&mut prompter, values, helm_found, &decision, &removed);
+    let mut text = format!(
+        "Wrote the customImage block to `{}` (mode 0600).\n",
+        values.display()
+    );
+    for line in wizard::next_steps(values, helm_found, &decision, &removed) {
+        text.push_str(&line);
+        text.push('\n');
+    }
+    // The wizard talks on standard error, like its prompts.
+    let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), text.as_bytes());
     Ok(())
 }
 

@@ -162,39 +162,47 @@ pub fn removed_keys(old: Option<&CustomImage>, new: &CustomImage) -> Vec<&'stati
     keys(old).into_iter().filter(|k| !now.contains(k)).collect()
 }
 
-/// What to do next, once the file is written: the `helm upgrade` to run when helm is
-/// installed, and `phib verify` to check the credentials first.
+/// What to do next, once the file is written, one line each: the equivalent `phib
+/// render` command, `phib verify` to check the credentials, and the `helm upgrade` to
+/// run when helm is installed.
 pub fn next_steps(
-    p: &mut dyn Prompter,
     values: &Path,
     helm_found: bool,
     decision: &Decision,
     removed: &[&str],
-) {
+) -> Vec<String> {
     let file = show::shell_word(&values.display().to_string());
     let release = decision.release.as_str();
+    let mut out = Vec::new();
     if let Some(command) = &decision.command {
-        p.say("");
+        out.push(String::new());
         if command.iter().any(|w| w == "--password-stdin") {
-            p.say("The same without questions, for scripts (the password on standard input):");
+            out.push(
+                "The same without questions, for scripts (the password on standard input):".into(),
+            );
         } else {
-            p.say("The same without questions, for scripts:");
+            out.push("The same without questions, for scripts:".into());
         }
         for line in show::command_lines(command, WIDTH - 2) {
-            p.say(&format!("  {line}"));
+            out.push(format!("  {line}"));
         }
     }
-    p.say("");
-    p.say("Next: check that the registry accepts these credentials for a push:");
-    p.say(&format!("  phib verify --values {file}"));
+    out.push(String::new());
+    out.push("Next: check that the registry accepts these credentials for a push:".into());
+    out.push(format!("  phib verify --values {file}"));
     if helm_found {
-        p.say("Then apply it to the running PrimeHub (release and namespace as deployed):");
+        out.push(
+            "Then apply it to the running PrimeHub (release and namespace as deployed):".into(),
+        );
         for line in show::helm_upgrade_lines(values, release, "hub", removed) {
-            p.say(&format!("  {line}"));
+            out.push(format!("  {line}"));
         }
     } else {
-        p.say("Then apply it with `helm upgrade --reuse-values` (helm was not found on PATH).");
+        out.push(
+            "Then apply it with `helm upgrade --reuse-values` (helm was not found on PATH).".into(),
+        );
     }
+    out
 }
 
 /// Splits `text` into lines of at most `width` columns at spaces; the text's own

@@ -1,11 +1,13 @@
 //! The real terminal behind [`Prompter`]: dialoguer's select and confirm prompts, and a
 //! small line reader for text and hidden input, because dialoguer's own cannot be left
-//! with Esc. Whatever way the user leaves (Esc, Ctrl-C in raw mode, a SIGINT between
-//! prompts), the cursor is shown again, the terminal mode is restored and the caller
-//! gets [`Interrupted`], so `main` prints one line and exits 130.
+//! with Esc. Esc, and Ctrl-C read as a key, give [`Interrupted`] after the cursor is
+//! shown again, so `main` prints one line and exits 130. A SIGINT (Ctrl-C while the
+//! terminal is not in raw mode, or raised by dialoguer) is handled the same way, by a
+//! handler that restores the terminal and exits 130 at once: waiting for the next
+//! prompt to notice it could leave the user stuck at a prompt that ignored Ctrl-C.
 
 use std::io::IsTerminal;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
 
 use dialoguer::console::{measure_text_width, Key, Term};
 use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
@@ -28,31 +30,48 @@ pub fn no_color() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
 }
 
-/// Set by the SIGINT handler; read (and cleared) by every prompt.
-static SIGINT_SEEN: AtomicBool = AtomicBool::new(false);
+/// What the SIGINT handler prints: the cursor shown again, and the same line `main`
+/// prints for [`crate::Error::interrupted`].
+const SIGINT_MESSAGE: &[u8] = b"\x1b[?25h\r\nphib: interrupted; nothing was written\r\n";
+
+/// The terminal mode when the wizard started, for the SIGINT handler to restore.
+static SAVED_TERMIOS: OnceLock<libc::termios> = OnceLock::new();
 
 extern "C" fn on_sigint(_: libc::c_int) {
-    // Only an atomic store: async-signal-safe. The prompt that is running (or the next
-    // one) turns it into `Interrupted`.
-    SIGINT_SEEN.store(true, Ordering::SeqCst);
+    // SAFETY: only async-signal-safe calls (tcsetattr, write, _exit); the termios is
+    // read from a OnceLock set before the handler was installed.
+    unsafe {
+        if let Some(mode) = SAVED_TERMIOS.get() {
+            libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, mode);
+        }
+        libc::write(
+            libc::STDERR_FILENO,
+            SIGINT_MESSAGE.as_ptr().cast(),
+            SIGINT_MESSAGE.len(),
+        );
+        libc::_exit(130);
+    }
 }
 
-/// While alive, SIGINT does not kill phib but interrupts the prompt in progress; the
-/// previous disposition is restored on drop (so Ctrl-C while writing acts as usual).
+/// While alive, SIGINT restores the terminal and exits 130 without writing anything;
+/// on drop the previous disposition comes back, so a Ctrl-C while the values file is
+/// written acts as usual (the write is atomic either way).
 struct SigintGuard {
     previous: libc::sigaction,
 }
 
 impl SigintGuard {
     fn install() -> Option<SigintGuard> {
-        // SAFETY: sigaction with a zeroed struct, an empty mask and a handler that only
-        // stores to an atomic; `previous` is filled by the kernel.
+        // SAFETY: tcgetattr fills a zeroed termios; sigaction gets a zeroed struct with
+        // an empty mask and our handler; `previous` is filled by the kernel.
         unsafe {
+            let mut mode: libc::termios = std::mem::zeroed();
+            if libc::tcgetattr(libc::STDIN_FILENO, &mut mode) == 0 {
+                let _ = SAVED_TERMIOS.set(mode);
+            }
             let mut action: libc::sigaction = std::mem::zeroed();
             action.sa_sigaction = on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t;
             libc::sigemptyset(&mut action.sa_mask);
-            // No SA_RESTART: a blocking read returns EINTR instead of waiting on.
-            action.sa_flags = 0;
             let mut previous: libc::sigaction = std::mem::zeroed();
             if libc::sigaction(libc::SIGINT, &action, &mut previous) != 0 {
                 return None;
@@ -88,21 +107,11 @@ impl TermPrompter {
         } else {
             Box::new(ColorfulTheme::default())
         };
-        SIGINT_SEEN.store(false, Ordering::SeqCst);
         TermPrompter {
             term: Term::stderr(),
             theme,
             _sigint: SigintGuard::install(),
         }
-    }
-
-    /// Turns a pending SIGINT into `Interrupted`.
-    fn check_sigint(&self) -> Answer<()> {
-        if SIGINT_SEEN.swap(false, Ordering::SeqCst) {
-            self.restore();
-            return Err(Interrupted);
-        }
-        Ok(())
     }
 
     /// Leaves the terminal as we found it: cursor visible, on a fresh line.
@@ -111,10 +120,9 @@ impl TermPrompter {
         let _ = self.term.write_line("");
     }
 
-    /// Maps a dialoguer result: `None` (Esc) and errors (Ctrl-C raises SIGINT and
-    /// fails the read) are both an interruption.
+    /// Maps a dialoguer result: `None` (Esc) and read errors (the terminal went away)
+    /// are both an interruption.
     fn finish<T>(&self, r: dialoguer::Result<Option<T>>) -> Answer<T> {
-        SIGINT_SEEN.store(false, Ordering::SeqCst);
         match r {
             Ok(Some(v)) => Ok(v),
             Ok(None) | Err(_) => {
@@ -127,7 +135,6 @@ impl TermPrompter {
     /// Reads one line in raw mode: Enter ends it, Esc and Ctrl-C interrupt, Backspace
     /// and Ctrl-U edit. `hidden` echoes nothing.
     fn read_line(&self, prompt: &str, default: Option<&str>, hidden: bool) -> Answer<String> {
-        self.check_sigint()?;
         let mut head = String::new();
         let _ = if hidden {
             self.theme.format_password_prompt(&mut head, prompt)
@@ -192,7 +199,6 @@ impl TermPrompter {
             }
             Ok(answer)
         })();
-        SIGINT_SEEN.store(false, Ordering::SeqCst);
         if attempt.is_err() {
             self.restore();
         }
@@ -208,7 +214,6 @@ impl Default for TermPrompter {
 
 impl Prompter for TermPrompter {
     fn select(&mut self, prompt: &str, items: &[String], default: usize) -> Answer<usize> {
-        self.check_sigint()?;
         let r = Select::with_theme(&*self.theme)
             .with_prompt(prompt)
             .items(items)
@@ -227,7 +232,6 @@ impl Prompter for TermPrompter {
     }
 
     fn confirm(&mut self, prompt: &str, default: bool) -> Answer<bool> {
-        self.check_sigint()?;
         let r = Confirm::with_theme(&*self.theme)
             .with_prompt(prompt)
             .default(default)
@@ -247,5 +251,18 @@ impl Prompter for TermPrompter {
                 let _ = self.term.write_line(&part);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sigint_line_is_the_one_main_prints_for_an_interruption() {
+        let text = String::from_utf8_lossy(SIGINT_MESSAGE);
+        let line = format!("phib: {}", crate::Error::interrupted().message);
+        assert!(text.contains(&line), "{text}");
+        assert!(text.starts_with("\x1b[?25h"), "shows the cursor first");
     }
 }

@@ -193,9 +193,7 @@ fn docker_hub_decision(user: &str) -> Decision {
 #[test]
 fn next_steps_name_render_verify_and_the_helm_upgrade_only_with_helm() {
     let decision = docker_hub_decision("ann");
-    let mut p = Scripted::new([]);
-    next_steps(&mut p, Path::new("values.yaml"), true, &decision, &[]);
-    let shown = p.transcript.join("\n");
+    let shown = next_steps(Path::new("values.yaml"), true, &decision, &[]).join("\n");
     assert!(
         shown.contains("  phib render --registry dockerhub --username ann --password-stdin \\\n    --values values.yaml"),
         "{shown}"
@@ -209,9 +207,9 @@ fn next_steps_name_render_verify_and_the_helm_upgrade_only_with_helm() {
         "{shown}"
     );
     assert!(!shown.contains("dckr_pat_x"), "{shown}");
-    let mut p = Scripted::new([]);
-    next_steps(&mut p, Path::new("values.yaml"), false, &decision, &[]);
-    assert!(!p.transcript.join("\n").contains("helm upgrade primehub"));
+    let shown = next_steps(Path::new("values.yaml"), false, &decision, &[]).join("\n");
+    assert!(!shown.contains("helm upgrade primehub"), "{shown}");
+    assert!(shown.lines().all(|l| l.chars().count() < 80), "{shown}");
 }
 
 #[test]

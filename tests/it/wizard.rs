@@ -537,3 +537,27 @@ fn the_recording_in_docs_is_what_the_wizard_shows() {
         "docs/wizard.md is out of date: run scripts/record-wizard"
     );
 }
+
+#[test]
+fn ctrl_c_before_a_prompt_is_ready_still_exits_130() {
+    // No pause: the key may arrive while the terminal is not yet in raw mode, where it
+    // is a SIGINT rather than a key; either way phib must stop, not wait at the prompt.
+    for _ in 0..3 {
+        let dir = tempdir();
+        let path = empty_path(dir.path());
+        let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
+        t.expect("phib writes the customImage block").send("\u{3}");
+        let (code, out) = t.finish();
+        let screen = strip_escapes(&out);
+        assert_eq!(code, Some(130), "{screen}");
+        assert!(
+            screen.contains("phib: interrupted; nothing was written"),
+            "{screen}"
+        );
+        assert!(
+            out.rfind("\u{1b}[?25h") > out.rfind("\u{1b}[?25l"),
+            "{out:?}"
+        );
+        assert!(!dir.path().join("values.yaml").exists());
+    }
+}

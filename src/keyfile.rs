@@ -174,13 +174,20 @@ pub fn parse(bytes: &[u8]) -> Result<Keyfile, Invalid> {
             CREATE_KEY,
         ));
     }
-    let mut line = String::with_capacity(text.len());
-    json.write_compact(&mut line);
+    let line = jq_compact(&json, text.len());
     Ok(Keyfile {
         project_id: get("project_id").unwrap_or_default().to_string(),
         client_email: client_email.to_string(),
         one_line: Secret::new(line),
     })
+}
+
+/// The keyfile as `jq -c .` prints it, without the final newline. Keyfiles hold only
+/// strings; a number is printed by serde_json, which matches jq 1.7+ for integers.
+fn jq_compact(json: &Json, size_hint: usize) -> String {
+    let mut line = String::with_capacity(size_hint);
+    json.write_compact(&mut line);
+    line
 }
 
 /// serde_json's message without anything from the input.

@@ -11,7 +11,13 @@ use crate::registry::Kind;
 
 /// Set up PrimeHub's Image Builder: registry credentials into the `customImage` Helm values.
 #[derive(Debug, Parser)]
-#[command(name = "phib", version, about, long_about = None)]
+#[command(
+    name = "phib",
+    version,
+    about,
+    long_about = None,
+    after_help = "On a terminal, `phib` with no command starts the wizard (`phib wizard`)."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -98,6 +98,18 @@ pub fn rotate(existing: &CustomImage, new: &Settings) -> Result<Validated> {
     };
     let mut warnings = Vec::new();
     (kind.spec().warnings)(new, &custom_image, &mut warnings);
+    if let (Some(key), Some(push)) = (&new.keyfile, &custom_image.push) {
+        // gcr.io/PROJECT/... and LOCATION-docker.pkg.dev/PROJECT/...: the project is
+        // the second component.
+        let project = push.as_str().split('/').nth(1).unwrap_or_default();
+        if !project.is_empty() && project != key.project_id() {
+            warnings.push(format!(
+                "the new keyfile belongs to project `{}`, but images are pushed to project `{project}` (`{}`): its service account needs push rights there",
+                key.project_id(),
+                push.as_str()
+            ));
+        }
+    }
     Ok(Validated {
         custom_image,
         warnings,
@@ -179,6 +191,41 @@ mod tests {
         let v = rotate(&old, &s).unwrap();
         assert_eq!(v.custom_image.registry_username.as_deref(), Some("ann"));
         assert!(v.warnings.is_empty(), "{:?}", v.warnings);
+    }
+
+    #[test]
+    fn a_keyfile_for_another_project_is_rotated_with_a_warning() {
+        let fixture = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/keyfiles/service-account.json"
+        );
+        let mut old = block("https://gcr.io", Some("_json_key"));
+        old.push = Some(PushTarget::Prefix("gcr.io/phib-test-123".into()));
+        let mut s = Settings::new(Kind::Gcr);
+        s.set(FieldId::Keyfile, Answer::Text(fixture.into()))
+            .unwrap();
+        let v = rotate(&old, &s).unwrap();
+        assert_eq!(
+            v.custom_image.registry_username.as_deref(),
+            Some("_json_key")
+        );
+        assert!(v
+            .custom_image
+            .registry_password
+            .unwrap()
+            .expose()
+            .starts_with('{'));
+        assert!(!v.warnings.iter().any(|w| w.contains("belongs to project")));
+
+        old.push = Some(PushTarget::Prefix("gcr.io/other-project".into()));
+        let v = rotate(&old, &s).unwrap();
+        assert!(
+            v.warnings
+                .iter()
+                .any(|w| w.contains("project `phib-test-123`") && w.contains("`other-project`")),
+            "{:?}",
+            v.warnings
+        );
     }
 
     #[test]

@@ -16,7 +16,7 @@ use questions::{Answers, Existing};
 
 use crate::registry::Kind;
 use crate::rotate::{credential_fields, detect_kind, rotate};
-use crate::settings::{Settings, Validated};
+use crate::settings::Validated;
 use crate::values::model::{CustomImage, PushTarget};
 use crate::{Error, Result};
 
@@ -104,7 +104,7 @@ fn some<A, B>((a, b): (A, B)) -> (A, Option<B>) {
 fn ask_new(p: &mut dyn Prompter, default_kind: Option<Kind>) -> Result<(Validated, Answers)> {
     let kind = questions::ask_kind(p, default_kind)?;
     p.say(&format!("{}:", kind.title()));
-    let mut previous: Option<Settings> = None;
+    let mut previous: Option<Answers> = None;
     loop {
         let answers = questions::ask_settings(p, kind, previous.as_ref())?;
         match answers.settings.validate() {
@@ -112,7 +112,7 @@ fn ask_new(p: &mut dyn Prompter, default_kind: Option<Kind>) -> Result<(Validate
             Err(err) => {
                 p.refuse(&prompt::refusal(&err));
                 p.say("Answer again; your answers are the defaults.");
-                previous = Some(answers.settings);
+                previous = Some(answers);
             }
         }
     }
@@ -122,8 +122,8 @@ fn ask_new(p: &mut dyn Prompter, default_kind: Option<Kind>) -> Result<(Validate
 fn ask_rotation(p: &mut dyn Prompter, ci: &CustomImage) -> Result<Validated> {
     let kind = detect_kind(ci);
     p.say(&format!("New credentials for {}:", kind.title()));
-    let mut keep = Settings::new(kind);
-    keep.username = ci.registry_username.clone();
+    let mut keep = Answers::new(kind);
+    keep.settings.username = ci.registry_username.clone();
     let mut answers = Answers::new(kind);
     for id in credential_fields(kind) {
         let field = kind

@@ -65,7 +65,7 @@ impl Answers {
 pub fn ask_settings(
     p: &mut dyn Prompter,
     kind: Kind,
-    previous: Option<&Settings>,
+    previous: Option<&Answers>,
 ) -> Answer<Answers> {
     let mut s = Answers::new(kind);
     let (basic, advanced): (Vec<&Field>, Vec<&Field>) = kind.fields().partition(|f| !f.advanced);
@@ -111,12 +111,12 @@ pub fn ask_field(
     p: &mut dyn Prompter,
     a: &mut Answers,
     field: &Field,
-    previous: Option<&Settings>,
+    previous: Option<&Answers>,
 ) -> Answer<()> {
     let s = &mut a.settings;
     let inferred = field.default_value(s);
     let default = previous
-        .and_then(|prev| prev.text(field.id).map(str::to_string))
+        .and_then(|prev| prev.settings.text(field.id).map(str::to_string))
         .or_else(|| inferred.clone());
     for line in super::wrap(field.hint, super::WIDTH - 2) {
         p.say(&format!("  {line}"));
@@ -149,7 +149,10 @@ pub fn ask_field(
                 s.set(field.id, Value::Secret(secret))
             }
             Input::KeyfilePath => {
-                let path = p.path(field.prompt, None)?;
+                let before = previous
+                    .and_then(|prev| prev.keyfile_path.as_ref())
+                    .map(|path| path.display().to_string());
+                let path = p.path(field.prompt, before.as_deref())?;
                 if path.as_os_str().is_empty() {
                     p.refuse(&format!("{} is needed", field.id.name()));
                     continue;
@@ -168,7 +171,7 @@ pub fn ask_field(
                     _ => inferred.as_deref() == Some("true"),
                 };
                 let default_yes = previous
-                    .map(|prev| prev.is_set(field.id))
+                    .map(|prev| prev.settings.is_set(field.id))
                     .unwrap_or(default_yes);
                 let yes = p.confirm(field.prompt, default_yes)?;
                 if !yes && field.id == FieldId::InsecureSkipVerify {

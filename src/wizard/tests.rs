@@ -100,6 +100,39 @@ fn a_refused_whole_is_explained_and_asked_again_with_the_answers_as_defaults() {
 }
 
 #[test]
+fn asking_again_offers_the_keyfile_path_given_before() {
+    let key = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/keyfiles/service-account.json"
+    );
+    let mut p = Scripted::new([
+        Step::Select("Google Container Registry"),
+        text(key),
+        text(""),
+        text(""),
+        text("eu.gcr.io/phib-test-123"),
+        Step::Confirm(false),
+        // Refused (the prefix is on another host than gcr.io); the path is the default.
+        text(""),
+        text(""),
+        text(""),
+        text("gcr.io/phib-test-123"),
+        Step::Confirm(false),
+        Step::Confirm(true),
+    ]);
+    let d = ask(&mut p, Path::new("values.yaml"), None).unwrap();
+    assert!(p.finished(), "{:#?}", p.transcript);
+    let shown = p.transcript.join("\n");
+    assert!(shown.contains(&format!("[{key}] => {key}")), "{shown}");
+    assert_eq!(
+        d.validated.custom_image.push,
+        Some(PushTarget::Prefix("gcr.io/phib-test-123".into()))
+    );
+    let command = d.command.unwrap().join(" ");
+    assert!(command.contains(&format!("--keyfile {key}")), "{command}");
+}
+
+#[test]
 fn an_existing_block_is_shown_redacted_and_rotation_asks_only_credentials() {
     let old = harbor_block();
     let mut p = Scripted::new([

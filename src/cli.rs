@@ -11,7 +11,13 @@ use crate::registry::Kind;
 
 /// Set up PrimeHub's Image Builder: registry credentials into the `customImage` Helm values.
 #[derive(Debug, Parser)]
-#[command(name = "phib", version, about, long_about = None)]
+#[command(
+    name = "phib",
+    version,
+    about,
+    long_about = None,
+    after_help = "On a terminal, `phib` with no command starts the wizard (`phib wizard`)."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -27,6 +33,16 @@ pub enum Command {
         /// The JSON file to compact (`-` for standard input).
         #[arg(value_name = "FILE")]
         file: Option<PathBuf>,
+    },
+
+    /// Ask, step by step, for the registry and its credentials, and write the values file.
+    ///
+    /// Needs a terminal. Everything it asks can also be given to `phib render` with
+    /// flags, for scripts. Ctrl-C or Esc at any prompt writes nothing and exits 130.
+    Wizard {
+        /// The Helm values file to create, or whose `customImage` block to replace.
+        #[arg(long, value_name = "FILE", default_value = "values.yaml")]
+        values: PathBuf,
     },
 
     /// Write the customImage values for a registry, without questions.

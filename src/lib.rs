@@ -13,9 +13,11 @@ pub mod keyfile;
 pub mod pushsecret;
 pub mod redact;
 pub mod registry;
+pub mod rotate;
 pub mod secret;
 pub mod settings;
 pub mod values;
 pub mod verify;
+pub mod wizard;
 
 pub use error::{Error, Result};

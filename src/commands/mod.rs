@@ -13,14 +13,14 @@ use crate::cli::{Cli, Command, Shell};
 
 mod render;
 mod secret_mode;
+mod wizard;
 use crate::{compact, Error, Result};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        None => Err(Error::usage("no command given").with_help(
-            "run `phib render --help` to write the customImage values non-interactively, or `phib --help` for every command",
-        )),
+        None => wizard::run_default(),
+        Some(Command::Wizard { values }) => wizard::run(&values),
         Some(Command::Compact { file }) => compact::run_cli(file.as_deref()),
         Some(Command::Render(args)) => render::run(*args),
         Some(Command::Completions { shell }) => completions(shell),

@@ -145,7 +145,8 @@ pub fn run(args: RenderArgs) -> Result<()> {
     if stdout {
         super::write_stdout(block.as_bytes())?;
     } else {
-        write_values(&path, &block)?;
+        let done = write_values(&path, &block)?;
+        eprintln!("phib: {done}");
     }
     for warning in &validated.warnings {
         super::warn(warning);
@@ -195,17 +196,16 @@ fn strip_one_newline(mut bytes: Vec<u8>) -> Vec<u8> {
 }
 
 /// Writes the block into the values file: a new file, or only the `customImage` block
-/// of an existing one (the rest of the file stays byte for byte).
-pub(super) fn write_values(path: &Path, block: &str) -> Result<()> {
+/// of an existing one (the rest of the file stays byte for byte). Returns what was done,
+/// as a sentence for the caller to show.
+pub(super) fn write_values(path: &Path, block: &str) -> Result<String> {
     let update = Update::plan(path, block)?;
     let shown = path.display();
-    match update.apply()? {
+    Ok(match update.apply()? {
         Applied::Unchanged => {
-            eprintln!("phib: `{shown}` already holds this customImage block; nothing to write")
+            format!("`{shown}` already holds this customImage block; nothing to write")
         }
-        Applied::Created(_) => {
-            eprintln!("phib: wrote the customImage block to `{shown}` (mode 0600)")
-        }
+        Applied::Created(_) => format!("wrote the customImage block to `{shown}` (mode 0600)"),
         Applied::Updated(written) => {
             if written.was_too_open {
                 super::warn(&format!(
@@ -216,10 +216,9 @@ pub(super) fn write_values(path: &Path, block: &str) -> Result<()> {
                 .backup
                 .map(|b| format!("; the previous content is in `{}`", b.display()))
                 .unwrap_or_default();
-            eprintln!("phib: updated the customImage block in `{shown}` (mode 0600){backup}");
+            format!("updated the customImage block in `{shown}` (mode 0600){backup}")
         }
-    }
-    Ok(())
+    })
 }
 
 /// `--check`: write nothing; exit 0 when the file already is what this command would

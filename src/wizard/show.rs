@@ -1,0 +1,245 @@
+//! What the wizard shows between questions, as pure text: a `customImage` block with the
+//! secrets redacted, and the commands to run next. Kept apart from the prompts so each
+//! line can be checked in a unit test, including that it fits an 80-column terminal.
+
+use std::path::Path;
+
+use super::questions::Answers;
+use crate::registry::FieldId;
+use crate::secret::REDACTED;
+use crate::values::model::{CustomImage, PushTarget};
+
+/// The managed keys of `ci`, one `key: value` line each, secrets redacted.
+pub fn block_lines(ci: &CustomImage) -> Vec<String> {
+    let mut rows: Vec<(&str, String)> = vec![("registryEndpoint", ci.registry_endpoint.clone())];
+    if let Some(user) = &ci.registry_username {
+        rows.push(("registryUsername", user.clone()));
+    }
+    if ci.registry_password.is_some() {
+        rows.push(("registryPassword", REDACTED.to_string()));
+    }
+    match &ci.push {
+        Some(PushTarget::Prefix(p)) => rows.push(("pushRepoPrefix", p.clone())),
+        Some(PushTarget::Repo(r)) => rows.push(("pushRepo", r.clone())),
+        None => {}
+    }
+    if let Some(name) = &ci.push_secret_name {
+        rows.push(("pushSecretName", name.clone()));
+    }
+    rows.push(("insecureSkipVerify", ci.insecure_skip_verify.to_string()));
+    rows.into_iter()
+        .map(|(k, v)| format!("  {:<19} {v}", format!("{k}:")))
+        .collect()
+}
+
+/// The `helm upgrade` that applies `values` to a running PrimeHub: the release keeps
+/// its other values (`--reuse-values`) and its chart version, which the inner `helm get
+/// metadata` reads, so the upgrade does not move PrimeHub to a newer chart. Each key in
+/// `removed` is passed as `null`: `--reuse-values` would otherwise keep its old value.
+pub fn helm_upgrade_lines(
+    values: &Path,
+    release: &str,
+    namespace: &str,
+    removed: &[&str],
+) -> Vec<String> {
+    let mut lines = vec![
+        format!("helm upgrade {release} infuseai/primehub -n {namespace} \\"),
+        format!(
+            "  --reuse-values --values {} \\",
+            shell_word(&values.display().to_string())
+        ),
+    ];
+    for key in removed {
+        lines.push(format!("  --set customImage.{key}=null \\"));
+    }
+    lines.push(format!(
+        "  --version \"$(helm get metadata {release} -n {namespace} -o json | jq -r .version)\""
+    ));
+    lines
+}
+
+/// The `phib render` command that writes the same block as `answers`, one word each
+/// (quoted for a shell where needed). The password is never in it: it says
+/// `--password-stdin`.
+pub fn render_command(answers: &Answers, values: &Path) -> Vec<String> {
+    let s = &answers.settings;
+    let kind = s.kind;
+    let mut words: Vec<String> = ["phib", "render", "--registry", kind.name()]
+        .map(String::from)
+        .to_vec();
+    for field in kind.fields() {
+        match field.id {
+            FieldId::Password if s.password.is_some() => words.push(field.id.flag().into()),
+            FieldId::Keyfile => {
+                if let Some(path) = &answers.keyfile_path {
+                    words.push(field.id.flag().into());
+                    words.push(shell_word(&path.display().to_string()));
+                }
+            }
+            FieldId::InsecureSkipVerify if s.insecure_skip_verify => {
+                words.push(field.id.flag().into())
+            }
+            id => {
+                if let Some(value) = s.text(id) {
+                    words.push(id.flag().into());
+                    words.push(shell_word(value));
+                }
+            }
+        }
+    }
+    words.push("--values".into());
+    words.push(shell_word(&values.display().to_string()));
+    words
+}
+
+/// A command's words on lines of at most `width` columns, each but the last ending in
+/// ` \`; an option stays on the line of its value.
+pub fn command_lines(words: &[String], width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    let mut i = 0;
+    while i < words.len() {
+        // An option and its value move together.
+        let takes_value =
+            words[i].starts_with("--") && words.get(i + 1).is_some_and(|w| !w.starts_with("--"));
+        let n = if takes_value { 2 } else { 1 };
+        let chunk = words[i..i + n].join(" ");
+        if !line.is_empty() && line.chars().count() + 1 + chunk.chars().count() + 2 > width {
+            lines.push(format!("{line} \\"));
+            line = format!("  {chunk}");
+        } else if line.is_empty() {
+            line = chunk;
+        } else {
+            line.push(' ');
+            line.push_str(&chunk);
+        }
+        i += n;
+    }
+    lines.push(line);
+    lines
+}
+
+/// `word` quoted for a POSIX shell when it needs it.
+pub fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+
+    fn gcr() -> CustomImage {
+        CustomImage {
+            registry_endpoint: "https://gcr.io".into(),
+            registry_username: Some("_json_key".into()),
+            registry_password: Some(Secret::new("{\"private_key\":\"KEY\"}")),
+            push: Some(PushTarget::Prefix("gcr.io/my-project".into())),
+            push_secret_name: None,
+            insecure_skip_verify: false,
+        }
+    }
+
+    #[test]
+    fn block_is_redacted_and_aligned() {
+        assert_eq!(
+            block_lines(&gcr()),
+            [
+                "  registryEndpoint:   https://gcr.io",
+                "  registryUsername:   _json_key",
+                "  registryPassword:   <redacted>",
+                "  pushRepoPrefix:     gcr.io/my-project",
+                "  insecureSkipVerify: false",
+            ]
+        );
+        assert!(!block_lines(&gcr()).join("\n").contains("KEY"));
+    }
+
+    #[test]
+    fn block_shows_push_repo_and_secret_name() {
+        let mut ci = gcr();
+        ci.push = Some(PushTarget::Repo("gcr.io/p/images".into()));
+        ci.push_secret_name = Some("mine".into());
+        ci.registry_password = None;
+        let text = block_lines(&ci).join("\n");
+        assert!(
+            text.contains("  pushRepo:           gcr.io/p/images"),
+            "{text}"
+        );
+        assert!(text.contains("  pushSecretName:     mine"), "{text}");
+        assert!(!text.contains("registryPassword"), "{text}");
+    }
+
+    #[test]
+    fn helm_command_pins_the_version_nulls_removed_keys_and_fits_80_columns() {
+        let lines = helm_upgrade_lines(
+            Path::new("my values.yaml"),
+            "primehub",
+            "hub",
+            &["registryPassword"],
+        );
+        assert_eq!(
+            lines,
+            [
+                "helm upgrade primehub infuseai/primehub -n hub \\",
+                "  --reuse-values --values 'my values.yaml' \\",
+                "  --set customImage.registryPassword=null \\",
+                "  --version \"$(helm get metadata primehub -n hub -o json | jq -r .version)\"",
+            ]
+        );
+        for l in &lines {
+            assert!(l.chars().count() < 80, "{l}");
+        }
+    }
+
+    #[test]
+    fn render_command_quotes_values_and_never_holds_the_password() {
+        use crate::registry::Kind;
+        use crate::settings::Answer;
+        let mut a = Answers::new(Kind::Harbor);
+        let s = &mut a.settings;
+        s.set(
+            FieldId::Endpoint,
+            Answer::Text("http://10.0.0.5:5000".into()),
+        )
+        .unwrap();
+        s.set(FieldId::Username, Answer::Text("robot$ci+b".into()))
+            .unwrap();
+        s.set(FieldId::Password, Answer::Secret(Secret::new("pw")))
+            .unwrap();
+        s.set(FieldId::InsecureSkipVerify, Answer::YesNo(true))
+            .unwrap();
+        let words = render_command(&a, Path::new("values.yaml"));
+        assert_eq!(
+            words.join(" "),
+            "phib render --registry harbor --endpoint http://10.0.0.5:5000 --username 'robot$ci+b' --password-stdin --insecure-skip-verify --values values.yaml"
+        );
+        let lines = command_lines(&words, 60);
+        assert_eq!(
+            lines,
+            [
+                "phib render --registry harbor \\",
+                "  --endpoint http://10.0.0.5:5000 --username 'robot$ci+b' \\",
+                "  --password-stdin --insecure-skip-verify \\",
+                "  --values values.yaml",
+            ]
+        );
+        assert!(lines.iter().all(|l| l.chars().count() <= 60));
+    }
+
+    #[test]
+    fn shell_words_are_quoted_only_when_needed() {
+        assert_eq!(shell_word("values.yaml"), "values.yaml");
+        assert_eq!(shell_word("a b"), "'a b'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+        assert_eq!(shell_word(""), "''");
+    }
+}

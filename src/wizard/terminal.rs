@@ -1,0 +1,268 @@
+//! The real terminal behind [`Prompter`]: dialoguer's select and confirm prompts, and a
+//! small line reader for text and hidden input, because dialoguer's own cannot be left
+//! with Esc. Esc, and Ctrl-C read as a key, give [`Interrupted`] after the cursor is
+//! shown again, so `main` prints one line and exits 130. A SIGINT (Ctrl-C while the
+//! terminal is not in raw mode, or raised by dialoguer) is handled the same way, by a
+//! handler that restores the terminal and exits 130 at once: waiting for the next
+//! prompt to notice it could leave the user stuck at a prompt that ignored Ctrl-C.
+
+use std::io::IsTerminal;
+use std::sync::OnceLock;
+
+use dialoguer::console::{measure_text_width, Key, Term};
+use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
+use dialoguer::{Confirm, Select};
+
+use super::prompt::{Answer, Interrupted, Prompter};
+use crate::secret::Secret;
+
+/// True when the wizard can talk to a person: standard input, output and error are all
+/// terminals. Without one the wizard must not start (dialoguer would fail with "not a
+/// terminal" halfway through).
+pub fn is_interactive() -> bool {
+    std::io::stdin().is_terminal()
+        && std::io::stdout().is_terminal()
+        && std::io::stderr().is_terminal()
+}
+
+/// True when `NO_COLOR` is set to anything but the empty string (no-color.org).
+pub fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
+/// What the SIGINT handler prints: the cursor shown again, and the same line `main`
+/// prints for [`crate::Error::interrupted`].
+const SIGINT_MESSAGE: &[u8] = b"\x1b[?25h\r\nphib: interrupted; nothing was written\r\n";
+
+/// The terminal mode when the wizard started, for the SIGINT handler to restore.
+static SAVED_TERMIOS: OnceLock<libc::termios> = OnceLock::new();
+
+extern "C" fn on_sigint(_: libc::c_int) {
+    // SAFETY: only async-signal-safe calls (tcsetattr, write, _exit); the termios is
+    // read from a OnceLock set before the handler was installed.
+    unsafe {
+        if let Some(mode) = SAVED_TERMIOS.get() {
+            libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, mode);
+        }
+        libc::write(
+            libc::STDERR_FILENO,
+            SIGINT_MESSAGE.as_ptr().cast(),
+            SIGINT_MESSAGE.len(),
+        );
+        libc::_exit(130);
+    }
+}
+
+/// While alive, SIGINT restores the terminal and exits 130 without writing anything;
+/// on drop the previous disposition comes back, so a Ctrl-C while the values file is
+/// written acts as usual (the write is atomic either way).
+struct SigintGuard {
+    previous: libc::sigaction,
+}
+
+impl SigintGuard {
+    fn install() -> Option<SigintGuard> {
+        // SAFETY: tcgetattr fills a zeroed termios; sigaction gets a zeroed struct with
+        // an empty mask and our handler; `previous` is filled by the kernel.
+        unsafe {
+            let mut mode: libc::termios = std::mem::zeroed();
+            if libc::tcgetattr(libc::STDIN_FILENO, &mut mode) == 0 {
+                let _ = SAVED_TERMIOS.set(mode);
+            }
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            libc::sigemptyset(&mut action.sa_mask);
+            let mut previous: libc::sigaction = std::mem::zeroed();
+            if libc::sigaction(libc::SIGINT, &action, &mut previous) != 0 {
+                return None;
+            }
+            Some(SigintGuard { previous })
+        }
+    }
+}
+
+impl Drop for SigintGuard {
+    fn drop(&mut self) {
+        // SAFETY: restores the disposition saved by `install`.
+        unsafe {
+            libc::sigaction(libc::SIGINT, &self.previous, std::ptr::null_mut());
+        }
+    }
+}
+
+/// Prompts on standard error, read from the terminal.
+pub struct TermPrompter {
+    term: Term,
+    theme: Box<dyn Theme>,
+    _sigint: Option<SigintGuard>,
+}
+
+impl TermPrompter {
+    /// Sets up the terminal prompter; `NO_COLOR` selects the plain theme.
+    pub fn new() -> TermPrompter {
+        let theme: Box<dyn Theme> = if no_color() {
+            dialoguer::console::set_colors_enabled(false);
+            dialoguer::console::set_colors_enabled_stderr(false);
+            Box::new(SimpleTheme)
+        } else {
+            Box::new(ColorfulTheme::default())
+        };
+        TermPrompter {
+            term: Term::stderr(),
+            theme,
+            _sigint: SigintGuard::install(),
+        }
+    }
+
+    /// Leaves the terminal as we found it: cursor visible, on a fresh line.
+    fn restore(&self) {
+        let _ = self.term.show_cursor();
+        let _ = self.term.write_line("");
+    }
+
+    /// Maps a dialoguer result: `None` (Esc) and read errors (the terminal went away)
+    /// are both an interruption.
+    fn finish<T>(&self, r: dialoguer::Result<Option<T>>) -> Answer<T> {
+        match r {
+            Ok(Some(v)) => Ok(v),
+            Ok(None) | Err(_) => {
+                self.restore();
+                Err(Interrupted)
+            }
+        }
+    }
+
+    /// Reads one line in raw mode: Enter ends it, Esc and Ctrl-C interrupt, Backspace
+    /// and Ctrl-U edit. `hidden` echoes nothing.
+    fn read_line(&self, prompt: &str, default: Option<&str>, hidden: bool) -> Answer<String> {
+        let mut head = String::new();
+        let _ = if hidden {
+            self.theme.format_password_prompt(&mut head, prompt)
+        } else {
+            self.theme.format_input_prompt(&mut head, prompt, default)
+        };
+        let io = |r: std::io::Result<()>| r.map_err(|_| Interrupted);
+        let attempt = (|| -> Answer<String> {
+            io(self.term.write_str(&head))?;
+            io(self.term.flush())?;
+            let mut line = String::new();
+            loop {
+                match self.term.read_key_raw() {
+                    Ok(Key::Enter) => break,
+                    Ok(Key::Escape | Key::CtrlC) | Err(_) => return Err(Interrupted),
+                    Ok(Key::Backspace) => {
+                        if let Some(c) = line.pop() {
+                            if !hidden {
+                                io(self.term.clear_chars(measure_text_width(&c.to_string())))?;
+                            }
+                        }
+                    }
+                    Ok(Key::Char('\u{15}')) => {
+                        if !hidden {
+                            io(self.term.clear_chars(measure_text_width(&line)))?;
+                        }
+                        line.clear();
+                    }
+                    // A tab may be part of a pasted secret; in visible text it is noise.
+                    Ok(Key::Tab) if hidden => line.push('\t'),
+                    Ok(Key::Char(c)) if !c.is_control() => {
+                        line.push(c);
+                        if !hidden {
+                            io(self.term.write_str(c.encode_utf8(&mut [0; 4])))?;
+                        }
+                    }
+                    Ok(_) => {}
+                }
+                io(self.term.flush())?;
+            }
+            // Replace the prompt line by its answered form when the typing did not wrap.
+            let width = usize::from(self.term.size().1);
+            let typed = if hidden { 0 } else { measure_text_width(&line) };
+            let wrapped = measure_text_width(&head) + typed >= width;
+            let answer = match default {
+                Some(d) if line.is_empty() => d.to_string(),
+                _ => line,
+            };
+            if !wrapped {
+                let mut done = String::new();
+                let _ = if hidden {
+                    self.theme
+                        .format_password_prompt_selection(&mut done, prompt)
+                } else {
+                    self.theme
+                        .format_input_prompt_selection(&mut done, prompt, &answer)
+                };
+                io(self.term.clear_line())?;
+                io(self.term.write_line(&done))?;
+            } else {
+                io(self.term.write_line(""))?;
+            }
+            Ok(answer)
+        })();
+        if attempt.is_err() {
+            self.restore();
+        }
+        attempt
+    }
+}
+
+impl Default for TermPrompter {
+    fn default() -> Self {
+        TermPrompter::new()
+    }
+}
+
+impl Prompter for TermPrompter {
+    fn select(&mut self, prompt: &str, items: &[String], default: usize) -> Answer<usize> {
+        let r = Select::with_theme(&*self.theme)
+            .with_prompt(prompt)
+            .items(items)
+            .default(default)
+            .max_length(12)
+            .interact_on_opt(&self.term);
+        self.finish(r)
+    }
+
+    fn input(&mut self, prompt: &str, default: Option<&str>) -> Answer<String> {
+        self.read_line(prompt, default, false)
+    }
+
+    fn password(&mut self, prompt: &str) -> Answer<Secret> {
+        self.read_line(prompt, None, true).map(Secret::new)
+    }
+
+    fn confirm(&mut self, prompt: &str, default: bool) -> Answer<bool> {
+        let r = Confirm::with_theme(&*self.theme)
+            .with_prompt(prompt)
+            .default(default)
+            .interact_on_opt(&self.term);
+        self.finish(r)
+    }
+
+    fn say(&mut self, text: &str) {
+        let _ = self.term.write_line(text);
+    }
+
+    fn refuse(&mut self, reason: &str) {
+        let mut text = String::new();
+        let _ = self.theme.format_error(&mut text, reason);
+        for line in text.lines() {
+            for part in super::wrap(line, super::WIDTH) {
+                let _ = self.term.write_line(&part);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sigint_line_is_the_one_main_prints_for_an_interruption() {
+        let text = String::from_utf8_lossy(SIGINT_MESSAGE);
+        let line = format!("phib: {}", crate::Error::interrupted().message);
+        assert!(text.contains(&line), "{text}");
+        assert!(text.starts_with("\x1b[?25h"), "shows the cursor first");
+    }
+}

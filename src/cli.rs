@@ -265,6 +265,12 @@ pub struct RenderArgs {
     #[arg(long, conflicts_with = "stdout")]
     pub check: bool,
 
+    /// Keep every non-credential field of the existing block (endpoint, push
+    /// repository, secret name, insecureSkipVerify, buildJob) and replace only the
+    /// credentials: the user name (optional) and password, or the keyfile.
+    #[arg(long)]
+    pub rotate: bool,
+
     #[command(flatten)]
     pub secret: SecretArgs,
 }

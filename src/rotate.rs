@@ -4,10 +4,12 @@
 //! through its field's validator, exactly as for a new block; this module decides which
 //! kind of credentials the existing block needs and builds the new block from the two.
 
+use std::path::Path;
+
 use crate::keyfile;
 use crate::registry::check;
 use crate::registry::{Credentials, FieldId, Kind};
-use crate::settings::{Settings, Validated};
+use crate::settings::{Settings, Validated, ALL_IDS};
 use crate::values::model::CustomImage;
 use crate::{Error, Result};
 
@@ -114,6 +116,55 @@ pub fn rotate(existing: &CustomImage, new: &Settings) -> Result<Validated> {
         custom_image,
         warnings,
     })
+}
+
+/// `--rotate`: the block already in the values file at `path` (its text `values`, `None`
+/// when the file does not exist) with only its credentials replaced by those in `new`.
+/// `new` may hold nothing but credentials, and must be of the kind the block was
+/// written for; anything else is refused (exit 2) rather than silently ignored.
+pub fn rotate_values(values: Option<&str>, path: &Path, new: &Settings) -> Result<Validated> {
+    let shown = path.display();
+    let credentials = credential_fields(new.kind);
+    if let Some(id) = ALL_IDS
+        .into_iter()
+        .find(|&id| new.is_set(id) && !credentials.contains(&id))
+    {
+        return Err(Error::usage(format!(
+            "`--rotate` keeps everything but the credentials as `{shown}` has it, so it does not take `{}`",
+            id.flag()
+        ))
+        .with_help("drop that option, or run without `--rotate` to configure the block again"));
+    }
+    let Some(text) = values else {
+        return Err(Error::usage(format!(
+            "`{shown}` does not exist, so there is no customImage block to rotate"
+        ))
+        .with_help("run the command without `--rotate` to create it"));
+    };
+    let doc: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
+        Error::usage(format!("`{shown}` is not valid YAML: {e}"))
+            .with_help("fix the file, or name another one with `--values FILE`")
+    })?;
+    let existing = CustomImage::from_values(&doc)?.ok_or_else(|| {
+        Error::usage(format!(
+            "`{shown}` has no configured customImage block to rotate"
+        ))
+        .with_help("run the command without `--rotate` to create it")
+    })?;
+    let found = detect_kind(&existing);
+    if found != new.kind {
+        return Err(Error::usage(format!(
+            "the customImage block in `{shown}` is for {} (`{}`), not `--registry {}`",
+            found.title(),
+            existing.registry_endpoint,
+            new.kind.name()
+        ))
+        .with_help(format!(
+            "rotate with `--registry {}`, or run without `--rotate` to switch registries",
+            found.name()
+        )));
+    }
+    rotate(&existing, new)
 }
 
 #[cfg(test)]

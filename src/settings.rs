@@ -52,7 +52,8 @@ pub struct Validated {
     pub warnings: Vec<String>,
 }
 
-const ALL_IDS: [FieldId; 16] = [
+/// Every field, in the order the catalog declares them.
+pub const ALL_IDS: [FieldId; 16] = [
     FieldId::Endpoint,
     FieldId::Username,
     FieldId::Password,

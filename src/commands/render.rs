@@ -9,8 +9,10 @@ use super::secret_mode;
 use crate::cli::RenderArgs;
 use crate::keyfile;
 use crate::registry::FieldId;
+use crate::rotate::rotate_values;
 use crate::secret::Secret;
 use crate::settings::{refused, Answer, Settings};
+use crate::values::merge::read_values_file;
 use crate::values::render;
 use crate::values::update::{Applied, Update};
 use crate::{Error, Result};
@@ -43,6 +45,7 @@ pub fn run(args: RenderArgs) -> Result<()> {
         values,
         stdout,
         check,
+        rotate,
         secret,
     } = args;
     let kind = registry;
@@ -130,8 +133,13 @@ pub fn run(args: RenderArgs) -> Result<()> {
             .map_err(|e| e.for_field(id))?;
     }
 
-    let mut validated = settings.validate()?;
     let path = values.unwrap_or_else(|| PathBuf::from(DEFAULT_VALUES));
+    let mut validated = if rotate {
+        let text = read_values_file(&path)?;
+        rotate_values(text.as_deref(), &path, &settings)?
+    } else {
+        settings.validate()?
+    };
     let pending = secret_mode::prepare(
         secret,
         &settings,

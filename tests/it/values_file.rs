@@ -227,3 +227,139 @@ fn sigkill_while_writing_leaves_the_old_file_intact() {
     assert_eq!(temps.len(), 1, "{temps:?}");
     assert_eq!(mode(&dir.path().join(&temps[0])), 0o600);
 }
+
+#[test]
+fn rotate_replaces_only_the_credentials() {
+    let (dir, path) = setup();
+    let args = [
+        "--registry",
+        "harbor",
+        "--rotate",
+        "--values",
+        "values.yaml",
+    ];
+    let r = render(dir.path(), &args, TOKEN);
+    r.expect_code(0);
+    assert!(!r.stderr.contains(TOKEN));
+    let new = std::fs::read_to_string(&path).unwrap();
+    let old_lines: Vec<&str> = FIXTURE.lines().collect();
+    let new_lines: Vec<&str> = new.lines().collect();
+    let removed: Vec<&&str> = old_lines
+        .iter()
+        .filter(|l| !new_lines.contains(l))
+        .collect();
+    let added: Vec<&&str> = new_lines
+        .iter()
+        .filter(|l| !old_lines.contains(l))
+        .collect();
+    assert_eq!(
+        removed,
+        [&"  registryPassword: \"old-harbor-token\"  # rotated quarterly"]
+    );
+    // The password, and the chart's default for TLS made explicit.
+    assert_eq!(
+        added,
+        [
+            &"  registryPassword: \"new-harbor-token #1: yes\"  # rotated quarterly",
+            &"  insecureSkipVerify: false"
+        ]
+    );
+    // Rotating again with the same token changes nothing.
+    render(dir.path(), &args, TOKEN).expect_code(0);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), new);
+}
+
+#[test]
+fn rotate_refusals_leave_the_file_as_it_was() {
+    let (dir, path) = setup();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--registry", "ghcr", "--rotate", "--values", "values.yaml"],
+            "is for Harbor",
+        ),
+        (
+            &[
+                "--registry",
+                "harbor",
+                "--rotate",
+                "--endpoint",
+                "https://other.example.com",
+                "--values",
+                "values.yaml",
+            ],
+            "`--endpoint`",
+        ),
+        (
+            &[
+                "--registry",
+                "harbor",
+                "--rotate",
+                "--values",
+                "missing.yaml",
+            ],
+            "does not exist",
+        ),
+    ];
+    for (args, says) in cases {
+        let r = render(dir.path(), args, TOKEN);
+        r.expect_code(2);
+        assert!(r.stderr.contains(says), "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains("help: "), "{}", r.stderr);
+        assert!(!r.stderr.contains(TOKEN) && r.stdout.is_empty());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), FIXTURE);
+    }
+    std::fs::write(&path, "domain: x\n").unwrap();
+    let r = render(
+        dir.path(),
+        &[
+            "--registry",
+            "harbor",
+            "--rotate",
+            "--values",
+            "values.yaml",
+        ],
+        TOKEN,
+    );
+    r.expect_code(2);
+    assert!(
+        r.stderr.contains("no configured customImage block"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "domain: x\n");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn rotating_a_keyfile_from_another_project_warns() {
+    let dir = tempdir();
+    let path = dir.path().join("values.yaml");
+    std::fs::write(
+        &path,
+        "customImage:\n  registryEndpoint: https://gcr.io\n  registryUsername: _json_key\n  registryPassword: '{}'\n  pushRepoPrefix: gcr.io/other-project\n",
+    )
+    .unwrap();
+    let key = root().join("tests/fixtures/keyfiles/service-account.json");
+    let r = render_in(
+        dir.path(),
+        &[
+            "--registry",
+            "gcr",
+            "--rotate",
+            "--keyfile",
+            key.to_str().unwrap(),
+            "--values",
+            "values.yaml",
+        ],
+        b"",
+        None,
+    );
+    r.expect_code(0);
+    assert!(r.stderr.contains("other-project"), "{}", r.stderr);
+    let new = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        new.contains("pushRepoPrefix: gcr.io/other-project"),
+        "{new}"
+    );
+    assert!(new.contains("\"type\\\":\\\"service_account\\\""), "{new}");
+}

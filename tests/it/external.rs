@@ -159,23 +159,6 @@ fn docker_hub_is_keyed_as_index_docker_io() {
     assert_eq!(cfg["auths"]["index.docker.io"]["password"], "dckr_pat_abc");
 }
 
-/// `helm template primehub CHART -f values`.
-fn helm_template(values: &Path) -> String {
-    let out = Command::new(tool("helm"))
-        .args(["template", "primehub"])
-        .arg(fixture_chart())
-        .arg("-f")
-        .arg(values)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "helm template: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 /// The `customImage` block the controller ConfigMap carries.
 fn configmap_block(rendered: &str) -> Value {
     let doc = rendered
@@ -197,7 +180,7 @@ fn helm_renders_no_password_and_names_the_manifest_in_the_configmap() {
         &["--secret-mode", "external", "--secret-out", "push.yaml"],
     );
     r.expect_code(0);
-    let rendered = helm_template(&dir.path().join("values.yaml"));
+    let rendered = helm_template(&fixture_chart(), &dir.path().join("values.yaml"));
     let auth = b64(format!("{ROBOT}:{PASSWORD}").as_bytes());
     for (what, s) in [
         ("password", PASSWORD.to_string()),
@@ -245,7 +228,7 @@ fn helm_renders_no_password_and_names_the_manifest_in_the_configmap() {
         ])
         .args(["--secret-out", "ecr.yaml", "--values", "ecr-values.yaml"]);
     run(&mut cmd, b"").expect_code(0);
-    let rendered = helm_template(&dir.path().join("ecr-values.yaml"));
+    let rendered = helm_template(&fixture_chart(), &dir.path().join("ecr-values.yaml"));
     let docs = fs::read_to_string(dir.path().join("ecr.yaml")).unwrap();
     let es: Value = serde_yaml::from_str(docs.split("\n---\n").nth(1).unwrap()).unwrap();
     assert_eq!(
@@ -795,32 +778,6 @@ fn refusals_exit_2_write_nothing_and_show_no_secret() {
         r.stderr
     );
     assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
-}
-
-/// Splits a shell line into words: whitespace, single quotes, `# comments`.
-fn shell_words(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let (mut cur, mut quoted, mut in_word) = (String::new(), false, false);
-    for c in line.chars() {
-        match c {
-            '\'' => (quoted, in_word) = (!quoted, true),
-            '#' if !quoted && !in_word => break,
-            c if c.is_whitespace() && !quoted => {
-                if in_word {
-                    out.push(std::mem::take(&mut cur));
-                    in_word = false;
-                }
-            }
-            c => {
-                cur.push(c);
-                in_word = true;
-            }
-        }
-    }
-    if in_word {
-        out.push(cur);
-    }
-    out
 }
 
 #[test]

@@ -426,19 +426,9 @@ fn helm_values(values: &str) -> (serde_json::Value, Value) {
     .unwrap();
     let file = dir.path().join("values.yaml");
     fs::write(&file, values).unwrap();
-    let mut helm = std::process::Command::new(util::tool("helm"));
-    helm.env_clear()
-        .env("HOME", dir.path())
-        .env("KUBECONFIG", "/nonexistent/phib-test-kubeconfig")
-        .args(["template", "primehub"])
-        .arg(&chart)
-        .arg("-f")
-        .arg(&file);
-    let run = util::run(&mut helm, b"");
-    run.expect_code(0);
     let mut dump = None;
     let mut custom = None;
-    for doc in serde_yaml::Deserializer::from_str(&run.stdout_str()) {
+    for doc in serde_yaml::Deserializer::from_str(&util::helm_template(&chart, &file)) {
         let doc = Value::deserialize(doc).unwrap();
         let data = |k: &str| doc["data"][k].as_str().map(str::to_string);
         match doc["metadata"]["name"].as_str() {

@@ -124,3 +124,47 @@ pub fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
+
+/// Splits a shell line into words: whitespace, single quotes, `# comments`.
+pub fn shell_words(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let (mut cur, mut quoted, mut in_word) = (String::new(), false, false);
+    for c in line.chars() {
+        match c {
+            '\'' => (quoted, in_word) = (!quoted, true),
+            '#' if !quoted && !in_word => break,
+            c if c.is_whitespace() && !quoted => {
+                if in_word {
+                    out.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            c => {
+                cur.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        out.push(cur);
+    }
+    out
+}
+
+/// `helm template primehub CHART -f VALUES` with the real helm, isolated from the
+/// developer's helm settings and any cluster; the rendered manifests.
+pub fn helm_template(chart: &Path, values: &Path) -> String {
+    let home = tempdir();
+    let mut cmd = Command::new(tool("helm"));
+    cmd.env_clear()
+        .env("HOME", home.path())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("KUBECONFIG", "/nonexistent/phib-test-kubeconfig")
+        .args(["template", "primehub"])
+        .arg(chart)
+        .arg("-f")
+        .arg(values);
+    let r = run(&mut cmd, b"");
+    r.expect_code(0);
+    r.stdout_str()
+}

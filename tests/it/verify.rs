@@ -9,7 +9,7 @@ use std::process::Command;
 use base64::Engine;
 
 use crate::registry::{oci, stand_in, Auth, Grants, Registry, TokenIssuer};
-use crate::util::{fixture_chart, phib, phib_run, run, tempdir, tool, Run};
+use crate::util::{fixture_chart, helm_template, phib, phib_run, run, tempdir, tool, Run};
 
 /// A password with a space, `:`, `"`, `#` and `@`, as FACTS.md lists.
 const ODD_PASSWORD: &str = r##"p@ss w:rd"#x"##;
@@ -756,19 +756,7 @@ fn missing_repository_fails_as_create_it_first_stub_registry() {
 
 /// The `.dockerconfigjson` of the push Secret the fixture chart renders from `values`.
 fn rendered_push_secret(values: &Path) -> Vec<u8> {
-    let out = Command::new(tool("helm"))
-        .args(["template", "primehub"])
-        .arg(fixture_chart())
-        .arg("-f")
-        .arg(values)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "helm template: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = helm_template(&fixture_chart(), values);
     let doc = text
         .split("\n---")
         .find(|d| d.contains("name: primehub-controller-custom-image-push-secret"))

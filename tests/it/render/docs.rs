@@ -22,36 +22,6 @@ fn block<'a>(page: &'a str, lang: &str) -> &'a str {
     &page[start..start + len]
 }
 
-/// Splits a shell command line: whitespace, and single-quoted words.
-fn words(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut in_word = false;
-    for c in line.chars() {
-        match c {
-            '\'' => {
-                quoted = !quoted;
-                in_word = true;
-            }
-            c if c.is_whitespace() && !quoted => {
-                if in_word {
-                    out.push(std::mem::take(&mut cur));
-                    in_word = false;
-                }
-            }
-            c => {
-                cur.push(c);
-                in_word = true;
-            }
-        }
-    }
-    if in_word {
-        out.push(cur);
-    }
-    out
-}
-
 #[test]
 fn every_kind_has_a_page_whose_command_writes_the_block_it_shows() {
     let dir = tempdir();
@@ -69,7 +39,7 @@ fn every_kind_has_a_page_whose_command_writes_the_block_it_shows() {
         }
         let command = block(&page, "sh").replace("\\\n", " ");
         let command = command.rsplit('|').next().unwrap().trim();
-        let mut args = words(command);
+        let mut args = shell_words(command);
         assert_eq!(args.remove(0), "phib", "{kind}");
         assert_eq!(args.remove(0), "render", "{kind}");
         for a in args.iter_mut() {

@@ -142,17 +142,7 @@ fn b64decode(s: &str) -> Vec<u8> {
 fn helm_render(dir: &Path, block: &[u8], endpoint: &str) -> (String, serde_yaml::Value) {
     let values = dir.join("values.yaml");
     std::fs::write(&values, block).unwrap();
-    let mut cmd = std::process::Command::new(tool("helm"));
-    cmd.args(["template", "primehub"])
-        .arg(fixture_chart())
-        .arg("-f")
-        .arg(&values)
-        .env("HELM_CACHE_HOME", dir.join("helm-cache"))
-        .env("HELM_CONFIG_HOME", dir.join("helm-config"))
-        .env("HELM_DATA_HOME", dir.join("helm-data"));
-    let r = run(&mut cmd, b"");
-    r.expect_code(0);
-    let out = r.stdout_str();
+    let out = helm_template(&fixture_chart(), &values);
     let mut auth = None;
     let mut config = None;
     for doc in serde_yaml::Deserializer::from_str(&out) {

@@ -48,9 +48,12 @@ pub enum Command {
     /// Write the customImage values for a registry, without questions.
     ///
     /// Builds the `customImage` block from options, the password from standard input
-    /// (`--password-stdin`) or `PHIB_REGISTRY_PASSWORD`, and writes it to a new values file
-    /// (mode 0600) or prints it (`--stdout`). Each registry uses the options it needs and
-    /// refuses the others; `docs/registries/KIND.md` explains each one. With
+    /// (`--password-stdin`) or `PHIB_REGISTRY_PASSWORD`, and writes it into the values file
+    /// (mode 0600; in an existing file only the `customImage` block changes, the old
+    /// content is kept as `FILE.bak`) or prints it (`--stdout`). `--rotate` replaces only
+    /// the credentials of the existing block; `--check` reports drift without writing.
+    /// Each registry uses the options it needs and refuses the others;
+    /// `docs/registries/KIND.md` explains each one. With
     /// `--secret-mode external` the credentials go into a Secret manifest instead and the
     /// values only name it (`docs/security.md`).
     Render(Box<RenderArgs>),

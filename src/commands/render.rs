@@ -133,7 +133,7 @@ pub fn run(args: RenderArgs) -> Result<()> {
     let mut validated = settings.validate()?;
     let path = values.unwrap_or_else(|| PathBuf::from(DEFAULT_VALUES));
     let pending = secret_mode::prepare(
-        secret,
+        secret_mode::choice(secret),
         &settings,
         (!stdout).then_some(path.as_path()),
         &mut validated,
@@ -151,7 +151,10 @@ pub fn run(args: RenderArgs) -> Result<()> {
     for warning in &validated.warnings {
         super::warn(warning);
     }
-    secret_mode::finish(pending)
+    if let Some(done) = secret_mode::finish(pending)? {
+        eprintln!("phib: {done}");
+    }
+    Ok(())
 }
 
 /// The password: from standard input with `--password-stdin` (one trailing `\n` or

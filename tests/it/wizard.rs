@@ -31,6 +31,20 @@ fn pick(t: &mut Pty, kind: Kind) {
     t.send(&"j".repeat(i)).send("\r");
 }
 
+/// Picks "in the Helm values" at the secret-mode question.
+fn values_mode(t: &mut Pty) {
+    t.expect("Where should the credentials live?")
+        .expect("PrimeHub's documented way");
+    settle();
+    t.send("j").send("\r");
+}
+
+/// Declines the offer to check the credentials against the registry.
+fn no_verify(t: &mut Pty) {
+    t.expect("Check the credentials against the registry now?")
+        .send("n");
+}
+
 /// What `phib render ARGS --values render.yaml` writes in `dir`.
 fn rendered(dir: &Path, args: &[&str], stdin: &[u8]) -> Vec<u8> {
     let out = dir.join("render.yaml");
@@ -155,9 +169,12 @@ fn docker_hub_writes_what_phib_render_writes() {
     t.answer("Docker Hub access token", "dckr_pat_s3cret");
     t.answer("[docker.io/ann]", "");
     t.expect("Change the advanced options?").send("n");
+    values_mode(&mut t);
     t.expect("registryPassword:   <redacted>");
+    t.expect("Where: the credentials stay in the values file");
     t.expect("Create `values.yaml`?").send("y");
     t.expect("Wrote the customImage block");
+    no_verify(&mut t);
     let (code, out) = t.finish();
     let screen = strip_escapes(&out);
     assert_eq!(code, Some(0), "{screen}");
@@ -177,6 +194,8 @@ fn docker_hub_writes_what_phib_render_writes() {
             "--username",
             "Ann",
             "--password-stdin",
+            "--secret-mode",
+            "values",
         ],
         b"dckr_pat_s3cret\n",
     );
@@ -209,9 +228,11 @@ fn gcr_asks_again_after_a_wrong_keyfile_path_then_writes_what_phib_render_writes
     t.answer("Google Cloud project ID [phib-test-123]", "");
     t.answer("[gcr.io/phib-test-123]", "");
     t.expect("Change the advanced options?").send("\r");
+    values_mode(&mut t);
     t.expect("registryUsername:   _json_key");
     t.expect("Create `values.yaml`?").send("\r");
     t.expect("Wrote the customImage block");
+    no_verify(&mut t);
     let (code, out) = t.finish();
     let screen = strip_escapes(&out);
     assert_eq!(code, Some(0), "{screen}");
@@ -237,9 +258,11 @@ fn harbor_robot_account_on_plain_http_writes_what_phib_render_writes() {
     t.answer("[10.0.0.5:5000/ci]", "");
     t.expect("Skip TLS verification").expect("[Y/n]").send("\r");
     t.expect("Change the advanced options?").send("n");
+    values_mode(&mut t);
     t.expect("insecureSkipVerify: true");
     t.expect("Create `values.yaml`?").send("y");
     t.expect("Wrote the customImage block");
+    no_verify(&mut t);
     let (code, out) = t.finish();
     let screen = strip_escapes(&out);
     assert_eq!(code, Some(0), "{screen}");
@@ -430,6 +453,7 @@ fn rotating_the_credentials_keeps_everything_else_and_writes_what_phib_render_wr
     t.expect("Replace the customImage block in `values.yaml`?")
         .send("y");
     t.expect("Updated the customImage block");
+    no_verify(&mut t);
     let (code, out) = t.finish();
     let screen = strip_escapes(&out);
     assert_eq!(code, Some(0), "{screen}");
@@ -448,7 +472,7 @@ fn rotating_the_credentials_keeps_everything_else_and_writes_what_phib_render_wr
 
 #[test]
 #[cfg_attr(not(phib_e2e), ignore = "end-to-end: needs helm; run ./scripts/test")]
-fn with_helm_on_path_the_wizard_prints_the_helm_upgrade_to_run() {
+fn with_helm_on_path_declining_the_upgrade_prints_the_phib_upgrade_to_run() {
     let dir = tempdir();
     let helm = tool("helm");
     let bin = helm.parent().unwrap().display().to_string();
@@ -468,17 +492,20 @@ fn with_helm_on_path_the_wizard_prints_the_helm_upgrade_to_run() {
     t.answer("Push secret name", "");
     t.answer("Helm release name of PrimeHub [primehub]", "hub2");
     t.expect("Skip TLS verification").send("n");
+    values_mode(&mut t);
     t.expect("Create `my values.yaml`?").send("y");
     t.expect("Wrote the customImage block");
+    no_verify(&mut t);
+    t.expect("Apply it now with helm upgrade?").send("\r");
     let (code, out) = t.finish();
     let screen = strip_escapes(&out);
     assert_eq!(code, Some(0), "{screen}");
     assert!(
-        screen.contains("  helm upgrade hub2 infuseai/primehub -n hub \\\n    --reuse-values --values 'my values.yaml' \\\n"),
+        screen.contains("Apply it to the running PrimeHub with:\n  phib upgrade --values 'my values.yaml' --release hub2\n"),
         "{screen}"
     );
     assert!(
-        screen.contains("helm get metadata hub2 -n hub -o json"),
+        !screen.contains("helm upgrade hub2") && !screen.contains("jq"),
         "{screen}"
     );
     let want = rendered(

@@ -450,3 +450,60 @@ fn wrap_keeps_lines_within_the_width() {
     assert_eq!(wrap("short", 30), ["short"]);
     assert_eq!(wrap("  help text here", 12), ["  help text", "    here"]);
 }
+
+#[test]
+fn ecr_offers_the_external_secrets_refresh_as_render_does() {
+    let repo = "123456789012.dkr.ecr.us-east-1.amazonaws.com/builds";
+    let script = |mode: &'static str| {
+        let mut steps = vec![
+            Step::Select("Amazon Elastic"),
+            text("123456789012"),
+            text("us-east-1"),
+            text(repo),
+            Step::Confirm(false),
+            Step::Select(mode),
+        ];
+        if mode.starts_with("a Secret") {
+            steps.extend([text(""), text(""), text("")]);
+        }
+        steps.push(Step::Confirm(true));
+        Scripted::new(steps)
+    };
+    let mut p = script("a Secret kept fresh by external-secrets.io");
+    let d = ask(&mut p, Path::new("values.yaml"), None, false).unwrap();
+    assert!(p.finished(), "{:#?}", p.transcript);
+    let shown = p.transcript.join("\n");
+    assert!(shown.contains("expire after 12 hours"), "{shown}");
+    assert!(
+        shown.contains("external-secrets.io keeps the Secret `primehub-image-builder-push`"),
+        "{shown}"
+    );
+    assert!(matches!(
+        d.pending,
+        Pending::External {
+            manifests: deliver::Manifests::EcrRefresh(_),
+            ..
+        }
+    ));
+    let command = d.command.unwrap().join(" ");
+    assert!(
+        command.ends_with(
+            "--secret-mode external --ecr-refresh external-secrets --secret-out push-secret.yaml"
+        ),
+        "{command}"
+    );
+
+    // The chart's way keeps the `aws-registry` Secret, as `phib render` does by default.
+    let mut p = script("the Secret of the aws-ecr-credential chart");
+    let d = ask(&mut p, Path::new("values.yaml"), None, false).unwrap();
+    assert!(p.finished(), "{:#?}", p.transcript);
+    assert_eq!(
+        d.validated.custom_image.push_secret_name.as_deref(),
+        Some("aws-registry")
+    );
+    assert!(d
+        .command
+        .unwrap()
+        .join(" ")
+        .ends_with("--secret-mode values"));
+}

@@ -794,3 +794,51 @@ fn the_offered_check_runs_phib_verify_against_a_real_registry_and_a_failure_exit
         assert_eq!(mode(&dir.path().join("push-secret.yaml")), 0o600);
     }
 }
+
+#[test]
+fn ctrl_c_while_the_offered_upgrade_runs_removes_the_temporary_file_and_exits_130_stub_cluster() {
+    let stub = crate::helm::Stub::new();
+    let dir = tempdir();
+    let path = format!("{}:/usr/bin:/bin", stub.bin().display());
+    let stub_dir = stub.dir().display().to_string();
+    let mut t = Pty::spawn(
+        dir.path(),
+        &["wizard"],
+        &path,
+        &[
+            ("STUB_DIR", Some(&stub_dir)),
+            ("STUB_UPGRADE_SLEEP", Some("20")),
+        ],
+    );
+    pick(&mut t, Kind::DockerHub);
+    t.answer("Docker Hub user name", "ann");
+    t.answer("Docker Hub access token", "dckr_pat_x");
+    t.answer("[docker.io/ann]", "");
+    t.expect("Change the advanced options?").send("n");
+    values_mode(&mut t);
+    t.expect("Create `values.yaml`?").send("y");
+    no_verify(&mut t);
+    t.expect("Apply it now with helm upgrade?").send("y");
+    t.answer("Helm release [primehub]", "");
+    t.answer("Namespace [hub]", "");
+    t.expect("Run it?").send("y");
+    let started = stub.dir().join("upgrade-started");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !started.exists() {
+        assert!(std::time::Instant::now() < deadline, "helm never started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    t.send("\u{3}");
+    let (code, out) = t.finish();
+    let screen = strip_escapes(&out);
+    assert_eq!(code, Some(130), "{screen}");
+    assert!(screen.contains("helm was stopped"), "{screen}");
+    let temp = stub.read("fpaths");
+    assert!(!temp.trim().is_empty());
+    assert!(
+        !Path::new(temp.trim()).exists(),
+        "the temporary file was left behind"
+    );
+    // The values file stays written.
+    assert!(dir.path().join("values.yaml").exists());
+}

@@ -842,3 +842,29 @@ fn ctrl_c_while_the_offered_upgrade_runs_removes_the_temporary_file_and_exits_13
     // The values file stays written.
     assert!(dir.path().join("values.yaml").exists());
 }
+
+#[test]
+fn esc_after_the_file_is_written_exits_130_and_says_the_file_stays() {
+    let dir = tempdir();
+    let path = empty_path(dir.path());
+    let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
+    pick(&mut t, Kind::DockerHub);
+    t.answer("Docker Hub user name", "ann");
+    t.answer("Docker Hub access token", "dckr_pat_x");
+    t.answer("[docker.io/ann]", "");
+    t.expect("Change the advanced options?").send("n");
+    values_mode(&mut t);
+    t.expect("Create `values.yaml`?").send("y");
+    t.expect("Check the credentials against the registry now?");
+    settle();
+    t.send("\u{1b}");
+    let (code, out) = t.finish();
+    let screen = strip_escapes(&out);
+    assert_eq!(code, Some(130), "{screen}");
+    assert!(
+        screen.contains("phib: interrupted; the values file was written, nothing else was run"),
+        "{screen}"
+    );
+    assert!(!screen.contains("nothing was written"), "{screen}");
+    assert_eq!(mode(&dir.path().join("values.yaml")), 0o600);
+}

@@ -79,17 +79,8 @@ pub fn run(values: &Path) -> Result<()> {
     let mut p = TermPrompter::new();
     match &check {
         Some(secret_file) if wizard::after::ask_verify(&mut p).map_err(after_write)? => {
-            let args = super::verify::Args {
-                values,
-                push_check: true,
-                timeout_secs: 30,
-                namespace: namespace
-                    .as_deref()
-                    .unwrap_or(pushsecret::DEFAULT_NAMESPACE),
-                secret_file: secret_file.as_deref(),
-            };
-            let mut err = std::io::stderr().lock();
-            super::verify::run_to(&args, &mut err)?;
+            let namespace = namespace.as_deref();
+            verify_now(values, secret_file.as_deref(), namespace)?
         }
         _ => say_lines(&wizard::verify_hint(
             values,
@@ -108,6 +99,36 @@ pub fn run(values: &Path) -> Result<()> {
         say_lines(&upgrade_hint);
         return Ok(());
     };
+    if upgrade_now(&mut p, &helm, values, target)? {
+        say_lines(&rotation);
+    } else {
+        say_lines(&upgrade_hint);
+    }
+    Ok(())
+}
+
+/// `phib verify --values VALUES [--secret-file FILE]`, its step lines on the wizard's
+/// terminal (standard error). A failure is the wizard's error: the file stays written.
+fn verify_now(values: &Path, secret_file: Option<&Path>, namespace: Option<&str>) -> Result<()> {
+    let args = super::verify::Args {
+        values,
+        push_check: true,
+        timeout_secs: 30,
+        namespace: namespace.unwrap_or(pushsecret::DEFAULT_NAMESPACE),
+        secret_file,
+    };
+    super::verify::run_to(&args, &mut std::io::stderr().lock())
+}
+
+/// What `phib upgrade --values VALUES --release R --namespace NS` does: plan against
+/// the release, show, confirm at the wizard's prompt, run helm (which removes its
+/// temporary file also on Ctrl-C). Returns whether helm ran.
+fn upgrade_now(
+    p: &mut dyn Prompter,
+    helm: &Helm,
+    values: &Path,
+    target: wizard::after::UpgradeTarget,
+) -> Result<bool> {
     let text = std::fs::read_to_string(values).map_err(|e| Error::input_io(values, e))?;
     let opts = UpgradeOptions {
         values_path: values.to_path_buf(),
@@ -117,21 +138,19 @@ pub fn run(values: &Path) -> Result<()> {
         version: None,
         install: false,
     };
-    let plan = helm::prepare_upgrade(&helm, &text, &opts)?;
+    let plan = helm::prepare_upgrade(helm, &text, &opts)?;
     say(helm::describe(&plan).trim_end());
-    let ran = helm::run_upgrade(&helm, &plan, |command| {
+    let ran = helm::run_upgrade(helm, &plan, |command| {
         say(&format!("\nwill run:\n  {command}\n"));
         p.confirm("Run it?", false).map_err(after_write)
     })?;
-    if !ran {
+    if ran {
+        say("");
+        say(helm::next_steps(&plan).trim_end());
+    } else {
         say("cancelled: helm was not run");
-        say_lines(&upgrade_hint);
-        return Ok(());
     }
-    say("");
-    say(helm::next_steps(&plan).trim_end());
-    say_lines(&rotation);
-    Ok(())
+    Ok(ran)
 }
 
 /// Where `phib verify` finds the credentials right after the wizard: `Some(None)` in

@@ -12,6 +12,7 @@
 //! after 12 hours, [`ecr`] renders an external-secrets.io generator and `ExternalSecret`
 //! that keep such a Secret fresh instead.
 
+pub mod deliver;
 pub mod ecr;
 
 use base64::Engine;

@@ -141,7 +141,7 @@ pub fn run(args: RenderArgs) -> Result<()> {
         settings.validate()?
     };
     let pending = secret_mode::prepare(
-        secret,
+        secret_mode::choice(secret),
         &settings,
         (!stdout).then_some(path.as_path()),
         &mut validated,
@@ -159,7 +159,10 @@ pub fn run(args: RenderArgs) -> Result<()> {
     for warning in &validated.warnings {
         super::warn(warning);
     }
-    secret_mode::finish(pending)
+    if let Some(done) = secret_mode::finish(pending)? {
+        eprintln!("phib: {done}");
+    }
+    Ok(())
 }
 
 /// The password: from standard input with `--password-stdin` (one trailing `\n` or

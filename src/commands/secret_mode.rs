@@ -1,53 +1,16 @@
 //! `phib render --secret-mode ...`: the command-line side of the external push-secret
-//! mode. It checks the secret flags before anything is written, swaps the validated
-//! block for one without credentials ([`crate::pushsecret::split`]), and once the
-//! values are written, writes the Secret manifest (`--secret-out`) or hands it to
-//! `kubectl apply -f -` on standard input (`--apply`). Kept apart from `render.rs` so
-//! the values-file code there stays about values files.
-
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+//! mode, which maps the `--secret-*` flags onto [`Choice`]; checking, splitting the
+//! block and delivering the Secret are [`crate::pushsecret::deliver`]'s, shared with
+//! the wizard.
 
 use crate::cli::{EcrRefreshArg, SecretArgs, SecretModeArg};
-use crate::pushsecret::ecr::EcrRefresh;
-use crate::pushsecret::{self, ExternalOptions, PushSecret, SecretMode, VALUES_MODE_NOTE};
-use crate::registry::Kind;
-use crate::secret::Secret;
-use crate::settings::{Settings, Validated};
-use crate::values::write;
-use crate::{Error, Result};
+use crate::pushsecret::deliver::Choice;
+use crate::pushsecret::SecretMode;
 
-/// What remains to do after the values are written.
-#[derive(Debug)]
-pub enum Pending {
-    /// Values mode: print the note about where the password ends up (when there is one).
-    Values { note: bool },
-    /// External mode: deliver these manifests.
-    External { manifests: Manifests, to: Output },
-}
+pub use crate::pushsecret::deliver::{finish, prepare};
 
-#[derive(Debug)]
-pub enum Manifests {
-    Static(PushSecret),
-    EcrRefresh(EcrRefresh),
-}
-
-#[derive(Debug)]
-pub enum Output {
-    File(PathBuf),
-    /// `kubectl apply -f -` with this kubectl.
-    Apply(PathBuf),
-}
-
-/// Checks the secret options and, in external mode, replaces the block in `validated`
-/// by the one without credentials. Every refusal here comes before anything is written.
-pub fn prepare(
-    args: SecretArgs,
-    settings: &Settings,
-    values_path: Option<&Path>,
-    validated: &mut Validated,
-) -> Result<Pending> {
+/// The flags as the library's plain [`Choice`].
+pub fn choice(args: SecretArgs) -> Choice {
     let SecretArgs {
         secret_mode,
         secret_name,
@@ -57,231 +20,19 @@ pub fn prepare(
         ecr_refresh,
         ecr_service_account,
     } = args;
-    let external_only = [
-        ("--secret-name", secret_name.is_some()),
-        ("--secret-out", secret_out.is_some()),
-        ("--apply", apply),
-        ("--namespace", namespace.is_some()),
-        ("--ecr-refresh", ecr_refresh.is_some()),
-        ("--ecr-service-account", ecr_service_account.is_some()),
-    ];
-    let mode = match secret_mode {
-        Some(SecretModeArg::External) => SecretMode::External,
-        Some(SecretModeArg::Values) | None => SecretMode::Values,
-    };
-    if mode == SecretMode::Values {
-        if let Some((flag, _)) = external_only.iter().find(|(_, given)| *given) {
-            return Err(Error::usage(format!(
-                "`{flag}` is only used with `--secret-mode external`"
-            ))
-            .with_help("add `--secret-mode external` to keep the credentials in a Secret of your own, or remove it"));
-        }
-        return Ok(Pending::Values {
-            note: validated.custom_image.registry_password.is_some(),
-        });
-    }
-
-    let kind = settings.kind;
-    if settings.push_secret_name.is_some() {
-        return Err(Error::usage(
-            "`--push-secret-name` names a Secret managed elsewhere; in external mode phib makes the Secret itself",
-        )
-        .with_help("name it with `--secret-name` instead"));
-    }
-    match (kind, ecr_refresh) {
-        (Kind::Ecr, None) => {
-            return Err(Error::usage(
-                "`--registry ecr` with `--secret-mode external` needs `--ecr-refresh external-secrets`: ECR tokens expire after 12 hours, so a static Secret would stop working",
-            )
-            .with_help("add `--ecr-refresh external-secrets` (needs the external-secrets.io operator in the cluster; see docs/registries/ecr.md)"));
-        }
-        (Kind::Ecr, Some(EcrRefreshArg::ExternalSecrets)) => {}
-        (_, Some(_)) => {
-            return Err(Error::usage(format!(
-                "`--ecr-refresh` is only for `--registry ecr`, not `--registry {}`",
-                kind.name()
-            ))
-            .with_help("remove it; the Secret phib writes for this registry does not expire"));
-        }
-        (_, None) if ecr_service_account.is_some() => {
-            return Err(
-                Error::usage("`--ecr-service-account` is only used with `--ecr-refresh`")
-                    .with_help("remove it"),
-            );
-        }
-        (_, None) => {}
-    }
-
-    let to = match (secret_out, apply) {
-        (Some(path), false) => {
-            check_secret_out(&path, values_path)?;
-            Output::File(path)
-        }
-        (None, true) => Output::Apply(which::which("kubectl").map_err(|_| {
-            Error::usage("`--apply` runs `kubectl apply`, but `kubectl` is not on `PATH`; nothing was written")
-                .with_help("install kubectl, or write the manifest with `--secret-out FILE` and apply it where kubectl runs")
-        })?),
-        (None, false) => {
-            return Err(Error::usage(
-                "`--secret-mode external` needs to know where the Secret goes: pick `--secret-out FILE` or `--apply`",
-            )
-            .with_help("`--secret-out FILE` writes the manifest (mode 0600) for `kubectl apply -f FILE`; `--apply` creates the Secret now with kubectl"));
-        }
-        (Some(_), true) => {
-            return Err(Error::usage("`--secret-out` and `--apply` were both given")
-                .with_help("pick one"))
-        }
-    };
-
-    let opts = ExternalOptions {
+    Choice {
+        mode: match secret_mode {
+            Some(SecretModeArg::External) => SecretMode::External,
+            Some(SecretModeArg::Values) | None => SecretMode::Values,
+        },
         name: secret_name,
+        out: secret_out,
+        apply,
         namespace,
-        release: settings.release.clone(),
-    };
-    let old_secret_name = validated.custom_image.push_secret_name.clone();
-    let external = pushsecret::split(
-        validated.custom_image.clone(),
-        &mut validated.warnings,
-        &opts,
-    )?;
-    let manifests = match (kind, external.secret) {
-        (Kind::Ecr, _) => {
-            let old = crate::registry::ecr::refresh_warning(old_secret_name.as_deref());
-            validated.warnings.retain(|w| *w != old);
-            let region = settings
-                .aws_region
-                .as_deref()
-                .ok_or_else(|| Error::bug("ECR without a region after validation"))?;
-            Manifests::EcrRefresh(EcrRefresh::new(
-                &opts,
-                &external.custom_image.registry_endpoint,
-                region,
-                ecr_service_account,
-            )?)
-        }
-        (_, Some(secret)) => Manifests::Static(secret),
-        (_, None) => return Err(Error::bug("no login to put into the push Secret")),
-    };
-    validated.custom_image = external.custom_image;
-    Ok(Pending::External { manifests, to })
-}
-
-/// The manifest file must be a file, and not the values file.
-fn check_secret_out(path: &Path, values_path: Option<&Path>) -> Result<()> {
-    if path.is_dir() {
-        return Err(Error::usage(format!(
-            "`--secret-out` `{}` is a directory",
-            path.display()
-        ))
-        .with_help("name a file, for example `--secret-out push-secret.yaml`"));
+        ecr_refresh: match ecr_refresh {
+            Some(EcrRefreshArg::ExternalSecrets) => true,
+            None => false,
+        },
+        ecr_service_account,
     }
-    if values_path.is_some_and(|v| v == path) {
-        return Err(Error::usage(format!(
-            "`--secret-out` `{}` is also the values file",
-            path.display()
-        ))
-        .with_help("keep the Secret manifest in a file of its own, e.g. `push-secret.yaml`"));
-    }
-    Ok(())
-}
-
-/// Delivers what [`prepare`] decided, after the values were written.
-pub fn finish(pending: Pending) -> Result<()> {
-    let (manifests, to) = match pending {
-        Pending::Values { note } => {
-            if note {
-                eprintln!("phib: note: {VALUES_MODE_NOTE}");
-            }
-            return Ok(());
-        }
-        Pending::External { manifests, to } => (manifests, to),
-    };
-    let (text, what, secrets) = match &manifests {
-        Manifests::Static(s) => {
-            let manifest = s.manifest();
-            let what = format!("the push Secret `{}` (namespace `{}`)", s.name, s.namespace);
-            let hide = vec![s.password.clone(), s.dockerconfigjson(), s.data()];
-            (manifest, what, hide)
-        }
-        Manifests::EcrRefresh(r) => (
-            Secret::new(r.manifests()),
-            format!(
-                "the ECRAuthorizationToken `{}` and ExternalSecret `{}` (namespace `{}`)",
-                r.generator_name(),
-                r.name,
-                r.namespace
-            ),
-            Vec::new(),
-        ),
-    };
-    match to {
-        Output::File(path) => {
-            write::write_secret_file(&path, text.expose().as_bytes(), false)
-                .map_err(after_values)?;
-            eprintln!(
-                "phib: wrote {what} to `{}` (mode 0600); apply it with `kubectl apply -f {}`",
-                path.display(),
-                path.display()
-            );
-        }
-        Output::Apply(kubectl) => {
-            let out = kubectl_apply(&kubectl, &text, &secrets).map_err(after_values)?;
-            eprintln!("phib: applied {what} with kubectl: {out}");
-        }
-    }
-    Ok(())
-}
-
-fn after_values(err: Error) -> Error {
-    let help = err.help.clone().unwrap_or_default();
-    Error {
-        help: Some(format!(
-            "the values were written, but the Secret was not; {}run the same command again once fixed",
-            if help.is_empty() { String::new() } else { format!("{help}; ") }
-        )),
-        ..err
-    }
-}
-
-/// Runs `kubectl apply -f -` with the manifest on standard input: no secret in argv.
-/// Returns kubectl's one-line report. Its error output, which should name no secret,
-/// has every secret replaced anyway before it is shown.
-fn kubectl_apply(kubectl: &Path, manifest: &Secret, secrets: &[Secret]) -> Result<String> {
-    let mut child = Command::new(kubectl)
-        .args(["apply", "-f", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| Error::failed(format!("cannot run `{}`: {e}", kubectl.display())))?;
-    let mut stdin = child
-        .stdin
-        .take()
-        .ok_or_else(|| Error::bug("kubectl without standard input"))?;
-    let bytes = manifest.expose().as_bytes().to_vec();
-    let writer = std::thread::spawn(move || stdin.write_all(&bytes));
-    let out = child
-        .wait_with_output()
-        .map_err(|e| Error::failed(format!("cannot run `{}`: {e}", kubectl.display())))?;
-    let wrote = writer.join().unwrap_or(Ok(()));
-    let hide = |s: &[u8]| {
-        let mut text = String::from_utf8_lossy(s).trim().to_string();
-        for secret in secrets.iter().filter(|s| !s.is_empty()) {
-            text = text.replace(secret.expose(), crate::secret::REDACTED);
-        }
-        text
-    };
-    if !out.status.success() {
-        return Err(Error::failed(format!(
-            "`kubectl apply -f -` failed: {}",
-            hide(&out.stderr)
-        ))
-        .with_help("check the kubectl context (`kubectl config current-context`) and that the namespace exists (`--namespace`)"));
-    }
-    if let Err(e) = wrote {
-        return Err(Error::failed(format!(
-            "cannot pass the manifest to kubectl: {e}"
-        )));
-    }
-    Ok(hide(&out.stdout))
 }

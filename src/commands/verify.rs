@@ -21,6 +21,12 @@ pub struct Args<'a> {
 }
 
 pub fn run(args: &Args) -> Result<()> {
+    run_to(args, &mut std::io::stdout().lock())
+}
+
+/// [`run`], with the step lines written to `out` (the wizard shows them on its
+/// terminal, standard error).
+pub fn run_to(args: &Args, out: &mut dyn std::io::Write) -> Result<()> {
     let ci = read_block(args.values)?;
     let target = Target::from_block(&ci)?;
     if args.push_check && target.repo_path.is_none() {
@@ -33,13 +39,12 @@ pub fn run(args: &Args) -> Result<()> {
     if args.timeout_secs == 0 {
         return Err(Error::usage("`--timeout` must be at least 1 second"));
     }
-    let mut out = std::io::stdout().lock();
-    let creds = credentials(&ci, &target, args, &mut out)?;
+    let creds = credentials(&ci, &target, args, out)?;
     let opts = Options {
         push_check: args.push_check,
         timeout: Duration::from_secs(args.timeout_secs),
     };
-    verify::verify(&ci, &target, &creds, &opts, &mut out)
+    verify::verify(&ci, &target, &creds, &opts, out)
 }
 
 fn read_block(path: &Path) -> Result<CustomImage> {

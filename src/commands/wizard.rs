@@ -1,13 +1,18 @@
 //! `phib` and `phib wizard`: check that there is a terminal to talk to, read the values
 //! file's current block, let the wizard ask, then render and write exactly as `phib
-//! render --values FILE` does. Without a terminal the answer is a usage error that
+//! render --values FILE` does (the Secret too, in external mode), then offers `phib
+//! verify` and `phib upgrade`, running their code. Without a terminal the answer is a usage error that
 //! names `phib render`, never a prompt library failing halfway.
 
+use std::io::Write;
 use std::path::Path;
 
+use crate::helm::{self, plan, Helm, UpgradeOptions};
+use crate::pushsecret::{self, deliver, deliver::Manifests, deliver::Output, deliver::Pending};
 use crate::values::model::CustomImage;
 use crate::values::render;
-use crate::wizard::terminal::{is_interactive, TermPrompter};
+use crate::wizard::prompt::Prompter;
+use crate::wizard::terminal::{self, is_interactive, TermPrompter};
 use crate::{wizard, Error, Result};
 
 const RENDER_HINT: &str = "to write the values without questions use `phib render --registry KIND [options] --values FILE` (see `phib render --help`); `phib --help` lists every command";
@@ -44,23 +49,150 @@ pub fn run(values: &Path) -> Result<()> {
         .with_help("create it first, or name a values file in an existing folder"));
     }
     let existing = read_existing(values)?;
+    let kubectl = which::which("kubectl").is_ok();
     let mut prompter = TermPrompter::new();
-    let decision = wizard::ask(&mut prompter, values, existing.as_ref())?;
+    let mut decision = wizard::ask(&mut prompter, values, existing.as_ref(), kubectl)?;
     // From here on Ctrl-C acts as usual: the write below is atomic either way.
     drop(prompter);
-    let ci = &decision.validated.custom_image;
-    let block = render::render(ci)?;
+    let block = render::render(&decision.validated.custom_image)?;
     let done = super::render::write_values(values, &block)?;
-    let helm_found = which::which("helm").is_ok();
-    let removed = wizard::removed_keys(existing.as_ref(), ci);
-    let mut text = format!("{}{}.\n", done[..1].to_uppercase(), &done[1..]);
-    for line in wizard::next_steps(values, helm_found, &decision, &removed) {
-        text.push_str(&line);
-        text.push('\n');
+    terminal::mark_written();
+    say(&format!("{}{}.", done[..1].to_uppercase(), &done[1..]));
+
+    let helm = Helm::find(None).ok();
+    let check = verify_source(&decision);
+    let written = wizard::written_lines(&decision);
+    let upgrade_hint = wizard::upgrade_hint(values, &decision, helm.is_some());
+    let rotation = wizard::rotation_note(&decision);
+    let namespace = decision.choice.as_ref().and_then(|c| c.namespace.clone());
+    // The wizard asked where the credentials go: no note about the mode, only what
+    // was done with the Secret.
+    let pending = std::mem::replace(&mut decision.pending, Pending::Values { note: false });
+    let external = matches!(pending, Pending::External { .. });
+    if let Some(done) = deliver::finish(pending)?.filter(|_| external) {
+        let done = format!("{}{}.", done[..1].to_uppercase(), &done[1..]);
+        say_lines(&wizard::wrap(&done, wizard::WIDTH));
     }
-    // The wizard talks on standard error, like its prompts.
-    let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), text.as_bytes());
+    say_lines(&written);
+    say("");
+
+    let mut p = TermPrompter::new();
+    match &check {
+        Some(secret_file) if wizard::after::ask_verify(&mut p).map_err(after_write)? => {
+            let namespace = namespace.as_deref();
+            verify_now(values, secret_file.as_deref(), namespace)?
+        }
+        _ => say_lines(&wizard::verify_hint(
+            values,
+            check.as_ref().and_then(|f| f.as_deref()),
+        )),
+    }
+
+    let Some(helm) = helm else {
+        say_lines(&upgrade_hint);
+        return Ok(());
+    };
+    let release = Some(decision.release.as_str());
+    let Some(target) =
+        wizard::after::ask_upgrade(&mut p, release, namespace.as_deref()).map_err(after_write)?
+    else {
+        say_lines(&upgrade_hint);
+        return Ok(());
+    };
+    if upgrade_now(&mut p, &helm, values, target)? {
+        say_lines(&rotation);
+    } else {
+        say_lines(&upgrade_hint);
+    }
     Ok(())
+}
+
+/// `phib verify --values VALUES [--secret-file FILE]`, its step lines on the wizard's
+/// terminal (standard error). A failure is the wizard's error: the file stays written.
+fn verify_now(values: &Path, secret_file: Option<&Path>, namespace: Option<&str>) -> Result<()> {
+    let args = super::verify::Args {
+        values,
+        push_check: true,
+        timeout_secs: 30,
+        namespace: namespace.unwrap_or(pushsecret::DEFAULT_NAMESPACE),
+        secret_file,
+    };
+    super::verify::run_to(&args, &mut std::io::stderr().lock())
+}
+
+/// What `phib upgrade --values VALUES --release R --namespace NS` does: plan against
+/// the release, show, confirm at the wizard's prompt, run helm (which removes its
+/// temporary file also on Ctrl-C). Returns whether helm ran.
+fn upgrade_now(
+    p: &mut dyn Prompter,
+    helm: &Helm,
+    values: &Path,
+    target: wizard::after::UpgradeTarget,
+) -> Result<bool> {
+    let text = std::fs::read_to_string(values).map_err(|e| Error::input_io(values, e))?;
+    let opts = UpgradeOptions {
+        values_path: values.to_path_buf(),
+        release: target.release,
+        namespace: target.namespace,
+        chart: plan::DEFAULT_CHART.to_string(),
+        version: None,
+        install: false,
+    };
+    let plan = helm::prepare_upgrade(helm, &text, &opts)?;
+    say(helm::describe(&plan).trim_end());
+    let ran = helm::run_upgrade(helm, &plan, |command| {
+        say(&format!("\nwill run:\n  {command}\n"));
+        p.confirm("Run it?", false).map_err(after_write)
+    })?;
+    if ran {
+        say("");
+        say(helm::next_steps(&plan).trim_end());
+    } else {
+        say("cancelled: helm was not run");
+    }
+    Ok(ran)
+}
+
+/// Where `phib verify` finds the credentials right after the wizard: `Some(None)` in
+/// the values, `Some(Some(file))` in the Secret manifest just written, `None` when
+/// they cannot be checked now (ECR, whose Secret the cluster makes).
+fn verify_source(decision: &wizard::Decision) -> Option<Option<std::path::PathBuf>> {
+    match &decision.pending {
+        Pending::Values { .. } => decision
+            .validated
+            .custom_image
+            .registry_password
+            .is_some()
+            .then_some(None),
+        Pending::External {
+            manifests: Manifests::Static(_),
+            to,
+        } => match to {
+            Output::File(path) => Some(Some(path.clone())),
+            Output::Apply(_) => Some(None),
+        },
+        Pending::External { .. } => None,
+    }
+}
+
+/// An interruption at a question after the values file was written.
+fn after_write(_: wizard::prompt::Interrupted) -> Error {
+    Error {
+        kind: crate::error::Kind::Interrupted,
+        message: "interrupted; the values file was written, nothing else was run".into(),
+        help: None,
+    }
+}
+
+/// The wizard talks on standard error, like its prompts.
+fn say(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
+
+fn say_lines(lines: &[String]) {
+    for line in lines {
+        say(line);
+    }
 }
 
 /// The `customImage` block already in `values`, if the file exists and has one.

@@ -4,8 +4,10 @@
 //! through [`prompt::Prompter`], so the whole dialogue is unit-tested with a script and
 //! no terminal.
 
+pub mod after;
 pub mod prompt;
 pub mod questions;
+pub mod secret;
 pub mod show;
 pub mod terminal;
 
@@ -14,19 +16,25 @@ use std::path::Path;
 use prompt::Prompter;
 use questions::{Answers, Existing};
 
+use crate::pushsecret::deliver::{self, Choice, Pending};
 use crate::registry::Kind;
 use crate::rotate::{credential_fields, detect_kind, rotate};
 use crate::settings::Validated;
-use crate::values::model::{CustomImage, PushTarget};
+use crate::values::model::CustomImage;
 use crate::{Error, Result};
 
 /// The width text is wrapped to, so that it fits an 80-column terminal.
 pub const WIDTH: usize = 78;
 
-/// What the user confirmed: the checked block, and the Helm release it is for.
+/// What the user confirmed: the checked block, where its credentials go, and the Helm
+/// release it is for.
 #[derive(Debug)]
 pub struct Decision {
     pub validated: Validated,
+    /// What is left to do once the values are written (the Secret, in external mode).
+    pub pending: Pending,
+    /// Where the credentials go, as answered (none for a rotation, which keeps the mode).
+    pub choice: Option<Choice>,
     /// The release name given among the advanced options, else `primehub`.
     pub release: String,
     /// The `phib render` command that writes the same file without questions (none for
@@ -35,21 +43,42 @@ pub struct Decision {
 }
 
 /// Asks everything, shows what will be written, and returns it once the user has
-/// confirmed. `existing` is the block already in the values file, if any.
+/// confirmed. `existing` is the block already in the values file, if any; `kubectl`
+/// says whether applying the push Secret now can be offered.
 pub fn ask(
     p: &mut dyn Prompter,
     values: &Path,
     existing: Option<&CustomImage>,
+    kubectl: bool,
 ) -> Result<Decision> {
     p.say("phib writes the customImage block of PrimeHub's Helm values, which tells");
     p.say("the Image Builder where to push images. Esc or Ctrl-C quits, writing nothing.");
     p.say("");
     // A block whose credentials live outside the file (ECR) has nothing to rotate.
     let rotatable = existing.is_some_and(|ci| !credential_fields(detect_kind(ci)).is_empty());
-    let (validated, answers) = match existing {
+    let new = |p: &mut dyn Prompter, kind| ask_new(p, kind, values, kubectl);
+    let (
+        New {
+            validated,
+            pending,
+            choice,
+        },
+        answers,
+    ) = match existing {
         Some(ci) if rotatable => match questions::ask_existing(p, ci)? {
-            Existing::Rotate => (ask_rotation(p, ci)?, None),
-            Existing::Reconfigure => some(ask_new(p, Some(detect_kind(ci)))?),
+            Existing::Rotate => {
+                let validated = ask_rotation(p, ci)?;
+                let pending = Pending::Values {
+                    note: validated.custom_image.registry_password.is_some(),
+                };
+                let new = New {
+                    validated,
+                    pending,
+                    choice: None,
+                };
+                (new, None)
+            }
+            Existing::Reconfigure => some(new(p, Some(detect_kind(ci)))?),
         },
         Some(ci) => {
             p.say("The values file already configures the Image Builder:");
@@ -57,9 +86,9 @@ pub fn ask(
                 p.say(&line);
             }
             p.say("Its credentials live outside the file; answer again to replace it.");
-            some(ask_new(p, Some(detect_kind(ci)))?)
+            some(new(p, Some(detect_kind(ci)))?)
         }
-        None => some(ask_new(p, None)?),
+        None => some(new(p, None)?),
     };
 
     p.say("");
@@ -69,6 +98,11 @@ pub fn ask(
     ));
     for line in show::block_lines(&validated.custom_image) {
         p.say(&line);
+    }
+    if choice.is_some() {
+        for line in wrap(&format!("Where: {}.", pending.summary()), WIDTH) {
+            p.say(&line);
+        }
     }
     for warning in &validated.warnings {
         for line in wrap(&format!("warning: {warning}"), WIDTH) {
@@ -86,11 +120,27 @@ pub fn ask(
         return Err(Error::interrupted());
     }
     let release = answers.as_ref().and_then(|a| a.settings.release.clone());
+    let command = answers.map(|a| {
+        let mut words = show::render_command(&a, values);
+        if let Some(c) = &choice {
+            words.extend(c.flags().iter().map(|w| show::shell_word(w)));
+        }
+        words
+    });
     Ok(Decision {
         validated,
+        pending,
+        choice,
         release: release.unwrap_or_else(|| "primehub".to_string()),
-        command: answers.map(|a| show::render_command(&a, values)),
+        command,
     })
+}
+
+/// A new block: checked, and split for its secret mode.
+struct New {
+    validated: Validated,
+    pending: Pending,
+    choice: Option<Choice>,
 }
 
 /// `(block, answers)` with the answers made optional (a rotation has none to print).
@@ -101,19 +151,48 @@ fn some<A, B>((a, b): (A, B)) -> (A, Option<B>) {
 /// A new block: which registry, its questions, then the whole checked. When the whole is
 /// refused (the push repository on another host, say), the reason is shown and the
 /// questions asked again with the previous answers as defaults.
-fn ask_new(p: &mut dyn Prompter, default_kind: Option<Kind>) -> Result<(Validated, Answers)> {
+/// Then where the credentials go, through the same checks as `phib render
+/// --secret-mode`; a refusal there asks only those questions again.
+fn ask_new(
+    p: &mut dyn Prompter,
+    default_kind: Option<Kind>,
+    values: &Path,
+    kubectl: bool,
+) -> Result<(New, Answers)> {
     let kind = questions::ask_kind(p, default_kind)?;
     p.say(&format!("{}:", kind.title()));
     let mut previous: Option<Answers> = None;
-    loop {
+    let (validated, answers) = loop {
         let answers = questions::ask_settings(p, kind, previous.as_ref())?;
         match answers.settings.validate() {
-            Ok(validated) => return Ok((validated, answers)),
+            Ok(validated) => break (validated, answers),
             Err(err) => {
                 p.refuse(&prompt::refusal(&err));
                 p.say("Answer again; your answers are the defaults.");
                 previous = Some(answers);
             }
+        }
+    };
+    let mut before: Option<Choice> = None;
+    loop {
+        let choice = secret::ask_choice(p, &answers.settings, values, kubectl, before.as_ref())?;
+        let mut split = validated.clone();
+        let given = choice.clone().unwrap_or_default();
+        match deliver::prepare(given, &answers.settings, Some(values), &mut split) {
+            Ok(pending) => {
+                let new = New {
+                    validated: split,
+                    pending,
+                    choice,
+                };
+                return Ok((new, answers));
+            }
+            // Only bad answers are worth asking again for.
+            Err(err) if err.exit_code() == 2 => {
+                p.refuse(&prompt::refusal(&err));
+                before = choice;
+            }
+            Err(err) => return Err(err),
         }
     }
 }
@@ -134,45 +213,10 @@ fn ask_rotation(p: &mut dyn Prompter, ci: &CustomImage) -> Result<Validated> {
     rotate(ci, &answers.settings)
 }
 
-/// The managed keys that `old` sets and `new` does not: a `helm upgrade
-/// --reuse-values` must pass them as `null`, or their old values stay in the release.
-pub fn removed_keys(old: Option<&CustomImage>, new: &CustomImage) -> Vec<&'static str> {
-    let Some(old) = old else {
-        return Vec::new();
-    };
-    let keys = |ci: &CustomImage| {
-        let mut k = Vec::new();
-        if ci.registry_username.is_some() {
-            k.push("registryUsername");
-        }
-        if ci.registry_password.is_some() {
-            k.push("registryPassword");
-        }
-        match ci.push {
-            Some(PushTarget::Prefix(_)) => k.push("pushRepoPrefix"),
-            Some(PushTarget::Repo(_)) => k.push("pushRepo"),
-            None => {}
-        }
-        if ci.push_secret_name.is_some() {
-            k.push("pushSecretName");
-        }
-        k
-    };
-    let now = keys(new);
-    keys(old).into_iter().filter(|k| !now.contains(k)).collect()
-}
-
-/// What to do next, once the file is written, one line each: the equivalent `phib
-/// render` command, `phib verify` to check the credentials, and the `helm upgrade` to
-/// run when helm is installed.
-pub fn next_steps(
-    values: &Path,
-    helm_found: bool,
-    decision: &Decision,
-    removed: &[&str],
-) -> Vec<String> {
-    let file = show::shell_word(&values.display().to_string());
-    let release = decision.release.as_str();
+/// What the user reads once the file is written: the equivalent `phib render` command
+/// (secret-mode flags included), and, in external mode with a manifest file, that the
+/// Secret must be applied before the upgrade.
+pub fn written_lines(decision: &Decision) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(command) = &decision.command {
         out.push(String::new());
@@ -187,22 +231,76 @@ pub fn next_steps(
             out.push(format!("  {line}"));
         }
     }
-    out.push(String::new());
-    out.push("Next: check that the registry accepts these credentials for a push:".into());
-    out.push(format!("  phib verify --values {file}"));
-    if helm_found {
-        out.push(
-            "Then apply it to the running PrimeHub (release and namespace as deployed):".into(),
-        );
-        for line in show::helm_upgrade_lines(values, release, "hub", removed) {
-            out.push(format!("  {line}"));
-        }
-    } else {
-        out.push(
-            "Then apply it with `helm upgrade --reuse-values` (helm was not found on PATH).".into(),
-        );
+    if let Pending::External {
+        to: deliver::Output::File(path),
+        ..
+    } = &decision.pending
+    {
+        out.push(String::new());
+        out.push("Apply the Secret before the upgrade (builds cannot push without it):".into());
+        out.push(format!(
+            "  kubectl apply -f {}",
+            show::shell_word(&path.display().to_string())
+        ));
     }
     out
+}
+
+/// The command to check the credentials later; `secret_file` is the Secret manifest
+/// that holds them in external mode.
+pub fn verify_hint(values: &Path, secret_file: Option<&Path>) -> Vec<String> {
+    let mut words = vec![
+        "phib".to_string(),
+        "verify".into(),
+        "--values".into(),
+        show::shell_word(&values.display().to_string()),
+    ];
+    if let Some(file) = secret_file {
+        words.push("--secret-file".into());
+        words.push(show::shell_word(&file.display().to_string()));
+    }
+    let mut out = vec!["Check the credentials against the registry with:".to_string()];
+    for line in show::command_lines(&words, WIDTH - 2) {
+        out.push(format!("  {line}"));
+    }
+    out
+}
+
+/// The command that applies the file to the running PrimeHub, for when the wizard did
+/// not (helm missing, or the user said no). External mode adds that rotations from
+/// now on need no upgrade.
+pub fn upgrade_hint(values: &Path, decision: &Decision, helm_found: bool) -> Vec<String> {
+    let mut words = vec![
+        "phib".to_string(),
+        "upgrade".into(),
+        "--values".into(),
+        show::shell_word(&values.display().to_string()),
+    ];
+    if decision.release != crate::helm::plan::DEFAULT_RELEASE {
+        words.push("--release".into());
+        words.push(show::shell_word(&decision.release));
+    }
+    let mut out = vec![if helm_found {
+        "Apply it to the running PrimeHub with:".to_string()
+    } else {
+        "helm was not found on PATH; once it is installed, apply it with:".to_string()
+    }];
+    for line in show::command_lines(&words, WIDTH - 2) {
+        out.push(format!("  {line}"));
+    }
+    out.extend(rotation_note(decision));
+    out
+}
+
+/// In external mode: once the Secret is applied, a rotation needs no `helm upgrade`.
+pub fn rotation_note(decision: &Decision) -> Vec<String> {
+    if !matches!(decision.pending, Pending::External { .. }) {
+        return Vec::new();
+    }
+    wrap(
+        "After this upgrade, rotating the credentials needs no helm upgrade: apply a new Secret (the same `phib render` command with the new password).",
+        WIDTH,
+    )
 }
 
 /// Splits `text` into lines of at most `width` columns at spaces; the text's own

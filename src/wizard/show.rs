@@ -32,32 +32,6 @@ pub fn block_lines(ci: &CustomImage) -> Vec<String> {
         .collect()
 }
 
-/// The `helm upgrade` that applies `values` to a running PrimeHub: the release keeps
-/// its other values (`--reuse-values`) and its chart version, which the inner `helm get
-/// metadata` reads, so the upgrade does not move PrimeHub to a newer chart. Each key in
-/// `removed` is passed as `null`: `--reuse-values` would otherwise keep its old value.
-pub fn helm_upgrade_lines(
-    values: &Path,
-    release: &str,
-    namespace: &str,
-    removed: &[&str],
-) -> Vec<String> {
-    let mut lines = vec![
-        format!("helm upgrade {release} infuseai/primehub -n {namespace} \\"),
-        format!(
-            "  --reuse-values --values {} \\",
-            shell_word(&values.display().to_string())
-        ),
-    ];
-    for key in removed {
-        lines.push(format!("  --set customImage.{key}=null \\"));
-    }
-    lines.push(format!(
-        "  --version \"$(helm get metadata {release} -n {namespace} -o json | jq -r .version)\""
-    ));
-    lines
-}
-
 /// The `phib render` command that writes the same block as `answers`, one word each
 /// (quoted for a shell where needed). The password is never in it: it says
 /// `--password-stdin`.
@@ -176,28 +150,6 @@ mod tests {
         );
         assert!(text.contains("  pushSecretName:     mine"), "{text}");
         assert!(!text.contains("registryPassword"), "{text}");
-    }
-
-    #[test]
-    fn helm_command_pins_the_version_nulls_removed_keys_and_fits_80_columns() {
-        let lines = helm_upgrade_lines(
-            Path::new("my values.yaml"),
-            "primehub",
-            "hub",
-            &["registryPassword"],
-        );
-        assert_eq!(
-            lines,
-            [
-                "helm upgrade primehub infuseai/primehub -n hub \\",
-                "  --reuse-values --values 'my values.yaml' \\",
-                "  --set customImage.registryPassword=null \\",
-                "  --version \"$(helm get metadata primehub -n hub -o json | jq -r .version)\"",
-            ]
-        );
-        for l in &lines {
-            assert!(l.chars().count() < 80, "{l}");
-        }
     }
 
     #[test]

@@ -34,6 +34,18 @@ pub fn no_color() -> bool {
 /// prints for [`crate::Error::interrupted`].
 const SIGINT_MESSAGE: &[u8] = b"\x1b[?25h\r\nphib: interrupted; nothing was written\r\n";
 
+/// The same once the values file is written (the questions after it).
+const SIGINT_AFTER_WRITE: &[u8] =
+    b"\x1b[?25h\r\nphib: interrupted; the values file was written, nothing else was run\r\n";
+
+/// Set once the values file is written: the SIGINT handler then says so.
+static WRITTEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// From now on an interruption reports that the values file was written.
+pub fn mark_written() {
+    WRITTEN.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
 /// The terminal mode when the wizard started, for the SIGINT handler to restore.
 static SAVED_TERMIOS: OnceLock<libc::termios> = OnceLock::new();
 
@@ -44,11 +56,12 @@ extern "C" fn on_sigint(_: libc::c_int) {
         if let Some(mode) = SAVED_TERMIOS.get() {
             libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, mode);
         }
-        libc::write(
-            libc::STDERR_FILENO,
-            SIGINT_MESSAGE.as_ptr().cast(),
-            SIGINT_MESSAGE.len(),
-        );
+        let message = if WRITTEN.load(std::sync::atomic::Ordering::SeqCst) {
+            SIGINT_AFTER_WRITE
+        } else {
+            SIGINT_MESSAGE
+        };
+        libc::write(libc::STDERR_FILENO, message.as_ptr().cast(), message.len());
         libc::_exit(130);
     }
 }

@@ -5,7 +5,9 @@ use std::path::Path;
 
 use super::prompt::{Scripted, Step};
 use super::*;
+use crate::pushsecret;
 use crate::secret::Secret;
+use crate::values::model::PushTarget;
 
 fn text(s: &str) -> Step {
     Step::Input(s.to_string())
@@ -30,9 +32,10 @@ fn a_new_file_asks_the_registry_then_its_questions_then_confirms() {
         Step::Password("dckr_pat_x".into()),
         text(""),
         Step::Confirm(false),
+        Step::Select("in the Helm values"),
         Step::Confirm(true),
     ]);
-    let d = ask(&mut p, Path::new("/nonexistent/values.yaml"), None).unwrap();
+    let d = ask(&mut p, Path::new("/nonexistent/values.yaml"), None, false).unwrap();
     assert!(p.finished(), "{:#?}", p.transcript);
     assert_eq!(d.release, "primehub");
     assert_eq!(
@@ -62,9 +65,10 @@ fn declining_the_confirmation_is_an_interruption() {
         Step::Password("dckr_pat_x".into()),
         text(""),
         Step::Confirm(false),
+        Step::Select("in the Helm values"),
         Step::Confirm(false),
     ]);
-    let err = ask(&mut p, Path::new("values.yaml"), None).unwrap_err();
+    let err = ask(&mut p, Path::new("values.yaml"), None, false).unwrap_err();
     assert_eq!(err.exit_code(), 130);
 }
 
@@ -83,9 +87,10 @@ fn a_refused_whole_is_explained_and_asked_again_with_the_answers_as_defaults() {
         Step::Password("s".into()),
         text("harbor.example.com/ci"),
         Step::Confirm(false),
+        Step::Select("in the Helm values"),
         Step::Confirm(true),
     ]);
-    let d = ask(&mut p, Path::new("values.yaml"), None).unwrap();
+    let d = ask(&mut p, Path::new("values.yaml"), None, false).unwrap();
     assert!(p.finished(), "{:#?}", p.transcript);
     let shown = p.transcript.join("\n");
     assert!(shown.contains("is on host `other.example.com`"), "{shown}");
@@ -118,9 +123,10 @@ fn asking_again_offers_the_keyfile_path_given_before() {
         text(""),
         text("gcr.io/phib-test-123"),
         Step::Confirm(false),
+        Step::Select("in the Helm values"),
         Step::Confirm(true),
     ]);
-    let d = ask(&mut p, Path::new("values.yaml"), None).unwrap();
+    let d = ask(&mut p, Path::new("values.yaml"), None, false).unwrap();
     assert!(p.finished(), "{:#?}", p.transcript);
     let shown = p.transcript.join("\n");
     assert!(shown.contains(&format!("[{key}] => {key}")), "{shown}");
@@ -141,7 +147,7 @@ fn an_existing_block_is_shown_redacted_and_rotation_asks_only_credentials() {
         Step::Password("new-secret".into()),
         Step::Confirm(true),
     ]);
-    let d = ask(&mut p, Path::new("values.yaml"), Some(&old)).unwrap();
+    let d = ask(&mut p, Path::new("values.yaml"), Some(&old), false).unwrap();
     assert!(p.finished(), "{:#?}", p.transcript);
     let shown = p.transcript.join("\n");
     assert!(
@@ -172,7 +178,13 @@ fn an_existing_block_is_shown_redacted_and_rotation_asks_only_credentials() {
 #[test]
 fn configuring_again_starts_at_the_detected_registry() {
     let mut p = Scripted::new([Step::Select("Configure again"), Step::Interrupt]);
-    assert!(ask(&mut p, Path::new("values.yaml"), Some(&harbor_block())).is_err());
+    assert!(ask(
+        &mut p,
+        Path::new("values.yaml"),
+        Some(&harbor_block()),
+        false
+    )
+    .is_err());
     assert_eq!(p.prompts(), ["What do you want to do?"]);
 }
 
@@ -189,26 +201,11 @@ fn an_ecr_block_offers_no_rotation() {
         insecure_skip_verify: false,
     };
     let mut p = Scripted::new([Step::Interrupt]);
-    assert!(ask(&mut p, Path::new("values.yaml"), Some(&ecr)).is_err());
+    assert!(ask(&mut p, Path::new("values.yaml"), Some(&ecr), false).is_err());
     assert!(p
         .transcript
         .join("\n")
         .contains("credentials live outside the file"));
-}
-
-#[test]
-fn removed_keys_are_those_the_old_block_set_and_the_new_does_not() {
-    let old = harbor_block();
-    let mut new = old.clone();
-    assert!(removed_keys(Some(&old), &new).is_empty());
-    assert!(removed_keys(None, &new).is_empty());
-    new.push = Some(PushTarget::Prefix("harbor.example.com/ci".into()));
-    new.push_secret_name = None;
-    new.registry_password = None;
-    assert_eq!(
-        removed_keys(Some(&old), &new),
-        ["registryPassword", "pushRepo", "pushSecretName"]
-    );
 }
 
 fn docker_hub_decision(user: &str) -> Decision {
@@ -218,31 +215,220 @@ fn docker_hub_decision(user: &str) -> Decision {
         Step::Password("dckr_pat_x".into()),
         text(""),
         Step::Confirm(false),
+        Step::Select("in the Helm values"),
         Step::Confirm(true),
     ]);
-    ask(&mut p, Path::new("values.yaml"), None).unwrap()
+    ask(&mut p, Path::new("values.yaml"), None, false).unwrap()
 }
 
 #[test]
-fn next_steps_name_render_verify_and_the_helm_upgrade_only_with_helm() {
+fn after_writing_the_commands_name_render_with_the_secret_mode_verify_and_phib_upgrade() {
     let decision = docker_hub_decision("ann");
-    let shown = next_steps(Path::new("values.yaml"), true, &decision, &[]).join("\n");
+    let shown = written_lines(&decision).join("\n");
     assert!(
-        shown.contains("  phib render --registry dockerhub --username ann --password-stdin \\\n    --values values.yaml"),
+        shown.contains("  phib render --registry dockerhub --username ann --password-stdin \\\n    --values values.yaml --secret-mode values"),
+        "{shown}"
+    );
+    assert!(!shown.contains("kubectl"), "{shown}");
+    let hint = verify_hint(Path::new("values.yaml"), None).join("\n");
+    assert!(hint.contains("phib verify --values values.yaml"), "{hint}");
+    let shown = upgrade_hint(Path::new("values.yaml"), &decision, false).join("\n");
+    assert!(shown.contains("helm was not found on PATH"), "{shown}");
+    assert!(
+        shown.contains("  phib upgrade --values values.yaml"),
         "{shown}"
     );
     assert!(
-        shown.contains("phib verify --values values.yaml"),
+        !shown.contains("helm upgrade primehub") && !shown.contains("jq"),
         "{shown}"
     );
-    assert!(
-        shown.contains("helm upgrade primehub infuseai/primehub -n hub"),
-        "{shown}"
-    );
+    assert!(!shown.contains("rotating"), "values mode: {shown}");
     assert!(!shown.contains("dckr_pat_x"), "{shown}");
-    let shown = next_steps(Path::new("values.yaml"), false, &decision, &[]).join("\n");
-    assert!(!shown.contains("helm upgrade primehub"), "{shown}");
     assert!(shown.lines().all(|l| l.chars().count() < 80), "{shown}");
+}
+
+fn docker_hub_steps() -> Vec<Step> {
+    vec![
+        Step::Select("Docker Hub"),
+        text("ann"),
+        Step::Password("dckr_pat_x".into()),
+        text(""),
+        Step::Confirm(false),
+    ]
+}
+
+#[test]
+fn external_mode_asks_name_namespace_and_file_and_splits_the_block() {
+    let mut steps = docker_hub_steps();
+    steps.extend([
+        Step::Select("a Secret of your own"),
+        // The chart's own secret name is refused at the prompt, then the default taken.
+        text("primehub-controller-custom-image-push-secret"),
+        text(""),
+        text("Bad_NS"),
+        text("prod-hub"),
+        text(""),
+        Step::Confirm(true),
+    ]);
+    let mut p = Scripted::new(steps);
+    let d = ask(&mut p, Path::new("conf/values.yaml"), None, false).unwrap();
+    assert!(p.finished(), "{:#?}", p.transcript);
+    let shown = p.transcript.join("\n");
+    assert!(shown.contains("into a ConfigMap in"), "{shown}");
+    assert!(
+        shown.contains(
+            "! `--secret-name` `primehub-controller-custom-image-push-secret` is the chart's own"
+        ),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("! `--namespace` `Bad_NS` is not a valid namespace"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("? File for the Secret manifest [conf/push-secret.yaml]"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("Where: the credentials go into the Secret `primehub-image-builder-push`"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("`prod-hub`), written to `conf/push-secret.yaml`"),
+        "{shown}"
+    );
+    assert!(!shown.contains("registryPassword:"), "{shown}");
+    assert!(!shown.contains("dckr_pat_x"), "{shown}");
+    // kubectl was not found: applying is not offered.
+    assert!(!p.prompts().contains(&"The Secret"), "{:?}", p.prompts());
+    let ci = &d.validated.custom_image;
+    assert_eq!(ci.registry_password, None);
+    assert_eq!(
+        ci.push_secret_name.as_deref(),
+        Some(pushsecret::DEFAULT_NAME)
+    );
+    let command = d.command.as_ref().unwrap().join(" ");
+    assert!(
+        command.ends_with("--values conf/values.yaml --secret-mode external --namespace prod-hub --secret-out conf/push-secret.yaml"),
+        "{command}"
+    );
+    let after = written_lines(&d).join("\n");
+    assert!(
+        after.contains("kubectl apply -f conf/push-secret.yaml"),
+        "{after}"
+    );
+    let hint = upgrade_hint(Path::new("conf/values.yaml"), &d, true).join("\n");
+    assert!(hint.contains("needs no helm upgrade"), "{hint}");
+    match &d.pending {
+        Pending::External {
+            manifests: deliver::Manifests::Static(s),
+            to: deliver::Output::File(path),
+        } => {
+            assert_eq!(s.namespace, "prod-hub");
+            assert_eq!(path, Path::new("conf/push-secret.yaml"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn with_kubectl_applying_the_secret_is_offered() {
+    let mut steps = docker_hub_steps();
+    steps.extend([
+        Step::Select("a Secret of your own"),
+        text("mine"),
+        text(""),
+        Step::Select("write the manifest"),
+        text("secret.yaml"),
+        Step::Confirm(true),
+    ]);
+    let mut p = Scripted::new(steps);
+    let d = ask(&mut p, Path::new("values.yaml"), None, true).unwrap();
+    assert!(p.finished(), "{:#?}", p.transcript);
+    assert!(p.prompts().contains(&"The Secret"), "{:?}", p.prompts());
+    let command = d.command.unwrap().join(" ");
+    assert!(
+        command.ends_with("--secret-mode external --secret-name mine --secret-out secret.yaml"),
+        "{command}"
+    );
+}
+
+#[test]
+fn the_manifest_file_must_not_be_the_values_file() {
+    let mut steps = docker_hub_steps();
+    steps.extend([
+        Step::Select("a Secret of your own"),
+        text(""),
+        text(""),
+        text("values.yaml"),
+        text(""),
+        Step::Confirm(true),
+    ]);
+    let mut p = Scripted::new(steps);
+    let d = ask(&mut p, Path::new("values.yaml"), None, false).unwrap();
+    assert!(p.finished(), "{:#?}", p.transcript);
+    let shown = p.transcript.join("\n");
+    assert!(shown.contains("is also the values file"), "{shown}");
+    assert!(d
+        .command
+        .unwrap()
+        .join(" ")
+        .ends_with("--secret-out push-secret.yaml"));
+}
+
+#[test]
+fn rotation_asks_no_secret_mode() {
+    let mut p = Scripted::new([
+        Step::Select("Rotate"),
+        text(""),
+        Step::Password("new-secret".into()),
+        Step::Confirm(true),
+    ]);
+    let d = ask(
+        &mut p,
+        Path::new("values.yaml"),
+        Some(&harbor_block()),
+        true,
+    )
+    .unwrap();
+    assert!(p.finished());
+    assert!(d.choice.is_none());
+    assert!(!p.prompts().contains(&"Where should the credentials live?"));
+}
+
+#[test]
+fn the_questions_after_writing_have_their_defaults() {
+    let mut p = Scripted::new([Step::Confirm(true)]);
+    assert!(after::ask_verify(&mut p).unwrap());
+    let mut p = Scripted::new([Step::Confirm(false)]);
+    assert_eq!(after::ask_upgrade(&mut p, None, None).unwrap(), None);
+    let mut p = Scripted::new([
+        Step::Confirm(true),
+        text("bad release!"),
+        text(""),
+        text(""),
+    ]);
+    let target = after::ask_upgrade(&mut p, Some("ph"), Some("prod")).unwrap();
+    assert_eq!(
+        target,
+        Some(after::UpgradeTarget {
+            release: "ph".into(),
+            namespace: "prod".into()
+        })
+    );
+    let shown = p.transcript.join("\n");
+    assert!(shown.contains("? Helm release [ph] => ph"), "{shown}");
+    assert!(shown.contains("? Namespace [prod] => prod"), "{shown}");
+    assert!(shown.contains("! `--release`"), "{shown}");
+    assert_eq!(
+        p.prompts(),
+        [
+            "Apply it now with helm upgrade?",
+            "Helm release [ph]",
+            "Helm release [ph]",
+            "Namespace [prod]"
+        ]
+    );
 }
 
 #[test]
@@ -263,4 +449,61 @@ fn wrap_keeps_lines_within_the_width() {
     );
     assert_eq!(wrap("short", 30), ["short"]);
     assert_eq!(wrap("  help text here", 12), ["  help text", "    here"]);
+}
+
+#[test]
+fn ecr_offers_the_external_secrets_refresh_as_render_does() {
+    let repo = "123456789012.dkr.ecr.us-east-1.amazonaws.com/builds";
+    let script = |mode: &'static str| {
+        let mut steps = vec![
+            Step::Select("Amazon Elastic"),
+            text("123456789012"),
+            text("us-east-1"),
+            text(repo),
+            Step::Confirm(false),
+            Step::Select(mode),
+        ];
+        if mode.starts_with("a Secret") {
+            steps.extend([text(""), text(""), text("")]);
+        }
+        steps.push(Step::Confirm(true));
+        Scripted::new(steps)
+    };
+    let mut p = script("a Secret kept fresh by external-secrets.io");
+    let d = ask(&mut p, Path::new("values.yaml"), None, false).unwrap();
+    assert!(p.finished(), "{:#?}", p.transcript);
+    let shown = p.transcript.join("\n");
+    assert!(shown.contains("expire after 12 hours"), "{shown}");
+    assert!(
+        shown.contains("external-secrets.io keeps the Secret `primehub-image-builder-push`"),
+        "{shown}"
+    );
+    assert!(matches!(
+        d.pending,
+        Pending::External {
+            manifests: deliver::Manifests::EcrRefresh(_),
+            ..
+        }
+    ));
+    let command = d.command.unwrap().join(" ");
+    assert!(
+        command.ends_with(
+            "--secret-mode external --ecr-refresh external-secrets --secret-out push-secret.yaml"
+        ),
+        "{command}"
+    );
+
+    // The chart's way keeps the `aws-registry` Secret, as `phib render` does by default.
+    let mut p = script("the Secret of the aws-ecr-credential chart");
+    let d = ask(&mut p, Path::new("values.yaml"), None, false).unwrap();
+    assert!(p.finished(), "{:#?}", p.transcript);
+    assert_eq!(
+        d.validated.custom_image.push_secret_name.as_deref(),
+        Some("aws-registry")
+    );
+    assert!(d
+        .command
+        .unwrap()
+        .join(" ")
+        .ends_with("--secret-mode values"));
 }

@@ -115,6 +115,16 @@ impl Stub {
         );
     }
 
+    /// The folder holding the stand-in `helm`, to put on `PATH`.
+    pub(crate) fn bin(&self) -> &Path {
+        self.helm.parent().unwrap()
+    }
+
+    /// The folder the stand-in records into (its `STUB_DIR`).
+    pub(crate) fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
     /// phib with this stub as its helm (through `HELM_BIN`, as helm sets it for plugins).
     pub(crate) fn phib(&self, dir: &Path) -> Command {
         let mut cmd = phib();

@@ -1,0 +1,370 @@
+//! Delivering the external push-secret mode: checking where the Secret goes before
+//! anything is written, swapping the validated block for one without credentials
+//! ([`super::split`]), and, once the values are written, writing the Secret manifest
+//! to a file or handing it to `kubectl apply -f -` on standard input. `phib render
+//! --secret-mode` and the wizard both come here with a [`Choice`], so the two write
+//! the same bytes.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use super::ecr::EcrRefresh;
+use super::{ExternalOptions, PushSecret, SecretMode, VALUES_MODE_NOTE};
+use crate::registry::Kind;
+use crate::secret::Secret;
+use crate::settings::{Settings, Validated};
+use crate::values::write;
+use crate::{Error, Result};
+
+/// Where the credentials go, as the user chose it (the `--secret-*` flags, or the
+/// wizard's answers).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Choice {
+    pub mode: SecretMode,
+    /// `--secret-name`.
+    pub name: Option<String>,
+    /// `--secret-out FILE`.
+    pub out: Option<PathBuf>,
+    /// `--apply`.
+    pub apply: bool,
+    /// `--namespace`.
+    pub namespace: Option<String>,
+    /// `--ecr-refresh external-secrets`.
+    pub ecr_refresh: bool,
+    /// `--ecr-service-account`.
+    pub ecr_service_account: Option<String>,
+}
+
+impl Choice {
+    /// The `phib render` flags that make this choice, one word each (unquoted).
+    pub fn flags(&self) -> Vec<String> {
+        let Choice {
+            mode,
+            name,
+            out,
+            apply,
+            namespace,
+            ecr_refresh,
+            ecr_service_account,
+        } = self;
+        let mut words: Vec<String> = vec!["--secret-mode".into()];
+        if *mode == SecretMode::Values {
+            words.push("values".into());
+            return words;
+        }
+        words.push("external".into());
+        for (flag, value) in [("--secret-name", name), ("--namespace", namespace)] {
+            if let Some(v) = value {
+                words.push(flag.into());
+                words.push(v.clone());
+            }
+        }
+        if *ecr_refresh {
+            words.push("--ecr-refresh".into());
+            words.push("external-secrets".into());
+        }
+        if let Some(sa) = ecr_service_account {
+            words.push("--ecr-service-account".into());
+            words.push(sa.clone());
+        }
+        if let Some(path) = out {
+            words.push("--secret-out".into());
+            words.push(path.display().to_string());
+        }
+        if *apply {
+            words.push("--apply".into());
+        }
+        words
+    }
+}
+
+/// What remains to do after the values are written.
+#[derive(Debug)]
+pub enum Pending {
+    /// Values mode: print the note about where the password ends up (when there is one).
+    Values { note: bool },
+    /// External mode: deliver these manifests.
+    External { manifests: Manifests, to: Output },
+}
+
+#[derive(Debug)]
+pub enum Manifests {
+    Static(PushSecret),
+    EcrRefresh(EcrRefresh),
+}
+
+#[derive(Debug)]
+pub enum Output {
+    File(PathBuf),
+    /// `kubectl apply -f -` with this kubectl.
+    Apply(PathBuf),
+}
+
+impl Pending {
+    /// Where the credentials will be, in words, for a summary before anything is
+    /// written (no secret in it).
+    pub fn summary(&self) -> String {
+        let (what, to) = match self {
+            Pending::Values { .. } => {
+                return "the credentials stay in the values file (PrimeHub's documented way)"
+                    .to_string()
+            }
+            Pending::External { manifests, to } => (manifests, to),
+        };
+        let what = match what {
+            Manifests::Static(s) => format!(
+                "the credentials go into the Secret `{}` (namespace `{}`)",
+                s.name, s.namespace
+            ),
+            Manifests::EcrRefresh(r) => format!(
+                "external-secrets.io keeps the Secret `{}` (namespace `{}`) fresh",
+                r.name, r.namespace
+            ),
+        };
+        match to {
+            Output::File(path) => format!("{what}, written to `{}` (mode 0600)", path.display()),
+            Output::Apply(_) => format!("{what}, applied with `kubectl apply -f -`"),
+        }
+    }
+}
+
+/// Checks the secret options and, in external mode, replaces the block in `validated`
+/// by the one without credentials. Every refusal here comes before anything is written.
+pub fn prepare(
+    choice: Choice,
+    settings: &Settings,
+    values_path: Option<&Path>,
+    validated: &mut Validated,
+) -> Result<Pending> {
+    let Choice {
+        mode,
+        name: secret_name,
+        out: secret_out,
+        apply,
+        namespace,
+        ecr_refresh,
+        ecr_service_account,
+    } = choice;
+    let external_only = [
+        ("--secret-name", secret_name.is_some()),
+        ("--secret-out", secret_out.is_some()),
+        ("--apply", apply),
+        ("--namespace", namespace.is_some()),
+        ("--ecr-refresh", ecr_refresh),
+        ("--ecr-service-account", ecr_service_account.is_some()),
+    ];
+    if mode == SecretMode::Values {
+        if let Some((flag, _)) = external_only.iter().find(|(_, given)| *given) {
+            return Err(Error::usage(format!(
+                "`{flag}` is only used with `--secret-mode external`"
+            ))
+            .with_help("add `--secret-mode external` to keep the credentials in a Secret of your own, or remove it"));
+        }
+        return Ok(Pending::Values {
+            note: validated.custom_image.registry_password.is_some(),
+        });
+    }
+
+    let kind = settings.kind;
+    if settings.push_secret_name.is_some() {
+        return Err(Error::usage(
+            "`--push-secret-name` names a Secret managed elsewhere; in external mode phib makes the Secret itself",
+        )
+        .with_help("name it with `--secret-name` instead"));
+    }
+    match (kind, ecr_refresh) {
+        (Kind::Ecr, false) => {
+            return Err(Error::usage(
+                "`--registry ecr` with `--secret-mode external` needs `--ecr-refresh external-secrets`: ECR tokens expire after 12 hours, so a static Secret would stop working",
+            )
+            .with_help("add `--ecr-refresh external-secrets` (needs the external-secrets.io operator in the cluster; see docs/registries/ecr.md)"));
+        }
+        (Kind::Ecr, true) => {}
+        (_, true) => {
+            return Err(Error::usage(format!(
+                "`--ecr-refresh` is only for `--registry ecr`, not `--registry {}`",
+                kind.name()
+            ))
+            .with_help("remove it; the Secret phib writes for this registry does not expire"));
+        }
+        (_, false) if ecr_service_account.is_some() => {
+            return Err(
+                Error::usage("`--ecr-service-account` is only used with `--ecr-refresh`")
+                    .with_help("remove it"),
+            );
+        }
+        (_, false) => {}
+    }
+
+    let to = match (secret_out, apply) {
+        (Some(path), false) => {
+            check_secret_out(&path, values_path)?;
+            Output::File(path)
+        }
+        (None, true) => Output::Apply(which::which("kubectl").map_err(|_| {
+            Error::usage("`--apply` runs `kubectl apply`, but `kubectl` is not on `PATH`; nothing was written")
+                .with_help("install kubectl, or write the manifest with `--secret-out FILE` and apply it where kubectl runs")
+        })?),
+        (None, false) => {
+            return Err(Error::usage(
+                "`--secret-mode external` needs to know where the Secret goes: pick `--secret-out FILE` or `--apply`",
+            )
+            .with_help("`--secret-out FILE` writes the manifest (mode 0600) for `kubectl apply -f FILE`; `--apply` creates the Secret now with kubectl"));
+        }
+        (Some(_), true) => {
+            return Err(Error::usage("`--secret-out` and `--apply` were both given")
+                .with_help("pick one"))
+        }
+    };
+
+    let opts = ExternalOptions {
+        name: secret_name,
+        namespace,
+        release: settings.release.clone(),
+    };
+    let old_secret_name = validated.custom_image.push_secret_name.clone();
+    let external = super::split(
+        validated.custom_image.clone(),
+        &mut validated.warnings,
+        &opts,
+    )?;
+    let manifests = match (kind, external.secret) {
+        (Kind::Ecr, _) => {
+            let old = crate::registry::ecr::refresh_warning(old_secret_name.as_deref());
+            validated.warnings.retain(|w| *w != old);
+            let region = settings
+                .aws_region
+                .as_deref()
+                .ok_or_else(|| Error::bug("ECR without a region after validation"))?;
+            Manifests::EcrRefresh(EcrRefresh::new(
+                &opts,
+                &external.custom_image.registry_endpoint,
+                region,
+                ecr_service_account,
+            )?)
+        }
+        (_, Some(secret)) => Manifests::Static(secret),
+        (_, None) => return Err(Error::bug("no login to put into the push Secret")),
+    };
+    validated.custom_image = external.custom_image;
+    Ok(Pending::External { manifests, to })
+}
+
+/// The manifest file must be a file, and not the values file.
+pub fn check_secret_out(path: &Path, values_path: Option<&Path>) -> Result<()> {
+    if path.is_dir() {
+        return Err(Error::usage(format!(
+            "`--secret-out` `{}` is a directory",
+            path.display()
+        ))
+        .with_help("name a file, for example `--secret-out push-secret.yaml`"));
+    }
+    if values_path.is_some_and(|v| v == path) {
+        return Err(Error::usage(format!(
+            "`--secret-out` `{}` is also the values file",
+            path.display()
+        ))
+        .with_help("keep the Secret manifest in a file of its own, e.g. `push-secret.yaml`"));
+    }
+    Ok(())
+}
+
+/// Delivers what [`prepare`] decided, after the values were written. Returns what was
+/// done, as a sentence for the caller to show: in values mode, the note about where the
+/// password ends up (when there is one), else nothing.
+pub fn finish(pending: Pending) -> Result<Option<String>> {
+    let (manifests, to) = match pending {
+        Pending::Values { note } => {
+            return Ok(note.then(|| format!("note: {VALUES_MODE_NOTE}")));
+        }
+        Pending::External { manifests, to } => (manifests, to),
+    };
+    let (text, what, secrets) = match &manifests {
+        Manifests::Static(s) => {
+            let manifest = s.manifest();
+            let what = format!("the push Secret `{}` (namespace `{}`)", s.name, s.namespace);
+            let hide = vec![s.password.clone(), s.dockerconfigjson(), s.data()];
+            (manifest, what, hide)
+        }
+        Manifests::EcrRefresh(r) => (
+            Secret::new(r.manifests()),
+            format!(
+                "the ECRAuthorizationToken `{}` and ExternalSecret `{}` (namespace `{}`)",
+                r.generator_name(),
+                r.name,
+                r.namespace
+            ),
+            Vec::new(),
+        ),
+    };
+    match to {
+        Output::File(path) => {
+            write::write_secret_file(&path, text.expose().as_bytes(), false)
+                .map_err(after_values)?;
+            Ok(Some(format!(
+                "wrote {what} to `{}` (mode 0600); apply it with `kubectl apply -f {}`",
+                path.display(),
+                path.display()
+            )))
+        }
+        Output::Apply(kubectl) => {
+            let out = kubectl_apply(&kubectl, &text, &secrets).map_err(after_values)?;
+            Ok(Some(format!("applied {what} with kubectl: {out}")))
+        }
+    }
+}
+
+fn after_values(err: Error) -> Error {
+    let help = err.help.clone().unwrap_or_default();
+    Error {
+        help: Some(format!(
+            "the values were written, but the Secret was not; {}run the same command again once fixed",
+            if help.is_empty() { String::new() } else { format!("{help}; ") }
+        )),
+        ..err
+    }
+}
+
+/// Runs `kubectl apply -f -` with the manifest on standard input: no secret in argv.
+/// Returns kubectl's one-line report. Its error output, which should name no secret,
+/// has every secret replaced anyway before it is shown.
+fn kubectl_apply(kubectl: &Path, manifest: &Secret, secrets: &[Secret]) -> Result<String> {
+    let mut child = Command::new(kubectl)
+        .args(["apply", "-f", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Error::failed(format!("cannot run `{}`: {e}", kubectl.display())))?;
+    let mut stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| Error::bug("kubectl without standard input"))?;
+    let bytes = manifest.expose().as_bytes().to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&bytes));
+    let out = child
+        .wait_with_output()
+        .map_err(|e| Error::failed(format!("cannot run `{}`: {e}", kubectl.display())))?;
+    let wrote = writer.join().unwrap_or(Ok(()));
+    let hide = |s: &[u8]| {
+        let mut text = String::from_utf8_lossy(s).trim().to_string();
+        for secret in secrets.iter().filter(|s| !s.is_empty()) {
+            text = text.replace(secret.expose(), crate::secret::REDACTED);
+        }
+        text
+    };
+    if !out.status.success() {
+        return Err(Error::failed(format!(
+            "`kubectl apply -f -` failed: {}",
+            hide(&out.stderr)
+        ))
+        .with_help("check the kubectl context (`kubectl config current-context`) and that the namespace exists (`--namespace`)"));
+    }
+    if let Err(e) = wrote {
+        return Err(Error::failed(format!(
+            "cannot pass the manifest to kubectl: {e}"
+        )));
+    }
+    Ok(hide(&out.stdout))
+}

@@ -118,11 +118,31 @@ pub fn rotate(existing: &CustomImage, new: &Settings) -> Result<Validated> {
     })
 }
 
+/// The Secret of its own that an existing block keeps its credentials in (external
+/// mode): a block that names a `pushSecretName` and has no password in the values, for a
+/// registry whose credentials phib writes. Rotating such a block means rewriting that
+/// Secret, never putting the password back into the values.
+pub fn external_secret(existing: &CustomImage) -> Option<&str> {
+    let writes_credentials = !credential_fields(detect_kind(existing)).is_empty();
+    match (&existing.registry_password, &existing.push_secret_name) {
+        (None, Some(name)) if writes_credentials => Some(name),
+        _ => None,
+    }
+}
+
+/// What `--rotate` found and made.
+#[derive(Debug)]
+pub struct Rotation {
+    pub validated: Validated,
+    /// The block's own push Secret, when it is in external mode (see [`external_secret`]).
+    pub external_secret: Option<String>,
+}
+
 /// `--rotate`: the block already in the values file at `path` (its text `values`, `None`
 /// when the file does not exist) with only its credentials replaced by those in `new`.
 /// `new` may hold nothing but credentials, and must be of the kind the block was
 /// written for; anything else is refused (exit 2) rather than silently ignored.
-pub fn rotate_values(values: Option<&str>, path: &Path, new: &Settings) -> Result<Validated> {
+pub fn rotate_values(values: Option<&str>, path: &Path, new: &Settings) -> Result<Rotation> {
     let shown = path.display();
     let credentials = credential_fields(new.kind);
     if let Some(id) = ALL_IDS
@@ -164,7 +184,10 @@ pub fn rotate_values(values: Option<&str>, path: &Path, new: &Settings) -> Resul
             found.name()
         )));
     }
-    rotate(&existing, new)
+    Ok(Rotation {
+        validated: rotate(&existing, new)?,
+        external_secret: external_secret(&existing).map(str::to_string),
+    })
 }
 
 #[cfg(test)]

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use super::secret_mode;
 use crate::cli::RenderArgs;
 use crate::keyfile;
+use crate::pushsecret::deliver::Choice;
+use crate::pushsecret::SecretMode;
 use crate::registry::FieldId;
 use crate::rotate::rotate_values;
 use crate::secret::Secret;
@@ -134,14 +136,19 @@ pub fn run(args: RenderArgs) -> Result<()> {
     }
 
     let path = values.unwrap_or_else(|| PathBuf::from(DEFAULT_VALUES));
+    let mut choice = secret_mode::choice(secret);
     let mut validated = if rotate {
         let text = read_values_file(&path)?;
-        rotate_values(text.as_deref(), &path, &settings)?
+        let rotation = rotate_values(text.as_deref(), &path, &settings)?;
+        if let Some(name) = rotation.external_secret {
+            keep_external_secret(&mut choice, &path, name)?;
+        }
+        rotation.validated
     } else {
         settings.validate()?
     };
     let pending = secret_mode::prepare(
-        secret_mode::choice(secret),
+        choice,
         &settings,
         (!stdout).then_some(path.as_path()),
         &mut validated,
@@ -162,6 +169,22 @@ pub fn run(args: RenderArgs) -> Result<()> {
     if let Some(done) = secret_mode::finish(pending)? {
         eprintln!("phib: {done}");
     }
+    Ok(())
+}
+
+/// Rotating a block whose credentials live in a Secret of its own rewrites that
+/// Secret: the password must not come back into the values (and the chart's ConfigMap).
+fn keep_external_secret(choice: &mut Choice, path: &Path, name: String) -> Result<()> {
+    if choice.mode != SecretMode::External {
+        return Err(Error::usage(format!(
+            "the customImage block in `{}` keeps its credentials in the Secret `{name}`, not in the values; rotating them into the values would put the password back into the controller ConfigMap",
+            path.display()
+        ))
+        .with_help(format!(
+            "rotate the Secret: add `--secret-mode external --secret-name {name}` and `--secret-out FILE` or `--apply`"
+        )));
+    }
+    choice.name.get_or_insert(name);
     Ok(())
 }
 

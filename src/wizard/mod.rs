@@ -18,7 +18,7 @@ use questions::{Answers, Existing};
 
 use crate::pushsecret::deliver::{self, Choice, Pending};
 use crate::registry::Kind;
-use crate::rotate::{credential_fields, detect_kind, rotate};
+use crate::rotate::{credential_fields, detect_kind, external_secret, rotate};
 use crate::settings::Validated;
 use crate::values::model::CustomImage;
 use crate::{Error, Result};
@@ -54,8 +54,11 @@ pub fn ask(
     p.say("phib writes the customImage block of PrimeHub's Helm values, which tells");
     p.say("the Image Builder where to push images. Esc or Ctrl-C quits, writing nothing.");
     p.say("");
-    // A block whose credentials live outside the file (ECR) has nothing to rotate.
-    let rotatable = existing.is_some_and(|ci| !credential_fields(detect_kind(ci)).is_empty());
+    // A block whose credentials live outside the file (ECR, or a Secret of its own) has
+    // nothing to rotate in the file: it is answered again instead.
+    let rotatable = existing.is_some_and(|ci| {
+        !credential_fields(detect_kind(ci)).is_empty() && external_secret(ci).is_none()
+    });
     let new = |p: &mut dyn Prompter, kind| ask_new(p, kind, values, kubectl);
     let (
         New {

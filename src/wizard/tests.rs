@@ -208,6 +208,29 @@ fn an_ecr_block_offers_no_rotation() {
         .contains("credentials live outside the file"));
 }
 
+#[test]
+fn an_external_mode_block_is_answered_again_not_rotated_into_the_values() {
+    let external = CustomImage {
+        registry_endpoint: "https://harbor.example.com".into(),
+        registry_username: None,
+        registry_password: None,
+        push: Some(PushTarget::Prefix("harbor.example.com/ml".into())),
+        push_secret_name: Some("primehub-image-builder-push".into()),
+        insecure_skip_verify: false,
+    };
+    let mut p = Scripted::new([Step::Interrupt]);
+    assert!(ask(&mut p, Path::new("values.yaml"), Some(&external), false).is_err());
+    let transcript = p.transcript.join("\n");
+    assert!(
+        transcript.contains("credentials live outside the file"),
+        "{transcript}"
+    );
+    assert!(
+        !transcript.contains("Rotate the credentials only"),
+        "{transcript}"
+    );
+}
+
 fn docker_hub_decision(user: &str) -> Decision {
     let mut p = Scripted::new([
         Step::Select("Docker Hub"),

@@ -363,3 +363,36 @@ fn rotating_a_keyfile_from_another_project_warns() {
     );
     assert!(new.contains("\"type\\\":\\\"service_account\\\""), "{new}");
 }
+
+#[test]
+fn rotating_an_external_mode_block_rewrites_its_secret_not_the_values() {
+    let dir = tempdir();
+    let path = dir.path().join("values.yaml");
+    let block = "customImage:\n  enabled: true\n  registryEndpoint: \"https://harbor.example.com\"\n  pushRepoPrefix: \"harbor.example.com/ml\"\n  pushSecretName: \"ml-push\"\n  insecureSkipVerify: false\n";
+    std::fs::write(&path, block).unwrap();
+    let rotate = [
+        "--registry",
+        "harbor",
+        "--rotate",
+        "--username",
+        "robot$ml+builder",
+        "--values",
+        "values.yaml",
+    ];
+    // Into the values it would go back into the ConfigMap: refused, file untouched.
+    let r = render(dir.path(), &rotate, TOKEN);
+    r.expect_code(2);
+    assert!(r.stderr.contains("--secret-name ml-push"), "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), block);
+
+    let mut external = rotate.to_vec();
+    external.extend(["--secret-mode", "external", "--secret-out", "push.yaml"]);
+    let r = render(dir.path(), &external, TOKEN);
+    r.expect_code(0);
+    assert!(!r.stderr.contains(TOKEN));
+    // The values already are what external mode writes; the Secret has the new login.
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), block);
+    let manifest = std::fs::read_to_string(dir.path().join("push.yaml")).unwrap();
+    assert!(manifest.contains("name: \"ml-push\""), "{manifest}");
+    assert_eq!(mode(&dir.path().join("push.yaml")), 0o600);
+}

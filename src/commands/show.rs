@@ -21,12 +21,7 @@ pub fn run(args: ShowArgs) -> Result<()> {
         show_secrets,
         helm,
     } = args;
-    // helm passes an empty `HELM_NAMESPACE` when it has none: use PrimeHub's default.
-    let namespace = if namespace.is_empty() {
-        plan::DEFAULT_NAMESPACE.to_string()
-    } else {
-        namespace
-    };
+    let namespace = plan::namespace_or_default(namespace);
     let (mut doc, source) = match release {
         Some(release) => {
             plan::validate_name("--release", &release)?;

@@ -20,12 +20,7 @@ pub fn run(args: UpgradeArgs) -> Result<()> {
         yes,
         helm,
     } = args;
-    // helm passes an empty `HELM_NAMESPACE` when it has none: use PrimeHub's default.
-    let namespace = if namespace.is_empty() {
-        plan::DEFAULT_NAMESPACE.to_string()
-    } else {
-        namespace
-    };
+    let namespace = plan::namespace_or_default(namespace);
     let opts = UpgradeOptions {
         values_path: values,
         release,

@@ -18,6 +18,16 @@ pub const DEFAULT_CHART: &str = "infuseai/primehub";
 pub const DEFAULT_RELEASE: &str = "primehub";
 pub const DEFAULT_NAMESPACE: &str = "hub";
 
+/// The namespace to use: helm passes plugins an empty `HELM_NAMESPACE` when it has none,
+/// and then PrimeHub's default applies.
+pub fn namespace_or_default(namespace: String) -> String {
+    if namespace.is_empty() {
+        DEFAULT_NAMESPACE.to_string()
+    } else {
+        namespace
+    }
+}
+
 /// What the user asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UpgradeOptions {

@@ -161,10 +161,7 @@ pub fn rotate_values(values: Option<&str>, path: &Path, new: &Settings) -> Resul
         ))
         .with_help("run the command without `--rotate` to create it"));
     };
-    let doc: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
-        Error::usage(format!("`{shown}` is not valid YAML: {e}"))
-            .with_help("fix the file, or name another one with `--values FILE`")
-    })?;
+    let doc = crate::values::parse_document(text, path)?;
     let existing = CustomImage::from_values(&doc)?.ok_or_else(|| {
         Error::usage(format!(
             "`{shown}` has no configured customImage block to rotate"

@@ -61,8 +61,7 @@ fn read_block(path: &Path) -> Result<CustomImage> {
         }
         Err(e) => return Err(Error::input_io(path, e)),
     };
-    let doc: serde_yaml::Value = serde_yaml::from_str(&text)
-        .map_err(|e| Error::usage(format!("`{}` is not valid YAML: {e}", path.display())))?;
+    let doc = crate::values::parse_document(&text, path)?;
     CustomImage::from_values(&doc)?.ok_or_else(|| {
         Error::usage(format!(
             "`{}` has no configured `customImage` block (no `registryEndpoint`)",

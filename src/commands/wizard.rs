@@ -202,9 +202,6 @@ fn read_existing(values: &Path) -> Result<Option<CustomImage>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::input_io(values, e)),
     };
-    let doc: serde_yaml::Value = serde_yaml::from_str(&text).map_err(|e| {
-        Error::usage(format!("`{}` is not valid YAML: {e}", values.display()))
-            .with_help("fix the file, or name another one with `--values FILE`")
-    })?;
+    let doc = crate::values::parse_document(&text, values)?;
     CustomImage::from_values(&doc)
 }

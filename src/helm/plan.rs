@@ -237,10 +237,7 @@ pub fn plan_upgrade(
 /// Reads a values file for an upgrade: valid YAML, a mapping, with a configured
 /// `customImage` block (bad input is exit 2, before helm is asked anything).
 pub fn parse_values(values_text: &str, path: &Path) -> Result<Value> {
-    let doc: serde_yaml::Value = serde_yaml::from_str(values_text).map_err(|e| {
-        Error::usage(format!("`{}` is not valid YAML: {e}", path.display()))
-            .with_help("fix the file, or write it again with `phib render`")
-    })?;
+    let doc = crate::values::parse_document(values_text, path)?;
     if CustomImage::from_values(&doc)?.is_none() {
         return Err(Error::usage(format!(
             "`{}` has no `customImage.registryEndpoint`: there is nothing to apply",

@@ -27,7 +27,11 @@ pub(super) fn parse_doc(text: &str) -> Result<Value> {
             ));
         }
         doc = Value::deserialize(de).map_err(|e| {
-            Error::usage(format!("the values file is not valid YAML: {e}")).with_help(
+            Error::usage(format!(
+                "the values file is not valid YAML: {}",
+                super::safe_parse_error(&e)
+            ))
+            .with_help(
                 "fix the YAML at that line and column (`helm lint` or `yamllint` can help), then run phib again",
             )
         })?;

@@ -9,3 +9,92 @@ pub mod render;
 mod scan;
 pub mod update;
 pub mod write;
+
+use std::path::Path;
+
+use crate::secret::REDACTED;
+use crate::{Error, Result};
+
+/// Parses a values document. On bad YAML: exit 2, naming the file, the line and column,
+/// and never a value from the file (see [`safe_parse_error`]).
+pub fn parse_document(text: &str, path: &Path) -> Result<serde_yaml::Value> {
+    serde_yaml::from_str(text).map_err(|e| {
+        Error::usage(format!(
+            "`{}` is not valid YAML: {}",
+            path.display(),
+            safe_parse_error(&e)
+        ))
+        .with_help(
+            "fix the YAML at that line and column (`yamllint` can help), or name another file with `--values FILE`",
+        )
+    })
+}
+
+/// A parser's error message without the values it quotes. serde_yaml and serde_json
+/// quote the offending value (`invalid value: string "hunter2", expected ...` for a
+/// tagged password), so everything in double quotes or backticks is replaced, except
+/// a key name (`duplicate entry with key "customImage"`), which is no secret.
+pub fn safe_parse_error(err: &dyn std::fmt::Display) -> String {
+    let text = err.to_string();
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        let close = match c {
+            '"' => '"',
+            '`' => '`',
+            _ => {
+                out.push(c);
+                continue;
+            }
+        };
+        let keep = out.ends_with("key ");
+        out.push(c);
+        // To the closing quote (a backslash escapes the next character).
+        let mut escaped = false;
+        for d in chars.by_ref() {
+            match d {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                d if d == close => break,
+                _ => {}
+            }
+            if keep {
+                out.push(d);
+            }
+        }
+        if !keep {
+            out.push_str(REDACTED);
+        }
+        out.push(close);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tagged_values_never_reach_the_message() {
+        for tag in ["!!int", "!!float", "!!bool", "!!null"] {
+            let text = format!("customImage:\n  registryPassword: {tag} S3CR3T\\\"x\n");
+            let err = parse_document(&text, Path::new("v.yaml")).unwrap_err();
+            assert_eq!(err.exit_code(), 2);
+            assert!(!err.message.contains("S3CR3T"), "{}", err.message);
+            assert!(err.message.contains("line 2"), "{}", err.message);
+            assert!(err.help.is_some());
+        }
+    }
+
+    #[test]
+    fn quotes_and_backticks_are_emptied() {
+        assert_eq!(
+            safe_parse_error(&"invalid value: string \"a\\\"b\", expected `x`"),
+            "invalid value: string \"<redacted>\", expected `<redacted>`"
+        );
+        assert_eq!(
+            safe_parse_error(&"duplicate entry with key \"customImage\""),
+            "duplicate entry with key \"customImage\""
+        );
+    }
+}

@@ -46,3 +46,38 @@ fn man_page_is_roff_from_the_clap_definition() {
     );
     assert!(page.contains("compact"));
 }
+
+#[test]
+fn a_value_the_yaml_parser_rejects_is_never_quoted_in_an_error() {
+    let dir = tempdir();
+    let path = dir.path().join("v.yaml");
+    std::fs::write(
+        &path,
+        "customImage:\n  registryEndpoint: quay.io\n  registryPassword: !!int S3CR3T-xyz\n",
+    )
+    .unwrap();
+    let v = path.to_str().unwrap();
+    let commands: [&[&str]; 5] = [
+        &["show", "--values", v],
+        &["verify", "--values", v],
+        &["upgrade", "--values", v, "--dry-run"],
+        &["render", "--registry", "quay", "--rotate", "--values", v],
+        &[
+            "render",
+            "--registry",
+            "quay",
+            "--username",
+            "a+b",
+            "--values",
+            v,
+        ],
+    ];
+    for args in commands {
+        let r = run(phib().args(args).env("PHIB_REGISTRY_PASSWORD", "new"), b"");
+        r.expect_code(2);
+        assert!(!r.stderr.contains("S3CR3T"), "{args:?}: {}", r.stderr);
+        assert!(!r.stdout_str().contains("S3CR3T"), "{args:?}");
+        assert!(r.stderr.contains("line 3"), "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains("help: "), "{args:?}: {}", r.stderr);
+    }
+}

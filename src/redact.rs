@@ -10,24 +10,32 @@ use crate::secret::REDACTED;
 use crate::values::model::SECRET_KEYS;
 
 /// Whether the value under `key` is a secret: the `customImage` secret keys, and keys
-/// that name a password, token or private key anywhere in the document (PrimeHub's
-/// values hold other credentials too; `--query` can reach them).
+/// that name a password, token, secret or private key anywhere in the document, in any
+/// spelling (`clientSecret`, `client_secret`, `secretAccessKey`, `api-key`); PrimeHub's
+/// values hold other credentials too, and `show`, `--query` and `--check` can reach them.
+/// A key that only refers to a secret by name (`pushSecretName`) is not one.
 pub fn is_secret_key(key: &str) -> bool {
     if SECRET_KEYS.contains(&key) {
         return true;
     }
-    let k = key.to_ascii_lowercase();
-    [
-        "password",
-        "passwd",
-        "token",
-        "secretkey",
-        "clientsecret",
-        "apikey",
-        "privatekey",
-    ]
-    .iter()
-    .any(|word| k.contains(word))
+    let k: String = key
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    k.ends_with("secret")
+        || [
+            "password",
+            "passwd",
+            "token",
+            "secretkey",
+            "accesskey",
+            "apikey",
+            "privatekey",
+            "credential",
+        ]
+        .iter()
+        .any(|word| k.contains(word))
 }
 
 /// Replaces every non-empty value under a secret key, at any depth, by `<redacted>`.
@@ -60,6 +68,34 @@ fn is_blank(v: &Value) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn secret_keys_in_any_spelling_but_not_names_of_secrets() {
+        for key in [
+            "registryPassword",
+            "client_secret",
+            "clientSecret",
+            "private_key",
+            "api_key",
+            "secret_key",
+            "secretAccessKey",
+            "cookieSecret",
+            "secret",
+            "GITHUB_TOKEN",
+            "aws-access-key-id",
+        ] {
+            assert!(is_secret_key(key), "{key}");
+        }
+        for key in [
+            "pushSecretName",
+            "registryUsername",
+            "domain",
+            "secretName",
+            "buildJob",
+        ] {
+            assert!(!is_secret_key(key), "{key}");
+        }
+    }
 
     #[test]
     fn secrets_at_any_depth_are_hidden_and_empty_ones_kept() {

@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 
 use similar::{DiffTag, TextDiff};
 
-use super::model::SECRET_KEYS;
 use super::scan;
+use crate::redact::is_secret_key;
 
 const REDACTED: &str = "<redacted>";
 const CONTEXT: usize = 3;
@@ -86,6 +86,20 @@ fn push_line(out: &mut String, mark: char, line: &Shown) {
     }
 }
 
+/// Whether a line may hold a secret key in a shape the line reader does not take
+/// apart (flow style, `{registryPassword: x}`): a word right before a `:` that is a
+/// secret key (values are not looked at: `name: my-push-secret` is no secret).
+fn mentions_secret_key(line: &str) -> bool {
+    line.match_indices(':').any(|(at, _)| {
+        let before = line[..at].trim_end_matches(['"', '\'']);
+        let word = before
+            .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .next()
+            .unwrap_or("");
+        is_secret_key(word)
+    })
+}
+
 /// The lines of `text` as the diff shows them: a secret key's line becomes
 /// `key: <redacted>`, its continuation lines `<redacted>`, and any other line that
 /// mentions a secret key is redacted whole.
@@ -100,7 +114,7 @@ fn redacted_lines(text: &str) -> Vec<Shown> {
         let key = scan::key_at(t, item).filter(|k| {
             scan::key_value(k.key_src)
                 .as_str()
-                .is_some_and(|s| SECRET_KEYS.contains(&s))
+                .is_some_and(is_secret_key)
         });
         let newline = |i: usize| !lines[i].eol.is_empty();
         if let Some(k) = key {
@@ -126,7 +140,7 @@ fn redacted_lines(text: &str) -> Vec<Shown> {
             i = end + 1;
             continue;
         }
-        if !SECRET_KEYS.iter().any(|k| t.contains(k)) {
+        if !mentions_secret_key(t) {
             shown.push(Shown {
                 text: t.to_string(),
                 newline: newline(i),

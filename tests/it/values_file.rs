@@ -396,3 +396,31 @@ fn rotating_an_external_mode_block_rewrites_its_secret_not_the_values() {
     assert!(manifest.contains("name: \"ml-push\""), "{manifest}");
     assert_eq!(mode(&dir.path().join("push.yaml")), 0o600);
 }
+
+#[test]
+fn check_redacts_every_secret_of_the_file_not_only_the_registry_password() {
+    let dir = tempdir();
+    let path = dir.path().join("values.yaml");
+    std::fs::write(
+        &path,
+        "keycloak:\n  password: S3CR3T-kc\n  client_secret: S3CR3T-cs\ncustomImage:\n  registryEndpoint: quay.io\n",
+    )
+    .unwrap();
+    let r = render(
+        dir.path(),
+        &[
+            "--registry",
+            "quay",
+            "--username",
+            "org+bot",
+            "--values",
+            "values.yaml",
+            "--check",
+        ],
+        "S3CR3T-new",
+    );
+    r.expect_code(1);
+    let diff = r.stdout_str();
+    assert!(diff.contains("  password: <redacted>"), "{diff}");
+    assert!(!diff.contains("S3CR3T"), "{diff}");
+}

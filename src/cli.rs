@@ -255,7 +255,8 @@ pub struct RenderArgs {
     #[arg(long)]
     pub insecure_skip_verify: bool,
 
-    /// Values file to create (default `values.yaml`); it must not exist yet.
+    /// Values file to write (default `values.yaml`): created, or in an existing file only
+    /// the `customImage` block is replaced (the old content is kept as `FILE.bak`).
     #[arg(long, value_name = "FILE", conflicts_with = "stdout")]
     pub values: Option<PathBuf>,
 

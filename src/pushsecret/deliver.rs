@@ -253,6 +253,7 @@ pub fn prepare(
 
 /// The manifest file must be a file, and not the values file.
 pub fn check_secret_out(path: &Path, values_path: Option<&Path>) -> Result<()> {
+    crate::values::write::check_folder(path, "--secret-out")?;
     if path.is_dir() {
         return Err(Error::usage(format!(
             "`--secret-out` `{}` is a directory",

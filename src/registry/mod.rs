@@ -286,7 +286,7 @@ pub const COMMON_FIELDS: [Field; 4] = [
     Field {
         id: FieldId::PushSecretName,
         prompt: "Push secret name",
-        hint: "only when the secret is not the chart's own (`<release>-controller-custom-image-push-secret`)",
+        hint: "only when the secret is not the chart's own (`<fullname>-controller-custom-image-push-secret`, where fullname is the release name if it contains `primehub`, else `<release>-primehub`)",
         input: Input::Text,
         required: false,
         advanced: true,

@@ -30,6 +30,7 @@ pub enum Applied {
 impl Update {
     /// Works out the new text of `path` with `block` merged in. Nothing is written.
     pub fn plan(path: &Path, block: &str) -> Result<Update> {
+        super::write::check_folder(path, "--values")?;
         let old = read_values_file(path)?;
         let new = match &old {
             None => block.to_string(),

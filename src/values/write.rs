@@ -20,6 +20,23 @@ pub struct Written {
     pub was_too_open: bool,
 }
 
+/// Refuses (exit 2, before anything is written) a file whose folder does not exist.
+pub fn check_folder(path: &Path, option: &str) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => return Ok(()),
+    };
+    if dir.is_dir() {
+        return Ok(());
+    }
+    Err(Error::usage(format!(
+        "the folder `{}` of `{option}` `{}` does not exist",
+        dir.display(),
+        path.display()
+    ))
+    .with_help("create the folder first, or name a file in an existing folder"))
+}
+
 /// Follows symlinks to the file they name, so that writing replaces the target and
 /// keeps the link.
 pub fn resolve_target(path: &Path) -> Result<PathBuf> {
@@ -89,7 +106,10 @@ fn replace_file(dir: &Path, target: &Path, contents: &[u8]) -> Result<()> {
         .suffix(".tmp")
         .permissions(fs::Permissions::from_mode(0o600))
         .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, e))?;
+        .map_err(|e| {
+            let reason = format!("cannot create a temporary file next to it ({})", e.kind());
+            Error::io(target, std::io::Error::new(e.kind(), reason))
+        })?;
     tmp.write_all(contents)
         .map_err(|e| Error::io(tmp.path(), e))?;
     tmp.as_file()

@@ -424,3 +424,32 @@ fn check_redacts_every_secret_of_the_file_not_only_the_registry_password() {
     assert!(diff.contains("  password: <redacted>"), "{diff}");
     assert!(!diff.contains("S3CR3T"), "{diff}");
 }
+
+#[test]
+fn a_missing_folder_is_refused_before_anything_is_written() {
+    let dir = tempdir();
+    for args in [
+        vec!["--values", "nodir/values.yaml"],
+        vec![
+            "--values",
+            "values.yaml",
+            "--secret-mode",
+            "external",
+            "--secret-out",
+            "nodir/push.yaml",
+        ],
+    ] {
+        let mut all = vec!["--registry", "quay", "--username", "org+bot"];
+        all.extend(args.iter());
+        let r = render(dir.path(), &all, TOKEN);
+        r.expect_code(2);
+        assert!(r.stderr.contains("the folder `nodir`"), "{}", r.stderr);
+        assert!(r.stderr.contains("help: create the folder"), "{}", r.stderr);
+        assert!(!r.stderr.contains(".phib-"), "{}", r.stderr);
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "{args:?}"
+        );
+    }
+}

@@ -408,8 +408,11 @@ pub fn chart_push_secret_name(release: &str) -> String {
 pub const PASSWORD_IN_VALUES_WARNING: &str = "the password is stored in the values file as `registryPassword`, and the chart copies it into the controller ConfigMap in plain text: anyone who can read ConfigMaps in PrimeHub's namespace can read it; keep the values file private, or keep the password out of the values with `--secret-mode external`";
 
 fn common_warnings(ci: &CustomImage, out: &mut Vec<String>) {
-    if ci.registry_password.is_some() {
+    if let Some(password) = &ci.registry_password {
         out.push(PASSWORD_IN_VALUES_WARNING.into());
+        if password.expose().ends_with(['\n', '\r']) {
+            out.push("the password ends with a line break, which is kept as part of it (a token never ends with one); `--password-stdin` removes only one trailing newline, so check what is piped in".into());
+        }
     }
     if ci.registry_endpoint.starts_with("http://") && !ci.insecure_skip_verify {
         out.push("the endpoint is plain `http://`, but buildah still talks https unless `insecureSkipVerify` is set; add `--insecure-skip-verify` for a plain-http registry".into());

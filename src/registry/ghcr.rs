@@ -1,9 +1,10 @@
 //! GitHub Container Registry: `ghcr.io`, a classic personal access token with
 //! `write:packages` and `read:packages`; owners are lower-cased in image names.
 
-use super::parts::{self, no_check, no_warnings};
+use super::parts::{self, no_check};
 use super::{Credentials, Field, Spec};
 use crate::settings::Settings;
+use crate::values::model::CustomImage;
 
 pub const SPEC: Spec = Spec {
     name: "ghcr",
@@ -14,7 +15,7 @@ pub const SPEC: Spec = Spec {
     endpoint: |s| Some(s.endpoint.clone().unwrap_or_else(|| "ghcr.io".into())),
     default_push_secret_name: None,
     check: no_check,
-    warnings: no_warnings,
+    warnings,
 };
 
 const FIELDS: [Field; 4] = [
@@ -29,3 +30,14 @@ const FIELDS: [Field; 4] = [
     ),
     parts::endpoint("leave `ghcr.io`", false, Some(|_| Some("ghcr.io".into()))),
 ];
+
+/// Fine-grained tokens (`github_pat_...`) cannot push packages; only classic ones can.
+fn warnings(_: &Settings, ci: &CustomImage, out: &mut Vec<String>) {
+    let fine_grained = ci
+        .registry_password
+        .as_ref()
+        .is_some_and(|p| p.expose().starts_with("github_pat_"));
+    if fine_grained {
+        out.push("the token looks like a fine-grained personal access token (`github_pat_...`), which cannot push to ghcr.io; create a classic token with `write:packages` and `read:packages`".into());
+    }
+}

@@ -1,9 +1,10 @@
 //! Harbor, and any other self-hosted registry (Docker Distribution, GitLab, Nexus...):
 //! the endpoint is required; Harbor robot accounts are `robot$PROJECT+NAME`.
 
-use super::parts::{self, no_check, no_warnings};
+use super::parts::{self, no_check};
 use super::{check, Credentials, Field, Spec};
 use crate::settings::Settings;
+use crate::values::model::CustomImage;
 
 pub const SPEC: Spec = Spec {
     name: "harbor",
@@ -14,7 +15,7 @@ pub const SPEC: Spec = Spec {
     endpoint: |s| s.endpoint.clone(),
     default_push_secret_name: None,
     check: no_check,
-    warnings: no_warnings,
+    warnings,
 };
 
 const FIELDS: [Field; 4] = [
@@ -37,3 +38,14 @@ const FIELDS: [Field; 4] = [
         }),
     ),
 ];
+
+/// Harbor robot names are `robot$PROJECT+NAME`; in double quotes a shell expands
+/// `$PROJECT` to nothing and leaves `robot+NAME`.
+fn warnings(_: &Settings, ci: &CustomImage, out: &mut Vec<String>) {
+    let user = ci.registry_username.as_deref().unwrap_or_default();
+    if user.starts_with("robot") && user.contains('+') && !user.contains('$') {
+        out.push(format!(
+            "the user name `{user}` looks like a Harbor robot account whose `$PROJECT` was removed by the shell; Harbor robots are `robot$PROJECT+NAME`: quote it in single quotes, e.g. --username 'robot$PROJECT+NAME'"
+        ));
+    }
+}

@@ -241,6 +241,30 @@ fn warnings_go_to_stderr_and_exit_0() {
             "add `--insecure-skip-verify`",
         ),
         (
+            vec!["--registry", "ghcr", "--username", "me"],
+            Some("github_pat_11AAAA"),
+            "fine-grained personal access token",
+        ),
+        (
+            vec![
+                "--registry",
+                "harbor",
+                "--endpoint",
+                "https://harbor.example.com",
+                "--username",
+                "robot+builder",
+                "--push-repo-prefix",
+                "harbor.example.com/ml",
+            ],
+            Some("pw"),
+            "removed by the shell",
+        ),
+        (
+            vec!["--registry", "quay", "--username", "org+bot"],
+            Some("tok\n"),
+            "ends with a line break",
+        ),
+        (
             vec!["--registry", "dockerhub", "--username", "me"],
             Some("password1"),
             "does not look like an access token",

@@ -155,7 +155,8 @@ pub fn run(args: RenderArgs) -> Result<()> {
     )?;
     let block = render::render(&validated.custom_image)?;
     if check {
-        return check_values(&path, &block);
+        let manifest_drift = secret_mode::check(&pending)?;
+        return check_values(&path, &block, manifest_drift);
     }
     if stdout {
         super::write_stdout(block.as_bytes())?;
@@ -255,20 +256,26 @@ pub(super) fn write_values(path: &Path, block: &str) -> Result<String> {
     })
 }
 
-/// `--check`: write nothing; exit 0 when the file already is what this command would
-/// write, else print the redacted diff and exit 1.
-fn check_values(path: &Path, block: &str) -> Result<()> {
+/// `--check`: write nothing; exit 0 when the values file (and the Secret manifest, in
+/// external mode) already is what this command would write, else print the redacted
+/// diff, say what differs and exit 1.
+fn check_values(path: &Path, block: &str, manifest_drift: Option<String>) -> Result<()> {
     let update = Update::plan(path, block)?;
-    if update.is_unchanged() {
+    if update.is_unchanged() && manifest_drift.is_none() {
         eprintln!("phib: `{}` is up to date", path.display());
         return Ok(());
     }
-    super::write_stdout(update.diff().as_bytes())?;
-    Err(Error::failed(format!(
-        "`{}` differs from what this command would write (secrets redacted in the diff)",
-        path.display()
-    ))
-    .with_help("run the same command without `--check` to update it"))
+    let mut differs = Vec::new();
+    if !update.is_unchanged() {
+        super::write_stdout(update.diff().as_bytes())?;
+        differs.push(format!(
+            "`{}` differs from what this command would write (secrets redacted in the diff)",
+            path.display()
+        ));
+    }
+    differs.extend(manifest_drift);
+    Err(Error::failed(differs.join("; "))
+        .with_help("run the same command without `--check` to update it"))
 }
 
 #[cfg(test)]

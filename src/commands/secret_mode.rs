@@ -7,7 +7,7 @@ use crate::cli::{EcrRefreshArg, SecretArgs, SecretModeArg};
 use crate::pushsecret::deliver::Choice;
 use crate::pushsecret::SecretMode;
 
-pub use crate::pushsecret::deliver::{finish, prepare};
+pub use crate::pushsecret::deliver::{check, finish, prepare};
 
 /// The flags as the library's plain [`Choice`].
 pub fn choice(args: SecretArgs) -> Choice {

@@ -271,6 +271,39 @@ pub fn check_secret_out(path: &Path, values_path: Option<&Path>) -> Result<()> {
     Ok(())
 }
 
+/// `--check` for the manifest: `None` when the file already holds what would be
+/// written, else what differs, in words (never the content: it is the secret).
+pub fn check(pending: &Pending) -> Result<Option<String>> {
+    let (manifests, to) = match pending {
+        Pending::Values { .. } => return Ok(None),
+        Pending::External { manifests, to } => (manifests, to),
+    };
+    let path = match to {
+        Output::File(path) => path,
+        Output::Apply(_) => {
+            return Err(Error::usage(
+                "`--check` cannot compare a Secret in the cluster; it compares files",
+            )
+            .with_help("use `--secret-out FILE` with `--check` to compare the manifest file"))
+        }
+    };
+    let want = match manifests {
+        Manifests::Static(s) => s.manifest(),
+        Manifests::EcrRefresh(r) => Secret::new(r.manifests()),
+    };
+    Ok(match std::fs::read(path) {
+        Ok(have) if have == want.expose().as_bytes() => None,
+        Ok(_) => Some(format!(
+            "`{}` holds another Secret than this command would write (content not shown: it is the secret)",
+            path.display()
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Some(format!("`{}` does not exist yet", path.display()))
+        }
+        Err(e) => return Err(Error::input_io(path, e)),
+    })
+}
+
 /// Delivers what [`prepare`] decided, after the values were written. Returns what was
 /// done, as a sentence for the caller to show: in values mode, the note about where the
 /// password ends up (when there is one), else nothing.

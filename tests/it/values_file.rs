@@ -453,3 +453,41 @@ fn a_missing_folder_is_refused_before_anything_is_written() {
         );
     }
 }
+
+#[test]
+fn check_in_external_mode_also_compares_the_secret_manifest() {
+    let dir = tempdir();
+    let args = [
+        "--registry",
+        "quay",
+        "--username",
+        "acme+ci",
+        "--secret-mode",
+        "external",
+        "--secret-out",
+        "s.yaml",
+        "--values",
+        "values.yaml",
+    ];
+    render(dir.path(), &args, "tok").expect_code(0);
+    let check = [&args[..], &["--check"]].concat();
+    let r = render(dir.path(), &check, "tok");
+    r.expect_code(0);
+    assert!(r.stderr.contains("up to date"), "{}", r.stderr);
+
+    // Another password: the values are the same, the Secret is not.
+    let r = render(dir.path(), &check, "tok2");
+    r.expect_code(1);
+    assert!(
+        r.stderr.contains("`s.yaml` holds another Secret"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("tok2") && !r.stdout_str().contains("tok"));
+
+    std::fs::remove_file(dir.path().join("s.yaml")).unwrap();
+    let r = render(dir.path(), &check, "tok");
+    r.expect_code(1);
+    assert!(r.stderr.contains("does not exist yet"), "{}", r.stderr);
+    assert!(!dir.path().join("s.yaml").exists());
+}

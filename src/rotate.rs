@@ -168,6 +168,12 @@ pub fn rotate_values(values: Option<&str>, path: &Path, new: &Settings) -> Resul
         ))
         .with_help("run the command without `--rotate` to create it")
     })?;
+    if existing.push.is_none() {
+        return Err(Error::usage(format!(
+            "the customImage block in `{shown}` has no `pushRepoPrefix` or `pushRepo`, so it is not a configuration to keep"
+        ))
+        .with_help("run the command without `--rotate` to configure the whole block"));
+    }
     let found = detect_kind(&existing);
     if found != new.kind {
         return Err(Error::usage(format!(

@@ -308,6 +308,18 @@ fn rotate_refusals_leave_the_file_as_it_was() {
         assert!(!r.stderr.contains(TOKEN) && r.stdout.is_empty());
         assert_eq!(std::fs::read_to_string(&path).unwrap(), FIXTURE);
     }
+    std::fs::write(&path, "customImage:\n  registryEndpoint: quay.io\n").unwrap();
+    let r = render(
+        dir.path(),
+        &["--registry", "quay", "--rotate", "--values", "values.yaml"],
+        TOKEN,
+    );
+    r.expect_code(2);
+    assert!(
+        r.stderr.contains("no `pushRepoPrefix` or `pushRepo`"),
+        "{}",
+        r.stderr
+    );
     std::fs::write(&path, "domain: x\n").unwrap();
     let r = render(
         dir.path(),

@@ -37,9 +37,136 @@ impl fmt::Display for Secret {
     }
 }
 
+/// Hides known secrets in text phib did not write itself (what helm or kubectl print),
+/// before it reaches the terminal or an error message. Each secret is hidden as it is,
+/// as JSON and single-quoted YAML escape it, and in base64 (padded and not); a login
+/// also as the base64 of `user:password` that a docker config's `auth` holds. Longer
+/// forms are replaced first, so a secret inside another leaves nothing behind.
+#[derive(Clone, Default, PartialEq, Eq, Debug)]
+pub struct Redactor {
+    needles: Vec<Secret>,
+}
+
+impl Redactor {
+    pub fn new() -> Redactor {
+        Redactor::default()
+    }
+
+    /// Hides `secret` and its escaped and base64 forms. An empty secret hides nothing.
+    pub fn add(&mut self, secret: &str) -> &mut Redactor {
+        if secret.is_empty() {
+            return self;
+        }
+        self.add_exact(secret);
+        let json = serde_json::to_string(secret).unwrap_or_default();
+        self.add_exact(json.trim_start_matches('"').trim_end_matches('"'));
+        self.add_exact(&secret.replace('\'', "''"));
+        self.add_base64(secret);
+        self
+    }
+
+    /// Hides a login: the password (see [`Redactor::add`]) and `user:password` in base64.
+    pub fn add_login(&mut self, username: &str, password: &str) -> &mut Redactor {
+        if password.is_empty() {
+            return self;
+        }
+        self.add(password);
+        self.add_base64(&format!("{username}:{password}"));
+        self
+    }
+
+    /// Hides exactly `text`, with no other form (e.g. a whole encoded document).
+    pub fn add_exact(&mut self, text: &str) -> &mut Redactor {
+        if !text.is_empty() && !self.needles.iter().any(|n| n.expose() == text) {
+            self.needles.push(Secret::new(text));
+            self.needles
+                .sort_by_key(|n| std::cmp::Reverse(n.expose().len()));
+        }
+        self
+    }
+
+    fn add_base64(&mut self, text: &str) {
+        use base64::Engine;
+        let padded = base64::engine::general_purpose::STANDARD.encode(text);
+        self.add_exact(&padded);
+        self.add_exact(padded.trim_end_matches('='));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.needles.is_empty()
+    }
+
+    /// `text` with every known secret replaced by `<redacted>`.
+    pub fn redact(&self, text: &str) -> String {
+        let bytes = self.redact_bytes(text.as_bytes());
+        String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
+
+    /// Like [`Redactor::redact`] for output that may not be UTF-8 (or may end inside a
+    /// character): bytes that are not part of a secret pass through unchanged.
+    pub fn redact_bytes(&self, bytes: &[u8]) -> Vec<u8> {
+        let mut text = bytes.to_vec();
+        for needle in &self.needles {
+            text = replace_bytes(&text, needle.expose().as_bytes(), REDACTED.as_bytes());
+        }
+        text
+    }
+}
+
+fn replace_bytes(haystack: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(haystack.len());
+    let mut i = 0;
+    while i < haystack.len() {
+        if haystack[i..].starts_with(needle) {
+            out.extend_from_slice(with);
+            i += needle.len();
+        } else {
+            out.push(haystack[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redactor_hides_every_form_of_a_login() {
+        use base64::Engine;
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        let password = r##"p@ss w:rd"#x\y'z"##;
+        let mut r = Redactor::new();
+        r.add_login("robot$ci", password);
+        let json = serde_json::to_string(password).unwrap();
+        let auth = b64(&format!("robot$ci:{password}"));
+        let text = format!(
+            "a {password} b {json} c '{}' d {} e {auth} f {}\n",
+            password.replace('\'', "''"),
+            b64(password),
+            b64(password).trim_end_matches('=')
+        );
+        let out = r.redact(&text);
+        assert_eq!(
+            out,
+            "a <redacted> b \"<redacted>\" c '<redacted>' d <redacted> e <redacted> f <redacted>\n"
+        );
+        assert!(!r.redact("user robot$ci").contains(REDACTED));
+    }
+
+    #[test]
+    fn redactor_keeps_bytes_that_are_not_utf8() {
+        let mut r = Redactor::new();
+        r.add("hunter2").add("");
+        // Output cut inside a multi-byte character, and invalid bytes around a secret.
+        let bytes = b"\xff hunter2 \xe2\x82";
+        assert_eq!(r.redact_bytes(bytes), b"\xff <redacted> \xe2\x82".to_vec());
+        assert_eq!(r.redact("caf\u{e9} hunter2"), "caf\u{e9} <redacted>");
+        assert_eq!(Redactor::new().redact("hunter2"), "hunter2");
+        assert!(!format!("{r:?}").contains("hunter2"));
+    }
 
     #[test]
     fn debug_and_display_never_show_the_value() {

@@ -46,7 +46,7 @@ pub fn describe(plan: &Plan) -> String {
         }
     }
     // The content is JSON phib wrote itself; should it ever not parse, show nothing of it.
-    let shown = serde_json::from_str::<serde_json::Value>(content)
+    let shown = serde_json::from_str::<serde_json::Value>(content.expose())
         .ok()
         .and_then(|mut v| {
             redact(&mut v);

@@ -5,7 +5,7 @@
 //! sends it to the whole process group), phib only notes it, waits for helm to stop,
 //! removes the file and reports the interruption.
 
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::plan::{Plan, ValuesArg};
 use super::{helm_failed, Helm};
 use crate::error::Kind;
+use crate::secret::Redactor;
 use crate::{Error, Result};
 
 /// How much of helm's standard error is kept for the error message.
@@ -34,7 +35,7 @@ pub fn run_upgrade(
     let values_path: &Path = match &plan.values {
         ValuesArg::File(path) => path,
         ValuesArg::Temp(content) => {
-            temp = write_temp_values(content)?;
+            temp = write_temp_values(content.expose())?;
             &temp
         }
     };
@@ -50,14 +51,19 @@ pub fn run_upgrade(
     let mut child = Command::new(&helm.path)
         .args(plan.argv(values_path))
         .stdin(Stdio::null())
-        .stdout(Stdio::inherit())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| Error::io(&helm.path, e))?;
+    let stdout = child.stdout.take().expect("stdout is piped");
     let stderr = child.stderr.take().expect("stderr is piped");
-    let tee = std::thread::spawn(move || tee_stderr(stderr));
+    let secrets = plan.secrets.clone();
+    let tee_out = std::thread::spawn(move || tee(stdout, std::io::stdout(), &secrets));
+    let secrets = plan.secrets.clone();
+    let tee_err = std::thread::spawn(move || tee(stderr, std::io::stderr(), &secrets));
     let status = child.wait().map_err(|e| Error::io(&helm.path, e));
-    let tail = tee.join().unwrap_or_default();
+    let _ = tee_out.join();
+    let tail = tee_err.join().unwrap_or_default();
     let interrupted = guard.is_some_and(|g| g.interrupted());
     let status = status?;
 
@@ -100,18 +106,21 @@ fn write_temp_values(content: &str) -> Result<tempfile::TempPath> {
     Ok(file.into_temp_path())
 }
 
-/// Copies helm's standard error to ours as it comes, and keeps its end for the error
-/// message.
-fn tee_stderr(mut from: impl Read) -> String {
+/// Copies one of helm's output streams to ours line by line as it comes, with the
+/// secrets phib knows hidden (a failing helm may echo its `-f` file), and keeps the end
+/// for the error message.
+fn tee(from: impl Read, mut to: impl Write, secrets: &Redactor) -> String {
+    let mut from = BufReader::new(from);
     let mut tail: Vec<u8> = Vec::new();
-    let mut buf = [0u8; 4096];
-    let mut out = std::io::stderr();
+    let mut line = Vec::new();
     loop {
-        match from.read(&mut buf) {
+        line.clear();
+        match from.read_until(b'\n', &mut line) {
             Ok(0) | Err(_) => break,
-            Ok(n) => {
-                let _ = out.write_all(&buf[..n]);
-                tail.extend_from_slice(&buf[..n]);
+            Ok(_) => {
+                let shown = secrets.redact_bytes(&line);
+                let _ = to.write_all(&shown).and_then(|()| to.flush());
+                tail.extend_from_slice(&shown);
                 if tail.len() > STDERR_TAIL {
                     tail.drain(..tail.len() - STDERR_TAIL);
                 }

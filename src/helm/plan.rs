@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
 
+use crate::secret::{Redactor, Secret};
 use crate::values::model::{CustomImage, BLOCK_KEY, DEFAULT_PUSH_SECRET_NAME, MANAGED_KEYS};
 use crate::{Error, Result};
 
@@ -66,8 +67,8 @@ pub enum VersionSource {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ValuesArg {
     /// A temporary file holding only `customImage`, with this content (it holds
-    /// secrets: written 0600, removed afterwards).
-    Temp(String),
+    /// secrets: written 0600, removed afterwards; `{:?}` does not show it).
+    Temp(Secret),
     /// The user's whole values file (first install).
     File(PathBuf),
 }
@@ -101,6 +102,8 @@ pub struct Plan {
     /// Top-level keys of the values file other than `customImage` (not applied by an
     /// upgrade: only the block changes).
     pub ignored_keys: Vec<String>,
+    /// The logins in the file and the deployed values, hidden in what helm prints.
+    pub secrets: Redactor,
 }
 
 impl Plan {
@@ -196,6 +199,7 @@ pub fn plan_upgrade(
             values: ValuesArg::File(path.clone()),
             changes: Vec::new(),
             ignored_keys: Vec::new(),
+            secrets: logins(&doc, deployed),
         });
     };
 
@@ -228,10 +232,25 @@ pub fn plan_upgrade(
         install: false,
         version: Some(version),
         version_source,
-        values: ValuesArg::Temp(content),
+        values: ValuesArg::Temp(Secret::new(content)),
         changes,
         ignored_keys,
+        secrets: logins(&doc, deployed),
     })
+}
+
+/// The registry logins of the values file and of the deployed values, for hiding them
+/// in helm's output (a failing helm may echo the `-f` file).
+fn logins(doc: &Value, deployed: Option<&Value>) -> Redactor {
+    let mut secrets = Redactor::new();
+    for values in std::iter::once(doc).chain(deployed) {
+        let block = &values[BLOCK_KEY];
+        if let Some(password) = block["registryPassword"].as_str() {
+            let username = block["registryUsername"].as_str().unwrap_or_default();
+            secrets.add_login(username, password);
+        }
+    }
+    secrets
 }
 
 /// Reads a values file for an upgrade: valid YAML, a mapping, with a configured

@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use super::ecr::EcrRefresh;
 use super::{ExternalOptions, PushSecret, SecretMode, VALUES_MODE_NOTE};
 use crate::registry::Kind;
-use crate::secret::Secret;
+use crate::secret::{Redactor, Secret};
 use crate::settings::{Settings, Validated};
 use crate::values::write;
 use crate::{Error, Result};
@@ -318,7 +318,10 @@ pub fn finish(pending: Pending) -> Result<Option<String>> {
         Manifests::Static(s) => {
             let manifest = s.manifest();
             let what = format!("the push Secret `{}` (namespace `{}`)", s.name, s.namespace);
-            let hide = vec![s.password.clone(), s.dockerconfigjson(), s.data()];
+            let mut hide = Redactor::new();
+            hide.add_login(&s.username, s.password.expose())
+                .add_exact(s.dockerconfigjson().expose())
+                .add_exact(s.data().expose());
             (manifest, what, hide)
         }
         Manifests::EcrRefresh(r) => (
@@ -329,7 +332,7 @@ pub fn finish(pending: Pending) -> Result<Option<String>> {
                 r.name,
                 r.namespace
             ),
-            Vec::new(),
+            Redactor::new(),
         ),
     };
     match to {
@@ -363,7 +366,7 @@ fn after_values(err: Error) -> Error {
 /// Runs `kubectl apply -f -` with the manifest on standard input: no secret in argv.
 /// Returns kubectl's one-line report. Its error output, which should name no secret,
 /// has every secret replaced anyway before it is shown.
-fn kubectl_apply(kubectl: &Path, manifest: &Secret, secrets: &[Secret]) -> Result<String> {
+fn kubectl_apply(kubectl: &Path, manifest: &Secret, secrets: &Redactor) -> Result<String> {
     let mut child = Command::new(kubectl)
         .args(["apply", "-f", "-"])
         .stdin(Stdio::piped())
@@ -382,11 +385,9 @@ fn kubectl_apply(kubectl: &Path, manifest: &Secret, secrets: &[Secret]) -> Resul
         .map_err(|e| Error::failed(format!("cannot run `{}`: {e}", kubectl.display())))?;
     let wrote = writer.join().unwrap_or(Ok(()));
     let hide = |s: &[u8]| {
-        let mut text = String::from_utf8_lossy(s).trim().to_string();
-        for secret in secrets.iter().filter(|s| !s.is_empty()) {
-            text = text.replace(secret.expose(), crate::secret::REDACTED);
-        }
-        text
+        String::from_utf8_lossy(&secrets.redact_bytes(s))
+            .trim()
+            .to_string()
     };
     if !out.status.success() {
         return Err(Error::failed(format!(

@@ -311,6 +311,8 @@ fn push_probe(s: &Session, path: &str, auth: &Auth, steps: &mut Steps) -> Result
 /// (distribution asks for the `delete` action): then one more token is asked for with
 /// that action. If the registry still refuses, the credentials are fine all the same:
 /// say so, and that the empty upload expires with the registry's upload purging.
+/// The login goes only to the registry's own origin: an upload `Location` on another
+/// scheme, host or port is cancelled without it (see [`cancel_foreign_upload`]).
 fn cancel_upload(
     s: &Session,
     path: &str,
@@ -326,6 +328,10 @@ fn cancel_upload(
         ));
     };
     let cancel = net::resolve_location(s.base, location);
+    if !net::same_origin(s.base, &cancel) {
+        cancel_foreign_upload(s, path, &cancel, steps);
+        return Ok(());
+    }
     let mut answer = s
         .client
         .delete(&cancel, auth)
@@ -361,4 +367,32 @@ fn cancel_upload(
         );
     }
     Ok(())
+}
+
+/// Cancels an upload whose `Location` names another origin than the registry, without
+/// credentials: sending the login there would hand it to whoever answers. Push rights
+/// are proven either way, so a refusal is only a warning.
+fn cancel_foreign_upload(s: &Session, path: &str, url: &str, steps: &mut Steps) {
+    let at = url
+        .parse::<ureq::http::Uri>()
+        .ok()
+        .and_then(|u| u.authority().map(|a| a.to_string()))
+        .unwrap_or_else(|| url.to_string());
+    let why = match s.client.delete(url, &Auth::None) {
+        Ok(answer) if (200..300).contains(&answer.status) => {
+            steps.line(
+                true,
+                &format!("cancel the upload (at another host, `{at}`, without credentials)"),
+            );
+            return;
+        }
+        Ok(answer) => format!("HTTP {}", answer.status),
+        Err(e) => net::explain(e, s.target).message,
+    };
+    steps.mark(
+        "warn",
+        &format!(
+            "cancel the upload: it is at another host (`{at}`), which is not sent credentials, and it could not be cancelled without them ({why}); push rights are proven, but an empty upload may stay in `{path}` until the registry purges stale uploads"
+        ),
+    );
 }

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use serde::Deserialize;
+use ureq::config::RedirectAuthHeaders;
 use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
 use ureq::Agent;
 
@@ -51,6 +52,8 @@ impl Client {
             .http_status_as_error(false)
             .timeout_global(Some(timeout))
             .user_agent(concat!("phib/", env!("CARGO_PKG_VERSION")))
+            // A redirect may lead anywhere: the login is never sent after one.
+            .redirect_auth_headers(RedirectAuthHeaders::Never)
             .tls_config(tls)
             .build()
             .new_agent();
@@ -116,6 +119,28 @@ pub fn resolve_location(base: &str, location: &str) -> String {
     } else {
         format!("{base}/{location}")
     }
+}
+
+/// Whether `url` is on the registry's own origin (`base`: same scheme, host and port),
+/// the only place the login may be sent to. A URL that does not parse is foreign.
+pub fn same_origin(base: &str, url: &str) -> bool {
+    match (origin(base), origin(url)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    }
+}
+
+fn origin(url: &str) -> Option<(String, String, u16)> {
+    let uri: ureq::http::Uri = url.parse().ok()?;
+    let scheme = uri.scheme_str()?.to_ascii_lowercase();
+    let host = uri.host()?.to_ascii_lowercase();
+    let port = match (uri.port_u16(), scheme.as_str()) {
+        (Some(port), _) => port,
+        (None, "http") => 80,
+        (None, "https") => 443,
+        (None, _) => return None,
+    };
+    Some((scheme, host, port))
 }
 
 pub enum TokenError {
@@ -342,6 +367,38 @@ mod tests {
             "http://other/v2/a/blobs/uploads/u"
         );
         assert_eq!(resolve_location(base, "v2/x"), "https://r:1/v2/x");
+    }
+
+    #[test]
+    fn only_the_registry_origin_is_the_same() {
+        let base = "https://r.example.com";
+        assert!(same_origin(
+            base,
+            "https://R.example.com:443/v2/a/blobs/uploads/u"
+        ));
+        assert!(same_origin(
+            base,
+            &resolve_location(base, "/v2/a/blobs/uploads/u")
+        ));
+        assert!(same_origin(
+            "http://127.0.0.1:5000",
+            "http://127.0.0.1:5000/x"
+        ));
+        for other in [
+            "http://r.example.com/v2/x",
+            "https://r.example.com:8443/v2/x",
+            "https://other.example.com/v2/x",
+            "https://r.example.com.evil/v2/x",
+            "https://r.example.com@evil/v2/x",
+            "http://127.0.0.3:5000/upload/abc",
+            "not a url",
+        ] {
+            assert!(!same_origin(base, other), "{other}");
+        }
+        assert!(!same_origin(
+            "http://127.0.0.1:5000",
+            "http://127.0.0.3:5000/x"
+        ));
     }
 
     #[test]

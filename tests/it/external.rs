@@ -398,14 +398,16 @@ fn switching_to_external_passes_the_old_login_as_null_stub_cluster() {
 }
 
 /// A stand-in kubectl in `dir/bin` that records its argv and standard input; with
-/// `fail` it fails printing its input to stderr (as a careless tool might).
+/// `fail` it fails printing its input to stderr, and the `.dockerconfigjson` decoded
+/// one field a line (as a careless tool might).
 fn stand_in_kubectl(dir: &Path, fail: bool) -> PathBuf {
     let bin = dir.join("bin");
     fs::create_dir_all(&bin).unwrap();
     let rec = dir.join("rec");
     fs::create_dir_all(&rec).unwrap();
     let tail = if fail {
-        "echo 'error: unable to recognize:' >&2; cat \"$R/stdin\" >&2; exit 1"
+        "echo 'error: unable to recognize:' >&2; cat \"$R/stdin\" >&2; \
+         sed -n 's/.*\\.dockerconfigjson: *//p' \"$R/stdin\" | base64 -d | tr , '\\n' >&2; exit 1"
     } else {
         "echo 'secret/primehub-image-builder-push created'"
     };
@@ -519,6 +521,14 @@ fn failed_apply_hides_what_kubectl_echoes_stub_cluster() {
         .unwrap()
         .to_string();
     assert!(!r.stderr.contains(&data), "{}", r.stderr);
+    // The decoded document was echoed too: its `auth` (base64 of `user:password`) and
+    // any base64 of the password are hidden as well as the plain password.
+    assert!(r.stderr.contains("\"auth\":\"<redacted>\""), "{}", r.stderr);
+    assert!(
+        !r.stderr.contains(&b64(PASSWORD.as_bytes())),
+        "{}",
+        r.stderr
+    );
     assert!(r
         .stderr
         .contains("the values were written, but the Secret was not"));

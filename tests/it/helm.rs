@@ -61,6 +61,7 @@ for a in "$@"; do
     printf '%s\n' "$a" >> "$d/fpaths"
     stat -c %a "$a" >> "$d/fmodes"
   fi
+  [ "$prev" = "-f" ] && f="$a"
   prev="$a"
 done
 case "$1" in
@@ -74,6 +75,15 @@ case "$1" in
       sleep "$STUB_UPGRADE_SLEEP"
     fi
     if [ -f "$d/upgrade-fail" ]; then cat "$d/upgrade-fail" >&2; exit 1; fi
+    if [ -f "$d/upgrade-echo" ]; then
+      # A careless helm: shows the -f file on both streams, and the login in base64.
+      cat "$f"; cat "$f" >&2
+      u=$(sed -n 's/.*registryUsername"\{0,1\}: *"\([^"]*\)".*/\1/p' "$f")
+      p=$(sed -n 's/.*registryPassword"\{0,1\}: *"\([^"]*\)".*/\1/p' "$f")
+      echo "auth $(printf '%s' "$u:$p" | base64 -w0) password $(printf '%s' "$p" | base64 -w0)"
+      echo "Error: UPGRADE FAILED: cannot use $p ($(printf '%s' "$p" | base64 -w0))" >&2
+      exit 1
+    fi
     echo "Release \"$2\" has been upgraded. Happy Helming!" ;;
   *) echo "Error: unknown command \"$1\" for \"helm\"" >&2; exit 1 ;;
 esac

@@ -754,6 +754,38 @@ fn missing_repository_fails_as_create_it_first_stub_registry() {
     );
 }
 
+#[test]
+fn upload_location_on_another_host_gets_no_credentials_stub_registry() {
+    let (host, elsewhere) = stand_in::foreign_location_registry();
+    let dir = tempdir();
+    let v = values(
+        dir.path(),
+        &format!("http://{host}"),
+        ROBOT,
+        ODD_PASSWORD,
+        &format!("  pushRepo: {host}/team/app\n  insecureSkipVerify: true\n"),
+    );
+    let r = verify(&v, &[]);
+    r.expect_code(0);
+    let out = r.stdout_str();
+    assert!(out.contains("ok    push rights on `team/app`"), "{out}");
+    let request = elsewhere
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("the cancel reached the other host");
+    assert!(request[0].starts_with("DELETE /upload/abc "), "{request:?}");
+    assert!(
+        !request
+            .iter()
+            .any(|h| h.to_ascii_lowercase().starts_with("authorization")),
+        "credentials sent to another host: {request:?}"
+    );
+    assert!(
+        out.contains("ok    cancel the upload (at another host, `127.0.0.3:"),
+        "{out}"
+    );
+    assert!(elsewhere.try_recv().is_err(), "a second request went there");
+}
+
 /// The `.dockerconfigjson` of the push Secret the fixture chart renders from `values`.
 fn rendered_push_secret(values: &Path) -> Vec<u8> {
     let text = helm_template(&fixture_chart(), values);

@@ -25,7 +25,7 @@ const FILE: &str = "domain: hub.example.com\ncustomImage:\n  registryEndpoint: \
 
 fn temp_content(plan: &Plan) -> Value {
     match &plan.values {
-        ValuesArg::Temp(c) => serde_json::from_str(c).unwrap(),
+        ValuesArg::Temp(c) => serde_json::from_str(c.expose()).unwrap(),
         other => panic!("expected a temp file, got {other:?}"),
     }
 }
@@ -238,4 +238,19 @@ fn a_pending_release_is_refused_and_an_uninstalled_one_is_missing() {
     assert!(e.message.contains("there is no release"), "{}", e.message);
     r.status = "failed".into();
     assert!(plan_upgrade(FILE, Some(&r), None, &opts()).is_ok());
+}
+
+#[test]
+fn debug_of_a_plan_shows_no_password() {
+    let plan = plan_upgrade(FILE, Some(&release("primehub-4.1.0")), None, &opts()).unwrap();
+    assert!(temp_content(&plan)["customImage"]["registryPassword"] == "s3cret");
+    let shown = format!("{plan:?}");
+    assert!(!shown.contains("s3cret"), "{shown}");
+    assert!(shown.contains("Temp(<redacted>)"), "{shown}");
+    // Neither for a first install, which hides the password in helm's output too.
+    let mut o = opts();
+    o.install = true;
+    let plan = plan_upgrade(FILE, None, None, &o).unwrap();
+    assert!(!format!("{plan:?}").contains("s3cret"));
+    assert_eq!(plan.secrets.redact("echo s3cret"), "echo <redacted>");
 }

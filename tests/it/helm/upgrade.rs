@@ -231,6 +231,47 @@ fn helm_failure_is_exit_1_with_its_message_and_no_temp_file_stub_cluster() {
 }
 
 #[test]
+fn helm_echoing_its_values_file_shows_no_password_stub_cluster() {
+    use base64::Engine;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let stub = Stub::new();
+    stub.set("upgrade-echo", "");
+    let (dir, _) = workdir();
+    // The upgrade (temporary file with the block) and a first install (the user's file).
+    for (args, install) in [
+        (&["upgrade", "--yes"][..], false),
+        (&["upgrade", "--yes", "--install"][..], true),
+    ] {
+        if install {
+            stub.set("list.json", "[]");
+        }
+        let r = run(stub.phib(dir.path()).args(args), b"");
+        r.expect_code(1);
+        let out = r.stdout_str();
+        // helm's output did come through, with the secrets replaced.
+        assert!(out.contains("registryPassword"), "{out}");
+        assert!(out.contains("auth <redacted> password <redacted>"), "{out}");
+        assert!(r.stderr.contains("registryPassword"), "{}", r.stderr);
+        assert!(
+            r.stderr
+                .contains("failed: helm said: UPGRADE FAILED: cannot use <redacted> (<redacted>)"),
+            "{}",
+            r.stderr
+        );
+        for text in [out.as_str(), r.stderr.as_str()] {
+            for secret in [
+                NEW_PASSWORD.to_string(),
+                b64(NEW_PASSWORD),
+                b64(&format!("me:{NEW_PASSWORD}")),
+            ] {
+                assert!(!text.contains(&secret), "{secret} shown:\n{text}");
+            }
+        }
+    }
+    assert_eq!(stub.upgrade_calls().len(), 2);
+}
+
+#[test]
 fn ctrl_c_during_helm_removes_the_temp_file_stub_cluster() {
     use std::os::unix::process::CommandExt;
     let stub = Stub::new();

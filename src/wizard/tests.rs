@@ -294,7 +294,8 @@ fn external_mode_asks_name_namespace_and_file_and_splits_the_block() {
         Step::Confirm(true),
     ]);
     let mut p = Scripted::new(steps);
-    let d = ask(&mut p, Path::new("conf/values.yaml"), None, false).unwrap();
+    // A folder that exists (tests run in the package root); nothing is written.
+    let d = ask(&mut p, Path::new("tests/values.yaml"), None, false).unwrap();
     assert!(p.finished(), "{:#?}", p.transcript);
     let shown = p.transcript.join("\n");
     assert!(shown.contains("into a ConfigMap in"), "{shown}");
@@ -309,7 +310,7 @@ fn external_mode_asks_name_namespace_and_file_and_splits_the_block() {
         "{shown}"
     );
     assert!(
-        shown.contains("? File for the Secret manifest [conf/push-secret.yaml]"),
+        shown.contains("? File for the Secret manifest [tests/push-secret.yaml]"),
         "{shown}"
     );
     assert!(
@@ -317,7 +318,7 @@ fn external_mode_asks_name_namespace_and_file_and_splits_the_block() {
         "{shown}"
     );
     assert!(
-        shown.contains("`prod-hub`), written to `conf/push-secret.yaml`"),
+        shown.contains("`prod-hub`), written to `tests/push-secret.yaml`"),
         "{shown}"
     );
     assert!(!shown.contains("registryPassword:"), "{shown}");
@@ -332,15 +333,15 @@ fn external_mode_asks_name_namespace_and_file_and_splits_the_block() {
     );
     let command = d.command.as_ref().unwrap().join(" ");
     assert!(
-        command.ends_with("--values conf/values.yaml --secret-mode external --namespace prod-hub --secret-out conf/push-secret.yaml"),
+        command.ends_with("--values tests/values.yaml --secret-mode external --namespace prod-hub --secret-out tests/push-secret.yaml"),
         "{command}"
     );
     let after = written_lines(&d).join("\n");
     assert!(
-        after.contains("kubectl apply -f conf/push-secret.yaml"),
+        after.contains("kubectl apply -f tests/push-secret.yaml"),
         "{after}"
     );
-    let hint = upgrade_hint(Path::new("conf/values.yaml"), &d, true).join("\n");
+    let hint = upgrade_hint(Path::new("tests/values.yaml"), &d, true).join("\n");
     assert!(hint.contains("needs no helm upgrade"), "{hint}");
     match &d.pending {
         Pending::External {
@@ -348,7 +349,7 @@ fn external_mode_asks_name_namespace_and_file_and_splits_the_block() {
             to: deliver::Output::File(path),
         } => {
             assert_eq!(s.namespace, "prod-hub");
-            assert_eq!(path, Path::new("conf/push-secret.yaml"));
+            assert_eq!(path, Path::new("tests/push-secret.yaml"));
         }
         other => panic!("{other:?}"),
     }

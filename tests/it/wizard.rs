@@ -42,7 +42,7 @@ fn values_mode(t: &mut Pty) {
 /// Declines the offer to check the credentials against the registry.
 fn no_verify(t: &mut Pty) {
     t.expect("Check the credentials against the registry now?")
-        .send("n");
+        .send("n\r");
 }
 
 /// What `phib render ARGS --values render.yaml` writes in `dir`.
@@ -168,16 +168,34 @@ fn docker_hub_writes_what_phib_render_writes() {
     t.answer("Docker Hub user name", "Ann");
     t.answer("Docker Hub access token", "dckr_pat_s3cret");
     t.answer("[docker.io/ann]", "");
-    t.expect("Change the advanced options?").send("n");
+    t.expect("Change the advanced options?").send("n\r");
     values_mode(&mut t);
     t.expect("registryPassword:   <redacted>");
     t.expect("Where: the credentials stay in the values file");
-    t.expect("Create `values.yaml`?").send("y");
+    // A yes/no waits for Enter: "y" alone answers nothing yet.
+    t.expect("Create `values.yaml`?");
+    settle();
+    t.send("y");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(
+        !dir.path().join("values.yaml").exists(),
+        "written on `y` alone"
+    );
+    t.send("\r");
     t.expect("Wrote the customImage block");
-    no_verify(&mut t);
+    // The habitual "y, Enter" answered only the question it was typed at.
+    t.expect("Check the credentials against the registry now?");
+    settle();
+    t.send("n");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    t.send("\r");
     let (code, out) = t.finish();
     let screen = strip_escapes(&out);
     assert_eq!(code, Some(0), "{screen}");
+    assert!(
+        screen.contains("Check the credentials against the registry now? no"),
+        "{screen}"
+    );
     assert!(
         !screen.contains("s3cret"),
         "the token was echoed:\n{screen}"
@@ -257,10 +275,10 @@ fn harbor_robot_account_on_plain_http_writes_what_phib_render_writes() {
     t.answer("Password or robot secret", "p@ss w:rd\"");
     t.answer("[10.0.0.5:5000/ci]", "");
     t.expect("Skip TLS verification").expect("[Y/n]").send("\r");
-    t.expect("Change the advanced options?").send("n");
+    t.expect("Change the advanced options?").send("n\r");
     values_mode(&mut t);
     t.expect("insecureSkipVerify: true");
-    t.expect("Create `values.yaml`?").send("y");
+    t.expect("Create `values.yaml`?").send("y\r");
     t.expect("Wrote the customImage block");
     no_verify(&mut t);
     let (code, out) = t.finish();
@@ -419,7 +437,7 @@ fn rotation_shows_the_block_redacted_asks_only_credentials_and_declining_writes_
     t.expect("pushRepo:           harbor.example.com/ci/images");
     t.expect("pushSecretName:     builds-push");
     t.expect("Replace the customImage block in `values.yaml`?")
-        .send("n");
+        .send("n\r");
     let (code, out) = t.finish();
     let screen = strip_escapes(&out);
     assert_eq!(code, Some(130), "{screen}");
@@ -451,7 +469,7 @@ fn rotating_the_credentials_keeps_everything_else_and_writes_what_phib_render_wr
     t.answer("Password or robot secret", "new-secret");
     t.expect("pushRepo:           harbor.example.com/ci/images");
     t.expect("Replace the customImage block in `values.yaml`?")
-        .send("y");
+        .send("y\r");
     t.expect("Updated the customImage block");
     no_verify(&mut t);
     let (code, out) = t.finish();
@@ -486,14 +504,14 @@ fn with_helm_on_path_declining_the_upgrade_prints_the_phib_upgrade_to_run() {
     t.answer("Docker Hub user name", "ann");
     t.answer("Docker Hub access token", "dckr_pat_x");
     t.answer("[docker.io/ann]", "");
-    t.expect("Change the advanced options?").send("y");
+    t.expect("Change the advanced options?").send("y\r");
     t.answer("Registry endpoint [docker.io]", "");
     t.answer("Single push repository", "");
     t.answer("Push secret name", "");
     t.answer("Helm release name of PrimeHub [primehub]", "hub2");
-    t.expect("Skip TLS verification").send("n");
+    t.expect("Skip TLS verification").send("n\r");
     values_mode(&mut t);
-    t.expect("Create `my values.yaml`?").send("y");
+    t.expect("Create `my values.yaml`?").send("y\r");
     t.expect("Wrote the customImage block");
     no_verify(&mut t);
     t.expect("Apply it now with helm upgrade?").send("\r");
@@ -609,11 +627,11 @@ fn external_mode_writes_values_without_credentials_and_a_0600_manifest_as_phib_r
     t.answer("Docker Hub user name", "Ann");
     t.answer("Docker Hub access token", "dckr_pat_s3cret");
     t.answer("[docker.io/ann]", "");
-    t.expect("Change the advanced options?").send("n");
+    t.expect("Change the advanced options?").send("n\r");
     external_mode_to_default_file(&mut t);
     t.expect("pushSecretName:     primehub-image-builder-push");
     t.expect("Where: the credentials go into the Secret");
-    t.expect("Create `values.yaml`?").send("y");
+    t.expect("Create `values.yaml`?").send("y\r");
     t.expect("Wrote the push Secret");
     no_verify(&mut t);
     let (code, out) = t.finish();
@@ -693,17 +711,17 @@ fn the_offered_upgrade_runs_phib_upgrade_with_only_custom_image_and_no_secret_in
     t.answer("User name (Harbor robot account", "robot$ci+builder");
     t.answer("Password or robot secret", secret);
     t.answer("[harbor.example.com/ci]", "");
-    t.expect("Change the advanced options?").send("n");
+    t.expect("Change the advanced options?").send("n\r");
     values_mode(&mut t);
-    t.expect("Create `values.yaml`?").send("y");
+    t.expect("Create `values.yaml`?").send("y\r");
     t.expect("Wrote the customImage block");
     no_verify(&mut t);
-    t.expect("Apply it now with helm upgrade?").send("y");
+    t.expect("Apply it now with helm upgrade?").send("y\r");
     t.answer("Helm release [primehub]", "");
     t.answer("Namespace [hub]", "");
     t.expect("pinned to the deployed version");
     t.expect("will run:");
-    t.expect("Run it?").send("y");
+    t.expect("Run it?").send("y\r");
     t.expect("has been upgraded");
     t.expect("phib verify --values values.yaml");
     let (code, out) = t.finish();
@@ -768,9 +786,9 @@ fn the_offered_check_runs_phib_verify_against_a_real_registry_and_a_failure_exit
         t.answer("Password or robot secret", typed);
         t.answer("Push repository prefix", &format!("{host}/ci"));
         t.expect("Skip TLS verification").expect("[Y/n]").send("\r");
-        t.expect("Change the advanced options?").send("n");
+        t.expect("Change the advanced options?").send("n\r");
         external_mode_to_default_file(&mut t);
-        t.expect("Create `values.yaml`?").send("y");
+        t.expect("Create `values.yaml`?").send("y\r");
         t.expect("Wrote the push Secret");
         t.expect("Check the credentials against the registry now?")
             .send("\r");
@@ -814,14 +832,14 @@ fn ctrl_c_while_the_offered_upgrade_runs_removes_the_temporary_file_and_exits_13
     t.answer("Docker Hub user name", "ann");
     t.answer("Docker Hub access token", "dckr_pat_x");
     t.answer("[docker.io/ann]", "");
-    t.expect("Change the advanced options?").send("n");
+    t.expect("Change the advanced options?").send("n\r");
     values_mode(&mut t);
-    t.expect("Create `values.yaml`?").send("y");
+    t.expect("Create `values.yaml`?").send("y\r");
     no_verify(&mut t);
-    t.expect("Apply it now with helm upgrade?").send("y");
+    t.expect("Apply it now with helm upgrade?").send("y\r");
     t.answer("Helm release [primehub]", "");
     t.answer("Namespace [hub]", "");
-    t.expect("Run it?").send("y");
+    t.expect("Run it?").send("y\r");
     let started = stub.dir().join("upgrade-started");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while !started.exists() {
@@ -852,9 +870,9 @@ fn esc_after_the_file_is_written_exits_130_and_says_the_file_stays() {
     t.answer("Docker Hub user name", "ann");
     t.answer("Docker Hub access token", "dckr_pat_x");
     t.answer("[docker.io/ann]", "");
-    t.expect("Change the advanced options?").send("n");
+    t.expect("Change the advanced options?").send("n\r");
     values_mode(&mut t);
-    t.expect("Create `values.yaml`?").send("y");
+    t.expect("Create `values.yaml`?").send("y\r");
     t.expect("Check the credentials against the registry now?");
     settle();
     t.send("\u{1b}");

@@ -55,21 +55,52 @@ pub fn run(values: &Path) -> Result<()> {
     // From here on Ctrl-C acts as usual: the write below is atomic either way.
     drop(prompter);
     let block = render::render(&decision.validated.custom_image)?;
-    let done = super::render::write_values(values, &block)?;
-    terminal::mark_written();
-    say(&format!("{}{}.", done[..1].to_uppercase(), &done[1..]));
 
     let helm = Helm::find(None).ok();
     let check = verify_source(&decision);
     let written = wizard::written_lines(&decision);
     let upgrade_hint = wizard::upgrade_hint(values, &decision, helm.is_some());
+    let verify_hint = wizard::verify_hint(values, check.as_ref().and_then(|f| f.as_deref()));
     let rotation = wizard::rotation_note(&decision);
     let namespace = decision.choice.as_ref().and_then(|c| c.namespace.clone());
     // The wizard asked where the credentials go: no note about the mode, only what
     // was done with the Secret.
     let pending = std::mem::replace(&mut decision.pending, Pending::Values { note: false });
     let external = matches!(pending, Pending::External { .. });
-    if let Some(done) = deliver::finish(pending)?.filter(|_| external) {
+    // A Secret applied with kubectl goes first: when that fails, nothing is written,
+    // and the values never name a Secret that does not exist.
+    let (applied, pending) = match pending {
+        Pending::External {
+            manifests,
+            to: Output::Apply(kubectl),
+        } => {
+            let pending = Pending::External {
+                manifests,
+                to: Output::Apply(kubectl),
+            };
+            let done = deliver::finish(pending).map_err(|e| apply_failed(e, &decision))?;
+            (done, None)
+        }
+        pending => (None, Some(pending)),
+    };
+    if decision.secret_only {
+        say(&format!(
+            "`{}` stays as it is: it already names the Secret.",
+            values.display()
+        ));
+    } else {
+        let done = super::render::write_values(values, &block)?;
+        terminal::mark_written();
+        say_lines(&wizard::wrap(
+            &format!("{}{}.", done[..1].to_uppercase(), &done[1..]),
+            wizard::WIDTH,
+        ));
+    }
+    let delivered = match pending {
+        Some(pending) => deliver::finish(pending)?,
+        None => applied,
+    };
+    if let Some(done) = delivered.filter(|_| external) {
         let done = format!("{}{}.", done[..1].to_uppercase(), &done[1..]);
         say_lines(&wizard::wrap(&done, wizard::WIDTH));
     }
@@ -80,14 +111,26 @@ pub fn run(values: &Path) -> Result<()> {
     match &check {
         Some(secret_file) if wizard::after::ask_verify(&mut p).map_err(after_write)? => {
             let namespace = namespace.as_deref();
-            verify_now(values, secret_file.as_deref(), namespace)?
+            if let Err(err) = verify_now(values, secret_file.as_deref(), namespace) {
+                // The steps left are still worth knowing before phib exits 1.
+                say("");
+                say_lines(&verify_hint);
+                if !decision.secret_only {
+                    say_lines(&upgrade_hint);
+                }
+                return Err(err);
+            }
         }
-        _ => say_lines(&wizard::verify_hint(
-            values,
-            check.as_ref().and_then(|f| f.as_deref()),
-        )),
+        _ => say_lines(&verify_hint),
     }
 
+    if decision.secret_only {
+        say_lines(&wizard::wrap(
+            "No helm upgrade is needed: the values did not change, and builds read the Secret when they push.",
+            wizard::WIDTH,
+        ));
+        return Ok(());
+    }
     let Some(helm) = helm else {
         say_lines(&upgrade_hint);
         return Ok(());
@@ -172,6 +215,38 @@ fn verify_source(decision: &wizard::Decision) -> Option<Option<std::path::PathBu
             Output::Apply(_) => Some(None),
         },
         Pending::External { .. } => None,
+    }
+}
+
+/// `kubectl apply` of the Secret failed, before the values were written: say so, and
+/// print the command that does the same without questions, to run once kubectl works.
+fn apply_failed(err: Error, decision: &wizard::Decision) -> Error {
+    if let Some(command) = &decision.command {
+        say("");
+        let stdin = if command.iter().any(|w| w == "--password-stdin") {
+            " (the password on standard input)"
+        } else {
+            ""
+        };
+        say_lines(&wizard::wrap(
+            &format!("Nothing was written. Once kubectl can reach the cluster, the same without questions{stdin}:"),
+            wizard::WIDTH,
+        ));
+        for line in wizard::show::command_lines(command, wizard::WIDTH - 2) {
+            say(&format!("  {line}"));
+        }
+        say_lines(&wizard::wrap(
+            "Or write the Secret to a file to apply later: `--secret-out push-secret.yaml` instead of `--apply`.",
+            wizard::WIDTH,
+        ));
+        say("");
+    }
+    Error {
+        help: Some(
+            "nothing was written; check the kubectl context (`kubectl config current-context`) and that the namespace exists, then run the command above"
+                .into(),
+        ),
+        ..err
     }
 }
 

@@ -87,6 +87,27 @@ pub fn ask_choice(
             pushsecret::check_name(text, &release).map(|()| text.to_string())
         },
     )?;
+    let (namespace, apply, out) = ask_destination(p, values, kubectl, previous)?;
+    Ok(Some(Choice {
+        mode: SecretMode::External,
+        name: (name != DEFAULT_NAME).then_some(name),
+        out,
+        apply,
+        namespace,
+        ecr_refresh: ecr,
+        ecr_service_account: None,
+    }))
+}
+
+/// Where the Secret goes: PrimeHub's namespace (`None` for the default), and either
+/// `kubectl apply` now (offered when `kubectl` is found) or a manifest file, by default
+/// `push-secret.yaml` next to the values file.
+pub fn ask_destination(
+    p: &mut dyn Prompter,
+    values: &Path,
+    kubectl: bool,
+    previous: Option<&Choice>,
+) -> Answer<(Option<String>, bool, Option<PathBuf>)> {
     let ns_before = previous.and_then(|c| c.namespace.clone());
     let namespace = ask_until(
         p,
@@ -128,13 +149,9 @@ pub fn ask_choice(
             },
         )?)
     };
-    Ok(Some(Choice {
-        mode: SecretMode::External,
-        name: (name != DEFAULT_NAME).then_some(name),
-        out,
+    Ok((
+        (namespace != DEFAULT_NAMESPACE).then_some(namespace),
         apply,
-        namespace: (namespace != DEFAULT_NAMESPACE).then_some(namespace),
-        ecr_refresh: ecr,
-        ecr_service_account: None,
-    }))
+        out,
+    ))
 }

@@ -208,27 +208,93 @@ fn an_ecr_block_offers_no_rotation() {
         .contains("credentials live outside the file"));
 }
 
-#[test]
-fn an_external_mode_block_is_answered_again_not_rotated_into_the_values() {
-    let external = CustomImage {
+fn external_block() -> CustomImage {
+    CustomImage {
         registry_endpoint: "https://harbor.example.com".into(),
         registry_username: None,
         registry_password: None,
         push: Some(PushTarget::Prefix("harbor.example.com/ml".into())),
-        push_secret_name: Some("primehub-image-builder-push".into()),
+        push_secret_name: Some("ml-push".into()),
         insecure_skip_verify: false,
+    }
+}
+
+#[test]
+fn an_external_mode_block_rotates_into_its_own_secret_never_into_the_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let values = dir.path().join("values.yaml");
+    let mut p = Scripted::new([
+        Step::Select("Rotate"),
+        text("robot$ml+new"),
+        Step::Password("new-secret".into()),
+        // Where the Secret goes: the namespace and the file, nothing about the mode.
+        text(""),
+        text(""),
+        Step::Confirm(true),
+    ]);
+    let d = ask(&mut p, &values, Some(&external_block()), false).unwrap();
+    assert!(p.finished(), "{:#?}", p.transcript);
+    assert!(d.secret_only);
+    assert!(!p.prompts().contains(&"Where should the credentials live?"));
+    assert!(!p.prompts().contains(&"Secret name"));
+    // The block is the one already in the file: no credentials, the same Secret.
+    assert_eq!(d.validated.custom_image, external_block());
+    let Pending::External {
+        manifests: deliver::Manifests::Static(secret),
+        to: deliver::Output::File(file),
+    } = &d.pending
+    else {
+        panic!("{:?}", d.pending)
     };
-    let mut p = Scripted::new([Step::Interrupt]);
-    assert!(ask(&mut p, Path::new("values.yaml"), Some(&external), false).is_err());
-    let transcript = p.transcript.join("\n");
+    assert_eq!(secret.name, "ml-push");
+    assert_eq!(secret.username, "robot$ml+new");
+    assert_eq!(secret.password.expose(), "new-secret");
+    assert_eq!(file, &dir.path().join("push-secret.yaml"));
+    let command = d.command.unwrap().join(" ");
     assert!(
-        transcript.contains("credentials live outside the file"),
-        "{transcript}"
+        command.starts_with(
+            "phib render --registry harbor --rotate --username 'robot$ml+new' --password-stdin"
+        ),
+        "{command}"
     );
     assert!(
-        !transcript.contains("Rotate the credentials only"),
-        "{transcript}"
+        command.contains("--secret-mode external --secret-name ml-push --secret-out"),
+        "{command}"
     );
+    let shown = p.transcript.join("\n");
+    assert!(!shown.contains("new-secret"), "{shown}");
+    assert!(
+        shown.contains("Put the new credentials into the Secret `ml-push`?"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn an_external_mode_rotation_offers_kubectl_and_asks_again_after_a_bad_file() {
+    let mut p = Scripted::new([
+        Step::Select("Rotate"),
+        text("robot$ml+new"),
+        Step::Password("new-secret".into()),
+        text("primehub"),
+        Step::Select("write the manifest"),
+        // The values file itself is refused as the manifest file.
+        text("values.yaml"),
+        text("secret.yaml"),
+        Step::Confirm(true),
+    ]);
+    let d = ask(
+        &mut p,
+        Path::new("values.yaml"),
+        Some(&external_block()),
+        true,
+    )
+    .unwrap();
+    assert!(p.finished(), "{:#?}", p.transcript);
+    assert!(p.prompts().contains(&"The Secret"), "{:?}", p.prompts());
+    let c = d.choice.unwrap();
+    assert_eq!(c.namespace.as_deref(), Some("primehub"));
+    assert_eq!(c.name.as_deref(), Some("ml-push"));
+    assert_eq!(c.out.as_deref(), Some(Path::new("secret.yaml")));
 }
 
 fn docker_hub_decision(user: &str) -> Decision {

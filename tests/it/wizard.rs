@@ -86,8 +86,9 @@ fn run_printed_command(screen: &str, dir: &Path, stdin: &[u8]) -> Vec<u8> {
         !command.is_empty(),
         "no phib render command printed:\n{screen}"
     );
+    // The folder may hold a values file already, for a printed `--rotate`.
     let sub = dir.join("printed");
-    std::fs::create_dir(&sub).unwrap();
+    std::fs::create_dir_all(&sub).unwrap();
     let bin = Path::new(env!("CARGO_BIN_EXE_phib")).parent().unwrap();
     let mut sh = std::process::Command::new("sh");
     sh.arg("-c")
@@ -806,6 +807,15 @@ fn the_offered_check_runs_phib_verify_against_a_real_registry_and_a_failure_exit
         } else {
             assert!(screen.contains("FAIL"), "{screen}");
             assert!(screen.contains("phib: authentication failed"), "{screen}");
+            // The steps left come before the exit: the check to retry, and the upgrade.
+            let error = screen.find("phib: authentication failed").unwrap();
+            let retry = screen
+                .find("phib verify --values values.yaml --secret-file push-secret.yaml")
+                .expect(&screen);
+            let upgrade = screen
+                .find("phib upgrade --values values.yaml")
+                .expect(&screen);
+            assert!(retry < error && upgrade < error, "{screen}");
         }
         // A failed check does not undo the write.
         assert!(dir.path().join("values.yaml").exists());
@@ -885,4 +895,159 @@ fn esc_after_the_file_is_written_exits_130_and_says_the_file_stays() {
     );
     assert!(!screen.contains("nothing was written"), "{screen}");
     assert_eq!(mode(&dir.path().join("values.yaml")), 0o600);
+}
+
+/// A Harbor block in external mode (its credentials in the Secret `ml-push`), written
+/// by `phib render` in `dir`; returns the values file's bytes.
+fn existing_external_file(dir: &Path) -> Vec<u8> {
+    let mut cmd = phib();
+    cmd.current_dir(dir).args([
+        "render",
+        "--registry",
+        "harbor",
+        "--endpoint",
+        "https://harbor.example.com",
+        "--username",
+        "robot$ml+old",
+        "--password-stdin",
+        "--secret-mode",
+        "external",
+        "--secret-name",
+        "ml-push",
+        "--secret-out",
+        "old-secret.yaml",
+        "--values",
+        "values.yaml",
+    ]);
+    run(&mut cmd, b"old-secret").expect_code(0);
+    std::fs::read(dir.join("values.yaml")).unwrap()
+}
+
+#[test]
+fn rotating_an_external_mode_block_writes_only_its_secret_as_phib_render_rotate_does() {
+    let dir = tempdir();
+    let path = empty_path(dir.path());
+    let before = existing_external_file(dir.path());
+    let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
+    t.expect("pushSecretName:     ml-push");
+    t.expect("Rotate the credentials only").send("\r");
+    t.answer("User name (Harbor robot account", "robot$ml+new");
+    t.answer("Password or robot secret", "new-secret");
+    t.expect("The credentials stay in the Secret `ml-push`.");
+    t.answer("PrimeHub's namespace [hub]", "");
+    t.answer("File for the Secret manifest [push-secret.yaml]", "");
+    t.expect("Where: the credentials go into the Secret `ml-push`");
+    t.expect("Put the new credentials into the Secret `ml-push`?")
+        .send("y\r");
+    t.expect("Wrote the push Secret");
+    no_verify(&mut t);
+    let (code, out) = t.finish();
+    let screen = strip_escapes(&out);
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(!screen.contains("new-secret"), "{screen}");
+    assert!(
+        !screen.contains("Apply it now with helm upgrade"),
+        "{screen}"
+    );
+    assert!(screen.contains("No helm upgrade is needed"), "{screen}");
+    // The values stay byte for byte; the password is not in them.
+    assert_eq!(
+        std::fs::read(dir.path().join("values.yaml")).unwrap(),
+        before
+    );
+    assert!(!dir.path().join("values.yaml.bak").exists());
+    let manifest = dir.path().join("push-secret.yaml");
+    assert_eq!(mode(&manifest), 0o600);
+    let got = std::fs::read_to_string(&manifest).unwrap();
+
+    // What `phib render --rotate --secret-mode external --secret-name` writes.
+    let sub = dir.path().join("render");
+    std::fs::create_dir(&sub).unwrap();
+    std::fs::write(sub.join("values.yaml"), &before).unwrap();
+    run(
+        phib().current_dir(&sub).args([
+            "render",
+            "--registry",
+            "harbor",
+            "--rotate",
+            "--username",
+            "robot$ml+new",
+            "--password-stdin",
+            "--secret-mode",
+            "external",
+            "--secret-name",
+            "ml-push",
+            "--secret-out",
+            "push-secret.yaml",
+            "--values",
+            "values.yaml",
+        ]),
+        b"new-secret",
+    )
+    .expect_code(0);
+    assert_eq!(
+        got,
+        std::fs::read_to_string(sub.join("push-secret.yaml")).unwrap()
+    );
+    // The command the wizard printed does the same.
+    std::fs::create_dir(dir.path().join("printed")).unwrap();
+    std::fs::write(dir.path().join("printed/values.yaml"), &before).unwrap();
+    assert_eq!(
+        run_printed_command(&screen, dir.path(), b"new-secret"),
+        before
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("printed/push-secret.yaml")).unwrap(),
+        got
+    );
+}
+
+#[test]
+#[cfg_attr(
+    not(phib_e2e),
+    ignore = "end-to-end: needs kubectl; run ./scripts/test"
+)]
+fn a_failed_kubectl_apply_writes_nothing_and_prints_the_command_to_run_later() {
+    // Real kubectl with no cluster configured (HOME is the empty test folder): the
+    // apply fails as it does against an unreachable cluster.
+    let kubectl = tool("kubectl");
+    let dir = tempdir();
+    let path = empty_path(dir.path());
+    std::os::unix::fs::symlink(&kubectl, Path::new(&path).join("kubectl")).unwrap();
+    let mut t = Pty::spawn(dir.path(), &[], &path, &[("KUBECONFIG", None)]);
+    pick(&mut t, Kind::DockerHub);
+    t.answer("Docker Hub user name", "Ann");
+    t.answer("Docker Hub access token", "dckr_pat_s3cret");
+    t.answer("[docker.io/ann]", "");
+    t.expect("Change the advanced options?").send("n\r");
+    t.expect("Where should the credentials live?")
+        .expect("PrimeHub's documented way");
+    settle();
+    t.send("\r");
+    t.answer("Secret name [primehub-image-builder-push]", "");
+    t.answer("PrimeHub's namespace [hub]", "");
+    t.expect("The Secret").expect("apply it now with kubectl");
+    settle();
+    t.send("j").send("\r");
+    t.expect("Create `values.yaml`?").send("y\r");
+    let (code, out) = t.finish();
+    let screen = strip_escapes(&out);
+    assert_eq!(code, Some(1), "{screen}");
+    assert!(!screen.contains("s3cret"), "{screen}");
+    assert!(
+        screen.contains("phib: `kubectl apply -f -` failed"),
+        "{screen}"
+    );
+    assert!(screen.contains("Nothing was written."), "{screen}");
+    assert!(screen.contains("--secret-out push-secret.yaml"), "{screen}");
+    // The values do not name a Secret that was never made.
+    assert!(!dir.path().join("values.yaml").exists(), "{screen}");
+    let printed = screen
+        .lines()
+        .skip_while(|l| !l.starts_with("  phib render"))
+        .take_while(|l| l.starts_with("  "))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(printed.contains("--apply"), "{screen}");
+    assert!(printed.contains("--password-stdin"), "{screen}");
 }

@@ -104,12 +104,30 @@ pub fn ask(
     for line in show::block_lines(&validated.custom_image) {
         p.say(&line);
     }
-    if choice.is_some() {
-        for line in wrap(&format!("Where: {}.", pending.summary()), WIDTH) {
+    let ecr_chart = ecr_chart_secret(&validated.custom_image, &pending);
+    if let Some(name) = ecr_chart {
+        let text = format!("Where: the credentials come from the Secret `{name}`, which InfuseAI's aws-ecr-credential chart keeps fresh (that chart cannot install on Kubernetes 1.25 or later).");
+        for line in wrap(&text, WIDTH) {
+            p.say(&line);
+        }
+    } else if choice.is_some() {
+        let mut text = format!("Where: {}.", pending.summary());
+        if ecr_refresh(&pending) {
+            text.push_str(
+                " Install the external-secrets.io operator in the cluster before applying it.",
+            );
+        }
+        for line in wrap(&text, WIDTH) {
             p.say(&line);
         }
     }
-    for warning in &validated.warnings {
+    // The ECR warning names `phib render` flags; the lines above say it for the wizard.
+    let ecr_warning = ecr_chart.map(|name| crate::registry::ecr::refresh_warning(Some(name)));
+    for warning in validated
+        .warnings
+        .iter()
+        .filter(|w| Some(*w) != ecr_warning.as_ref())
+    {
         for line in wrap(&format!("warning: {warning}"), WIDTH) {
             p.say(&line);
         }
@@ -270,6 +288,27 @@ fn ask_rotation(
     }
 }
 
+/// The Secret an ECR block in the chart's way (no credentials, secret mode values)
+/// reads its login from, kept fresh by the aws-ecr-credential chart.
+fn ecr_chart_secret<'a>(ci: &'a CustomImage, pending: &Pending) -> Option<&'a str> {
+    let values_mode = matches!(pending, Pending::Values { .. });
+    let ecr = detect_kind(ci) == Kind::Ecr && ci.registry_password.is_none();
+    ci.push_secret_name
+        .as_deref()
+        .filter(|_| values_mode && ecr)
+}
+
+/// ECR's login renewed by external-secrets.io: no password anywhere.
+fn ecr_refresh(pending: &Pending) -> bool {
+    matches!(
+        pending,
+        Pending::External {
+            manifests: deliver::Manifests::EcrRefresh(_),
+            ..
+        }
+    )
+}
+
 /// What the user reads once the file is written: the equivalent `phib render` command
 /// (secret-mode flags included), and, in external mode with a manifest file, that the
 /// Secret must be applied before the upgrade.
@@ -296,6 +335,8 @@ pub fn written_lines(decision: &Decision) -> Vec<String> {
         out.push(String::new());
         out.push(if decision.secret_only {
             "Apply the Secret; builds push with the new credentials from then on:".into()
+        } else if ecr_refresh(&decision.pending) {
+            "Install the external-secrets.io operator, then apply before the upgrade:".into()
         } else {
             "Apply the Secret before the upgrade (builds cannot push without it):".into()
         });
@@ -303,6 +344,10 @@ pub fn written_lines(decision: &Decision) -> Vec<String> {
             "  kubectl apply -f {}",
             show::shell_word(&path.display().to_string())
         ));
+    }
+    if let Some(name) = ecr_chart_secret(&decision.validated.custom_image, &decision.pending) {
+        out.push(String::new());
+        out.extend(wrap(&format!("Before the upgrade, the Secret `{name}` must exist in PrimeHub's namespace and be kept fresh: install InfuseAI's aws-ecr-credential chart (it cannot install on Kubernetes 1.25 or later; see docs/registries/ecr.md)."), WIDTH));
     }
     out
 }
@@ -357,6 +402,12 @@ pub fn upgrade_hint(values: &Path, decision: &Decision, helm_found: bool) -> Vec
 pub fn rotation_note(decision: &Decision) -> Vec<String> {
     if !matches!(decision.pending, Pending::External { .. }) {
         return Vec::new();
+    }
+    if ecr_refresh(&decision.pending) {
+        return wrap(
+            "After this upgrade, external-secrets.io renews the ECR login by itself: nothing to rotate.",
+            WIDTH,
+        );
     }
     wrap(
         "After this upgrade, rotating the credentials needs no helm upgrade: apply a new Secret (the same `phib render` command with the new password).",

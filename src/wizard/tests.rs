@@ -574,6 +574,22 @@ fn ecr_offers_the_external_secrets_refresh_as_render_does() {
             ..
         }
     ));
+    let flat = shown.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("Install the external-secrets.io operator in the cluster before applying"),
+        "{shown}"
+    );
+    let after = [
+        written_lines(&d),
+        upgrade_hint(Path::new("values.yaml"), &d, true),
+    ]
+    .concat()
+    .join("\n");
+    assert!(
+        after.contains("Install the external-secrets.io operator, then apply"),
+        "{after}"
+    );
+    assert!(!after.contains("password"), "there is none: {after}");
     let command = d.command.unwrap().join(" ");
     assert!(
         command.ends_with(
@@ -589,6 +605,22 @@ fn ecr_offers_the_external_secrets_refresh_as_render_does() {
     assert_eq!(
         d.validated.custom_image.push_secret_name.as_deref(),
         Some("aws-registry")
+    );
+    let shown = p.transcript.join("\n");
+    let flat = shown.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("Where: the credentials come from the Secret `aws-registry`"),
+        "{shown}"
+    );
+    assert!(!shown.contains("stay in the values file"), "{shown}");
+    // Said for the wizard, not with `phib render` flags.
+    assert!(!shown.contains("--secret-mode"), "{shown}");
+    assert!(shown.contains("Kubernetes 1.25"), "{shown}");
+    let after = written_lines(&d).join(" ");
+    let after = after.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        after.contains("install InfuseAI's aws-ecr-credential chart"),
+        "{after}"
     );
     assert!(d
         .command

@@ -270,7 +270,8 @@ fn say_lines(lines: &[String]) {
     }
 }
 
-/// The `customImage` block already in `values`, if the file exists and has one.
+/// The `customImage` block already in `values`, if the file exists and has one. A file
+/// the write could not edit is refused here, with the same checks.
 fn read_existing(values: &Path) -> Result<Option<CustomImage>> {
     let text = match std::fs::read_to_string(values) {
         Ok(text) => text,
@@ -278,5 +279,8 @@ fn read_existing(values: &Path) -> Result<Option<CustomImage>> {
         Err(e) => return Err(Error::input_io(values, e)),
     };
     let doc = crate::values::parse_document(&text, values)?;
+    // A file phib cannot edit in place is refused now, not after every question.
+    crate::values::merge::validate(&text)
+        .map_err(|e| crate::values::update::name_the_file(e, values))?;
     CustomImage::from_values(&doc)
 }

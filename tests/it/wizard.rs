@@ -141,7 +141,13 @@ fn a_values_file_in_a_missing_folder_or_with_bad_yaml_is_refused_before_any_ques
     let dir = tempdir();
     let path = empty_path(dir.path());
     std::fs::write(dir.path().join("bad.yaml"), "customImage: [\n").unwrap();
+    let flow = "customImage: {registryEndpoint: x}\n";
+    std::fs::write(dir.path().join("flow.yaml"), flow).unwrap();
     for (file, says) in [
+        (
+            "flow.yaml",
+            "`flow.yaml`: `customImage` (line 1) is written in flow style",
+        ),
         (
             "no/such/values.yaml",
             "the folder `no/such` of `--values` does not exist",
@@ -157,6 +163,10 @@ fn a_values_file_in_a_missing_folder_or_with_bad_yaml_is_refused_before_any_ques
     assert_eq!(
         std::fs::read_to_string(dir.path().join("bad.yaml")).unwrap(),
         "customImage: [\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("flow.yaml")).unwrap(),
+        flow
     );
 }
 

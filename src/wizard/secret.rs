@@ -13,6 +13,21 @@ use crate::pushsecret::{self, SecretMode, DEFAULT_NAME, DEFAULT_NAMESPACE, WHY_E
 use crate::registry::Kind;
 use crate::settings::Settings;
 
+/// The prompt of the list of where the credentials live (the question is said above it,
+/// so the answered line stays short).
+pub const CREDENTIALS: &str = "Credentials";
+
+/// Where the credentials can live: a Secret of one's own first (recommended), then the
+/// documented way. For ECR, the two ways of keeping its 12-hour login fresh.
+pub const ITEMS: [&str; 2] = [
+    "a Secret of your own (recommended)",
+    "in the Helm values (PrimeHub's documented way)",
+];
+pub const ECR_ITEMS: [&str; 2] = [
+    "a Secret kept fresh by external-secrets.io (recommended)",
+    "the Secret of the aws-ecr-credential chart (PrimeHub's docs)",
+];
+
 /// The manifest file offered when none was given before: next to the values file.
 pub const DEFAULT_FILE: &str = "push-secret.yaml";
 
@@ -43,28 +58,17 @@ pub fn ask_choice(
     }
     p.say("");
     let (why, items) = if ecr {
-        (
-            WHY_ECR_REFRESH,
-            [
-                "a Secret kept fresh by external-secrets.io (recommended)",
-                "the Secret of the aws-ecr-credential chart (PrimeHub's documented way)",
-            ],
-        )
+        (WHY_ECR_REFRESH, ECR_ITEMS)
     } else {
-        (
-            WHY_EXTERNAL,
-            [
-                "a Secret of your own (recommended)",
-                "in the Helm values (PrimeHub's documented way)",
-            ],
-        )
+        (WHY_EXTERNAL, ITEMS)
     };
     for line in wrap(why, WIDTH) {
         p.say(&line);
     }
+    p.say("Where should the credentials live?");
     let items = items.map(String::from);
     let before = previous.map_or(0, |c| usize::from(c.mode == SecretMode::Values));
-    if p.select("Where should the credentials live?", &items, before)? == 1 {
+    if p.select(CREDENTIALS, &items, before)? == 1 {
         return Ok(Some(Choice::default()));
     }
 
@@ -154,4 +158,21 @@ pub fn ask_destination(
         apply,
         out,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wizard::questions::item_width;
+    use dialoguer::console::measure_text_width as width;
+
+    #[test]
+    fn every_answer_line_fits_80_columns_in_the_colourful_theme() {
+        let max = item_width(width(CREDENTIALS));
+        for item in ITEMS.iter().chain(&ECR_ITEMS) {
+            assert!(width(item) <= max, "{item}");
+        }
+        let destination = item_width(width("The Secret"));
+        assert!(width("write the manifest to a file, to apply later") <= destination);
+    }
 }

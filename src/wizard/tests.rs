@@ -235,7 +235,7 @@ fn an_external_mode_block_rotates_into_its_own_secret_never_into_the_values() {
     let d = ask(&mut p, &values, Some(&external_block()), false).unwrap();
     assert!(p.finished(), "{:#?}", p.transcript);
     assert!(d.secret_only);
-    assert!(!p.prompts().contains(&"Where should the credentials live?"));
+    assert!(!p.prompts().contains(&secret::CREDENTIALS));
     assert!(!p.prompts().contains(&"Secret name"));
     // The block is the one already in the file: no credentials, the same Secret.
     assert_eq!(d.validated.custom_image, external_block());
@@ -482,7 +482,7 @@ fn rotation_asks_no_secret_mode() {
     .unwrap();
     assert!(p.finished());
     assert!(d.choice.is_none());
-    assert!(!p.prompts().contains(&"Where should the credentials live?"));
+    assert!(!p.prompts().contains(&secret::CREDENTIALS));
 }
 
 #[test]

@@ -594,6 +594,42 @@ fn the_recording_in_docs_is_what_the_wizard_shows() {
 }
 
 #[test]
+#[cfg_attr(
+    not(phib_e2e),
+    ignore = "end-to-end: needs tmux and helm; run ./scripts/test"
+)]
+fn with_colours_on_no_line_of_a_full_run_exceeds_80_columns() {
+    tool("tmux");
+    let helm = tool("helm");
+    let path = format!(
+        "{}:{}",
+        helm.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    // tmux keeps a line longer than the window as one joined line in the capture.
+    let out = std::process::Command::new(root().join("scripts/record-wizard"))
+        .env("PHIB", env!("CARGO_BIN_EXE_phib"))
+        .env("PHIB_RECORD_COLOR", "1")
+        .env("PATH", path)
+        .output()
+        .expect("run scripts/record-wizard");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let screen = String::from_utf8(out.stdout).unwrap();
+    // The colourful theme's marks, so this is not the NO_COLOR run.
+    assert!(screen.contains("✔ Registry · "), "{screen}");
+    assert!(screen.contains("✔ Credentials · "), "{screen}");
+    let wide: Vec<&str> = screen
+        .lines()
+        .filter(|l| dialoguer::console::measure_text_width(l) > 80)
+        .collect();
+    assert!(wide.is_empty(), "{wide:#?}\n{screen}");
+}
+
+#[test]
 fn ctrl_c_before_a_prompt_is_ready_still_exits_130() {
     // No pause: the key may arrive while the terminal is not yet in raw mode, where it
     // is a SIGINT rather than a key; either way phib must stop, not wait at the prompt.

@@ -128,7 +128,7 @@ pub fn ask(
         .iter()
         .filter(|w| Some(*w) != ecr_warning.as_ref())
     {
-        for line in wrap(&format!("warning: {warning}"), WIDTH) {
+        for line in wrap(&format!("warning: {}", for_wizard(warning)), WIDTH) {
             p.say(&line);
         }
     }
@@ -286,6 +286,30 @@ fn ask_rotation(
             Err(err) => return Err(err),
         }
     }
+}
+
+/// A warning of `phib render` said for the wizard's user, who answers questions rather
+/// than giving flags: the advice that names a flag names the answer instead.
+pub fn for_wizard(warning: &str) -> String {
+    const ANSWERS: [(&str, &str); 3] = [
+        (
+            "prefer `--registry artifact-registry`",
+            "prefer Google Artifact Registry (in the registry list)",
+        ),
+        (
+            "add `--insecure-skip-verify` for a plain-http registry",
+            "answer yes to \"Skip TLS verification\" for a plain-http registry",
+        ),
+        (
+            "keep the password out of the values with `--secret-mode external`",
+            "keep the password out of the values by answering \"a Secret of your own\" to where the credentials live",
+        ),
+    ];
+    ANSWERS
+        .iter()
+        .fold(warning.to_string(), |w, (flag, answer)| {
+            w.replace(flag, answer)
+        })
 }
 
 /// The Secret an ECR block in the chart's way (no credentials, secret mode values)

@@ -59,6 +59,11 @@ pub fn ask_kind(p: &mut dyn Prompter, default: Option<Kind>) -> Answer<Kind> {
     Ok(Kind::ALL[i])
 }
 
+/// The refusal of an empty answer to a required field: it names what was asked.
+pub fn needed(field: &Field) -> String {
+    format!("{} is needed (nothing was typed)", field.prompt)
+}
+
 /// The line shown under a refused answer.
 pub fn refusal(id: FieldId, invalid: &Invalid) -> String {
     format!("{} {}\n  {}", id.name(), invalid.reason, invalid.help)
@@ -151,7 +156,7 @@ pub fn ask_field(
                     return Ok(());
                 }
                 if text.is_empty() {
-                    p.refuse(&format!("{} is needed", field.id.name()));
+                    p.refuse(&needed(field));
                     continue;
                 }
                 if inferred.as_deref() == Some(text.as_str()) {
@@ -164,7 +169,7 @@ pub fn ask_field(
             Input::Secret => {
                 let secret = p.password(field.prompt)?;
                 if secret.is_empty() {
-                    p.refuse(&format!("{} is needed", field.id.name()));
+                    p.refuse(&needed(field));
                     continue;
                 }
                 s.set(field.id, Value::Secret(secret))
@@ -175,7 +180,7 @@ pub fn ask_field(
                     .map(|path| path.display().to_string());
                 let path = p.path(field.prompt, before.as_deref())?;
                 if path.as_os_str().is_empty() {
-                    p.refuse(&format!("{} is needed", field.id.name()));
+                    p.refuse(&needed(field));
                     continue;
                 }
                 let result = s.set(field.id, Value::Text(path.display().to_string()));

@@ -197,7 +197,9 @@ impl TermPrompter {
                 Some(d) if line.is_empty() => d.to_string(),
                 _ => line,
             };
-            if !wrapped {
+            // An empty hidden answer is refused next: no `********` that looks typed.
+            let refused = hidden && answer.is_empty();
+            if !wrapped && !refused {
                 let mut done = String::new();
                 let _ = if hidden {
                     self.theme

@@ -628,3 +628,62 @@ fn ecr_offers_the_external_secrets_refresh_as_render_does() {
         .join(" ")
         .ends_with("--secret-mode values"));
 }
+
+#[test]
+fn render_warnings_are_said_without_flags_the_wizard_has_no_use_for() {
+    let key = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/keyfiles/service-account.json"
+    );
+    let mut p = Scripted::new([
+        Step::Select("Google Container Registry"),
+        text(key),
+        text(""),
+        text(""),
+        text(""),
+        Step::Confirm(false),
+        Step::Select("in the Helm values"),
+        Step::Confirm(true),
+    ]);
+    let d = ask(&mut p, Path::new("values.yaml"), None, false).unwrap();
+    assert!(p.finished(), "{:#?}", p.transcript);
+    // The warnings are there, worded for the wizard.
+    assert!(
+        d.validated.warnings.len() >= 2,
+        "{:?}",
+        d.validated.warnings
+    );
+    let shown = p.transcript.join("\n");
+    let flat = shown.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(!flat.contains("`--"), "{shown}");
+    assert!(
+        flat.contains("prefer Google Artifact Registry (in the registry list)"),
+        "{shown}"
+    );
+    assert!(
+        flat.contains("by answering \"a Secret of your own\""),
+        "{shown}"
+    );
+}
+
+#[test]
+fn an_empty_token_is_refused_naming_what_was_asked() {
+    let mut p = Scripted::new([
+        Step::Select("Docker Hub"),
+        text("ann"),
+        Step::Password(String::new()),
+        Step::Password("dckr_pat_x".into()),
+        text(""),
+        Step::Confirm(false),
+        Step::Select("in the Helm values"),
+        Step::Confirm(true),
+    ]);
+    ask(&mut p, Path::new("values.yaml"), None, false).unwrap();
+    assert!(p.finished(), "{:#?}", p.transcript);
+    assert!(
+        p.transcript
+            .contains(&"! Docker Hub access token is needed (nothing was typed)".to_string()),
+        "{:#?}",
+        p.transcript
+    );
+}

@@ -1097,3 +1097,23 @@ fn a_failed_kubectl_apply_writes_nothing_and_prints_the_command_to_run_later() {
     assert!(printed.contains("--apply"), "{screen}");
     assert!(printed.contains("--password-stdin"), "{screen}");
 }
+
+#[test]
+fn an_empty_token_is_not_shown_as_typed_and_the_refusal_names_the_question() {
+    let dir = tempdir();
+    let path = empty_path(dir.path());
+    let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
+    pick(&mut t, Kind::DockerHub);
+    t.answer("Docker Hub user name", "Ann");
+    t.answer("Docker Hub access token", "");
+    t.expect("Docker Hub access token is needed (nothing was typed)");
+    t.answer("Docker Hub access token", "dckr_pat_s3cret");
+    t.expect("[docker.io/ann]");
+    settle();
+    t.send("\u{1b}");
+    let (code, out) = t.finish();
+    let screen = strip_escapes(&out);
+    assert_eq!(code, Some(130), "{screen}");
+    // `[hidden]` once, for the token typed; none for the empty answer.
+    assert_eq!(screen.matches("[hidden]").count(), 1, "{screen}");
+}

@@ -434,7 +434,7 @@ pub fn rotation_note(decision: &Decision) -> Vec<String> {
         );
     }
     wrap(
-        "After this upgrade, rotating the credentials needs no helm upgrade: apply a new Secret (the same `phib render` command with the new password).",
+        "After this upgrade, rotating the credentials needs no helm upgrade: run `phib` again, pick \"Rotate the credentials only\", and apply the new Secret.",
         WIDTH,
     )
 }

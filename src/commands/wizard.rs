@@ -97,7 +97,7 @@ pub fn run(values: &Path) -> Result<()> {
         ));
     }
     let delivered = match pending {
-        Some(pending) => deliver::finish(pending)?,
+        Some(pending) => deliver::finish(pending).map_err(|e| secret_file_failed(e, &decision))?,
         None => applied,
     };
     if let Some(done) = delivered.filter(|_| external) {
@@ -221,32 +221,54 @@ fn verify_source(decision: &wizard::Decision) -> Option<Option<std::path::PathBu
 /// `kubectl apply` of the Secret failed, before the values were written: say so, and
 /// print the command that does the same without questions, to run once kubectl works.
 fn apply_failed(err: Error, decision: &wizard::Decision) -> Error {
-    if let Some(command) = &decision.command {
-        say("");
-        let stdin = if command.iter().any(|w| w == "--password-stdin") {
-            " (the password on standard input)"
-        } else {
-            ""
-        };
-        say_lines(&wizard::wrap(
-            &format!("Nothing was written. Once kubectl can reach the cluster, the same without questions{stdin}:"),
-            wizard::WIDTH,
-        ));
-        for line in wizard::show::command_lines(command, wizard::WIDTH - 2) {
-            say(&format!("  {line}"));
-        }
-        say_lines(&wizard::wrap(
-            "Or write the Secret to a file to apply later: `--secret-out push-secret.yaml` instead of `--apply`.",
-            wizard::WIDTH,
-        ));
-        say("");
-    }
+    print_command(
+        decision,
+        "Nothing was written. Once kubectl can reach the cluster, the same without questions",
+    );
+    say_lines(&wizard::wrap(
+        "Or write the Secret to a file to apply later: `--secret-out push-secret.yaml` instead of `--apply`.",
+        wizard::WIDTH,
+    ));
+    say("");
     Error {
         help: Some(
             "nothing was written; check the kubectl context (`kubectl config current-context`) and that the namespace exists, then run the command above"
                 .into(),
         ),
         ..err
+    }
+}
+
+/// The Secret manifest could not be written after the values were: the command that
+/// writes both, to run once the cause is fixed (no question to answer again).
+fn secret_file_failed(err: Error, decision: &wizard::Decision) -> Error {
+    print_command(
+        decision,
+        "The values were written, but the Secret was not. Once that is fixed, the same without questions",
+    );
+    say("");
+    Error {
+        help: Some(
+            "the values were written, but the Secret was not; once the cause is fixed, run the command above".into(),
+        ),
+        ..err
+    }
+}
+
+/// `lead:` and the wizard's equivalent `phib render` command under it.
+fn print_command(decision: &wizard::Decision, lead: &str) {
+    let Some(command) = &decision.command else {
+        return;
+    };
+    say("");
+    let stdin = if command.iter().any(|w| w == "--password-stdin") {
+        " (the password on standard input)"
+    } else {
+        ""
+    };
+    say_lines(&wizard::wrap(&format!("{lead}{stdin}:"), wizard::WIDTH));
+    for line in wizard::show::command_lines(command, wizard::WIDTH - 2) {
+        say(&format!("  {line}"));
     }
 }
 

@@ -1117,3 +1117,39 @@ fn an_empty_token_is_not_shown_as_typed_and_the_refusal_names_the_question() {
     // `[hidden]` once, for the token typed; none for the empty answer.
     assert_eq!(screen.matches("[hidden]").count(), 1, "{screen}");
 }
+
+#[test]
+fn a_secret_file_that_cannot_be_written_prints_the_command_to_finish_with() {
+    let dir = tempdir();
+    let path = empty_path(dir.path());
+    let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
+    pick(&mut t, Kind::DockerHub);
+    t.answer("Docker Hub user name", "Ann");
+    t.answer("Docker Hub access token", "dckr_pat_s3cret");
+    t.answer("[docker.io/ann]", "");
+    t.expect("Change the advanced options?").send("n\r");
+    t.expect("Where should the credentials live?")
+        .expect("PrimeHub's documented way");
+    settle();
+    t.send("\r");
+    t.answer("Secret name [primehub-image-builder-push]", "");
+    t.answer("PrimeHub's namespace [hub]", "");
+    // A folder that does not exist: the manifest cannot be written there.
+    t.answer("File for the Secret manifest", "no-such-dir/push.yaml");
+    t.expect("Create `values.yaml`?").send("y\r");
+    let (code, out) = t.finish();
+    let screen = strip_escapes(&out);
+    assert_eq!(code, Some(1), "{screen}");
+    assert!(!screen.contains("s3cret"), "{screen}");
+    assert!(dir.path().join("values.yaml").exists(), "{screen}");
+    assert!(
+        screen.contains("The values were written, but the Secret was not."),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("--secret-out no-such-dir/push.yaml"),
+        "{screen}"
+    );
+    assert!(!screen.contains("run the same command again"), "{screen}");
+    assert!(screen.contains("run the command above"), "{screen}");
+}

@@ -96,6 +96,8 @@ pub fn run(values: &Path) -> Result<()> {
             wizard::WIDTH,
         ));
     }
+    // Ctrl-C from now on says that what was written stays (the Secret, at least).
+    terminal::mark_written();
     let delivered = match pending {
         Some(pending) => deliver::finish(pending).map_err(|e| secret_file_failed(e, &decision))?,
         None => applied,
@@ -272,11 +274,11 @@ fn print_command(decision: &wizard::Decision, lead: &str) {
     }
 }
 
-/// An interruption at a question after the values file was written.
+/// An interruption at a question after the values file (or the Secret) was written.
 fn after_write(_: wizard::prompt::Interrupted) -> Error {
     Error {
         kind: crate::error::Kind::Interrupted,
-        message: "interrupted; the values file was written, nothing else was run".into(),
+        message: "interrupted; the files written stay, nothing else was run".into(),
         help: None,
     }
 }

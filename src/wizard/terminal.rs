@@ -37,12 +37,12 @@ const SIGINT_MESSAGE: &[u8] = b"\x1b[?25h\r\nphib: interrupted; nothing was writ
 
 /// The same once the values file is written (the questions after it).
 const SIGINT_AFTER_WRITE: &[u8] =
-    b"\x1b[?25h\r\nphib: interrupted; the values file was written, nothing else was run\r\n";
+    b"\x1b[?25h\r\nphib: interrupted; the files written stay, nothing else was run\r\n";
 
 /// Set once the values file is written: the SIGINT handler then says so.
 static WRITTEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// From now on an interruption reports that the values file was written.
+/// From now on an interruption reports that the files written stay.
 pub fn mark_written() {
     WRITTEN.store(true, std::sync::atomic::Ordering::SeqCst);
 }

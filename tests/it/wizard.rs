@@ -936,7 +936,7 @@ fn esc_after_the_file_is_written_exits_130_and_says_the_file_stays() {
     let screen = strip_escapes(&out);
     assert_eq!(code, Some(130), "{screen}");
     assert!(
-        screen.contains("phib: interrupted; the values file was written, nothing else was run"),
+        screen.contains("phib: interrupted; the files written stay, nothing else was run"),
         "{screen}"
     );
     assert!(!screen.contains("nothing was written"), "{screen}");

@@ -69,19 +69,18 @@ pub fn run(values: &Path) -> Result<()> {
     let external = matches!(pending, Pending::External { .. });
     // A Secret applied with kubectl goes first: when that fails, nothing is written,
     // and the values never name a Secret that does not exist.
-    let (applied, pending) = match pending {
+    let apply_first = matches!(
+        pending,
         Pending::External {
-            manifests,
-            to: Output::Apply(kubectl),
-        } => {
-            let pending = Pending::External {
-                manifests,
-                to: Output::Apply(kubectl),
-            };
-            let done = deliver::finish(pending).map_err(|e| apply_failed(e, &decision))?;
-            (done, None)
+            to: Output::Apply(_),
+            ..
         }
-        pending => (None, Some(pending)),
+    );
+    let (applied, pending) = if apply_first {
+        let done = deliver::finish(pending).map_err(|e| apply_failed(e, &decision))?;
+        (done, None)
+    } else {
+        (None, Some(pending))
     };
     if decision.secret_only {
         say(&format!(
@@ -90,7 +89,6 @@ pub fn run(values: &Path) -> Result<()> {
         ));
     } else {
         let done = super::render::write_values(values, &block)?;
-        terminal::mark_written();
         say_lines(&wizard::wrap(
             &format!("{}{}.", done[..1].to_uppercase(), &done[1..]),
             wizard::WIDTH,

@@ -38,7 +38,9 @@ pub enum Command {
     /// Ask, step by step, for the registry and its credentials, and write the values file.
     ///
     /// Needs a terminal. Everything it asks can also be given to `phib render` with
-    /// flags, for scripts. Ctrl-C or Esc at any prompt writes nothing and exits 130.
+    /// flags, for scripts. Ctrl-C or Esc at a prompt exits 130: before the values file is
+    /// written (the confirmation) nothing is written; after it, the files written stay and
+    /// nothing else is run.
     Wizard {
         /// The Helm values file to create, or whose `customImage` block to replace.
         #[arg(long, value_name = "FILE", default_value = "values.yaml")]

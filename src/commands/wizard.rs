@@ -55,21 +55,52 @@ pub fn run(values: &Path) -> Result<()> {
     // From here on Ctrl-C acts as usual: the write below is atomic either way.
     drop(prompter);
     let block = render::render(&decision.validated.custom_image)?;
-    let done = super::render::write_values(values, &block)?;
-    terminal::mark_written();
-    say(&format!("{}{}.", done[..1].to_uppercase(), &done[1..]));
 
     let helm = Helm::find(None).ok();
     let check = verify_source(&decision);
     let written = wizard::written_lines(&decision);
     let upgrade_hint = wizard::upgrade_hint(values, &decision, helm.is_some());
+    let verify_hint = wizard::verify_hint(values, check.as_ref().and_then(|f| f.as_deref()));
     let rotation = wizard::rotation_note(&decision);
     let namespace = decision.choice.as_ref().and_then(|c| c.namespace.clone());
     // The wizard asked where the credentials go: no note about the mode, only what
     // was done with the Secret.
     let pending = std::mem::replace(&mut decision.pending, Pending::Values { note: false });
     let external = matches!(pending, Pending::External { .. });
-    if let Some(done) = deliver::finish(pending)?.filter(|_| external) {
+    // A Secret applied with kubectl goes first: when that fails, nothing is written,
+    // and the values never name a Secret that does not exist.
+    let apply_first = matches!(
+        pending,
+        Pending::External {
+            to: Output::Apply(_),
+            ..
+        }
+    );
+    let (applied, pending) = if apply_first {
+        let done = deliver::finish(pending).map_err(|e| apply_failed(e, &decision))?;
+        (done, None)
+    } else {
+        (None, Some(pending))
+    };
+    if decision.secret_only {
+        say(&format!(
+            "`{}` stays as it is: it already names the Secret.",
+            values.display()
+        ));
+    } else {
+        let done = super::render::write_values(values, &block)?;
+        say_lines(&wizard::wrap(
+            &format!("{}{}.", done[..1].to_uppercase(), &done[1..]),
+            wizard::WIDTH,
+        ));
+    }
+    // Ctrl-C from now on says that what was written stays (the Secret, at least).
+    terminal::mark_written();
+    let delivered = match pending {
+        Some(pending) => deliver::finish(pending).map_err(|e| secret_file_failed(e, &decision))?,
+        None => applied,
+    };
+    if let Some(done) = delivered.filter(|_| external) {
         let done = format!("{}{}.", done[..1].to_uppercase(), &done[1..]);
         say_lines(&wizard::wrap(&done, wizard::WIDTH));
     }
@@ -80,14 +111,26 @@ pub fn run(values: &Path) -> Result<()> {
     match &check {
         Some(secret_file) if wizard::after::ask_verify(&mut p).map_err(after_write)? => {
             let namespace = namespace.as_deref();
-            verify_now(values, secret_file.as_deref(), namespace)?
+            if let Err(err) = verify_now(values, secret_file.as_deref(), namespace) {
+                // The steps left are still worth knowing before phib exits 1.
+                say("");
+                say_lines(&verify_hint);
+                if !decision.secret_only {
+                    say_lines(&upgrade_hint);
+                }
+                return Err(err);
+            }
         }
-        _ => say_lines(&wizard::verify_hint(
-            values,
-            check.as_ref().and_then(|f| f.as_deref()),
-        )),
+        _ => say_lines(&verify_hint),
     }
 
+    if decision.secret_only {
+        say_lines(&wizard::wrap(
+            "No helm upgrade is needed: the values did not change, and builds read the Secret when they push.",
+            wizard::WIDTH,
+        ));
+        return Ok(());
+    }
     let Some(helm) = helm else {
         say_lines(&upgrade_hint);
         return Ok(());
@@ -175,11 +218,65 @@ fn verify_source(decision: &wizard::Decision) -> Option<Option<std::path::PathBu
     }
 }
 
-/// An interruption at a question after the values file was written.
+/// `kubectl apply` of the Secret failed, before the values were written: say so, and
+/// print the command that does the same without questions, to run once kubectl works.
+fn apply_failed(err: Error, decision: &wizard::Decision) -> Error {
+    print_command(
+        decision,
+        "Nothing was written. Once kubectl can reach the cluster, the same without questions",
+    );
+    say_lines(&wizard::wrap(
+        "Or write the Secret to a file to apply later: `--secret-out push-secret.yaml` instead of `--apply`.",
+        wizard::WIDTH,
+    ));
+    say("");
+    Error {
+        help: Some(
+            "nothing was written; check the kubectl context (`kubectl config current-context`) and that the namespace exists, then run the command above"
+                .into(),
+        ),
+        ..err
+    }
+}
+
+/// The Secret manifest could not be written after the values were: the command that
+/// writes both, to run once the cause is fixed (no question to answer again).
+fn secret_file_failed(err: Error, decision: &wizard::Decision) -> Error {
+    print_command(
+        decision,
+        "The values were written, but the Secret was not. Once that is fixed, the same without questions",
+    );
+    say("");
+    Error {
+        help: Some(
+            "the values were written, but the Secret was not; once the cause is fixed, run the command above".into(),
+        ),
+        ..err
+    }
+}
+
+/// `lead:` and the wizard's equivalent `phib render` command under it.
+fn print_command(decision: &wizard::Decision, lead: &str) {
+    let Some(command) = &decision.command else {
+        return;
+    };
+    say("");
+    let stdin = if command.iter().any(|w| w == "--password-stdin") {
+        " (the password on standard input)"
+    } else {
+        ""
+    };
+    say_lines(&wizard::wrap(&format!("{lead}{stdin}:"), wizard::WIDTH));
+    for line in wizard::show::command_lines(command, wizard::WIDTH - 2) {
+        say(&format!("  {line}"));
+    }
+}
+
+/// An interruption at a question after the values file (or the Secret) was written.
 fn after_write(_: wizard::prompt::Interrupted) -> Error {
     Error {
         kind: crate::error::Kind::Interrupted,
-        message: "interrupted; the values file was written, nothing else was run".into(),
+        message: "interrupted; the files written stay, nothing else was run".into(),
         help: None,
     }
 }
@@ -195,7 +292,8 @@ fn say_lines(lines: &[String]) {
     }
 }
 
-/// The `customImage` block already in `values`, if the file exists and has one.
+/// The `customImage` block already in `values`, if the file exists and has one. A file
+/// the write could not edit is refused here, with the same checks.
 fn read_existing(values: &Path) -> Result<Option<CustomImage>> {
     let text = match std::fs::read_to_string(values) {
         Ok(text) => text,
@@ -203,5 +301,8 @@ fn read_existing(values: &Path) -> Result<Option<CustomImage>> {
         Err(e) => return Err(Error::input_io(values, e)),
     };
     let doc = crate::values::parse_document(&text, values)?;
+    // A file phib cannot edit in place is refused now, not after every question.
+    crate::values::merge::validate(&text)
+        .map_err(|e| crate::values::update::name_the_file(e, values))?;
     CustomImage::from_values(&doc)
 }

@@ -33,13 +33,15 @@ pub struct Decision {
     pub validated: Validated,
     /// What is left to do once the values are written (the Secret, in external mode).
     pub pending: Pending,
-    /// Where the credentials go, as answered (none for a rotation, which keeps the mode).
+    /// Where the credentials go, as answered (none for a rotation into the values).
     pub choice: Option<Choice>,
     /// The release name given among the advanced options, else `primehub`.
     pub release: String,
-    /// The `phib render` command that writes the same file without questions (none for
-    /// a rotation).
+    /// The `phib render` command that writes the same files without questions.
     pub command: Option<Vec<String>>,
+    /// Only the block's own Secret gets the new credentials: the values stay as they are
+    /// and need no `helm upgrade`.
+    pub secret_only: bool,
 }
 
 /// Asks everything, shows what will be written, and returns it once the user has
@@ -54,11 +56,9 @@ pub fn ask(
     p.say("phib writes the customImage block of PrimeHub's Helm values, which tells");
     p.say("the Image Builder where to push images. Esc or Ctrl-C quits, writing nothing.");
     p.say("");
-    // A block whose credentials live outside the file (ECR, or a Secret of its own) has
-    // nothing to rotate in the file: it is answered again instead.
-    let rotatable = existing.is_some_and(|ci| {
-        !credential_fields(detect_kind(ci)).is_empty() && external_secret(ci).is_none()
-    });
+    // ECR keeps no credentials in the file: nothing to rotate there, it is answered
+    // again instead. A block with a Secret of its own rotates into that Secret.
+    let rotatable = existing.is_some_and(|ci| !credential_fields(detect_kind(ci)).is_empty());
     let new = |p: &mut dyn Prompter, kind| ask_new(p, kind, values, kubectl);
     let (
         New {
@@ -67,21 +67,17 @@ pub fn ask(
             choice,
         },
         answers,
+        rotated,
     ) = match existing {
         Some(ci) if rotatable => match questions::ask_existing(p, ci)? {
             Existing::Rotate => {
-                let validated = ask_rotation(p, ci)?;
-                let pending = Pending::Values {
-                    note: validated.custom_image.registry_password.is_some(),
-                };
-                let new = New {
-                    validated,
-                    pending,
-                    choice: None,
-                };
-                (new, None)
+                let (new, answers) = ask_rotation(p, ci, values, kubectl)?;
+                (new, None, Some(answers))
             }
-            Existing::Reconfigure => some(new(p, Some(detect_kind(ci)))?),
+            Existing::Reconfigure => {
+                let (new, answers) = new(p, Some(detect_kind(ci)))?;
+                (new, Some(answers), None)
+            }
         },
         Some(ci) => {
             p.say("The values file already configures the Image Builder:");
@@ -89,10 +85,16 @@ pub fn ask(
                 p.say(&line);
             }
             p.say("Its credentials live outside the file; answer again to replace it.");
-            some(new(p, Some(detect_kind(ci)))?)
+            let (new, answers) = new(p, Some(detect_kind(ci)))?;
+            (new, Some(answers), None)
         }
-        None => some(new(p, None)?),
+        None => {
+            let (new, answers) = new(p, None)?;
+            (new, Some(answers), None)
+        }
     };
+    // A rotation into the block's own Secret leaves the values as they are.
+    let secret_only = rotated.is_some() && matches!(pending, Pending::External { .. });
 
     p.say("");
     p.say(&format!(
@@ -102,29 +104,54 @@ pub fn ask(
     for line in show::block_lines(&validated.custom_image) {
         p.say(&line);
     }
-    if choice.is_some() {
-        for line in wrap(&format!("Where: {}.", pending.summary()), WIDTH) {
+    let ecr_chart = ecr_chart_secret(&validated.custom_image, &pending);
+    if let Some(name) = ecr_chart {
+        let text = format!("Where: the credentials come from the Secret `{name}`, which InfuseAI's aws-ecr-credential chart keeps fresh (that chart cannot install on Kubernetes 1.25 or later).");
+        for line in wrap(&text, WIDTH) {
+            p.say(&line);
+        }
+    } else if choice.is_some() {
+        let mut text = format!("Where: {}.", pending.summary());
+        if ecr_refresh(&pending) {
+            text.push_str(
+                " Install the external-secrets.io operator in the cluster before applying it.",
+            );
+        }
+        for line in wrap(&text, WIDTH) {
             p.say(&line);
         }
     }
-    for warning in &validated.warnings {
-        for line in wrap(&format!("warning: {warning}"), WIDTH) {
+    // The ECR warning names `phib render` flags; the lines above say it for the wizard.
+    let ecr_warning = ecr_chart.map(|name| crate::registry::ecr::refresh_warning(Some(name)));
+    for warning in validated
+        .warnings
+        .iter()
+        .filter(|w| Some(*w) != ecr_warning.as_ref())
+    {
+        for line in wrap(&format!("warning: {}", for_wizard(warning)), WIDTH) {
             p.say(&line);
         }
     }
-    let action = if existing.is_some() {
-        "Replace the customImage block in"
-    } else if values.exists() {
-        "Add the customImage block to"
-    } else {
-        "Create"
+    let shown = values.display();
+    let question = match choice.as_ref().and_then(|c| c.name.as_ref()) {
+        Some(name) if secret_only => {
+            p.say("The values file keeps this block as it is; only the Secret changes.");
+            format!("Put the new credentials into the Secret `{name}`?")
+        }
+        _ if existing.is_some() => format!("Replace the customImage block in `{shown}`?"),
+        _ if values.exists() => format!("Add the customImage block to `{shown}`?"),
+        _ => format!("Create `{shown}`?"),
     };
-    if !p.confirm(&format!("{action} `{}`?", values.display()), true)? {
+    if !p.confirm(&question, true)? {
         return Err(Error::interrupted());
     }
     let release = answers.as_ref().and_then(|a| a.settings.release.clone());
-    let command = answers.map(|a| {
-        let mut words = show::render_command(&a, values);
+    let command = match (&answers, &rotated) {
+        (Some(a), _) => Some(show::render_command(a, values)),
+        (None, Some(r)) => Some(show::rotate_command(r, values)),
+        (None, None) => None,
+    }
+    .map(|mut words| {
         if let Some(c) = &choice {
             words.extend(c.flags().iter().map(|w| show::shell_word(w)));
         }
@@ -136,19 +163,15 @@ pub fn ask(
         choice,
         release: release.unwrap_or_else(|| "primehub".to_string()),
         command,
+        secret_only,
     })
 }
 
-/// A new block: checked, and split for its secret mode.
+/// A block: checked, and split for its secret mode.
 struct New {
     validated: Validated,
     pending: Pending,
     choice: Option<Choice>,
-}
-
-/// `(block, answers)` with the answers made optional (a rotation has none to print).
-fn some<A, B>((a, b): (A, B)) -> (A, Option<B>) {
-    (a, Some(b))
 }
 
 /// A new block: which registry, its questions, then the whole checked. When the whole is
@@ -200,8 +223,16 @@ fn ask_new(
     }
 }
 
-/// New credentials for an existing block; everything else is kept (`--rotate`).
-fn ask_rotation(p: &mut dyn Prompter, ci: &CustomImage) -> Result<Validated> {
+/// New credentials for an existing block; everything else is kept (`--rotate`). A block
+/// whose credentials live in a Secret of its own keeps them there, as `phib render
+/// --rotate --secret-mode external --secret-name NAME` does: only where the Secret goes
+/// is asked, never is the password put into the values.
+fn ask_rotation(
+    p: &mut dyn Prompter,
+    ci: &CustomImage,
+    values: &Path,
+    kubectl: bool,
+) -> Result<(New, Answers)> {
     let kind = detect_kind(ci);
     p.say(&format!("New credentials for {}:", kind.title()));
     let mut keep = Answers::new(kind);
@@ -213,7 +244,93 @@ fn ask_rotation(p: &mut dyn Prompter, ci: &CustomImage) -> Result<Validated> {
             .ok_or_else(|| Error::bug(format!("`{}` has no field {id:?}", kind.name())))?;
         questions::ask_field(p, &mut answers, field, Some(&keep))?;
     }
-    rotate(ci, &answers.settings)
+    let validated = rotate(ci, &answers.settings)?;
+    let Some(name) = external_secret(ci) else {
+        let pending = Pending::Values {
+            note: validated.custom_image.registry_password.is_some(),
+        };
+        let new = New {
+            validated,
+            pending,
+            choice: None,
+        };
+        return Ok((new, answers));
+    };
+    p.say("");
+    p.say(&format!("The credentials stay in the Secret `{name}`."));
+    let mut before: Option<Choice> = None;
+    loop {
+        let (namespace, apply, out) = secret::ask_destination(p, values, kubectl, before.as_ref())?;
+        let choice = Choice {
+            mode: crate::pushsecret::SecretMode::External,
+            name: Some(name.to_string()),
+            out,
+            apply,
+            namespace,
+            ..Choice::default()
+        };
+        let mut split = validated.clone();
+        match deliver::prepare(choice.clone(), &answers.settings, Some(values), &mut split) {
+            Ok(pending) => {
+                let new = New {
+                    validated: split,
+                    pending,
+                    choice: Some(choice),
+                };
+                return Ok((new, answers));
+            }
+            Err(err) if err.exit_code() == 2 => {
+                p.refuse(&prompt::refusal(&err));
+                before = Some(choice);
+            }
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+/// A warning of `phib render` said for the wizard's user, who answers questions rather
+/// than giving flags: the advice that names a flag names the answer instead.
+pub fn for_wizard(warning: &str) -> String {
+    const ANSWERS: [(&str, &str); 3] = [
+        (
+            "prefer `--registry artifact-registry`",
+            "prefer Google Artifact Registry (in the registry list)",
+        ),
+        (
+            "add `--insecure-skip-verify` for a plain-http registry",
+            "answer yes to \"Skip TLS verification\" for a plain-http registry",
+        ),
+        (
+            "keep the password out of the values with `--secret-mode external`",
+            "keep the password out of the values by answering \"a Secret of your own\" to where the credentials live",
+        ),
+    ];
+    ANSWERS
+        .iter()
+        .fold(warning.to_string(), |w, (flag, answer)| {
+            w.replace(flag, answer)
+        })
+}
+
+/// The Secret an ECR block in the chart's way (no credentials, secret mode values)
+/// reads its login from, kept fresh by the aws-ecr-credential chart.
+fn ecr_chart_secret<'a>(ci: &'a CustomImage, pending: &Pending) -> Option<&'a str> {
+    let values_mode = matches!(pending, Pending::Values { .. });
+    let ecr = detect_kind(ci) == Kind::Ecr && ci.registry_password.is_none();
+    ci.push_secret_name
+        .as_deref()
+        .filter(|_| values_mode && ecr)
+}
+
+/// ECR's login renewed by external-secrets.io: no password anywhere.
+fn ecr_refresh(pending: &Pending) -> bool {
+    matches!(
+        pending,
+        Pending::External {
+            manifests: deliver::Manifests::EcrRefresh(_),
+            ..
+        }
+    )
 }
 
 /// What the user reads once the file is written: the equivalent `phib render` command
@@ -240,11 +357,21 @@ pub fn written_lines(decision: &Decision) -> Vec<String> {
     } = &decision.pending
     {
         out.push(String::new());
-        out.push("Apply the Secret before the upgrade (builds cannot push without it):".into());
+        out.push(if decision.secret_only {
+            "Apply the Secret; builds push with the new credentials from then on:".into()
+        } else if ecr_refresh(&decision.pending) {
+            "Install the external-secrets.io operator, then apply before the upgrade:".into()
+        } else {
+            "Apply the Secret before the upgrade (builds cannot push without it):".into()
+        });
         out.push(format!(
             "  kubectl apply -f {}",
             show::shell_word(&path.display().to_string())
         ));
+    }
+    if let Some(name) = ecr_chart_secret(&decision.validated.custom_image, &decision.pending) {
+        out.push(String::new());
+        out.extend(wrap(&format!("Before the upgrade, the Secret `{name}` must exist in PrimeHub's namespace and be kept fresh: install InfuseAI's aws-ecr-credential chart (it cannot install on Kubernetes 1.25 or later; see docs/registries/ecr.md)."), WIDTH));
     }
     out
 }
@@ -300,8 +427,14 @@ pub fn rotation_note(decision: &Decision) -> Vec<String> {
     if !matches!(decision.pending, Pending::External { .. }) {
         return Vec::new();
     }
+    if ecr_refresh(&decision.pending) {
+        return wrap(
+            "After this upgrade, external-secrets.io renews the ECR login by itself: nothing to rotate.",
+            WIDTH,
+        );
+    }
     wrap(
-        "After this upgrade, rotating the credentials needs no helm upgrade: apply a new Secret (the same `phib render` command with the new password).",
+        "After this upgrade, rotating the credentials needs no helm upgrade: run `phib` again, pick \"Rotate the credentials only\", and apply the new Secret.",
         WIDTH,
     )
 }

@@ -11,15 +11,36 @@ use crate::values::model::CustomImage;
 
 use super::prompt::{Answer, Prompter};
 
-/// The widest an item of the registry list may be: the list's marker, or the answered
-/// `Registry: ITEM` line, must still fit an 80-column terminal.
-pub const ITEM_WIDTH: usize = 68;
+/// The widest an item of a list may be after a prompt of `prompt_width` columns: the
+/// colourful theme's answered line, `✔ PROMPT · ITEM`, must fit an 80-column terminal
+/// with a column to spare (a full last column makes some terminals wrap).
+pub const fn item_width(prompt_width: usize) -> usize {
+    79 - (prompt_width + 5)
+}
 
-/// The registry list: each kind's one-line description, cut to fit.
+/// The widest an item of the registry list may be (its prompt is `Registry`).
+pub const ITEM_WIDTH: usize = item_width("Registry".len());
+
+/// A kind's item in the registry list: its description, said shorter where that one
+/// would not fit.
+pub fn kind_label(kind: Kind) -> &'static str {
+    match kind {
+        Kind::DockerHub => "Docker Hub (docker.io), with a personal or organisation token",
+        Kind::ArtifactRegistry => {
+            "Google Artifact Registry (LOCATION-docker.pkg.dev) with a keyfile"
+        }
+        Kind::Gcr => "Google Container Registry (gcr.io; deprecated), with a keyfile",
+        Kind::Ecr => "Amazon Elastic Container Registry, login kept fresh in the cluster",
+        Kind::Acr => "Azure Container Registry (NAME.azurecr.io), app id or token",
+        _ => kind.description(),
+    }
+}
+
+/// The registry list: each kind's one-line label, cut to fit.
 pub fn kind_items() -> Vec<String> {
     Kind::ALL
         .iter()
-        .map(|k| fit(k.description(), ITEM_WIDTH))
+        .map(|k| fit(kind_label(*k), ITEM_WIDTH))
         .collect()
 }
 
@@ -36,6 +57,11 @@ pub fn ask_kind(p: &mut dyn Prompter, default: Option<Kind>) -> Answer<Kind> {
     p.say("Which registry should PrimeHub push the images it builds to?");
     let i = p.select("Registry", &kind_items(), default)?;
     Ok(Kind::ALL[i])
+}
+
+/// The refusal of an empty answer to a required field: it names what was asked.
+pub fn needed(field: &Field) -> String {
+    format!("{} is needed (nothing was typed)", field.prompt)
 }
 
 /// The line shown under a refused answer.
@@ -130,7 +156,7 @@ pub fn ask_field(
                     return Ok(());
                 }
                 if text.is_empty() {
-                    p.refuse(&format!("{} is needed", field.id.name()));
+                    p.refuse(&needed(field));
                     continue;
                 }
                 if inferred.as_deref() == Some(text.as_str()) {
@@ -143,7 +169,7 @@ pub fn ask_field(
             Input::Secret => {
                 let secret = p.password(field.prompt)?;
                 if secret.is_empty() {
-                    p.refuse(&format!("{} is needed", field.id.name()));
+                    p.refuse(&needed(field));
                     continue;
                 }
                 s.set(field.id, Value::Secret(secret))
@@ -154,7 +180,7 @@ pub fn ask_field(
                     .map(|path| path.display().to_string());
                 let path = p.path(field.prompt, before.as_deref())?;
                 if path.as_os_str().is_empty() {
-                    p.refuse(&format!("{} is needed", field.id.name()));
+                    p.refuse(&needed(field));
                     continue;
                 }
                 let result = s.set(field.id, Value::Text(path.display().to_string()));
@@ -247,6 +273,8 @@ mod tests {
     fn every_registry_is_listed_and_fits_80_columns() {
         let items = kind_items();
         assert_eq!(items.len(), Kind::ALL.len());
+        // Said whole, not cut.
+        assert!(items.iter().all(|i| !i.ends_with("...")), "{items:?}");
         for item in &items {
             assert!(
                 dialoguer::console::measure_text_width(item) <= ITEM_WIDTH,

@@ -13,6 +13,21 @@ use crate::pushsecret::{self, SecretMode, DEFAULT_NAME, DEFAULT_NAMESPACE, WHY_E
 use crate::registry::Kind;
 use crate::settings::Settings;
 
+/// The prompt of the list of where the credentials live (the question is said above it,
+/// so the answered line stays short).
+pub const CREDENTIALS: &str = "Credentials";
+
+/// Where the credentials can live: a Secret of one's own first (recommended), then the
+/// documented way. For ECR, the two ways of keeping its 12-hour login fresh.
+pub const ITEMS: [&str; 2] = [
+    "a Secret of your own (recommended)",
+    "in the Helm values (PrimeHub's documented way)",
+];
+pub const ECR_ITEMS: [&str; 2] = [
+    "a Secret kept fresh by external-secrets.io (recommended)",
+    "the Secret of the aws-ecr-credential chart (PrimeHub's docs)",
+];
+
 /// The manifest file offered when none was given before: next to the values file.
 pub const DEFAULT_FILE: &str = "push-secret.yaml";
 
@@ -43,28 +58,17 @@ pub fn ask_choice(
     }
     p.say("");
     let (why, items) = if ecr {
-        (
-            WHY_ECR_REFRESH,
-            [
-                "a Secret kept fresh by external-secrets.io (recommended)",
-                "the Secret of the aws-ecr-credential chart (PrimeHub's documented way)",
-            ],
-        )
+        (WHY_ECR_REFRESH, ECR_ITEMS)
     } else {
-        (
-            WHY_EXTERNAL,
-            [
-                "a Secret of your own (recommended)",
-                "in the Helm values (PrimeHub's documented way)",
-            ],
-        )
+        (WHY_EXTERNAL, ITEMS)
     };
     for line in wrap(why, WIDTH) {
         p.say(&line);
     }
+    p.say("Where should the credentials live?");
     let items = items.map(String::from);
     let before = previous.map_or(0, |c| usize::from(c.mode == SecretMode::Values));
-    if p.select("Where should the credentials live?", &items, before)? == 1 {
+    if p.select(CREDENTIALS, &items, before)? == 1 {
         return Ok(Some(Choice::default()));
     }
 
@@ -87,6 +91,27 @@ pub fn ask_choice(
             pushsecret::check_name(text, &release).map(|()| text.to_string())
         },
     )?;
+    let (namespace, apply, out) = ask_destination(p, values, kubectl, previous)?;
+    Ok(Some(Choice {
+        mode: SecretMode::External,
+        name: (name != DEFAULT_NAME).then_some(name),
+        out,
+        apply,
+        namespace,
+        ecr_refresh: ecr,
+        ecr_service_account: None,
+    }))
+}
+
+/// Where the Secret goes: PrimeHub's namespace (`None` for the default), and either
+/// `kubectl apply` now (offered when `kubectl` is found) or a manifest file, by default
+/// `push-secret.yaml` next to the values file.
+pub fn ask_destination(
+    p: &mut dyn Prompter,
+    values: &Path,
+    kubectl: bool,
+    previous: Option<&Choice>,
+) -> Answer<(Option<String>, bool, Option<PathBuf>)> {
     let ns_before = previous.and_then(|c| c.namespace.clone());
     let namespace = ask_until(
         p,
@@ -128,13 +153,26 @@ pub fn ask_choice(
             },
         )?)
     };
-    Ok(Some(Choice {
-        mode: SecretMode::External,
-        name: (name != DEFAULT_NAME).then_some(name),
-        out,
+    Ok((
+        (namespace != DEFAULT_NAMESPACE).then_some(namespace),
         apply,
-        namespace: (namespace != DEFAULT_NAMESPACE).then_some(namespace),
-        ecr_refresh: ecr,
-        ecr_service_account: None,
-    }))
+        out,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wizard::questions::item_width;
+    use dialoguer::console::measure_text_width as width;
+
+    #[test]
+    fn every_answer_line_fits_80_columns_in_the_colourful_theme() {
+        let max = item_width(width(CREDENTIALS));
+        for item in ITEMS.iter().chain(&ECR_ITEMS) {
+            assert!(width(item) <= max, "{item}");
+        }
+        let destination = item_width(width("The Secret"));
+        assert!(width("write the manifest to a file, to apply later") <= destination);
+    }
 }

@@ -66,6 +66,14 @@ pub fn render_command(answers: &Answers, values: &Path) -> Vec<String> {
     words
 }
 
+/// The `phib render --rotate` command that gives an existing block the credentials in
+/// `answers` (which hold only credentials).
+pub fn rotate_command(answers: &Answers, values: &Path) -> Vec<String> {
+    let mut words = render_command(answers, values);
+    words.insert(4, "--rotate".into());
+    words
+}
+
 /// A command's words on lines of at most `width` columns, each but the last ending in
 /// ` \`; an option stays on the line of its value.
 pub fn command_lines(words: &[String], width: usize) -> Vec<String> {

@@ -1,6 +1,7 @@
-//! The real terminal behind [`Prompter`]: dialoguer's select and confirm prompts, and a
-//! small line reader for text and hidden input, because dialoguer's own cannot be left
-//! with Esc. Esc, and Ctrl-C read as a key, give [`Interrupted`] after the cursor is
+//! The real terminal behind [`Prompter`]: dialoguer's select prompt, and small readers
+//! for text, hidden input and yes/no, because dialoguer's own cannot be left with Esc
+//! (and its yes/no answers on the first key unless it waits for Enter, which then
+//! needs Enter after Esc too). Esc, and Ctrl-C read as a key, give [`Interrupted`] after the cursor is
 //! shown again, so `main` prints one line and exits 130. A SIGINT (Ctrl-C while the
 //! terminal is not in raw mode, or raised by dialoguer) is handled the same way, by a
 //! handler that restores the terminal and exits 130 at once: waiting for the next
@@ -11,7 +12,7 @@ use std::sync::OnceLock;
 
 use dialoguer::console::{measure_text_width, Key, Term};
 use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
-use dialoguer::{Confirm, Select};
+use dialoguer::Select;
 
 use super::prompt::{Answer, Interrupted, Prompter};
 use crate::secret::Secret;
@@ -36,12 +37,12 @@ const SIGINT_MESSAGE: &[u8] = b"\x1b[?25h\r\nphib: interrupted; nothing was writ
 
 /// The same once the values file is written (the questions after it).
 const SIGINT_AFTER_WRITE: &[u8] =
-    b"\x1b[?25h\r\nphib: interrupted; the values file was written, nothing else was run\r\n";
+    b"\x1b[?25h\r\nphib: interrupted; the files written stay, nothing else was run\r\n";
 
 /// Set once the values file is written: the SIGINT handler then says so.
 static WRITTEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// From now on an interruption reports that the values file was written.
+/// From now on an interruption reports that the files written stay.
 pub fn mark_written() {
     WRITTEN.store(true, std::sync::atomic::Ordering::SeqCst);
 }
@@ -196,7 +197,9 @@ impl TermPrompter {
                 Some(d) if line.is_empty() => d.to_string(),
                 _ => line,
             };
-            if !wrapped {
+            // An empty hidden answer is refused next: no `********` that looks typed.
+            let refused = hidden && answer.is_empty();
+            if !wrapped && !refused {
                 let mut done = String::new();
                 let _ = if hidden {
                     self.theme
@@ -245,11 +248,44 @@ impl Prompter for TermPrompter {
     }
 
     fn confirm(&mut self, prompt: &str, default: bool) -> Answer<bool> {
-        let r = Confirm::with_theme(&*self.theme)
-            .with_prompt(prompt)
-            .default(default)
-            .interact_on_opt(&self.term);
-        self.finish(r)
+        let io = |r: std::io::Result<()>| r.map_err(|_| Interrupted);
+        let head = |value: bool| {
+            let mut head = String::new();
+            let _ = self
+                .theme
+                .format_confirm_prompt(&mut head, prompt, Some(value));
+            head
+        };
+        let attempt = (|| -> Answer<bool> {
+            let mut value = default;
+            io(self.term.write_str(&head(value)))?;
+            io(self.term.flush())?;
+            loop {
+                let key = self.term.read_key_raw().map_err(|_| Interrupted)?;
+                match confirm_key(&key) {
+                    ConfirmKey::Set(v) => {
+                        value = v;
+                        io(self.term.clear_line())?;
+                        io(self.term.write_str(&head(value)))?;
+                        io(self.term.flush())?;
+                    }
+                    ConfirmKey::Done => break,
+                    ConfirmKey::Quit => return Err(Interrupted),
+                    ConfirmKey::Ignore => {}
+                }
+            }
+            let mut done = String::new();
+            let _ = self
+                .theme
+                .format_confirm_prompt_selection(&mut done, prompt, Some(value));
+            io(self.term.clear_line())?;
+            io(self.term.write_line(&done))?;
+            Ok(value)
+        })();
+        if attempt.is_err() {
+            self.restore();
+        }
+        attempt
     }
 
     fn say(&mut self, text: &str) {
@@ -267,9 +303,43 @@ impl Prompter for TermPrompter {
     }
 }
 
+/// What a key does at a yes/no question.
+#[derive(Debug, PartialEq, Eq)]
+enum ConfirmKey {
+    /// `y` or `n`: shown as the answer, taken only with Enter.
+    Set(bool),
+    /// Enter: the answer shown is taken.
+    Done,
+    /// Esc or Ctrl-C.
+    Quit,
+    Ignore,
+}
+
+/// A yes/no question waits for Enter, so that the habitual "y, Enter" answers one
+/// question, never the next one too.
+fn confirm_key(key: &Key) -> ConfirmKey {
+    match key {
+        Key::Char('y' | 'Y') => ConfirmKey::Set(true),
+        Key::Char('n' | 'N') => ConfirmKey::Set(false),
+        Key::Enter => ConfirmKey::Done,
+        Key::Escape | Key::CtrlC => ConfirmKey::Quit,
+        _ => ConfirmKey::Ignore,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_yes_or_no_is_taken_only_with_enter() {
+        assert_eq!(confirm_key(&Key::Char('y')), ConfirmKey::Set(true));
+        assert_eq!(confirm_key(&Key::Char('N')), ConfirmKey::Set(false));
+        assert_eq!(confirm_key(&Key::Enter), ConfirmKey::Done);
+        assert_eq!(confirm_key(&Key::Escape), ConfirmKey::Quit);
+        assert_eq!(confirm_key(&Key::CtrlC), ConfirmKey::Quit);
+        assert_eq!(confirm_key(&Key::Char('x')), ConfirmKey::Ignore);
+    }
 
     #[test]
     fn the_sigint_line_is_the_one_main_prints_for_an_interruption() {

@@ -208,27 +208,93 @@ fn an_ecr_block_offers_no_rotation() {
         .contains("credentials live outside the file"));
 }
 
-#[test]
-fn an_external_mode_block_is_answered_again_not_rotated_into_the_values() {
-    let external = CustomImage {
+fn external_block() -> CustomImage {
+    CustomImage {
         registry_endpoint: "https://harbor.example.com".into(),
         registry_username: None,
         registry_password: None,
         push: Some(PushTarget::Prefix("harbor.example.com/ml".into())),
-        push_secret_name: Some("primehub-image-builder-push".into()),
+        push_secret_name: Some("ml-push".into()),
         insecure_skip_verify: false,
+    }
+}
+
+#[test]
+fn an_external_mode_block_rotates_into_its_own_secret_never_into_the_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let values = dir.path().join("values.yaml");
+    let mut p = Scripted::new([
+        Step::Select("Rotate"),
+        text("robot$ml+new"),
+        Step::Password("new-secret".into()),
+        // Where the Secret goes: the namespace and the file, nothing about the mode.
+        text(""),
+        text(""),
+        Step::Confirm(true),
+    ]);
+    let d = ask(&mut p, &values, Some(&external_block()), false).unwrap();
+    assert!(p.finished(), "{:#?}", p.transcript);
+    assert!(d.secret_only);
+    assert!(!p.prompts().contains(&secret::CREDENTIALS));
+    assert!(!p.prompts().contains(&"Secret name"));
+    // The block is the one already in the file: no credentials, the same Secret.
+    assert_eq!(d.validated.custom_image, external_block());
+    let Pending::External {
+        manifests: deliver::Manifests::Static(secret),
+        to: deliver::Output::File(file),
+    } = &d.pending
+    else {
+        panic!("{:?}", d.pending)
     };
-    let mut p = Scripted::new([Step::Interrupt]);
-    assert!(ask(&mut p, Path::new("values.yaml"), Some(&external), false).is_err());
-    let transcript = p.transcript.join("\n");
+    assert_eq!(secret.name, "ml-push");
+    assert_eq!(secret.username, "robot$ml+new");
+    assert_eq!(secret.password.expose(), "new-secret");
+    assert_eq!(file, &dir.path().join("push-secret.yaml"));
+    let command = d.command.unwrap().join(" ");
     assert!(
-        transcript.contains("credentials live outside the file"),
-        "{transcript}"
+        command.starts_with(
+            "phib render --registry harbor --rotate --username 'robot$ml+new' --password-stdin"
+        ),
+        "{command}"
     );
     assert!(
-        !transcript.contains("Rotate the credentials only"),
-        "{transcript}"
+        command.contains("--secret-mode external --secret-name ml-push --secret-out"),
+        "{command}"
     );
+    let shown = p.transcript.join("\n");
+    assert!(!shown.contains("new-secret"), "{shown}");
+    assert!(
+        shown.contains("Put the new credentials into the Secret `ml-push`?"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn an_external_mode_rotation_offers_kubectl_and_asks_again_after_a_bad_file() {
+    let mut p = Scripted::new([
+        Step::Select("Rotate"),
+        text("robot$ml+new"),
+        Step::Password("new-secret".into()),
+        text("primehub"),
+        Step::Select("write the manifest"),
+        // The values file itself is refused as the manifest file.
+        text("values.yaml"),
+        text("secret.yaml"),
+        Step::Confirm(true),
+    ]);
+    let d = ask(
+        &mut p,
+        Path::new("values.yaml"),
+        Some(&external_block()),
+        true,
+    )
+    .unwrap();
+    assert!(p.finished(), "{:#?}", p.transcript);
+    assert!(p.prompts().contains(&"The Secret"), "{:?}", p.prompts());
+    let c = d.choice.unwrap();
+    assert_eq!(c.namespace.as_deref(), Some("primehub"));
+    assert_eq!(c.name.as_deref(), Some("ml-push"));
+    assert_eq!(c.out.as_deref(), Some(Path::new("secret.yaml")));
 }
 
 fn docker_hub_decision(user: &str) -> Decision {
@@ -417,7 +483,7 @@ fn rotation_asks_no_secret_mode() {
     .unwrap();
     assert!(p.finished());
     assert!(d.choice.is_none());
-    assert!(!p.prompts().contains(&"Where should the credentials live?"));
+    assert!(!p.prompts().contains(&secret::CREDENTIALS));
 }
 
 #[test]
@@ -509,6 +575,22 @@ fn ecr_offers_the_external_secrets_refresh_as_render_does() {
             ..
         }
     ));
+    let flat = shown.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("Install the external-secrets.io operator in the cluster before applying"),
+        "{shown}"
+    );
+    let after = [
+        written_lines(&d),
+        upgrade_hint(Path::new("values.yaml"), &d, true),
+    ]
+    .concat()
+    .join("\n");
+    assert!(
+        after.contains("Install the external-secrets.io operator, then apply"),
+        "{after}"
+    );
+    assert!(!after.contains("password"), "there is none: {after}");
     let command = d.command.unwrap().join(" ");
     assert!(
         command.ends_with(
@@ -525,9 +607,84 @@ fn ecr_offers_the_external_secrets_refresh_as_render_does() {
         d.validated.custom_image.push_secret_name.as_deref(),
         Some("aws-registry")
     );
+    let shown = p.transcript.join("\n");
+    let flat = shown.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("Where: the credentials come from the Secret `aws-registry`"),
+        "{shown}"
+    );
+    assert!(!shown.contains("stay in the values file"), "{shown}");
+    // Said for the wizard, not with `phib render` flags.
+    assert!(!shown.contains("--secret-mode"), "{shown}");
+    assert!(shown.contains("Kubernetes 1.25"), "{shown}");
+    let after = written_lines(&d).join(" ");
+    let after = after.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        after.contains("install InfuseAI's aws-ecr-credential chart"),
+        "{after}"
+    );
     assert!(d
         .command
         .unwrap()
         .join(" ")
         .ends_with("--secret-mode values"));
+}
+
+#[test]
+fn render_warnings_are_said_without_flags_the_wizard_has_no_use_for() {
+    let key = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/keyfiles/service-account.json"
+    );
+    let mut p = Scripted::new([
+        Step::Select("Google Container Registry"),
+        text(key),
+        text(""),
+        text(""),
+        text(""),
+        Step::Confirm(false),
+        Step::Select("in the Helm values"),
+        Step::Confirm(true),
+    ]);
+    let d = ask(&mut p, Path::new("values.yaml"), None, false).unwrap();
+    assert!(p.finished(), "{:#?}", p.transcript);
+    // The warnings are there, worded for the wizard.
+    assert!(
+        d.validated.warnings.len() >= 2,
+        "{:?}",
+        d.validated.warnings
+    );
+    let shown = p.transcript.join("\n");
+    let flat = shown.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(!flat.contains("`--"), "{shown}");
+    assert!(
+        flat.contains("prefer Google Artifact Registry (in the registry list)"),
+        "{shown}"
+    );
+    assert!(
+        flat.contains("by answering \"a Secret of your own\""),
+        "{shown}"
+    );
+}
+
+#[test]
+fn an_empty_token_is_refused_naming_what_was_asked() {
+    let mut p = Scripted::new([
+        Step::Select("Docker Hub"),
+        text("ann"),
+        Step::Password(String::new()),
+        Step::Password("dckr_pat_x".into()),
+        text(""),
+        Step::Confirm(false),
+        Step::Select("in the Helm values"),
+        Step::Confirm(true),
+    ]);
+    ask(&mut p, Path::new("values.yaml"), None, false).unwrap();
+    assert!(p.finished(), "{:#?}", p.transcript);
+    assert!(
+        p.transcript
+            .contains(&"! Docker Hub access token is needed (nothing was typed)".to_string()),
+        "{:#?}",
+        p.transcript
+    );
 }

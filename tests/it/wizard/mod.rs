@@ -9,6 +9,8 @@ use phib::registry::Kind;
 use crate::pty::{strip_escapes, Pty};
 use crate::util::*;
 
+mod external;
+
 const REGISTRY: &str = "Which registry should PrimeHub push";
 
 /// A `PATH` with nothing on it: no `helm` to find.
@@ -42,7 +44,7 @@ fn values_mode(t: &mut Pty) {
 /// Declines the offer to check the credentials against the registry.
 fn no_verify(t: &mut Pty) {
     t.expect("Check the credentials against the registry now?")
-        .send("n");
+        .send("n\r");
 }
 
 /// What `phib render ARGS --values render.yaml` writes in `dir`.
@@ -86,8 +88,9 @@ fn run_printed_command(screen: &str, dir: &Path, stdin: &[u8]) -> Vec<u8> {
         !command.is_empty(),
         "no phib render command printed:\n{screen}"
     );
+    // The folder may hold a values file already, for a printed `--rotate`.
     let sub = dir.join("printed");
-    std::fs::create_dir(&sub).unwrap();
+    std::fs::create_dir_all(&sub).unwrap();
     let bin = Path::new(env!("CARGO_BIN_EXE_phib")).parent().unwrap();
     let mut sh = std::process::Command::new("sh");
     sh.arg("-c")
@@ -140,7 +143,13 @@ fn a_values_file_in_a_missing_folder_or_with_bad_yaml_is_refused_before_any_ques
     let dir = tempdir();
     let path = empty_path(dir.path());
     std::fs::write(dir.path().join("bad.yaml"), "customImage: [\n").unwrap();
+    let flow = "customImage: {registryEndpoint: x}\n";
+    std::fs::write(dir.path().join("flow.yaml"), flow).unwrap();
     for (file, says) in [
+        (
+            "flow.yaml",
+            "`flow.yaml`: `customImage` (line 1) is written in flow style",
+        ),
         (
             "no/such/values.yaml",
             "the folder `no/such` of `--values` does not exist",
@@ -157,6 +166,10 @@ fn a_values_file_in_a_missing_folder_or_with_bad_yaml_is_refused_before_any_ques
         std::fs::read_to_string(dir.path().join("bad.yaml")).unwrap(),
         "customImage: [\n"
     );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("flow.yaml")).unwrap(),
+        flow
+    );
 }
 
 #[test]
@@ -168,16 +181,34 @@ fn docker_hub_writes_what_phib_render_writes() {
     t.answer("Docker Hub user name", "Ann");
     t.answer("Docker Hub access token", "dckr_pat_s3cret");
     t.answer("[docker.io/ann]", "");
-    t.expect("Change the advanced options?").send("n");
+    t.expect("Change the advanced options?").send("n\r");
     values_mode(&mut t);
     t.expect("registryPassword:   <redacted>");
     t.expect("Where: the credentials stay in the values file");
-    t.expect("Create `values.yaml`?").send("y");
+    // A yes/no waits for Enter: "y" alone answers nothing yet.
+    t.expect("Create `values.yaml`?");
+    settle();
+    t.send("y");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(
+        !dir.path().join("values.yaml").exists(),
+        "written on `y` alone"
+    );
+    t.send("\r");
     t.expect("Wrote the customImage block");
-    no_verify(&mut t);
+    // The habitual "y, Enter" answered only the question it was typed at.
+    t.expect("Check the credentials against the registry now?");
+    settle();
+    t.send("n");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    t.send("\r");
     let (code, out) = t.finish();
     let screen = strip_escapes(&out);
     assert_eq!(code, Some(0), "{screen}");
+    assert!(
+        screen.contains("Check the credentials against the registry now? no"),
+        "{screen}"
+    );
     assert!(
         !screen.contains("s3cret"),
         "the token was echoed:\n{screen}"
@@ -257,10 +288,10 @@ fn harbor_robot_account_on_plain_http_writes_what_phib_render_writes() {
     t.answer("Password or robot secret", "p@ss w:rd\"");
     t.answer("[10.0.0.5:5000/ci]", "");
     t.expect("Skip TLS verification").expect("[Y/n]").send("\r");
-    t.expect("Change the advanced options?").send("n");
+    t.expect("Change the advanced options?").send("n\r");
     values_mode(&mut t);
     t.expect("insecureSkipVerify: true");
-    t.expect("Create `values.yaml`?").send("y");
+    t.expect("Create `values.yaml`?").send("y\r");
     t.expect("Wrote the customImage block");
     no_verify(&mut t);
     let (code, out) = t.finish();
@@ -419,7 +450,7 @@ fn rotation_shows_the_block_redacted_asks_only_credentials_and_declining_writes_
     t.expect("pushRepo:           harbor.example.com/ci/images");
     t.expect("pushSecretName:     builds-push");
     t.expect("Replace the customImage block in `values.yaml`?")
-        .send("n");
+        .send("n\r");
     let (code, out) = t.finish();
     let screen = strip_escapes(&out);
     assert_eq!(code, Some(130), "{screen}");
@@ -451,7 +482,7 @@ fn rotating_the_credentials_keeps_everything_else_and_writes_what_phib_render_wr
     t.answer("Password or robot secret", "new-secret");
     t.expect("pushRepo:           harbor.example.com/ci/images");
     t.expect("Replace the customImage block in `values.yaml`?")
-        .send("y");
+        .send("y\r");
     t.expect("Updated the customImage block");
     no_verify(&mut t);
     let (code, out) = t.finish();
@@ -486,14 +517,14 @@ fn with_helm_on_path_declining_the_upgrade_prints_the_phib_upgrade_to_run() {
     t.answer("Docker Hub user name", "ann");
     t.answer("Docker Hub access token", "dckr_pat_x");
     t.answer("[docker.io/ann]", "");
-    t.expect("Change the advanced options?").send("y");
+    t.expect("Change the advanced options?").send("y\r");
     t.answer("Registry endpoint [docker.io]", "");
     t.answer("Single push repository", "");
     t.answer("Push secret name", "");
     t.answer("Helm release name of PrimeHub [primehub]", "hub2");
-    t.expect("Skip TLS verification").send("n");
+    t.expect("Skip TLS verification").send("n\r");
     values_mode(&mut t);
-    t.expect("Create `my values.yaml`?").send("y");
+    t.expect("Create `my values.yaml`?").send("y\r");
     t.expect("Wrote the customImage block");
     no_verify(&mut t);
     t.expect("Apply it now with helm upgrade?").send("\r");
@@ -565,6 +596,42 @@ fn the_recording_in_docs_is_what_the_wizard_shows() {
 }
 
 #[test]
+#[cfg_attr(
+    not(phib_e2e),
+    ignore = "end-to-end: needs tmux and helm; run ./scripts/test"
+)]
+fn with_colours_on_no_line_of_a_full_run_exceeds_80_columns() {
+    tool("tmux");
+    let helm = tool("helm");
+    let path = format!(
+        "{}:{}",
+        helm.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    // tmux keeps a line longer than the window as one joined line in the capture.
+    let out = std::process::Command::new(root().join("scripts/record-wizard"))
+        .env("PHIB", env!("CARGO_BIN_EXE_phib"))
+        .env("PHIB_RECORD_COLOR", "1")
+        .env("PATH", path)
+        .output()
+        .expect("run scripts/record-wizard");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let screen = String::from_utf8(out.stdout).unwrap();
+    // The colourful theme's marks, so this is not the NO_COLOR run.
+    assert!(screen.contains("✔ Registry · "), "{screen}");
+    assert!(screen.contains("✔ Credentials · "), "{screen}");
+    let wide: Vec<&str> = screen
+        .lines()
+        .filter(|l| dialoguer::console::measure_text_width(l) > 80)
+        .collect();
+    assert!(wide.is_empty(), "{wide:#?}\n{screen}");
+}
+
+#[test]
 fn ctrl_c_before_a_prompt_is_ready_still_exits_130() {
     // No pause: the key may arrive while the terminal is not yet in raw mode, where it
     // is a SIGINT rather than a key; either way phib must stop, not wait at the prompt.
@@ -586,285 +653,4 @@ fn ctrl_c_before_a_prompt_is_ready_still_exits_130() {
         );
         assert!(!dir.path().join("values.yaml").exists());
     }
-}
-
-/// Answers the secret-mode questions for a Secret of your own with the default name
-/// and namespace, written to the default file (no kubectl on `PATH`).
-fn external_mode_to_default_file(t: &mut Pty) {
-    t.expect("Where should the credentials live?")
-        .expect("PrimeHub's documented way");
-    settle();
-    t.send("\r");
-    t.answer("Secret name [primehub-image-builder-push]", "");
-    t.answer("PrimeHub's namespace [hub]", "");
-    t.answer("File for the Secret manifest [push-secret.yaml]", "");
-}
-
-#[test]
-fn external_mode_writes_values_without_credentials_and_a_0600_manifest_as_phib_render_does() {
-    let dir = tempdir();
-    let path = empty_path(dir.path());
-    let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
-    pick(&mut t, Kind::DockerHub);
-    t.answer("Docker Hub user name", "Ann");
-    t.answer("Docker Hub access token", "dckr_pat_s3cret");
-    t.answer("[docker.io/ann]", "");
-    t.expect("Change the advanced options?").send("n");
-    external_mode_to_default_file(&mut t);
-    t.expect("pushSecretName:     primehub-image-builder-push");
-    t.expect("Where: the credentials go into the Secret");
-    t.expect("Create `values.yaml`?").send("y");
-    t.expect("Wrote the push Secret");
-    no_verify(&mut t);
-    let (code, out) = t.finish();
-    let screen = strip_escapes(&out);
-    assert_eq!(code, Some(0), "{screen}");
-    assert!(!screen.contains("s3cret"), "{screen}");
-    assert!(
-        screen.contains("phib verify --values values.yaml --secret-file push-secret.yaml"),
-        "{screen}"
-    );
-    assert!(
-        screen.contains("helm was not found on PATH; once it is installed, apply it with:\n  phib upgrade --values values.yaml\n"),
-        "{screen}"
-    );
-    assert!(screen.contains("needs no helm upgrade"), "{screen}");
-
-    let values = std::fs::read_to_string(dir.path().join("values.yaml")).unwrap();
-    assert!(!values.contains("registryPassword"), "{values}");
-    assert!(!values.contains("registryUsername"), "{values}");
-    let manifest = dir.path().join("push-secret.yaml");
-    assert_eq!(mode(&manifest), 0o600);
-    let got_manifest = std::fs::read(&manifest).unwrap();
-
-    // The same with `phib render`, in a folder of its own.
-    let sub = dir.path().join("render");
-    std::fs::create_dir(&sub).unwrap();
-    run(
-        phib().current_dir(&sub).args([
-            "render",
-            "--registry",
-            "dockerhub",
-            "--username",
-            "Ann",
-            "--password-stdin",
-            "--secret-mode",
-            "external",
-            "--secret-out",
-            "push-secret.yaml",
-            "--values",
-            "values.yaml",
-        ]),
-        b"dckr_pat_s3cret\n",
-    )
-    .expect_code(0);
-    assert_written(dir.path(), &std::fs::read(sub.join("values.yaml")).unwrap());
-    assert_eq!(
-        String::from_utf8_lossy(&got_manifest),
-        String::from_utf8_lossy(&std::fs::read(sub.join("push-secret.yaml")).unwrap())
-    );
-    // And the command the wizard printed writes both the same again.
-    assert_eq!(
-        run_printed_command(&screen, dir.path(), b"dckr_pat_s3cret"),
-        std::fs::read(sub.join("values.yaml")).unwrap()
-    );
-    assert_eq!(
-        std::fs::read(dir.path().join("printed/push-secret.yaml")).unwrap(),
-        got_manifest
-    );
-}
-
-#[test]
-fn the_offered_upgrade_runs_phib_upgrade_with_only_custom_image_and_no_secret_in_argv_stub_cluster()
-{
-    let stub = crate::helm::Stub::new();
-    let dir = tempdir();
-    let path = format!("{}:/usr/bin:/bin", stub.bin().display());
-    let stub_dir = stub.dir().display().to_string();
-    let secret = "n3w-robot-s3cret";
-    let mut t = Pty::spawn(
-        dir.path(),
-        &["wizard"],
-        &path,
-        &[("STUB_DIR", Some(&stub_dir))],
-    );
-    pick(&mut t, Kind::Harbor);
-    t.answer("Registry endpoint", "https://harbor.example.com");
-    t.answer("User name (Harbor robot account", "robot$ci+builder");
-    t.answer("Password or robot secret", secret);
-    t.answer("[harbor.example.com/ci]", "");
-    t.expect("Change the advanced options?").send("n");
-    values_mode(&mut t);
-    t.expect("Create `values.yaml`?").send("y");
-    t.expect("Wrote the customImage block");
-    no_verify(&mut t);
-    t.expect("Apply it now with helm upgrade?").send("y");
-    t.answer("Helm release [primehub]", "");
-    t.answer("Namespace [hub]", "");
-    t.expect("pinned to the deployed version");
-    t.expect("will run:");
-    t.expect("Run it?").send("y");
-    t.expect("has been upgraded");
-    t.expect("phib verify --values values.yaml");
-    let (code, out) = t.finish();
-    let screen = strip_escapes(&out);
-    assert_eq!(code, Some(0), "{screen}");
-    assert!(!screen.contains(secret), "{screen}");
-
-    let upgrades = stub.upgrade_calls();
-    assert_eq!(upgrades.len(), 1, "{:?}", stub.calls());
-    let (n, argv) = &upgrades[0];
-    for arg in stub.calls().concat() {
-        assert!(!arg.contains(secret), "a secret in helm's argv: {arg}");
-    }
-    assert_eq!(&argv[..3], ["upgrade", "primehub", "infuseai/primehub"]);
-    assert!(argv.contains(&"--reuse-values".to_string()), "{argv:?}");
-    assert_eq!(
-        crate::helm::flag_value(argv, "--version"),
-        ["v4.1.0"],
-        "{argv:?}"
-    );
-    assert_eq!(crate::helm::flag_value(argv, "--namespace"), ["hub"]);
-    let files = crate::helm::flag_value(argv, "-f");
-    assert_eq!(files.len(), 1, "{argv:?}");
-    assert!(
-        !Path::new(files[0]).exists(),
-        "the temporary file was left behind"
-    );
-    assert_eq!(stub.read("fmodes").trim(), "600");
-    let passed: serde_json::Value = serde_yaml::from_str(&stub.copy(*n)).unwrap();
-    let keys: Vec<&String> = passed.as_object().unwrap().keys().collect();
-    assert_eq!(keys, ["customImage"], "{passed}");
-    let ci = &passed["customImage"];
-    assert_eq!(ci["registryUsername"], "robot$ci+builder");
-    assert_eq!(ci["registryPassword"], secret);
-    // The release had ECR's `aws-registry` and a push prefix of its own: the new block
-    // resets both (the chart's own secret name; no single push repository).
-    assert_eq!(
-        ci["pushSecretName"], "primehub-controller-custom-image-push-secret",
-        "{passed}"
-    );
-    assert_eq!(ci["pushRepo"], serde_json::Value::Null, "{passed}");
-}
-
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs docker-registry; run ./scripts/test"
-)]
-fn the_offered_check_runs_phib_verify_against_a_real_registry_and_a_failure_exits_1() {
-    use crate::registry::{Auth, Registry};
-    let user = "robot$ci";
-    let password = "pa ss:w\"#rd";
-    let registry = Registry::start(Auth::Htpasswd(&[(user, password)]), false);
-    let host = registry.host();
-    for (typed, want_code) in [(password, 0), ("wrong-password", 1)] {
-        let dir = tempdir();
-        let path = empty_path(dir.path());
-        let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
-        pick(&mut t, Kind::Harbor);
-        t.answer("Registry endpoint", &format!("http://{host}"));
-        t.answer("User name (Harbor robot account", user);
-        t.answer("Password or robot secret", typed);
-        t.answer("Push repository prefix", &format!("{host}/ci"));
-        t.expect("Skip TLS verification").expect("[Y/n]").send("\r");
-        t.expect("Change the advanced options?").send("n");
-        external_mode_to_default_file(&mut t);
-        t.expect("Create `values.yaml`?").send("y");
-        t.expect("Wrote the push Secret");
-        t.expect("Check the credentials against the registry now?")
-            .send("\r");
-        let (code, out) = t.finish();
-        let screen = strip_escapes(&out);
-        assert_eq!(code, Some(want_code), "{screen}");
-        assert!(!screen.contains(typed), "{screen}");
-        assert!(
-            screen.contains("ok    credentials for") && screen.contains("push-secret.yaml"),
-            "{screen}"
-        );
-        if want_code == 0 {
-            assert!(screen.contains("ok    "), "{screen}");
-            assert!(!screen.contains("FAIL"), "{screen}");
-        } else {
-            assert!(screen.contains("FAIL"), "{screen}");
-            assert!(screen.contains("phib: authentication failed"), "{screen}");
-        }
-        // A failed check does not undo the write.
-        assert!(dir.path().join("values.yaml").exists());
-        assert_eq!(mode(&dir.path().join("push-secret.yaml")), 0o600);
-    }
-}
-
-#[test]
-fn ctrl_c_while_the_offered_upgrade_runs_removes_the_temporary_file_and_exits_130_stub_cluster() {
-    let stub = crate::helm::Stub::new();
-    let dir = tempdir();
-    let path = format!("{}:/usr/bin:/bin", stub.bin().display());
-    let stub_dir = stub.dir().display().to_string();
-    let mut t = Pty::spawn(
-        dir.path(),
-        &["wizard"],
-        &path,
-        &[
-            ("STUB_DIR", Some(&stub_dir)),
-            ("STUB_UPGRADE_SLEEP", Some("20")),
-        ],
-    );
-    pick(&mut t, Kind::DockerHub);
-    t.answer("Docker Hub user name", "ann");
-    t.answer("Docker Hub access token", "dckr_pat_x");
-    t.answer("[docker.io/ann]", "");
-    t.expect("Change the advanced options?").send("n");
-    values_mode(&mut t);
-    t.expect("Create `values.yaml`?").send("y");
-    no_verify(&mut t);
-    t.expect("Apply it now with helm upgrade?").send("y");
-    t.answer("Helm release [primehub]", "");
-    t.answer("Namespace [hub]", "");
-    t.expect("Run it?").send("y");
-    let started = stub.dir().join("upgrade-started");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !started.exists() {
-        assert!(std::time::Instant::now() < deadline, "helm never started");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    t.send("\u{3}");
-    let (code, out) = t.finish();
-    let screen = strip_escapes(&out);
-    assert_eq!(code, Some(130), "{screen}");
-    assert!(screen.contains("helm was stopped"), "{screen}");
-    let temp = stub.read("fpaths");
-    assert!(!temp.trim().is_empty());
-    assert!(
-        !Path::new(temp.trim()).exists(),
-        "the temporary file was left behind"
-    );
-    // The values file stays written.
-    assert!(dir.path().join("values.yaml").exists());
-}
-
-#[test]
-fn esc_after_the_file_is_written_exits_130_and_says_the_file_stays() {
-    let dir = tempdir();
-    let path = empty_path(dir.path());
-    let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
-    pick(&mut t, Kind::DockerHub);
-    t.answer("Docker Hub user name", "ann");
-    t.answer("Docker Hub access token", "dckr_pat_x");
-    t.answer("[docker.io/ann]", "");
-    t.expect("Change the advanced options?").send("n");
-    values_mode(&mut t);
-    t.expect("Create `values.yaml`?").send("y");
-    t.expect("Check the credentials against the registry now?");
-    settle();
-    t.send("\u{1b}");
-    let (code, out) = t.finish();
-    let screen = strip_escapes(&out);
-    assert_eq!(code, Some(130), "{screen}");
-    assert!(
-        screen.contains("phib: interrupted; the values file was written, nothing else was run"),
-        "{screen}"
-    );
-    assert!(!screen.contains("nothing was written"), "{screen}");
-    assert_eq!(mode(&dir.path().join("values.yaml")), 0o600);
 }

@@ -1,7 +1,8 @@
 //! The unified diff that `--check` prints: what phib would change in a values file,
-//! with every `registryPassword` value shown as `<redacted>` on both sides so that a CI
-//! log never carries a secret. The diff is computed on the real texts (a changed
-//! password still shows as a changed line) and redacted only when printed.
+//! with every secret value shown as `<redacted>` on both sides (`<redacted, changed>`
+//! where only the secret changed), so that a CI log never carries a secret. The diff is
+//! computed on the real texts (a changed password still shows as a changed line) and
+//! redacted only when printed.
 
 use std::fmt::Write as _;
 
@@ -11,6 +12,7 @@ use super::scan;
 use crate::redact::is_secret_key;
 
 const REDACTED: &str = "<redacted>";
+const CHANGED: &str = "<redacted, changed>";
 const CONTEXT: usize = 3;
 
 /// A unified diff from `old` to `new` (empty when they are equal), labelled with
@@ -50,11 +52,20 @@ pub fn unified_diff(old: &str, new: &str, path_label: &str) -> String {
                     }
                 }
                 DiffTag::Delete | DiffTag::Replace | DiffTag::Insert => {
-                    for i in old_range {
+                    for i in old_range.clone() {
                         push_line(&mut out, '-', &old_lines[i]);
                     }
                     for i in new_range {
-                        push_line(&mut out, '+', &new_lines[i]);
+                        // A redacted line that reads the same on both sides changed
+                        // only in its secret: say so, or the change looks like none.
+                        let line = &new_lines[i];
+                        let same = old_range.clone().any(|o| old_lines[o].text == line.text);
+                        if same && line.text.contains(REDACTED) {
+                            let text = line.text.replacen(REDACTED, CHANGED, 1);
+                            push_line(&mut out, '+', &Shown { text, ..*line });
+                        } else {
+                            push_line(&mut out, '+', line);
+                        }
                     }
                 }
             }
@@ -201,7 +212,7 @@ mod tests {
         assert!(!d.contains("secret"), "{d}");
         assert_eq!(
             d,
-            "--- values.yaml\t(current)\n+++ values.yaml\t(after phib)\n@@ -1,4 +1,4 @@\n a: 1\n customImage:\n-  registryPassword: <redacted>\n+  registryPassword: <redacted>\n   pushRepo: x\n"
+            "--- values.yaml\t(current)\n+++ values.yaml\t(after phib)\n@@ -1,4 +1,4 @@\n a: 1\n customImage:\n-  registryPassword: <redacted>\n+  registryPassword: <redacted, changed>\n   pushRepo: x\n"
         );
     }
 
@@ -212,7 +223,7 @@ mod tests {
         let d = unified_diff(old, new, "v");
         assert!(!d.contains("line-") && !d.contains("flow-secret"), "{d}");
         assert!(d.contains("-    <redacted>\n"), "{d}");
-        assert!(d.contains("+<redacted>\n+    <redacted>\n"), "{d}");
+        assert!(d.contains("+<redacted>\n+    <redacted, changed>\n"), "{d}");
     }
 
     #[test]
@@ -221,7 +232,7 @@ mod tests {
         let new = "a: 'x\ry'\r\nregistryPassword: p2\r\n";
         let d = unified_diff(old, new, "v");
         assert!(
-            d.contains("-registryPassword: <redacted>\n+registryPassword: <redacted>\n"),
+            d.contains("-registryPassword: <redacted>\n+registryPassword: <redacted, changed>\n"),
             "{d}"
         );
         assert!(!d.contains("p1") && !d.contains("p2"), "{d}");

@@ -199,7 +199,7 @@ fn unified_diff_redacts_passwords_on_both_sides() {
         "{diff}"
     );
     assert!(
-        diff.contains("\n+  registryPassword: <redacted>\n"),
+        diff.contains("\n+  registryPassword: <redacted, changed>\n"),
         "{diff}"
     );
     assert!(diff.starts_with("--- values.yaml\t(current)\n+++ values.yaml\t(after phib)\n@@ -"));

@@ -174,7 +174,10 @@ fn check_reports_drift_redacted_and_writes_nothing() {
     r.expect_code(1);
     let diff = r.stdout_str();
     assert!(diff.contains("-  registryPassword: <redacted>"), "{diff}");
-    assert!(diff.contains("+  registryPassword: <redacted>"), "{diff}");
+    assert!(
+        diff.contains("+  registryPassword: <redacted, changed>"),
+        "{diff}"
+    );
     assert!(
         !diff.contains(TOKEN) && !diff.contains("old-harbor-token"),
         "{diff}"

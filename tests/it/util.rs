@@ -21,12 +21,16 @@ pub fn fixture_chart() -> PathBuf {
 }
 
 /// The `phib` binary under test, with an environment that cannot reach a real cluster
-/// or leak the developer's settings into the test.
+/// or a proxy, or leak the developer's settings into the test.
 pub fn phib() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_phib"));
     for (key, _) in std::env::vars_os() {
         let k = key.to_string_lossy();
-        if k.starts_with("HELM_") || k.starts_with("PHIB_") || k == "KUBECONFIG" {
+        let proxy = k.eq_ignore_ascii_case("https_proxy")
+            || k.eq_ignore_ascii_case("http_proxy")
+            || k.eq_ignore_ascii_case("all_proxy")
+            || k.eq_ignore_ascii_case("no_proxy");
+        if k.starts_with("HELM_") || k.starts_with("PHIB_") || k == "KUBECONFIG" || proxy {
             cmd.env_remove(&key);
         }
     }

@@ -26,11 +26,7 @@ fn external_mode_writes_values_without_credentials_and_a_0600_manifest_as_phib_r
     let dir = tempdir();
     let path = empty_path(dir.path());
     let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
-    pick(&mut t, Kind::DockerHub);
-    t.answer("Docker Hub user name", "Ann");
-    t.answer("Docker Hub access token", "dckr_pat_s3cret");
-    t.answer("[docker.io/ann]", "");
-    t.expect("Change the advanced options?").send("n\r");
+    docker_hub(&mut t, "Ann", "dckr_pat_s3cret");
     external_mode_to_default_file(&mut t);
     t.expect("pushSecretName:     primehub-image-builder-push");
     t.expect("Where: the credentials go into the Secret");
@@ -240,11 +236,7 @@ fn ctrl_c_while_the_offered_upgrade_runs_removes_the_temporary_file_and_exits_13
             ("STUB_UPGRADE_SLEEP", Some("20")),
         ],
     );
-    pick(&mut t, Kind::DockerHub);
-    t.answer("Docker Hub user name", "ann");
-    t.answer("Docker Hub access token", "dckr_pat_x");
-    t.answer("[docker.io/ann]", "");
-    t.expect("Change the advanced options?").send("n\r");
+    docker_hub(&mut t, "ann", "dckr_pat_x");
     values_mode(&mut t);
     t.expect("Create `values.yaml`?").send("y\r");
     no_verify(&mut t);
@@ -278,11 +270,7 @@ fn esc_after_the_file_is_written_exits_130_and_says_the_file_stays() {
     let dir = tempdir();
     let path = empty_path(dir.path());
     let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
-    pick(&mut t, Kind::DockerHub);
-    t.answer("Docker Hub user name", "ann");
-    t.answer("Docker Hub access token", "dckr_pat_x");
-    t.answer("[docker.io/ann]", "");
-    t.expect("Change the advanced options?").send("n\r");
+    docker_hub(&mut t, "ann", "dckr_pat_x");
     values_mode(&mut t);
     t.expect("Create `values.yaml`?").send("y\r");
     t.expect("Check the credentials against the registry now?");
@@ -417,11 +405,7 @@ fn a_failed_kubectl_apply_writes_nothing_and_prints_the_command_to_run_later() {
     let path = empty_path(dir.path());
     std::os::unix::fs::symlink(&kubectl, Path::new(&path).join("kubectl")).unwrap();
     let mut t = Pty::spawn(dir.path(), &[], &path, &[("KUBECONFIG", None)]);
-    pick(&mut t, Kind::DockerHub);
-    t.answer("Docker Hub user name", "Ann");
-    t.answer("Docker Hub access token", "dckr_pat_s3cret");
-    t.answer("[docker.io/ann]", "");
-    t.expect("Change the advanced options?").send("n\r");
+    docker_hub(&mut t, "Ann", "dckr_pat_s3cret");
     t.expect("Where should the credentials live?")
         .expect("PrimeHub's documented way");
     settle();
@@ -479,11 +463,7 @@ fn a_secret_file_in_a_missing_folder_is_asked_again_before_anything_is_written()
     let dir = tempdir();
     let path = empty_path(dir.path());
     let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
-    pick(&mut t, Kind::DockerHub);
-    t.answer("Docker Hub user name", "Ann");
-    t.answer("Docker Hub access token", "dckr_pat_s3cret");
-    t.answer("[docker.io/ann]", "");
-    t.expect("Change the advanced options?").send("n\r");
+    docker_hub(&mut t, "Ann", "dckr_pat_s3cret");
     t.expect("Where should the credentials live?")
         .expect("PrimeHub's documented way");
     settle();

@@ -34,6 +34,16 @@ fn pick(t: &mut Pty, kind: Kind) {
 }
 
 /// Picks "in the Helm values" at the secret-mode question.
+/// Docker Hub's questions: the registry, user, token, the inferred prefix and no
+/// advanced options.
+fn docker_hub(t: &mut Pty, user: &str, token: &str) {
+    pick(t, Kind::DockerHub);
+    t.answer("Docker Hub user name", user);
+    t.answer("Docker Hub access token", token);
+    t.answer(&format!("[docker.io/{}]", user.to_lowercase()), "");
+    t.expect("Change the advanced options?").send("n\r");
+}
+
 fn values_mode(t: &mut Pty) {
     t.expect("Where should the credentials live?")
         .expect("PrimeHub's documented way");
@@ -177,11 +187,7 @@ fn docker_hub_writes_what_phib_render_writes() {
     let dir = tempdir();
     let path = empty_path(dir.path());
     let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
-    pick(&mut t, Kind::DockerHub);
-    t.answer("Docker Hub user name", "Ann");
-    t.answer("Docker Hub access token", "dckr_pat_s3cret");
-    t.answer("[docker.io/ann]", "");
-    t.expect("Change the advanced options?").send("n\r");
+    docker_hub(&mut t, "Ann", "dckr_pat_s3cret");
     values_mode(&mut t);
     t.expect("registryPassword:   <redacted>");
     t.expect("Where: the credentials stay in the values file");

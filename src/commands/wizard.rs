@@ -293,16 +293,35 @@ fn say_lines(lines: &[String]) {
 }
 
 /// The `customImage` block already in `values`, if the file exists and has one. A file
-/// the write could not edit is refused here, with the same checks.
+/// the write could not read or edit (a folder, not UTF-8, a layout phib cannot merge
+/// into) is refused here, before the questions, with the same messages as `phib render`.
 fn read_existing(values: &Path) -> Result<Option<CustomImage>> {
-    let text = match std::fs::read_to_string(values) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::input_io(values, e)),
+    let Some(text) = crate::values::merge::read_values_file(values)? else {
+        return Ok(None);
     };
     let doc = crate::values::parse_document(&text, values)?;
     // A file phib cannot edit in place is refused now, not after every question.
     crate::values::merge::validate(&text)
         .map_err(|e| crate::values::update::name_the_file(e, values))?;
     CustomImage::from_values(&doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_values_file_phib_cannot_read_is_refused_before_the_questions() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let latin1 = dir.join("values.yaml");
+        std::fs::write(&latin1, b"# caf\xe9\ncustomImage: {}\n").unwrap();
+        let err = read_existing(&latin1).unwrap_err();
+        assert_eq!(err.exit_code(), 2, "{}", err.message);
+        assert!(err.message.contains("not UTF-8"), "{}", err.message);
+        let err = read_existing(dir).unwrap_err();
+        assert_eq!(err.exit_code(), 2, "{}", err.message);
+        assert!(err.message.contains("is a directory"), "{}", err.message);
+        assert!(read_existing(&dir.join("missing.yaml")).unwrap().is_none());
+    }
 }

@@ -16,6 +16,7 @@ use std::path::Path;
 use prompt::Prompter;
 use questions::{Answers, Existing};
 
+use crate::helm::plan::shell_quote;
 use crate::pushsecret::deliver::{self, Choice, Pending};
 use crate::registry::Kind;
 use crate::rotate::{credential_fields, detect_kind, external_secret, rotate};
@@ -153,7 +154,7 @@ pub fn ask(
     }
     .map(|mut words| {
         if let Some(c) = &choice {
-            words.extend(c.flags().iter().map(|w| show::shell_word(w)));
+            words.extend(c.flags().iter().map(|w| shell_quote(w)));
         }
         words
     });
@@ -366,7 +367,7 @@ pub fn written_lines(decision: &Decision) -> Vec<String> {
         });
         out.push(format!(
             "  kubectl apply -f {}",
-            show::shell_word(&path.display().to_string())
+            shell_quote(&path.display().to_string())
         ));
     }
     if let Some(name) = ecr_chart_secret(&decision.validated.custom_image, &decision.pending) {
@@ -383,11 +384,11 @@ pub fn verify_hint(values: &Path, secret_file: Option<&Path>) -> Vec<String> {
         "phib".to_string(),
         "verify".into(),
         "--values".into(),
-        show::shell_word(&values.display().to_string()),
+        shell_quote(&values.display().to_string()),
     ];
     if let Some(file) = secret_file {
         words.push("--secret-file".into());
-        words.push(show::shell_word(&file.display().to_string()));
+        words.push(shell_quote(&file.display().to_string()));
     }
     let mut out = vec!["Check the credentials against the registry with:".to_string()];
     for line in show::command_lines(&words, WIDTH - 2) {
@@ -404,11 +405,11 @@ pub fn upgrade_hint(values: &Path, decision: &Decision, helm_found: bool) -> Vec
         "phib".to_string(),
         "upgrade".into(),
         "--values".into(),
-        show::shell_word(&values.display().to_string()),
+        shell_quote(&values.display().to_string()),
     ];
     if decision.release != crate::helm::plan::DEFAULT_RELEASE {
         words.push("--release".into());
-        words.push(show::shell_word(&decision.release));
+        words.push(shell_quote(&decision.release));
     }
     let mut out = vec![if helm_found {
         "Apply it to the running PrimeHub with:".to_string()

@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use super::questions::Answers;
+use crate::helm::plan::shell_quote;
 use crate::registry::FieldId;
 use crate::secret::REDACTED;
 use crate::values::model::{CustomImage, PushTarget};
@@ -47,7 +48,7 @@ pub fn render_command(answers: &Answers, values: &Path) -> Vec<String> {
             FieldId::Keyfile => {
                 if let Some(path) = &answers.keyfile_path {
                     words.push(field.id.flag().into());
-                    words.push(shell_word(&path.display().to_string()));
+                    words.push(shell_quote(&path.display().to_string()));
                 }
             }
             FieldId::InsecureSkipVerify if s.insecure_skip_verify => {
@@ -56,13 +57,13 @@ pub fn render_command(answers: &Answers, values: &Path) -> Vec<String> {
             id => {
                 if let Some(value) = s.text(id) {
                     words.push(id.flag().into());
-                    words.push(shell_word(value));
+                    words.push(shell_quote(value));
                 }
             }
         }
     }
     words.push("--values".into());
-    words.push(shell_word(&values.display().to_string()));
+    words.push(shell_quote(&values.display().to_string()));
     words
 }
 
@@ -99,19 +100,6 @@ pub fn command_lines(words: &[String], width: usize) -> Vec<String> {
     }
     lines.push(line);
     lines
-}
-
-/// `word` quoted for a POSIX shell when it needs it.
-pub fn shell_word(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
-    if plain {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', r"'\''"))
-    }
 }
 
 #[cfg(test)]
@@ -196,10 +184,10 @@ mod tests {
     }
 
     #[test]
-    fn shell_words_are_quoted_only_when_needed() {
-        assert_eq!(shell_word("values.yaml"), "values.yaml");
-        assert_eq!(shell_word("a b"), "'a b'");
-        assert_eq!(shell_word("it's"), r"'it'\''s'");
-        assert_eq!(shell_word(""), "''");
+    fn shell_quote_quotes_only_when_needed() {
+        assert_eq!(shell_quote("values.yaml"), "values.yaml");
+        assert_eq!(shell_quote("a b"), "'a b'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote(""), "''");
     }
 }

@@ -261,15 +261,7 @@ fn print_command(decision: &wizard::Decision, lead: &str) {
         return;
     };
     say("");
-    let stdin = if command.iter().any(|w| w == "--password-stdin") {
-        " (the password on standard input)"
-    } else {
-        ""
-    };
-    say_lines(&wizard::wrap(&format!("{lead}{stdin}:"), wizard::WIDTH));
-    for line in wizard::show::command_lines(command, wizard::WIDTH - 2) {
-        say(&format!("  {line}"));
-    }
+    say_lines(&wizard::show::command_block(lead, command));
 }
 
 /// An interruption at a question after the values file (or the Secret) was written.

@@ -341,16 +341,10 @@ pub fn written_lines(decision: &Decision) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(command) = &decision.command {
         out.push(String::new());
-        if command.iter().any(|w| w == "--password-stdin") {
-            out.push(
-                "The same without questions, for scripts (the password on standard input):".into(),
-            );
-        } else {
-            out.push("The same without questions, for scripts:".into());
-        }
-        for line in show::command_lines(command, WIDTH - 2) {
-            out.push(format!("  {line}"));
-        }
+        out.extend(show::command_block(
+            "The same without questions, for scripts",
+            command,
+        ));
     }
     if let Pending::External {
         to: deliver::Output::File(path),
@@ -390,11 +384,7 @@ pub fn verify_hint(values: &Path, secret_file: Option<&Path>) -> Vec<String> {
         words.push("--secret-file".into());
         words.push(shell_quote(&file.display().to_string()));
     }
-    let mut out = vec!["Check the credentials against the registry with:".to_string()];
-    for line in show::command_lines(&words, WIDTH - 2) {
-        out.push(format!("  {line}"));
-    }
-    out
+    show::command_block("Check the credentials against the registry with", &words)
 }
 
 /// The command that applies the file to the running PrimeHub, for when the wizard did
@@ -411,14 +401,12 @@ pub fn upgrade_hint(values: &Path, decision: &Decision, helm_found: bool) -> Vec
         words.push("--release".into());
         words.push(shell_quote(&decision.release));
     }
-    let mut out = vec![if helm_found {
-        "Apply it to the running PrimeHub with:".to_string()
+    let lead = if helm_found {
+        "Apply it to the running PrimeHub with"
     } else {
-        "helm was not found on PATH; once it is installed, apply it with:".to_string()
-    }];
-    for line in show::command_lines(&words, WIDTH - 2) {
-        out.push(format!("  {line}"));
-    }
+        "helm was not found on PATH; once it is installed, apply it with"
+    };
+    let mut out = show::command_block(lead, &words);
     out.extend(rotation_note(decision));
     out
 }

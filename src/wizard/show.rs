@@ -75,6 +75,21 @@ pub fn rotate_command(answers: &Answers, values: &Path) -> Vec<String> {
     words
 }
 
+/// `lead:` wrapped to the wizard's width, then `words` as a command indented under it.
+/// A command that reads the password on standard input says so in the lead.
+pub fn command_block(lead: &str, words: &[String]) -> Vec<String> {
+    let stdin = if words.iter().any(|w| w == "--password-stdin") {
+        " (the password on standard input)"
+    } else {
+        ""
+    };
+    let mut out = super::wrap(&format!("{lead}{stdin}:"), super::WIDTH);
+    for line in command_lines(words, super::WIDTH - 2) {
+        out.push(format!("  {line}"));
+    }
+    out
+}
+
 /// A command's words on lines of at most `width` columns, each but the last ending in
 /// ` \`; an option stays on the line of its value.
 pub fn command_lines(words: &[String], width: usize) -> Vec<String> {

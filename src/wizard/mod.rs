@@ -20,7 +20,7 @@ use crate::helm::plan::shell_quote;
 use crate::pushsecret::deliver::{self, Choice, Pending};
 use crate::registry::Kind;
 use crate::rotate::{credential_fields, detect_kind, external_secret, rotate};
-use crate::settings::Validated;
+use crate::settings::{Settings, Validated};
 use crate::values::model::CustomImage;
 use crate::{Error, Result};
 
@@ -200,28 +200,10 @@ fn ask_new(
             }
         }
     };
-    let mut before: Option<Choice> = None;
-    loop {
-        let choice = secret::ask_choice(p, &answers.settings, values, kubectl, before.as_ref())?;
-        let mut split = validated.clone();
-        let given = choice.clone().unwrap_or_default();
-        match deliver::prepare(given, &answers.settings, Some(values), &mut split) {
-            Ok(pending) => {
-                let new = New {
-                    validated: split,
-                    pending,
-                    choice,
-                };
-                return Ok((new, answers));
-            }
-            // Only bad answers are worth asking again for.
-            Err(err) if err.exit_code() == 2 => {
-                p.refuse(&prompt::refusal(&err));
-                before = choice;
-            }
-            Err(err) => return Err(err),
-        }
-    }
+    let new = ask_delivery(p, &answers.settings, values, validated, |p, before| {
+        secret::ask_choice(p, &answers.settings, values, kubectl, before)
+    })?;
+    Ok((new, answers))
 }
 
 /// New credentials for an existing block; everything else is kept (`--rotate`). A block
@@ -259,30 +241,48 @@ fn ask_rotation(
     };
     p.say("");
     p.say(&format!("The credentials stay in the Secret `{name}`."));
-    let mut before: Option<Choice> = None;
-    loop {
-        let (namespace, apply, out) = secret::ask_destination(p, values, kubectl, before.as_ref())?;
-        let choice = Choice {
+    let new = ask_delivery(p, &answers.settings, values, validated, |p, before| {
+        let (namespace, apply, out) = secret::ask_destination(p, values, kubectl, before)?;
+        Ok(Some(Choice {
             mode: crate::pushsecret::SecretMode::External,
             name: Some(name.to_string()),
             out,
             apply,
             namespace,
             ..Choice::default()
-        };
+        }))
+    })?;
+    Ok((new, answers))
+}
+
+/// Asks where the credentials go (`ask`, given the answer refused before) until
+/// [`deliver::prepare`] accepts it, with the same checks as `phib render --secret-*`;
+/// a refusal asks only those questions again. With nothing asked (`None`) there is
+/// nothing to ask again, so a refusal is the error.
+fn ask_delivery(
+    p: &mut dyn Prompter,
+    settings: &Settings,
+    values: &Path,
+    validated: Validated,
+    mut ask: impl FnMut(&mut dyn Prompter, Option<&Choice>) -> prompt::Answer<Option<Choice>>,
+) -> Result<New> {
+    let mut before: Option<Choice> = None;
+    loop {
+        let choice = ask(p, before.as_ref())?;
         let mut split = validated.clone();
-        match deliver::prepare(choice.clone(), &answers.settings, Some(values), &mut split) {
+        let given = choice.clone().unwrap_or_default();
+        match deliver::prepare(given, settings, Some(values), &mut split) {
             Ok(pending) => {
-                let new = New {
+                return Ok(New {
                     validated: split,
                     pending,
-                    choice: Some(choice),
-                };
-                return Ok((new, answers));
+                    choice,
+                })
             }
-            Err(err) if err.exit_code() == 2 => {
+            // Only bad answers are worth asking again for.
+            Err(err) if err.exit_code() == 2 && choice.is_some() => {
                 p.refuse(&prompt::refusal(&err));
-                before = Some(choice);
+                before = choice;
             }
             Err(err) => return Err(err),
         }

@@ -261,6 +261,14 @@ mod tests {
         Step::Input(s.to_string())
     }
 
+    /// The reasons shown for refused answers, in order.
+    fn refusals(p: &Scripted) -> Vec<&String> {
+        p.transcript
+            .iter()
+            .filter(|l| l.starts_with("! "))
+            .collect()
+    }
+
     /// A shared keyfile fixture.
     fn fixture(name: &str) -> String {
         format!(
@@ -326,11 +334,7 @@ mod tests {
             .unwrap()
             .settings;
         assert_eq!(s.username.as_deref(), Some("ann"));
-        let refusals: Vec<&String> = p
-            .transcript
-            .iter()
-            .filter(|l| l.starts_with("! "))
-            .collect();
+        let refusals = refusals(&p);
         assert_eq!(refusals.len(), 1, "{:#?}", p.transcript);
         assert!(refusals[0].starts_with("! username "), "{}", refusals[0]);
     }
@@ -353,11 +357,7 @@ mod tests {
         );
         let s = s.settings;
         assert!(p.finished(), "{:#?}", p.transcript);
-        let refusals: Vec<&String> = p
-            .transcript
-            .iter()
-            .filter(|l| l.starts_with("! "))
-            .collect();
+        let refusals = refusals(&p);
         assert_eq!(refusals.len(), 2, "{:#?}", p.transcript);
         assert!(refusals[0].contains("missing.json"), "{}", refusals[0]);
         assert!(refusals[1].contains("authorized_user"), "{}", refusals[1]);

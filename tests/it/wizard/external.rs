@@ -9,15 +9,18 @@ use phib::registry::Kind;
 use super::*;
 use crate::pty::{strip_escapes, Pty};
 
-/// Answers the secret-mode questions for a Secret of your own with the default name
-/// and namespace, written to the default file (no kubectl on `PATH`).
-fn external_mode_to_default_file(t: &mut Pty) {
-    t.expect("Where should the credentials live?")
-        .expect("PrimeHub's documented way");
-    settle();
+/// Picks a Secret of your own and takes its default name and namespace.
+fn own_secret_with_defaults(t: &mut Pty) {
+    credentials_list(t);
     t.send("\r");
     t.answer("Secret name [primehub-image-builder-push]", "");
     t.answer("PrimeHub's namespace [hub]", "");
+}
+
+/// Answers the secret-mode questions for a Secret of your own with the default name
+/// and namespace, written to the default file (no kubectl on `PATH`).
+fn external_mode_to_default_file(t: &mut Pty) {
+    own_secret_with_defaults(t);
     t.answer("File for the Secret manifest [push-secret.yaml]", "");
 }
 
@@ -406,12 +409,7 @@ fn a_failed_kubectl_apply_writes_nothing_and_prints_the_command_to_run_later() {
     std::os::unix::fs::symlink(&kubectl, Path::new(&path).join("kubectl")).unwrap();
     let mut t = Pty::spawn(dir.path(), &[], &path, &[("KUBECONFIG", None)]);
     docker_hub(&mut t, "Ann", "dckr_pat_s3cret");
-    t.expect("Where should the credentials live?")
-        .expect("PrimeHub's documented way");
-    settle();
-    t.send("\r");
-    t.answer("Secret name [primehub-image-builder-push]", "");
-    t.answer("PrimeHub's namespace [hub]", "");
+    own_secret_with_defaults(&mut t);
     t.expect("The Secret").expect("apply it now with kubectl");
     settle();
     t.send("j").send("\r");
@@ -464,12 +462,7 @@ fn a_secret_file_in_a_missing_folder_is_asked_again_before_anything_is_written()
     let path = empty_path(dir.path());
     let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
     docker_hub(&mut t, "Ann", "dckr_pat_s3cret");
-    t.expect("Where should the credentials live?")
-        .expect("PrimeHub's documented way");
-    settle();
-    t.send("\r");
-    t.answer("Secret name [primehub-image-builder-push]", "");
-    t.answer("PrimeHub's namespace [hub]", "");
+    own_secret_with_defaults(&mut t);
     // A folder that does not exist: refused at the prompt, with the reason.
     t.answer("File for the Secret manifest", "no-such-dir/push.yaml");
     t.expect("the folder `no-such-dir`");

@@ -44,10 +44,15 @@ fn docker_hub(t: &mut Pty, user: &str, token: &str) {
     t.expect("Change the advanced options?").send("n\r");
 }
 
-fn values_mode(t: &mut Pty) {
+/// Waits until the list of where the credentials live is drawn whole.
+fn credentials_list(t: &mut Pty) {
     t.expect("Where should the credentials live?")
         .expect("PrimeHub's documented way");
     settle();
+}
+
+fn values_mode(t: &mut Pty) {
+    credentials_list(t);
     t.send("j").send("\r");
 }
 

@@ -3,8 +3,6 @@
 //! fixed 80x24 window, with the harness's cleared environment, `TERM` set, and `HOME`
 //! and `PATH` pointing where the test says.
 
-#![allow(dead_code)]
-
 use std::fs::File;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;

@@ -291,7 +291,7 @@ fn ask_delivery(
 
 /// A warning of `phib render` said for the wizard's user, who answers questions rather
 /// than giving flags: the advice that names a flag names the answer instead.
-pub fn for_wizard(warning: &str) -> String {
+fn for_wizard(warning: &str) -> String {
     const ANSWERS: [(&str, &str); 3] = [
         (
             "prefer `--registry artifact-registry`",

@@ -19,11 +19,11 @@ pub const fn item_width(prompt_width: usize) -> usize {
 }
 
 /// The widest an item of the registry list may be (its prompt is `Registry`).
-pub const ITEM_WIDTH: usize = item_width("Registry".len());
+const ITEM_WIDTH: usize = item_width("Registry".len());
 
 /// A kind's item in the registry list: its description, said shorter where that one
 /// would not fit.
-pub fn kind_label(kind: Kind) -> &'static str {
+fn kind_label(kind: Kind) -> &'static str {
     match kind {
         Kind::DockerHub => "Docker Hub (docker.io), with a personal or organisation token",
         Kind::ArtifactRegistry => {
@@ -37,7 +37,7 @@ pub fn kind_label(kind: Kind) -> &'static str {
 }
 
 /// The registry list: each kind's one-line label, cut to fit.
-pub fn kind_items() -> Vec<String> {
+fn kind_items() -> Vec<String> {
     Kind::ALL
         .iter()
         .map(|k| fit(kind_label(*k), ITEM_WIDTH))

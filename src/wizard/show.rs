@@ -92,7 +92,7 @@ pub fn command_block(lead: &str, words: &[String]) -> Vec<String> {
 
 /// A command's words on lines of at most `width` columns, each but the last ending in
 /// ` \`; an option stays on the line of its value.
-pub fn command_lines(words: &[String], width: usize) -> Vec<String> {
+fn command_lines(words: &[String], width: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     let mut i = 0;

@@ -37,17 +37,7 @@ pub fn run(values: &Path) -> Result<()> {
         .with_help(RENDER_HINT));
     }
     // Found out before the questions, not after them.
-    let dir = match values.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        return Err(Error::usage(format!(
-            "the folder `{}` of `--values` does not exist",
-            dir.display()
-        ))
-        .with_help("create it first, or name a values file in an existing folder"));
-    }
+    crate::values::write::check_folder(values, "--values")?;
     let existing = read_existing(values)?;
     let kubectl = which::which("kubectl").is_ok();
     let mut prompter = TermPrompter::new();

@@ -167,7 +167,7 @@ fn a_values_file_in_a_missing_folder_or_with_bad_yaml_is_refused_before_any_ques
         ),
         (
             "no/such/values.yaml",
-            "the folder `no/such` of `--values` does not exist",
+            "the folder `no/such` of `--values` `no/such/values.yaml` does not exist",
         ),
         ("bad.yaml", "`bad.yaml` is not valid YAML"),
     ] {

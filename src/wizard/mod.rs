@@ -81,10 +81,7 @@ pub fn ask(
             }
         },
         Some(ci) => {
-            p.say("The values file already configures the Image Builder:");
-            for line in show::block_lines(ci) {
-                p.say(&line);
-            }
+            questions::say_existing(p, ci);
             p.say("Its credentials live outside the file; answer again to replace it.");
             let (new, answers) = new(p, Some(detect_kind(ci)))?;
             (new, Some(answers), None)

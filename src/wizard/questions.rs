@@ -235,12 +235,17 @@ pub enum Existing {
     Reconfigure,
 }
 
-/// Shows the existing block (redacted) and asks what to do with it.
-pub fn ask_existing(p: &mut dyn Prompter, ci: &CustomImage) -> Answer<Existing> {
+/// Shows the block already in the values file, its secrets redacted.
+pub fn say_existing(p: &mut dyn Prompter, ci: &CustomImage) {
     p.say("The values file already configures the Image Builder:");
     for line in super::show::block_lines(ci) {
         p.say(&line);
     }
+}
+
+/// Shows the existing block (redacted) and asks what to do with it.
+pub fn ask_existing(p: &mut dyn Prompter, ci: &CustomImage) -> Answer<Existing> {
+    say_existing(p, ci);
     let items = vec![
         "Rotate the credentials only (keep everything else)".to_string(),
         "Configure again from the start".to_string(),

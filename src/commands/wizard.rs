@@ -78,11 +78,7 @@ pub fn run(values: &Path) -> Result<()> {
             values.display()
         ));
     } else {
-        let done = super::render::write_values(values, &block)?;
-        say_lines(&wizard::wrap(
-            &format!("{}{}.", done[..1].to_uppercase(), &done[1..]),
-            wizard::WIDTH,
-        ));
+        say_done(&super::render::write_values(values, &block)?);
     }
     // Ctrl-C from now on says that what was written stays (the Secret, at least).
     terminal::mark_written();
@@ -91,8 +87,7 @@ pub fn run(values: &Path) -> Result<()> {
         None => applied,
     };
     if let Some(done) = delivered.filter(|_| external) {
-        let done = format!("{}{}.", done[..1].to_uppercase(), &done[1..]);
-        say_lines(&wizard::wrap(&done, wizard::WIDTH));
+        say_done(&done);
     }
     say_lines(&written);
     say("");
@@ -266,6 +261,16 @@ fn after_write(_: wizard::prompt::Interrupted) -> Error {
 /// The wizard talks on standard error, like its prompts.
 fn say(text: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
+
+/// What was done (`wrote ...`), said as a sentence.
+fn say_done(done: &str) {
+    let mut chars = done.chars();
+    let sentence = match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => return,
+    };
+    say_lines(&wizard::wrap(&sentence, wizard::WIDTH));
 }
 
 fn say_lines(lines: &[String]) {

@@ -100,10 +100,7 @@ pub fn ask_settings(
     }
     // A plain-http endpoint needs TLS verification off: ask it, defaulting to yes,
     // rather than hiding it among the advanced options.
-    let plain_http = s
-        .settings
-        .text_or_default(FieldId::Endpoint)
-        .is_some_and(|e| e.starts_with("http://"));
+    let plain_http = plain_http(&s.settings);
     let mut rest = Vec::new();
     for field in advanced {
         if field.id == FieldId::InsecureSkipVerify && plain_http {
@@ -127,6 +124,13 @@ pub fn ask_settings(
         }
     }
     Ok(s)
+}
+
+/// The endpoint answered (or inferred) so far is plain http, which needs TLS
+/// verification off.
+fn plain_http(s: &Settings) -> bool {
+    s.text_or_default(FieldId::Endpoint)
+        .is_some_and(|e| e.starts_with("http://"))
 }
 
 /// Asks one field until its validator accepts the answer, and stores it in `a`. An
@@ -191,9 +195,7 @@ pub fn ask_field(
             }
             Input::YesNo => {
                 let default_yes = match field.id {
-                    FieldId::InsecureSkipVerify => s
-                        .text_or_default(FieldId::Endpoint)
-                        .is_some_and(|e| e.starts_with("http://")),
+                    FieldId::InsecureSkipVerify => plain_http(s),
                     _ => inferred.as_deref() == Some("true"),
                 };
                 let default_yes = previous

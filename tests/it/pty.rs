@@ -151,6 +151,12 @@ impl Pty {
         };
         (status.code(), self.transcript)
     }
+
+    /// Reads to the end; phib's exit status and the screen as text ([`strip_escapes`]).
+    pub fn finish_screen(self) -> (Option<i32>, String) {
+        let (code, out) = self.finish();
+        (code, strip_escapes(&out))
+    }
 }
 
 /// The transcript as text: CSI and OSC escape sequences removed, `\r` dropped.

@@ -7,7 +7,7 @@ use std::path::Path;
 use phib::registry::Kind;
 
 use super::*;
-use crate::pty::{strip_escapes, Pty};
+use crate::pty::Pty;
 
 /// Picks a Secret of your own and takes its default name and namespace.
 fn own_secret_with_defaults(t: &mut Pty) {
@@ -36,8 +36,7 @@ fn external_mode_writes_values_without_credentials_and_a_0600_manifest_as_phib_r
     t.expect("Create `values.yaml`?").send("y\r");
     t.expect("Wrote the push Secret");
     no_verify(&mut t);
-    let (code, out) = t.finish();
-    let screen = strip_escapes(&out);
+    let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(0), "{screen}");
     assert!(!screen.contains("s3cret"), "{screen}");
     assert!(
@@ -126,8 +125,7 @@ fn the_offered_upgrade_runs_phib_upgrade_with_only_custom_image_and_no_secret_in
     t.expect("Run it?").send("y\r");
     t.expect("has been upgraded");
     t.expect("phib verify --values values.yaml");
-    let (code, out) = t.finish();
-    let screen = strip_escapes(&out);
+    let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(0), "{screen}");
     assert!(!screen.contains(secret), "{screen}");
 
@@ -194,8 +192,7 @@ fn the_offered_check_runs_phib_verify_against_a_real_registry_and_a_failure_exit
         t.expect("Wrote the push Secret");
         t.expect("Check the credentials against the registry now?")
             .send("\r");
-        let (code, out) = t.finish();
-        let screen = strip_escapes(&out);
+        let (code, screen) = t.finish_screen();
         assert_eq!(code, Some(want_code), "{screen}");
         assert!(!screen.contains(typed), "{screen}");
         assert!(
@@ -254,8 +251,7 @@ fn ctrl_c_while_the_offered_upgrade_runs_removes_the_temporary_file_and_exits_13
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     t.send("\u{3}");
-    let (code, out) = t.finish();
-    let screen = strip_escapes(&out);
+    let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(130), "{screen}");
     assert!(screen.contains("helm was stopped"), "{screen}");
     let temp = stub.read("fpaths");
@@ -279,8 +275,7 @@ fn esc_after_the_file_is_written_exits_130_and_says_the_file_stays() {
     t.expect("Check the credentials against the registry now?");
     settle();
     t.send("\u{1b}");
-    let (code, out) = t.finish();
-    let screen = strip_escapes(&out);
+    let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(130), "{screen}");
     assert!(
         screen.contains("phib: interrupted; the files written stay, nothing else was run"),
@@ -334,8 +329,7 @@ fn rotating_an_external_mode_block_writes_only_its_secret_as_phib_render_rotate_
         .send("y\r");
     t.expect("Wrote the push Secret");
     no_verify(&mut t);
-    let (code, out) = t.finish();
-    let screen = strip_escapes(&out);
+    let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(0), "{screen}");
     assert!(!screen.contains("new-secret"), "{screen}");
     assert!(
@@ -414,8 +408,7 @@ fn a_failed_kubectl_apply_writes_nothing_and_prints_the_command_to_run_later() {
     settle();
     t.send("j").send("\r");
     t.expect("Create `values.yaml`?").send("y\r");
-    let (code, out) = t.finish();
-    let screen = strip_escapes(&out);
+    let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(1), "{screen}");
     assert!(!screen.contains("s3cret"), "{screen}");
     assert!(
@@ -449,8 +442,7 @@ fn an_empty_token_is_not_shown_as_typed_and_the_refusal_names_the_question() {
     t.expect("[docker.io/ann]");
     settle();
     t.send("\u{1b}");
-    let (code, out) = t.finish();
-    let screen = strip_escapes(&out);
+    let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(130), "{screen}");
     // `[hidden]` once, for the token typed; none for the empty answer.
     assert_eq!(screen.matches("[hidden]").count(), 1, "{screen}");
@@ -470,8 +462,7 @@ fn a_secret_file_in_a_missing_folder_is_asked_again_before_anything_is_written()
     t.expect("Create `values.yaml`?").send("y\r");
     t.expect("Check the credentials against the registry now?")
         .send("n\r");
-    let (code, out) = t.finish();
-    let screen = strip_escapes(&out);
+    let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(0), "{screen}");
     assert!(!screen.contains("s3cret"), "{screen}");
     assert!(dir.path().join("values.yaml").exists(), "{screen}");

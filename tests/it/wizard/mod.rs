@@ -172,8 +172,7 @@ fn a_values_file_in_a_missing_folder_or_with_bad_yaml_is_refused_before_any_ques
         ("bad.yaml", "`bad.yaml` is not valid YAML"),
     ] {
         let t = Pty::spawn(dir.path(), &["wizard", "--values", file], &path, &[]);
-        let (code, out) = t.finish();
-        let screen = strip_escapes(&out);
+        let (code, screen) = t.finish_screen();
         assert_eq!(code, Some(2), "{screen}");
         assert!(screen.starts_with(&format!("phib: {says}")), "{screen}");
     }
@@ -213,8 +212,7 @@ fn docker_hub_writes_what_phib_render_writes() {
     t.send("n");
     std::thread::sleep(std::time::Duration::from_millis(300));
     t.send("\r");
-    let (code, out) = t.finish();
-    let screen = strip_escapes(&out);
+    let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(0), "{screen}");
     assert!(
         screen.contains("Check the credentials against the registry now? no"),
@@ -275,8 +273,7 @@ fn gcr_asks_again_after_a_wrong_keyfile_path_then_writes_what_phib_render_writes
     t.expect("Create `values.yaml`?").send("\r");
     t.expect("Wrote the customImage block");
     no_verify(&mut t);
-    let (code, out) = t.finish();
-    let screen = strip_escapes(&out);
+    let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(0), "{screen}");
     assert!(!screen.contains("PRIVATE KEY"), "{screen}");
     assert!(!screen.contains("fake-refresh-token"), "{screen}");
@@ -305,8 +302,7 @@ fn harbor_robot_account_on_plain_http_writes_what_phib_render_writes() {
     t.expect("Create `values.yaml`?").send("y\r");
     t.expect("Wrote the customImage block");
     no_verify(&mut t);
-    let (code, out) = t.finish();
-    let screen = strip_escapes(&out);
+    let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(0), "{screen}");
     assert!(!screen.contains("p@ss"), "{screen}");
     let want = rendered(
@@ -462,8 +458,7 @@ fn rotation_shows_the_block_redacted_asks_only_credentials_and_declining_writes_
     t.expect("pushSecretName:     builds-push");
     t.expect("Replace the customImage block in `values.yaml`?")
         .send("n\r");
-    let (code, out) = t.finish();
-    let screen = strip_escapes(&out);
+    let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(130), "{screen}");
     assert!(
         !screen.contains("old-secret") && !screen.contains("new-secret"),
@@ -496,8 +491,7 @@ fn rotating_the_credentials_keeps_everything_else_and_writes_what_phib_render_wr
         .send("y\r");
     t.expect("Updated the customImage block");
     no_verify(&mut t);
-    let (code, out) = t.finish();
-    let screen = strip_escapes(&out);
+    let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(0), "{screen}");
     assert!(
         !screen.contains("old-secret") && !screen.contains("new-secret"),
@@ -539,8 +533,7 @@ fn with_helm_on_path_declining_the_upgrade_prints_the_phib_upgrade_to_run() {
     t.expect("Wrote the customImage block");
     no_verify(&mut t);
     t.expect("Apply it now with helm upgrade?").send("\r");
-    let (code, out) = t.finish();
-    let screen = strip_escapes(&out);
+    let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(0), "{screen}");
     assert!(
         screen.contains("Apply it to the running PrimeHub with:\n  phib upgrade --values 'my values.yaml' --release hub2\n"),

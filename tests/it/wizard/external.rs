@@ -26,9 +26,7 @@ fn external_mode_to_default_file(t: &mut Pty) {
 
 #[test]
 fn external_mode_writes_values_without_credentials_and_a_0600_manifest_as_phib_render_does() {
-    let dir = tempdir();
-    let path = empty_path(dir.path());
-    let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
+    let (dir, mut t) = start();
     docker_hub(&mut t, "Ann", "dckr_pat_s3cret");
     external_mode_to_default_file(&mut t);
     t.expect("pushSecretName:     primehub-image-builder-push");
@@ -177,9 +175,7 @@ fn the_offered_check_runs_phib_verify_against_a_real_registry_and_a_failure_exit
     let registry = Registry::start(Auth::Htpasswd(&[(user, password)]), false);
     let host = registry.host();
     for (typed, want_code) in [(password, 0), ("wrong-password", 1)] {
-        let dir = tempdir();
-        let path = empty_path(dir.path());
-        let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
+        let (dir, mut t) = start();
         pick(&mut t, Kind::Harbor);
         t.answer("Registry endpoint", &format!("http://{host}"));
         t.answer("User name (Harbor robot account", user);
@@ -266,9 +262,7 @@ fn ctrl_c_while_the_offered_upgrade_runs_removes_the_temporary_file_and_exits_13
 
 #[test]
 fn esc_after_the_file_is_written_exits_130_and_says_the_file_stays() {
-    let dir = tempdir();
-    let path = empty_path(dir.path());
-    let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
+    let (dir, mut t) = start();
     docker_hub(&mut t, "ann", "dckr_pat_x");
     values_mode(&mut t);
     t.expect("Create `values.yaml`?").send("y\r");
@@ -431,9 +425,7 @@ fn a_failed_kubectl_apply_writes_nothing_and_prints_the_command_to_run_later() {
 
 #[test]
 fn an_empty_token_is_not_shown_as_typed_and_the_refusal_names_the_question() {
-    let dir = tempdir();
-    let path = empty_path(dir.path());
-    let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
+    let (_dir, mut t) = start();
     pick(&mut t, Kind::DockerHub);
     t.answer("Docker Hub user name", "Ann");
     t.answer("Docker Hub access token", "");
@@ -450,9 +442,7 @@ fn an_empty_token_is_not_shown_as_typed_and_the_refusal_names_the_question() {
 
 #[test]
 fn a_secret_file_in_a_missing_folder_is_asked_again_before_anything_is_written() {
-    let dir = tempdir();
-    let path = empty_path(dir.path());
-    let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
+    let (dir, mut t) = start();
     docker_hub(&mut t, "Ann", "dckr_pat_s3cret");
     own_secret_with_defaults(&mut t);
     // A folder that does not exist: refused at the prompt, with the reason.

@@ -20,6 +20,14 @@ fn empty_path(dir: &Path) -> String {
     bin.display().to_string()
 }
 
+/// `phib` with no arguments on a terminal in a fresh folder, with nothing on `PATH`.
+fn start() -> (tempfile::TempDir, Pty) {
+    let dir = tempdir();
+    let path = empty_path(dir.path());
+    let t = Pty::spawn(dir.path(), &[], &path, &[]);
+    (dir, t)
+}
+
 /// Gives phib a moment to switch the terminal to raw mode after drawing a prompt, so a
 /// lone Esc or Ctrl-C is read as a key.
 fn settle() {
@@ -188,9 +196,7 @@ fn a_values_file_in_a_missing_folder_or_with_bad_yaml_is_refused_before_any_ques
 
 #[test]
 fn docker_hub_writes_what_phib_render_writes() {
-    let dir = tempdir();
-    let path = empty_path(dir.path());
-    let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
+    let (dir, mut t) = start();
     docker_hub(&mut t, "Ann", "dckr_pat_s3cret");
     values_mode(&mut t);
     t.expect("registryPassword:   <redacted>");
@@ -287,9 +293,7 @@ fn gcr_asks_again_after_a_wrong_keyfile_path_then_writes_what_phib_render_writes
 
 #[test]
 fn harbor_robot_account_on_plain_http_writes_what_phib_render_writes() {
-    let dir = tempdir();
-    let path = empty_path(dir.path());
-    let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
+    let (dir, mut t) = start();
     pick(&mut t, Kind::Harbor);
     t.answer("Registry endpoint", "http://10.0.0.5:5000");
     t.answer("User name (Harbor robot account", "robot$ci+builder");
@@ -328,9 +332,7 @@ fn harbor_robot_account_on_plain_http_writes_what_phib_render_writes() {
 
 #[test]
 fn ctrl_c_halfway_writes_nothing_restores_the_terminal_and_exits_130() {
-    let dir = tempdir();
-    let path = empty_path(dir.path());
-    let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
+    let (dir, mut t) = start();
     pick(&mut t, Kind::DockerHub);
     t.answer("Docker Hub user name", "ann");
     t.expect("Docker Hub access token").send("dckr_pat_half");
@@ -356,9 +358,7 @@ fn ctrl_c_halfway_writes_nothing_restores_the_terminal_and_exits_130() {
 
 #[test]
 fn ctrl_c_in_the_registry_list_restores_the_cursor_and_exits_130() {
-    let dir = tempdir();
-    let path = empty_path(dir.path());
-    let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
+    let (dir, mut t) = start();
     t.expect(REGISTRY).expect("self-hosted");
     settle();
     t.send("j").send("\u{3}");
@@ -640,9 +640,7 @@ fn ctrl_c_before_a_prompt_is_ready_still_exits_130() {
     // No pause: the key may arrive while the terminal is not yet in raw mode, where it
     // is a SIGINT rather than a key; either way phib must stop, not wait at the prompt.
     for _ in 0..3 {
-        let dir = tempdir();
-        let path = empty_path(dir.path());
-        let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
+        let (dir, mut t) = start();
         t.expect("phib writes the customImage block").send("\u{3}");
         let (code, out) = t.finish();
         let screen = strip_escapes(&out);

@@ -253,7 +253,7 @@ fn print_command(decision: &wizard::Decision, lead: &str) {
 fn after_write(_: wizard::prompt::Interrupted) -> Error {
     Error {
         kind: crate::error::Kind::Interrupted,
-        message: "interrupted; the files written stay, nothing else was run".into(),
+        message: terminal::INTERRUPTED_AFTER_WRITE.into(),
         help: None,
     }
 }

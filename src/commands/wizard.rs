@@ -37,17 +37,7 @@ pub fn run(values: &Path) -> Result<()> {
         .with_help(RENDER_HINT));
     }
     // Found out before the questions, not after them.
-    let dir = match values.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        return Err(Error::usage(format!(
-            "the folder `{}` of `--values` does not exist",
-            dir.display()
-        ))
-        .with_help("create it first, or name a values file in an existing folder"));
-    }
+    crate::values::write::check_folder(values, "--values")?;
     let existing = read_existing(values)?;
     let kubectl = which::which("kubectl").is_ok();
     let mut prompter = TermPrompter::new();
@@ -88,11 +78,7 @@ pub fn run(values: &Path) -> Result<()> {
             values.display()
         ));
     } else {
-        let done = super::render::write_values(values, &block)?;
-        say_lines(&wizard::wrap(
-            &format!("{}{}.", done[..1].to_uppercase(), &done[1..]),
-            wizard::WIDTH,
-        ));
+        say_done(&super::render::write_values(values, &block)?);
     }
     // Ctrl-C from now on says that what was written stays (the Secret, at least).
     terminal::mark_written();
@@ -101,8 +87,7 @@ pub fn run(values: &Path) -> Result<()> {
         None => applied,
     };
     if let Some(done) = delivered.filter(|_| external) {
-        let done = format!("{}{}.", done[..1].to_uppercase(), &done[1..]);
-        say_lines(&wizard::wrap(&done, wizard::WIDTH));
+        say_done(&done);
     }
     say_lines(&written);
     say("");
@@ -261,22 +246,14 @@ fn print_command(decision: &wizard::Decision, lead: &str) {
         return;
     };
     say("");
-    let stdin = if command.iter().any(|w| w == "--password-stdin") {
-        " (the password on standard input)"
-    } else {
-        ""
-    };
-    say_lines(&wizard::wrap(&format!("{lead}{stdin}:"), wizard::WIDTH));
-    for line in wizard::show::command_lines(command, wizard::WIDTH - 2) {
-        say(&format!("  {line}"));
-    }
+    say_lines(&wizard::show::command_block(lead, command));
 }
 
 /// An interruption at a question after the values file (or the Secret) was written.
 fn after_write(_: wizard::prompt::Interrupted) -> Error {
     Error {
         kind: crate::error::Kind::Interrupted,
-        message: "interrupted; the files written stay, nothing else was run".into(),
+        message: terminal::INTERRUPTED_AFTER_WRITE.into(),
         help: None,
     }
 }
@@ -286,6 +263,16 @@ fn say(text: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{text}");
 }
 
+/// What was done (`wrote ...`), said as a sentence.
+fn say_done(done: &str) {
+    let mut chars = done.chars();
+    let sentence = match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => return,
+    };
+    say_lines(&wizard::wrap(&sentence, wizard::WIDTH));
+}
+
 fn say_lines(lines: &[String]) {
     for line in lines {
         say(line);
@@ -293,16 +280,35 @@ fn say_lines(lines: &[String]) {
 }
 
 /// The `customImage` block already in `values`, if the file exists and has one. A file
-/// the write could not edit is refused here, with the same checks.
+/// the write could not read or edit (a folder, not UTF-8, a layout phib cannot merge
+/// into) is refused here, before the questions, with the same messages as `phib render`.
 fn read_existing(values: &Path) -> Result<Option<CustomImage>> {
-    let text = match std::fs::read_to_string(values) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::input_io(values, e)),
+    let Some(text) = crate::values::merge::read_values_file(values)? else {
+        return Ok(None);
     };
     let doc = crate::values::parse_document(&text, values)?;
     // A file phib cannot edit in place is refused now, not after every question.
     crate::values::merge::validate(&text)
         .map_err(|e| crate::values::update::name_the_file(e, values))?;
     CustomImage::from_values(&doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_values_file_phib_cannot_read_is_refused_before_the_questions() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let latin1 = dir.join("values.yaml");
+        std::fs::write(&latin1, b"# caf\xe9\ncustomImage: {}\n").unwrap();
+        let err = read_existing(&latin1).unwrap_err();
+        assert_eq!(err.exit_code(), 2, "{}", err.message);
+        assert!(err.message.contains("not UTF-8"), "{}", err.message);
+        let err = read_existing(dir).unwrap_err();
+        assert_eq!(err.exit_code(), 2, "{}", err.message);
+        assert!(err.message.contains("is a directory"), "{}", err.message);
+        assert!(read_existing(&dir.join("missing.yaml")).unwrap().is_none());
+    }
 }

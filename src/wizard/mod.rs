@@ -16,10 +16,11 @@ use std::path::Path;
 use prompt::Prompter;
 use questions::{Answers, Existing};
 
+use crate::helm::plan::shell_quote;
 use crate::pushsecret::deliver::{self, Choice, Pending};
 use crate::registry::Kind;
 use crate::rotate::{credential_fields, detect_kind, external_secret, rotate};
-use crate::settings::Validated;
+use crate::settings::{Settings, Validated};
 use crate::values::model::CustomImage;
 use crate::{Error, Result};
 
@@ -80,10 +81,7 @@ pub fn ask(
             }
         },
         Some(ci) => {
-            p.say("The values file already configures the Image Builder:");
-            for line in show::block_lines(ci) {
-                p.say(&line);
-            }
+            questions::say_existing(p, ci);
             p.say("Its credentials live outside the file; answer again to replace it.");
             let (new, answers) = new(p, Some(detect_kind(ci)))?;
             (new, Some(answers), None)
@@ -153,7 +151,7 @@ pub fn ask(
     }
     .map(|mut words| {
         if let Some(c) = &choice {
-            words.extend(c.flags().iter().map(|w| show::shell_word(w)));
+            words.extend(c.flags().iter().map(|w| shell_quote(w)));
         }
         words
     });
@@ -199,28 +197,10 @@ fn ask_new(
             }
         }
     };
-    let mut before: Option<Choice> = None;
-    loop {
-        let choice = secret::ask_choice(p, &answers.settings, values, kubectl, before.as_ref())?;
-        let mut split = validated.clone();
-        let given = choice.clone().unwrap_or_default();
-        match deliver::prepare(given, &answers.settings, Some(values), &mut split) {
-            Ok(pending) => {
-                let new = New {
-                    validated: split,
-                    pending,
-                    choice,
-                };
-                return Ok((new, answers));
-            }
-            // Only bad answers are worth asking again for.
-            Err(err) if err.exit_code() == 2 => {
-                p.refuse(&prompt::refusal(&err));
-                before = choice;
-            }
-            Err(err) => return Err(err),
-        }
-    }
+    let new = ask_delivery(p, &answers.settings, values, validated, |p, before| {
+        secret::ask_choice(p, &answers.settings, values, kubectl, before)
+    })?;
+    Ok((new, answers))
 }
 
 /// New credentials for an existing block; everything else is kept (`--rotate`). A block
@@ -258,30 +238,48 @@ fn ask_rotation(
     };
     p.say("");
     p.say(&format!("The credentials stay in the Secret `{name}`."));
-    let mut before: Option<Choice> = None;
-    loop {
-        let (namespace, apply, out) = secret::ask_destination(p, values, kubectl, before.as_ref())?;
-        let choice = Choice {
+    let new = ask_delivery(p, &answers.settings, values, validated, |p, before| {
+        let (namespace, apply, out) = secret::ask_destination(p, values, kubectl, before)?;
+        Ok(Some(Choice {
             mode: crate::pushsecret::SecretMode::External,
             name: Some(name.to_string()),
             out,
             apply,
             namespace,
             ..Choice::default()
-        };
+        }))
+    })?;
+    Ok((new, answers))
+}
+
+/// Asks where the credentials go (`ask`, given the answer refused before) until
+/// [`deliver::prepare`] accepts it, with the same checks as `phib render --secret-*`;
+/// a refusal asks only those questions again. With nothing asked (`None`) there is
+/// nothing to ask again, so a refusal is the error.
+fn ask_delivery(
+    p: &mut dyn Prompter,
+    settings: &Settings,
+    values: &Path,
+    validated: Validated,
+    mut ask: impl FnMut(&mut dyn Prompter, Option<&Choice>) -> prompt::Answer<Option<Choice>>,
+) -> Result<New> {
+    let mut before: Option<Choice> = None;
+    loop {
+        let choice = ask(p, before.as_ref())?;
         let mut split = validated.clone();
-        match deliver::prepare(choice.clone(), &answers.settings, Some(values), &mut split) {
+        let given = choice.clone().unwrap_or_default();
+        match deliver::prepare(given, settings, Some(values), &mut split) {
             Ok(pending) => {
-                let new = New {
+                return Ok(New {
                     validated: split,
                     pending,
-                    choice: Some(choice),
-                };
-                return Ok((new, answers));
+                    choice,
+                })
             }
-            Err(err) if err.exit_code() == 2 => {
+            // Only bad answers are worth asking again for.
+            Err(err) if err.exit_code() == 2 && choice.is_some() => {
                 p.refuse(&prompt::refusal(&err));
-                before = Some(choice);
+                before = choice;
             }
             Err(err) => return Err(err),
         }
@@ -290,7 +288,7 @@ fn ask_rotation(
 
 /// A warning of `phib render` said for the wizard's user, who answers questions rather
 /// than giving flags: the advice that names a flag names the answer instead.
-pub fn for_wizard(warning: &str) -> String {
+fn for_wizard(warning: &str) -> String {
     const ANSWERS: [(&str, &str); 3] = [
         (
             "prefer `--registry artifact-registry`",
@@ -340,16 +338,10 @@ pub fn written_lines(decision: &Decision) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(command) = &decision.command {
         out.push(String::new());
-        if command.iter().any(|w| w == "--password-stdin") {
-            out.push(
-                "The same without questions, for scripts (the password on standard input):".into(),
-            );
-        } else {
-            out.push("The same without questions, for scripts:".into());
-        }
-        for line in show::command_lines(command, WIDTH - 2) {
-            out.push(format!("  {line}"));
-        }
+        out.extend(show::command_block(
+            "The same without questions, for scripts",
+            command,
+        ));
     }
     if let Pending::External {
         to: deliver::Output::File(path),
@@ -366,7 +358,7 @@ pub fn written_lines(decision: &Decision) -> Vec<String> {
         });
         out.push(format!(
             "  kubectl apply -f {}",
-            show::shell_word(&path.display().to_string())
+            shell_quote(&path.display().to_string())
         ));
     }
     if let Some(name) = ecr_chart_secret(&decision.validated.custom_image, &decision.pending) {
@@ -383,17 +375,13 @@ pub fn verify_hint(values: &Path, secret_file: Option<&Path>) -> Vec<String> {
         "phib".to_string(),
         "verify".into(),
         "--values".into(),
-        show::shell_word(&values.display().to_string()),
+        shell_quote(&values.display().to_string()),
     ];
     if let Some(file) = secret_file {
         words.push("--secret-file".into());
-        words.push(show::shell_word(&file.display().to_string()));
+        words.push(shell_quote(&file.display().to_string()));
     }
-    let mut out = vec!["Check the credentials against the registry with:".to_string()];
-    for line in show::command_lines(&words, WIDTH - 2) {
-        out.push(format!("  {line}"));
-    }
-    out
+    show::command_block("Check the credentials against the registry with", &words)
 }
 
 /// The command that applies the file to the running PrimeHub, for when the wizard did
@@ -404,20 +392,18 @@ pub fn upgrade_hint(values: &Path, decision: &Decision, helm_found: bool) -> Vec
         "phib".to_string(),
         "upgrade".into(),
         "--values".into(),
-        show::shell_word(&values.display().to_string()),
+        shell_quote(&values.display().to_string()),
     ];
     if decision.release != crate::helm::plan::DEFAULT_RELEASE {
         words.push("--release".into());
-        words.push(show::shell_word(&decision.release));
+        words.push(shell_quote(&decision.release));
     }
-    let mut out = vec![if helm_found {
-        "Apply it to the running PrimeHub with:".to_string()
+    let lead = if helm_found {
+        "Apply it to the running PrimeHub with"
     } else {
-        "helm was not found on PATH; once it is installed, apply it with:".to_string()
-    }];
-    for line in show::command_lines(&words, WIDTH - 2) {
-        out.push(format!("  {line}"));
-    }
+        "helm was not found on PATH; once it is installed, apply it with"
+    };
+    let mut out = show::command_block(lead, &words);
     out.extend(rotation_note(decision));
     out
 }

@@ -49,7 +49,7 @@ pub trait Prompter {
 
 /// Expands a leading `~` (alone or followed by `/`) to `home`. Other paths, and `~user`
 /// forms, are returned as typed.
-pub fn expand_tilde(text: &str, home: Option<&std::ffi::OsStr>) -> PathBuf {
+fn expand_tilde(text: &str, home: Option<&std::ffi::OsStr>) -> PathBuf {
     match (text.strip_prefix('~'), home) {
         (Some(""), Some(home)) => PathBuf::from(home),
         (Some(rest), Some(home)) if rest.starts_with('/') => {

@@ -19,11 +19,11 @@ pub const fn item_width(prompt_width: usize) -> usize {
 }
 
 /// The widest an item of the registry list may be (its prompt is `Registry`).
-pub const ITEM_WIDTH: usize = item_width("Registry".len());
+const ITEM_WIDTH: usize = item_width("Registry".len());
 
 /// A kind's item in the registry list: its description, said shorter where that one
 /// would not fit.
-pub fn kind_label(kind: Kind) -> &'static str {
+fn kind_label(kind: Kind) -> &'static str {
     match kind {
         Kind::DockerHub => "Docker Hub (docker.io), with a personal or organisation token",
         Kind::ArtifactRegistry => {
@@ -37,7 +37,7 @@ pub fn kind_label(kind: Kind) -> &'static str {
 }
 
 /// The registry list: each kind's one-line label, cut to fit.
-pub fn kind_items() -> Vec<String> {
+fn kind_items() -> Vec<String> {
     Kind::ALL
         .iter()
         .map(|k| fit(kind_label(*k), ITEM_WIDTH))
@@ -100,10 +100,7 @@ pub fn ask_settings(
     }
     // A plain-http endpoint needs TLS verification off: ask it, defaulting to yes,
     // rather than hiding it among the advanced options.
-    let plain_http = s
-        .settings
-        .text_or_default(FieldId::Endpoint)
-        .is_some_and(|e| e.starts_with("http://"));
+    let plain_http = plain_http(&s.settings);
     let mut rest = Vec::new();
     for field in advanced {
         if field.id == FieldId::InsecureSkipVerify && plain_http {
@@ -127,6 +124,13 @@ pub fn ask_settings(
         }
     }
     Ok(s)
+}
+
+/// The endpoint answered (or inferred) so far is plain http, which needs TLS
+/// verification off.
+fn plain_http(s: &Settings) -> bool {
+    s.text_or_default(FieldId::Endpoint)
+        .is_some_and(|e| e.starts_with("http://"))
 }
 
 /// Asks one field until its validator accepts the answer, and stores it in `a`. An
@@ -191,9 +195,7 @@ pub fn ask_field(
             }
             Input::YesNo => {
                 let default_yes = match field.id {
-                    FieldId::InsecureSkipVerify => s
-                        .text_or_default(FieldId::Endpoint)
-                        .is_some_and(|e| e.starts_with("http://")),
+                    FieldId::InsecureSkipVerify => plain_http(s),
                     _ => inferred.as_deref() == Some("true"),
                 };
                 let default_yes = previous
@@ -235,12 +237,17 @@ pub enum Existing {
     Reconfigure,
 }
 
-/// Shows the existing block (redacted) and asks what to do with it.
-pub fn ask_existing(p: &mut dyn Prompter, ci: &CustomImage) -> Answer<Existing> {
+/// Shows the block already in the values file, its secrets redacted.
+pub fn say_existing(p: &mut dyn Prompter, ci: &CustomImage) {
     p.say("The values file already configures the Image Builder:");
     for line in super::show::block_lines(ci) {
         p.say(&line);
     }
+}
+
+/// Shows the existing block (redacted) and asks what to do with it.
+pub fn ask_existing(p: &mut dyn Prompter, ci: &CustomImage) -> Answer<Existing> {
+    say_existing(p, ci);
     let items = vec![
         "Rotate the credentials only (keep everything else)".to_string(),
         "Configure again from the start".to_string(),
@@ -259,6 +266,14 @@ mod tests {
 
     fn text(s: &str) -> Step {
         Step::Input(s.to_string())
+    }
+
+    /// The reasons shown for refused answers, in order.
+    fn refusals(p: &Scripted) -> Vec<&String> {
+        p.transcript
+            .iter()
+            .filter(|l| l.starts_with("! "))
+            .collect()
     }
 
     /// A shared keyfile fixture.
@@ -326,11 +341,7 @@ mod tests {
             .unwrap()
             .settings;
         assert_eq!(s.username.as_deref(), Some("ann"));
-        let refusals: Vec<&String> = p
-            .transcript
-            .iter()
-            .filter(|l| l.starts_with("! "))
-            .collect();
+        let refusals = refusals(&p);
         assert_eq!(refusals.len(), 1, "{:#?}", p.transcript);
         assert!(refusals[0].starts_with("! username "), "{}", refusals[0]);
     }
@@ -353,11 +364,7 @@ mod tests {
         );
         let s = s.settings;
         assert!(p.finished(), "{:#?}", p.transcript);
-        let refusals: Vec<&String> = p
-            .transcript
-            .iter()
-            .filter(|l| l.starts_with("! "))
-            .collect();
+        let refusals = refusals(&p);
         assert_eq!(refusals.len(), 2, "{:#?}", p.transcript);
         assert!(refusals[0].contains("missing.json"), "{}", refusals[0]);
         assert!(refusals[1].contains("authorized_user"), "{}", refusals[1]);

@@ -19,23 +19,23 @@ pub const CREDENTIALS: &str = "Credentials";
 
 /// Where the credentials can live: a Secret of one's own first (recommended), then the
 /// documented way. For ECR, the two ways of keeping its 12-hour login fresh.
-pub const ITEMS: [&str; 2] = [
+const ITEMS: [&str; 2] = [
     "a Secret of your own (recommended)",
     "in the Helm values (PrimeHub's documented way)",
 ];
-pub const ECR_ITEMS: [&str; 2] = [
+const ECR_ITEMS: [&str; 2] = [
     "a Secret kept fresh by external-secrets.io (recommended)",
     "the Secret of the aws-ecr-credential chart (PrimeHub's docs)",
 ];
 
 /// The manifest file offered when none was given before: next to the values file.
-pub const DEFAULT_FILE: &str = "push-secret.yaml";
+const DEFAULT_FILE: &str = "push-secret.yaml";
 
 /// Why ECR's Secret is best kept fresh by external-secrets.io, in one sentence.
-pub const WHY_ECR_REFRESH: &str = "ECR logins expire after 12 hours; external-secrets.io renews the push Secret, and the aws-ecr-credential chart of PrimeHub's docs no longer installs on Kubernetes 1.25+.";
+const WHY_ECR_REFRESH: &str = "ECR logins expire after 12 hours; external-secrets.io renews the push Secret, and the aws-ecr-credential chart of PrimeHub's docs no longer installs on Kubernetes 1.25+.";
 
 /// `push-secret.yaml` in the folder of `values`.
-pub fn default_file(values: &Path) -> PathBuf {
+fn default_file(values: &Path) -> PathBuf {
     match values.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.join(DEFAULT_FILE),
         _ => PathBuf::from(DEFAULT_FILE),

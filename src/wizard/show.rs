@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use super::questions::Answers;
+use crate::helm::plan::shell_quote;
 use crate::registry::FieldId;
 use crate::secret::REDACTED;
 use crate::values::model::{CustomImage, PushTarget};
@@ -47,7 +48,7 @@ pub fn render_command(answers: &Answers, values: &Path) -> Vec<String> {
             FieldId::Keyfile => {
                 if let Some(path) = &answers.keyfile_path {
                     words.push(field.id.flag().into());
-                    words.push(shell_word(&path.display().to_string()));
+                    words.push(shell_quote(&path.display().to_string()));
                 }
             }
             FieldId::InsecureSkipVerify if s.insecure_skip_verify => {
@@ -56,13 +57,13 @@ pub fn render_command(answers: &Answers, values: &Path) -> Vec<String> {
             id => {
                 if let Some(value) = s.text(id) {
                     words.push(id.flag().into());
-                    words.push(shell_word(value));
+                    words.push(shell_quote(value));
                 }
             }
         }
     }
     words.push("--values".into());
-    words.push(shell_word(&values.display().to_string()));
+    words.push(shell_quote(&values.display().to_string()));
     words
 }
 
@@ -74,9 +75,24 @@ pub fn rotate_command(answers: &Answers, values: &Path) -> Vec<String> {
     words
 }
 
+/// `lead:` wrapped to the wizard's width, then `words` as a command indented under it.
+/// A command that reads the password on standard input says so in the lead.
+pub fn command_block(lead: &str, words: &[String]) -> Vec<String> {
+    let stdin = if words.iter().any(|w| w == "--password-stdin") {
+        " (the password on standard input)"
+    } else {
+        ""
+    };
+    let mut out = super::wrap(&format!("{lead}{stdin}:"), super::WIDTH);
+    for line in command_lines(words, super::WIDTH - 2) {
+        out.push(format!("  {line}"));
+    }
+    out
+}
+
 /// A command's words on lines of at most `width` columns, each but the last ending in
 /// ` \`; an option stays on the line of its value.
-pub fn command_lines(words: &[String], width: usize) -> Vec<String> {
+fn command_lines(words: &[String], width: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     let mut i = 0;
@@ -99,19 +115,6 @@ pub fn command_lines(words: &[String], width: usize) -> Vec<String> {
     }
     lines.push(line);
     lines
-}
-
-/// `word` quoted for a POSIX shell when it needs it.
-pub fn shell_word(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
-    if plain {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', r"'\''"))
-    }
 }
 
 #[cfg(test)]
@@ -196,10 +199,10 @@ mod tests {
     }
 
     #[test]
-    fn shell_words_are_quoted_only_when_needed() {
-        assert_eq!(shell_word("values.yaml"), "values.yaml");
-        assert_eq!(shell_word("a b"), "'a b'");
-        assert_eq!(shell_word("it's"), r"'it'\''s'");
-        assert_eq!(shell_word(""), "''");
+    fn shell_quote_quotes_only_when_needed() {
+        assert_eq!(shell_quote("values.yaml"), "values.yaml");
+        assert_eq!(shell_quote("a b"), "'a b'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote(""), "''");
     }
 }

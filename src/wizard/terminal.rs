@@ -35,7 +35,13 @@ pub fn no_color() -> bool {
 /// prints for [`crate::Error::interrupted`].
 const SIGINT_MESSAGE: &[u8] = b"\x1b[?25h\r\nphib: interrupted; nothing was written\r\n";
 
-/// The same once the values file is written (the questions after it).
+/// The error message for an interruption once the values file is written (the
+/// questions after it).
+pub const INTERRUPTED_AFTER_WRITE: &str =
+    "interrupted; the files written stay, nothing else was run";
+
+/// What the SIGINT handler prints once the values file is written: the line `main`
+/// prints for [`INTERRUPTED_AFTER_WRITE`].
 const SIGINT_AFTER_WRITE: &[u8] =
     b"\x1b[?25h\r\nphib: interrupted; the files written stay, nothing else was run\r\n";
 
@@ -346,6 +352,12 @@ mod tests {
         let text = String::from_utf8_lossy(SIGINT_MESSAGE);
         let line = format!("phib: {}", crate::Error::interrupted().message);
         assert!(text.contains(&line), "{text}");
+        assert!(text.starts_with("\x1b[?25h"), "shows the cursor first");
+        let text = String::from_utf8_lossy(SIGINT_AFTER_WRITE);
+        assert!(
+            text.contains(&format!("phib: {INTERRUPTED_AFTER_WRITE}\r\n")),
+            "{text}"
+        );
         assert!(text.starts_with("\x1b[?25h"), "shows the cursor first");
     }
 }

@@ -13,6 +13,20 @@ fn text(s: &str) -> Step {
     Step::Input(s.to_string())
 }
 
+/// Docker Hub's questions answered for `ann` (the advanced options left alone), then
+/// `then`.
+fn docker_hub_then(then: impl IntoIterator<Item = Step>) -> Scripted {
+    let mut steps = vec![
+        Step::Select("Docker Hub"),
+        text("ann"),
+        Step::Password("dckr_pat_x".into()),
+        text(""),
+        Step::Confirm(false),
+    ];
+    steps.extend(then);
+    Scripted::new(steps)
+}
+
 fn harbor_block() -> CustomImage {
     CustomImage {
         registry_endpoint: "https://harbor.example.com".into(),
@@ -26,15 +40,7 @@ fn harbor_block() -> CustomImage {
 
 #[test]
 fn a_new_file_asks_the_registry_then_its_questions_then_confirms() {
-    let mut p = Scripted::new([
-        Step::Select("Docker Hub"),
-        text("ann"),
-        Step::Password("dckr_pat_x".into()),
-        text(""),
-        Step::Confirm(false),
-        Step::Select("in the Helm values"),
-        Step::Confirm(true),
-    ]);
+    let mut p = docker_hub_then([Step::Select("in the Helm values"), Step::Confirm(true)]);
     let d = ask(&mut p, Path::new("/nonexistent/values.yaml"), None, false).unwrap();
     assert!(p.finished(), "{:#?}", p.transcript);
     assert_eq!(d.release, "primehub");
@@ -59,15 +65,7 @@ fn a_new_file_asks_the_registry_then_its_questions_then_confirms() {
 
 #[test]
 fn declining_the_confirmation_is_an_interruption() {
-    let mut p = Scripted::new([
-        Step::Select("Docker Hub"),
-        text("ann"),
-        Step::Password("dckr_pat_x".into()),
-        text(""),
-        Step::Confirm(false),
-        Step::Select("in the Helm values"),
-        Step::Confirm(false),
-    ]);
+    let mut p = docker_hub_then([Step::Select("in the Helm values"), Step::Confirm(false)]);
     let err = ask(&mut p, Path::new("values.yaml"), None, false).unwrap_err();
     assert_eq!(err.exit_code(), 130);
 }
@@ -297,22 +295,10 @@ fn an_external_mode_rotation_offers_kubectl_and_asks_again_after_a_bad_file() {
     assert_eq!(c.out.as_deref(), Some(Path::new("secret.yaml")));
 }
 
-fn docker_hub_decision(user: &str) -> Decision {
-    let mut p = Scripted::new([
-        Step::Select("Docker Hub"),
-        text(user),
-        Step::Password("dckr_pat_x".into()),
-        text(""),
-        Step::Confirm(false),
-        Step::Select("in the Helm values"),
-        Step::Confirm(true),
-    ]);
-    ask(&mut p, Path::new("values.yaml"), None, false).unwrap()
-}
-
 #[test]
 fn after_writing_the_commands_name_render_with_the_secret_mode_verify_and_phib_upgrade() {
-    let decision = docker_hub_decision("ann");
+    let mut p = docker_hub_then([Step::Select("in the Helm values"), Step::Confirm(true)]);
+    let decision = ask(&mut p, Path::new("values.yaml"), None, false).unwrap();
     let shown = written_lines(&decision).join("\n");
     assert!(
         shown.contains("  phib render --registry dockerhub --username ann --password-stdin \\\n    --values values.yaml --secret-mode values"),
@@ -336,20 +322,9 @@ fn after_writing_the_commands_name_render_with_the_secret_mode_verify_and_phib_u
     assert!(shown.lines().all(|l| l.chars().count() < 80), "{shown}");
 }
 
-fn docker_hub_steps() -> Vec<Step> {
-    vec![
-        Step::Select("Docker Hub"),
-        text("ann"),
-        Step::Password("dckr_pat_x".into()),
-        text(""),
-        Step::Confirm(false),
-    ]
-}
-
 #[test]
 fn external_mode_asks_name_namespace_and_file_and_splits_the_block() {
-    let mut steps = docker_hub_steps();
-    steps.extend([
+    let mut p = docker_hub_then([
         Step::Select("a Secret of your own"),
         // The chart's own secret name is refused at the prompt, then the default taken.
         text("primehub-controller-custom-image-push-secret"),
@@ -359,7 +334,6 @@ fn external_mode_asks_name_namespace_and_file_and_splits_the_block() {
         text(""),
         Step::Confirm(true),
     ]);
-    let mut p = Scripted::new(steps);
     // A folder that exists (tests run in the package root); nothing is written.
     let d = ask(&mut p, Path::new("tests/values.yaml"), None, false).unwrap();
     assert!(p.finished(), "{:#?}", p.transcript);
@@ -423,8 +397,7 @@ fn external_mode_asks_name_namespace_and_file_and_splits_the_block() {
 
 #[test]
 fn with_kubectl_applying_the_secret_is_offered() {
-    let mut steps = docker_hub_steps();
-    steps.extend([
+    let mut p = docker_hub_then([
         Step::Select("a Secret of your own"),
         text("mine"),
         text(""),
@@ -432,7 +405,6 @@ fn with_kubectl_applying_the_secret_is_offered() {
         text("secret.yaml"),
         Step::Confirm(true),
     ]);
-    let mut p = Scripted::new(steps);
     let d = ask(&mut p, Path::new("values.yaml"), None, true).unwrap();
     assert!(p.finished(), "{:#?}", p.transcript);
     assert!(p.prompts().contains(&"The Secret"), "{:?}", p.prompts());
@@ -445,8 +417,7 @@ fn with_kubectl_applying_the_secret_is_offered() {
 
 #[test]
 fn the_manifest_file_must_not_be_the_values_file() {
-    let mut steps = docker_hub_steps();
-    steps.extend([
+    let mut p = docker_hub_then([
         Step::Select("a Secret of your own"),
         text(""),
         text(""),
@@ -454,7 +425,6 @@ fn the_manifest_file_must_not_be_the_values_file() {
         text(""),
         Step::Confirm(true),
     ]);
-    let mut p = Scripted::new(steps);
     let d = ask(&mut p, Path::new("values.yaml"), None, false).unwrap();
     assert!(p.finished(), "{:#?}", p.transcript);
     let shown = p.transcript.join("\n");

@@ -3,8 +3,6 @@
 //! fixed 80x24 window, with the harness's cleared environment, `TERM` set, and `HOME`
 //! and `PATH` pointing where the test says.
 
-#![allow(dead_code)]
-
 use std::fs::File;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
@@ -152,6 +150,12 @@ impl Pty {
             std::thread::sleep(Duration::from_millis(20));
         };
         (status.code(), self.transcript)
+    }
+
+    /// Reads to the end; phib's exit status and the screen as text ([`strip_escapes`]).
+    pub fn finish_screen(self) -> (Option<i32>, String) {
+        let (code, out) = self.finish();
+        (code, strip_escapes(&out))
     }
 }
 

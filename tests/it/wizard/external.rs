@@ -7,25 +7,26 @@ use std::path::Path;
 use phib::registry::Kind;
 
 use super::*;
-use crate::pty::{strip_escapes, Pty};
+use crate::pty::Pty;
+
+/// Picks a Secret of your own and takes its default name and namespace.
+fn own_secret_with_defaults(t: &mut Pty) {
+    credentials_list(t);
+    t.send("\r");
+    t.answer("Secret name [primehub-image-builder-push]", "");
+    t.answer("PrimeHub's namespace [hub]", "");
+}
 
 /// Answers the secret-mode questions for a Secret of your own with the default name
 /// and namespace, written to the default file (no kubectl on `PATH`).
 fn external_mode_to_default_file(t: &mut Pty) {
-    t.expect("Where should the credentials live?")
-        .expect("PrimeHub's documented way");
-    settle();
-    t.send("\r");
-    t.answer("Secret name [primehub-image-builder-push]", "");
-    t.answer("PrimeHub's namespace [hub]", "");
+    own_secret_with_defaults(t);
     t.answer("File for the Secret manifest [push-secret.yaml]", "");
 }
 
 #[test]
 fn external_mode_writes_values_without_credentials_and_a_0600_manifest_as_phib_render_does() {
-    let dir = tempdir();
-    let path = empty_path(dir.path());
-    let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
+    let (dir, mut t) = start();
     docker_hub(&mut t, "Ann", "dckr_pat_s3cret");
     external_mode_to_default_file(&mut t);
     t.expect("pushSecretName:     primehub-image-builder-push");
@@ -33,8 +34,7 @@ fn external_mode_writes_values_without_credentials_and_a_0600_manifest_as_phib_r
     t.expect("Create `values.yaml`?").send("y\r");
     t.expect("Wrote the push Secret");
     no_verify(&mut t);
-    let (code, out) = t.finish();
-    let screen = strip_escapes(&out);
+    let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(0), "{screen}");
     assert!(!screen.contains("s3cret"), "{screen}");
     assert!(
@@ -123,8 +123,7 @@ fn the_offered_upgrade_runs_phib_upgrade_with_only_custom_image_and_no_secret_in
     t.expect("Run it?").send("y\r");
     t.expect("has been upgraded");
     t.expect("phib verify --values values.yaml");
-    let (code, out) = t.finish();
-    let screen = strip_escapes(&out);
+    let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(0), "{screen}");
     assert!(!screen.contains(secret), "{screen}");
 
@@ -176,9 +175,7 @@ fn the_offered_check_runs_phib_verify_against_a_real_registry_and_a_failure_exit
     let registry = Registry::start(Auth::Htpasswd(&[(user, password)]), false);
     let host = registry.host();
     for (typed, want_code) in [(password, 0), ("wrong-password", 1)] {
-        let dir = tempdir();
-        let path = empty_path(dir.path());
-        let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
+        let (dir, mut t) = start();
         pick(&mut t, Kind::Harbor);
         t.answer("Registry endpoint", &format!("http://{host}"));
         t.answer("User name (Harbor robot account", user);
@@ -191,8 +188,7 @@ fn the_offered_check_runs_phib_verify_against_a_real_registry_and_a_failure_exit
         t.expect("Wrote the push Secret");
         t.expect("Check the credentials against the registry now?")
             .send("\r");
-        let (code, out) = t.finish();
-        let screen = strip_escapes(&out);
+        let (code, screen) = t.finish_screen();
         assert_eq!(code, Some(want_code), "{screen}");
         assert!(!screen.contains(typed), "{screen}");
         assert!(
@@ -251,8 +247,7 @@ fn ctrl_c_while_the_offered_upgrade_runs_removes_the_temporary_file_and_exits_13
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     t.send("\u{3}");
-    let (code, out) = t.finish();
-    let screen = strip_escapes(&out);
+    let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(130), "{screen}");
     assert!(screen.contains("helm was stopped"), "{screen}");
     let temp = stub.read("fpaths");
@@ -267,17 +262,14 @@ fn ctrl_c_while_the_offered_upgrade_runs_removes_the_temporary_file_and_exits_13
 
 #[test]
 fn esc_after_the_file_is_written_exits_130_and_says_the_file_stays() {
-    let dir = tempdir();
-    let path = empty_path(dir.path());
-    let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
+    let (dir, mut t) = start();
     docker_hub(&mut t, "ann", "dckr_pat_x");
     values_mode(&mut t);
     t.expect("Create `values.yaml`?").send("y\r");
     t.expect("Check the credentials against the registry now?");
     settle();
     t.send("\u{1b}");
-    let (code, out) = t.finish();
-    let screen = strip_escapes(&out);
+    let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(130), "{screen}");
     assert!(
         screen.contains("phib: interrupted; the files written stay, nothing else was run"),
@@ -331,8 +323,7 @@ fn rotating_an_external_mode_block_writes_only_its_secret_as_phib_render_rotate_
         .send("y\r");
     t.expect("Wrote the push Secret");
     no_verify(&mut t);
-    let (code, out) = t.finish();
-    let screen = strip_escapes(&out);
+    let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(0), "{screen}");
     assert!(!screen.contains("new-secret"), "{screen}");
     assert!(
@@ -406,18 +397,12 @@ fn a_failed_kubectl_apply_writes_nothing_and_prints_the_command_to_run_later() {
     std::os::unix::fs::symlink(&kubectl, Path::new(&path).join("kubectl")).unwrap();
     let mut t = Pty::spawn(dir.path(), &[], &path, &[("KUBECONFIG", None)]);
     docker_hub(&mut t, "Ann", "dckr_pat_s3cret");
-    t.expect("Where should the credentials live?")
-        .expect("PrimeHub's documented way");
-    settle();
-    t.send("\r");
-    t.answer("Secret name [primehub-image-builder-push]", "");
-    t.answer("PrimeHub's namespace [hub]", "");
+    own_secret_with_defaults(&mut t);
     t.expect("The Secret").expect("apply it now with kubectl");
     settle();
     t.send("j").send("\r");
     t.expect("Create `values.yaml`?").send("y\r");
-    let (code, out) = t.finish();
-    let screen = strip_escapes(&out);
+    let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(1), "{screen}");
     assert!(!screen.contains("s3cret"), "{screen}");
     assert!(
@@ -440,9 +425,7 @@ fn a_failed_kubectl_apply_writes_nothing_and_prints_the_command_to_run_later() {
 
 #[test]
 fn an_empty_token_is_not_shown_as_typed_and_the_refusal_names_the_question() {
-    let dir = tempdir();
-    let path = empty_path(dir.path());
-    let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
+    let (_dir, mut t) = start();
     pick(&mut t, Kind::DockerHub);
     t.answer("Docker Hub user name", "Ann");
     t.answer("Docker Hub access token", "");
@@ -451,8 +434,7 @@ fn an_empty_token_is_not_shown_as_typed_and_the_refusal_names_the_question() {
     t.expect("[docker.io/ann]");
     settle();
     t.send("\u{1b}");
-    let (code, out) = t.finish();
-    let screen = strip_escapes(&out);
+    let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(130), "{screen}");
     // `[hidden]` once, for the token typed; none for the empty answer.
     assert_eq!(screen.matches("[hidden]").count(), 1, "{screen}");
@@ -460,16 +442,9 @@ fn an_empty_token_is_not_shown_as_typed_and_the_refusal_names_the_question() {
 
 #[test]
 fn a_secret_file_in_a_missing_folder_is_asked_again_before_anything_is_written() {
-    let dir = tempdir();
-    let path = empty_path(dir.path());
-    let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
+    let (dir, mut t) = start();
     docker_hub(&mut t, "Ann", "dckr_pat_s3cret");
-    t.expect("Where should the credentials live?")
-        .expect("PrimeHub's documented way");
-    settle();
-    t.send("\r");
-    t.answer("Secret name [primehub-image-builder-push]", "");
-    t.answer("PrimeHub's namespace [hub]", "");
+    own_secret_with_defaults(&mut t);
     // A folder that does not exist: refused at the prompt, with the reason.
     t.answer("File for the Secret manifest", "no-such-dir/push.yaml");
     t.expect("the folder `no-such-dir`");
@@ -477,8 +452,7 @@ fn a_secret_file_in_a_missing_folder_is_asked_again_before_anything_is_written()
     t.expect("Create `values.yaml`?").send("y\r");
     t.expect("Check the credentials against the registry now?")
         .send("n\r");
-    let (code, out) = t.finish();
-    let screen = strip_escapes(&out);
+    let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(0), "{screen}");
     assert!(!screen.contains("s3cret"), "{screen}");
     assert!(dir.path().join("values.yaml").exists(), "{screen}");

@@ -20,6 +20,14 @@ fn empty_path(dir: &Path) -> String {
     bin.display().to_string()
 }
 
+/// `phib` with no arguments on a terminal in a fresh folder, with nothing on `PATH`.
+fn start() -> (tempfile::TempDir, Pty) {
+    let dir = tempdir();
+    let path = empty_path(dir.path());
+    let t = Pty::spawn(dir.path(), &[], &path, &[]);
+    (dir, t)
+}
+
 /// Gives phib a moment to switch the terminal to raw mode after drawing a prompt, so a
 /// lone Esc or Ctrl-C is read as a key.
 fn settle() {
@@ -44,10 +52,15 @@ fn docker_hub(t: &mut Pty, user: &str, token: &str) {
     t.expect("Change the advanced options?").send("n\r");
 }
 
-fn values_mode(t: &mut Pty) {
+/// Waits until the list of where the credentials live is drawn whole.
+fn credentials_list(t: &mut Pty) {
     t.expect("Where should the credentials live?")
         .expect("PrimeHub's documented way");
     settle();
+}
+
+fn values_mode(t: &mut Pty) {
+    credentials_list(t);
     t.send("j").send("\r");
 }
 
@@ -162,13 +175,12 @@ fn a_values_file_in_a_missing_folder_or_with_bad_yaml_is_refused_before_any_ques
         ),
         (
             "no/such/values.yaml",
-            "the folder `no/such` of `--values` does not exist",
+            "the folder `no/such` of `--values` `no/such/values.yaml` does not exist",
         ),
         ("bad.yaml", "`bad.yaml` is not valid YAML"),
     ] {
         let t = Pty::spawn(dir.path(), &["wizard", "--values", file], &path, &[]);
-        let (code, out) = t.finish();
-        let screen = strip_escapes(&out);
+        let (code, screen) = t.finish_screen();
         assert_eq!(code, Some(2), "{screen}");
         assert!(screen.starts_with(&format!("phib: {says}")), "{screen}");
     }
@@ -184,9 +196,7 @@ fn a_values_file_in_a_missing_folder_or_with_bad_yaml_is_refused_before_any_ques
 
 #[test]
 fn docker_hub_writes_what_phib_render_writes() {
-    let dir = tempdir();
-    let path = empty_path(dir.path());
-    let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
+    let (dir, mut t) = start();
     docker_hub(&mut t, "Ann", "dckr_pat_s3cret");
     values_mode(&mut t);
     t.expect("registryPassword:   <redacted>");
@@ -208,8 +218,7 @@ fn docker_hub_writes_what_phib_render_writes() {
     t.send("n");
     std::thread::sleep(std::time::Duration::from_millis(300));
     t.send("\r");
-    let (code, out) = t.finish();
-    let screen = strip_escapes(&out);
+    let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(0), "{screen}");
     assert!(
         screen.contains("Check the credentials against the registry now? no"),
@@ -270,8 +279,7 @@ fn gcr_asks_again_after_a_wrong_keyfile_path_then_writes_what_phib_render_writes
     t.expect("Create `values.yaml`?").send("\r");
     t.expect("Wrote the customImage block");
     no_verify(&mut t);
-    let (code, out) = t.finish();
-    let screen = strip_escapes(&out);
+    let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(0), "{screen}");
     assert!(!screen.contains("PRIVATE KEY"), "{screen}");
     assert!(!screen.contains("fake-refresh-token"), "{screen}");
@@ -285,9 +293,7 @@ fn gcr_asks_again_after_a_wrong_keyfile_path_then_writes_what_phib_render_writes
 
 #[test]
 fn harbor_robot_account_on_plain_http_writes_what_phib_render_writes() {
-    let dir = tempdir();
-    let path = empty_path(dir.path());
-    let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
+    let (dir, mut t) = start();
     pick(&mut t, Kind::Harbor);
     t.answer("Registry endpoint", "http://10.0.0.5:5000");
     t.answer("User name (Harbor robot account", "robot$ci+builder");
@@ -300,8 +306,7 @@ fn harbor_robot_account_on_plain_http_writes_what_phib_render_writes() {
     t.expect("Create `values.yaml`?").send("y\r");
     t.expect("Wrote the customImage block");
     no_verify(&mut t);
-    let (code, out) = t.finish();
-    let screen = strip_escapes(&out);
+    let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(0), "{screen}");
     assert!(!screen.contains("p@ss"), "{screen}");
     let want = rendered(
@@ -327,9 +332,7 @@ fn harbor_robot_account_on_plain_http_writes_what_phib_render_writes() {
 
 #[test]
 fn ctrl_c_halfway_writes_nothing_restores_the_terminal_and_exits_130() {
-    let dir = tempdir();
-    let path = empty_path(dir.path());
-    let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
+    let (dir, mut t) = start();
     pick(&mut t, Kind::DockerHub);
     t.answer("Docker Hub user name", "ann");
     t.expect("Docker Hub access token").send("dckr_pat_half");
@@ -355,9 +358,7 @@ fn ctrl_c_halfway_writes_nothing_restores_the_terminal_and_exits_130() {
 
 #[test]
 fn ctrl_c_in_the_registry_list_restores_the_cursor_and_exits_130() {
-    let dir = tempdir();
-    let path = empty_path(dir.path());
-    let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
+    let (dir, mut t) = start();
     t.expect(REGISTRY).expect("self-hosted");
     settle();
     t.send("j").send("\u{3}");
@@ -457,8 +458,7 @@ fn rotation_shows_the_block_redacted_asks_only_credentials_and_declining_writes_
     t.expect("pushSecretName:     builds-push");
     t.expect("Replace the customImage block in `values.yaml`?")
         .send("n\r");
-    let (code, out) = t.finish();
-    let screen = strip_escapes(&out);
+    let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(130), "{screen}");
     assert!(
         !screen.contains("old-secret") && !screen.contains("new-secret"),
@@ -491,8 +491,7 @@ fn rotating_the_credentials_keeps_everything_else_and_writes_what_phib_render_wr
         .send("y\r");
     t.expect("Updated the customImage block");
     no_verify(&mut t);
-    let (code, out) = t.finish();
-    let screen = strip_escapes(&out);
+    let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(0), "{screen}");
     assert!(
         !screen.contains("old-secret") && !screen.contains("new-secret"),
@@ -534,8 +533,7 @@ fn with_helm_on_path_declining_the_upgrade_prints_the_phib_upgrade_to_run() {
     t.expect("Wrote the customImage block");
     no_verify(&mut t);
     t.expect("Apply it now with helm upgrade?").send("\r");
-    let (code, out) = t.finish();
-    let screen = strip_escapes(&out);
+    let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(0), "{screen}");
     assert!(
         screen.contains("Apply it to the running PrimeHub with:\n  phib upgrade --values 'my values.yaml' --release hub2\n"),
@@ -642,9 +640,7 @@ fn ctrl_c_before_a_prompt_is_ready_still_exits_130() {
     // No pause: the key may arrive while the terminal is not yet in raw mode, where it
     // is a SIGINT rather than a key; either way phib must stop, not wait at the prompt.
     for _ in 0..3 {
-        let dir = tempdir();
-        let path = empty_path(dir.path());
-        let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
+        let (dir, mut t) = start();
         t.expect("phib writes the customImage block").send("\u{3}");
         let (code, out) = t.finish();
         let screen = strip_escapes(&out);

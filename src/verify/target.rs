@@ -30,7 +30,7 @@ pub struct Target {
 }
 
 /// Splits `registryEndpoint` into scheme and normalised host. `None` without a host.
-pub fn parse_endpoint(endpoint: &str) -> Option<(Scheme, String)> {
+fn parse_endpoint(endpoint: &str) -> Option<(Scheme, String)> {
     let e = endpoint.trim();
     let lower = e.to_ascii_lowercase();
     let (scheme, rest) = if lower.starts_with("https://") {
@@ -48,7 +48,7 @@ pub fn parse_endpoint(endpoint: &str) -> Option<(Scheme, String)> {
 }
 
 /// Docker Hub's three names are one registry; everything else is compared as written.
-pub fn normalise_host(host: &str) -> String {
+fn normalise_host(host: &str) -> String {
     match host {
         "docker.io" | "index.docker.io" | "registry-1.docker.io" => "docker.io".to_string(),
         h => h.to_string(),

@@ -227,7 +227,7 @@ fn login(s: &Session, steps: &mut Steps) -> Result<Auth> {
                 }
                 net::TokenError::Other(err) => steps.fail(&who, err),
             })?;
-            Auth::Header(Secret::new(format!("Bearer {}", token.expose())))
+            Auth::bearer(&token)
         }
         Some(Challenge::Other(scheme)) => {
             return Err(steps.fail(
@@ -348,7 +348,7 @@ fn cancel_upload(
             s.creds,
             s.target,
         ) {
-            let auth = Auth::Header(Secret::new(format!("Bearer {}", token.expose())));
+            let auth = Auth::bearer(&token);
             answer = s
                 .client
                 .delete(&cancel, &auth)

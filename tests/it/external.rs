@@ -31,8 +31,8 @@ fn b64decode(s: &str) -> Vec<u8> {
         .expect("base64")
 }
 
-/// Runs `phib render --registry harbor ...` in `dir` with the password on stdin.
-fn render_harbor(dir: &Path, endpoint: &str, extra: &[&str]) -> Run {
+/// `phib render --registry harbor ...` in `dir`, reading the password from stdin.
+fn render_harbor_cmd(dir: &Path, endpoint: &str, extra: &[&str]) -> Command {
     let host = endpoint.trim_start_matches("https://");
     let prefix = format!("{host}/team");
     let mut cmd = phib();
@@ -41,7 +41,16 @@ fn render_harbor(dir: &Path, endpoint: &str, extra: &[&str]) -> Run {
         .args(["--username", ROBOT, "--password-stdin"])
         .args(["--push-repo-prefix", &prefix])
         .args(extra);
-    run(&mut cmd, format!("{PASSWORD}\n").as_bytes())
+    cmd
+}
+
+/// Runs [`render_harbor_cmd`] with the password on stdin.
+fn render_harbor(dir: &Path, endpoint: &str, extra: &[&str]) -> Run {
+    run_with_password(&mut render_harbor_cmd(dir, endpoint, extra))
+}
+
+fn run_with_password(cmd: &mut Command) -> Run {
+    run(cmd, format!("{PASSWORD}\n").as_bytes())
 }
 
 /// Asserts that neither stream shows the password (or its base64 forms).
@@ -434,20 +443,14 @@ fn path_with(bin: &Path) -> String {
 fn apply_pipes_the_manifest_to_kubectl_on_stdin_stub_cluster() {
     let dir = tempdir();
     let bin = stand_in_kubectl(dir.path(), false);
-    let mut cmd = phib();
-    cmd.current_dir(dir.path())
-        .env("PATH", path_with(&bin))
-        .args([
-            "render",
-            "--registry",
-            "harbor",
-            "--endpoint",
+    let r = run_with_password(
+        render_harbor_cmd(
+            dir.path(),
             "https://reg.example.com",
-        ])
-        .args(["--username", ROBOT, "--password-stdin"])
-        .args(["--push-repo-prefix", "reg.example.com/team"])
-        .args(["--secret-mode", "external", "--apply", "--namespace", "ph"]);
-    let r = run(&mut cmd, format!("{PASSWORD}\n").as_bytes());
+            &["--secret-mode", "external", "--apply", "--namespace", "ph"],
+        )
+        .env("PATH", path_with(&bin)),
+    );
     r.expect_code(0);
     assert_no_secret(&r);
     assert!(
@@ -468,20 +471,20 @@ fn apply_pipes_the_manifest_to_kubectl_on_stdin_stub_cluster() {
     let cfg = config_json(&m);
     assert_eq!(cfg["auths"]["reg.example.com"]["password"], PASSWORD);
     // Exactly what --secret-out would have written.
-    let mut cmd = phib();
-    cmd.current_dir(dir.path())
-        .args([
-            "render",
-            "--registry",
-            "harbor",
-            "--endpoint",
-            "https://reg.example.com",
-        ])
-        .args(["--username", ROBOT, "--password-stdin"])
-        .args(["--push-repo-prefix", "reg.example.com/team"])
-        .args(["--secret-mode", "external", "--namespace", "ph"])
-        .args(["--secret-out", "same.yaml", "--stdout"]);
-    run(&mut cmd, format!("{PASSWORD}\n").as_bytes()).expect_code(0);
+    render_harbor(
+        dir.path(),
+        "https://reg.example.com",
+        &[
+            "--secret-mode",
+            "external",
+            "--namespace",
+            "ph",
+            "--secret-out",
+            "same.yaml",
+            "--stdout",
+        ],
+    )
+    .expect_code(0);
     assert_eq!(
         fs::read_to_string(dir.path().join("same.yaml")).unwrap(),
         stdin
@@ -492,20 +495,14 @@ fn apply_pipes_the_manifest_to_kubectl_on_stdin_stub_cluster() {
 fn failed_apply_hides_what_kubectl_echoes_stub_cluster() {
     let dir = tempdir();
     let bin = stand_in_kubectl(dir.path(), true);
-    let mut cmd = phib();
-    cmd.current_dir(dir.path())
-        .env("PATH", path_with(&bin))
-        .args([
-            "render",
-            "--registry",
-            "harbor",
-            "--endpoint",
+    let r = run_with_password(
+        render_harbor_cmd(
+            dir.path(),
             "https://reg.example.com",
-        ])
-        .args(["--username", ROBOT, "--password-stdin"])
-        .args(["--push-repo-prefix", "reg.example.com/team"])
-        .args(["--secret-mode", "external", "--apply"]);
-    let r = run(&mut cmd, format!("{PASSWORD}\n").as_bytes());
+            &["--secret-mode", "external", "--apply"],
+        )
+        .env("PATH", path_with(&bin)),
+    );
     r.expect_code(1);
     assert!(
         r.stderr.contains("`kubectl apply -f -` failed"),
@@ -742,20 +739,10 @@ fn refusals_exit_2_write_nothing_and_show_no_secret() {
     ];
     for (args, want) in cases {
         let dir = tempdir();
-        let mut cmd = phib();
-        cmd.current_dir(dir.path())
-            .env("PATH", empty_bin.path())
-            .args([
-                "render",
-                "--registry",
-                "harbor",
-                "--endpoint",
-                "https://reg.example.com",
-            ])
-            .args(["--username", ROBOT, "--password-stdin"])
-            .args(["--push-repo-prefix", "reg.example.com/team"])
-            .args(&args);
-        let r = run(&mut cmd, format!("{PASSWORD}\n").as_bytes());
+        let r = run_with_password(
+            render_harbor_cmd(dir.path(), "https://reg.example.com", &args)
+                .env("PATH", empty_bin.path()),
+        );
         r.expect_code(2);
         assert!(r.stderr.contains(want), "{args:?}: {}", r.stderr);
         assert!(r.stdout.is_empty(), "{args:?}");

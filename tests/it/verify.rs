@@ -33,14 +33,40 @@ fn values(dir: &Path, endpoint: &str, user: &str, password: &str, extra: &str) -
     path
 }
 
-/// Runs `phib verify` (the harness leaves no proxy in the environment).
-fn verify(values: &Path, extra: &[&str]) -> Run {
+/// `pushRepoPrefix: HOST/team` (verify probes `team/phib-push-check`), and
+/// `insecureSkipVerify: true` when `insecure`.
+fn prefix(host: &str, insecure: bool) -> String {
+    push_lines("pushRepoPrefix", &format!("{host}/team"), insecure)
+}
+
+/// `pushRepo: HOST/team/app`, and `insecureSkipVerify: true` when `insecure`.
+fn repo(host: &str, insecure: bool) -> String {
+    push_lines("pushRepo", &format!("{host}/team/app"), insecure)
+}
+
+fn push_lines(key: &str, value: &str, insecure: bool) -> String {
+    let skip = if insecure {
+        "  insecureSkipVerify: true\n"
+    } else {
+        ""
+    };
+    format!("  {key}: {value}\n{skip}")
+}
+
+/// `phib verify --values VALUES` with a 10 s `--timeout` unless `extra` sets one (the
+/// harness leaves no proxy in the environment).
+fn verify_cmd(values: &Path, extra: &[&str]) -> Command {
     let mut cmd = phib();
     cmd.arg("verify").arg("--values").arg(values).args(extra);
     if !extra.contains(&"--timeout") {
         cmd.args(["--timeout", "10"]);
     }
-    run(&mut cmd, b"")
+    cmd
+}
+
+/// Runs [`verify_cmd`].
+fn verify(values: &Path, extra: &[&str]) -> Run {
+    run(&mut verify_cmd(values, extra), b"")
 }
 
 /// Asserts that no secret shows in either stream.
@@ -137,10 +163,7 @@ fn htpasswd_good_credentials_pass_and_leave_nothing_behind() {
             &reg.host(),
             user,
             password,
-            &format!(
-                "  pushRepoPrefix: {}/team\n  insecureSkipVerify: true\n",
-                reg.host()
-            ),
+            &prefix(&reg.host(), true),
         );
         let r = verify(&v, &[]);
         r.expect_code(0);
@@ -177,10 +200,7 @@ fn htpasswd_wrong_password_fails_as_authentication() {
         &format!("http://{}", reg.host()),
         ROBOT,
         wrong,
-        &format!(
-            "  pushRepo: {}/team/app\n  insecureSkipVerify: true\n",
-            reg.host()
-        ),
+        &repo(&reg.host(), true),
     );
     let r = verify(&v, &[]);
     r.expect_code(1);
@@ -218,10 +238,7 @@ fn stopped_registry_fails_as_cannot_connect_not_credentials() {
         &format!("http://{}", reg.host()),
         "alice",
         "s3cret",
-        &format!(
-            "  pushRepoPrefix: {}/team\n  insecureSkipVerify: true\n",
-            reg.host()
-        ),
+        &prefix(&reg.host(), true),
     );
     verify(&v, &[]).expect_code(0);
     reg.stop();
@@ -252,10 +269,7 @@ fn token_auth_bearer_flow_passes_and_pull_only_token_fails_at_upload() {
     let issuer = TokenIssuer::start(ROBOT, ODD_PASSWORD, Grants::All);
     let reg = Registry::start(Auth::Token(&issuer), false);
     let dir = tempdir();
-    let extra = format!(
-        "  pushRepo: {}/team/app\n  insecureSkipVerify: true\n",
-        reg.host()
-    );
+    let extra = repo(&reg.host(), true);
     let v = values(dir.path(), &reg.host(), ROBOT, ODD_PASSWORD, &extra);
     let r = verify(&v, &[]);
     r.expect_code(0);
@@ -297,10 +311,7 @@ fn token_auth_bearer_flow_passes_and_pull_only_token_fails_at_upload() {
     // The same login, but the issuer grants only pull: logged in, no push rights.
     let pull_only = TokenIssuer::start(ROBOT, ODD_PASSWORD, Grants::Pull);
     let reg = Registry::start(Auth::Token(&pull_only), false);
-    let extra = format!(
-        "  pushRepo: {}/team/app\n  insecureSkipVerify: true\n",
-        reg.host()
-    );
+    let extra = repo(&reg.host(), true);
     let v = values(dir.path(), &reg.host(), ROBOT, ODD_PASSWORD, &extra);
     let r = verify(&v, &[]);
     r.expect_code(1);
@@ -325,7 +336,7 @@ fn token_auth_bearer_flow_passes_and_pull_only_token_fails_at_upload() {
 fn self_signed_tls_fails_with_the_hint_and_passes_with_insecure_skip_verify() {
     let reg = Registry::start(Auth::Htpasswd(&[("alice", "s3cret")]), true);
     let dir = tempdir();
-    let push = format!("  pushRepoPrefix: {}/team\n", reg.host());
+    let push = prefix(&reg.host(), false);
     let v = values(
         dir.path(),
         &format!("https://{}", reg.host()),
@@ -364,7 +375,7 @@ fn self_signed_tls_fails_with_the_hint_and_passes_with_insecure_skip_verify() {
         &reg.host(),
         "alice",
         "s3cret",
-        &format!("{push}  insecureSkipVerify: true\n"),
+        &prefix(&reg.host(), true),
     );
     let r = verify(&v, &[]);
     r.expect_code(0);
@@ -395,12 +406,12 @@ fn trusts_a_private_ca_in_the_system_store() {
         &format!("https://{}", reg.host()),
         "alice",
         "s3cret",
-        &format!("  pushRepoPrefix: {}/team\n", reg.host()),
+        &prefix(&reg.host(), false),
     );
-    let mut cmd = phib();
-    cmd.env("SSL_CERT_FILE", reg.cert.as_ref().unwrap());
-    cmd.arg("verify").arg("--values").arg(&v);
-    let r = run(&mut cmd, b"");
+    let r = run(
+        verify_cmd(&v, &[]).env("SSL_CERT_FILE", reg.cert.as_ref().unwrap()),
+        b"",
+    );
     r.expect_code(0);
     assert!(
         r.stdout_str().contains(&format!(
@@ -425,7 +436,7 @@ fn plain_http_where_https_was_expected() {
         &format!("https://{}", reg.host()),
         "alice",
         "s3cret",
-        &format!("  pushRepoPrefix: {}/team\n", reg.host()),
+        &prefix(&reg.host(), false),
     );
     let r = verify(&v, &[]);
     r.expect_code(1);
@@ -447,7 +458,7 @@ fn plain_http_where_https_was_expected() {
         &format!("http://{}", reg.host()),
         "alice",
         "s3cret",
-        &format!("  pushRepoPrefix: {}/team\n", reg.host()),
+        &prefix(&reg.host(), false),
     );
     let r = verify(&v, &[]);
     r.expect_code(1);
@@ -502,7 +513,7 @@ fn silent_server_fails_as_timed_out() {
         &format!("http://{host}"),
         "alice",
         "s3cret",
-        &format!("  pushRepoPrefix: {host}/team\n  insecureSkipVerify: true\n"),
+        &prefix(&host, true),
     );
     let start = std::time::Instant::now();
     let r = verify(&v, &["--timeout", "1"]);
@@ -571,14 +582,7 @@ fn external_push_secret_is_read_with_kubectl_stub_cluster() {
         .unwrap();
         v
     };
-    let r = run(
-        phib()
-            .env("PATH", &path)
-            .arg("verify")
-            .arg("--values")
-            .arg(block("my-push")),
-        b"",
-    );
+    let r = run(verify_cmd(&block("my-push"), &[]).env("PATH", &path), b"");
     r.expect_code(0);
     let out = r.stdout_str();
     assert!(
@@ -596,14 +600,7 @@ fn external_push_secret_is_read_with_kubectl_stub_cluster() {
     assert_no_secret(&r, &[ODD_PASSWORD, &data]);
     assert_nothing_left(&reg, ROBOT, ODD_PASSWORD, "team/phib-push-check");
 
-    let r = run(
-        phib()
-            .env("PATH", &path)
-            .arg("verify")
-            .arg("--values")
-            .arg(block("other")),
-        b"",
-    );
+    let r = run(verify_cmd(&block("other"), &[]).env("PATH", &path), b"");
     r.expect_code(1);
     assert!(
         r.stderr
@@ -626,35 +623,17 @@ fn honours_https_proxy_and_no_proxy() {
         &reg.host(),
         "alice",
         "s3cret",
-        &format!(
-            "  pushRepoPrefix: {}/team\n  insecureSkipVerify: true\n",
-            reg.host()
-        ),
+        &prefix(&reg.host(), true),
     );
     // A proxy that is not there, with credentials in its URL that must not show.
     let dead = crate::registry::free_port();
     let proxy = format!("http://proxyuser:proxysecret@127.0.0.1:{dead}");
     let run_with = |no_proxy: Option<&str>| {
-        let mut cmd = phib();
-        for var in [
-            "HTTP_PROXY",
-            "http_proxy",
-            "ALL_PROXY",
-            "all_proxy",
-            "https_proxy",
-            "no_proxy",
-            "NO_PROXY",
-        ] {
-            cmd.env_remove(var);
-        }
+        let mut cmd = verify_cmd(&v, &[]);
         cmd.env("HTTPS_PROXY", &proxy);
         if let Some(np) = no_proxy {
             cmd.env("NO_PROXY", np);
         }
-        cmd.arg("verify")
-            .arg("--values")
-            .arg(&v)
-            .args(["--timeout", "10"]);
         run(&mut cmd, b"")
     };
     let r = run_with(None);
@@ -685,10 +664,7 @@ fn refused_cancel_warns_but_passes() {
         &reg.host(),
         "alice",
         "s3cret",
-        &format!(
-            "  pushRepo: {}/team/app\n  insecureSkipVerify: true\n",
-            reg.host()
-        ),
+        &repo(&reg.host(), true),
     );
     let r = verify(&v, &[]);
     r.expect_code(0);
@@ -712,7 +688,7 @@ fn missing_repository_fails_as_create_it_first_stub_registry() {
         &format!("http://{host}"),
         "AWS",
         "token",
-        &format!("  pushRepo: {host}/team/app\n"),
+        &repo(&host, false),
     );
     let r = verify(&v, &[]);
     r.expect_code(1);
@@ -743,7 +719,7 @@ fn upload_location_on_another_host_gets_no_credentials_stub_registry() {
         &format!("http://{host}"),
         ROBOT,
         ODD_PASSWORD,
-        &format!("  pushRepo: {host}/team/app\n  insecureSkipVerify: true\n"),
+        &repo(&host, true),
     );
     let r = verify(&v, &[]);
     r.expect_code(0);

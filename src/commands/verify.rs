@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use crate::values::merge::read_values_file;
 use crate::values::model::CustomImage;
 use crate::verify::target::Target;
 use crate::verify::{self, dockerconfig, Credentials, Options};
@@ -52,14 +53,10 @@ fn read_block(path: &Path) -> Result<CustomImage> {
         "create it with `phib render --registry KIND ... --values {}` (or `phib wizard`)",
         path.display()
     );
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(
-                Error::usage(format!("`{}` does not exist", path.display())).with_help(create_help)
-            )
-        }
-        Err(e) => return Err(Error::input_io(path, e)),
+    let Some(text) = read_values_file(path)? else {
+        return Err(
+            Error::usage(format!("`{}` does not exist", path.display())).with_help(create_help)
+        );
     };
     let doc = crate::values::parse_document(&text, path)?;
     CustomImage::from_values(&doc)?.ok_or_else(|| {

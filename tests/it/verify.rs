@@ -839,6 +839,15 @@ fn missing_or_unconfigured_block_exits_2_with_how_to_create_it() {
     );
     assert!(r.stderr.contains("`phib render"), "{}", r.stderr);
     assert!(r.stdout.is_empty());
+
+    // A folder given as the values file is named as such, like `phib render` does.
+    let r = phib_run(["verify", "--values", dir.path().to_str().unwrap()]);
+    r.expect_code(2);
+    assert!(
+        r.stderr.contains("is a directory, not a values file"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

@@ -78,11 +78,19 @@ fn assert_no_secret(r: &Run, secrets: &[&str]) {
     }
 }
 
+/// The `Authorization` value of a Basic login, for asking the registry directly.
+fn basic(user: &str, password: &str) -> String {
+    let raw = format!("{user}:{password}");
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    )
+}
+
 /// The repositories the registry lists.
 fn catalog(reg: &Registry, user: &str, password: &str) -> Vec<String> {
-    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
     let mut resp = ureq::get(&format!("http://{}/v2/_catalog", reg.host()))
-        .header("Authorization", &format!("Basic {basic}"))
+        .header("Authorization", &basic(user, password))
         .call()
         .expect("catalog");
     let v: serde_json::Value =
@@ -135,9 +143,8 @@ fn assert_nothing_left(reg: &Registry, user: &str, password: &str, path: &str) {
         deleted.starts_with(&format!("/v2/{path}/blobs/uploads/")),
         "{deleted}"
     );
-    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
     let status = ureq::get(&format!("http://{}{deleted}", reg.host()))
-        .header("Authorization", &format!("Basic {basic}"))
+        .header("Authorization", &basic(user, password))
         .config()
         .http_status_as_error(false)
         .build()

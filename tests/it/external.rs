@@ -44,6 +44,25 @@ fn render_harbor_cmd(dir: &Path, endpoint: &str, extra: &[&str]) -> Command {
     cmd
 }
 
+/// `phib render --registry ecr ...` in `dir`, pushing to `name` in account
+/// 123456789012's registry in `region`.
+fn render_ecr_cmd(dir: &Path, region: &str, name: &str) -> Command {
+    let mut cmd = phib();
+    cmd.current_dir(dir)
+        .args([
+            "render",
+            "--registry",
+            "ecr",
+            "--aws-account",
+            "123456789012",
+        ])
+        .args(["--aws-region", region, "--push-repo"])
+        .arg(format!(
+            "123456789012.dkr.ecr.{region}.amazonaws.com/{name}"
+        ));
+    cmd
+}
+
 /// Runs [`render_harbor_cmd`] with the password on stdin.
 fn render_harbor(dir: &Path, endpoint: &str, extra: &[&str]) -> Run {
     run_with_password(&mut render_harbor_cmd(dir, endpoint, extra))
@@ -218,24 +237,14 @@ fn helm_renders_no_password_and_names_the_manifest_in_the_configmap() {
     assert!(!rendered.contains(&format!("name: {DEFAULT_NAME}\n")));
 
     // The same holds for the ECR refresh: the ExternalSecret's target is the name.
-    let mut cmd = phib();
-    cmd.current_dir(dir.path())
-        .args([
-            "render",
-            "--registry",
-            "ecr",
-            "--aws-account",
-            "123456789012",
-        ])
-        .args(["--aws-region", "us-east-1", "--push-repo"])
-        .arg("123456789012.dkr.ecr.us-east-1.amazonaws.com/images")
-        .args([
-            "--secret-mode",
-            "external",
-            "--ecr-refresh",
-            "external-secrets",
-        ])
-        .args(["--secret-out", "ecr.yaml", "--values", "ecr-values.yaml"]);
+    let mut cmd = render_ecr_cmd(dir.path(), "us-east-1", "images");
+    cmd.args([
+        "--secret-mode",
+        "external",
+        "--ecr-refresh",
+        "external-secrets",
+    ])
+    .args(["--secret-out", "ecr.yaml", "--values", "ecr-values.yaml"]);
     run(&mut cmd, b"").expect_code(0);
     let rendered = helm_template(&fixture_chart(), &dir.path().join("ecr-values.yaml"));
     let docs = fs::read_to_string(dir.path().join("ecr.yaml")).unwrap();
@@ -559,18 +568,10 @@ fn values_mode_prints_one_note_and_ecr_none() {
     );
     r.expect_code(0);
     assert_eq!(r.stderr.matches("phib: note:").count(), 1, "{}", r.stderr);
-    let r = phib_run([
-        "render",
-        "--registry",
-        "ecr",
-        "--aws-account",
-        "123456789012",
-        "--aws-region",
-        "us-east-1",
-        "--push-repo",
-        "123456789012.dkr.ecr.us-east-1.amazonaws.com/x",
-        "--stdout",
-    ]);
+    let r = run(
+        render_ecr_cmd(dir.path(), "us-east-1", "x").arg("--stdout"),
+        b"",
+    );
     r.expect_code(0);
     assert!(!r.stderr.contains("note:"), "{}", r.stderr);
 }
@@ -578,29 +579,19 @@ fn values_mode_prints_one_note_and_ecr_none() {
 #[test]
 fn ecr_refresh_renders_the_generator_and_drops_the_refresh_warning() {
     let dir = tempdir();
-    let mut cmd = phib();
-    cmd.current_dir(dir.path())
-        .args([
-            "render",
-            "--registry",
-            "ecr",
-            "--aws-account",
-            "123456789012",
-        ])
-        .args(["--aws-region", "eu-central-1", "--push-repo"])
-        .arg("123456789012.dkr.ecr.eu-central-1.amazonaws.com/images")
-        .args([
-            "--secret-mode",
-            "external",
-            "--ecr-refresh",
-            "external-secrets",
-        ])
-        .args([
-            "--ecr-service-account",
-            "ecr-token-reader",
-            "--secret-out",
-            "ecr.yaml",
-        ]);
+    let mut cmd = render_ecr_cmd(dir.path(), "eu-central-1", "images");
+    cmd.args([
+        "--secret-mode",
+        "external",
+        "--ecr-refresh",
+        "external-secrets",
+    ])
+    .args([
+        "--ecr-service-account",
+        "ecr-token-reader",
+        "--secret-out",
+        "ecr.yaml",
+    ]);
     let r = run(&mut cmd, b"");
     r.expect_code(0);
     assert!(!r.stderr.contains("warning"), "{}", r.stderr);
@@ -752,18 +743,8 @@ fn refusals_exit_2_write_nothing_and_show_no_secret() {
     }
     // ECR without a refresh: a static Secret would expire.
     let dir = tempdir();
-    let mut cmd = phib();
-    cmd.current_dir(dir.path())
-        .args([
-            "render",
-            "--registry",
-            "ecr",
-            "--aws-account",
-            "123456789012",
-        ])
-        .args(["--aws-region", "us-east-1", "--push-repo"])
-        .arg("123456789012.dkr.ecr.us-east-1.amazonaws.com/x")
-        .args(["--secret-mode", "external", "--secret-out", "s.yaml"]);
+    let mut cmd = render_ecr_cmd(dir.path(), "us-east-1", "x");
+    cmd.args(["--secret-mode", "external", "--secret-out", "s.yaml"]);
     let r = run(&mut cmd, b"");
     r.expect_code(2);
     assert!(

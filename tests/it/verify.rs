@@ -14,6 +14,8 @@ use crate::util::{fixture_chart, helm_template, phib, phib_run, run, tempdir, to
 /// A password with a space, `:`, `"`, `#` and `@`, as FACTS.md lists.
 const ODD_PASSWORD: &str = r##"p@ss w:rd"#x"##;
 const ROBOT: &str = "robot$ci";
+/// A plain login, for the tests about anything but the login.
+const ALICE: (&str, &str) = ("alice", "s3cret");
 
 /// Quotes a string for YAML (single quotes, `'` doubled).
 fn yq(s: &str) -> String {
@@ -31,6 +33,11 @@ fn values(dir: &Path, endpoint: &str, user: &str, password: &str, extra: &str) -
     );
     std::fs::write(&path, text).unwrap();
     path
+}
+
+/// [`values`] with the [`ALICE`] login.
+fn alice_values(dir: &Path, endpoint: &str, extra: &str) -> PathBuf {
+    values(dir, endpoint, ALICE.0, ALICE.1, extra)
 }
 
 /// `pushRepoPrefix: HOST/team` (verify probes `team/phib-push-check`), and
@@ -160,7 +167,7 @@ fn assert_nothing_left(reg: &Registry, user: &str, password: &str, path: &str) {
     ignore = "end-to-end: needs docker-registry; run ./scripts/test"
 )]
 fn htpasswd_good_credentials_pass_and_leave_nothing_behind() {
-    let users = [("alice", "s3cret"), (ROBOT, ODD_PASSWORD)];
+    let users = [ALICE, (ROBOT, ODD_PASSWORD)];
     let reg = Registry::start(Auth::Htpasswd(&users), false);
     let dir = tempdir();
     for (user, password) in users {
@@ -238,13 +245,11 @@ fn htpasswd_wrong_password_fails_as_authentication() {
     ignore = "end-to-end: needs docker-registry; run ./scripts/test"
 )]
 fn stopped_registry_fails_as_cannot_connect_not_credentials() {
-    let mut reg = Registry::start(Auth::Htpasswd(&[("alice", "s3cret")]), false);
+    let mut reg = Registry::start(Auth::Htpasswd(&[ALICE]), false);
     let dir = tempdir();
-    let v = values(
+    let v = alice_values(
         dir.path(),
         &format!("http://{}", reg.host()),
-        "alice",
-        "s3cret",
         &prefix(&reg.host(), true),
     );
     verify(&v, &[]).expect_code(0);
@@ -341,16 +346,10 @@ fn token_auth_bearer_flow_passes_and_pull_only_token_fails_at_upload() {
     ignore = "end-to-end: needs docker-registry; run ./scripts/test"
 )]
 fn self_signed_tls_fails_with_the_hint_and_passes_with_insecure_skip_verify() {
-    let reg = Registry::start(Auth::Htpasswd(&[("alice", "s3cret")]), true);
+    let reg = Registry::start(Auth::Htpasswd(&[ALICE]), true);
     let dir = tempdir();
     let push = prefix(&reg.host(), false);
-    let v = values(
-        dir.path(),
-        &format!("https://{}", reg.host()),
-        "alice",
-        "s3cret",
-        &push,
-    );
+    let v = alice_values(dir.path(), &format!("https://{}", reg.host()), &push);
     let r = verify(&v, &[]);
     r.expect_code(1);
     assert!(
@@ -366,24 +365,12 @@ fn self_signed_tls_fails_with_the_hint_and_passes_with_insecure_skip_verify() {
     assert!(r.stderr.contains("--insecure-skip-verify"), "{}", r.stderr);
 
     // http:// against an https registry: the reverse mix-up.
-    let v = values(
-        dir.path(),
-        &format!("http://{}", reg.host()),
-        "alice",
-        "s3cret",
-        &push,
-    );
+    let v = alice_values(dir.path(), &format!("http://{}", reg.host()), &push);
     let r = verify(&v, &[]);
     r.expect_code(1);
     assert!(r.stderr.contains("speaks https"), "{}", r.stderr);
 
-    let v = values(
-        dir.path(),
-        &reg.host(),
-        "alice",
-        "s3cret",
-        &prefix(&reg.host(), true),
-    );
+    let v = alice_values(dir.path(), &reg.host(), &prefix(&reg.host(), true));
     let r = verify(&v, &[]);
     r.expect_code(0);
     assert!(
@@ -406,13 +393,11 @@ fn self_signed_tls_fails_with_the_hint_and_passes_with_insecure_skip_verify() {
 fn trusts_a_private_ca_in_the_system_store() {
     // The system's trust store (here through `SSL_CERT_FILE`, as an administrator's
     // private CA would be installed) is honoured, as buildah honours it.
-    let reg = Registry::start(Auth::Htpasswd(&[("alice", "s3cret")]), true);
+    let reg = Registry::start(Auth::Htpasswd(&[ALICE]), true);
     let dir = tempdir();
-    let v = values(
+    let v = alice_values(
         dir.path(),
         &format!("https://{}", reg.host()),
-        "alice",
-        "s3cret",
         &prefix(&reg.host(), false),
     );
     let r = run(
@@ -436,13 +421,11 @@ fn trusts_a_private_ca_in_the_system_store() {
     ignore = "end-to-end: needs docker-registry; run ./scripts/test"
 )]
 fn plain_http_where_https_was_expected() {
-    let reg = Registry::start(Auth::Htpasswd(&[("alice", "s3cret")]), false);
+    let reg = Registry::start(Auth::Htpasswd(&[ALICE]), false);
     let dir = tempdir();
-    let v = values(
+    let v = alice_values(
         dir.path(),
         &format!("https://{}", reg.host()),
-        "alice",
-        "s3cret",
         &prefix(&reg.host(), false),
     );
     let r = verify(&v, &[]);
@@ -460,11 +443,9 @@ fn plain_http_where_https_was_expected() {
     );
 
     // http:// alone: verify talks http and all works, but buildah would try https.
-    let v = values(
+    let v = alice_values(
         dir.path(),
         &format!("http://{}", reg.host()),
-        "alice",
-        "s3cret",
         &prefix(&reg.host(), false),
     );
     let r = verify(&v, &[]);
@@ -486,11 +467,9 @@ fn plain_http_where_https_was_expected() {
 fn unresolvable_host_fails_as_name_does_not_resolve() {
     let dir = tempdir();
     // `.invalid` never resolves (RFC 2606).
-    let v = values(
+    let v = alice_values(
         dir.path(),
         "https://phib-test.invalid:5000",
-        "alice",
-        "s3cret",
         "  pushRepoPrefix: phib-test.invalid:5000/team\n",
     );
     let r = verify(&v, &["--timeout", "30"]);
@@ -515,13 +494,7 @@ fn silent_server_fails_as_timed_out() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let host = listener.local_addr().unwrap().to_string();
     let dir = tempdir();
-    let v = values(
-        dir.path(),
-        &format!("http://{host}"),
-        "alice",
-        "s3cret",
-        &prefix(&host, true),
-    );
+    let v = alice_values(dir.path(), &format!("http://{host}"), &prefix(&host, true));
     let start = std::time::Instant::now();
     let r = verify(&v, &["--timeout", "1"]);
     r.expect_code(1);
@@ -623,15 +596,9 @@ fn external_push_secret_is_read_with_kubectl_stub_cluster() {
     ignore = "end-to-end: needs docker-registry; run ./scripts/test"
 )]
 fn honours_https_proxy_and_no_proxy() {
-    let reg = Registry::start(Auth::Htpasswd(&[("alice", "s3cret")]), false);
+    let reg = Registry::start(Auth::Htpasswd(&[ALICE]), false);
     let dir = tempdir();
-    let v = values(
-        dir.path(),
-        &reg.host(),
-        "alice",
-        "s3cret",
-        &prefix(&reg.host(), true),
-    );
+    let v = alice_values(dir.path(), &reg.host(), &prefix(&reg.host(), true));
     // A proxy that is not there, with credentials in its URL that must not show.
     let dead = crate::registry::free_port();
     let proxy = format!("http://proxyuser:proxysecret@127.0.0.1:{dead}");
@@ -651,7 +618,7 @@ fn honours_https_proxy_and_no_proxy() {
         "{}",
         r.stderr
     );
-    assert_no_secret(&r, &["proxysecret", "s3cret"]);
+    assert_no_secret(&r, &["proxysecret", ALICE.1]);
     run_with(Some("127.0.0.1")).expect_code(0);
 }
 
@@ -663,16 +630,10 @@ fn honours_https_proxy_and_no_proxy() {
 fn refused_cancel_warns_but_passes() {
     // Push rights but no delete right: the upload cannot be cancelled. The credentials
     // are proven all the same; verify says what stays behind.
-    let issuer = TokenIssuer::start("alice", "s3cret", Grants::PullPush);
+    let issuer = TokenIssuer::start(ALICE.0, ALICE.1, Grants::PullPush);
     let reg = Registry::start(Auth::Token(&issuer), false);
     let dir = tempdir();
-    let v = values(
-        dir.path(),
-        &reg.host(),
-        "alice",
-        "s3cret",
-        &repo(&reg.host(), true),
-    );
+    let v = alice_values(dir.path(), &reg.host(), &repo(&reg.host(), true));
     let r = verify(&v, &[]);
     r.expect_code(0);
     let out = r.stdout_str();

@@ -834,6 +834,10 @@ fn incomplete_block_exits_2_before_any_network() {
             "customImage:\n  registryEndpoint: 127.0.0.1:9\n  registryUsername: 'a:b'\n  registryPassword: p\n  pushRepoPrefix: 127.0.0.1:9/a\n",
             "`customImage.registryUsername` in",
         ),
+        (
+            "customImage:\n  registryEndpoint: 127.0.0.1:9\n  registryUsername: 'a b'\n  registryPassword: p\n  pushRepoPrefix: 127.0.0.1:9/a\n",
+            "contains whitespace or a control character",
+        ),
         // No credentials at all.
         ("customImage:\n  registryEndpoint: 127.0.0.1:9\n  pushRepoPrefix: 127.0.0.1:9/a\n", "no credentials and no `pushSecretName`"),
     ];

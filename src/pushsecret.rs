@@ -124,6 +124,17 @@ pub struct ExternalOptions {
     pub release: Option<String>,
 }
 
+impl ExternalOptions {
+    /// The Secret's name and namespace, defaults filled in, both checked.
+    fn name_and_namespace(&self) -> Result<(&str, &str)> {
+        let name = self.name.as_deref().unwrap_or(DEFAULT_NAME);
+        let namespace = self.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE);
+        check_name(name, self.release.as_deref().unwrap_or("primehub"))?;
+        check_namespace(namespace)?;
+        Ok((name, namespace))
+    }
+}
+
 /// The block to write in external mode, and the Secret to create (`None` when the
 /// registry has no static login, as ECR).
 #[derive(Debug, Clone)]
@@ -179,10 +190,7 @@ pub fn split(
     warnings: &mut Vec<String>,
     opts: &ExternalOptions,
 ) -> Result<External> {
-    let name = opts.name.as_deref().unwrap_or(DEFAULT_NAME);
-    let namespace = opts.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE);
-    check_name(name, opts.release.as_deref().unwrap_or("primehub"))?;
-    check_namespace(namespace)?;
+    let (name, namespace) = opts.name_and_namespace()?;
     let CustomImage {
         registry_endpoint,
         registry_username,

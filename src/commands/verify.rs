@@ -5,6 +5,8 @@
 use std::path::Path;
 use std::time::Duration;
 
+use crate::registry::check;
+use crate::values::merge::read_values_file;
 use crate::values::model::CustomImage;
 use crate::verify::target::Target;
 use crate::verify::{self, dockerconfig, Credentials, Options};
@@ -52,14 +54,10 @@ fn read_block(path: &Path) -> Result<CustomImage> {
         "create it with `phib render --registry KIND ... --values {}` (or `phib wizard`)",
         path.display()
     );
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(
-                Error::usage(format!("`{}` does not exist", path.display())).with_help(create_help)
-            )
-        }
-        Err(e) => return Err(Error::input_io(path, e)),
+    let Some(text) = read_values_file(path)? else {
+        return Err(
+            Error::usage(format!("`{}` does not exist", path.display())).with_help(create_help)
+        );
     };
     let doc = crate::values::parse_document(&text, path)?;
     CustomImage::from_values(&doc)?.ok_or_else(|| {
@@ -82,18 +80,23 @@ fn credentials(
         return from_secret_file(file, ci, target, out);
     }
     match (&ci.registry_username, &ci.registry_password) {
-        (Some(username), Some(_)) if username.contains(':') => {
-            return Err(Error::usage(format!(
-                "`customImage.registryUsername` in `{}` contains `:`, which cannot work: the push secret's `auth` is split at the first `:`",
-                args.values.display()
-            ))
-            .with_help("use the registry's username without `:` (`phib render --rotate`)"));
-        }
         (Some(username), Some(password)) => {
+            // The same rule as for a username given to `phib render`.
+            check::username(username).map_err(|e| {
+                Error::usage(format!(
+                    "`customImage.registryUsername` in `{}` {}",
+                    args.values.display(),
+                    e.reason
+                ))
+                .with_help(format!(
+                    "{}; re-enter it with `phib render --rotate`",
+                    e.help
+                ))
+            })?;
             return Ok(Credentials {
                 username: username.clone(),
                 password: password.clone(),
-            })
+            });
         }
         (Some(_), None) | (None, Some(_)) => {
             let missing = if ci.registry_username.is_none() {

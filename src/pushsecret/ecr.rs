@@ -6,8 +6,7 @@
 //! 1.25+. The manifests hold no secret: AWS access comes from the cluster (IRSA service
 //! account, or the operator's own identity).
 
-use super::{check_name, check_namespace, ExternalOptions, DEFAULT_NAME, DEFAULT_NAMESPACE};
-use super::{MANAGED_BY_LABEL, SECRET_TYPE};
+use super::{ExternalOptions, MANAGED_BY_LABEL, SECRET_TYPE};
 use crate::registry::check;
 use crate::values::render::yaml_quote;
 use crate::{Error, Result};
@@ -41,10 +40,7 @@ impl EcrRefresh {
         region: &str,
         service_account: Option<String>,
     ) -> Result<EcrRefresh> {
-        let name = opts.name.as_deref().unwrap_or(DEFAULT_NAME);
-        let namespace = opts.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE);
-        check_name(name, opts.release.as_deref().unwrap_or("primehub"))?;
-        check_namespace(namespace)?;
+        let (name, namespace) = opts.name_and_namespace()?;
         if let Some(sa) = &service_account {
             check::secret_name(sa).map_err(|e| {
                 Error::usage(format!("`--ecr-service-account` `{sa}` {}", e.reason))
@@ -100,6 +96,7 @@ impl EcrRefresh {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pushsecret::DEFAULT_NAME;
 
     fn refresh(sa: Option<&str>) -> EcrRefresh {
         let opts = ExternalOptions {

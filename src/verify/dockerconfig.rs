@@ -1,7 +1,7 @@
 //! Credentials kept outside the values file: a `kubernetes.io/dockerconfigjson` Secret
 //! named by `pushSecretName`. verify reads it with `kubectl` (the only way to see what
 //! the build pods will mount) and picks the entry for the registry host the way
-//! containers/image does: keys are normalised by dropping the scheme and path.
+//! containers/image does, with the normalisation of [`crate::registry::check`].
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -10,8 +10,8 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::target::{normalise_host, parse_endpoint};
 use super::Credentials;
+use crate::registry::check::{normalize_auth_key, normalize_registry};
 use crate::secret::Secret;
 use crate::{Error, Result};
 
@@ -25,15 +25,10 @@ pub fn pick(config_json: &[u8], auth_host: &str, source: &str) -> Result<Credent
         .get("auths")
         .and_then(Value::as_object)
         .ok_or_else(|| bad("`.dockerconfigjson` has no `auths`"))?;
+    let wanted = normalize_registry(auth_host);
     let entry = auths
         .iter()
-        .find(|(key, _)| {
-            let host = match parse_endpoint(key) {
-                Some((_, host)) => host,
-                None => normalise_host(key),
-            };
-            host == auth_host
-        })
+        .find(|(key, _)| normalize_auth_key(key) == wanted)
         .map(|(_, v)| v)
         .ok_or_else(|| {
             bad(&format!(
@@ -182,6 +177,9 @@ mod tests {
             "{}",
             err.message
         );
+        // buildah strips only a lower-case scheme: an entry it cannot match is none.
+        let upper = r#"{"auths": {"HTTPS://reg:5000": {"username": "u", "password": "p"}}}"#;
+        assert!(pick(upper.as_bytes(), "reg:5000", "s").is_err());
     }
 
     #[test]

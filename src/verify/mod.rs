@@ -168,17 +168,15 @@ fn ping(
                 return Err(steps.fail(&format!("reach the registry at {url}"), err));
             }
             Err(e) => {
-                let err = net::explain(e, target);
-                if first_err.is_none() {
-                    first_err = Some((url, err));
-                } else if let Some((first_url, first)) = first_err.take() {
-                    // Under insecureSkipVerify http is only the fallback: report the
-                    // https failure unless https found plain http there.
-                    first_err = Some(if first.message.contains("plain http") {
-                        (url, err)
-                    } else {
-                        (first_url, first)
+                // Under insecureSkipVerify http is only the fallback: report the https
+                // failure unless https found plain http there.
+                let keep_https = first_err
+                    .as_ref()
+                    .is_some_and(|(_, first): &(String, Error)| {
+                        !first.message.contains("plain http")
                     });
+                if !keep_https {
+                    first_err = Some((url, net::explain(e, target)));
                 }
             }
         }
@@ -227,7 +225,7 @@ fn login(s: &Session, steps: &mut Steps) -> Result<Auth> {
                 }
                 net::TokenError::Other(err) => steps.fail(&who, err),
             })?;
-            Auth::Header(Secret::new(format!("Bearer {}", token.expose())))
+            Auth::bearer(&token)
         }
         Some(Challenge::Other(scheme)) => {
             return Err(steps.fail(
@@ -348,7 +346,7 @@ fn cancel_upload(
             s.creds,
             s.target,
         ) {
-            let auth = Auth::Header(Secret::new(format!("Bearer {}", token.expose())));
+            let auth = Auth::bearer(&token);
             answer = s
                 .client
                 .delete(&cancel, &auth)

@@ -26,6 +26,13 @@ pub enum Auth {
     Header(Secret),
 }
 
+impl Auth {
+    /// `Authorization: Bearer <token>`.
+    pub fn bearer(token: &Secret) -> Auth {
+        Auth::Header(Secret::new(format!("Bearer {}", token.expose())))
+    }
+}
+
 /// What phib needs from an answer. No `Debug`: the body of a token answer is a secret.
 #[derive(Clone)]
 pub struct Answer {
@@ -61,27 +68,23 @@ impl Client {
     }
 
     pub fn get(&self, url: &str, auth: &Auth) -> Result<Answer, ureq::Error> {
-        let mut req = self.agent.get(url);
-        if let Auth::Header(v) = auth {
-            req = req.header("Authorization", v.expose());
-        }
-        answer(req.call()?)
+        answer(with_auth(self.agent.get(url), auth).call()?)
     }
 
     pub fn post_empty(&self, url: &str, auth: &Auth) -> Result<Answer, ureq::Error> {
-        let mut req = self.agent.post(url);
-        if let Auth::Header(v) = auth {
-            req = req.header("Authorization", v.expose());
-        }
-        answer(req.send_empty()?)
+        answer(with_auth(self.agent.post(url), auth).send_empty()?)
     }
 
     pub fn delete(&self, url: &str, auth: &Auth) -> Result<Answer, ureq::Error> {
-        let mut req = self.agent.delete(url);
-        if let Auth::Header(v) = auth {
-            req = req.header("Authorization", v.expose());
-        }
-        answer(req.call()?)
+        answer(with_auth(self.agent.delete(url), auth).call()?)
+    }
+}
+
+/// Adds the `Authorization` header, the one place a login enters a request.
+fn with_auth<B>(req: ureq::RequestBuilder<B>, auth: &Auth) -> ureq::RequestBuilder<B> {
+    match auth {
+        Auth::None => req,
+        Auth::Header(v) => req.header("Authorization", v.expose()),
     }
 }
 
@@ -171,9 +174,10 @@ pub fn fetch_token(
     if let Some(s) = scope {
         req = req.query("scope", s);
     }
-    req = req
-        .query("account", &creds.username)
-        .header("Authorization", creds.basic().expose());
+    req = with_auth(
+        req.query("account", &creds.username),
+        &Auth::Header(creds.basic()),
+    );
     let resp = req
         .call()
         .map_err(|e| TokenError::Other(explain(e, target)))?;

@@ -3,6 +3,7 @@
 //! normalised the way containers/image (buildah) matches credentials to images, so that
 //! verify checks the registry the builds will really talk to.
 
+use crate::registry::check;
 use crate::values::model::{CustomImage, PushTarget};
 use crate::{Error, Result};
 
@@ -30,7 +31,7 @@ pub struct Target {
 }
 
 /// Splits `registryEndpoint` into scheme and normalised host. `None` without a host.
-pub fn parse_endpoint(endpoint: &str) -> Option<(Scheme, String)> {
+fn parse_endpoint(endpoint: &str) -> Option<(Scheme, String)> {
     let e = endpoint.trim();
     let lower = e.to_ascii_lowercase();
     let (scheme, rest) = if lower.starts_with("https://") {
@@ -48,7 +49,7 @@ pub fn parse_endpoint(endpoint: &str) -> Option<(Scheme, String)> {
 }
 
 /// Docker Hub's three names are one registry; everything else is compared as written.
-pub fn normalise_host(host: &str) -> String {
+fn normalise_host(host: &str) -> String {
     match host {
         "docker.io" | "index.docker.io" | "registry-1.docker.io" => "docker.io".to_string(),
         h => h.to_string(),
@@ -57,21 +58,19 @@ pub fn normalise_host(host: &str) -> String {
 
 /// Splits a repository reference into its host (if the first component is one, as
 /// docker's reference grammar decides) and its path.
-pub fn split_repo(repo: &str) -> (Option<&str>, &str) {
-    match repo.split_once('/') {
-        Some((first, rest))
-            if first.contains('.') || first.contains(':') || first == "localhost" =>
-        {
-            (Some(first), rest)
-        }
-        None if repo.contains('.') || repo.contains(':') || repo == "localhost" => (Some(repo), ""),
-        _ => (None, repo),
+fn split_repo(repo: &str) -> (Option<&str>, &str) {
+    match check::repository_host(repo) {
+        Some(host) => (
+            Some(host),
+            repo[host.len()..].strip_prefix('/').unwrap_or(""),
+        ),
+        None => (None, repo),
     }
 }
 
 /// A repository path as the distribution spec allows it: `/`-separated components of
 /// lowercase letters and digits joined by `.`, `_`, `__` or `-` runs.
-pub fn is_repository_path(path: &str) -> bool {
+fn is_repository_path(path: &str) -> bool {
     path.split('/').all(|component| {
         let bytes = component.as_bytes();
         let alnum = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
@@ -102,21 +101,17 @@ impl Target {
                 let written = push.as_str().trim_end_matches('/');
                 let (host, path) = split_repo(written);
                 let push_host = normalise_host(host.unwrap_or("docker.io"));
+                let key = match push {
+                    PushTarget::Prefix(_) => "pushRepoPrefix",
+                    PushTarget::Repo(_) => "pushRepo",
+                };
                 if push_host != auth_host {
-                    let key = match push {
-                        PushTarget::Prefix(_) => "pushRepoPrefix",
-                        PushTarget::Repo(_) => "pushRepo",
-                    };
                     return Err(Error::usage(format!(
                         "`customImage.{key}` pushes to `{push_host}` but `registryEndpoint` is `{auth_host}`: image builds would find no credentials"
                     ))
                     .with_help("make both name the same registry host, e.g. with `phib render`"));
                 }
                 if !path.is_empty() && !is_repository_path(path) {
-                    let key = match push {
-                        PushTarget::Prefix(_) => "pushRepoPrefix",
-                        PushTarget::Repo(_) => "pushRepo",
-                    };
                     return Err(Error::usage(format!(
                         "`customImage.{key}` has the repository path `{path}`, which registries refuse: paths are lowercase letters, digits and `.`, `_`, `-` separated by `/`, with no tag or digest"
                     ))
@@ -253,6 +248,10 @@ mod tests {
             ),
             (
                 "reg.io/team//app",
+                "`customImage.pushRepo` has the repository path",
+            ),
+            (
+                "reg.io//app",
                 "`customImage.pushRepo` has the repository path",
             ),
             ("reg.io", "names a registry but no repository"),

@@ -31,8 +31,8 @@ fn b64decode(s: &str) -> Vec<u8> {
         .expect("base64")
 }
 
-/// Runs `phib render --registry harbor ...` in `dir` with the password on stdin.
-fn render_harbor(dir: &Path, endpoint: &str, extra: &[&str]) -> Run {
+/// `phib render --registry harbor ...` in `dir`, reading the password from stdin.
+fn render_harbor_cmd(dir: &Path, endpoint: &str, extra: &[&str]) -> Command {
     let host = endpoint.trim_start_matches("https://");
     let prefix = format!("{host}/team");
     let mut cmd = phib();
@@ -41,7 +41,35 @@ fn render_harbor(dir: &Path, endpoint: &str, extra: &[&str]) -> Run {
         .args(["--username", ROBOT, "--password-stdin"])
         .args(["--push-repo-prefix", &prefix])
         .args(extra);
-    run(&mut cmd, format!("{PASSWORD}\n").as_bytes())
+    cmd
+}
+
+/// `phib render --registry ecr ...` in `dir`, pushing to `name` in account
+/// 123456789012's registry in `region`.
+fn render_ecr_cmd(dir: &Path, region: &str, name: &str) -> Command {
+    let mut cmd = phib();
+    cmd.current_dir(dir)
+        .args([
+            "render",
+            "--registry",
+            "ecr",
+            "--aws-account",
+            "123456789012",
+        ])
+        .args(["--aws-region", region, "--push-repo"])
+        .arg(format!(
+            "123456789012.dkr.ecr.{region}.amazonaws.com/{name}"
+        ));
+    cmd
+}
+
+/// Runs [`render_harbor_cmd`] with the password on stdin.
+fn render_harbor(dir: &Path, endpoint: &str, extra: &[&str]) -> Run {
+    run_with_password(&mut render_harbor_cmd(dir, endpoint, extra))
+}
+
+fn run_with_password(cmd: &mut Command) -> Run {
+    run(cmd, format!("{PASSWORD}\n").as_bytes())
 }
 
 /// Asserts that neither stream shows the password (or its base64 forms).
@@ -209,24 +237,14 @@ fn helm_renders_no_password_and_names_the_manifest_in_the_configmap() {
     assert!(!rendered.contains(&format!("name: {DEFAULT_NAME}\n")));
 
     // The same holds for the ECR refresh: the ExternalSecret's target is the name.
-    let mut cmd = phib();
-    cmd.current_dir(dir.path())
-        .args([
-            "render",
-            "--registry",
-            "ecr",
-            "--aws-account",
-            "123456789012",
-        ])
-        .args(["--aws-region", "us-east-1", "--push-repo"])
-        .arg("123456789012.dkr.ecr.us-east-1.amazonaws.com/images")
-        .args([
-            "--secret-mode",
-            "external",
-            "--ecr-refresh",
-            "external-secrets",
-        ])
-        .args(["--secret-out", "ecr.yaml", "--values", "ecr-values.yaml"]);
+    let mut cmd = render_ecr_cmd(dir.path(), "us-east-1", "images");
+    cmd.args([
+        "--secret-mode",
+        "external",
+        "--ecr-refresh",
+        "external-secrets",
+    ])
+    .args(["--secret-out", "ecr.yaml", "--values", "ecr-values.yaml"]);
     run(&mut cmd, b"").expect_code(0);
     let rendered = helm_template(&fixture_chart(), &dir.path().join("ecr-values.yaml"));
     let docs = fs::read_to_string(dir.path().join("ecr.yaml")).unwrap();
@@ -434,20 +452,14 @@ fn path_with(bin: &Path) -> String {
 fn apply_pipes_the_manifest_to_kubectl_on_stdin_stub_cluster() {
     let dir = tempdir();
     let bin = stand_in_kubectl(dir.path(), false);
-    let mut cmd = phib();
-    cmd.current_dir(dir.path())
-        .env("PATH", path_with(&bin))
-        .args([
-            "render",
-            "--registry",
-            "harbor",
-            "--endpoint",
+    let r = run_with_password(
+        render_harbor_cmd(
+            dir.path(),
             "https://reg.example.com",
-        ])
-        .args(["--username", ROBOT, "--password-stdin"])
-        .args(["--push-repo-prefix", "reg.example.com/team"])
-        .args(["--secret-mode", "external", "--apply", "--namespace", "ph"]);
-    let r = run(&mut cmd, format!("{PASSWORD}\n").as_bytes());
+            &["--secret-mode", "external", "--apply", "--namespace", "ph"],
+        )
+        .env("PATH", path_with(&bin)),
+    );
     r.expect_code(0);
     assert_no_secret(&r);
     assert!(
@@ -468,20 +480,20 @@ fn apply_pipes_the_manifest_to_kubectl_on_stdin_stub_cluster() {
     let cfg = config_json(&m);
     assert_eq!(cfg["auths"]["reg.example.com"]["password"], PASSWORD);
     // Exactly what --secret-out would have written.
-    let mut cmd = phib();
-    cmd.current_dir(dir.path())
-        .args([
-            "render",
-            "--registry",
-            "harbor",
-            "--endpoint",
-            "https://reg.example.com",
-        ])
-        .args(["--username", ROBOT, "--password-stdin"])
-        .args(["--push-repo-prefix", "reg.example.com/team"])
-        .args(["--secret-mode", "external", "--namespace", "ph"])
-        .args(["--secret-out", "same.yaml", "--stdout"]);
-    run(&mut cmd, format!("{PASSWORD}\n").as_bytes()).expect_code(0);
+    render_harbor(
+        dir.path(),
+        "https://reg.example.com",
+        &[
+            "--secret-mode",
+            "external",
+            "--namespace",
+            "ph",
+            "--secret-out",
+            "same.yaml",
+            "--stdout",
+        ],
+    )
+    .expect_code(0);
     assert_eq!(
         fs::read_to_string(dir.path().join("same.yaml")).unwrap(),
         stdin
@@ -492,20 +504,14 @@ fn apply_pipes_the_manifest_to_kubectl_on_stdin_stub_cluster() {
 fn failed_apply_hides_what_kubectl_echoes_stub_cluster() {
     let dir = tempdir();
     let bin = stand_in_kubectl(dir.path(), true);
-    let mut cmd = phib();
-    cmd.current_dir(dir.path())
-        .env("PATH", path_with(&bin))
-        .args([
-            "render",
-            "--registry",
-            "harbor",
-            "--endpoint",
+    let r = run_with_password(
+        render_harbor_cmd(
+            dir.path(),
             "https://reg.example.com",
-        ])
-        .args(["--username", ROBOT, "--password-stdin"])
-        .args(["--push-repo-prefix", "reg.example.com/team"])
-        .args(["--secret-mode", "external", "--apply"]);
-    let r = run(&mut cmd, format!("{PASSWORD}\n").as_bytes());
+            &["--secret-mode", "external", "--apply"],
+        )
+        .env("PATH", path_with(&bin)),
+    );
     r.expect_code(1);
     assert!(
         r.stderr.contains("`kubectl apply -f -` failed"),
@@ -562,18 +568,10 @@ fn values_mode_prints_one_note_and_ecr_none() {
     );
     r.expect_code(0);
     assert_eq!(r.stderr.matches("phib: note:").count(), 1, "{}", r.stderr);
-    let r = phib_run([
-        "render",
-        "--registry",
-        "ecr",
-        "--aws-account",
-        "123456789012",
-        "--aws-region",
-        "us-east-1",
-        "--push-repo",
-        "123456789012.dkr.ecr.us-east-1.amazonaws.com/x",
-        "--stdout",
-    ]);
+    let r = run(
+        render_ecr_cmd(dir.path(), "us-east-1", "x").arg("--stdout"),
+        b"",
+    );
     r.expect_code(0);
     assert!(!r.stderr.contains("note:"), "{}", r.stderr);
 }
@@ -581,29 +579,19 @@ fn values_mode_prints_one_note_and_ecr_none() {
 #[test]
 fn ecr_refresh_renders_the_generator_and_drops_the_refresh_warning() {
     let dir = tempdir();
-    let mut cmd = phib();
-    cmd.current_dir(dir.path())
-        .args([
-            "render",
-            "--registry",
-            "ecr",
-            "--aws-account",
-            "123456789012",
-        ])
-        .args(["--aws-region", "eu-central-1", "--push-repo"])
-        .arg("123456789012.dkr.ecr.eu-central-1.amazonaws.com/images")
-        .args([
-            "--secret-mode",
-            "external",
-            "--ecr-refresh",
-            "external-secrets",
-        ])
-        .args([
-            "--ecr-service-account",
-            "ecr-token-reader",
-            "--secret-out",
-            "ecr.yaml",
-        ]);
+    let mut cmd = render_ecr_cmd(dir.path(), "eu-central-1", "images");
+    cmd.args([
+        "--secret-mode",
+        "external",
+        "--ecr-refresh",
+        "external-secrets",
+    ])
+    .args([
+        "--ecr-service-account",
+        "ecr-token-reader",
+        "--secret-out",
+        "ecr.yaml",
+    ]);
     let r = run(&mut cmd, b"");
     r.expect_code(0);
     assert!(!r.stderr.contains("warning"), "{}", r.stderr);
@@ -742,20 +730,10 @@ fn refusals_exit_2_write_nothing_and_show_no_secret() {
     ];
     for (args, want) in cases {
         let dir = tempdir();
-        let mut cmd = phib();
-        cmd.current_dir(dir.path())
-            .env("PATH", empty_bin.path())
-            .args([
-                "render",
-                "--registry",
-                "harbor",
-                "--endpoint",
-                "https://reg.example.com",
-            ])
-            .args(["--username", ROBOT, "--password-stdin"])
-            .args(["--push-repo-prefix", "reg.example.com/team"])
-            .args(&args);
-        let r = run(&mut cmd, format!("{PASSWORD}\n").as_bytes());
+        let r = run_with_password(
+            render_harbor_cmd(dir.path(), "https://reg.example.com", &args)
+                .env("PATH", empty_bin.path()),
+        );
         r.expect_code(2);
         assert!(r.stderr.contains(want), "{args:?}: {}", r.stderr);
         assert!(r.stdout.is_empty(), "{args:?}");
@@ -765,18 +743,8 @@ fn refusals_exit_2_write_nothing_and_show_no_secret() {
     }
     // ECR without a refresh: a static Secret would expire.
     let dir = tempdir();
-    let mut cmd = phib();
-    cmd.current_dir(dir.path())
-        .args([
-            "render",
-            "--registry",
-            "ecr",
-            "--aws-account",
-            "123456789012",
-        ])
-        .args(["--aws-region", "us-east-1", "--push-repo"])
-        .arg("123456789012.dkr.ecr.us-east-1.amazonaws.com/x")
-        .args(["--secret-mode", "external", "--secret-out", "s.yaml"]);
+    let mut cmd = render_ecr_cmd(dir.path(), "us-east-1", "x");
+    cmd.args(["--secret-mode", "external", "--secret-out", "s.yaml"]);
     let r = run(&mut cmd, b"");
     r.expect_code(2);
     assert!(

@@ -14,6 +14,8 @@ use crate::util::{fixture_chart, helm_template, phib, phib_run, run, tempdir, to
 /// A password with a space, `:`, `"`, `#` and `@`, as FACTS.md lists.
 const ODD_PASSWORD: &str = r##"p@ss w:rd"#x"##;
 const ROBOT: &str = "robot$ci";
+/// A plain login, for the tests about anything but the login.
+const ALICE: (&str, &str) = ("alice", "s3cret");
 
 /// Quotes a string for YAML (single quotes, `'` doubled).
 fn yq(s: &str) -> String {
@@ -33,14 +35,45 @@ fn values(dir: &Path, endpoint: &str, user: &str, password: &str, extra: &str) -
     path
 }
 
-/// Runs `phib verify` (the harness leaves no proxy in the environment).
-fn verify(values: &Path, extra: &[&str]) -> Run {
+/// [`values`] with the [`ALICE`] login.
+fn alice_values(dir: &Path, endpoint: &str, extra: &str) -> PathBuf {
+    values(dir, endpoint, ALICE.0, ALICE.1, extra)
+}
+
+/// `pushRepoPrefix: HOST/team` (verify probes `team/phib-push-check`), and
+/// `insecureSkipVerify: true` when `insecure`.
+fn prefix(host: &str, insecure: bool) -> String {
+    push_lines("pushRepoPrefix", &format!("{host}/team"), insecure)
+}
+
+/// `pushRepo: HOST/team/app`, and `insecureSkipVerify: true` when `insecure`.
+fn repo(host: &str, insecure: bool) -> String {
+    push_lines("pushRepo", &format!("{host}/team/app"), insecure)
+}
+
+fn push_lines(key: &str, value: &str, insecure: bool) -> String {
+    let skip = if insecure {
+        "  insecureSkipVerify: true\n"
+    } else {
+        ""
+    };
+    format!("  {key}: {value}\n{skip}")
+}
+
+/// `phib verify --values VALUES` with a 10 s `--timeout` unless `extra` sets one (the
+/// harness leaves no proxy in the environment).
+fn verify_cmd(values: &Path, extra: &[&str]) -> Command {
     let mut cmd = phib();
     cmd.arg("verify").arg("--values").arg(values).args(extra);
     if !extra.contains(&"--timeout") {
         cmd.args(["--timeout", "10"]);
     }
-    run(&mut cmd, b"")
+    cmd
+}
+
+/// Runs [`verify_cmd`].
+fn verify(values: &Path, extra: &[&str]) -> Run {
+    run(&mut verify_cmd(values, extra), b"")
 }
 
 /// Asserts that no secret shows in either stream.
@@ -52,11 +85,19 @@ fn assert_no_secret(r: &Run, secrets: &[&str]) {
     }
 }
 
+/// The `Authorization` value of a Basic login, for asking the registry directly.
+fn basic(user: &str, password: &str) -> String {
+    let raw = format!("{user}:{password}");
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    )
+}
+
 /// The repositories the registry lists.
 fn catalog(reg: &Registry, user: &str, password: &str) -> Vec<String> {
-    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
     let mut resp = ureq::get(&format!("http://{}/v2/_catalog", reg.host()))
-        .header("Authorization", &format!("Basic {basic}"))
+        .header("Authorization", &basic(user, password))
         .call()
         .expect("catalog");
     let v: serde_json::Value =
@@ -109,9 +150,8 @@ fn assert_nothing_left(reg: &Registry, user: &str, password: &str, path: &str) {
         deleted.starts_with(&format!("/v2/{path}/blobs/uploads/")),
         "{deleted}"
     );
-    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
     let status = ureq::get(&format!("http://{}{deleted}", reg.host()))
-        .header("Authorization", &format!("Basic {basic}"))
+        .header("Authorization", &basic(user, password))
         .config()
         .http_status_as_error(false)
         .build()
@@ -127,7 +167,7 @@ fn assert_nothing_left(reg: &Registry, user: &str, password: &str, path: &str) {
     ignore = "end-to-end: needs docker-registry; run ./scripts/test"
 )]
 fn htpasswd_good_credentials_pass_and_leave_nothing_behind() {
-    let users = [("alice", "s3cret"), (ROBOT, ODD_PASSWORD)];
+    let users = [ALICE, (ROBOT, ODD_PASSWORD)];
     let reg = Registry::start(Auth::Htpasswd(&users), false);
     let dir = tempdir();
     for (user, password) in users {
@@ -137,10 +177,7 @@ fn htpasswd_good_credentials_pass_and_leave_nothing_behind() {
             &reg.host(),
             user,
             password,
-            &format!(
-                "  pushRepoPrefix: {}/team\n  insecureSkipVerify: true\n",
-                reg.host()
-            ),
+            &prefix(&reg.host(), true),
         );
         let r = verify(&v, &[]);
         r.expect_code(0);
@@ -177,10 +214,7 @@ fn htpasswd_wrong_password_fails_as_authentication() {
         &format!("http://{}", reg.host()),
         ROBOT,
         wrong,
-        &format!(
-            "  pushRepo: {}/team/app\n  insecureSkipVerify: true\n",
-            reg.host()
-        ),
+        &repo(&reg.host(), true),
     );
     let r = verify(&v, &[]);
     r.expect_code(1);
@@ -211,17 +245,12 @@ fn htpasswd_wrong_password_fails_as_authentication() {
     ignore = "end-to-end: needs docker-registry; run ./scripts/test"
 )]
 fn stopped_registry_fails_as_cannot_connect_not_credentials() {
-    let mut reg = Registry::start(Auth::Htpasswd(&[("alice", "s3cret")]), false);
+    let mut reg = Registry::start(Auth::Htpasswd(&[ALICE]), false);
     let dir = tempdir();
-    let v = values(
+    let v = alice_values(
         dir.path(),
         &format!("http://{}", reg.host()),
-        "alice",
-        "s3cret",
-        &format!(
-            "  pushRepoPrefix: {}/team\n  insecureSkipVerify: true\n",
-            reg.host()
-        ),
+        &prefix(&reg.host(), true),
     );
     verify(&v, &[]).expect_code(0);
     reg.stop();
@@ -252,10 +281,7 @@ fn token_auth_bearer_flow_passes_and_pull_only_token_fails_at_upload() {
     let issuer = TokenIssuer::start(ROBOT, ODD_PASSWORD, Grants::All);
     let reg = Registry::start(Auth::Token(&issuer), false);
     let dir = tempdir();
-    let extra = format!(
-        "  pushRepo: {}/team/app\n  insecureSkipVerify: true\n",
-        reg.host()
-    );
+    let extra = repo(&reg.host(), true);
     let v = values(dir.path(), &reg.host(), ROBOT, ODD_PASSWORD, &extra);
     let r = verify(&v, &[]);
     r.expect_code(0);
@@ -297,10 +323,7 @@ fn token_auth_bearer_flow_passes_and_pull_only_token_fails_at_upload() {
     // The same login, but the issuer grants only pull: logged in, no push rights.
     let pull_only = TokenIssuer::start(ROBOT, ODD_PASSWORD, Grants::Pull);
     let reg = Registry::start(Auth::Token(&pull_only), false);
-    let extra = format!(
-        "  pushRepo: {}/team/app\n  insecureSkipVerify: true\n",
-        reg.host()
-    );
+    let extra = repo(&reg.host(), true);
     let v = values(dir.path(), &reg.host(), ROBOT, ODD_PASSWORD, &extra);
     let r = verify(&v, &[]);
     r.expect_code(1);
@@ -323,16 +346,10 @@ fn token_auth_bearer_flow_passes_and_pull_only_token_fails_at_upload() {
     ignore = "end-to-end: needs docker-registry; run ./scripts/test"
 )]
 fn self_signed_tls_fails_with_the_hint_and_passes_with_insecure_skip_verify() {
-    let reg = Registry::start(Auth::Htpasswd(&[("alice", "s3cret")]), true);
+    let reg = Registry::start(Auth::Htpasswd(&[ALICE]), true);
     let dir = tempdir();
-    let push = format!("  pushRepoPrefix: {}/team\n", reg.host());
-    let v = values(
-        dir.path(),
-        &format!("https://{}", reg.host()),
-        "alice",
-        "s3cret",
-        &push,
-    );
+    let push = prefix(&reg.host(), false);
+    let v = alice_values(dir.path(), &format!("https://{}", reg.host()), &push);
     let r = verify(&v, &[]);
     r.expect_code(1);
     assert!(
@@ -348,24 +365,12 @@ fn self_signed_tls_fails_with_the_hint_and_passes_with_insecure_skip_verify() {
     assert!(r.stderr.contains("--insecure-skip-verify"), "{}", r.stderr);
 
     // http:// against an https registry: the reverse mix-up.
-    let v = values(
-        dir.path(),
-        &format!("http://{}", reg.host()),
-        "alice",
-        "s3cret",
-        &push,
-    );
+    let v = alice_values(dir.path(), &format!("http://{}", reg.host()), &push);
     let r = verify(&v, &[]);
     r.expect_code(1);
     assert!(r.stderr.contains("speaks https"), "{}", r.stderr);
 
-    let v = values(
-        dir.path(),
-        &reg.host(),
-        "alice",
-        "s3cret",
-        &format!("{push}  insecureSkipVerify: true\n"),
-    );
+    let v = alice_values(dir.path(), &reg.host(), &prefix(&reg.host(), true));
     let r = verify(&v, &[]);
     r.expect_code(0);
     assert!(
@@ -388,19 +393,17 @@ fn self_signed_tls_fails_with_the_hint_and_passes_with_insecure_skip_verify() {
 fn trusts_a_private_ca_in_the_system_store() {
     // The system's trust store (here through `SSL_CERT_FILE`, as an administrator's
     // private CA would be installed) is honoured, as buildah honours it.
-    let reg = Registry::start(Auth::Htpasswd(&[("alice", "s3cret")]), true);
+    let reg = Registry::start(Auth::Htpasswd(&[ALICE]), true);
     let dir = tempdir();
-    let v = values(
+    let v = alice_values(
         dir.path(),
         &format!("https://{}", reg.host()),
-        "alice",
-        "s3cret",
-        &format!("  pushRepoPrefix: {}/team\n", reg.host()),
+        &prefix(&reg.host(), false),
     );
-    let mut cmd = phib();
-    cmd.env("SSL_CERT_FILE", reg.cert.as_ref().unwrap());
-    cmd.arg("verify").arg("--values").arg(&v);
-    let r = run(&mut cmd, b"");
+    let r = run(
+        verify_cmd(&v, &[]).env("SSL_CERT_FILE", reg.cert.as_ref().unwrap()),
+        b"",
+    );
     r.expect_code(0);
     assert!(
         r.stdout_str().contains(&format!(
@@ -418,14 +421,12 @@ fn trusts_a_private_ca_in_the_system_store() {
     ignore = "end-to-end: needs docker-registry; run ./scripts/test"
 )]
 fn plain_http_where_https_was_expected() {
-    let reg = Registry::start(Auth::Htpasswd(&[("alice", "s3cret")]), false);
+    let reg = Registry::start(Auth::Htpasswd(&[ALICE]), false);
     let dir = tempdir();
-    let v = values(
+    let v = alice_values(
         dir.path(),
         &format!("https://{}", reg.host()),
-        "alice",
-        "s3cret",
-        &format!("  pushRepoPrefix: {}/team\n", reg.host()),
+        &prefix(&reg.host(), false),
     );
     let r = verify(&v, &[]);
     r.expect_code(1);
@@ -442,12 +443,10 @@ fn plain_http_where_https_was_expected() {
     );
 
     // http:// alone: verify talks http and all works, but buildah would try https.
-    let v = values(
+    let v = alice_values(
         dir.path(),
         &format!("http://{}", reg.host()),
-        "alice",
-        "s3cret",
-        &format!("  pushRepoPrefix: {}/team\n", reg.host()),
+        &prefix(&reg.host(), false),
     );
     let r = verify(&v, &[]);
     r.expect_code(1);
@@ -468,11 +467,9 @@ fn plain_http_where_https_was_expected() {
 fn unresolvable_host_fails_as_name_does_not_resolve() {
     let dir = tempdir();
     // `.invalid` never resolves (RFC 2606).
-    let v = values(
+    let v = alice_values(
         dir.path(),
         "https://phib-test.invalid:5000",
-        "alice",
-        "s3cret",
         "  pushRepoPrefix: phib-test.invalid:5000/team\n",
     );
     let r = verify(&v, &["--timeout", "30"]);
@@ -497,13 +494,7 @@ fn silent_server_fails_as_timed_out() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let host = listener.local_addr().unwrap().to_string();
     let dir = tempdir();
-    let v = values(
-        dir.path(),
-        &format!("http://{host}"),
-        "alice",
-        "s3cret",
-        &format!("  pushRepoPrefix: {host}/team\n  insecureSkipVerify: true\n"),
-    );
+    let v = alice_values(dir.path(), &format!("http://{host}"), &prefix(&host, true));
     let start = std::time::Instant::now();
     let r = verify(&v, &["--timeout", "1"]);
     r.expect_code(1);
@@ -571,14 +562,7 @@ fn external_push_secret_is_read_with_kubectl_stub_cluster() {
         .unwrap();
         v
     };
-    let r = run(
-        phib()
-            .env("PATH", &path)
-            .arg("verify")
-            .arg("--values")
-            .arg(block("my-push")),
-        b"",
-    );
+    let r = run(verify_cmd(&block("my-push"), &[]).env("PATH", &path), b"");
     r.expect_code(0);
     let out = r.stdout_str();
     assert!(
@@ -596,14 +580,7 @@ fn external_push_secret_is_read_with_kubectl_stub_cluster() {
     assert_no_secret(&r, &[ODD_PASSWORD, &data]);
     assert_nothing_left(&reg, ROBOT, ODD_PASSWORD, "team/phib-push-check");
 
-    let r = run(
-        phib()
-            .env("PATH", &path)
-            .arg("verify")
-            .arg("--values")
-            .arg(block("other")),
-        b"",
-    );
+    let r = run(verify_cmd(&block("other"), &[]).env("PATH", &path), b"");
     r.expect_code(1);
     assert!(
         r.stderr
@@ -619,42 +596,18 @@ fn external_push_secret_is_read_with_kubectl_stub_cluster() {
     ignore = "end-to-end: needs docker-registry; run ./scripts/test"
 )]
 fn honours_https_proxy_and_no_proxy() {
-    let reg = Registry::start(Auth::Htpasswd(&[("alice", "s3cret")]), false);
+    let reg = Registry::start(Auth::Htpasswd(&[ALICE]), false);
     let dir = tempdir();
-    let v = values(
-        dir.path(),
-        &reg.host(),
-        "alice",
-        "s3cret",
-        &format!(
-            "  pushRepoPrefix: {}/team\n  insecureSkipVerify: true\n",
-            reg.host()
-        ),
-    );
+    let v = alice_values(dir.path(), &reg.host(), &prefix(&reg.host(), true));
     // A proxy that is not there, with credentials in its URL that must not show.
     let dead = crate::registry::free_port();
     let proxy = format!("http://proxyuser:proxysecret@127.0.0.1:{dead}");
     let run_with = |no_proxy: Option<&str>| {
-        let mut cmd = phib();
-        for var in [
-            "HTTP_PROXY",
-            "http_proxy",
-            "ALL_PROXY",
-            "all_proxy",
-            "https_proxy",
-            "no_proxy",
-            "NO_PROXY",
-        ] {
-            cmd.env_remove(var);
-        }
+        let mut cmd = verify_cmd(&v, &[]);
         cmd.env("HTTPS_PROXY", &proxy);
         if let Some(np) = no_proxy {
             cmd.env("NO_PROXY", np);
         }
-        cmd.arg("verify")
-            .arg("--values")
-            .arg(&v)
-            .args(["--timeout", "10"]);
         run(&mut cmd, b"")
     };
     let r = run_with(None);
@@ -665,7 +618,7 @@ fn honours_https_proxy_and_no_proxy() {
         "{}",
         r.stderr
     );
-    assert_no_secret(&r, &["proxysecret", "s3cret"]);
+    assert_no_secret(&r, &["proxysecret", ALICE.1]);
     run_with(Some("127.0.0.1")).expect_code(0);
 }
 
@@ -677,19 +630,10 @@ fn honours_https_proxy_and_no_proxy() {
 fn refused_cancel_warns_but_passes() {
     // Push rights but no delete right: the upload cannot be cancelled. The credentials
     // are proven all the same; verify says what stays behind.
-    let issuer = TokenIssuer::start("alice", "s3cret", Grants::PullPush);
+    let issuer = TokenIssuer::start(ALICE.0, ALICE.1, Grants::PullPush);
     let reg = Registry::start(Auth::Token(&issuer), false);
     let dir = tempdir();
-    let v = values(
-        dir.path(),
-        &reg.host(),
-        "alice",
-        "s3cret",
-        &format!(
-            "  pushRepo: {}/team/app\n  insecureSkipVerify: true\n",
-            reg.host()
-        ),
-    );
+    let v = alice_values(dir.path(), &reg.host(), &repo(&reg.host(), true));
     let r = verify(&v, &[]);
     r.expect_code(0);
     let out = r.stdout_str();
@@ -712,7 +656,7 @@ fn missing_repository_fails_as_create_it_first_stub_registry() {
         &format!("http://{host}"),
         "AWS",
         "token",
-        &format!("  pushRepo: {host}/team/app\n"),
+        &repo(&host, false),
     );
     let r = verify(&v, &[]);
     r.expect_code(1);
@@ -743,7 +687,7 @@ fn upload_location_on_another_host_gets_no_credentials_stub_registry() {
         &format!("http://{host}"),
         ROBOT,
         ODD_PASSWORD,
-        &format!("  pushRepo: {host}/team/app\n  insecureSkipVerify: true\n"),
+        &repo(&host, true),
     );
     let r = verify(&v, &[]);
     r.expect_code(0);
@@ -863,6 +807,15 @@ fn missing_or_unconfigured_block_exits_2_with_how_to_create_it() {
     );
     assert!(r.stderr.contains("`phib render"), "{}", r.stderr);
     assert!(r.stdout.is_empty());
+
+    // A folder given as the values file is named as such, like `phib render` does.
+    let r = phib_run(["verify", "--values", dir.path().to_str().unwrap()]);
+    r.expect_code(2);
+    assert!(
+        r.stderr.contains("is a directory, not a values file"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -880,6 +833,10 @@ fn incomplete_block_exits_2_before_any_network() {
         (
             "customImage:\n  registryEndpoint: 127.0.0.1:9\n  registryUsername: 'a:b'\n  registryPassword: p\n  pushRepoPrefix: 127.0.0.1:9/a\n",
             "`customImage.registryUsername` in",
+        ),
+        (
+            "customImage:\n  registryEndpoint: 127.0.0.1:9\n  registryUsername: 'a b'\n  registryPassword: p\n  pushRepoPrefix: 127.0.0.1:9/a\n",
+            "contains whitespace or a control character",
         ),
         // No credentials at all.
         ("customImage:\n  registryEndpoint: 127.0.0.1:9\n  pushRepoPrefix: 127.0.0.1:9/a\n", "no credentials and no `pushSecretName`"),

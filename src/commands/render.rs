@@ -113,22 +113,16 @@ pub fn run(args: RenderArgs) -> Result<()> {
     }
     if let Some(password) = password(password_stdin, std::env::var_os(PASSWORD_ENV))? {
         if !kind.accepts(id) {
-            let source = if password_stdin {
-                "`--password-stdin`".to_string()
-            } else {
-                format!("`{PASSWORD_ENV}` is set, but it")
-            };
+            // Only from the environment: `--password-stdin` was refused above.
             let invalid = refused(kind);
-            return Err(
-                Error::usage(format!("{source} {}", invalid.reason)).with_help(if password_stdin {
-                    invalid.help
-                } else {
-                    format!(
-                        "unset `{PASSWORD_ENV}`; {}",
-                        invalid.help.trim_start_matches("remove it; ")
-                    )
-                }),
-            );
+            return Err(Error::usage(format!(
+                "`{PASSWORD_ENV}` is set, but it {}",
+                invalid.reason
+            ))
+            .with_help(format!(
+                "unset `{PASSWORD_ENV}`; {}",
+                invalid.help.trim_start_matches("remove it; ")
+            )));
         }
         settings
             .set(id, Answer::Secret(password))
@@ -213,9 +207,9 @@ fn password(from_stdin: bool, env: Option<OsString>) -> Result<Option<Secret>> {
         }
     };
     let text = String::from_utf8(bytes).map_err(|_| {
-        Error::usage(
-            "the password (`--password-stdin` or `PHIB_REGISTRY_PASSWORD`) is not valid UTF-8",
-        )
+        Error::usage(format!(
+            "the password (`--password-stdin` or `{PASSWORD_ENV}`) is not valid UTF-8"
+        ))
         .with_help("registry passwords and tokens are text; check what is piped in")
     })?;
     Ok(Some(Secret::new(text)))

@@ -107,6 +107,11 @@ pub fn parse(bytes: &[u8]) -> Result<Keyfile, Invalid> {
     }
     let line = String::from_utf8(compacted[..compacted.len() - 1].to_vec())
         .map_err(|_| Invalid::new("is not valid UTF-8", CREATE_KEY))?;
+    // The one line becomes the registry password, which the chart copies into the
+    // controller ConfigMap: refused here, so every path that takes a keyfile (a new
+    // block and `--rotate` alike) refuses it.
+    crate::registry::check::chart_copyable(&line)
+        .map_err(|e| Invalid::new(e.reason, "give the JSON keyfile exactly as downloaded"))?;
     let json: serde_json::Value = serde_json::from_str(&line).map_err(|_| {
         Invalid::new(
             "is not valid JSON",
@@ -206,6 +211,20 @@ mod tests {
             k.one_line().expose(),
             r#"{"type":"service_account","project_id":"my-project","private_key_id":"abc","private_key":"-----BEGIN PRIVATE KEY-----\nMIIE/+x==\n-----END PRIVATE KEY-----\n","client_email":"builder@my-project.iam.gserviceaccount.com","client_id":"123","token_uri":"https://oauth2.googleapis.com/token"}"#
         );
+    }
+
+    #[test]
+    fn a_keyfile_the_chart_cannot_copy_is_refused() {
+        for escape in ["\\u2028", "\\u2029", "\\uffff"] {
+            let key = KEY.replacen("\"abc\"", &format!("\"a{escape}bc\""), 1);
+            let err = parse(key.as_bytes()).unwrap_err();
+            assert!(
+                err.reason.contains("controller ConfigMap"),
+                "{}",
+                err.reason
+            );
+            assert!(!err.reason.contains("BEGIN"), "{}", err.reason);
+        }
     }
 
     #[test]

@@ -263,9 +263,6 @@ impl Settings {
             ),
             Credentials::External => (None, None),
         };
-        if let (Credentials::JsonKey, Some(p)) = (spec.credentials, &registry_password) {
-            check::chart_copyable(p.expose()).map_err(|e| e.for_field(FieldId::Keyfile))?;
-        }
         if spec.credentials != Credentials::External
             && (registry_username.is_none() || registry_password.is_none())
         {

@@ -50,15 +50,8 @@ pub fn validate_path(path: &str) -> Result<(), Invalid> {
 
 /// Reads and checks the keyfile at `path`.
 pub fn load(path: &Path) -> Result<Keyfile, Invalid> {
-    let file = std::fs::File::open(path).map_err(|e| {
-        Invalid::new(
-            format!("`{}` cannot be read: {e}", path.display()),
-            "give the path of the JSON keyfile you downloaded",
-        )
-    })?;
-    let mut bytes = Vec::new();
-    file.take(MAX_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)
+    let bytes = std::fs::File::open(path)
+        .and_then(read_limited)
         .map_err(|e| {
             Invalid::new(
                 format!("`{}` cannot be read: {e}", path.display()),
@@ -70,12 +63,17 @@ pub fn load(path: &Path) -> Result<Keyfile, Invalid> {
 
 /// Reads a keyfile from `reader` (standard input for `--keyfile -`).
 pub fn read(reader: impl Read) -> Result<Keyfile, Invalid> {
-    let mut bytes = Vec::new();
-    reader
-        .take(MAX_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)
+    let bytes = read_limited(reader)
         .map_err(|e| Invalid::new(format!("cannot be read: {e}"), "pipe the keyfile in"))?;
     parse(&bytes)
+}
+
+/// At most one byte more than [`MAX_BYTES`]: enough for [`parse`] to refuse a file
+/// that is too large without reading all of it.
+fn read_limited(reader: impl Read) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    reader.take(MAX_BYTES as u64 + 1).read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// Checks keyfile bytes and builds the one-line password.

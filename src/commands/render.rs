@@ -10,7 +10,7 @@ use crate::cli::RenderArgs;
 use crate::keyfile;
 use crate::pushsecret::deliver::Choice;
 use crate::pushsecret::SecretMode;
-use crate::registry::FieldId;
+use crate::registry::{FieldId, Invalid};
 use crate::rotate::rotate_values;
 use crate::secret::Secret;
 use crate::settings::{refused, Answer, Settings};
@@ -207,10 +207,11 @@ fn password(from_stdin: bool, env: Option<OsString>) -> Result<Option<Secret>> {
         }
     };
     let text = String::from_utf8(bytes).map_err(|_| {
-        Error::usage(format!(
-            "the password (`--password-stdin` or `{PASSWORD_ENV}`) is not valid UTF-8"
-        ))
-        .with_help("registry passwords and tokens are text; check what is piped in")
+        Invalid::new(
+            "is not valid UTF-8",
+            "registry passwords and tokens are text; check what is piped in",
+        )
+        .for_field(FieldId::Password)
     })?;
     Ok(Some(Secret::new(text)))
 }

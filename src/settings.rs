@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use crate::keyfile::{self, Keyfile};
-use crate::registry::{check, Credentials, Field, FieldId, Invalid, Kind};
+use crate::registry::{check, Credentials, Field, FieldId, Invalid, Kind, PASSWORD_ENV};
 use crate::secret::Secret;
 use crate::values::model::{CustomImage, PushTarget, DEFAULT_PUSH_SECRET_NAME};
 use crate::{Error, Result};
@@ -343,7 +343,7 @@ fn missing(kind: Kind, field: &Field) -> Error {
             kind.name()
         ))
         .with_help(format!(
-            "pipe it into `--password-stdin`, or set `PHIB_REGISTRY_PASSWORD` ({})",
+            "pipe it into `--password-stdin`, or set `{PASSWORD_ENV}` ({})",
             field.hint
         )),
         FieldId::PushRepoPrefix | FieldId::PushRepo => Error::usage(format!(

@@ -10,7 +10,7 @@ use crate::cli::RenderArgs;
 use crate::keyfile;
 use crate::pushsecret::deliver::Choice;
 use crate::pushsecret::SecretMode;
-use crate::registry::{FieldId, Invalid};
+use crate::registry::{FieldId, Invalid, PASSWORD_ENV};
 use crate::rotate::rotate_values;
 use crate::secret::Secret;
 use crate::settings::{refused, Answer, Settings};
@@ -18,9 +18,6 @@ use crate::values::merge::read_values_file;
 use crate::values::render;
 use crate::values::update::{Applied, Update};
 use crate::{Error, Result};
-
-/// The environment variable that may hold the password or token.
-pub const PASSWORD_ENV: &str = "PHIB_REGISTRY_PASSWORD";
 
 /// The values file written when `--values` is not given.
 pub const DEFAULT_VALUES: &str = "values.yaml";

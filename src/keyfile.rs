@@ -50,15 +50,8 @@ pub fn validate_path(path: &str) -> Result<(), Invalid> {
 
 /// Reads and checks the keyfile at `path`.
 pub fn load(path: &Path) -> Result<Keyfile, Invalid> {
-    let file = std::fs::File::open(path).map_err(|e| {
-        Invalid::new(
-            format!("`{}` cannot be read: {e}", path.display()),
-            "give the path of the JSON keyfile you downloaded",
-        )
-    })?;
-    let mut bytes = Vec::new();
-    file.take(MAX_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)
+    let bytes = std::fs::File::open(path)
+        .and_then(read_limited)
         .map_err(|e| {
             Invalid::new(
                 format!("`{}` cannot be read: {e}", path.display()),
@@ -70,12 +63,17 @@ pub fn load(path: &Path) -> Result<Keyfile, Invalid> {
 
 /// Reads a keyfile from `reader` (standard input for `--keyfile -`).
 pub fn read(reader: impl Read) -> Result<Keyfile, Invalid> {
-    let mut bytes = Vec::new();
-    reader
-        .take(MAX_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)
+    let bytes = read_limited(reader)
         .map_err(|e| Invalid::new(format!("cannot be read: {e}"), "pipe the keyfile in"))?;
     parse(&bytes)
+}
+
+/// At most one byte more than [`MAX_BYTES`]: enough for [`parse`] to refuse a file
+/// that is too large without reading all of it.
+fn read_limited(reader: impl Read) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    reader.take(MAX_BYTES as u64 + 1).read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// Checks keyfile bytes and builds the one-line password.
@@ -107,6 +105,11 @@ pub fn parse(bytes: &[u8]) -> Result<Keyfile, Invalid> {
     }
     let line = String::from_utf8(compacted[..compacted.len() - 1].to_vec())
         .map_err(|_| Invalid::new("is not valid UTF-8", CREATE_KEY))?;
+    // The one line becomes the registry password, which the chart copies into the
+    // controller ConfigMap: refused here, so every path that takes a keyfile (a new
+    // block and `--rotate` alike) refuses it.
+    crate::registry::check::chart_copyable(&line)
+        .map_err(|e| Invalid::new(e.reason, "give the JSON keyfile exactly as downloaded"))?;
     let json: serde_json::Value = serde_json::from_str(&line).map_err(|_| {
         Invalid::new(
             "is not valid JSON",
@@ -206,6 +209,20 @@ mod tests {
             k.one_line().expose(),
             r#"{"type":"service_account","project_id":"my-project","private_key_id":"abc","private_key":"-----BEGIN PRIVATE KEY-----\nMIIE/+x==\n-----END PRIVATE KEY-----\n","client_email":"builder@my-project.iam.gserviceaccount.com","client_id":"123","token_uri":"https://oauth2.googleapis.com/token"}"#
         );
+    }
+
+    #[test]
+    fn a_keyfile_the_chart_cannot_copy_is_refused() {
+        for escape in ["\\u2028", "\\u2029", "\\uffff"] {
+            let key = KEY.replacen("\"abc\"", &format!("\"a{escape}bc\""), 1);
+            let err = parse(key.as_bytes()).unwrap_err();
+            assert!(
+                err.reason.contains("controller ConfigMap"),
+                "{}",
+                err.reason
+            );
+            assert!(!err.reason.contains("BEGIN"), "{}", err.reason);
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use crate::keyfile;
 use crate::registry::check;
-use crate::registry::{Credentials, FieldId, Kind};
+use crate::registry::{Credentials, FieldId, Kind, PASSWORD_ENV};
 use crate::settings::{Settings, Validated, ALL_IDS};
 use crate::values::model::CustomImage;
 use crate::{Error, Result};
@@ -77,7 +77,7 @@ pub fn rotate(existing: &CustomImage, new: &Settings) -> Result<Validated> {
         Credentials::UserPassword => {
             let password = new.password.clone().ok_or_else(|| {
                 Error::usage("rotating credentials needs the new password or token").with_help(
-                    "pipe it into `--password-stdin`, or set `PHIB_REGISTRY_PASSWORD`",
+                    format!("pipe it into `--password-stdin`, or set `{PASSWORD_ENV}`"),
                 )
             })?;
             let username = match (&new.username, &existing.registry_username) {

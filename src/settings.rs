@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use crate::keyfile::{self, Keyfile};
-use crate::registry::{check, Credentials, Field, FieldId, Invalid, Kind};
+use crate::registry::{check, Credentials, Field, FieldId, Invalid, Kind, PASSWORD_ENV};
 use crate::secret::Secret;
 use crate::values::model::{CustomImage, PushTarget, DEFAULT_PUSH_SECRET_NAME};
 use crate::{Error, Result};
@@ -72,6 +72,30 @@ pub const ALL_IDS: [FieldId; 16] = [
     FieldId::InsecureSkipVerify,
 ];
 
+/// The field of a [`Settings`] that holds the text answer to a [`FieldId`], borrowed
+/// with `&` or `&mut`; `None` for the password, the keyfile and the yes/no field. One
+/// list serves both [`Settings::text`] and the setter.
+macro_rules! text_field {
+    ($settings:expr, $id:expr, $($borrow:tt)+) => {
+        match $id {
+            FieldId::Endpoint => Some($($borrow)+ $settings.endpoint),
+            FieldId::Username => Some($($borrow)+ $settings.username),
+            FieldId::GcrHost => Some($($borrow)+ $settings.gcr_host),
+            FieldId::Location => Some($($borrow)+ $settings.location),
+            FieldId::Project => Some($($borrow)+ $settings.project),
+            FieldId::Repository => Some($($borrow)+ $settings.repository),
+            FieldId::AwsAccount => Some($($borrow)+ $settings.aws_account),
+            FieldId::AwsRegion => Some($($borrow)+ $settings.aws_region),
+            FieldId::AcrName => Some($($borrow)+ $settings.acr_name),
+            FieldId::PushRepoPrefix => Some($($borrow)+ $settings.push_repo_prefix),
+            FieldId::PushRepo => Some($($borrow)+ $settings.push_repo),
+            FieldId::PushSecretName => Some($($borrow)+ $settings.push_secret_name),
+            FieldId::Release => Some($($borrow)+ $settings.release),
+            FieldId::Password | FieldId::Keyfile | FieldId::InsecureSkipVerify => None,
+        }
+    };
+}
+
 impl Settings {
     /// Nothing answered yet.
     pub fn new(kind: Kind) -> Self {
@@ -97,43 +121,12 @@ impl Settings {
     }
 
     fn slot(&mut self, id: FieldId) -> Option<&mut Option<String>> {
-        Some(match id {
-            FieldId::Endpoint => &mut self.endpoint,
-            FieldId::Username => &mut self.username,
-            FieldId::GcrHost => &mut self.gcr_host,
-            FieldId::Location => &mut self.location,
-            FieldId::Project => &mut self.project,
-            FieldId::Repository => &mut self.repository,
-            FieldId::AwsAccount => &mut self.aws_account,
-            FieldId::AwsRegion => &mut self.aws_region,
-            FieldId::AcrName => &mut self.acr_name,
-            FieldId::PushRepoPrefix => &mut self.push_repo_prefix,
-            FieldId::PushRepo => &mut self.push_repo,
-            FieldId::PushSecretName => &mut self.push_secret_name,
-            FieldId::Release => &mut self.release,
-            FieldId::Password | FieldId::Keyfile | FieldId::InsecureSkipVerify => return None,
-        })
+        text_field!(self, id, &mut)
     }
 
     /// The text answer of a plain-text field (not the password or keyfile).
     pub fn text(&self, id: FieldId) -> Option<&str> {
-        let v = match id {
-            FieldId::Endpoint => &self.endpoint,
-            FieldId::Username => &self.username,
-            FieldId::GcrHost => &self.gcr_host,
-            FieldId::Location => &self.location,
-            FieldId::Project => &self.project,
-            FieldId::Repository => &self.repository,
-            FieldId::AwsAccount => &self.aws_account,
-            FieldId::AwsRegion => &self.aws_region,
-            FieldId::AcrName => &self.acr_name,
-            FieldId::PushRepoPrefix => &self.push_repo_prefix,
-            FieldId::PushRepo => &self.push_repo,
-            FieldId::PushSecretName => &self.push_secret_name,
-            FieldId::Release => &self.release,
-            FieldId::Password | FieldId::Keyfile | FieldId::InsecureSkipVerify => &None,
-        };
-        v.as_deref()
+        text_field!(self, id, &).and_then(|v| v.as_deref())
     }
 
     /// The answer given for `id`, or else its default from the earlier answers.
@@ -263,9 +256,6 @@ impl Settings {
             ),
             Credentials::External => (None, None),
         };
-        if let (Credentials::JsonKey, Some(p)) = (spec.credentials, &registry_password) {
-            check::chart_copyable(p.expose()).map_err(|e| e.for_field(FieldId::Keyfile))?;
-        }
         if spec.credentials != Credentials::External
             && (registry_username.is_none() || registry_password.is_none())
         {
@@ -353,7 +343,7 @@ fn missing(kind: Kind, field: &Field) -> Error {
             kind.name()
         ))
         .with_help(format!(
-            "pipe it into `--password-stdin`, or set `PHIB_REGISTRY_PASSWORD` ({})",
+            "pipe it into `--password-stdin`, or set `{PASSWORD_ENV}` ({})",
             field.hint
         )),
         FieldId::PushRepoPrefix | FieldId::PushRepo => Error::usage(format!(

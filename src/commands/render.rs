@@ -10,7 +10,7 @@ use crate::cli::RenderArgs;
 use crate::keyfile;
 use crate::pushsecret::deliver::Choice;
 use crate::pushsecret::SecretMode;
-use crate::registry::FieldId;
+use crate::registry::{FieldId, Invalid, PASSWORD_ENV};
 use crate::rotate::rotate_values;
 use crate::secret::Secret;
 use crate::settings::{refused, Answer, Settings};
@@ -18,9 +18,6 @@ use crate::values::merge::read_values_file;
 use crate::values::render;
 use crate::values::update::{Applied, Update};
 use crate::{Error, Result};
-
-/// The environment variable that may hold the password or token.
-pub const PASSWORD_ENV: &str = "PHIB_REGISTRY_PASSWORD";
 
 /// The values file written when `--values` is not given.
 pub const DEFAULT_VALUES: &str = "values.yaml";
@@ -113,22 +110,16 @@ pub fn run(args: RenderArgs) -> Result<()> {
     }
     if let Some(password) = password(password_stdin, std::env::var_os(PASSWORD_ENV))? {
         if !kind.accepts(id) {
-            let source = if password_stdin {
-                "`--password-stdin`".to_string()
-            } else {
-                format!("`{PASSWORD_ENV}` is set, but it")
-            };
+            // Only from the environment: `--password-stdin` was refused above.
             let invalid = refused(kind);
-            return Err(
-                Error::usage(format!("{source} {}", invalid.reason)).with_help(if password_stdin {
-                    invalid.help
-                } else {
-                    format!(
-                        "unset `{PASSWORD_ENV}`; {}",
-                        invalid.help.trim_start_matches("remove it; ")
-                    )
-                }),
-            );
+            return Err(Error::usage(format!(
+                "`{PASSWORD_ENV}` is set, but it {}",
+                invalid.reason
+            ))
+            .with_help(format!(
+                "unset `{PASSWORD_ENV}`; {}",
+                invalid.help.trim_start_matches("remove it; ")
+            )));
         }
         settings
             .set(id, Answer::Secret(password))
@@ -213,10 +204,11 @@ fn password(from_stdin: bool, env: Option<OsString>) -> Result<Option<Secret>> {
         }
     };
     let text = String::from_utf8(bytes).map_err(|_| {
-        Error::usage(
-            "the password (`--password-stdin` or `PHIB_REGISTRY_PASSWORD`) is not valid UTF-8",
+        Invalid::new(
+            "is not valid UTF-8",
+            "registry passwords and tokens are text; check what is piped in",
         )
-        .with_help("registry passwords and tokens are text; check what is piped in")
+        .for_field(FieldId::Password)
     })?;
     Ok(Some(Secret::new(text)))
 }

@@ -2,6 +2,8 @@
 //! `LOCATION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE`, a service-account keyfile with
 //! the Artifact Registry Writer role. The repository must exist before a push.
 
+use std::ops::RangeInclusive;
+
 use super::parts::{self, no_warnings};
 use super::{Credentials, Field, FieldId, Input, Invalid, Spec};
 use crate::settings::Settings;
@@ -67,12 +69,7 @@ const FIELDS: [Field; 5] = [
 ];
 
 fn location(value: &str) -> Result<(), Invalid> {
-    let ok = !value.is_empty()
-        && value
-            .bytes()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
-        && !value.starts_with('-')
-        && !value.ends_with('-');
+    let ok = !value.is_empty() && !value.starts_with('-') && lower_digits_dashes(value);
     if ok {
         Ok(())
     } else {
@@ -86,13 +83,7 @@ fn location(value: &str) -> Result<(), Invalid> {
 /// A Google Cloud project ID (6-30 lower-case letters, digits, `-`; `domain:id` for old
 /// domain-scoped projects is not usable in image names).
 pub fn project(value: &str) -> Result<(), Invalid> {
-    let ok = (6..=30).contains(&value.len())
-        && value.as_bytes()[0].is_ascii_lowercase()
-        && value
-            .bytes()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
-        && !value.ends_with('-');
-    if ok {
+    if google_id(value, 6..=30) {
         Ok(())
     } else {
         Err(Invalid::new(
@@ -103,14 +94,7 @@ pub fn project(value: &str) -> Result<(), Invalid> {
 }
 
 fn repository(value: &str) -> Result<(), Invalid> {
-    let ok = !value.is_empty()
-        && value.len() <= 63
-        && value.as_bytes()[0].is_ascii_lowercase()
-        && value
-            .bytes()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
-        && !value.ends_with('-');
-    if ok {
+    if google_id(value, 1..=63) {
         Ok(())
     } else {
         Err(Invalid::new(
@@ -118,6 +102,22 @@ fn repository(value: &str) -> Result<(), Invalid> {
             "use lower-case letters, digits and `-`, as shown under Artifact Registry > Repositories",
         ))
     }
+}
+
+/// Google Cloud's rule for project IDs and repository names: `len` characters, a
+/// lower-case letter first, then lower-case letters, digits and `-`, not ending in `-`.
+fn google_id(value: &str, len: RangeInclusive<usize>) -> bool {
+    len.contains(&value.len())
+        && value.starts_with(|c: char| c.is_ascii_lowercase())
+        && lower_digits_dashes(value)
+}
+
+/// Only lower-case letters, digits and `-`, and no `-` at the end.
+fn lower_digits_dashes(value: &str) -> bool {
+    value
+        .bytes()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+        && !value.ends_with('-')
 }
 
 /// Images live at `HOST/PROJECT/REPOSITORY/IMAGE`.
@@ -134,4 +134,46 @@ fn check(_: &Settings, ci: &CustomImage) -> Result<(), Error> {
         .with_help("include the project and the repository, or leave the option out to use the default"));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_google_cloud_rules() {
+        for ok in ["us-central1", "europe", "us", "a"] {
+            assert!(location(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "-us", "us-", "US", "us_east1", "us.east1"] {
+            assert!(location(bad).is_err(), "{bad:?}");
+        }
+        for ok in ["my-project-123", "abcdef", &"a".repeat(30)] {
+            assert!(project(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "abcde",
+            &"a".repeat(31),
+            "1project",
+            "project-",
+            "My-project",
+            "example.com:p1",
+        ] {
+            assert!(project(bad).is_err(), "{bad:?}");
+        }
+        for ok in ["a", "images", "team-1", &"r".repeat(63)] {
+            assert!(repository(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            &"r".repeat(64),
+            "1images",
+            "-images",
+            "images-",
+            "Images",
+            "im_ages",
+        ] {
+            assert!(repository(bad).is_err(), "{bad:?}");
+        }
+    }
 }

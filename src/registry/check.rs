@@ -254,7 +254,10 @@ pub fn password(value: &str) -> Result<(), Invalid> {
     if value.is_empty() {
         return Err(invalid(
             "is empty",
-            "pipe the password or token into `--password-stdin`, or set `PHIB_REGISTRY_PASSWORD`",
+            format!(
+                "pipe the password or token into `--password-stdin`, or set `{}`",
+                super::PASSWORD_ENV
+            ),
         ));
     }
     chart_copyable(value)

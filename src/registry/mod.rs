@@ -263,13 +263,17 @@ impl Invalid {
     pub fn for_field(self, id: FieldId) -> Error {
         let subject = match id {
             FieldId::Password => {
-                "the password (`--password-stdin` or `PHIB_REGISTRY_PASSWORD`)".to_string()
+                format!("the password (`--password-stdin` or `{PASSWORD_ENV}`)")
             }
             other => format!("`{}`", other.flag()),
         };
         Error::usage(format!("{subject} {}", self.reason)).with_help(self.help)
     }
 }
+
+/// The environment variable that may hold the password or token, the other source
+/// besides `--password-stdin`.
+pub const PASSWORD_ENV: &str = "PHIB_REGISTRY_PASSWORD";
 
 /// The advanced options every kind shares.
 pub const COMMON_FIELDS: [Field; 4] = [

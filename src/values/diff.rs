@@ -10,8 +10,8 @@ use similar::{DiffTag, TextDiff};
 
 use super::scan;
 use crate::redact::is_secret_key;
+use crate::secret::REDACTED;
 
-const REDACTED: &str = "<redacted>";
 const CHANGED: &str = "<redacted, changed>";
 const CONTEXT: usize = 3;
 

@@ -127,8 +127,12 @@ fn guard_parsed(
             &parsed
         }
     };
-    let block_doc: Value = serde_yaml::from_str(block)
-        .map_err(|e| Error::bug(format!("the rendered block does not parse: {e}")))?;
+    let block_doc: Value = serde_yaml::from_str(block).map_err(|e| {
+        Error::bug(format!(
+            "the rendered block does not parse: {}",
+            super::safe_parse_error(&e)
+        ))
+    })?;
     let empty = Mapping::new();
     let old_top = as_mapping(old_doc, &empty)
         .ok_or_else(|| Error::bug("the old values file is not a mapping"))?;

@@ -11,13 +11,13 @@ use super::model::{CustomImage, PushTarget};
 use crate::{Error, Result};
 
 /// The template's name and text, embedded at build time.
-pub const CUSTOM_IMAGE: (&str, &str) = (
+const CUSTOM_IMAGE: (&str, &str) = (
     "custom-image.yaml.j2",
     include_str!("../../templates/custom-image.yaml.j2"),
 );
 
 /// Every template phib ships (a test loads each one).
-pub const TEMPLATES: [(&str, &str); 1] = [CUSTOM_IMAGE];
+const TEMPLATES: [(&str, &str); 1] = [CUSTOM_IMAGE];
 
 fn environment() -> Result<Environment<'static>> {
     let mut env = Environment::new();

@@ -39,7 +39,7 @@ pub fn check_folder(path: &Path, option: &str) -> Result<()> {
 
 /// Follows symlinks to the file they name, so that writing replaces the target and
 /// keeps the link.
-pub fn resolve_target(path: &Path) -> Result<PathBuf> {
+fn resolve_target(path: &Path) -> Result<PathBuf> {
     let mut target = path.to_path_buf();
     for _ in 0..40 {
         match fs::symlink_metadata(&target) {

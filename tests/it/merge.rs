@@ -235,6 +235,16 @@ fn the_guard_refuses_a_change_outside_the_block_as_a_bug() {
 }
 
 #[test]
+fn the_guard_never_quotes_a_block_it_cannot_parse() {
+    let old = "a: 1\n";
+    let block = "customImage:\n  registryPassword: !!int S3CR3T\n";
+    let err = guard(old, old, block).unwrap_err();
+    assert_eq!(err.exit_code(), 1);
+    assert!(err.message.contains("rendered block"), "{}", err.message);
+    assert!(!err.message.contains("S3CR3T"), "{}", err.message);
+}
+
+#[test]
 fn reading_a_missing_file_is_none_and_a_directory_or_binary_file_is_refused() {
     let dir = util::tempdir();
     assert_eq!(

@@ -198,8 +198,9 @@ pub fn repository(value: &str, min_path: usize) -> Result<(), Invalid> {
     Ok(())
 }
 
-/// `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`
-fn path_component(s: &str) -> bool {
+/// One component of a repository path in the OCI distribution grammar,
+/// `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`.
+pub fn path_component(s: &str) -> bool {
     let b = s.as_bytes();
     let alnum = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit();
     if b.is_empty() || !alnum(b[0]) || !alnum(b[b.len() - 1]) {

@@ -71,15 +71,7 @@ fn split_repo(repo: &str) -> (Option<&str>, &str) {
 /// A repository path as the distribution spec allows it: `/`-separated components of
 /// lowercase letters and digits joined by `.`, `_`, `__` or `-` runs.
 fn is_repository_path(path: &str) -> bool {
-    path.split('/').all(|component| {
-        let bytes = component.as_bytes();
-        let alnum = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
-        let sep = |b: &u8| matches!(b, b'.' | b'_' | b'-');
-        !bytes.is_empty()
-            && bytes.first().is_some_and(alnum)
-            && bytes.last().is_some_and(alnum)
-            && bytes.iter().all(|b| alnum(b) || sep(b))
-    })
+    path.split('/').all(check::path_component)
 }
 
 impl Target {
@@ -262,6 +254,10 @@ mod tests {
         }
         assert!(is_repository_path("a/b-c/d__e/f.g"));
         assert!(!is_repository_path("a/-b"));
+        assert!(
+            !is_repository_path("a..b"),
+            "the grammar joins with one `.`"
+        );
         for bad in ["", "https://", "https:///x", "a b"] {
             let err = Target::from_block(&block(bad, None)).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{bad:?}");

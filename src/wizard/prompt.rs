@@ -1,6 +1,6 @@
 //! The prompt layer: the few kinds of question the wizard asks, behind a small trait, so
 //! the question logic runs the same against a real terminal ([`super::terminal`]) and
-//! against a script in unit tests ([`Scripted`]), which needs no terminal at all.
+//! against a script in unit tests (`Scripted`), which needs no terminal at all.
 
 #[cfg(test)]
 use std::collections::VecDeque;

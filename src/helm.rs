@@ -175,9 +175,7 @@ impl Helm {
 /// chart repository check. Runs nothing that changes the cluster.
 pub fn prepare_upgrade(helm: &Helm, values_text: &str, opts: &UpgradeOptions) -> Result<Plan> {
     // Bad input is refused before helm is asked anything.
-    plan::validate_name("--release", &opts.release)?;
-    plan::validate_name("--namespace", &opts.namespace)?;
-    plan::parse_values(values_text, &opts.values_path)?;
+    plan::check_input(values_text, opts)?;
     let release = helm.find_release(&opts.release, &opts.namespace)?;
     let deployed = match &release {
         Some(r) => Some(helm.get_values(&r.name, &opts.namespace)?),

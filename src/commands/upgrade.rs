@@ -34,9 +34,7 @@ pub fn run(args: UpgradeArgs) -> Result<()> {
             .with_help("write the values with `phib render` or `phib wizard`, or name the file with `--values`")
     })?;
     // Bad input is refused before helm is even looked for.
-    plan::validate_name("--release", &opts.release)?;
-    plan::validate_name("--namespace", &opts.namespace)?;
-    plan::parse_values(&text, &opts.values_path)?;
+    plan::check_input(&text, &opts)?;
 
     let helm = Helm::find(helm.as_deref())?;
     let plan = helm::prepare_upgrade(&helm, &text, &opts)?;

@@ -154,11 +154,9 @@ pub fn plan_upgrade(
     deployed: Option<&Value>,
     opts: &UpgradeOptions,
 ) -> Result<Plan> {
-    validate_name("--release", &opts.release)?;
-    validate_name("--namespace", &opts.namespace)?;
     let path = &opts.values_path;
-    let doc = parse_values(values_text, path)?;
-    let top = doc.as_object().expect("parse_values returns a mapping");
+    let doc = check_input(values_text, opts)?;
+    let top = doc.as_object().expect("check_input returns a mapping");
     let ignored_keys: Vec<String> = top.keys().filter(|k| *k != BLOCK_KEY).cloned().collect();
 
     // An uninstalled release whose history is kept is no release.
@@ -253,9 +251,19 @@ fn logins(doc: &Value, deployed: Option<&Value>) -> Redactor {
     secrets
 }
 
+/// Checks everything the user gave before helm is asked anything: the release and
+/// namespace names and the values file (valid YAML, a mapping, with a configured
+/// `customImage` block), whose document it returns. Bad input is exit 2 here, whichever
+/// caller finds it first.
+pub fn check_input(values_text: &str, opts: &UpgradeOptions) -> Result<Value> {
+    validate_name("--release", &opts.release)?;
+    validate_name("--namespace", &opts.namespace)?;
+    parse_values(values_text, &opts.values_path)
+}
+
 /// Reads a values file for an upgrade: valid YAML, a mapping, with a configured
 /// `customImage` block (bad input is exit 2, before helm is asked anything).
-pub fn parse_values(values_text: &str, path: &Path) -> Result<Value> {
+fn parse_values(values_text: &str, path: &Path) -> Result<Value> {
     let doc = crate::values::parse_document(values_text, path)?;
     if CustomImage::from_values(&doc)?.is_none() {
         return Err(Error::usage(format!(

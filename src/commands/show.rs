@@ -70,15 +70,7 @@ fn read_values(path: &std::path::Path) -> Result<Value> {
             "name the values file with `--values`, or read a live release with `--release`",
         )
     })?;
-    let doc = crate::values::parse_document(&text, path)?;
-    let doc: Value = serde_json::to_value(&doc).map_err(|e| {
-        Error::usage(format!(
-            "`{}` cannot be read as Helm values: {}",
-            path.display(),
-            crate::values::safe_parse_error(&e)
-        ))
-        .with_help("Helm values are a YAML mapping with string keys")
-    })?;
+    let doc = plan::to_json(&crate::values::parse_document(&text, path)?, path)?;
     Ok(match doc {
         Value::Null => json!({}),
         v => v,

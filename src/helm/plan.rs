@@ -272,12 +272,7 @@ fn parse_values(values_text: &str, path: &Path) -> Result<Value> {
         ))
         .with_help("write the block first with `phib render` or `phib wizard`"));
     }
-    let doc: Value = serde_json::to_value(&doc).map_err(|e| {
-        Error::usage(format!(
-            "`{}` cannot be read as Helm values: {e}",
-            path.display()
-        ))
-    })?;
+    let doc = to_json(&doc, path)?;
     if !doc.is_object() {
         return Err(Error::usage(format!(
             "`{}` is not a mapping of values",
@@ -285,6 +280,19 @@ fn parse_values(values_text: &str, path: &Path) -> Result<Value> {
         )));
     }
     Ok(doc)
+}
+
+/// A parsed values document as JSON, the form helm and JSONPath work on. The error
+/// never quotes a value from the file (see [`crate::values::safe_parse_error`]).
+pub fn to_json(doc: &serde_yaml::Value, path: &Path) -> Result<Value> {
+    serde_json::to_value(doc).map_err(|e| {
+        Error::usage(format!(
+            "`{}` cannot be read as Helm values: {}",
+            path.display(),
+            crate::values::safe_parse_error(&e)
+        ))
+        .with_help("Helm values are a YAML mapping with string keys")
+    })
 }
 
 /// The block passed with `--reuse-values`: the file's block as it is, plus every managed

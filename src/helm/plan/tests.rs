@@ -254,3 +254,20 @@ fn debug_of_a_plan_shows_no_password() {
     assert!(!format!("{plan:?}").contains("s3cret"));
     assert_eq!(plan.secrets.redact("echo s3cret"), "echo <redacted>");
 }
+
+#[test]
+fn values_without_a_json_form_are_bad_input_with_help() {
+    // A mapping used as a key is valid YAML but has no JSON form.
+    let text =
+        "customImage:\n  registryEndpoint: r.io\n  registryPassword: s3cret\n? [a, b]\n: 1\n";
+    let err = plan_upgrade(text, Some(&release("primehub-v4.1.0")), None, &opts()).unwrap_err();
+    assert_eq!(err.exit_code(), 2);
+    assert!(
+        err.message
+            .contains("`values.yaml` cannot be read as Helm values"),
+        "{}",
+        err.message
+    );
+    assert!(!err.message.contains("s3cret"), "{}", err.message);
+    assert!(err.help.is_some());
+}

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use jsonpath_rust::JsonPath;
 use serde_json::{json, Value};
 
-use crate::cli::ShowArgs;
+use crate::cli::{HelmArgs, ShowArgs};
 use crate::helm::{plan, Helm};
 use crate::redact::redact;
 use crate::values::model::BLOCK_KEY;
@@ -16,10 +16,9 @@ pub fn run(args: ShowArgs) -> Result<()> {
     let ShowArgs {
         values,
         release,
-        namespace,
+        helm: HelmArgs { namespace, helm },
         query,
         show_secrets,
-        helm,
     } = args;
     let namespace = plan::namespace_or_default(namespace);
     let (mut doc, source) = match release {

@@ -3,7 +3,7 @@
 use std::io::IsTerminal;
 use std::path::Path;
 
-use crate::cli::UpgradeArgs;
+use crate::cli::{HelmArgs, UpgradeArgs};
 use crate::helm::plan::{self, ValuesArg};
 use crate::helm::{self, Helm, UpgradeOptions};
 use crate::{Error, Result};
@@ -12,13 +12,12 @@ pub fn run(args: UpgradeArgs) -> Result<()> {
     let UpgradeArgs {
         values,
         release,
-        namespace,
+        helm: HelmArgs { namespace, helm },
         chart,
         version,
         install,
         dry_run,
         yes,
-        helm,
     } = args;
     let namespace = plan::namespace_or_default(namespace);
     let opts = UpgradeOptions {

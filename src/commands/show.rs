@@ -64,11 +64,10 @@ pub fn run(args: ShowArgs) -> Result<()> {
 }
 
 fn read_values(path: &std::path::Path) -> Result<Value> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Error::input_io(path, e).with_help(
-            "name the values file with `--values`, or read a live release with `--release`",
-        )
-    })?;
+    let text = super::read_existing_values(
+        path,
+        "name the values file with `--values`, or read a live release with `--release`",
+    )?;
     let doc = plan::to_json(&crate::values::parse_document(&text, path)?, path)?;
     Ok(match doc {
         Value::Null => json!({}),

@@ -28,10 +28,10 @@ pub fn run(args: UpgradeArgs) -> Result<()> {
         version,
         install,
     };
-    let text = std::fs::read_to_string(&opts.values_path).map_err(|e| {
-        Error::input_io(&opts.values_path, e)
-            .with_help("write the values with `phib render` or `phib wizard`, or name the file with `--values`")
-    })?;
+    let text = super::read_existing_values(
+        &opts.values_path,
+        "write the values with `phib render` or `phib wizard`, or name the file with `--values`",
+    )?;
     // Bad input is refused before helm is even looked for.
     plan::check_input(&text, &opts)?;
 

@@ -139,3 +139,45 @@ fn show_of_a_file_without_the_block_says_how_to_write_it() {
     r.expect_code(2);
     assert!(r.stderr.contains("`values.yaml`"), "{}", r.stderr);
 }
+
+#[test]
+fn show_and_upgrade_refuse_a_directory_or_a_file_that_is_not_utf8() {
+    let dir = tempdir();
+    fs::create_dir(dir.path().join("values.yaml")).unwrap();
+    fs::write(dir.path().join("latin1.yaml"), b"domain: caf\xe9\n").unwrap();
+    for command in ["show", "upgrade"] {
+        let r = run(phib().current_dir(dir.path()).args([command]), b"");
+        r.expect_code(2);
+        assert!(
+            r.stderr.contains("`values.yaml` is a directory"),
+            "{command}: {}",
+            r.stderr
+        );
+        let r = run(
+            phib()
+                .current_dir(dir.path())
+                .args([command, "--values", "latin1.yaml"]),
+            b"",
+        );
+        r.expect_code(2);
+        assert!(
+            r.stderr
+                .contains("`latin1.yaml` is not UTF-8 text (invalid byte at line 1)"),
+            "{command}: {}",
+            r.stderr
+        );
+        let r = run(
+            phib()
+                .current_dir(dir.path())
+                .args([command, "--values", "absent.yaml"]),
+            b"",
+        );
+        r.expect_code(2);
+        assert!(
+            r.stderr
+                .contains("cannot read `absent.yaml`: it does not exist"),
+            "{command}: {}",
+            r.stderr
+        );
+    }
+}

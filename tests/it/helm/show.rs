@@ -145,39 +145,28 @@ fn show_and_upgrade_refuse_a_directory_or_a_file_that_is_not_utf8() {
     let dir = tempdir();
     fs::create_dir(dir.path().join("values.yaml")).unwrap();
     fs::write(dir.path().join("latin1.yaml"), b"domain: caf\xe9\n").unwrap();
+    let cases = [
+        ("values.yaml", "`values.yaml` is a directory"),
+        (
+            "latin1.yaml",
+            "`latin1.yaml` is not UTF-8 text (invalid byte at line 1)",
+        ),
+        (
+            "absent.yaml",
+            "cannot read `absent.yaml`: it does not exist",
+        ),
+    ];
     for command in ["show", "upgrade"] {
-        let r = run(phib().current_dir(dir.path()).args([command]), b"");
-        r.expect_code(2);
-        assert!(
-            r.stderr.contains("`values.yaml` is a directory"),
-            "{command}: {}",
-            r.stderr
-        );
-        let r = run(
-            phib()
-                .current_dir(dir.path())
-                .args([command, "--values", "latin1.yaml"]),
-            b"",
-        );
-        r.expect_code(2);
-        assert!(
-            r.stderr
-                .contains("`latin1.yaml` is not UTF-8 text (invalid byte at line 1)"),
-            "{command}: {}",
-            r.stderr
-        );
-        let r = run(
-            phib()
-                .current_dir(dir.path())
-                .args([command, "--values", "absent.yaml"]),
-            b"",
-        );
-        r.expect_code(2);
-        assert!(
-            r.stderr
-                .contains("cannot read `absent.yaml`: it does not exist"),
-            "{command}: {}",
-            r.stderr
-        );
+        for (file, message) in cases {
+            let r = run(
+                phib()
+                    .current_dir(dir.path())
+                    .args([command, "--values", file]),
+                b"",
+            );
+            r.expect_code(2);
+            assert!(r.stderr.contains(message), "{command}: {}", r.stderr);
+            assert!(r.stderr.contains("help: "), "{command}: {}", r.stderr);
+        }
     }
 }

@@ -89,7 +89,7 @@ impl Helm {
     /// The release `name` in `namespace`, if `helm list` shows it as deployed, failed or
     /// pending (helm hides pending ones by default, but one stuck in `pending-upgrade`
     /// must be reported as such, not as missing). `--all` is gone in helm 4.
-    pub fn find_release(&self, name: &str, namespace: &str) -> Result<Option<ReleaseInfo>> {
+    fn find_release(&self, name: &str, namespace: &str) -> Result<Option<ReleaseInfo>> {
         plan::validate_name("--release", name)?;
         let filter = format!("^{}$", name.replace('.', "\\."));
         let out = self.output(
@@ -125,7 +125,7 @@ impl Helm {
     }
 
     /// The names of the chart repositories helm knows (`helm repo list -o json`).
-    pub fn repo_names(&self) -> Result<Vec<String>> {
+    fn repo_names(&self) -> Result<Vec<String>> {
         let out = Command::new(&self.path)
             .args(["repo", "list", "-o", "json"])
             .stdin(Stdio::null())
@@ -145,7 +145,7 @@ impl Helm {
 
     /// Checks that `chart` (`REPO/NAME`) comes from a repository helm knows; local
     /// paths, URLs and `oci://` references need none.
-    pub fn check_chart_repo(&self, chart: &str) -> Result<()> {
+    fn check_chart_repo(&self, chart: &str) -> Result<()> {
         let Some(repo) = repo_of_chart(chart) else {
             return Ok(());
         };
@@ -187,7 +187,7 @@ pub fn prepare_upgrade(helm: &Helm, values_text: &str, opts: &UpgradeOptions) ->
 }
 
 /// The repository part of `REPO/NAME`, or `None` for a path, URL or OCI reference.
-pub fn repo_of_chart(chart: &str) -> Option<&str> {
+fn repo_of_chart(chart: &str) -> Option<&str> {
     if chart.contains("://") || chart.starts_with(['.', '/', '~']) || Path::new(chart).exists() {
         return None;
     }
@@ -200,7 +200,7 @@ pub fn repo_of_chart(chart: &str) -> Option<&str> {
 }
 
 /// The release named `name` in `helm list -o json` output.
-pub fn release_from_list(list: &Value, name: &str) -> Result<Option<ReleaseInfo>> {
+fn release_from_list(list: &Value, name: &str) -> Result<Option<ReleaseInfo>> {
     let query = format!("$[?(@.name == '{name}')]");
     let found = list
         .query(&query)
@@ -224,7 +224,7 @@ pub fn release_from_list(list: &Value, name: &str) -> Result<Option<ReleaseInfo>
 }
 
 /// The names in `helm repo list -o json` output.
-pub fn repo_names(list: &Value) -> Vec<String> {
+fn repo_names(list: &Value) -> Vec<String> {
     list.query("$[*].name")
         .unwrap_or_default()
         .into_iter()

@@ -312,7 +312,7 @@ pub fn upgrade_block(file_block: &Value) -> Value {
 }
 
 /// The PrimeHub chart's default for a managed key, `null` where it has none.
-pub fn chart_default(key: &str) -> Value {
+fn chart_default(key: &str) -> Value {
     match key {
         "pushSecretName" => Value::String(DEFAULT_PUSH_SECRET_NAME.into()),
         "insecureSkipVerify" => Value::Bool(false),
@@ -351,7 +351,7 @@ fn changes(old: &Value, new: &Value) -> Vec<(String, Change)> {
 
 /// The chart's name in a reference: `infuseai/primehub` → `primehub`,
 /// `oci://host/charts/primehub` → `primehub`, `./primehub-4.1.0.tgz` → `primehub-4.1.0`.
-pub fn chart_name_of(chart_ref: &str) -> &str {
+fn chart_name_of(chart_ref: &str) -> &str {
     let last = chart_ref
         .trim_end_matches('/')
         .rsplit('/')
@@ -365,7 +365,7 @@ pub fn chart_name_of(chart_ref: &str) -> &str {
 /// Chart names contain `-` and versions may too, so the name decides where the split
 /// is; for a local chart archive (`primehub-4.1.0.tgz`) the version is found after the
 /// last name part that is not version-like. `None` when the field is not that chart.
-pub fn chart_version(chart_field: &str, chart_name: &str) -> Option<String> {
+fn chart_version(chart_field: &str, chart_name: &str) -> Option<String> {
     if let Some(rest) = chart_field
         .strip_prefix(chart_name)
         .and_then(|r| r.strip_prefix('-'))

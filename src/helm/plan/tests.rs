@@ -271,3 +271,19 @@ fn values_without_a_json_form_are_bad_input_with_help() {
     assert!(!err.message.contains("s3cret"), "{}", err.message);
     assert!(err.help.is_some());
 }
+
+#[test]
+fn every_secret_of_a_first_install_is_hidden_in_helm_output() {
+    let mut o = opts();
+    o.install = true;
+    let text = format!(
+        "{FILE}keycloak:\n  password: kc-pass\n  clientSecret: ''\n  domain: kc.io\nlist:\n  - apiToken:\n      nested: tok-1\n"
+    );
+    let deployed = json!({"grafana": {"adminPassword": "graf-pw"}});
+    let plan = plan_upgrade(&text, None, Some(&deployed), &o).unwrap();
+    assert_eq!(
+        plan.secrets
+            .redact("s3cret kc-pass tok-1 graf-pw kc.io me hub.example.com"),
+        "<redacted> <redacted> <redacted> <redacted> kc.io me hub.example.com"
+    );
+}

@@ -9,7 +9,7 @@ pub mod plan;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 
 use jsonpath_rust::JsonPath;
 use serde_json::Value;
@@ -43,11 +43,7 @@ impl Helm {
             None => which::which("helm")
                 .map_err(|_| Error::failed("helm not found on `PATH`").with_help(INSTALL_HELP))?,
         };
-        let out = Command::new(&path)
-            .args(["version", "--short"])
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| Error::io(&path, e))?;
+        let out = run(&path, &["version", "--short"])?;
         let text = format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),
@@ -74,11 +70,7 @@ impl Helm {
     /// Runs helm with `args`, capturing its output; a failure becomes an error that
     /// quotes helm's message and says what to check.
     fn output<S: AsRef<OsStr>>(&self, args: &[S], what: &str) -> Result<Vec<u8>> {
-        let out = Command::new(&self.path)
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| Error::io(&self.path, e))?;
+        let out = run(&self.path, args)?;
         if out.status.success() {
             Ok(out.stdout)
         } else {
@@ -126,11 +118,7 @@ impl Helm {
 
     /// The names of the chart repositories helm knows (`helm repo list -o json`).
     fn repo_names(&self) -> Result<Vec<String>> {
-        let out = Command::new(&self.path)
-            .args(["repo", "list", "-o", "json"])
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| Error::io(&self.path, e))?;
+        let out = run(&self.path, &["repo", "list", "-o", "json"])?;
         let stderr = String::from_utf8_lossy(&out.stderr);
         if !out.status.success() {
             // helm 3 fails with "no repositories to show" instead of printing `[]`.
@@ -230,6 +218,15 @@ fn repo_names(list: &Value) -> Vec<String> {
         .into_iter()
         .filter_map(|v| v.as_str().map(str::to_string))
         .collect()
+}
+
+/// Runs helm at `path` with `args` and no input, capturing its output.
+fn run<S: AsRef<OsStr>>(path: &Path, args: &[S]) -> Result<Output> {
+    Command::new(path)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| Error::io(path, e))
 }
 
 fn parse_json(out: &[u8], what: &str) -> Result<Value> {

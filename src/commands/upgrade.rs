@@ -39,29 +39,28 @@ pub fn run(args: UpgradeArgs) -> Result<()> {
     let plan = helm::prepare_upgrade(&helm, &text, &opts)?;
     let mut out = helm::describe(&plan);
     if dry_run {
-        let placeholder = match &plan.values {
-            ValuesArg::Temp(_) => Path::new("TMPFILE"),
-            ValuesArg::File(p) => p.as_path(),
+        let (placeholder, note) = match &plan.values {
+            ValuesArg::Temp(_) => (
+                Path::new("TMPFILE"),
+                "  (TMPFILE: a temporary file, mode 0600, holding the values above; removed afterwards)\n",
+            ),
+            ValuesArg::File(p) => (p.as_path(), ""),
         };
         out.push_str(&format!(
-            "\nwould run:\n  {}\n",
+            "\nwould run:\n  {}\n{note}",
             plan.command_line(&helm.path.display().to_string(), placeholder)
         ));
-        if matches!(plan.values, ValuesArg::Temp(_)) {
-            out.push_str("  (TMPFILE: a temporary file, mode 0600, holding the values above; removed afterwards)\n");
-        }
         out.push_str("dry run: nothing was run\n");
         return super::write_stdout(out.as_bytes());
     }
+    super::write_stdout(out.as_bytes())?;
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     if !yes && !interactive {
-        super::write_stdout(out.as_bytes())?;
         return Err(Error::usage(
             "not running helm without confirmation: standard input is not a terminal",
         )
         .with_help("pass `--yes` to run it, or `--dry-run` to only see the command"));
     }
-    super::write_stdout(out.as_bytes())?;
 
     let ran = helm::run_upgrade(&helm, &plan, |command| {
         super::write_stdout(format!("\nwill run:\n  {command}\n\n").as_bytes())?;

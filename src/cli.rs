@@ -158,9 +158,14 @@ pub struct HelmArgs {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// The values file to read (default `values.yaml`).
-    #[arg(long, value_name = "FILE", conflicts_with = "release")]
-    pub values: Option<PathBuf>,
+    /// The values file to read.
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "values.yaml",
+        conflicts_with = "release"
+    )]
+    pub values: PathBuf,
     /// Read the values of this live Helm release instead of a file.
     #[arg(long, value_name = "NAME")]
     pub release: Option<String>,

@@ -1,8 +1,6 @@
 //! `phib show`: the `customImage` configuration of a values file or a live release,
 //! with secrets redacted, or the matches of a JSONPath query.
 
-use std::path::PathBuf;
-
 use jsonpath_rust::JsonPath;
 use serde_json::{json, Value};
 
@@ -32,10 +30,7 @@ pub fn run(args: ShowArgs) -> Result<()> {
                 format!("release `{release}` in namespace `{namespace}`"),
             )
         }
-        None => {
-            let path = values.unwrap_or_else(|| PathBuf::from("values.yaml"));
-            (read_values(&path)?, format!("`{}`", path.display()))
-        }
+        None => (read_values(&values)?, format!("`{}`", values.display())),
     };
     if !show_secrets {
         redact(&mut doc);

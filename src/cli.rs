@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::helm::plan::{DEFAULT_CHART, DEFAULT_NAMESPACE, DEFAULT_RELEASE};
 use crate::registry::Kind;
 
 /// Set up PrimeHub's Image Builder: registry credentials into the `customImage` Helm values.
@@ -110,25 +111,18 @@ pub enum Command {
     Man,
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Args)]
 pub struct UpgradeArgs {
     /// The values file whose `customImage` block is applied.
     #[arg(long, value_name = "FILE", default_value = "values.yaml")]
     pub values: PathBuf,
     /// The Helm release of PrimeHub.
-    #[arg(long, value_name = "NAME", default_value = "primehub")]
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_RELEASE)]
     pub release: String,
-    /// The release's namespace (as a helm plugin: helm's namespace).
-    #[arg(
-        short = 'n',
-        long,
-        value_name = "NS",
-        env = "HELM_NAMESPACE",
-        default_value = "hub"
-    )]
-    pub namespace: String,
+    #[command(flatten)]
+    pub helm: HelmArgs,
     /// The chart the release was installed from.
-    #[arg(long, value_name = "REF", default_value = "infuseai/primehub")]
+    #[arg(long, value_name = "REF", default_value = DEFAULT_CHART)]
     pub chart: String,
     /// The chart version (default: the version the release runs now).
     #[arg(long, value_name = "V")]
@@ -142,37 +136,47 @@ pub struct UpgradeArgs {
     /// Do not ask for confirmation.
     #[arg(short = 'y', long)]
     pub yes: bool,
-    /// The helm binary (default: `helm` on `PATH`).
-    #[arg(long, value_name = "PATH", env = "HELM_BIN")]
-    pub helm: Option<PathBuf>,
 }
 
-#[derive(Debug, clap::Args)]
-pub struct ShowArgs {
-    /// The values file to read (default `values.yaml`).
-    #[arg(long, value_name = "FILE", conflicts_with = "release")]
-    pub values: Option<PathBuf>,
-    /// Read the values of this live Helm release instead of a file.
-    #[arg(long, value_name = "NAME")]
-    pub release: Option<String>,
+/// Where the release is and which helm reaches it; `upgrade` and `show` take the same
+/// options, and as a helm plugin both come from helm's environment.
+#[derive(Debug, Args)]
+pub struct HelmArgs {
     /// The release's namespace (as a helm plugin: helm's namespace).
     #[arg(
         short = 'n',
         long,
         value_name = "NS",
         env = "HELM_NAMESPACE",
-        default_value = "hub"
+        default_value = DEFAULT_NAMESPACE
     )]
     pub namespace: String,
+    /// The helm binary (default: `helm` on `PATH`).
+    #[arg(long, value_name = "PATH", env = "HELM_BIN")]
+    pub helm: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The values file to read.
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "values.yaml",
+        conflicts_with = "release"
+    )]
+    pub values: PathBuf,
+    /// Read the values of this live Helm release instead of a file.
+    #[arg(long, value_name = "NAME")]
+    pub release: Option<String>,
+    #[command(flatten)]
+    pub helm: HelmArgs,
     /// A JSONPath over the whole values document, e.g. `$.customImage.pushRepo`.
     #[arg(long, value_name = "JSONPATH")]
     pub query: Option<String>,
     /// Show passwords and tokens instead of `<redacted>`.
     #[arg(long)]
     pub show_secrets: bool,
-    /// The helm binary (default: `helm` on `PATH`).
-    #[arg(long, value_name = "PATH", env = "HELM_BIN")]
-    pub helm: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

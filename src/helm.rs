@@ -9,7 +9,7 @@ pub mod plan;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 
 use jsonpath_rust::JsonPath;
 use serde_json::Value;
@@ -43,11 +43,7 @@ impl Helm {
             None => which::which("helm")
                 .map_err(|_| Error::failed("helm not found on `PATH`").with_help(INSTALL_HELP))?,
         };
-        let out = Command::new(&path)
-            .args(["version", "--short"])
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| Error::io(&path, e))?;
+        let out = run(&path, &["version", "--short"])?;
         let text = format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),
@@ -74,11 +70,7 @@ impl Helm {
     /// Runs helm with `args`, capturing its output; a failure becomes an error that
     /// quotes helm's message and says what to check.
     fn output<S: AsRef<OsStr>>(&self, args: &[S], what: &str) -> Result<Vec<u8>> {
-        let out = Command::new(&self.path)
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| Error::io(&self.path, e))?;
+        let out = run(&self.path, args)?;
         if out.status.success() {
             Ok(out.stdout)
         } else {
@@ -89,7 +81,7 @@ impl Helm {
     /// The release `name` in `namespace`, if `helm list` shows it as deployed, failed or
     /// pending (helm hides pending ones by default, but one stuck in `pending-upgrade`
     /// must be reported as such, not as missing). `--all` is gone in helm 4.
-    pub fn find_release(&self, name: &str, namespace: &str) -> Result<Option<ReleaseInfo>> {
+    fn find_release(&self, name: &str, namespace: &str) -> Result<Option<ReleaseInfo>> {
         plan::validate_name("--release", name)?;
         let filter = format!("^{}$", name.replace('.', "\\."));
         let out = self.output(
@@ -125,12 +117,8 @@ impl Helm {
     }
 
     /// The names of the chart repositories helm knows (`helm repo list -o json`).
-    pub fn repo_names(&self) -> Result<Vec<String>> {
-        let out = Command::new(&self.path)
-            .args(["repo", "list", "-o", "json"])
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| Error::io(&self.path, e))?;
+    fn repo_names(&self) -> Result<Vec<String>> {
+        let out = run(&self.path, &["repo", "list", "-o", "json"])?;
         let stderr = String::from_utf8_lossy(&out.stderr);
         if !out.status.success() {
             // helm 3 fails with "no repositories to show" instead of printing `[]`.
@@ -145,7 +133,7 @@ impl Helm {
 
     /// Checks that `chart` (`REPO/NAME`) comes from a repository helm knows; local
     /// paths, URLs and `oci://` references need none.
-    pub fn check_chart_repo(&self, chart: &str) -> Result<()> {
+    fn check_chart_repo(&self, chart: &str) -> Result<()> {
         let Some(repo) = repo_of_chart(chart) else {
             return Ok(());
         };
@@ -175,9 +163,7 @@ impl Helm {
 /// chart repository check. Runs nothing that changes the cluster.
 pub fn prepare_upgrade(helm: &Helm, values_text: &str, opts: &UpgradeOptions) -> Result<Plan> {
     // Bad input is refused before helm is asked anything.
-    plan::validate_name("--release", &opts.release)?;
-    plan::validate_name("--namespace", &opts.namespace)?;
-    plan::parse_values(values_text, &opts.values_path)?;
+    plan::check_input(values_text, opts)?;
     let release = helm.find_release(&opts.release, &opts.namespace)?;
     let deployed = match &release {
         Some(r) => Some(helm.get_values(&r.name, &opts.namespace)?),
@@ -189,7 +175,7 @@ pub fn prepare_upgrade(helm: &Helm, values_text: &str, opts: &UpgradeOptions) ->
 }
 
 /// The repository part of `REPO/NAME`, or `None` for a path, URL or OCI reference.
-pub fn repo_of_chart(chart: &str) -> Option<&str> {
+fn repo_of_chart(chart: &str) -> Option<&str> {
     if chart.contains("://") || chart.starts_with(['.', '/', '~']) || Path::new(chart).exists() {
         return None;
     }
@@ -202,7 +188,7 @@ pub fn repo_of_chart(chart: &str) -> Option<&str> {
 }
 
 /// The release named `name` in `helm list -o json` output.
-pub fn release_from_list(list: &Value, name: &str) -> Result<Option<ReleaseInfo>> {
+fn release_from_list(list: &Value, name: &str) -> Result<Option<ReleaseInfo>> {
     let query = format!("$[?(@.name == '{name}')]");
     let found = list
         .query(&query)
@@ -226,12 +212,21 @@ pub fn release_from_list(list: &Value, name: &str) -> Result<Option<ReleaseInfo>
 }
 
 /// The names in `helm repo list -o json` output.
-pub fn repo_names(list: &Value) -> Vec<String> {
+fn repo_names(list: &Value) -> Vec<String> {
     list.query("$[*].name")
         .unwrap_or_default()
         .into_iter()
         .filter_map(|v| v.as_str().map(str::to_string))
         .collect()
+}
+
+/// Runs helm at `path` with `args` and no input, capturing its output.
+fn run<S: AsRef<OsStr>>(path: &Path, args: &[S]) -> Result<Output> {
+    Command::new(path)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| Error::io(path, e))
 }
 
 fn parse_json(out: &[u8], what: &str) -> Result<Value> {

@@ -92,10 +92,6 @@ impl Redactor {
         self.add_exact(padded.trim_end_matches('='));
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.needles.is_empty()
-    }
-
     /// `text` with every known secret replaced by `<redacted>`.
     pub fn redact(&self, text: &str) -> String {
         let bytes = self.redact_bytes(text.as_bytes());

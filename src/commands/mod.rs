@@ -6,6 +6,7 @@ mod upgrade;
 pub mod verify;
 
 use std::io::Write;
+use std::path::Path;
 
 use clap::CommandFactory;
 
@@ -14,6 +15,7 @@ use crate::cli::{Cli, Command, Shell};
 mod render;
 mod secret_mode;
 mod wizard;
+use crate::values::merge::read_values_file;
 use crate::{compact, Error, Result};
 
 /// Runs the parsed command line.
@@ -63,6 +65,18 @@ fn man_page() -> Result<()> {
         .render(&mut out)
         .map_err(|e| Error::failed(format!("cannot render the man page: {e}")))?;
     write_stdout(&out)
+}
+
+/// Reads the values file a command works on, with `read_values_file`'s checks (a
+/// directory, text that is not UTF-8); a missing file is bad input, with `help`.
+fn read_existing_values(path: &Path, help: &str) -> Result<String> {
+    read_values_file(path)?.ok_or_else(|| {
+        Error::usage(format!(
+            "cannot read `{}`: it does not exist",
+            path.display()
+        ))
+        .with_help(help)
+    })
 }
 
 /// Writes all of `bytes` to standard output at once. A closed pipe is not an error.

@@ -1,12 +1,10 @@
 //! `phib show`: the `customImage` configuration of a values file or a live release,
 //! with secrets redacted, or the matches of a JSONPath query.
 
-use std::path::PathBuf;
-
 use jsonpath_rust::JsonPath;
 use serde_json::{json, Value};
 
-use crate::cli::ShowArgs;
+use crate::cli::{HelmArgs, ShowArgs};
 use crate::helm::{plan, Helm};
 use crate::redact::redact;
 use crate::values::model::BLOCK_KEY;
@@ -16,10 +14,9 @@ pub fn run(args: ShowArgs) -> Result<()> {
     let ShowArgs {
         values,
         release,
-        namespace,
+        helm: HelmArgs { namespace, helm },
         query,
         show_secrets,
-        helm,
     } = args;
     let namespace = plan::namespace_or_default(namespace);
     let (mut doc, source) = match release {
@@ -33,10 +30,7 @@ pub fn run(args: ShowArgs) -> Result<()> {
                 format!("release `{release}` in namespace `{namespace}`"),
             )
         }
-        None => {
-            let path = values.unwrap_or_else(|| PathBuf::from("values.yaml"));
-            (read_values(&path)?, format!("`{}`", path.display()))
-        }
+        None => (read_values(&values)?, format!("`{}`", values.display())),
     };
     if !show_secrets {
         redact(&mut doc);
@@ -65,20 +59,11 @@ pub fn run(args: ShowArgs) -> Result<()> {
 }
 
 fn read_values(path: &std::path::Path) -> Result<Value> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Error::input_io(path, e).with_help(
-            "name the values file with `--values`, or read a live release with `--release`",
-        )
-    })?;
-    let doc = crate::values::parse_document(&text, path)?;
-    let doc: Value = serde_json::to_value(&doc).map_err(|e| {
-        Error::usage(format!(
-            "`{}` cannot be read as Helm values: {}",
-            path.display(),
-            crate::values::safe_parse_error(&e)
-        ))
-        .with_help("Helm values are a YAML mapping with string keys")
-    })?;
+    let text = super::read_existing_values(
+        path,
+        "name the values file with `--values`, or read a live release with `--release`",
+    )?;
+    let doc = plan::to_json(&crate::values::parse_document(&text, path)?, path)?;
     Ok(match doc {
         Value::Null => json!({}),
         v => v,

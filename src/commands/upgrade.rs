@@ -3,7 +3,7 @@
 use std::io::IsTerminal;
 use std::path::Path;
 
-use crate::cli::UpgradeArgs;
+use crate::cli::{HelmArgs, UpgradeArgs};
 use crate::helm::plan::{self, ValuesArg};
 use crate::helm::{self, Helm, UpgradeOptions};
 use crate::{Error, Result};
@@ -12,13 +12,12 @@ pub fn run(args: UpgradeArgs) -> Result<()> {
     let UpgradeArgs {
         values,
         release,
-        namespace,
+        helm: HelmArgs { namespace, helm },
         chart,
         version,
         install,
         dry_run,
         yes,
-        helm,
     } = args;
     let namespace = plan::namespace_or_default(namespace);
     let opts = UpgradeOptions {
@@ -29,42 +28,39 @@ pub fn run(args: UpgradeArgs) -> Result<()> {
         version,
         install,
     };
-    let text = std::fs::read_to_string(&opts.values_path).map_err(|e| {
-        Error::input_io(&opts.values_path, e)
-            .with_help("write the values with `phib render` or `phib wizard`, or name the file with `--values`")
-    })?;
+    let text = super::read_existing_values(
+        &opts.values_path,
+        "write the values with `phib render` or `phib wizard`, or name the file with `--values`",
+    )?;
     // Bad input is refused before helm is even looked for.
-    plan::validate_name("--release", &opts.release)?;
-    plan::validate_name("--namespace", &opts.namespace)?;
-    plan::parse_values(&text, &opts.values_path)?;
+    plan::check_input(&text, &opts)?;
 
     let helm = Helm::find(helm.as_deref())?;
     let plan = helm::prepare_upgrade(&helm, &text, &opts)?;
     let mut out = helm::describe(&plan);
     if dry_run {
-        let placeholder = match &plan.values {
-            ValuesArg::Temp(_) => Path::new("TMPFILE"),
-            ValuesArg::File(p) => p.as_path(),
+        let (placeholder, note) = match &plan.values {
+            ValuesArg::Temp(_) => (
+                Path::new("TMPFILE"),
+                "  (TMPFILE: a temporary file, mode 0600, holding the values above; removed afterwards)\n",
+            ),
+            ValuesArg::File(p) => (p.as_path(), ""),
         };
         out.push_str(&format!(
-            "\nwould run:\n  {}\n",
+            "\nwould run:\n  {}\n{note}",
             plan.command_line(&helm.path.display().to_string(), placeholder)
         ));
-        if matches!(plan.values, ValuesArg::Temp(_)) {
-            out.push_str("  (TMPFILE: a temporary file, mode 0600, holding the values above; removed afterwards)\n");
-        }
         out.push_str("dry run: nothing was run\n");
         return super::write_stdout(out.as_bytes());
     }
+    super::write_stdout(out.as_bytes())?;
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     if !yes && !interactive {
-        super::write_stdout(out.as_bytes())?;
         return Err(Error::usage(
             "not running helm without confirmation: standard input is not a terminal",
         )
         .with_help("pass `--yes` to run it, or `--dry-run` to only see the command"));
     }
-    super::write_stdout(out.as_bytes())?;
 
     let ran = helm::run_upgrade(&helm, &plan, |command| {
         super::write_stdout(format!("\nwill run:\n  {command}\n\n").as_bytes())?;

@@ -57,13 +57,13 @@ pub fn run_upgrade(
         .map_err(|e| Error::io(&helm.path, e))?;
     let stdout = child.stdout.take().expect("stdout is piped");
     let stderr = child.stderr.take().expect("stderr is piped");
-    let secrets = plan.secrets.clone();
-    let tee_out = std::thread::spawn(move || tee(stdout, std::io::stdout(), &secrets));
-    let secrets = plan.secrets.clone();
-    let tee_err = std::thread::spawn(move || tee(stderr, std::io::stderr(), &secrets));
-    let status = child.wait().map_err(|e| Error::io(&helm.path, e));
-    let _ = tee_out.join();
-    let tail = tee_err.join().unwrap_or_default();
+    let (status, tail) = std::thread::scope(|s| {
+        let tee_out = s.spawn(|| tee(stdout, std::io::stdout(), &plan.secrets));
+        let tee_err = s.spawn(|| tee(stderr, std::io::stderr(), &plan.secrets));
+        let status = child.wait().map_err(|e| Error::io(&helm.path, e));
+        let _ = tee_out.join();
+        (status, tee_err.join().unwrap_or_default())
+    });
     let interrupted = guard.is_some_and(|g| g.interrupted());
     let status = status?;
 

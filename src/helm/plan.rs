@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
 
+use crate::redact::is_secret_key;
 use crate::secret::{Redactor, Secret};
 use crate::values::model::{CustomImage, BLOCK_KEY, DEFAULT_PUSH_SECRET_NAME, MANAGED_KEYS};
 use crate::{Error, Result};
@@ -102,7 +103,7 @@ pub struct Plan {
     /// Top-level keys of the values file other than `customImage` (not applied by an
     /// upgrade: only the block changes).
     pub ignored_keys: Vec<String>,
-    /// The logins in the file and the deployed values, hidden in what helm prints.
+    /// The secrets in the file and the deployed values, hidden in what helm prints.
     pub secrets: Redactor,
 }
 
@@ -154,11 +155,9 @@ pub fn plan_upgrade(
     deployed: Option<&Value>,
     opts: &UpgradeOptions,
 ) -> Result<Plan> {
-    validate_name("--release", &opts.release)?;
-    validate_name("--namespace", &opts.namespace)?;
     let path = &opts.values_path;
-    let doc = parse_values(values_text, path)?;
-    let top = doc.as_object().expect("parse_values returns a mapping");
+    let doc = check_input(values_text, opts)?;
+    let top = doc.as_object().expect("check_input returns a mapping");
     let ignored_keys: Vec<String> = top.keys().filter(|k| *k != BLOCK_KEY).cloned().collect();
 
     // An uninstalled release whose history is kept is no release.
@@ -199,7 +198,7 @@ pub fn plan_upgrade(
             values: ValuesArg::File(path.clone()),
             changes: Vec::new(),
             ignored_keys: Vec::new(),
-            secrets: logins(&doc, deployed),
+            secrets: secrets_of(&doc, deployed),
         });
     };
 
@@ -235,13 +234,15 @@ pub fn plan_upgrade(
         values: ValuesArg::Temp(Secret::new(content)),
         changes,
         ignored_keys,
-        secrets: logins(&doc, deployed),
+        secrets: secrets_of(&doc, deployed),
     })
 }
 
-/// The registry logins of the values file and of the deployed values, for hiding them
-/// in helm's output (a failing helm may echo the `-f` file).
-fn logins(doc: &Value, deployed: Option<&Value>) -> Redactor {
+/// The secrets of the values file and of the deployed values, for hiding them in what
+/// helm prints (a failing helm may echo its `-f` file, and a first install passes the
+/// whole file): the registry logins, and every string under a key that names a secret
+/// anywhere in the document, as `phib show` hides them ([`is_secret_key`]).
+fn secrets_of(doc: &Value, deployed: Option<&Value>) -> Redactor {
     let mut secrets = Redactor::new();
     for values in std::iter::once(doc).chain(deployed) {
         let block = &values[BLOCK_KEY];
@@ -249,13 +250,43 @@ fn logins(doc: &Value, deployed: Option<&Value>) -> Redactor {
             let username = block["registryUsername"].as_str().unwrap_or_default();
             secrets.add_login(username, password);
         }
+        add_secret_strings(values, false, &mut secrets);
     }
     secrets
 }
 
+fn add_secret_strings(value: &Value, secret: bool, secrets: &mut Redactor) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                add_secret_strings(v, secret || is_secret_key(key), secrets);
+            }
+        }
+        Value::Array(items) => {
+            for v in items {
+                add_secret_strings(v, secret, secrets);
+            }
+        }
+        Value::String(s) if secret => {
+            secrets.add(s);
+        }
+        _ => {}
+    }
+}
+
+/// Checks everything the user gave before helm is asked anything: the release and
+/// namespace names and the values file (valid YAML, a mapping, with a configured
+/// `customImage` block), whose document it returns. Bad input is exit 2 here, whichever
+/// caller finds it first.
+pub fn check_input(values_text: &str, opts: &UpgradeOptions) -> Result<Value> {
+    validate_name("--release", &opts.release)?;
+    validate_name("--namespace", &opts.namespace)?;
+    parse_values(values_text, &opts.values_path)
+}
+
 /// Reads a values file for an upgrade: valid YAML, a mapping, with a configured
 /// `customImage` block (bad input is exit 2, before helm is asked anything).
-pub fn parse_values(values_text: &str, path: &Path) -> Result<Value> {
+fn parse_values(values_text: &str, path: &Path) -> Result<Value> {
     let doc = crate::values::parse_document(values_text, path)?;
     if CustomImage::from_values(&doc)?.is_none() {
         return Err(Error::usage(format!(
@@ -264,12 +295,7 @@ pub fn parse_values(values_text: &str, path: &Path) -> Result<Value> {
         ))
         .with_help("write the block first with `phib render` or `phib wizard`"));
     }
-    let doc: Value = serde_json::to_value(&doc).map_err(|e| {
-        Error::usage(format!(
-            "`{}` cannot be read as Helm values: {e}",
-            path.display()
-        ))
-    })?;
+    let doc = to_json(&doc, path)?;
     if !doc.is_object() {
         return Err(Error::usage(format!(
             "`{}` is not a mapping of values",
@@ -277,6 +303,19 @@ pub fn parse_values(values_text: &str, path: &Path) -> Result<Value> {
         )));
     }
     Ok(doc)
+}
+
+/// A parsed values document as JSON, the form helm and JSONPath work on. The error
+/// never quotes a value from the file (see [`crate::values::safe_parse_error`]).
+pub fn to_json(doc: &serde_yaml::Value, path: &Path) -> Result<Value> {
+    serde_json::to_value(doc).map_err(|e| {
+        Error::usage(format!(
+            "`{}` cannot be read as Helm values: {}",
+            path.display(),
+            crate::values::safe_parse_error(&e)
+        ))
+        .with_help("Helm values are a YAML mapping with string keys")
+    })
 }
 
 /// The block passed with `--reuse-values`: the file's block as it is, plus every managed
@@ -296,7 +335,7 @@ pub fn upgrade_block(file_block: &Value) -> Value {
 }
 
 /// The PrimeHub chart's default for a managed key, `null` where it has none.
-pub fn chart_default(key: &str) -> Value {
+fn chart_default(key: &str) -> Value {
     match key {
         "pushSecretName" => Value::String(DEFAULT_PUSH_SECRET_NAME.into()),
         "insecureSkipVerify" => Value::Bool(false),
@@ -335,7 +374,7 @@ fn changes(old: &Value, new: &Value) -> Vec<(String, Change)> {
 
 /// The chart's name in a reference: `infuseai/primehub` → `primehub`,
 /// `oci://host/charts/primehub` → `primehub`, `./primehub-4.1.0.tgz` → `primehub-4.1.0`.
-pub fn chart_name_of(chart_ref: &str) -> &str {
+fn chart_name_of(chart_ref: &str) -> &str {
     let last = chart_ref
         .trim_end_matches('/')
         .rsplit('/')
@@ -349,7 +388,7 @@ pub fn chart_name_of(chart_ref: &str) -> &str {
 /// Chart names contain `-` and versions may too, so the name decides where the split
 /// is; for a local chart archive (`primehub-4.1.0.tgz`) the version is found after the
 /// last name part that is not version-like. `None` when the field is not that chart.
-pub fn chart_version(chart_field: &str, chart_name: &str) -> Option<String> {
+fn chart_version(chart_field: &str, chart_name: &str) -> Option<String> {
     if let Some(rest) = chart_field
         .strip_prefix(chart_name)
         .and_then(|r| r.strip_prefix('-'))

@@ -254,3 +254,36 @@ fn debug_of_a_plan_shows_no_password() {
     assert!(!format!("{plan:?}").contains("s3cret"));
     assert_eq!(plan.secrets.redact("echo s3cret"), "echo <redacted>");
 }
+
+#[test]
+fn values_without_a_json_form_are_bad_input_with_help() {
+    // A mapping used as a key is valid YAML but has no JSON form.
+    let text =
+        "customImage:\n  registryEndpoint: r.io\n  registryPassword: s3cret\n? [a, b]\n: 1\n";
+    let err = plan_upgrade(text, Some(&release("primehub-v4.1.0")), None, &opts()).unwrap_err();
+    assert_eq!(err.exit_code(), 2);
+    assert!(
+        err.message
+            .contains("`values.yaml` cannot be read as Helm values"),
+        "{}",
+        err.message
+    );
+    assert!(!err.message.contains("s3cret"), "{}", err.message);
+    assert!(err.help.is_some());
+}
+
+#[test]
+fn every_secret_of_a_first_install_is_hidden_in_helm_output() {
+    let mut o = opts();
+    o.install = true;
+    let text = format!(
+        "{FILE}keycloak:\n  password: kc-pass\n  clientSecret: ''\n  domain: kc.io\nlist:\n  - apiToken:\n      nested: tok-1\n"
+    );
+    let deployed = json!({"grafana": {"adminPassword": "graf-pw"}});
+    let plan = plan_upgrade(&text, None, Some(&deployed), &o).unwrap();
+    assert_eq!(
+        plan.secrets
+            .redact("s3cret kc-pass tok-1 graf-pw kc.io me hub.example.com"),
+        "<redacted> <redacted> <redacted> <redacted> kc.io me hub.example.com"
+    );
+}

@@ -139,3 +139,34 @@ fn show_of_a_file_without_the_block_says_how_to_write_it() {
     r.expect_code(2);
     assert!(r.stderr.contains("`values.yaml`"), "{}", r.stderr);
 }
+
+#[test]
+fn show_and_upgrade_refuse_a_directory_or_a_file_that_is_not_utf8() {
+    let dir = tempdir();
+    fs::create_dir(dir.path().join("values.yaml")).unwrap();
+    fs::write(dir.path().join("latin1.yaml"), b"domain: caf\xe9\n").unwrap();
+    let cases = [
+        ("values.yaml", "`values.yaml` is a directory"),
+        (
+            "latin1.yaml",
+            "`latin1.yaml` is not UTF-8 text (invalid byte at line 1)",
+        ),
+        (
+            "absent.yaml",
+            "cannot read `absent.yaml`: it does not exist",
+        ),
+    ];
+    for command in ["show", "upgrade"] {
+        for (file, message) in cases {
+            let r = run(
+                phib()
+                    .current_dir(dir.path())
+                    .args([command, "--values", file]),
+                b"",
+            );
+            r.expect_code(2);
+            assert!(r.stderr.contains(message), "{command}: {}", r.stderr);
+            assert!(r.stderr.contains("help: "), "{command}: {}", r.stderr);
+        }
+    }
+}

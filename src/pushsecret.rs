@@ -30,7 +30,7 @@ use crate::{Error, Result};
 pub const DEFAULT_NAME: &str = "primehub-image-builder-push";
 
 /// PrimeHub's namespace when none is given.
-pub const DEFAULT_NAMESPACE: &str = "hub";
+pub use crate::helm::plan::DEFAULT_NAMESPACE;
 
 /// The label that marks a Secret as written by phib.
 pub const MANAGED_BY_LABEL: (&str, &str) = ("app.kubernetes.io/managed-by", "phib");

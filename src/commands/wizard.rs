@@ -157,7 +157,7 @@ fn upgrade_now(
     values: &Path,
     target: wizard::after::UpgradeTarget,
 ) -> Result<bool> {
-    let text = std::fs::read_to_string(values).map_err(|e| Error::input_io(values, e))?;
+    let text = super::read_existing_values(values, "write it first")?;
     let opts = UpgradeOptions {
         values_path: values.to_path_buf(),
         release: target.release,

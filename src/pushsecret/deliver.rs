@@ -383,7 +383,10 @@ fn kubectl_apply(kubectl: &Path, manifest: &Secret, secrets: &Redactor) -> Resul
     let out = child
         .wait_with_output()
         .map_err(|e| Error::failed(format!("cannot run `{}`: {e}", kubectl.display())))?;
-    let wrote = writer.join().unwrap_or(Ok(()));
+    // A writer that did not finish did not hand kubectl the whole manifest.
+    let wrote = writer
+        .join()
+        .unwrap_or_else(|_| Err(std::io::Error::other("the writing thread stopped")));
     let hide = |s: &[u8]| {
         String::from_utf8_lossy(&secrets.redact_bytes(s))
             .trim()

@@ -104,11 +104,19 @@ pub enum Command {
         /// --secret-out` writes it) instead of the values or the cluster.
         #[arg(long, value_name = "FILE")]
         secret_file: Option<PathBuf>,
+        /// Also trust the certificates in this PEM file: the registry's CA, or its own
+        /// (self-signed) certificate. `SSL_CERT_FILE` replaces the system's trust store.
+        #[arg(long, value_name = "PEM")]
+        ca_file: Option<PathBuf>,
     },
 
-    /// Print phib's man page (roff) on standard output.
+    /// Print phib's man page (roff) on standard output, or write every page to a folder.
     #[command(hide = true)]
-    Man,
+    Man {
+        /// Write `phib.1` and one `phib-COMMAND.1` per command into DIR instead.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -26,7 +26,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Compact { file }) => compact::run_cli(file.as_deref()),
         Some(Command::Render(args)) => render::run(*args),
         Some(Command::Completions { shell }) => completions(shell),
-        Some(Command::Man) => man_page(),
+        Some(Command::Man { out_dir }) => man_pages(out_dir.as_deref()),
         Some(Command::Upgrade(args)) => upgrade::run(args),
         Some(Command::Show(args)) => show::run(args),
         Some(Command::Verify {
@@ -35,12 +35,14 @@ pub fn run(cli: Cli) -> Result<()> {
             timeout,
             namespace,
             secret_file,
+            ca_file,
         }) => verify::run(&verify::Args {
             values: &values,
             push_check: !no_push_check,
             timeout_secs: timeout,
             namespace: &namespace,
             secret_file: secret_file.as_deref(),
+            ca_file: ca_file.as_deref(),
         }),
     }
 }
@@ -59,12 +61,25 @@ fn completions(shell: Shell) -> Result<()> {
     write_stdout(&out)
 }
 
-fn man_page() -> Result<()> {
-    let mut out = Vec::new();
-    clap_mangen::Man::new(Cli::command())
-        .render(&mut out)
-        .map_err(|e| Error::failed(format!("cannot render the man page: {e}")))?;
-    write_stdout(&out)
+/// The man pages: `phib(1)` names a `phib-COMMAND(1)` for each visible command, so
+/// every one of those is written too. `help` is clap's, and has no page.
+fn man_pages(out_dir: Option<&Path>) -> Result<()> {
+    let cmd = Cli::command().disable_help_subcommand(true);
+    let Some(dir) = out_dir else {
+        let mut out = Vec::new();
+        clap_mangen::Man::new(cmd)
+            .render(&mut out)
+            .map_err(|e| Error::failed(format!("cannot render the man page: {e}")))?;
+        return write_stdout(&out);
+    };
+    std::fs::create_dir_all(dir)
+        .and_then(|()| clap_mangen::generate_to(cmd, dir))
+        .map_err(|e| {
+            Error::failed(format!(
+                "cannot write the man pages into `{}`: {e}",
+                dir.display()
+            ))
+        })
 }
 
 /// Reads the values file a command works on, with `read_values_file`'s checks (a

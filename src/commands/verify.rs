@@ -9,6 +9,7 @@ use crate::registry::check;
 use crate::values::merge::read_values_file;
 use crate::values::model::CustomImage;
 use crate::verify::target::Target;
+use crate::verify::tls::Trust;
 use crate::verify::{self, dockerconfig, Credentials, Options};
 use crate::{Error, Result};
 
@@ -20,6 +21,8 @@ pub struct Args<'a> {
     pub namespace: &'a str,
     /// `--secret-file`: a Secret manifest holding the credentials.
     pub secret_file: Option<&'a Path>,
+    /// `--ca-file`: more certificates to trust.
+    pub ca_file: Option<&'a Path>,
 }
 
 pub fn run(args: &Args) -> Result<()> {
@@ -41,10 +44,12 @@ pub fn run_to(args: &Args, out: &mut dyn std::io::Write) -> Result<()> {
     if args.timeout_secs == 0 {
         return Err(Error::usage("`--timeout` must be at least 1 second"));
     }
+    let trust = Trust::load(args.ca_file)?;
     let creds = credentials(&ci, &target, args, out)?;
     let opts = Options {
         push_check: args.push_check,
         timeout: Duration::from_secs(args.timeout_secs),
+        trust,
     };
     verify::verify(&ci, &target, &creds, &opts, out)
 }

@@ -144,6 +144,7 @@ fn verify_now(values: &Path, secret_file: Option<&Path>, namespace: Option<&str>
         timeout_secs: 30,
         namespace: namespace.unwrap_or(pushsecret::DEFAULT_NAMESPACE),
         secret_file,
+        ca_file: None,
     };
     super::verify::run_to(&args, &mut std::io::stderr().lock())
 }

@@ -14,6 +14,7 @@ pub mod dockerconfig;
 pub mod hints;
 mod net;
 pub mod target;
+pub mod tls;
 
 use std::io::Write;
 use std::time::Duration;
@@ -52,6 +53,8 @@ pub struct Options {
     pub push_check: bool,
     /// Time limit for each request, connection included.
     pub timeout: Duration,
+    /// The certificates the user trusts explicitly (`--ca-file`, `SSL_CERT_FILE`).
+    pub trust: tls::Trust,
 }
 
 /// Runs every check, writing one line per step to `out`. The error names the first
@@ -127,7 +130,7 @@ fn ping(
     opts: &Options,
     steps: &mut Steps,
 ) -> Result<(Client, String, net::Answer)> {
-    let client = Client::new(ci.insecure_skip_verify, opts.timeout);
+    let client = Client::new(ci.insecure_skip_verify, &opts.trust, opts.timeout)?;
     let schemes: &[&str] = if ci.insecure_skip_verify {
         &["https", "http"]
     } else if target.scheme == Scheme::Http {

@@ -8,10 +8,13 @@ use std::time::Duration;
 use serde::Deserialize;
 use ureq::config::RedirectAuthHeaders;
 use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
+use ureq::unversioned::resolver::DefaultResolver;
+use ureq::unversioned::transport::{ConnectProxyConnector, Connector, TcpConnector};
 use ureq::Agent;
 
 use super::challenge::{self, Challenge};
 use super::target::Target;
+use super::tls::{TlsConnector, Trust};
 use super::Credentials;
 use crate::secret::Secret;
 use crate::Error;
@@ -49,22 +52,35 @@ pub struct Client {
 impl Client {
     /// `insecure` turns certificate verification off (`insecureSkipVerify`). Proxies
     /// come from `ALL_PROXY`/`HTTPS_PROXY`/`HTTP_PROXY` with `NO_PROXY` (ureq reads them).
-    pub fn new(insecure: bool, timeout: Duration) -> Client {
+    /// Otherwise certificates are checked as [`super::tls`] says.
+    pub fn new(insecure: bool, trust: &Trust, timeout: Duration) -> crate::Result<Client> {
         let tls = TlsConfig::builder()
             .provider(TlsProvider::Rustls)
             .root_certs(RootCerts::PlatformVerifier)
             .disable_verification(insecure)
             .build();
-        let agent = Agent::config_builder()
+        let config = Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(timeout))
             .user_agent(concat!("phib/", env!("CARGO_PKG_VERSION")))
             // A redirect may lead anywhere: the login is never sent after one.
             .redirect_auth_headers(RedirectAuthHeaders::Never)
             .tls_config(tls)
-            .build()
-            .new_agent();
-        Client { agent }
+            .build();
+        if insecure {
+            return Ok(Client {
+                agent: config.new_agent(),
+            });
+        }
+        // ureq's own https connection with phib's certificate check in place of ureq's.
+        let connector =
+            ().chain(ConnectProxyConnector::default())
+                .chain(TcpConnector::default())
+                .chain(TlsConnector {
+                    config: super::tls::client_config(trust)?,
+                });
+        let agent = Agent::with_parts(config, connector, DefaultResolver::default());
+        Ok(Client { agent })
     }
 
     pub fn get(&self, url: &str, auth: &Auth) -> Result<Answer, ureq::Error> {
@@ -332,11 +348,12 @@ fn explain_io(
 
 fn tls_failure(host: &str, why: &str) -> Error {
     let untrusted = why.contains("UnknownIssuer")
+        || why.contains("CaUsedAsEndEntity")
         || why.contains("self-signed")
         || why.contains("self signed")
         || why.contains("BadSignature");
     let help = if untrusted {
-        "the registry's certificate is self-signed or from a private CA: set `insecureSkipVerify: true` (`phib render --insecure-skip-verify`), or trust that CA on this machine and on the build nodes"
+        "the registry's certificate is self-signed or from a private CA. To check it here, trust it explicitly: `phib verify --ca-file CERT.pem` (the registry's certificate or its CA; `SSL_CERT_FILE` works too). The image build pods do not trust it either: set `insecureSkipVerify: true` (`phib render --insecure-skip-verify`), or use a build image (`customImage.buildJob.image`) that trusts that CA"
     } else if why.contains("NotValidForName") || why.contains("Expired") {
         "the registry's certificate does not match its name or has expired: fix the certificate, or set `insecureSkipVerify: true` (`phib render --insecure-skip-verify`)"
     } else {

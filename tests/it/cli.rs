@@ -81,3 +81,48 @@ fn a_value_the_yaml_parser_rejects_is_never_quoted_in_an_error() {
         assert!(r.stderr.contains("help: "), "{args:?}: {}", r.stderr);
     }
 }
+
+/// Every `phib-COMMAND(1)` a page refers to is one of the pages written, and every
+/// visible command has one.
+#[test]
+fn man_out_dir_writes_a_page_for_every_page_referred_to() {
+    let dir = tempdir();
+    let out = dir.path().join("man1");
+    phib_run(["man", "--out-dir", out.to_str().unwrap()]).expect_code(0);
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for cmd in [
+        "compact",
+        "wizard",
+        "render",
+        "completions",
+        "upgrade",
+        "show",
+        "verify",
+    ] {
+        assert!(names.contains(&format!("phib-{cmd}.1")), "{names:?}");
+    }
+    assert!(names.contains(&"phib.1".to_string()), "{names:?}");
+    // The top page printed on stdout is the same as `phib.1`.
+    let top = phib_run(["man"]);
+    top.expect_code(0);
+    assert_eq!(top.stdout, std::fs::read(out.join("phib.1")).unwrap());
+    for name in &names {
+        let page = std::fs::read_to_string(out.join(name)).unwrap();
+        let mut rest = page.as_str();
+        while let Some(i) = rest.find("phib\\-") {
+            rest = &rest[i + 6..];
+            let end = rest.find('(').unwrap_or(0);
+            let referred = format!("phib-{}.1", &rest[..end]);
+            if rest[end..].starts_with("(1)") {
+                assert!(
+                    names.contains(&referred),
+                    "{name} names {referred}: {names:?}"
+                );
+            }
+        }
+    }
+}

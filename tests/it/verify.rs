@@ -8,7 +8,7 @@ use std::process::Command;
 
 use base64::Engine;
 
-use crate::registry::{oci, stand_in, Auth, Grants, Registry, TokenIssuer};
+use crate::registry::{oci, self_signed, stand_in, Auth, CertFor, Grants, Registry, TokenIssuer};
 use crate::util::{fixture_chart, helm_template, phib, phib_run, run, tempdir, tool, Run};
 
 /// A password with a space, `:`, `"`, `#` and `@`, as FACTS.md lists.
@@ -413,6 +413,64 @@ fn trusts_a_private_ca_in_the_system_store() {
         "{}",
         r.stdout_str()
     );
+}
+
+/// The usual self-signed certificate (`openssl req -x509`, a CA certificate) is
+/// accepted when the user names it: with `--ca-file` and with `SSL_CERT_FILE`, as
+/// docs/verify.md says. Without it, the help names both fixes: this check's and the
+/// build pods'. Another trusted certificate does not let it through.
+#[test]
+#[cfg_attr(
+    not(phib_e2e),
+    ignore = "end-to-end: needs docker-registry; run ./scripts/test"
+)]
+fn trusts_the_usual_self_signed_certificate_when_named() {
+    let reg = Registry::start_with_cert(Auth::Htpasswd(&[ALICE]), Some(CertFor::UsualTls));
+    let cert = reg.cert.clone().unwrap();
+    let dir = tempdir();
+    let v = alice_values(
+        dir.path(),
+        &format!("https://{}", reg.host()),
+        &prefix(&reg.host(), false),
+    );
+    let ok_line = format!(
+        "ok    reach the registry at https://{}/v2/ (asks for Basic login)",
+        reg.host()
+    );
+
+    let r = verify(&v, &["--ca-file", cert.to_str().unwrap()]);
+    r.expect_code(0);
+    assert!(r.stdout_str().contains(&ok_line), "{}", r.stdout_str());
+    assert!(
+        r.stdout_str().contains("ok    push rights"),
+        "{}",
+        r.stdout_str()
+    );
+
+    let r = run(verify_cmd(&v, &[]).env("SSL_CERT_FILE", &cert), b"");
+    r.expect_code(0);
+    assert!(r.stdout_str().contains(&ok_line), "{}", r.stdout_str());
+
+    let r = verify(&v, &[]);
+    r.expect_code(1);
+    assert!(r.stderr.contains("TLS failure"), "{}", r.stderr);
+    assert!(r.stderr.contains("--ca-file"), "{}", r.stderr);
+    assert!(r.stderr.contains("build pods"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("insecureSkipVerify: true"),
+        "{}",
+        r.stderr
+    );
+
+    let (other, _) = self_signed(dir.path(), "other", "127.0.0.1", CertFor::UsualTls);
+    let r = verify(&v, &["--ca-file", other.to_str().unwrap()]);
+    r.expect_code(1);
+    assert!(r.stderr.contains("TLS failure"), "{}", r.stderr);
+
+    let r = verify(&v, &["--ca-file", v.to_str().unwrap()]);
+    r.expect_code(2);
+    assert!(r.stderr.contains("holds no certificate"), "{}", r.stderr);
+    assert_no_secret(&r, &[ALICE.1]);
 }
 
 #[test]

@@ -55,6 +55,8 @@ pub enum CertFor {
     /// A registry's https: EC, with `CA:FALSE` so that a client that trusts it as its
     /// own root (the system store) also accepts it as the server certificate.
     Tls,
+    /// A registry's https as `openssl req -x509` makes it by default: RSA, `CA:TRUE`.
+    UsualTls,
 }
 
 /// A self-signed certificate and its key for `cn` (with `127.0.0.1` as IP SAN).
@@ -70,6 +72,9 @@ pub fn self_signed(dir: &Path, stem: &str, cn: &str, purpose: CertFor) -> (PathB
         CertFor::Tls => {
             cmd.args(["ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"])
                 .args(["-addext", "basicConstraints=critical,CA:FALSE"]);
+        }
+        CertFor::UsualTls => {
+            cmd.arg("rsa:2048");
         }
     }
     cmd.arg("-keyout")
@@ -90,6 +95,11 @@ pub fn self_signed(dir: &Path, stem: &str, cn: &str, purpose: CertFor) -> (PathB
 impl Registry {
     /// Starts a registry and waits until it accepts connections.
     pub fn start(auth: Auth, tls: bool) -> Registry {
+        Registry::start_with_cert(auth, tls.then_some(CertFor::Tls))
+    }
+
+    /// [`Registry::start`], serving https with a certificate made for `cert`.
+    pub fn start_with_cert(auth: Auth, cert_for: Option<CertFor>) -> Registry {
         let dir = tempdir();
         let port = free_port();
         let storage = dir.path().join("storage");
@@ -99,8 +109,8 @@ impl Registry {
             storage.display()
         );
         let mut cert = None;
-        if tls {
-            let (c, k) = self_signed(dir.path(), "registry", "127.0.0.1", CertFor::Tls);
+        if let Some(purpose) = cert_for {
+            let (c, k) = self_signed(dir.path(), "registry", "127.0.0.1", purpose);
             config.push_str(&format!(
                 "  tls:\n    certificate: {}\n    key: {}\n",
                 c.display(),

@@ -12,7 +12,7 @@ elif command -v phib >/dev/null 2>&1; then
   phib="$(command -v phib)"
 else
   echo "helm phib: the phib binary was not found" >&2
-  echo "help: install it (\`cargo install --path .\` in phib's source), put it on PATH, or set PHIB_BIN" >&2
+  echo "help: install it (\`cargo install --locked --path .\` in phib's source, or the release archive), put it on PATH, or set PHIB_BIN" >&2
   exit 1
 fi
 export HELM_BIN HELM_NAMESPACE

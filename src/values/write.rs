@@ -20,6 +20,29 @@ pub struct Written {
     pub was_too_open: bool,
 }
 
+/// Whether `path` lies in a git working tree that does not ignore it (or tracks it): a
+/// secret written there is one `git add` away from a commit. No git, or no working tree,
+/// is "no". Only the path goes to git.
+pub fn exposed_to_git(path: &Path) -> bool {
+    let (Ok(git), Some(name)) = (which::which("git"), path.file_name()) else {
+        return false;
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::process::Command::new(git)
+        .arg("-C")
+        .arg(dir)
+        .args(["check-ignore", "-q", "--"])
+        .arg(name)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|st| st.code() == Some(1))
+}
+
 /// Refuses (exit 2, before anything is written) a file whose folder does not exist.
 pub fn check_folder(path: &Path, option: &str) -> Result<()> {
     let dir = match path.parent() {

@@ -130,6 +130,16 @@ pub fn ask(
             p.say(&line);
         }
     }
+    let old_password = existing.is_some_and(|ci| ci.registry_password.is_some());
+    for file in secret_files(values, &validated, &pending, secret_only, old_password) {
+        let text = format!(
+            "warning: `{}` would hold the password inside a git working tree that does not ignore it: add it to `.gitignore`, or keep it outside the checkout (`phib wizard --values PATH`).",
+            file.display()
+        );
+        for line in wrap(&text, WIDTH) {
+            p.say(&line);
+        }
+    }
     let shown = values.display();
     let question = match choice.as_ref().and_then(|c| c.name.as_ref()) {
         Some(name) if secret_only => {
@@ -163,6 +173,36 @@ pub fn ask(
         command,
         secret_only,
     })
+}
+
+/// The files about to be written with a secret in them that git would not ignore: the
+/// values file with the password in it, its backup with the old one, the Secret
+/// manifest file.
+fn secret_files(
+    values: &Path,
+    validated: &Validated,
+    pending: &Pending,
+    secret_only: bool,
+    old_password: bool,
+) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    if validated.custom_image.registry_password.is_some() && !secret_only {
+        files.push(values.to_path_buf());
+    }
+    if old_password && values.exists() && !secret_only {
+        let mut bak = values.as_os_str().to_owned();
+        bak.push(".bak");
+        files.push(bak.into());
+    }
+    if let Pending::External {
+        manifests: deliver::Manifests::Static(_),
+        to: deliver::Output::File(path),
+    } = pending
+    {
+        files.push(path.clone());
+    }
+    files.retain(|f| crate::values::write::exposed_to_git(f));
+    files
 }
 
 /// A block: checked, and split for its secret mode.

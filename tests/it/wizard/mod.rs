@@ -656,3 +656,43 @@ fn ctrl_c_before_a_prompt_is_ready_still_exits_130() {
         assert!(!dir.path().join("values.yaml").exists());
     }
 }
+
+/// In a git working tree that does not ignore `values.yaml`, the wizard says so before
+/// it asks to write the password there; once `.gitignore` covers the file it does not.
+#[test]
+fn warns_before_writing_a_password_into_a_git_working_tree_that_does_not_ignore_it() {
+    const WARNING: &str = "warning: `values.yaml` would hold the password inside a git";
+    for ignored in [false, true] {
+        let dir = tempdir();
+        let git = tool("git");
+        let st = std::process::Command::new(&git)
+            .args(["init", "-q"])
+            .arg(dir.path())
+            .status()
+            .unwrap();
+        assert!(st.success());
+        if ignored {
+            std::fs::write(dir.path().join(".gitignore"), "/values.yaml\n").unwrap();
+        }
+        let path = empty_path(dir.path());
+        std::os::unix::fs::symlink(&git, Path::new(&path).join("git")).unwrap();
+        let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
+        docker_hub(&mut t, "ann", "dckr_pat_s3cret");
+        values_mode(&mut t);
+        t.expect("Create `values.yaml`?");
+        settle();
+        t.send("\u{1b}");
+        let (code, screen) = t.finish_screen();
+        assert_eq!(code, Some(130), "{screen}");
+        let question = screen.find("Create `values.yaml`?").unwrap();
+        match screen.find(WARNING) {
+            Some(at) => {
+                assert!(!ignored, "warned though ignored:\n{screen}");
+                assert!(at < question, "{screen}");
+                assert!(screen.contains(".gitignore"), "{screen}");
+            }
+            None => assert!(ignored, "no warning:\n{screen}"),
+        }
+        assert!(!dir.path().join("values.yaml").exists());
+    }
+}

@@ -1,7 +1,9 @@
 //! A real pseudo-terminal for the wizard tests: the real `phib` binary runs with the
-//! pty as its controlling terminal (so Ctrl-C is a real SIGINT-generating key), in a
-//! fixed 80x24 window, with the harness's cleared environment, `TERM` set, and `HOME`
-//! and `PATH` pointing where the test says.
+//! pty as its controlling terminal (so Ctrl-C is a real SIGINT-generating key), in an
+//! 80x24 window (or the size a test gives), with the harness's cleared environment,
+//! `TERM` set, and `HOME` and `PATH` pointing where the test says. [`Pty::screen`] reads
+//! what phib printed as a terminal shows it: a terminal emulator's cell grid, scrollback
+//! included, with the rows the terminal had to wrap marked.
 
 use std::fs::File;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -21,6 +23,8 @@ pub const COLS: u16 = 80;
 pub struct Pty {
     session: StreamSession<File>,
     child: Child,
+    rows: u16,
+    cols: u16,
     /// Everything phib printed that the test has read so far, escape codes included.
     pub transcript: String,
 }
@@ -37,9 +41,21 @@ impl Pty {
     /// `PATH` is `path` (so a test decides whether `helm` can be found); `env` sets
     /// (`Some`) or removes (`None`) more variables.
     pub fn spawn(dir: &Path, args: &[&str], path: &str, env: &[(&str, Option<&str>)]) -> Pty {
+        Pty::spawn_sized(dir, args, path, env, ROWS, COLS)
+    }
+
+    /// [`Pty::spawn`] in a `rows` x `cols` window.
+    pub fn spawn_sized(
+        dir: &Path,
+        args: &[&str],
+        path: &str,
+        env: &[(&str, Option<&str>)],
+        rows: u16,
+        cols: u16,
+    ) -> Pty {
         let size = libc::winsize {
-            ws_row: ROWS,
-            ws_col: COLS,
+            ws_row: rows,
+            ws_col: cols,
             ws_xpixel: 0,
             ws_ypixel: 0,
         };
@@ -66,8 +82,8 @@ impl Pty {
             .env("TERM", "xterm-256color")
             .env("HOME", dir)
             .env("PATH", path)
-            .env("COLUMNS", COLS.to_string())
-            .env("LINES", ROWS.to_string());
+            .env("COLUMNS", cols.to_string())
+            .env("LINES", rows.to_string());
         for (k, v) in env {
             match v {
                 Some(v) => cmd.env(k, v),
@@ -97,8 +113,36 @@ impl Pty {
         Pty {
             session,
             child,
+            rows,
+            cols,
             transcript: String::new(),
         }
+    }
+
+    /// Reads what phib prints until it has printed nothing for `quiet` (or has exited).
+    pub fn read_until_quiet(&mut self, quiet: Duration) -> &mut Self {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut last = Instant::now();
+        while last.elapsed() < quiet && Instant::now() < deadline {
+            match self.session.try_read() {
+                Some(c) => {
+                    self.transcript.push(c);
+                    last = Instant::now();
+                }
+                None => std::thread::sleep(Duration::from_millis(10)),
+            }
+        }
+        self
+    }
+
+    /// Whether phib has exited.
+    pub fn exited(&mut self) -> bool {
+        self.child.try_wait().expect("wait").is_some()
+    }
+
+    /// What the terminal shows for everything read so far.
+    pub fn screen(&self) -> Screen {
+        Screen::of(&self.transcript, self.rows, self.cols)
     }
 
     /// Waits until phib prints `needle`; fails with the transcript when it does not.
@@ -156,6 +200,129 @@ impl Pty {
     pub fn finish_screen(self) -> (Option<i32>, String) {
         let (code, out) = self.finish();
         (code, strip_escapes(&out))
+    }
+}
+
+/// One row of the terminal.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub text: String,
+    /// The terminal wrapped this row's text onto the next row: the line printed was
+    /// wider than the window.
+    pub wrapped: bool,
+}
+
+/// The terminal's rows, as a terminal emulator (`vt100`) fed the transcript shows them.
+#[derive(Debug, Clone)]
+pub struct Screen {
+    pub cols: u16,
+    /// The scrollback then the window, top to bottom, trailing blank rows dropped.
+    pub rows: Vec<Row>,
+    /// The rows of the window alone (`rows` ends with them).
+    pub window: usize,
+    /// The cursor's row within the window.
+    pub cursor_row: usize,
+}
+
+impl Screen {
+    pub fn of(transcript: &str, rows: u16, cols: u16) -> Screen {
+        let size = |n: u16| std::num::NonZeroU16::new(n).unwrap();
+        let mut parser = vt100::Parser::new(size(rows), size(cols), 100_000);
+        // rexpect reads bytes as chars, one each: turn them back into the bytes.
+        let bytes: Vec<u8> = if transcript.chars().all(|c| (c as u32) < 256) {
+            transcript.chars().map(|c| c as u32 as u8).collect()
+        } else {
+            transcript.as_bytes().to_vec()
+        };
+        parser.process(&bytes);
+        let screen = parser.screen_mut();
+        let history = {
+            screen.set_scrollback(usize::MAX);
+            screen.scrollback()
+        };
+        let mut out = Vec::new();
+        for offset in (1..=history).rev() {
+            screen.set_scrollback(offset);
+            let text = screen.rows(0, cols).next().unwrap_or_default();
+            out.push(Row {
+                text,
+                wrapped: screen.row_wrapped(0),
+            });
+        }
+        screen.set_scrollback(0);
+        let texts: Vec<String> = screen.rows(0, cols).collect();
+        for (i, text) in texts.into_iter().enumerate() {
+            out.push(Row {
+                text,
+                wrapped: screen.row_wrapped(i as u16),
+            });
+        }
+        let cursor_row = usize::from(screen.cursor_position().0);
+        let window = usize::from(rows);
+        let first_of_window = out.len() - window;
+        // Blank rows below both the cursor and the last text are not output.
+        while out.len() > first_of_window + cursor_row + 1
+            && out.last().is_some_and(|r| r.text.trim().is_empty())
+        {
+            out.pop();
+        }
+        let window = out.len() - first_of_window;
+        Screen {
+            cols,
+            rows: out,
+            window,
+            cursor_row,
+        }
+    }
+
+    /// Every row as text, one per line.
+    pub fn text(&self) -> String {
+        let mut s = String::new();
+        for row in &self.rows {
+            s.push_str(row.text.trim_end());
+            s.push('\n');
+        }
+        s
+    }
+
+    /// The rows of the window.
+    pub fn window_rows(&self) -> &[Row] {
+        &self.rows[self.rows.len() - self.window..]
+    }
+
+    /// The logical line the cursor is on: its row, joined with the rows above it that
+    /// wrapped into it.
+    pub fn cursor_line(&self) -> String {
+        let rows = self.window_rows();
+        let Some(at) = rows
+            .len()
+            .checked_sub(1)
+            .map(|last| self.cursor_row.min(last))
+        else {
+            return String::new();
+        };
+        let mut start = at;
+        while start > 0 && rows[start - 1].wrapped {
+            start -= 1;
+        }
+        rows[start..=at].iter().map(|r| r.text.as_str()).collect()
+    }
+
+    /// Asserts that no row was wider than the window.
+    pub fn assert_no_wrapped_row(&self, what: &str) {
+        let wrapped: Vec<&str> = self
+            .rows
+            .iter()
+            .filter(|r| r.wrapped)
+            .map(|r| r.text.as_str())
+            .collect();
+        assert!(
+            wrapped.is_empty(),
+            "{what}: lines wider than {} columns, wrapped by the terminal:\n{}\n--- screen\n{}",
+            self.cols,
+            wrapped.join("\n"),
+            self.text()
+        );
     }
 }
 

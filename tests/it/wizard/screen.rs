@@ -1,0 +1,193 @@
+//! The wizard as the terminal shows it, for every registry, at 80x24 and at 60 columns,
+//! with the colourful theme: when it is done, no question is left on screen in its
+//! unanswered form (`? … ›`), every question shows its answered form (`✔ …`), and no
+//! line was wider than the terminal. The screen is a terminal emulator's cell grid fed
+//! everything phib printed (see `pty.rs`), so a prompt the terminal wrapped, or one
+//! that was redrawn over a wrapped line, shows as it would to a person.
+
+use std::path::Path;
+use std::time::Duration;
+
+use phib::registry::Kind;
+
+use super::{empty_path, keyfile_fixture};
+use crate::pty::{Pty, Screen};
+use crate::util::*;
+
+/// Quiet this long after a key means phib is waiting for the next one.
+const QUIET: Duration = Duration::from_millis(300);
+
+/// What a person types at the question `line` (the cursor's line) while setting up
+/// `kind`; `None`: Enter, taking the default.
+fn answer(kind: Kind, line: &str) -> Option<&'static str> {
+    let has = |s: &str| line.contains(s);
+    // The account names are long enough that question and answer pass 60 columns.
+    Some(if has("keyfile") {
+        "~/sa.json"
+    } else if has("user name") || has("User name") || has("client) ID") || has("Robot account") {
+        match kind {
+            Kind::DockerHub => "annabelle-builds",
+            Kind::Quay => "acme+builder",
+            Kind::Harbor => "robot$builds+ci",
+            Kind::Acr => "00000000-0000-0000-0000-000000000000",
+            _ => "annabelle-builds",
+        }
+    } else if has("token") || has("Token") || has("assword") || has("secret") && !has("name") {
+        "s3cret-token-value"
+    } else if has("endpoint") {
+        "https://harbor.example.com"
+    } else if has("Registry name") {
+        "acmebuilds"
+    } else if has("location") {
+        "us-central1"
+    } else if has("AWS account ID") {
+        "123456789012"
+    } else if has("AWS region") {
+        "us-east-1"
+    } else if has("repository (format Docker)") {
+        "images"
+    } else if kind == Kind::Ecr && has("Push repository (one") {
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/builds"
+    } else {
+        return None;
+    })
+}
+
+/// Runs the whole wizard for `kind` in a `rows` x `cols` window and returns the screen
+/// at the end. Credentials go into the values file; nothing is checked or applied.
+fn run_wizard(kind: Kind, rows: u16, cols: u16) -> (tempfile::TempDir, Option<i32>, Screen) {
+    let dir = tempdir();
+    keyfile_fixture("service-account.json", &dir.path().join("sa.json"));
+    let path = empty_path(dir.path());
+    let mut t = Pty::spawn_sized(
+        dir.path(),
+        &[],
+        &path,
+        &[("NO_COLOR", None), ("LANG", Some("C.UTF-8"))],
+        rows,
+        cols,
+    );
+    let mut picked_registry = false;
+    let mut picked_mode = false;
+    let mut asked = Vec::new();
+    let mut idle = 0;
+    loop {
+        t.read_until_quiet(QUIET);
+        if t.exited() {
+            break;
+        }
+        let screen = t.screen();
+        let window = screen.window_rows();
+        let shows = |s: &str| window.iter().any(|r| r.text.contains(s));
+        let line = screen.cursor_line();
+        // Still printing, or busy (writing, say): no question yet.
+        if line.trim().is_empty() && !shows("Registry ›") && !shows("Credentials ›") {
+            idle += 1;
+            assert!(idle < 100, "{kind:?}: no question came\n{}", screen.text());
+            continue;
+        }
+        // A question asked a third time was answered wrong: this driver's fault.
+        if asked.iter().filter(|l| **l == line).count() >= 2 || asked.len() > 40 {
+            t.send("\u{3}");
+            panic!("{kind:?}: stuck at {line:?}\n{}", screen.text());
+        }
+        asked.push(line.clone());
+        if !picked_registry && shows("Registry") {
+            let i = Kind::ALL.iter().position(|k| *k == kind).unwrap();
+            t.send(&"j".repeat(i)).send("\r");
+            picked_registry = true;
+        } else if !picked_mode && shows("Where should the credentials live?") {
+            // The second item: in the Helm values.
+            t.send("j").send("\r");
+            picked_mode = true;
+        } else if line.contains("Check the credentials against the registry") {
+            t.send("n").send("\r");
+        } else if let Some(text) = answer(kind, &line) {
+            t.line(text);
+        } else {
+            t.send("\r");
+        }
+    }
+    let (code, transcript) = t.finish();
+    (dir, code, Screen::of(&transcript, rows, cols))
+}
+
+/// The wizard for `kind` at 80x24 and at 60x24 ends with every question answered on
+/// screen, none left in its asking form, no line wider than the window, and the values
+/// file written.
+fn fits_the_terminal(kind: Kind) {
+    for (rows, cols) in [(24, 80), (24, 60)] {
+        let what = format!("{kind:?} at {cols}x{rows}");
+        let (dir, code, screen) = run_wizard(kind, rows, cols);
+        let text = screen.text();
+        assert_eq!(code, Some(0), "{what}:\n{text}");
+        assert!(
+            Path::new(&dir.path().join("values.yaml")).exists(),
+            "{what}: nothing written\n{text}"
+        );
+        let stale: Vec<&str> = screen
+            .rows
+            .iter()
+            .map(|r| r.text.as_str())
+            .filter(|t| t.trim_start().starts_with("? ") || t.contains(" › "))
+            .collect();
+        assert!(
+            stale.is_empty(),
+            "{what}: questions left in their asking form:\n{}\n--- screen\n{text}",
+            stale.join("\n")
+        );
+        for answered in [
+            "✔ Registry · ",
+            "✔ Credentials · ",
+            "✔ Change the advanced options? · no",
+            "✔ Create `values.yaml`? · yes",
+        ] {
+            assert!(text.contains(answered), "{what}: no {answered:?}\n{text}");
+        }
+        assert!(
+            !text.contains("s3cret"),
+            "{what}: the secret was echoed\n{text}"
+        );
+        screen.assert_no_wrapped_row(&what);
+    }
+}
+
+#[test]
+fn docker_hub_fits_the_terminal() {
+    fits_the_terminal(Kind::DockerHub);
+}
+
+#[test]
+fn gcr_fits_the_terminal() {
+    fits_the_terminal(Kind::Gcr);
+}
+
+#[test]
+fn artifact_registry_fits_the_terminal() {
+    fits_the_terminal(Kind::ArtifactRegistry);
+}
+
+#[test]
+fn ecr_fits_the_terminal() {
+    fits_the_terminal(Kind::Ecr);
+}
+
+#[test]
+fn acr_fits_the_terminal() {
+    fits_the_terminal(Kind::Acr);
+}
+
+#[test]
+fn ghcr_fits_the_terminal() {
+    fits_the_terminal(Kind::Ghcr);
+}
+
+#[test]
+fn quay_fits_the_terminal() {
+    fits_the_terminal(Kind::Quay);
+}
+
+#[test]
+fn harbor_fits_the_terminal() {
+    fits_the_terminal(Kind::Harbor);
+}

@@ -125,7 +125,7 @@ impl TermPrompter {
             dialoguer::console::set_colors_enabled_stderr(false);
             Box::new(SimpleTheme)
         } else {
-            Box::new(ColorfulTheme::default())
+            Box::new(Bracketed(ColorfulTheme::default()))
         };
         TermPrompter {
             term: Term::stderr(),
@@ -195,29 +195,31 @@ impl TermPrompter {
                 }
                 io(self.term.flush())?;
             }
-            // Replace the prompt line by its answered form when the typing did not wrap.
-            let width = usize::from(self.term.size().1);
+            // Replace the prompt, however many rows it took, by its answered form.
             let typed = if hidden { 0 } else { measure_text_width(&line) };
-            let wrapped = measure_text_width(&head) + typed >= width;
+            let rows = self.rows_of(measure_text_width(&head) + typed);
             let answer = match default {
                 Some(d) if line.is_empty() => d.to_string(),
                 _ => line,
             };
             // An empty hidden answer is refused next: no `********` that looks typed.
             let refused = hidden && answer.is_empty();
-            if !wrapped && !refused {
-                let mut done = String::new();
-                let _ = if hidden {
-                    self.theme
-                        .format_password_prompt_selection(&mut done, prompt)
-                } else {
-                    self.theme
-                        .format_input_prompt_selection(&mut done, prompt, &answer)
+            io(self.clear_rows(rows))?;
+            if !refused {
+                let done = |prompt: &str| {
+                    let mut done = String::new();
+                    let _ = if hidden {
+                        self.theme
+                            .format_password_prompt_selection(&mut done, prompt)
+                    } else {
+                        self.theme
+                            .format_input_prompt_selection(&mut done, prompt, &answer)
+                    };
+                    done
                 };
-                io(self.term.clear_line())?;
-                io(self.term.write_line(&done))?;
-            } else {
-                io(self.term.write_line(""))?;
+                for l in self.fit_answered(prompt, &done) {
+                    io(self.term.write_line(&l))?;
+                }
             }
             Ok(answer)
         })();
@@ -225,6 +227,216 @@ impl TermPrompter {
             self.restore();
         }
         attempt
+    }
+    /// The terminal's width in columns.
+    fn width(&self) -> usize {
+        usize::from(self.term.size().1).max(20)
+    }
+
+    /// How many rows text of `width` columns takes, from the start of a row.
+    fn rows_of(&self, width: usize) -> usize {
+        width.max(1).div_ceil(self.width())
+    }
+
+    /// Clears the `rows` rows that end at the cursor's; the cursor ends at the start
+    /// of the first.
+    fn clear_rows(&self, rows: usize) -> std::io::Result<()> {
+        self.term.clear_line()?;
+        if rows > 1 {
+            self.term.clear_last_lines(rows - 1)?;
+        }
+        Ok(())
+    }
+
+    /// The answered form of a question, made by `done` from the prompt, in rows that
+    /// fit the terminal: the whole prompt when it fits, else without its parenthesised
+    /// explanation, else the answer on a row of its own.
+    fn fit_answered(&self, prompt: &str, done: &dyn Fn(&str) -> String) -> Vec<String> {
+        let width = self.width();
+        let whole = done(prompt);
+        if measure_text_width(&whole) < width {
+            return vec![whole];
+        }
+        let short = short_prompt(prompt);
+        let shorter = done(short);
+        if measure_text_width(&shorter) < width {
+            return vec![shorter];
+        }
+        // `✔ prompt · answer` (`prompt: answer` plainly): the answer goes below.
+        let plain = dialoguer::console::strip_ansi_codes(&shorter).into_owned();
+        let cut = |s: &str| truncate(s, width - 1);
+        let split = plain
+            .split_once(" · ")
+            .map(|(q, a)| (format!("{q} ·"), a))
+            .or_else(|| plain.split_once(": ").map(|(q, a)| (format!("{q}:"), a)));
+        match split {
+            Some((question, answer)) => vec![cut(&question), cut(&format!("    {answer}"))],
+            None => vec![cut(&plain)],
+        }
+    }
+
+    /// Writes `text` as lines that fit the terminal: a line wider than it is wrapped
+    /// at spaces, its continuation indented two more than the line.
+    fn write_fitted(&self, text: &str) {
+        for line in fit_lines(text, self.width() - 1) {
+            let _ = self.term.write_line(&line);
+        }
+    }
+}
+
+/// A prompt without a trailing parenthesised explanation: `Push repository prefix`
+/// for `Push repository prefix (images go to PREFIX/<image>)`.
+fn short_prompt(prompt: &str) -> &str {
+    match prompt.strip_suffix(')').and_then(|p| p.rfind(" (")) {
+        Some(at) => &prompt[..at],
+        None => prompt,
+    }
+}
+
+/// `text` cut to `width` columns, with `…` when something was cut. ANSI codes are
+/// dropped from a text that is cut.
+fn truncate(text: &str, width: usize) -> String {
+    if measure_text_width(text) <= width {
+        return text.to_string();
+    }
+    let plain = dialoguer::console::strip_ansi_codes(text);
+    let mut out = String::new();
+    for c in plain.chars() {
+        if measure_text_width(&out) + measure_text_width(&c.to_string()) + 1 > width {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+/// Each line of `text` that is wider than `width` wrapped at spaces, its continuation
+/// rows indented two more than the line itself.
+fn fit_lines(text: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.split('\n') {
+        if measure_text_width(line) <= width {
+            out.push(line.to_string());
+            continue;
+        }
+        let line = dialoguer::console::strip_ansi_codes(line).into_owned();
+        let indent = line.len() - line.trim_start().len();
+        let more = format!("{}  ", &line[..indent]);
+        let mut current = line[..indent].to_string();
+        let mut empty = true;
+        for word in line[indent..].split(' ') {
+            let wide = measure_text_width(&current) + 1 + measure_text_width(word);
+            if !empty && wide > width {
+                out.push(std::mem::replace(&mut current, more.clone()));
+                empty = true;
+            }
+            if !empty {
+                current.push(' ');
+            }
+            current.push_str(word);
+            empty = false;
+        }
+        out.push(current);
+    }
+    out
+}
+
+/// The colourful theme, with a default shown in brackets, `[default]`, as the docs and
+/// the plain theme show it, instead of in parentheses.
+struct Bracketed(ColorfulTheme);
+
+impl Theme for Bracketed {
+    fn format_prompt(&self, f: &mut dyn std::fmt::Write, prompt: &str) -> std::fmt::Result {
+        self.0.format_prompt(f, prompt)
+    }
+
+    fn format_error(&self, f: &mut dyn std::fmt::Write, err: &str) -> std::fmt::Result {
+        self.0.format_error(f, err)
+    }
+
+    fn format_confirm_prompt(
+        &self,
+        f: &mut dyn std::fmt::Write,
+        prompt: &str,
+        default: Option<bool>,
+    ) -> std::fmt::Result {
+        self.0.format_confirm_prompt(f, prompt, default)
+    }
+
+    fn format_confirm_prompt_selection(
+        &self,
+        f: &mut dyn std::fmt::Write,
+        prompt: &str,
+        selection: Option<bool>,
+    ) -> std::fmt::Result {
+        self.0.format_confirm_prompt_selection(f, prompt, selection)
+    }
+
+    fn format_input_prompt(
+        &self,
+        f: &mut dyn std::fmt::Write,
+        prompt: &str,
+        default: Option<&str>,
+    ) -> std::fmt::Result {
+        let t = &self.0;
+        write!(
+            f,
+            "{} {} ",
+            t.prompt_prefix,
+            t.prompt_style.apply_to(prompt)
+        )?;
+        if let Some(default) = default {
+            write!(f, "{} ", t.hint_style.apply_to(format!("[{default}]")))?;
+        }
+        write!(f, "{} ", t.prompt_suffix)
+    }
+
+    fn format_input_prompt_selection(
+        &self,
+        f: &mut dyn std::fmt::Write,
+        prompt: &str,
+        sel: &str,
+    ) -> std::fmt::Result {
+        self.0.format_input_prompt_selection(f, prompt, sel)
+    }
+
+    fn format_password_prompt(
+        &self,
+        f: &mut dyn std::fmt::Write,
+        prompt: &str,
+    ) -> std::fmt::Result {
+        self.0.format_password_prompt(f, prompt)
+    }
+
+    fn format_password_prompt_selection(
+        &self,
+        f: &mut dyn std::fmt::Write,
+        prompt: &str,
+    ) -> std::fmt::Result {
+        self.0.format_password_prompt_selection(f, prompt)
+    }
+
+    fn format_select_prompt(&self, f: &mut dyn std::fmt::Write, prompt: &str) -> std::fmt::Result {
+        self.0.format_select_prompt(f, prompt)
+    }
+
+    fn format_select_prompt_selection(
+        &self,
+        f: &mut dyn std::fmt::Write,
+        prompt: &str,
+        sel: &str,
+    ) -> std::fmt::Result {
+        self.0.format_select_prompt_selection(f, prompt, sel)
+    }
+
+    fn format_select_prompt_item(
+        &self,
+        f: &mut dyn std::fmt::Write,
+        text: &str,
+        active: bool,
+    ) -> std::fmt::Result {
+        self.0.format_select_prompt_item(f, text, active)
     }
 }
 
@@ -236,13 +448,24 @@ impl Default for TermPrompter {
 
 impl Prompter for TermPrompter {
     fn select(&mut self, prompt: &str, items: &[String], default: usize) -> Answer<usize> {
+        // An item wider than the terminal would wrap, and the list could not be redrawn
+        // in place: each is cut to fit, and the answer is written here, fitted too.
+        let width = self.width();
+        let shown: Vec<String> = items.iter().map(|i| truncate(i, width - 3)).collect();
         let r = Select::with_theme(&*self.theme)
             .with_prompt(prompt)
-            .items(items)
+            .items(&shown)
             .default(default)
             .max_length(12)
+            .report(false)
             .interact_on_opt(&self.term);
-        self.finish(r)
+        let i = self.finish(r)?;
+        let mut done = String::new();
+        let _ = self
+            .theme
+            .format_select_prompt_selection(&mut done, prompt, &items[i]);
+        let _ = self.term.write_line(&truncate(&done, width - 1));
+        Ok(i)
     }
 
     fn input(&mut self, prompt: &str, default: Option<&str>) -> Answer<String> {
@@ -270,8 +493,8 @@ impl Prompter for TermPrompter {
                 let key = self.term.read_key_raw().map_err(|_| Interrupted)?;
                 match confirm_key(&key) {
                     ConfirmKey::Set(v) => {
+                        io(self.clear_rows(self.rows_of(measure_text_width(&head(value)))))?;
                         value = v;
-                        io(self.term.clear_line())?;
                         io(self.term.write_str(&head(value)))?;
                         io(self.term.flush())?;
                     }
@@ -280,12 +503,17 @@ impl Prompter for TermPrompter {
                     ConfirmKey::Ignore => {}
                 }
             }
-            let mut done = String::new();
-            let _ = self
-                .theme
-                .format_confirm_prompt_selection(&mut done, prompt, Some(value));
-            io(self.term.clear_line())?;
-            io(self.term.write_line(&done))?;
+            io(self.clear_rows(self.rows_of(measure_text_width(&head(value)))))?;
+            let done = |prompt: &str| {
+                let mut done = String::new();
+                let _ = self
+                    .theme
+                    .format_confirm_prompt_selection(&mut done, prompt, Some(value));
+                done
+            };
+            for line in self.fit_answered(prompt, &done) {
+                io(self.term.write_line(&line))?;
+            }
             Ok(value)
         })();
         if attempt.is_err() {
@@ -295,15 +523,16 @@ impl Prompter for TermPrompter {
     }
 
     fn say(&mut self, text: &str) {
-        let _ = self.term.write_line(text);
+        self.write_fitted(text);
     }
 
     fn refuse(&mut self, reason: &str) {
         let mut text = String::new();
         let _ = self.theme.format_error(&mut text, reason);
+        let width = (self.width() - 1).min(super::WIDTH);
         for line in text.lines() {
-            for part in super::wrap(line, super::WIDTH) {
-                let _ = self.term.write_line(&part);
+            for part in super::wrap(line, width) {
+                self.write_fitted(&part);
             }
         }
     }
@@ -336,6 +565,36 @@ fn confirm_key(key: &Key) -> ConfirmKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_prompt_loses_its_explanation_only() {
+        assert_eq!(
+            short_prompt("Push repository prefix (images go to PREFIX/<image>)"),
+            "Push repository prefix"
+        );
+        assert_eq!(short_prompt("Registry name"), "Registry name");
+        assert_eq!(short_prompt("Skip TLS (x)?"), "Skip TLS (x)?");
+    }
+
+    #[test]
+    fn cut_text_ends_in_an_ellipsis_and_fits() {
+        assert_eq!(truncate("short", 10), "short");
+        let cut = truncate("Google Artifact Registry (LOCATION-docker.pkg.dev)", 20);
+        assert_eq!(cut, "Google Artifact Reg…");
+        assert_eq!(measure_text_width(&cut), 20);
+    }
+
+    #[test]
+    fn wide_lines_wrap_at_spaces_under_their_indent() {
+        assert_eq!(
+            fit_lines("  one two three four", 10),
+            ["  one two", "    three", "    four"]
+        );
+        assert_eq!(fit_lines("fits", 10), ["fits"]);
+        for line in fit_lines(&"word ".repeat(40), 17) {
+            assert!(measure_text_width(&line) <= 17, "{line}");
+        }
+    }
 
     #[test]
     fn a_yes_or_no_is_taken_only_with_enter() {

@@ -17,6 +17,7 @@ use crate::registry::Kind;
     version,
     about,
     long_about = None,
+    max_term_width = 80,
     after_help = "On a terminal, `phib` with no command starts the wizard (`phib wizard`)."
 )]
 pub struct Cli {

@@ -106,10 +106,26 @@ impl Helm {
     /// The user-supplied values of a release (`helm get values -o json`).
     pub fn get_values(&self, name: &str, namespace: &str) -> Result<Value> {
         plan::validate_name("--release", name)?;
-        let out = self.output(
+        let out = run(
+            &self.path,
             &["get", "values", name, "-n", namespace, "-o", "json"],
-            &format!("cannot read the values of release `{name}` in namespace `{namespace}`"),
         )?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if !out.status.success() && stderr.contains("release: not found") {
+            return Err(Error::failed(format!(
+                "there is no release `{name}` in namespace `{namespace}`"
+            ))
+            .with_help(
+                "name the release's namespace with `--namespace NS` (as a helm plugin: `helm -n NS phib ...`); `helm list -A` lists every release with its namespace",
+            ));
+        }
+        if !out.status.success() {
+            return Err(helm_failed(
+                &format!("cannot read the values of release `{name}` in namespace `{namespace}`"),
+                &stderr,
+            ));
+        }
+        let out = out.stdout;
         match parse_json(&out, "helm get values")? {
             Value::Null => Ok(Value::Object(Default::default())),
             v => Ok(v),
@@ -271,7 +287,7 @@ pub(crate) fn helm_failed(what: &str, stderr: &str) -> Error {
     } else if lower.contains("another operation") {
         "another helm operation on this release is in progress; wait for it (`helm history`) and try again"
     } else {
-        "see helm's message above; nothing in your values file was changed"
+        "helm's message is quoted in the line above; nothing in your values file was changed"
     };
     Error::failed(format!("{what}: helm said: {line}")).with_help(help)
 }

@@ -7,8 +7,22 @@ use std::process::ExitCode;
 use clap::Parser;
 use phib::cli::Cli;
 
+/// The arguments, with `help --help` (or `-h`) read as `help help`: clap's `help`
+/// command takes no flags, and refused the way a user asks what it does.
+fn args() -> Vec<std::ffi::OsString> {
+    let mut args: Vec<_> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|a| a == "help") {
+        for a in args.iter_mut().skip(2) {
+            if a == "--help" || a == "-h" {
+                *a = "help".into();
+            }
+        }
+    }
+    args
+}
+
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(args()) {
         Ok(cli) => cli,
         Err(e) => {
             // clap prints help/version itself (exit 0) and usage errors (exit 2).

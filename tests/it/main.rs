@@ -6,6 +6,7 @@
 mod cli;
 mod compact;
 mod external;
+mod first_contact;
 mod helm;
 mod install;
 mod merge;

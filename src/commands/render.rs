@@ -180,9 +180,22 @@ fn keep_external_secret(choice: &mut Choice, path: &Path, name: String) -> Resul
     Ok(())
 }
 
+/// `--password-stdin` at a terminal: the password asked for on it, hidden.
+fn password_typed() -> Result<Secret> {
+    use crate::wizard::prompt::Prompter;
+    let mut p = crate::wizard::terminal::TermPrompter::new();
+    p.password("Password or token for `--password-stdin` (typing is not shown)")
+        .map_err(|_| Error::interrupted())
+}
+
 /// The password: from standard input with `--password-stdin` (one trailing `\n` or
 /// `\r\n` removed, as `docker login` does), else from the environment.
 fn password(from_stdin: bool, env: Option<OsString>) -> Result<Option<Secret>> {
+    use std::io::IsTerminal;
+    if from_stdin && std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+        // Typed by a person: asked for, and not shown.
+        return password_typed().map(Some);
+    }
     let bytes = if from_stdin {
         let mut bytes = Vec::new();
         std::io::stdin()

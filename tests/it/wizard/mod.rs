@@ -10,6 +10,7 @@ use crate::pty::{strip_escapes, Pty};
 use crate::util::*;
 
 mod external;
+mod first_contact;
 mod screen;
 
 const REGISTRY: &str = "Which registry should PrimeHub push";

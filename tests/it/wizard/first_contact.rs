@@ -1,0 +1,142 @@
+//! What a first run of the wizard shows: declining to write, a failed check, the
+//! defaults it offers and how it shows them, and `render --password-stdin` typed at a
+//! terminal.
+
+use std::time::Duration;
+
+use phib::registry::Kind;
+
+use super::{docker_hub, empty_path, pick, settle, start, values_mode};
+use crate::pty::{Pty, Screen};
+use crate::util::*;
+
+/// "No" at the last question is an answer, not an interruption.
+#[test]
+fn no_at_the_confirmation_writes_nothing_and_exits_0() {
+    let (dir, mut t) = start();
+    docker_hub(&mut t, "ann", "dckr_pat_s3cret");
+    values_mode(&mut t);
+    t.expect("Create `values.yaml`?");
+    settle();
+    t.send("n").send("\r");
+    let (code, screen) = t.finish_screen();
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(!screen.contains("interrupted"), "{screen}");
+    assert!(screen.contains("Nothing was written"), "{screen}");
+    assert!(!dir.path().join("values.yaml").exists());
+}
+
+/// A failed check says why first; what to do next comes after it.
+#[test]
+fn a_failed_check_prints_its_reason_before_the_next_steps() {
+    let (dir, mut t) = start();
+    // Nothing listens on port 9 here: the connection is refused at once.
+    pick(&mut t, Kind::Harbor);
+    t.answer("Registry endpoint", "http://127.0.0.1:9");
+    t.answer("User name (Harbor robot account", "robot$ci+builder");
+    t.answer("Password or robot secret", "p@ss");
+    t.answer("[127.0.0.1:9/ci]", "");
+    t.expect("Skip TLS verification").expect("[Y/n]").send("\r");
+    t.expect("Change the advanced options?").send("n\r");
+    values_mode(&mut t);
+    t.expect("Create `values.yaml`?").send("y\r");
+    t.expect("Check the credentials against the registry now?");
+    settle();
+    t.send("y").send("\r");
+    let (code, screen) = t.finish_screen();
+    assert_eq!(code, Some(1), "{screen}");
+    assert!(dir.path().join("values.yaml").exists());
+    let reason = screen.find("phib: cannot connect").expect(&screen);
+    let next = screen.find("phib upgrade --values").expect(&screen);
+    assert!(reason < next, "{screen}");
+}
+
+/// ECR's push repository is on the registry of the account and region just given.
+#[test]
+fn ecr_offers_a_push_repository_on_the_account_and_region() {
+    let (_dir, mut t) = start();
+    pick(&mut t, Kind::Ecr);
+    t.answer("AWS account ID", "123456789012");
+    t.answer("AWS region of the registry", "us-east-1");
+    t.expect("Push repository")
+        .expect("[123456789012.dkr.ecr.us-east-1.amazonaws.com/");
+    t.send("\u{1b}");
+    let (code, _) = t.finish();
+    assert_eq!(code, Some(130));
+}
+
+/// With colours on, a default shows in brackets as the docs show it, and the advanced
+/// options are named in words, not as flags.
+#[test]
+fn the_colourful_theme_shows_defaults_in_brackets_and_options_in_words() {
+    let dir = tempdir();
+    let path = empty_path(dir.path());
+    let mut t = Pty::spawn(
+        dir.path(),
+        &[],
+        &path,
+        &[("NO_COLOR", None), ("LANG", Some("C.UTF-8"))],
+    );
+    t.expect("Which registry");
+    t.read_until_quiet(Duration::from_millis(300));
+    t.send("\r");
+    t.expect("Docker Hub user name");
+    t.read_until_quiet(Duration::from_millis(300));
+    t.line("ann");
+    t.expect("access token");
+    t.read_until_quiet(Duration::from_millis(300));
+    t.line("dckr_pat_s3cret");
+    t.expect("Push repository prefix");
+    t.read_until_quiet(Duration::from_millis(300));
+    let line = t.screen().cursor_line();
+    assert!(line.contains("[docker.io/ann]"), "{line}");
+    assert!(!line.contains("(docker.io/ann)"), "{line}");
+    t.send("\r");
+    t.expect("Change the advanced options?");
+    t.read_until_quiet(Duration::from_millis(300));
+    let screen = t.screen();
+    let advanced = screen
+        .rows
+        .iter()
+        .map(|r| r.text.as_str())
+        .find(|r| r.contains("Advanced"))
+        .unwrap_or_default()
+        .to_string();
+    for flag in ["push-repo", "push-secret-name", "insecure-skip-verify"] {
+        assert!(!advanced.contains(flag), "{advanced}");
+    }
+    t.send("\u{1b}");
+    let (code, _) = t.finish();
+    assert_eq!(code, Some(130));
+}
+
+/// Typed at a terminal, the password is asked for and not shown.
+#[test]
+fn render_password_stdin_on_a_terminal_asks_and_does_not_echo() {
+    let dir = tempdir();
+    let path = empty_path(dir.path());
+    let mut t = Pty::spawn(
+        dir.path(),
+        &[
+            "render",
+            "--registry",
+            "quay",
+            "--username",
+            "acme+ci",
+            "--password-stdin",
+            "--values",
+            "values.yaml",
+        ],
+        &path,
+        &[],
+    );
+    t.expect("not shown");
+    settle();
+    t.line("s3cret-typed");
+    let (code, transcript) = t.finish();
+    let screen = Screen::of(&transcript, 24, 80).text();
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(!screen.contains("s3cret-typed"), "echoed:\n{screen}");
+    let written = std::fs::read_to_string(dir.path().join("values.yaml")).unwrap();
+    assert!(written.contains("s3cret-typed"), "{written}");
+}

@@ -98,6 +98,27 @@ pub fn verify(
     Ok(())
 }
 
+/// The widest step line, for an 80-column terminal.
+const STEP_WIDTH: usize = 80;
+
+/// `text` in lines of at most `width` characters, broken at spaces (a longer word
+/// stays whole).
+fn step_lines(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split(' ') {
+        let line = lines.last_mut().expect("one line at least");
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(word.to_string());
+        } else {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+    }
+    lines
+}
+
 /// Writes the step lines: `ok    what`, `FAIL  what` (the error says why), or
 /// `warn  what: why` for a problem that does not fail the check.
 struct Steps<'a> {
@@ -111,7 +132,12 @@ impl Steps<'_> {
 
     fn mark(&mut self, mark: &str, text: &str) {
         // A closed stdout must not hide the verdict, which goes to stderr via the error.
-        let _ = writeln!(self.out, "{mark}  {text}");
+        // Lines fit 80 columns: a long step goes on under its text.
+        let mut lines = step_lines(text, STEP_WIDTH - mark.len() - 2).into_iter();
+        let _ = writeln!(self.out, "{mark}  {}", lines.next().unwrap_or_default());
+        for line in lines {
+            let _ = writeln!(self.out, "{:width$}{line}", "", width = mark.len() + 2);
+        }
         let _ = self.out.flush();
     }
 
@@ -149,9 +175,7 @@ fn ping(
                 let how = match (&answer.status, &answer.challenge) {
                     (200, _) => "open to anonymous requests".to_string(),
                     (_, Some(Challenge::Basic)) => "asks for Basic login".to_string(),
-                    (_, Some(Challenge::Bearer { .. })) => {
-                        "asks for a token (Bearer login)".to_string()
-                    }
+                    (_, Some(Challenge::Bearer { .. })) => "asks for a Bearer token".to_string(),
                     (_, Some(Challenge::Other(s))) => format!("asks for `{s}` login"),
                     (_, None) => unreachable!("a 401 without a challenge is refused above"),
                 };

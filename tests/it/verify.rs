@@ -286,7 +286,7 @@ fn token_auth_bearer_flow_passes_and_pull_only_token_fails_at_upload() {
     let r = verify(&v, &[]);
     r.expect_code(0);
     let out = r.stdout_str();
-    assert!(out.contains("(asks for a token (Bearer login))"), "{out}");
+    assert!(out.contains("(asks for a Bearer token)"), "{out}");
     assert!(out.contains("ok    login as `robot$ci`"), "{out}");
     assert!(out.contains("ok    push rights on `team/app`"), "{out}");
     // The pull,push token does not cover DELETE; a second token with `delete` does.
@@ -942,4 +942,31 @@ fn external_secret_without_kubectl_says_what_cannot_be_checked() {
         "{}",
         r.stderr
     );
+}
+
+/// Each step line fits an 80-column terminal, even for a long repository path.
+#[test]
+#[cfg_attr(
+    not(phib_e2e),
+    ignore = "end-to-end: needs docker-registry; run ./scripts/test"
+)]
+fn step_lines_fit_80_columns() {
+    let reg = Registry::start(Auth::Htpasswd(&[ALICE]), false);
+    let dir = tempdir();
+    let extra = format!(
+        "  pushRepoPrefix: {}/a-rather-long-team-name/with-a-subgroup\n  insecureSkipVerify: true\n",
+        reg.host()
+    );
+    let v = alice_values(dir.path(), &format!("http://{}", reg.host()), &extra);
+    let r = verify(&v, &[]);
+    r.expect_code(0);
+    let out = r.stdout_str();
+    assert!(out.contains("a-rather-long-team-name"), "{out}");
+    for line in out.lines() {
+        assert!(
+            line.chars().count() <= 80,
+            "{} columns: {line}",
+            line.chars().count()
+        );
+    }
 }

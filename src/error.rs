@@ -14,6 +14,8 @@ pub enum Kind {
     Failed,
     /// The user interrupted a prompt (Ctrl-C, Esc). Exit status 130.
     Interrupted,
+    /// The user answered "no" to doing it: an answer, not a failure. Exit status 0.
+    Declined,
 }
 
 #[derive(Debug)]
@@ -53,6 +55,15 @@ impl Error {
         }
     }
 
+    /// The user said "no" at the confirmation; nothing was written (exit 0).
+    pub fn declined() -> Self {
+        Error {
+            kind: Kind::Declined,
+            message: "nothing was written".into(),
+            help: None,
+        }
+    }
+
     /// An internal check caught phib about to do something it did not mean to (exit 1).
     pub fn bug(message: impl Into<String>) -> Self {
         Error::failed(format!("this is a bug in phib: {}", message.into()))
@@ -75,12 +86,36 @@ impl Error {
         self
     }
 
+    /// What `main` prints on standard error: `phib: MESSAGE`, then `help: HELP`; nothing
+    /// for an error whose message was shown already ([`Error::shown`]).
+    pub fn report(&self) -> String {
+        if self.message.is_empty() {
+            return String::new();
+        }
+        let mut out = format!("phib: {}\n", self.message);
+        if let Some(help) = &self.help {
+            out.push_str(&format!("help: {help}\n"));
+        }
+        out
+    }
+
+    /// This error, once its report was printed by the caller: the same exit status,
+    /// nothing more to print.
+    pub fn shown(self) -> Self {
+        Error {
+            message: String::new(),
+            help: None,
+            ..self
+        }
+    }
+
     /// The process exit status for this error.
     pub fn exit_code(&self) -> i32 {
         match self.kind {
             Kind::Usage => 2,
             Kind::Failed => 1,
             Kind::Interrupted => 130,
+            Kind::Declined => 0,
         }
     }
 }

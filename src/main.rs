@@ -33,10 +33,7 @@ fn main() -> ExitCode {
     match phib::commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("phib: {}", err.message);
-            if let Some(help) = &err.help {
-                eprintln!("help: {help}");
-            }
+            eprint!("{}", err.report());
             ExitCode::from(err.exit_code() as u8)
         }
     }

@@ -97,13 +97,15 @@ pub fn run(values: &Path) -> Result<()> {
         Some(secret_file) if wizard::after::ask_verify(&mut p).map_err(after_write)? => {
             let namespace = namespace.as_deref();
             if let Err(err) = verify_now(values, secret_file.as_deref(), namespace) {
-                // The steps left are still worth knowing before phib exits 1.
+                // Why it failed first; the steps left are still worth knowing before
+                // phib exits 1.
+                eprint!("{}", err.report());
                 say("");
                 say_lines(&verify_hint);
                 if !decision.secret_only {
                     say_lines(&upgrade_hint);
                 }
-                return Err(err);
+                return Err(err.shown());
             }
         }
         _ => say_lines(&verify_hint),

@@ -151,7 +151,7 @@ pub fn ask(
         _ => format!("Create `{shown}`?"),
     };
     if !p.confirm(&question, true)? {
-        return Err(Error::interrupted());
+        return Err(Error::declined());
     }
     let release = answers.as_ref().and_then(|a| a.settings.release.clone());
     let command = match (&answers, &rotated) {

@@ -64,10 +64,11 @@ fn a_new_file_asks_the_registry_then_its_questions_then_confirms() {
 }
 
 #[test]
-fn declining_the_confirmation_is_an_interruption() {
+fn declining_the_confirmation_is_an_answer_not_an_interruption() {
     let mut p = docker_hub_then([Step::Select("in the Helm values"), Step::Confirm(false)]);
     let err = ask(&mut p, Path::new("values.yaml"), None, false).unwrap_err();
-    assert_eq!(err.exit_code(), 130);
+    assert_eq!(err.exit_code(), 0);
+    assert_eq!(err.message, "nothing was written");
 }
 
 #[test]

@@ -201,7 +201,8 @@ fn the_offered_check_runs_phib_verify_against_a_real_registry_and_a_failure_exit
         } else {
             assert!(screen.contains("FAIL"), "{screen}");
             assert!(screen.contains("phib: authentication failed"), "{screen}");
-            // The steps left come before the exit: the check to retry, and the upgrade.
+            // Why it failed comes first, then the steps left: the check to retry, and
+            // the upgrade.
             let error = screen.find("phib: authentication failed").unwrap();
             let retry = screen
                 .find("phib verify --values values.yaml --secret-file push-secret.yaml")
@@ -209,7 +210,7 @@ fn the_offered_check_runs_phib_verify_against_a_real_registry_and_a_failure_exit
             let upgrade = screen
                 .find("phib upgrade --values values.yaml")
                 .expect(&screen);
-            assert!(retry < error && upgrade < error, "{screen}");
+            assert!(error < retry && error < upgrade, "{screen}");
         }
         // A failed check does not undo the write.
         assert!(dir.path().join("values.yaml").exists());

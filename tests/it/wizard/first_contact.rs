@@ -22,7 +22,7 @@ fn no_at_the_confirmation_writes_nothing_and_exits_0() {
     let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(0), "{screen}");
     assert!(!screen.contains("interrupted"), "{screen}");
-    assert!(screen.contains("Nothing was written"), "{screen}");
+    assert!(screen.contains("phib: nothing was written"), "{screen}");
     assert!(!dir.path().join("values.yaml").exists());
 }
 

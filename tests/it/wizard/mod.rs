@@ -461,7 +461,7 @@ fn rotation_shows_the_block_redacted_asks_only_credentials_and_declining_writes_
     t.expect("Replace the customImage block in `values.yaml`?")
         .send("n\r");
     let (code, screen) = t.finish_screen();
-    assert_eq!(code, Some(130), "{screen}");
+    assert_eq!(code, Some(0), "{screen}");
     assert!(
         !screen.contains("old-secret") && !screen.contains("new-secret"),
         "{screen}"

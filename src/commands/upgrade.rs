@@ -31,7 +31,8 @@ pub fn run(args: UpgradeArgs) -> Result<()> {
     let text = super::read_existing_values(
         &opts.values_path,
         "write the values with `phib render` or `phib wizard`, or name the file with `--values`",
-    )?;
+    )?
+    .text;
     // Bad input is refused before helm is even looked for.
     plan::check_input(&text, &opts)?;
 

@@ -157,7 +157,7 @@ fn upgrade_now(
     values: &Path,
     target: wizard::after::UpgradeTarget,
 ) -> Result<bool> {
-    let text = super::read_existing_values(values, "write it first")?;
+    let text = super::read_existing_values(values, "write it first")?.text;
     let opts = UpgradeOptions {
         values_path: values.to_path_buf(),
         release: target.release,
@@ -283,10 +283,10 @@ fn say_lines(lines: &[String]) {
 /// the write could not read or edit (a folder, not UTF-8, a layout phib cannot merge
 /// into) is refused here, before the questions, with the same messages as `phib render`.
 fn read_existing(values: &Path) -> Result<Option<CustomImage>> {
-    let Some(text) = crate::values::merge::read_values_file(values)? else {
+    let Some(crate::values::read::ValuesFile { text, doc }) = crate::values::read::read(values)?
+    else {
         return Ok(None);
     };
-    let doc = crate::values::parse_document(&text, values)?;
     // A file phib cannot edit in place is refused now, not after every question.
     crate::values::merge::validate(&text)
         .map_err(|e| crate::values::update::name_the_file(e, values))?;

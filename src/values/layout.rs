@@ -5,38 +5,15 @@
 //! documents, a layout the scanner cannot follow) is refused here, with a usage error
 //! that says why and what to do.
 
-use serde::Deserialize;
 use serde_yaml::{Mapping, Value};
 
 use super::model::{BLOCK_KEY, MANAGED_KEYS};
 use super::scan::{self, Line};
 use crate::{Error, Result};
 
-/// Parses the one document of a values file.
+/// Parses the one document of a values file (the reader's parse).
 pub(super) fn parse_doc(text: &str) -> Result<Value> {
-    // libyaml takes a byte order mark only in byte input; on a `str` it is an error.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut doc = Value::Null;
-    for (n, de) in serde_yaml::Deserializer::from_str(text).enumerate() {
-        if n == 1 {
-            return Err(Error::usage(
-                "the values file holds more than one YAML document (separated by `---`)",
-            )
-            .with_help(
-                "keep PrimeHub's values in a file of their own, one document, and pass that file",
-            ));
-        }
-        doc = Value::deserialize(de).map_err(|e| {
-            Error::usage(format!(
-                "the values file is not valid YAML: {}",
-                super::safe_parse_error(&e)
-            ))
-            .with_help(
-                "fix the YAML at that line and column (`helm lint` or `yamllint` can help), then run phib again",
-            )
-        })?;
-    }
-    Ok(doc)
+    super::read::parse(text)
 }
 
 /// What the scanner and serde_yaml agreed the file looks like.

@@ -6,8 +6,6 @@
 //! `layout` checks the two against each other, and a guard re-parses the result and refuses
 //! to hand back anything but the intended change.
 
-use std::path::Path;
-
 use serde_yaml::{Mapping, Value};
 
 use super::layout::{
@@ -18,36 +16,6 @@ use super::scan::{self, Line};
 use crate::{Error, Result};
 
 pub use super::diff::unified_diff;
-
-/// Reads a values file. `Ok(None)` when it does not exist; a directory or a file that
-/// is not UTF-8 is refused (exit 2).
-pub fn read_values_file(path: &Path) -> Result<Option<String>> {
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) if path.is_dir() || e.kind() == std::io::ErrorKind::IsADirectory => {
-            return Err(Error::usage(format!(
-                "`{}` is a directory, not a values file",
-                path.display()
-            ))
-            .with_help("pass the path of a YAML values file, e.g. `--values values.yaml`"))
-        }
-        Err(e) => return Err(Error::input_io(path, e)),
-    };
-    match String::from_utf8(bytes) {
-        Ok(text) => Ok(Some(text)),
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            let bytes = e.as_bytes();
-            let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-            Err(Error::usage(format!(
-                "`{}` is not UTF-8 text (invalid byte at line {line})",
-                path.display()
-            ))
-            .with_help("convert the file to UTF-8 (e.g. `iconv -t UTF-8`), then run phib again"))
-        }
-    }
-}
 
 /// Checks that `text` is a values file phib can edit in place; the same checks `merge`
 /// makes before it changes anything.

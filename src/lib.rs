@@ -11,7 +11,6 @@ pub mod error;
 pub mod helm;
 pub mod keyfile;
 pub mod pushsecret;
-pub mod redact;
 pub mod registry;
 pub mod rotate;
 pub mod secret;

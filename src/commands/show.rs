@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use crate::cli::{HelmArgs, ShowArgs};
 use crate::helm::{plan, Helm};
-use crate::redact::redact;
+use crate::secret::redact_document as redact;
 use crate::values::model::BLOCK_KEY;
 use crate::{Error, Result};
 

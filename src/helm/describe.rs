@@ -3,7 +3,7 @@
 //! wizard, so both say the same.
 
 use super::plan::{shell_quote, Change, Plan, ValuesArg, VersionSource};
-use crate::redact::redact;
+use crate::secret::redact_document as redact;
 
 /// What `plan` will do: release, chart version and why, which keys change, and the
 /// values passed to helm with secrets as `<redacted>`.

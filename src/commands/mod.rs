@@ -1,6 +1,7 @@
 //! Turns parsed command-line arguments into calls of the library. Each subcommand is one
 //! function here; nothing below this layer sees a clap type.
 
+mod compact;
 mod show;
 mod upgrade;
 pub mod verify;
@@ -16,14 +17,14 @@ mod render;
 mod secret_mode;
 mod wizard;
 use crate::values::read::{self, ValuesFile};
-use crate::{compact, Error, Result};
+use crate::{Error, Result};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         None => wizard::run_default(),
         Some(Command::Wizard { values }) => wizard::run(&values),
-        Some(Command::Compact { file }) => compact::run_cli(file.as_deref()),
+        Some(Command::Compact { file }) => compact::run(file.as_deref()),
         Some(Command::Render(args)) => render::run(*args),
         Some(Command::Completions { shell }) => completions(shell),
         Some(Command::Man) => man_page(),

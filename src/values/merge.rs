@@ -8,9 +8,7 @@
 
 use serde_yaml::{Mapping, Value};
 
-use super::layout::{
-    analyse, analyse_with, check_line_breaks, parse_doc, refuse, Analysis, Layout,
-};
+use super::layout::{analyse, check_line_breaks, parse_doc, refuse, Analysis, Layout};
 use super::model::{BLOCK_KEY, MANAGED_KEYS};
 use super::scan::{self, Line};
 use crate::{Error, Result};
@@ -32,26 +30,11 @@ pub fn validate(text: &str) -> Result<()> {
 pub fn merge(old: &str, block: &str) -> Result<String> {
     let wanted = parse_block(block)?;
     check_line_breaks(old)?;
-    // Parsing dominates the time on a long file, and the guard needs two parses: the
-    // old text's, and the new text's. So the old text parses on a second thread while
-    // this one guesses the new text from the lines alone and parses the guess. The
-    // guess is used only if it is byte for byte what the checked merge produces.
-    let (old_doc, guess) = std::thread::scope(|s| {
-        let parsing = s.spawn(|| parse_doc(old));
-        let guess = analyse_with(old, None)
-            .ok()
-            .and_then(|a| build(old, &a, block, &wanted).ok())
-            .filter(|g| g != old)
-            .and_then(|g| parse_doc(&g).ok().map(|doc| (g, doc)));
-        let old_doc = parsing
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (old_doc, guess)
-    });
-    let analysis = analyse_with(old, Some(old_doc?))?;
+    // One parse of the old text serves the layout check and the guard; the guard then
+    // parses the new text (unless nothing changed).
+    let analysis = analyse(old)?;
     let new = build(old, &analysis, block, &wanted)?;
-    let new_doc = guess.and_then(|(g, doc)| (g == new).then_some(doc));
-    guard_parsed(&analysis.doc, old, &new, new_doc, block)?;
+    guard_parsed(&analysis.doc, old, &new, block)?;
     Ok(new)
 }
 
@@ -69,31 +52,19 @@ fn build(old: &str, analysis: &Analysis<'_>, block: &str, wanted: &[Wanted<'_>])
 /// of `customImage` replaced by those of `block`. Anything else is a bug in phib.
 pub fn guard(old: &str, new: &str, block: &str) -> Result<()> {
     let old_doc = parse_doc(old)?;
-    guard_parsed(&old_doc, old, new, None, block)
+    guard_parsed(&old_doc, old, new, block)
 }
 
 /// `old_doc` is the parse of `old`; when `new` is the very same text (a merge with
-/// nothing to change), it is also the parse of `new`. `new_doc`, if given, is the
-/// parse of `new`.
-fn guard_parsed(
-    old_doc: &Value,
-    old: &str,
-    new: &str,
-    new_doc: Option<Value>,
-    block: &str,
-) -> Result<()> {
+/// nothing to change), it is also the parse of `new`.
+fn guard_parsed(old_doc: &Value, old: &str, new: &str, block: &str) -> Result<()> {
     let parsed;
-    let new_doc = match new_doc {
-        _ if new == old => old_doc,
-        Some(doc) => {
-            parsed = doc;
-            &parsed
-        }
-        None => {
-            parsed = parse_doc(new)
-                .map_err(|e| Error::bug(format!("the merged values file does not parse: {e}")))?;
-            &parsed
-        }
+    let new_doc = if new == old {
+        old_doc
+    } else {
+        parsed = parse_doc(new)
+            .map_err(|e| Error::bug(format!("the merged values file does not parse: {e}")))?;
+        &parsed
     };
     let block_doc: Value = serde_yaml::from_str(block).map_err(|e| {
         Error::bug(format!(

@@ -15,6 +15,7 @@ pub mod registry;
 pub mod rotate;
 pub mod secret;
 pub mod settings;
+pub mod term;
 pub mod values;
 pub mod verify;
 pub mod wizard;

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Map, Value};
 
 use crate::secret::{Redactor, Secret};
+use crate::term::shell_quote;
 use crate::values::model::{CustomImage, BLOCK_KEY, DEFAULT_PUSH_SECRET_NAME, MANAGED_KEYS};
 use crate::{Error, Result};
 
@@ -422,18 +423,6 @@ pub fn validate_name(flag: &str, name: &str) -> Result<()> {
                 "use lowercase letters, digits and `-`, starting and ending with a letter or digit",
             ),
         )
-    }
-}
-
-/// Quotes `s` for a POSIX shell when it needs it.
-pub fn shell_quote(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=@%+,".contains(&b));
-    if plain {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
     }
 }
 

@@ -120,6 +120,16 @@ pub struct TermPrompter {
 impl TermPrompter {
     /// Sets up the terminal prompter; `NO_COLOR` selects the plain theme.
     pub fn new() -> TermPrompter {
+        TermPrompter {
+            _sigint: SigintGuard::install(),
+            ..TermPrompter::without_sigint_guard()
+        }
+    }
+
+    /// A prompter for a caller that handles Ctrl-C itself (`phib upgrade`'s
+    /// confirmation, asked while the temporary values file exists): no SIGINT handler of
+    /// its own.
+    pub fn without_sigint_guard() -> TermPrompter {
         let theme: Box<dyn Theme> = if no_color() {
             dialoguer::console::set_colors_enabled(false);
             dialoguer::console::set_colors_enabled_stderr(false);
@@ -130,7 +140,7 @@ impl TermPrompter {
         TermPrompter {
             term: Term::stderr(),
             theme,
-            _sigint: SigintGuard::install(),
+            _sigint: None,
         }
     }
 

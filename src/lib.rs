@@ -9,6 +9,7 @@ pub mod commands;
 pub mod compact;
 pub mod error;
 pub mod helm;
+pub mod interrupt;
 pub mod keyfile;
 pub mod pushsecret;
 pub mod registry;

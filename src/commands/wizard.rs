@@ -311,4 +311,18 @@ mod tests {
         assert!(err.message.contains("is a directory"), "{}", err.message);
         assert!(read_existing(&dir.join("missing.yaml")).unwrap().is_none());
     }
+
+    #[test]
+    fn a_values_file_with_a_byte_order_mark_is_read_as_without_one() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("values.yaml");
+        let text =
+            "a: 1\ncustomImage:\n  registryEndpoint: \"ghcr.io\"\n  pushRepo: \"ghcr.io/me/x\"\n";
+        std::fs::write(&path, text).unwrap();
+        let plain = read_existing(&path).unwrap();
+        std::fs::write(&path, format!("\u{feff}{text}")).unwrap();
+        let bom = read_existing(&path).unwrap();
+        assert!(plain.is_some());
+        assert_eq!(format!("{bom:?}"), format!("{plain:?}"));
+    }
 }

@@ -193,7 +193,7 @@ fn check_final_newline(old: &str, doc: &Value) -> Result<()> {
     if old.is_empty() || old.ends_with('\n') {
         return Ok(());
     }
-    let with_newline: Value = serde_yaml::from_str(&format!("{old}\n")).unwrap_or(Value::Null);
+    let with_newline = parse_doc(&format!("{old}\n")).unwrap_or(Value::Null);
     if with_newline == *doc {
         return Ok(());
     }

@@ -101,22 +101,17 @@ pub fn verify(
 /// The widest step line, for an 80-column terminal.
 const STEP_WIDTH: usize = 80;
 
-/// `text` in lines of at most `width` characters, broken at spaces (a longer word
-/// stays whole).
+/// `text` in lines of at most `width` columns, broken at spaces (a longer word stays
+/// whole).
 fn step_lines(text: &str, width: usize) -> Vec<String> {
-    let mut lines = vec![String::new()];
-    for word in text.split(' ') {
-        let line = lines.last_mut().expect("one line at least");
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            lines.push(word.to_string());
-        } else {
-            if !line.is_empty() {
-                line.push(' ');
-            }
-            line.push_str(word);
-        }
-    }
-    lines
+    let options = textwrap::Options::new(width)
+        .break_words(false)
+        .word_separator(textwrap::WordSeparator::AsciiSpace)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation);
+    textwrap::wrap(text, options)
+        .into_iter()
+        .map(|line| line.into_owned())
+        .collect()
 }
 
 /// Writes the step lines: `ok    what`, `FAIL  what` (the error says why), or

@@ -12,14 +12,20 @@ pub fn describe(plan: &Plan) -> String {
     let mut out = String::new();
     let file = plan.source.display();
     match &plan.deployed_chart {
-        None => out.push_str(&format!(
-            "no release `{}` in namespace `{}`: installing PrimeHub with the whole `{file}`\n",
-            plan.release, plan.namespace
-        )),
-        Some(chart) => out.push_str(&format!(
-            "release `{}` in namespace `{}` runs chart `{chart}`\n",
-            plan.release, plan.namespace
-        )),
+        None => say(
+            &mut out,
+            &format!(
+                "no release `{}` in namespace `{}`: installing PrimeHub with the whole `{file}`",
+                plan.release, plan.namespace
+            ),
+        ),
+        Some(chart) => say(
+            &mut out,
+            &format!(
+                "release `{}` in namespace `{}` runs chart `{chart}`",
+                plan.release, plan.namespace
+            ),
+        ),
     }
     let version = plan.version.as_deref().unwrap_or("the newest");
     let why = match plan.version_source {
@@ -27,10 +33,10 @@ pub fn describe(plan: &Plan) -> String {
         VersionSource::Deployed => "pinned to the deployed version",
         VersionSource::Newest => "no `--version` given",
     };
-    out.push_str(&format!(
-        "chart `{}` version {version} ({why})\n",
-        plan.chart
-    ));
+    say(
+        &mut out,
+        &format!("chart `{}` version {version} ({why})", plan.chart),
+    );
     let ValuesArg::Temp(content) = &plan.values else {
         return out;
     };
@@ -58,28 +64,61 @@ pub fn describe(plan: &Plan) -> String {
         "values passed to helm with `--reuse-values` (secrets redacted):\n{shown}\n"
     ));
     if !plan.ignored_keys.is_empty() {
-        out.push_str(&format!(
-            "note: only `customImage` is applied; the other keys in `{file}` ({}) are left as the release has them\n",
-            plan.ignored_keys.join(", ")
-        ));
+        say(
+            &mut out,
+            &format!(
+                "note: only `customImage` is applied; the other keys in `{file}` ({}) are left as the release has them",
+                plan.ignored_keys.join(", ")
+            ),
+        );
     }
     out
 }
 
 /// What happens after a successful run, and the next command to run.
 pub fn next_steps(plan: &Plan) -> String {
-    let what = if plan.install {
-        format!(
-            "PrimeHub is being installed in namespace `{ns}`; follow it with `kubectl get pods -n {ns}`.",
-            ns = plan.namespace
-        )
+    let mut out = String::new();
+    // A command goes on a line of its own, whole, to copy.
+    if plan.install {
+        say(
+            &mut out,
+            &format!(
+                "PrimeHub is being installed in namespace `{}`; follow it with:",
+                plan.namespace
+            ),
+        );
+        out.push_str(&format!(
+            "  kubectl get pods -n {}\n",
+            shell_quote(&plan.namespace)
+        ));
     } else {
-        "done: PrimeHub's controller restarts by itself with the new configuration, and image builds started from now on use the new registry settings.".to_string()
-    };
-    format!(
-        "{what}\nnext: check the registry credentials and push rights with `phib verify --values {}`\n",
+        say(&mut out, "done: PrimeHub's controller restarts by itself with the new configuration, and image builds started from now on use the new registry settings.");
+    }
+    say(
+        &mut out,
+        "next: check the registry credentials and push rights with:",
+    );
+    out.push_str(&format!(
+        "  phib verify --values {}\n",
         shell_quote(&plan.source.display().to_string())
-    )
+    ));
+    out
+}
+
+/// The widest line of the words around an upgrade, for an 80-column terminal.
+const WIDTH: usize = 80;
+
+/// Adds `text` to `out` as lines that fit [`WIDTH`], continued two spaces in.
+fn say(out: &mut String, text: &str) {
+    let options = textwrap::Options::new(WIDTH)
+        .subsequent_indent("  ")
+        .break_words(false)
+        .word_separator(textwrap::WordSeparator::AsciiSpace)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation);
+    for line in textwrap::wrap(text, options) {
+        out.push_str(&line);
+        out.push('\n');
+    }
 }
 
 #[cfg(test)]
@@ -108,12 +147,15 @@ mod tests {
         let plan = plan_upgrade(text, Some(&release), None, &opts).unwrap();
         let d = describe(&plan);
         assert!(d.contains("runs chart `primehub-v4.1.0`"), "{d}");
+        for line in d.lines().chain(next_steps(&plan).lines()) {
+            assert!(line.chars().count() <= 80, "{line}");
+        }
         assert!(
             d.contains("version v4.1.0 (pinned to the deployed version)"),
             "{d}"
         );
         assert!(d.contains("\"registryPassword\": \"<redacted>\""), "{d}");
-        assert!(d.contains("(x) are left"), "{d}");
+        assert!(d.replace("\n  ", " ").contains("(x) are left"), "{d}");
         assert!(!d.contains("pw-123"), "{d}");
         assert!(next_steps(&plan).contains("phib verify --values 'my values.yaml'"));
     }

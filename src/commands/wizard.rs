@@ -262,8 +262,18 @@ fn after_write(_: wizard::prompt::Interrupted) -> Error {
 }
 
 /// The wizard talks on standard error, like its prompts.
+/// Says `text` on the wizard's terminal; a line wider than the terminal is wrapped.
 fn say(text: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "{text}");
+    let mut err = std::io::stderr().lock();
+    for line in text.split('\n') {
+        if line.chars().count() > wizard::fit_width(wizard::WIDTH) {
+            for part in wizard::wrap(line, wizard::WIDTH) {
+                let _ = writeln!(err, "{part}");
+            }
+        } else {
+            let _ = writeln!(err, "{line}");
+        }
+    }
 }
 
 /// What was done (`wrote ...`), said as a sentence.

@@ -465,11 +465,24 @@ pub fn rotation_note(decision: &Decision) -> Vec<String> {
     )
 }
 
-/// Splits `text` into lines of at most `width` columns at spaces; the text's own
-/// indentation is kept and continuation lines are indented two more. A word longer
-/// than the width stays whole on its own line.
+/// `width` (at most [`WIDTH`]) narrowed to the terminal the wizard runs on, keeping the
+/// margin `WIDTH - width` the caller leaves: on a terminal narrower than 80 columns the
+/// lines still fit. Without a terminal (tests, a pipe), `width` itself.
+pub fn fit_width(width: usize) -> usize {
+    let Some((_, cols)) = dialoguer::console::Term::stderr().size_checked() else {
+        return width;
+    };
+    let usable = usize::from(cols).saturating_sub(1 + WIDTH.saturating_sub(width));
+    width.min(usable).max(20)
+}
+
+/// Splits `text` into lines of at most `width` columns at spaces (narrower on a
+/// narrower terminal, see [`fit_width`]); the text's own indentation is kept and
+/// continuation lines are indented two more. A word longer than the width stays whole
+/// on its own line.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
     use textwrap::{Options, WordSeparator, WordSplitter, WrapAlgorithm};
+    let width = fit_width(width);
     let indent = &text[..text.len() - text.trim_start().len()];
     let more = format!("{indent}  ");
     let words: Vec<&str> = text.split_whitespace().collect();

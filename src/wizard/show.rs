@@ -84,7 +84,7 @@ pub fn command_block(lead: &str, words: &[String]) -> Vec<String> {
         ""
     };
     let mut out = super::wrap(&format!("{lead}{stdin}:"), super::WIDTH);
-    for line in command_lines(words, super::WIDTH - 2) {
+    for line in command_lines(words, super::fit_width(super::WIDTH - 2)) {
         out.push(format!("  {line}"));
     }
     out

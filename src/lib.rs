@@ -4,12 +4,14 @@
 //! The binary (`src/main.rs`) only parses arguments and maps errors to exit codes; all
 //! the work lives in these modules so that it can be tested without a terminal.
 
+pub mod apply;
+pub mod block;
+pub mod chart;
 pub mod cli;
 pub mod commands;
 pub mod compact;
 pub mod error;
 pub mod helm;
-pub mod keyfile;
 pub mod pushsecret;
 pub mod redact;
 pub mod registry;

@@ -3,7 +3,6 @@
 
 mod show;
 mod upgrade;
-pub mod verify;
 
 use std::io::Write;
 use std::path::Path;
@@ -13,10 +12,12 @@ use clap::CommandFactory;
 use crate::cli::{Cli, Command, Shell};
 
 mod render;
-mod secret_mode;
 mod wizard;
 use crate::values::merge::read_values_file;
 use crate::{compact, Error, Result};
+
+/// The values file a command works on when `--values` is not given.
+pub const DEFAULT_VALUES: &str = "values.yaml";
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
@@ -35,13 +36,16 @@ pub fn run(cli: Cli) -> Result<()> {
             timeout,
             namespace,
             secret_file,
-        }) => verify::run(&verify::Args {
-            values: &values,
-            push_check: !no_push_check,
-            timeout_secs: timeout,
-            namespace: &namespace,
-            secret_file: secret_file.as_deref(),
-        }),
+        }) => crate::verify::file::run_to(
+            &crate::verify::file::Args {
+                values: &values,
+                push_check: !no_push_check,
+                timeout_secs: timeout,
+                namespace: &namespace,
+                secret_file: secret_file.as_deref(),
+            },
+            &mut std::io::stdout().lock(),
+        ),
     }
 }
 

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use crate::helm::{self, plan, Helm, UpgradeOptions};
 use crate::pushsecret::{self, deliver, deliver::Manifests, deliver::Output, deliver::Pending};
+use crate::registry::Surface;
 use crate::values::model::CustomImage;
 use crate::values::render;
 use crate::wizard::prompt::Prompter;
@@ -25,7 +26,7 @@ pub fn run_default() -> Result<()> {
                 .with_help(RENDER_HINT),
         );
     }
-    run(Path::new(super::render::DEFAULT_VALUES))
+    run(Path::new(super::DEFAULT_VALUES))
 }
 
 /// `phib wizard [--values FILE]`.
@@ -78,7 +79,11 @@ pub fn run(values: &Path) -> Result<()> {
             values.display()
         ));
     } else {
-        say_done(&super::render::write_values(values, &block)?);
+        let done = crate::apply::write_values(values, &block)?;
+        for warning in &done.warnings {
+            super::warn(&warning.render(Surface::Wizard));
+        }
+        say_done(&done.sentence);
     }
     // Ctrl-C from now on says that what was written stays (the Secret, at least).
     terminal::mark_written();
@@ -138,14 +143,14 @@ pub fn run(values: &Path) -> Result<()> {
 /// `phib verify --values VALUES [--secret-file FILE]`, its step lines on the wizard's
 /// terminal (standard error). A failure is the wizard's error: the file stays written.
 fn verify_now(values: &Path, secret_file: Option<&Path>, namespace: Option<&str>) -> Result<()> {
-    let args = super::verify::Args {
+    let args = crate::verify::file::Args {
         values,
         push_check: true,
         timeout_secs: 30,
         namespace: namespace.unwrap_or(pushsecret::DEFAULT_NAMESPACE),
         secret_file,
     };
-    super::verify::run_to(&args, &mut std::io::stderr().lock())
+    crate::verify::file::run_to(&args, &mut std::io::stderr().lock())
 }
 
 /// What `phib upgrade --values VALUES --release R --namespace NS` does: plan against

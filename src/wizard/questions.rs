@@ -152,7 +152,7 @@ pub fn ask_field(
         p.say(&format!("  {line}"));
     }
     loop {
-        let result = match field.input {
+        let result = match field.input() {
             Input::Text => {
                 let text = p.input(field.prompt, default.as_deref())?;
                 let text = text.trim().to_string();
@@ -317,8 +317,12 @@ mod tests {
             .transcript
             .iter()
             .any(|l| l.contains("[docker.io/ann] => docker.io/ann")));
-        assert_eq!(s.username.as_deref(), Some("Ann"));
-        assert_eq!(s.push_repo_prefix, None, "the default is left to render");
+        assert_eq!(s.text(FieldId::Username), Some("Ann"));
+        assert_eq!(
+            s.text(FieldId::PushRepoPrefix),
+            None,
+            "the default is left to render"
+        );
         let ci = s.validate().unwrap().custom_image;
         assert_eq!(ci.push, Some(PushTarget::Prefix("docker.io/ann".into())));
         assert_eq!(ci.registry_password.unwrap().expose(), "dckr_pat_abc");
@@ -340,7 +344,7 @@ mod tests {
         let s = ask_settings(&mut p, Kind::DockerHub, None)
             .unwrap()
             .settings;
-        assert_eq!(s.username.as_deref(), Some("ann"));
+        assert_eq!(s.text(FieldId::Username), Some("ann"));
         let refusals = refusals(&p);
         assert_eq!(refusals.len(), 1, "{:#?}", p.transcript);
         assert!(refusals[0].starts_with("! username "), "{}", refusals[0]);
@@ -393,7 +397,7 @@ mod tests {
         ]);
         let s = ask_settings(&mut p, Kind::Harbor, None).unwrap().settings;
         assert!(p.finished(), "{:#?}", p.transcript);
-        assert!(s.insecure_skip_verify);
+        assert!(s.insecure_skip_verify());
         let ci = s.validate().unwrap().custom_image;
         assert_eq!(ci.registry_username.as_deref(), Some("robot$ci+builder"));
         assert_eq!(ci.push, Some(PushTarget::Prefix("10.0.0.5:5000/ci".into())));

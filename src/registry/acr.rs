@@ -8,6 +8,7 @@ pub const SPEC: Spec = Spec {
     name: "acr",
     title: "Azure Container Registry",
     description: "Azure Container Registry (NAME.azurecr.io), with a service principal or a token",
+    list_label: Some("Azure Container Registry (NAME.azurecr.io), app id or token"),
     fields: &FIELDS,
     credentials: Credentials::UserPassword,
     endpoint: |s| {

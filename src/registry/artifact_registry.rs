@@ -17,6 +17,7 @@ pub const SPEC: Spec = Spec {
     title: "Google Artifact Registry",
     description:
         "Google Artifact Registry (LOCATION-docker.pkg.dev), with a service-account keyfile",
+    list_label: Some("Google Artifact Registry (LOCATION-docker.pkg.dev) with a keyfile"),
     fields: &FIELDS,
     credentials: Credentials::JsonKey,
     endpoint: |s| {

@@ -11,6 +11,7 @@ pub const SPEC: Spec = Spec {
     name: "dockerhub",
     title: "Docker Hub",
     description: "Docker Hub (docker.io), with a personal or organisation access token",
+    list_label: Some("Docker Hub (docker.io), with a personal or organisation token"),
     fields: &FIELDS,
     credentials: Credentials::UserPassword,
     endpoint: |s| Some(s.text(FieldId::Endpoint).unwrap_or("docker.io").to_string()),

@@ -9,6 +9,7 @@ pub const SPEC: Spec = Spec {
     name: "ecr",
     title: "Amazon ECR",
     description: "Amazon Elastic Container Registry; credentials come from a Secret kept fresh in the cluster",
+    list_label: Some("Amazon Elastic Container Registry, login kept fresh in the cluster"),
     fields: &FIELDS,
     credentials: Credentials::External,
     endpoint: |s| {

@@ -12,6 +12,7 @@ pub const SPEC: Spec = Spec {
     title: "Google Container Registry",
     description:
         "Google Container Registry (gcr.io; deprecated, use Artifact Registry where you can)",
+    list_label: Some("Google Container Registry (gcr.io; deprecated), with a keyfile"),
     fields: &FIELDS,
     credentials: Credentials::JsonKey,
     endpoint: |s| Some(format!("https://{}", host(s))),

@@ -8,6 +8,7 @@ pub const SPEC: Spec = Spec {
     name: "ghcr",
     title: "GitHub Container Registry",
     description: "GitHub Container Registry (ghcr.io), with a personal access token",
+    list_label: None,
     fields: &FIELDS,
     credentials: Credentials::UserPassword,
     endpoint: |s| Some(s.text(FieldId::Endpoint).unwrap_or("ghcr.io").to_string()),

@@ -8,6 +8,7 @@ pub const SPEC: Spec = Spec {
     name: "harbor",
     title: "Harbor or any self-hosted registry",
     description: "Harbor or any other self-hosted registry (http or https)",
+    list_label: None,
     fields: &FIELDS,
     credentials: Credentials::UserPassword,
     endpoint: |s| s.text(FieldId::Endpoint).map(str::to_string),

@@ -97,6 +97,11 @@ impl Kind {
         self.spec().description
     }
 
+    /// The line for the wizard's registry list: the description, or a shorter one.
+    pub fn list_label(self) -> &'static str {
+        self.spec().list_label.unwrap_or(self.spec().description)
+    }
+
     /// The questions for this kind, in the order to ask them: the kind's own fields,
     /// then the advanced fields every kind shares. A field whose value is computed
     /// (the endpoint of gcr, say) is not listed.
@@ -149,6 +154,9 @@ pub struct Spec {
     pub title: &'static str,
     /// One line for a selection list.
     pub description: &'static str,
+    /// The description said shorter for the wizard's registry list, where the
+    /// description would not fit (`None`: the description fits).
+    pub list_label: Option<&'static str>,
     /// Its own questions, in order. Shared advanced ones come from [`COMMON_FIELDS`].
     pub fields: &'static [Field],
     /// How this kind logs in.

@@ -7,6 +7,7 @@ pub const SPEC: Spec = Spec {
     name: "quay",
     title: "Quay.io",
     description: "Quay.io, with a robot account (ORG+NAME)",
+    list_label: None,
     fields: &FIELDS,
     credentials: Credentials::UserPassword,
     endpoint: |s| Some(s.text(FieldId::Endpoint).unwrap_or("quay.io").to_string()),

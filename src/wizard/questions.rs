@@ -21,26 +21,11 @@ pub const fn item_width(prompt_width: usize) -> usize {
 /// The widest an item of the registry list may be (its prompt is `Registry`).
 const ITEM_WIDTH: usize = item_width("Registry".len());
 
-/// A kind's item in the registry list: its description, said shorter where that one
-/// would not fit.
-fn kind_label(kind: Kind) -> &'static str {
-    match kind {
-        Kind::DockerHub => "Docker Hub (docker.io), with a personal or organisation token",
-        Kind::ArtifactRegistry => {
-            "Google Artifact Registry (LOCATION-docker.pkg.dev) with a keyfile"
-        }
-        Kind::Gcr => "Google Container Registry (gcr.io; deprecated), with a keyfile",
-        Kind::Ecr => "Amazon Elastic Container Registry, login kept fresh in the cluster",
-        Kind::Acr => "Azure Container Registry (NAME.azurecr.io), app id or token",
-        _ => kind.description(),
-    }
-}
-
 /// The registry list: each kind's one-line label, cut to fit.
 fn kind_items() -> Vec<String> {
     Kind::ALL
         .iter()
-        .map(|k| fit(kind_label(*k), ITEM_WIDTH))
+        .map(|k| fit(k.list_label(), ITEM_WIDTH))
         .collect()
 }
 

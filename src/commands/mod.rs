@@ -1,6 +1,7 @@
 //! Turns parsed command-line arguments into calls of the library. Each subcommand is one
 //! function here; nothing below this layer sees a clap type.
 
+mod compact;
 mod show;
 mod upgrade;
 
@@ -13,8 +14,8 @@ use crate::cli::{Cli, Command, Shell};
 
 mod render;
 mod wizard;
-use crate::values::merge::read_values_file;
-use crate::{compact, Error, Result};
+use phib::values::merge::read_values_file;
+use phib::{Error, Result};
 
 /// The values file a command works on when `--values` is not given.
 pub const DEFAULT_VALUES: &str = "values.yaml";
@@ -24,7 +25,7 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         None => wizard::run_default(),
         Some(Command::Wizard { values }) => wizard::run(&values),
-        Some(Command::Compact { file }) => compact::run_cli(file.as_deref()),
+        Some(Command::Compact { file }) => compact::run(file.as_deref()),
         Some(Command::Render(args)) => render::run(*args),
         Some(Command::Completions { shell }) => completions(shell),
         Some(Command::Man) => man_page(),
@@ -36,8 +37,8 @@ pub fn run(cli: Cli) -> Result<()> {
             timeout,
             namespace,
             secret_file,
-        }) => crate::verify::file::run_to(
-            &crate::verify::file::Args {
+        }) => phib::verify::file::run_to(
+            &phib::verify::file::Args {
                 values: &values,
                 push_check: !no_push_check,
                 timeout_secs: timeout,

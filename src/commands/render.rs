@@ -6,17 +6,17 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::cli::{EcrRefreshArg, FieldArgs, RenderArgs, SecretArgs, SecretModeArg};
-use crate::pushsecret::deliver::{self, Choice};
-use crate::pushsecret::SecretMode;
-use crate::registry::keyfile;
-use crate::registry::{FieldId, Invalid, Surface, PASSWORD_ENV};
-use crate::rotate::rotate_values;
-use crate::secret::Secret;
-use crate::settings::{refused, Answer, Settings};
-use crate::values::merge::read_values_file;
-use crate::values::render;
-use crate::values::update::Update;
-use crate::{Error, Result};
+use phib::pushsecret::deliver::{self, Choice};
+use phib::pushsecret::SecretMode;
+use phib::registry::keyfile;
+use phib::registry::{FieldId, Invalid, Surface, PASSWORD_ENV};
+use phib::rotate::rotate_values;
+use phib::secret::Secret;
+use phib::settings::{refused, Answer, Settings};
+use phib::values::merge::read_values_file;
+use phib::values::render;
+use phib::values::update::Update;
+use phib::{Error, Result};
 
 pub fn run(args: RenderArgs) -> Result<()> {
     let RenderArgs {
@@ -121,7 +121,7 @@ pub fn run(args: RenderArgs) -> Result<()> {
     if stdout {
         super::write_stdout(block.as_bytes())?;
     } else {
-        let done = crate::apply::write_values(&path, &block)?;
+        let done = phib::apply::write_values(&path, &block)?;
         for warning in &done.warnings {
             super::warn(&warning.render(Surface::Flags));
         }

@@ -5,10 +5,10 @@ use jsonpath_rust::JsonPath;
 use serde_json::{json, Value};
 
 use crate::cli::{HelmArgs, ShowArgs};
-use crate::helm::{plan, Helm};
-use crate::redact::redact;
-use crate::values::model::BLOCK_KEY;
-use crate::{Error, Result};
+use phib::helm::{plan, Helm};
+use phib::redact::redact;
+use phib::values::model::BLOCK_KEY;
+use phib::{Error, Result};
 
 pub fn run(args: ShowArgs) -> Result<()> {
     let ShowArgs {
@@ -63,7 +63,7 @@ fn read_values(path: &std::path::Path) -> Result<Value> {
         path,
         "name the values file with `--values`, or read a live release with `--release`",
     )?;
-    let doc = plan::to_json(&crate::values::parse_document(&text, path)?, path)?;
+    let doc = plan::to_json(&phib::values::parse_document(&text, path)?, path)?;
     Ok(match doc {
         Value::Null => json!({}),
         v => v,

@@ -14,22 +14,12 @@
 //! with [`Answers::set`], which runs [`Field::validate`] (the same function the flag path
 //! runs) and returns an [`Invalid`] to show before asking again.
 //!
-//! Adding a registry: one module here, one variant of [`Kind`], one arm in
-//! [`Kind::spec`].
+//! Adding a registry: one module here and one line in the catalog (`catalog!` below).
 
 pub mod check;
 pub mod field;
 pub mod keyfile;
 pub mod warning;
-
-mod acr;
-mod artifact_registry;
-mod dockerhub;
-pub mod ecr;
-mod gcr;
-mod ghcr;
-mod harbor;
-mod quay;
 
 pub use field::{refused, Answer, Answers, FieldId, Input, PASSWORD_ENV};
 pub use warning::{Code, Surface, Warning};
@@ -37,46 +27,41 @@ pub use warning::{Code, Surface, Warning};
 use crate::secret::Secret;
 use crate::Error;
 
-/// The registries phib knows. `Harbor` stands for any self-hosted registry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Kind {
-    DockerHub,
-    Gcr,
-    ArtifactRegistry,
-    Ecr,
-    Acr,
-    Ghcr,
-    Quay,
-    Harbor,
+/// The catalog: one line per registry, `Kind` variant and module, in the order a
+/// selection list shows them. `Harbor` stands for any self-hosted registry and comes
+/// last (a block no other kind recognises is its).
+macro_rules! catalog {
+    ($($kind:ident => $module:ident,)*) => {
+        $(mod $module;)*
+
+        /// The registries phib knows. `Harbor` stands for any self-hosted registry.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Kind { $($kind),* }
+
+        impl Kind {
+            /// Every kind, in the order a selection list shows them.
+            pub const ALL: [Kind; [$(Kind::$kind),*].len()] = [$(Kind::$kind),*];
+
+            /// What the registry module declares.
+            pub fn spec(self) -> &'static Spec {
+                match self { $(Kind::$kind => &$module::SPEC),* }
+            }
+        }
+    };
+}
+
+catalog! {
+    DockerHub => dockerhub,
+    ArtifactRegistry => artifact_registry,
+    Gcr => gcr,
+    Ecr => ecr,
+    Acr => acr,
+    Ghcr => ghcr,
+    Quay => quay,
+    Harbor => harbor,
 }
 
 impl Kind {
-    /// Every kind, in the order a selection list shows them.
-    pub const ALL: [Kind; 8] = [
-        Kind::DockerHub,
-        Kind::ArtifactRegistry,
-        Kind::Gcr,
-        Kind::Ecr,
-        Kind::Acr,
-        Kind::Ghcr,
-        Kind::Quay,
-        Kind::Harbor,
-    ];
-
-    /// What the registry module declares.
-    pub fn spec(self) -> &'static Spec {
-        match self {
-            Kind::DockerHub => &dockerhub::SPEC,
-            Kind::Gcr => &gcr::SPEC,
-            Kind::ArtifactRegistry => &artifact_registry::SPEC,
-            Kind::Ecr => &ecr::SPEC,
-            Kind::Acr => &acr::SPEC,
-            Kind::Ghcr => &ghcr::SPEC,
-            Kind::Quay => &quay::SPEC,
-            Kind::Harbor => &harbor::SPEC,
-        }
-    }
-
     /// The name on the command line (`--registry NAME`), e.g. `artifact-registry`.
     pub fn name(self) -> &'static str {
         self.spec().name

@@ -8,8 +8,8 @@
 use std::path::Path;
 
 use crate::block::CustomImage;
-use crate::registry::{Answer, Credentials, FieldId, Kind, PushTarget, PASSWORD_ENV};
-use crate::settings::{Settings, Validated};
+use crate::registry::{Answer, Credentials, FieldId, Kind, PushTarget, Surface, PASSWORD_ENV};
+use crate::settings::{Refusal, Settings, Validated};
 use crate::{Error, Result};
 
 /// The registry kind an existing block was written for (see [`Kind::of_block`]).
@@ -27,7 +27,7 @@ pub fn credential_fields(kind: Kind) -> &'static [FieldId] {
 /// field of [`credential_fields`] (a user name not given keeps the existing one).
 /// Everything else, endpoint and push target included, is kept as it is, and the whole
 /// is checked by the plan a fresh block goes through.
-pub fn rotate(existing: &CustomImage, new: &Settings) -> Result<Validated> {
+pub fn rotate(existing: &CustomImage, new: &Settings) -> Result<Validated, Refusal> {
     let kind = new.kind();
     let mut settings = new.clone();
     match kind.spec().credentials {
@@ -36,39 +36,42 @@ pub fn rotate(existing: &CustomImage, new: &Settings) -> Result<Validated> {
                 "`--registry {}` keeps no credentials in the values file, so there is nothing to rotate",
                 kind.name()
             ))
-            .with_help("renew the credentials in the Secret named by `pushSecretName` instead"))
+            .with_help("renew the credentials in the Secret named by `pushSecretName` instead")
+            .into())
         }
         Credentials::JsonKey => {
             if new.keyfile().is_none() {
                 return Err(
                     Error::usage("rotating a keyfile credential needs the new keyfile")
-                        .with_help("give it with `--keyfile PATH`"),
+                        .with_help("give it with `--keyfile PATH`")
+                        .into(),
                 );
             }
         }
         Credentials::UserPassword => {
             if new.password().is_none() {
-                return Err(
-                    Error::usage("rotating credentials needs the new password or token").with_help(
-                        format!("pipe it into `--password-stdin`, or set `{PASSWORD_ENV}`"),
-                    ),
-                );
+                return Err(Error::usage("rotating credentials needs the new password or token")
+                    .with_help(format!(
+                        "pipe it into `--password-stdin`, or set `{PASSWORD_ENV}`"
+                    ))
+                    .into());
             }
             if new.text(FieldId::Username).is_none() {
                 let Some(user) = &existing.registry_username else {
                     return Err(Error::usage(
                         "the existing block has no `registryUsername` to keep",
                     )
-                    .with_help("give the user name with `--username`"));
+                    .with_help("give the user name with `--username`")
+                    .into());
                 };
                 settings
                     .set(FieldId::Username, Answer::Text(user.clone()))
-                    .map_err(|e| e.for_field(FieldId::Username))?;
+                    .map_err(|e| Refusal::Field(FieldId::Username, e))?;
             }
         }
     }
     keep(&mut settings, existing)?;
-    settings.validate()
+    settings.plan()
 }
 
 /// Puts everything but the credentials of `existing` into `settings`, each through its
@@ -181,7 +184,7 @@ pub fn rotate_values(values: Option<&str>, path: &Path, new: &Settings) -> Resul
         )));
     }
     Ok(Rotation {
-        validated: rotate(&existing, new)?,
+        validated: rotate(&existing, new).map_err(|r| r.render(Surface::Flags))?,
         external_secret: external_secret(&existing).map(str::to_string),
     })
 }
@@ -191,6 +194,11 @@ mod tests {
     use super::*;
     use crate::registry::Code;
     use crate::secret::Secret;
+
+    /// The rotation as `--rotate` says its refusals.
+    fn rotate(existing: &CustomImage, new: &Settings) -> Result<Validated> {
+        super::rotate(existing, new).map_err(|r| r.render(Surface::Flags))
+    }
 
     fn block(endpoint: &str, user: Option<&str>) -> CustomImage {
         CustomImage {

@@ -12,8 +12,8 @@ use crate::block::CustomImage;
 use crate::chart::{self, DEFAULT_PUSH_SECRET_NAME};
 use crate::registry::keyfile;
 use crate::registry::{
-    check, Answers, Code, Credentials, Field, FieldId, Kind, Outcome, PushTarget, Warning,
-    PASSWORD_ENV,
+    check, Answers, Code, Credentials, Field, FieldId, Invalid, Kind, Outcome, PushTarget, Surface,
+    Warning, PASSWORD_ENV,
 };
 use crate::{Error, Result};
 
@@ -63,29 +63,32 @@ impl Settings {
         self.kept_endpoint = Some(endpoint);
     }
 
-    /// Checks the whole and builds the values model, or says what is wrong (exit 2).
+    /// The plan, its refusals said for the command line (exit 2).
     pub fn validate(&self) -> Result<Validated> {
+        self.plan().map_err(|r| r.render(Surface::Flags))
+    }
+
+    /// Checks the whole and builds the values block with its warnings, or says what is
+    /// wrong as a [`Refusal`] that each surface words its way.
+    pub fn plan(&self) -> Result<Validated, Refusal> {
         let kind = self.kind();
         let spec = kind.spec();
         for id in FieldId::ALL {
             if self.is_set(id) && !kind.accepts(id) {
-                return Err(refused(kind).for_field(id));
+                return Err(Refusal::Field(id, refused(kind)));
             }
         }
         if let Some(p) = self.password() {
-            check::password(p.expose()).map_err(|e| e.for_field(FieldId::Password))?;
+            check::password(p.expose()).map_err(|e| Refusal::Field(FieldId::Password, e))?;
         }
         for field in kind.fields() {
             if let Some(v) = self.text(field.id) {
-                (field.validate)(v).map_err(|e| e.for_field(field.id))?;
+                (field.validate)(v).map_err(|e| Refusal::Field(field.id, e))?;
             }
         }
         let push_repo = self.text(FieldId::PushRepo);
         if push_repo.is_some() && self.is_set(FieldId::PushRepoPrefix) {
-            return Err(Error::usage(
-                "`--push-repo` and `--push-repo-prefix` were both given; PrimeHub uses one",
-            )
-            .with_help("keep `--push-repo` for one repository with many tags, or `--push-repo-prefix` for a repository per image"));
+            return Err(Refusal::BothPush);
         }
         // A rotation keeps the endpoint and the push target: only the credentials are
         // required then, the fields that form the endpoint or a default are not.
@@ -101,7 +104,7 @@ impl Settings {
                 id => self.is_set(id),
             };
             if !covered && field.default_value(self).is_none() {
-                return Err(missing(kind, field));
+                return Err(Refusal::Missing(kind, field.id));
             }
         }
 
@@ -110,7 +113,7 @@ impl Settings {
             .clone()
             .or_else(|| (spec.endpoint)(self))
             .ok_or_else(|| Error::bug(format!("no endpoint for `{}`", kind.name())))?;
-        check::endpoint(&registry_endpoint).map_err(|e| e.for_field(FieldId::Endpoint))?;
+        check::endpoint(&registry_endpoint).map_err(|e| Refusal::Field(FieldId::Endpoint, e))?;
 
         let (registry_username, registry_password) = match spec.credentials {
             Credentials::UserPassword => (
@@ -126,7 +129,7 @@ impl Settings {
         if spec.credentials != Credentials::External
             && (registry_username.is_none() || registry_password.is_none())
         {
-            return Err(Error::bug("credentials missing after the required checks"));
+            return Err(Error::bug("credentials missing after the required checks").into());
         }
 
         let push = match push_repo {
@@ -136,9 +139,8 @@ impl Settings {
                     .text_or_default(FieldId::PushRepoPrefix)
                     .ok_or_else(|| Error::bug("no push prefix after the required checks"))?;
                 crate::registry::push_repo_prefix(&prefix).map_err(|e| {
-                    let mut err = e.for_field(FieldId::PushRepoPrefix);
-                    err.message = format!("{} (the default `{prefix}`)", err.message);
-                    err
+                    let reason = format!("{} (the default `{prefix}`)", e.reason);
+                    Refusal::Field(FieldId::PushRepoPrefix, Invalid::new(reason, e.help))
                 })?;
                 PushTarget::Prefix(prefix)
             }
@@ -162,7 +164,7 @@ impl Settings {
             push: &push,
             push_secret_name: push_secret_name.as_deref(),
         };
-        (spec.check)(&outcome)?;
+        (spec.check)(&outcome).map_err(|(id, e)| Refusal::Field(id, e))?;
         let mut warnings = Vec::new();
         common_warnings(&outcome, self.insecure_skip_verify(), &mut warnings);
         (spec.warnings)(&outcome, &mut warnings);
@@ -181,7 +183,57 @@ impl Settings {
     }
 }
 
-fn missing(kind: Kind, field: &Field) -> Error {
+/// Why the plan refused the settings, naming the field it is about, so that each
+/// surface says it its way: `phib render` names the flag, the wizard the answer.
+#[derive(Debug)]
+pub enum Refusal {
+    /// The value of one field is wrong (its validator, or a check across fields).
+    Field(FieldId, Invalid),
+    /// A required field has no answer and no default.
+    Missing(Kind, FieldId),
+    /// Both a single push repository and a prefix; PrimeHub uses one.
+    BothPush,
+    /// Anything else (an internal check that caught a bug).
+    Other(Error),
+}
+
+impl From<Error> for Refusal {
+    fn from(e: Error) -> Self {
+        Refusal::Other(e)
+    }
+}
+
+impl Refusal {
+    /// The error as `surface` shows it (exit 2, or 1 for a bug).
+    pub fn render(self, surface: Surface) -> Error {
+        match (self, surface) {
+            (Refusal::Field(id, invalid), Surface::Flags) => invalid.for_field(id),
+            (Refusal::Field(id, invalid), Surface::Wizard) => {
+                Error::usage(format!("{} {}", id.name(), invalid.reason)).with_help(invalid.help)
+            }
+            (Refusal::Missing(kind, id), Surface::Flags) => missing(kind, id),
+            (Refusal::Missing(kind, id), Surface::Wizard) => match kind.field(id) {
+                Some(field) => Error::usage(format!("{} is needed", field.prompt))
+                    .with_help(field.hint),
+                None => missing(kind, id),
+            },
+            (Refusal::BothPush, Surface::Flags) => Error::usage(
+                "`--push-repo` and `--push-repo-prefix` were both given; PrimeHub uses one",
+            )
+            .with_help("keep `--push-repo` for one repository with many tags, or `--push-repo-prefix` for a repository per image"),
+            (Refusal::BothPush, Surface::Wizard) => Error::usage(
+                "both a single push repository and a push repository prefix were answered; PrimeHub uses one",
+            )
+            .with_help("answer only one of the two"),
+            (Refusal::Other(e), _) => e,
+        }
+    }
+}
+
+fn missing(kind: Kind, id: FieldId) -> Error {
+    let Some(field) = kind.field(id) else {
+        return Error::bug(format!("`{}` has no field {id:?}", kind.name()));
+    };
     match field.id {
         FieldId::Password => Error::usage(format!(
             "`--registry {}` needs a password or token",
@@ -207,18 +259,18 @@ fn missing(kind: Kind, field: &Field) -> Error {
 
 /// buildah finds the push credentials only when the endpoint, normalised its way, is
 /// the host of the push repository.
-fn check_push_host(endpoint: &str, push: &PushTarget) -> Result<()> {
+fn check_push_host(endpoint: &str, push: &PushTarget) -> Result<(), Refusal> {
     let repo = push.as_str();
     let Some((host, endpoint_host)) = check::push_host_mismatch(endpoint, repo) else {
         return Ok(());
     };
-    Err(Error::usage(format!(
-        "`{}` `{repo}` is on host `{host}`, but the registry endpoint is `{endpoint}`: buildah would find no credentials for the push",
-        push.field().flag(),
+    Err(Refusal::Field(
+        push.field(),
+        Invalid::new(
+            format!("`{repo}` is on host `{host}`, but the registry endpoint is `{endpoint}`: buildah would find no credentials for the push"),
+            format!("start the push repository with `{endpoint_host}/`, or change the endpoint to match `{host}`"),
+        ),
     ))
-    .with_help(format!(
-        "start the push repository with `{endpoint_host}/`, or change the endpoint to match `{host}`"
-    )))
 }
 
 /// The warnings every kind shares.
@@ -317,6 +369,40 @@ mod tests {
             s.validate().unwrap().custom_image.push,
             Some(PushTarget::Repo("h.example.com/team/all".into()))
         );
+    }
+
+    /// A refusal of the plan names the flag for `phib render` and the answer for the
+    /// wizard, from the same value.
+    #[test]
+    fn refusals_are_worded_for_their_surface() {
+        let mut s = Settings::new(Kind::Harbor);
+        for (id, v) in [
+            (FieldId::Endpoint, "https://h.example.com"),
+            (FieldId::Username, "u"),
+            (FieldId::PushRepoPrefix, "other.example.com/team"),
+        ] {
+            s.set(id, Answer::Text(v.into())).unwrap();
+        }
+        s.set(FieldId::Password, Answer::Secret(Secret::new("pw")))
+            .unwrap();
+        let flags = s.validate().unwrap_err();
+        assert!(
+            flags
+                .message
+                .starts_with("`--push-repo-prefix` `other.example.com/team` is on host"),
+            "{}",
+            flags.message
+        );
+        let wizard = s.plan().unwrap_err().render(Surface::Wizard);
+        assert!(
+            wizard
+                .message
+                .starts_with("push-repo-prefix `other.example.com/team` is on host"),
+            "{}",
+            wizard.message
+        );
+        assert!(!wizard.message.contains("`--"), "{}", wizard.message);
+        assert_eq!(wizard.help, flags.help);
     }
 
     #[test]

@@ -6,7 +6,6 @@ use std::ops::RangeInclusive;
 
 use super::parts::{self, no_warnings};
 use super::{Answers, Credentials, Field, FieldId, Invalid, Outcome, PushTarget, Seen, Spec};
-use crate::Error;
 
 /// The role Google's registries need for a push (Container Registry hosts are backed by
 /// Artifact Registry too).
@@ -135,16 +134,19 @@ fn lower_digits_dashes(value: &str) -> bool {
 }
 
 /// Images live at `HOST/PROJECT/REPOSITORY/IMAGE`.
-fn check(o: &Outcome) -> Result<(), Error> {
-    let (value, min, flag) = match o.push {
-        PushTarget::Prefix(p) => (p, 3, "--push-repo-prefix"),
-        PushTarget::Repo(r) => (r, 4, "--push-repo"),
+fn check(o: &Outcome) -> Result<(), (FieldId, Invalid)> {
+    let (value, min) = match o.push {
+        PushTarget::Prefix(p) => (p, 3),
+        PushTarget::Repo(r) => (r, 4),
     };
     if value.split('/').count() < min {
-        return Err(Error::usage(format!(
-            "`{flag}` `{value}` is too short for Artifact Registry, whose images are `LOCATION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE`"
-        ))
-        .with_help("include the project and the repository, or leave the option out to use the default"));
+        return Err((
+            o.push.field(),
+            Invalid::new(
+                format!("`{value}` is too short for Artifact Registry, whose images are `LOCATION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE`"),
+                "include the project and the repository, or leave the option out to use the default",
+            ),
+        ));
     }
     Ok(())
 }

@@ -3,9 +3,9 @@
 
 use super::parts::{self, no_create};
 use super::{
-    check, Answers, Code, Credentials, Field, FieldId, Outcome, PushTarget, Seen, Spec, Warning,
+    check, Answers, Code, Credentials, Field, FieldId, Invalid, Outcome, PushTarget, Seen, Spec,
+    Warning,
 };
-use crate::Error;
 
 pub const SPEC: Spec = Spec {
     name: "dockerhub",
@@ -40,16 +40,19 @@ const FIELDS: [Field; 4] = [
 ];
 
 /// Docker Hub repositories are `docker.io/NAMESPACE/REPO`, no deeper.
-fn check(o: &Outcome) -> Result<(), Error> {
-    let (value, want, flag, example) = match o.push {
-        PushTarget::Prefix(p) => (p, 2, "--push-repo-prefix", "docker.io/NAMESPACE"),
-        PushTarget::Repo(r) => (r, 3, "--push-repo", "docker.io/NAMESPACE/REPO"),
+fn check(o: &Outcome) -> Result<(), (FieldId, Invalid)> {
+    let (value, want, example) = match o.push {
+        PushTarget::Prefix(p) => (p, 2, "docker.io/NAMESPACE"),
+        PushTarget::Repo(r) => (r, 3, "docker.io/NAMESPACE/REPO"),
     };
     if value.split('/').count() != want {
-        return Err(Error::usage(format!(
-            "`{flag}` `{value}` does not fit Docker Hub, whose repositories are exactly `docker.io/NAMESPACE/REPO`"
-        ))
-        .with_help(format!("write it as `{example}`")));
+        return Err((
+            o.push.field(),
+            Invalid::new(
+                format!("`{value}` does not fit Docker Hub, whose repositories are exactly `docker.io/NAMESPACE/REPO`"),
+                format!("write it as `{example}`"),
+            ),
+        ));
     }
     Ok(())
 }

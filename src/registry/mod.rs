@@ -159,8 +159,9 @@ pub struct Spec {
     /// `path`, and the advice to prefer `pushRepo` when a prefix was probed), when the
     /// kind has its own way; `None`: the generic advice.
     pub create_repository: fn(&str, &str, &str) -> Option<String>,
-    /// Checks across fields, after the common ones.
-    pub check: fn(&Outcome) -> Result<(), Error>,
+    /// Checks across fields, after the common ones: the field a refusal is about, and
+    /// why.
+    pub check: fn(&Outcome) -> Result<(), (FieldId, Invalid)>,
     /// Warnings (stderr, exit 0), after the common ones.
     pub warnings: fn(&Outcome, &mut Vec<Warning>),
 }
@@ -407,7 +408,7 @@ pub(crate) mod parts {
     }
 
     /// No checks beyond the common ones.
-    pub fn no_check(_: &Outcome) -> Result<(), Error> {
+    pub fn no_check(_: &Outcome) -> Result<(), (FieldId, Invalid)> {
         Ok(())
     }
 

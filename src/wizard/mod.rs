@@ -192,10 +192,10 @@ fn ask_new(
     let mut previous: Option<Answers> = None;
     let (validated, answers) = loop {
         let answers = questions::ask_settings(p, kind, previous.as_ref())?;
-        match answers.settings.validate() {
+        match answers.settings.plan() {
             Ok(validated) => break (validated, answers),
-            Err(err) => {
-                p.refuse(&prompt::refusal(&err));
+            Err(refusal) => {
+                p.refuse(&prompt::refusal(&refusal.render(Surface::Wizard)));
                 p.say("Answer again; your answers are the defaults.");
                 previous = Some(answers);
             }
@@ -229,7 +229,7 @@ fn ask_rotation(
             .ok_or_else(|| Error::bug(format!("`{}` has no field {id:?}", kind.name())))?;
         questions::ask_field(p, &mut answers, field, Some(&keep))?;
     }
-    let validated = rotate(ci, &answers.settings)?;
+    let validated = rotate(ci, &answers.settings).map_err(|r| r.render(Surface::Wizard))?;
     let Some(name) = external_secret(ci) else {
         let pending = Pending::Values {
             note: validated.custom_image.registry_password.is_some(),

@@ -78,13 +78,12 @@ fn modules_import_only_from_their_own_layer_or_below() {
         let to = layer_of(&edge.to_unit);
         if from < LAYERS.len() && to < LAYERS.len() && to > from {
             problems.push(format!(
-                "{}: `{}` ({}, layer {}) imports `{}` ({}, layer {})",
+                "{}: `{}`: `{}` (layer {}) imports `{}` (layer {})",
                 edge.file,
                 edge.path,
-                edge.from_unit,
+                shown(&edge.from_unit),
                 LAYERS[from].0,
-                edge.to_unit,
-                edge.to_unit,
+                shown(&edge.to_unit),
                 LAYERS[to].0
             ));
         }
@@ -162,6 +161,15 @@ fn the_import_reader_sees_through_groups_and_skips_comments_and_tests() {
     assert!(test_mods.is_empty());
     let (_, test_mods) = imports("#[cfg(test)]\nmod tests;\n");
     assert_eq!(test_mods, ["tests"]);
+}
+
+/// A unit as messages name it.
+fn shown(unit: &str) -> &str {
+    if unit.is_empty() {
+        "the crate root"
+    } else {
+        unit
+    }
 }
 
 fn in_unit(module: &str, unit: &str) -> bool {

@@ -445,6 +445,35 @@ mod tests {
         assert_eq!(Kind::from_name("docker"), None);
     }
 
+    /// The endpoint a kind forms is recognised as that kind again (what `--rotate` and
+    /// verify's hints rely on), and each kind says what verify should tell about roles.
+    #[test]
+    fn each_kind_recognises_the_endpoint_it_forms() {
+        let given: [(FieldId, &str); 5] = [
+            (FieldId::Endpoint, "https://registry.example.com"),
+            (FieldId::Location, "europe-west1"),
+            (FieldId::AwsAccount, "123456789012"),
+            (FieldId::AwsRegion, "us-east-1"),
+            (FieldId::AcrName, "team1"),
+        ];
+        for kind in Kind::ALL {
+            let mut answers = Answers::new(kind);
+            for (id, value) in given {
+                if kind.accepts(id) && (kind == Kind::Harbor || id != FieldId::Endpoint) {
+                    answers.set(id, Answer::Text(value.into())).unwrap();
+                }
+            }
+            let endpoint = (kind.spec().endpoint)(&answers).expect("an endpoint");
+            let user = match kind.spec().credentials {
+                Credentials::JsonKey => Some(keyfile::USERNAME),
+                Credentials::UserPassword => Some("someone"),
+                Credentials::External => None,
+            };
+            assert_eq!(Kind::of_block(&endpoint, user), kind, "{endpoint}");
+            assert!(!kind.spec().push_role.is_empty(), "{kind:?}");
+        }
+    }
+
     #[test]
     fn credentials_fields_follow_the_login_kind() {
         for kind in Kind::ALL {

@@ -1,7 +1,8 @@
 //! The question logic: which registry, then that registry's fields as the catalog
 //! declares them (prompt, hint, default from earlier answers, validator), asked one by
 //! one until each answer passes the same check the flag goes through
-//! ([`Settings::set`]). Only `Settings` comes out; nothing here renders or writes.
+//! ([`Answers::set`](crate::registry::Answers::set)). Only `Settings` comes out;
+//! nothing here renders or writes.
 
 use std::path::PathBuf;
 

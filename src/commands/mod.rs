@@ -14,7 +14,7 @@ use crate::cli::{Cli, Command, Shell};
 
 mod render;
 mod wizard;
-use phib::values::merge::read_values_file;
+use phib::values::read::{self, ValuesFile};
 use phib::{Error, Result};
 
 /// The values file a command works on when `--values` is not given.
@@ -72,10 +72,10 @@ fn man_page() -> Result<()> {
     write_stdout(&out)
 }
 
-/// Reads the values file a command works on, with `read_values_file`'s checks (a
-/// directory, text that is not UTF-8); a missing file is bad input, with `help`.
-fn read_existing_values(path: &Path, help: &str) -> Result<String> {
-    read_values_file(path)?.ok_or_else(|| {
+/// Reads and parses the values file a command works on, with the reader's checks (a
+/// directory, not UTF-8, too large, bad YAML); a missing file is bad input, with `help`.
+fn read_existing_values(path: &Path, help: &str) -> Result<ValuesFile> {
+    read::read(path)?.ok_or_else(|| {
         Error::usage(format!(
             "cannot read `{}`: it does not exist",
             path.display()

@@ -13,7 +13,7 @@ use phib::registry::{FieldId, Invalid, Surface, PASSWORD_ENV};
 use phib::rotate::rotate_values;
 use phib::secret::Secret;
 use phib::settings::{refused, Answer, Settings};
-use phib::values::merge::read_values_file;
+use phib::values::read::read_text;
 use phib::values::render;
 use phib::values::update::Update;
 use phib::{Error, Result};
@@ -98,7 +98,7 @@ pub fn run(args: RenderArgs) -> Result<()> {
     let path = values.unwrap_or_else(|| PathBuf::from(super::DEFAULT_VALUES));
     let mut choice = secret_choice(secret);
     let mut validated = if rotate {
-        let text = read_values_file(&path)?;
+        let text = read_text(&path)?;
         let rotation = rotate_values(text.as_deref(), &path, &settings)?;
         if let Some(name) = rotation.external_secret {
             keep_external_secret(&mut choice, &path, name)?;

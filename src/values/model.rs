@@ -23,8 +23,7 @@ pub const MANAGED_KEYS: [&str; 8] = [
     "insecureSkipVerify",
 ];
 
-/// The keys that hold credentials (what `--rotate` replaces, what is redacted).
-pub const SECRET_KEYS: [&str; 1] = ["registryPassword"];
+pub use crate::secret::SECRET_KEYS;
 
 pub use crate::block::CustomImage;
 pub use crate::chart::DEFAULT_PUSH_SECRET_NAME;

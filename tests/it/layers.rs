@@ -15,7 +15,7 @@ use std::path::Path;
 #[rustfmt::skip]
 const LAYERS: &[(&str, &[&str])] = &[
     ("apart", &["compact"]),
-    ("ground", &["", "error", "secret", "redact"]),
+    ("ground", &["", "error", "secret", "term", "interrupt"]),
     ("registry", &["registry"]),
     ("configuration", &["settings", "chart", "block"]),
     ("values", &["values", "pushsecret", "rotate"]),

@@ -96,7 +96,7 @@ fn units_import_each_other_without_a_cycle() {
         "import cycles between units:\n{}",
         cycles
             .iter()
-            .map(|c| c.join(" -> "))
+            .map(|c| format!("units that import each other: {}", c.join(", ")))
             .collect::<Vec<_>>()
             .join("\n")
     );

@@ -55,7 +55,7 @@ macro_rules! field_list {
                 match self { $(FieldId::$id => Input::$input),* }
             }
 
-            /// The flag's one-line help.
+            /// The flag's help, as `--help` shows it (no final period).
             pub fn help(self) -> &'static str {
                 match self { $(FieldId::$id => $help),* }
             }
@@ -65,37 +65,37 @@ macro_rules! field_list {
 
 field_list! {
     Endpoint: "endpoint", "--endpoint", Some("URL"), Text,
-        "Registry endpoint, `host[:port]` or `https://host[:port]` (harbor needs it).";
+        "Registry endpoint, `host[:port]` or `https://host[:port]` (harbor needs it)";
     Username: "username", "--username", Some("USER"), Text,
-        "Registry user name (robot account, token name, app ID).";
+        "Registry user name (robot account, token name, app ID)";
     Password: "password", "--password-stdin", None, Secret,
-        "Read the password or token from standard input; one trailing newline is removed. Without it, the environment variable `PHIB_REGISTRY_PASSWORD` is used.";
+        "Read the password or token from standard input; one trailing newline is removed. Without it, the environment variable `PHIB_REGISTRY_PASSWORD` is used";
     Keyfile: "keyfile", "--keyfile", Some("PATH"), KeyfilePath,
-        "Service-account keyfile (JSON) for gcr and artifact-registry; `-` reads standard input.";
+        "Service-account keyfile (JSON) for gcr and artifact-registry; `-` reads standard input";
     GcrHost: "gcr-host", "--gcr-host", Some("HOST"), Text,
-        "Container Registry host: gcr.io, us.gcr.io, eu.gcr.io or asia.gcr.io.";
+        "Container Registry host: gcr.io, us.gcr.io, eu.gcr.io or asia.gcr.io";
     Location: "location", "--location", Some("LOCATION"), Text,
-        "Artifact Registry location, e.g. `us-central1`.";
+        "Artifact Registry location, e.g. `us-central1`";
     Project: "project", "--project", Some("PROJECT"), Text,
-        "Google Cloud project ID (default: the keyfile's `project_id`).";
+        "Google Cloud project ID (default: the keyfile's `project_id`)";
     Repository: "repository", "--repository", Some("NAME"), Text,
-        "Artifact Registry repository name.";
+        "Artifact Registry repository name";
     AwsAccount: "aws-account", "--aws-account", Some("ID"), Text,
-        "AWS account ID (12 digits) of the ECR registry.";
+        "AWS account ID (12 digits) of the ECR registry";
     AwsRegion: "aws-region", "--aws-region", Some("REGION"), Text,
-        "AWS region of the ECR registry, e.g. `us-east-1`.";
+        "AWS region of the ECR registry, e.g. `us-east-1`";
     AcrName: "acr-name", "--acr-name", Some("NAME"), Text,
-        "Azure Container Registry name (NAME of NAME.azurecr.io).";
+        "Azure Container Registry name (NAME of NAME.azurecr.io)";
     PushRepoPrefix: "push-repo-prefix", "--push-repo-prefix", Some("PREFIX"), Text,
-        "Images go to PREFIX/IMAGE:HASH (a repository per image).";
+        "Images go to PREFIX/IMAGE:HASH (a repository per image)";
     PushRepo: "push-repo", "--push-repo", Some("REPO"), Text,
-        "Images go to REPO:IMAGE-HASH (one repository; chart 3.7.1+).";
+        "Images go to REPO:IMAGE-HASH (one repository; chart 3.7.1+)";
     PushSecretName: "push-secret-name", "--push-secret-name", Some("NAME"), Text,
-        "Name of the dockerconfigjson Secret the image builder pushes with.";
+        "Name of the dockerconfigjson Secret the image builder pushes with";
     Release: "release", "--release", Some("NAME"), Text,
-        "PrimeHub's Helm release (default `primehub`): decides the chart's secret name.";
+        "PrimeHub's Helm release (default `primehub`): decides the chart's secret name";
     InsecureSkipVerify: "insecure-skip-verify", "--insecure-skip-verify", None, YesNo,
-        "Skip TLS verification: self-signed certificates or plain http.";
+        "Skip TLS verification: self-signed certificates or plain http";
 }
 
 /// The environment variable that may hold the password or token, the other source

@@ -5,7 +5,11 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use phib::cli::Cli;
+
+mod cli;
+mod commands;
+
+use cli::Cli;
 
 /// The arguments, with `help --help` (or `-h`) read as `help help`: clap's `help`
 /// command takes no flags, and refused the way a user asks what it does.
@@ -30,7 +34,7 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    match phib::commands::run(cli) {
+    match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprint!("{}", err.report());

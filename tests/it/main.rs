@@ -10,6 +10,7 @@ mod external;
 mod first_contact;
 mod helm;
 mod install;
+mod layers;
 mod merge;
 mod pty;
 mod registry;

@@ -1,15 +1,16 @@
-//! `phib verify`: reads the `customImage` block of a values file, finds the credentials
-//! (in the values, or in the external push Secret through `kubectl`), and runs the
-//! registry checks of [`crate::verify`], one line per step on standard output.
+//! `phib verify` and the wizard's check after writing: reads the `customImage` block of a
+//! values file, finds the credentials (in the values, in a Secret manifest file, or in
+//! the external push Secret through `kubectl`), and runs the registry checks of
+//! [`crate::verify`], one line per step.
 
 use std::path::Path;
 use std::time::Duration;
 
+use super::target::Target;
+use super::{dockerconfig, Credentials, Options};
 use crate::registry::check;
 use crate::values::model::CustomImage;
-use crate::verify::target::Target;
-use crate::verify::tls::Trust;
-use crate::verify::{self, dockerconfig, Credentials, Options};
+use super::tls::Trust;
 use crate::{Error, Result};
 
 /// The flags of `phib verify`, as plain values.
@@ -24,12 +25,8 @@ pub struct Args<'a> {
     pub ca_file: Option<&'a Path>,
 }
 
-pub fn run(args: &Args) -> Result<()> {
-    run_to(args, &mut std::io::stdout().lock())
-}
-
-/// [`run`], with the step lines written to `out` (the wizard shows them on its
-/// terminal, standard error).
+/// Verifies what the values file says, with the step lines written to `out` (standard
+/// output for `phib verify`; the wizard shows them on its terminal, standard error).
 pub fn run_to(args: &Args, out: &mut dyn std::io::Write) -> Result<()> {
     let ci = read_block(args.values)?;
     let target = Target::from_block(&ci)?;
@@ -50,7 +47,7 @@ pub fn run_to(args: &Args, out: &mut dyn std::io::Write) -> Result<()> {
         timeout: Duration::from_secs(args.timeout_secs),
         trust,
     };
-    verify::verify(&ci, &target, &creds, &opts, out)
+    super::verify(&ci, &target, &creds, &opts, out)
 }
 
 fn read_block(path: &Path) -> Result<CustomImage> {

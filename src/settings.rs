@@ -86,10 +86,22 @@ impl Settings {
                 (field.validate)(v).map_err(|e| Refusal::Field(field.id, e))?;
             }
         }
-        let push_repo = self.text(FieldId::PushRepo);
-        if push_repo.is_some() && self.is_set(FieldId::PushRepoPrefix) {
+        if self.is_set(FieldId::PushRepo) && self.is_set(FieldId::PushRepoPrefix) {
             return Err(Refusal::BothPush);
         }
+        // Neither given: the kind's default prefix, else its default repository (ECR's,
+        // on the account's registry).
+        let push_repo = self
+            .text(FieldId::PushRepo)
+            .map(str::to_string)
+            .or_else(|| {
+                let prefix_default = self.text_or_default(FieldId::PushRepoPrefix);
+                if prefix_default.is_some() {
+                    None
+                } else {
+                    self.text_or_default(FieldId::PushRepo)
+                }
+            });
         // A rotation keeps the endpoint and the push target: only the credentials are
         // required then, the fields that form the endpoint or a default are not.
         let credentials = kind.credential_fields();
@@ -133,7 +145,13 @@ impl Settings {
         }
 
         let push = match push_repo {
-            Some(repo) => PushTarget::Repo(repo.to_string()),
+            Some(repo) => {
+                crate::registry::push_repo(&repo).map_err(|e| {
+                    let reason = format!("{} (the default `{repo}`)", e.reason);
+                    Refusal::Field(FieldId::PushRepo, Invalid::new(reason, e.help))
+                })?;
+                PushTarget::Repo(repo)
+            }
             None => {
                 let prefix = self
                     .text_or_default(FieldId::PushRepoPrefix)

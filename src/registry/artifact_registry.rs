@@ -81,16 +81,36 @@ const FIELDS: [Field; 5] = [
     ),
 ];
 
+/// A Google Cloud location: a multi-region (`us`, `europe`, `asia`) or a region
+/// (`us-central1`, `northamerica-northeast1`): letters, then a `-`, letters and the
+/// zone number. `us-central-1` is the AWS way of writing it.
 fn location(value: &str) -> Result<(), Invalid> {
-    let ok = !value.is_empty() && !value.starts_with('-') && lower_digits_dashes(value);
+    let letters = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase());
+    let parts: Vec<&str> = value.split('-').collect();
+    let ok = match parts[..] {
+        [area] => letters(area),
+        [area, place] => {
+            let name = place.trim_end_matches(|c: char| c.is_ascii_digit());
+            letters(area) && letters(name) && name.len() < place.len()
+        }
+        _ => false,
+    };
     if ok {
-        Ok(())
-    } else {
-        Err(Invalid::new(
-            "is not a Google Cloud location",
-            "use the location shown for the repository, e.g. `us-central1` or `europe`",
-        ))
+        return Ok(());
     }
+    // `us-central-1`: the number belongs to the name, without a dash.
+    if let [area, place, number] = parts[..] {
+        if letters(area) && letters(place) && !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Invalid::new(
+                "is not a Google Cloud location: they have no `-` before the number",
+                format!("write `{area}-{place}{number}`"),
+            ));
+        }
+    }
+    Err(Invalid::new(
+        "is not a Google Cloud location",
+        "use the location shown for the repository, e.g. `us-central1` or `europe`",
+    ))
 }
 
 /// A Google Cloud project ID (6-30 lower-case letters, digits, `-`; `domain:id` for old

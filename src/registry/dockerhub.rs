@@ -24,10 +24,13 @@ pub const SPEC: Spec = Spec {
 };
 
 const FIELDS: [Field; 4] = [
-    parts::username(
-        "Docker Hub user name (or organisation name for an organisation token)",
-        "your Docker ID, shown at the top right of hub.docker.com",
-    ),
+    Field {
+        validate: docker_id,
+        ..parts::username(
+            "Docker Hub user name (or organisation name for an organisation token)",
+            "your Docker ID, shown at the top right of hub.docker.com",
+        )
+    },
     parts::password(
         "Docker Hub access token",
         "hub.docker.com > Account settings > Personal access tokens > Generate (Read & Write); not your account password",
@@ -38,6 +41,19 @@ const FIELDS: [Field; 4] = [
     ),
     parts::endpoint("leave `docker.io` unless you know better", false, Some(|_| Some("docker.io".into()))),
 ];
+
+/// Docker Hub logs in and names repositories with the Docker ID (or organisation name),
+/// never with the account's e-mail address.
+fn docker_id(value: &str) -> Result<(), Invalid> {
+    check::username(value)?;
+    if value.contains('@') {
+        return Err(Invalid::new(
+            format!("`{value}` is an e-mail address; Docker Hub logs in and names repositories with the Docker ID"),
+            "give your Docker ID (shown at the top right of hub.docker.com), or the organisation name for an organisation token",
+        ));
+    }
+    Ok(())
+}
 
 /// Docker Hub repositories are `docker.io/NAMESPACE/REPO`, no deeper.
 fn check(o: &Outcome) -> Result<(), (FieldId, Invalid)> {

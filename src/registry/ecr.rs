@@ -50,9 +50,20 @@ const FIELDS: [Field; 4] = [
         default: None,
         validate: region,
     },
-    push_repo_field(
-        "ECR creates no repository on push: create it first (ECR console > Create repository), then give `ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME`",
-    ),
+    Field {
+        // On the registry of the account and region just given; the name is the
+        // user's to choose (the repository must exist).
+        default: Some(|s| {
+            Some(format!(
+                "{}.dkr.ecr.{}.amazonaws.com/primehub",
+                s.text(FieldId::AwsAccount)?,
+                s.text(FieldId::AwsRegion)?
+            ))
+        }),
+        ..push_repo_field(
+            "ECR creates no repository on push: create it first (ECR console > Create repository), then give `ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME`",
+        )
+    },
     Field {
         advanced: true,
         required: false,

@@ -195,3 +195,28 @@ fn show_in_a_wrong_namespace_says_so_stub_cluster() {
     assert!(r.stderr.contains("--namespace"), "{}", r.stderr);
     assert!(!Path::new(&dir.path().join("values.yaml")).exists());
 }
+
+/// ECR's push repository defaults to one on the account's registry, in `render` as in
+/// the wizard.
+#[test]
+fn ecr_pushes_to_a_repository_on_the_account_registry_by_default() {
+    let r = render(
+        &[
+            "--registry",
+            "ecr",
+            "--aws-account",
+            "123456789012",
+            "--aws-region",
+            "us-east-1",
+            "--stdout",
+        ],
+        None,
+    );
+    r.expect_code(0);
+    assert!(
+        r.stdout_str()
+            .contains("pushRepo: \"123456789012.dkr.ecr.us-east-1.amazonaws.com/primehub\""),
+        "{}",
+        r.stdout_str()
+    );
+}

@@ -61,14 +61,6 @@ fn cases(inputs: &std::path::Path) -> Vec<Case> {
         .map(|s| s.to_string())
         .collect::<Vec<_>>()
     };
-    let ecr = [
-        "--registry",
-        "ecr",
-        "--aws-account",
-        "123456789012",
-        "--aws-region",
-        "us-east-1",
-    ];
     let mut v = vec![
         // Options the kind does not use.
         case(&["--registry", "dockerhub", "--username", "me", "--acr-name", "x"], Some(SECRET), "`--acr-name` is not used by `--registry dockerhub`"),
@@ -84,7 +76,6 @@ fn cases(inputs: &std::path::Path) -> Vec<Case> {
         case(&["--registry", "harbor", "--username", "u"], Some(SECRET), "needs `--endpoint`"),
         case(&["--registry", "artifact-registry", "--keyfile", &kf, "--repository", "r"], None, "needs `--location`"),
         case(&["--registry", "artifact-registry", "--keyfile", &kf, "--location", "us"], None, "needs `--repository`"),
-        case(&ecr, None, "needs `--push-repo-prefix` or `--push-repo`"),
         case(&["--registry", "acr", "--username", "app"], Some(SECRET), "needs `--acr-name`"),
         case(&["--registry", "harbor", "--endpoint", "h.example.com", "--username", "u"], Some(SECRET), "needs `--push-repo-prefix` or `--push-repo`"),
         // Malformed endpoints.

@@ -1,8 +1,8 @@
 //! Harbor, and any other self-hosted registry (Docker Distribution, GitLab, Nexus...):
 //! the endpoint is required; Harbor robot accounts are `robot$PROJECT+NAME`.
 
-use super::parts::{self, no_check, no_create};
-use super::{check, Answers, Code, Credentials, Field, FieldId, Outcome, Spec, Warning};
+use super::parts::{self, no_check, no_create, no_warnings};
+use super::{check, Answers, Credentials, Field, FieldId, Invalid, Spec};
 
 pub const SPEC: Spec = Spec {
     name: "harbor",
@@ -18,7 +18,7 @@ pub const SPEC: Spec = Spec {
     push_role: "give the account push rights on the project or repository (Harbor: a robot account with the `push repository` permission, or a member with the Developer role or above)",
     create_repository: no_create,
     check: no_check,
-    warnings,
+    warnings: no_warnings,
 };
 
 const FIELDS: [Field; 4] = [
@@ -27,10 +27,13 @@ const FIELDS: [Field; 4] = [
         true,
         None,
     ),
-    parts::username(
-        "User name (Harbor robot account: robot$PROJECT+NAME)",
-        "Harbor > Projects > (project) > Robot Accounts > New robot account, with push and pull on repositories",
-    ),
+    Field {
+        validate: user_name,
+        ..parts::username(
+            "User name (Harbor robot account: robot$PROJECT+NAME)",
+            "Harbor > Projects > (project) > Robot Accounts > New robot account, with push and pull on repositories",
+        )
+    },
     parts::password("Password or robot secret", "shown once when the robot account is created"),
     parts::prefix(
         "`HOST/PROJECT`; images go to HOST/PROJECT/<image>",
@@ -43,18 +46,15 @@ const FIELDS: [Field; 4] = [
 ];
 
 /// Harbor robot names are `robot$PROJECT+NAME`; in double quotes a shell expands
-/// `$PROJECT` to nothing and leaves `robot+NAME`.
-fn warnings(o: &Outcome, out: &mut Vec<Warning>) {
-    let user = o.username.unwrap_or_default();
-    if user.starts_with("robot") && user.contains('+') && !user.contains('$') {
-        out.push(
-            Warning::new(Code::Registry, format!(
-                "the user name `{user}` looks like a Harbor robot account whose `$PROJECT` was removed by the shell; Harbor robots are `robot$PROJECT+NAME`: "
-            ))
-            .advice(
-                "quote it in single quotes, e.g. --username 'robot$PROJECT+NAME'",
-                "type the whole name, `robot$PROJECT+NAME`",
-            ),
-        );
+/// `$PROJECT` to nothing and leaves `robot+NAME`, which is no Harbor account. Said at
+/// once, before anything that follows from it (the prefix's default needs the project).
+fn user_name(value: &str) -> Result<(), Invalid> {
+    check::username(value)?;
+    if value.starts_with("robot+") {
+        return Err(Invalid::new(
+            format!("`{value}` looks like a Harbor robot account whose `$PROJECT` was removed by the shell; Harbor robots are `robot$PROJECT+NAME`"),
+            "quote it in single quotes, e.g. --username 'robot$PROJECT+NAME' (in the wizard, type the whole name)",
+        ));
     }
+    Ok(())
 }

@@ -246,20 +246,6 @@ fn warnings_go_to_stderr_and_exit_0() {
             "fine-grained personal access token",
         ),
         (
-            vec![
-                "--registry",
-                "harbor",
-                "--endpoint",
-                "https://harbor.example.com",
-                "--username",
-                "robot+builder",
-                "--push-repo-prefix",
-                "harbor.example.com/ml",
-            ],
-            Some("pw"),
-            "removed by the shell",
-        ),
-        (
             vec!["--registry", "quay", "--username", "org+bot"],
             Some("tok\n"),
             "ends with a line break",

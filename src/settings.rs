@@ -338,6 +338,16 @@ pub fn password_in_values() -> Warning {
         )
 }
 
+/// [`password_in_values`] for a block printed instead of written (`--stdout`): the
+/// password is in what was printed, and goes where the block goes.
+pub fn password_in_printed_block() -> Warning {
+    Warning::new(Code::PasswordInValues, "the block printed holds the password as `registryPassword`; in PrimeHub's values the chart copies it into the controller ConfigMap in plain text, readable by anyone who can read ConfigMaps in PrimeHub's namespace: keep what you paste it into private, or ")
+        .advice(
+            "keep the password out of the values with `--secret-mode external`",
+            "keep the password out of the values by answering \"a Secret of your own\" to where the credentials live",
+        )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,10 +6,10 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::cli::{EcrRefreshArg, FieldArgs, RenderArgs, SecretArgs, SecretModeArg};
-use phib::pushsecret::deliver::{self, Choice};
+use phib::pushsecret::deliver::{self, Choice, Output, Pending};
 use phib::pushsecret::SecretMode;
 use phib::registry::keyfile;
-use phib::registry::{FieldId, Invalid, Surface, PASSWORD_ENV};
+use phib::registry::{Code, FieldId, Invalid, Surface, PASSWORD_ENV};
 use phib::rotate::rotate_values;
 use phib::secret::Secret;
 use phib::settings::{refused, Answer, Settings};
@@ -118,6 +118,22 @@ pub fn run(args: RenderArgs) -> Result<()> {
         let manifest_drift = deliver::check(&pending)?;
         return check_values(&path, &block, manifest_drift);
     }
+    // A Secret applied with kubectl goes first, as in the wizard: when that fails,
+    // nothing is written, and no values file names a Secret that does not exist.
+    let apply_first = matches!(
+        pending,
+        Pending::External {
+            to: Output::Apply(_),
+            ..
+        }
+    );
+    let mut pending = Some(pending);
+    if apply_first {
+        let done = deliver::finish(pending.take().expect("pending")).map_err(nothing_written)?;
+        if let Some(done) = done {
+            eprintln!("phib: {done}");
+        }
+    }
     if stdout {
         super::write_stdout(block.as_bytes())?;
     } else {
@@ -128,12 +144,30 @@ pub fn run(args: RenderArgs) -> Result<()> {
         eprintln!("phib: {}", done.sentence);
     }
     for warning in &validated.warnings {
+        let warning = match warning.code {
+            // Nothing was written to a values file: the warning says where it is.
+            Code::PasswordInValues if stdout => &phib::settings::password_in_printed_block(),
+            _ => warning,
+        };
         super::warn(&warning.render(Surface::Flags));
     }
-    if let Some(done) = deliver::finish(pending)? {
-        eprintln!("phib: {done}");
+    if let Some(pending) = pending {
+        if let Some(done) = deliver::finish(pending)? {
+            eprintln!("phib: {done}");
+        }
     }
     Ok(())
+}
+
+/// `kubectl apply` of the Secret failed, before anything was written.
+fn nothing_written(err: Error) -> Error {
+    Error {
+        help: Some(
+            "nothing was written; check the kubectl context (`kubectl config current-context`) and that the namespace exists, then run the same command again (or write the Secret to a file with `--secret-out FILE` instead of `--apply`)"
+                .into(),
+        ),
+        ..err
+    }
 }
 
 /// The `--secret-*` flags as the library's plain [`Choice`]; checking, splitting the

@@ -81,6 +81,12 @@ pub fn ask_settings(
 ) -> Answer<Answers> {
     let mut s = Answers::new(kind);
     let (basic, advanced): (Vec<&Field>, Vec<&Field>) = kind.fields().partition(|f| !f.advanced);
+    // The push Secret's name is asked where the credentials' place is (a Secret of your
+    // own); only ECR, whose Secret is kept fresh elsewhere, has it among the advanced.
+    let advanced: Vec<&Field> = advanced
+        .into_iter()
+        .filter(|f| f.id != FieldId::PushSecretName || kind == Kind::Ecr)
+        .collect();
     for field in basic {
         ask_field(p, &mut s, field, previous)?;
     }
@@ -96,7 +102,8 @@ pub fn ask_settings(
         }
     }
     if !rest.is_empty() {
-        let names: Vec<&str> = rest.iter().map(|f| f.id.name()).collect();
+        // Named as their questions are, not as flags.
+        let names: Vec<&str> = rest.iter().map(|f| question_words(f.prompt)).collect();
         for line in super::wrap(
             &format!("Advanced: {}.", names.join(", ")),
             super::WIDTH - 2,
@@ -110,6 +117,13 @@ pub fn ask_settings(
         }
     }
     Ok(s)
+}
+
+/// A question's words without its explanation or question mark: `Skip TLS
+/// verification` for `Skip TLS verification (self-signed certificate or plain http)?`.
+fn question_words(prompt: &str) -> &str {
+    let words = prompt.split(" (").next().unwrap_or(prompt);
+    words.trim_end_matches('?')
 }
 
 /// The endpoint answered (or inferred) so far is plain http, which needs TLS
@@ -399,7 +413,6 @@ mod tests {
             Step::Confirm(true),
             text(""),
             text("docker.io/ann/images"),
-            text(""),
             text(""),
             Step::Confirm(false),
         ]);

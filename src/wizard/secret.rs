@@ -17,6 +17,9 @@ use crate::settings::Settings;
 /// so the answered line stays short).
 pub const CREDENTIALS: &str = "Credentials";
 
+/// The question for the push Secret's name: the same words as the advanced option.
+pub const PUSH_SECRET_NAME: &str = "Push secret name";
+
 /// Where the credentials can live: a Secret of one's own first (recommended), then the
 /// documented way. For ECR, the two ways of keeping its 12-hour login fresh.
 const ITEMS: [&str; 2] = [
@@ -81,7 +84,7 @@ pub fn ask_choice(
         p,
         |p| {
             p.input(
-                "Secret name",
+                PUSH_SECRET_NAME,
                 Some(name_before.as_deref().unwrap_or(DEFAULT_NAME)),
             )
         },

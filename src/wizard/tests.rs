@@ -235,7 +235,7 @@ fn an_external_mode_block_rotates_into_its_own_secret_never_into_the_values() {
     assert!(p.finished(), "{:#?}", p.transcript);
     assert!(d.secret_only);
     assert!(!p.prompts().contains(&secret::CREDENTIALS));
-    assert!(!p.prompts().contains(&"Secret name"));
+    assert!(!p.prompts().contains(&secret::PUSH_SECRET_NAME));
     // The block is the one already in the file: no credentials, the same Secret.
     assert_eq!(d.validated.custom_image, external_block());
     let Pending::External {
@@ -658,4 +658,35 @@ fn an_empty_token_is_refused_naming_what_was_asked() {
         "{:#?}",
         p.transcript
     );
+}
+
+#[test]
+fn the_push_secret_name_is_asked_once_under_one_name() {
+    // The advanced options opened: endpoint, single repository, release, TLS; no
+    // push secret name among them. Then a Secret of your own asks it, once.
+    let mut p = Scripted::new([
+        Step::Select("Docker Hub"),
+        text("ann"),
+        Step::Password("dckr_pat_x".into()),
+        text(""),
+        Step::Confirm(true),
+        text(""),
+        text(""),
+        text(""),
+        Step::Confirm(false),
+        Step::Select("a Secret of your own"),
+        text(""),
+        text(""),
+        text(""),
+        Step::Confirm(true),
+    ]);
+    ask(&mut p, Path::new("tests/values.yaml"), None, false).unwrap();
+    assert!(p.finished(), "{:#?}", p.transcript);
+    let asked: Vec<&str> = p
+        .prompts()
+        .into_iter()
+        .filter(|q| q.to_lowercase().contains("secret name"))
+        .collect();
+    assert_eq!(asked.len(), 1, "{:#?}", p.transcript);
+    assert!(asked[0].starts_with(secret::PUSH_SECRET_NAME), "{asked:?}");
 }

@@ -13,7 +13,7 @@ use crate::pty::Pty;
 fn own_secret_with_defaults(t: &mut Pty) {
     credentials_list(t);
     t.send("\r");
-    t.answer("Secret name [primehub-image-builder-push]", "");
+    t.answer("Push secret name [primehub-image-builder-push]", "");
     t.answer("PrimeHub's namespace [hub]", "");
 }
 

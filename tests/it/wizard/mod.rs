@@ -527,7 +527,6 @@ fn with_helm_on_path_declining_the_upgrade_prints_the_phib_upgrade_to_run() {
     t.expect("Change the advanced options?").send("y\r");
     t.answer("Registry endpoint [docker.io]", "");
     t.answer("Single push repository", "");
-    t.answer("Push secret name", "");
     t.answer("Helm release name of PrimeHub [primehub]", "hub2");
     t.expect("Skip TLS verification").send("n\r");
     values_mode(&mut t);

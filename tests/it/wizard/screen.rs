@@ -15,7 +15,7 @@ use crate::pty::{Pty, Screen};
 use crate::util::*;
 
 /// Quiet this long after a key means phib is waiting for the next one.
-const QUIET: Duration = Duration::from_millis(300);
+const QUIET: Duration = Duration::from_millis(500);
 
 /// What a person types at the question `line` (the cursor's line) while setting up
 /// `kind`; `None`: Enter, taking the default.

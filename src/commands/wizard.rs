@@ -81,7 +81,8 @@ pub fn run(values: &Path) -> Result<()> {
     } else {
         let done = phib::apply::write_values(values, &block)?;
         for warning in &done.warnings {
-            super::warn(&warning.render(Surface::Wizard));
+            let text = format!("warning: {}", warning.render(Surface::Wizard));
+            say_lines(&wizard::wrap(&text, wizard::WIDTH));
         }
         say_done(&done.sentence);
     }

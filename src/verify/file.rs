@@ -7,10 +7,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::target::Target;
+use super::tls::Trust;
 use super::{dockerconfig, Credentials, Options};
 use crate::registry::check;
 use crate::values::model::CustomImage;
-use super::tls::Trust;
 use crate::{Error, Result};
 
 /// The flags of `phib verify`, as plain values.

@@ -140,3 +140,32 @@ fn render_password_stdin_on_a_terminal_asks_and_does_not_echo() {
     let written = std::fs::read_to_string(dir.path().join("values.yaml")).unwrap();
     assert!(written.contains("s3cret-typed"), "{written}");
 }
+
+/// Making a values file that others could read private is said in lines that fit.
+#[test]
+fn the_readable_by_others_warning_fits_the_terminal() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempdir();
+    let values = dir.path().join("values.yaml");
+    std::fs::write(&values, "domain: hub.example.com\n").unwrap();
+    std::fs::set_permissions(&values, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let path = empty_path(dir.path());
+    let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
+    docker_hub(&mut t, "ann", "dckr_pat_s3cret");
+    values_mode(&mut t);
+    t.expect("Add the customImage block to `values.yaml`?");
+    settle();
+    t.send("\r");
+    t.expect("Check the credentials against the registry now?");
+    settle();
+    t.send("n").send("\r");
+    let (code, transcript) = t.finish();
+    let screen = Screen::of(&transcript, 24, 80);
+    assert_eq!(code, Some(0), "{}", screen.text());
+    assert!(
+        screen.text().contains("was readable by other users"),
+        "{}",
+        screen.text()
+    );
+    screen.assert_no_wrapped_row("the values file made private");
+}

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use phib::cli::Cli;
+use phib::error::printable;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -19,9 +20,11 @@ fn main() -> ExitCode {
     match phib::commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("phib: {}", err.message);
+            // Messages quote paths, arguments and what files and servers said: no
+            // control character of theirs reaches the terminal.
+            eprintln!("phib: {}", printable(&err.message));
             if let Some(help) = &err.help {
-                eprintln!("help: {help}");
+                eprintln!("help: {}", printable(help));
             }
             ExitCode::from(err.exit_code() as u8)
         }

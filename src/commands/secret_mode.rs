@@ -15,6 +15,7 @@ pub fn choice(args: SecretArgs) -> Choice {
         secret_mode,
         secret_name,
         secret_out,
+        overwrite_secret_out,
         apply,
         namespace,
         ecr_refresh,
@@ -34,5 +35,6 @@ pub fn choice(args: SecretArgs) -> Choice {
             None => false,
         },
         ecr_service_account,
+        overwrite: overwrite_secret_out,
     }
 }

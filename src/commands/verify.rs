@@ -12,6 +12,10 @@ use crate::verify::target::Target;
 use crate::verify::{self, dockerconfig, Credentials, Options};
 use crate::{Error, Result};
 
+/// The longest `--timeout`: a day. Longer makes no sense for one request, and a time
+/// this far ahead must still be computable from the clock.
+pub const MAX_TIMEOUT_SECS: u64 = 24 * 60 * 60;
+
 /// The flags of `phib verify`, as plain values.
 pub struct Args<'a> {
     pub values: &'a Path,
@@ -38,8 +42,12 @@ pub fn run_to(args: &Args, out: &mut dyn std::io::Write) -> Result<()> {
         ))
         .with_help("set one with `phib render` (`--push-repo` or `--push-repo-prefix`), or check only the login with `--no-push-check`"));
     }
-    if args.timeout_secs == 0 {
-        return Err(Error::usage("`--timeout` must be at least 1 second"));
+    if !(1..=MAX_TIMEOUT_SECS).contains(&args.timeout_secs) {
+        return Err(Error::usage(format!(
+            "`--timeout` must be between 1 and {MAX_TIMEOUT_SECS} seconds, not {}",
+            args.timeout_secs
+        ))
+        .with_help("each request of the check gets this long; 30 is plenty for a slow registry"));
     }
     let creds = credentials(&ci, &target, args, out)?;
     let opts = Options {

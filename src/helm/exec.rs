@@ -7,7 +7,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::plan::{Plan, ValuesArg};
@@ -48,7 +48,7 @@ pub fn run_upgrade(
         return Err(Error::interrupted());
     }
 
-    let mut child = Command::new(&helm.path)
+    let mut child = super::helm_command(&helm.path)
         .args(plan.argv(values_path))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -100,6 +100,10 @@ fn write_temp_values(content: &str) -> Result<tempfile::TempPath> {
         .permissions(std::fs::Permissions::from_mode(0o600))
         .tempfile_in(&dir)
         .map_err(|e| Error::io(&dir, e))?;
+    // Explicitly: the umask applies to the mode asked for at creation.
+    file.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(0o600))
+        .map_err(|e| Error::io(file.path(), e))?;
     file.write_all(content.as_bytes())
         .and_then(|()| file.as_file().sync_all())
         .map_err(|e| Error::io(file.path(), e))?;

@@ -100,6 +100,7 @@ pub fn ask_choice(
         namespace,
         ecr_refresh: ecr,
         ecr_service_account: None,
+        overwrite: false,
     }))
 }
 
@@ -149,7 +150,7 @@ pub fn ask_destination(
             },
             |text| {
                 let path = PathBuf::from(text);
-                check_secret_out(&path, Some(values)).map(|()| path)
+                check_secret_out(&path, Some(values), false).map(|()| path)
             },
         )?)
     };

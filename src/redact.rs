@@ -52,6 +52,12 @@ pub fn redact(value: &mut Value) {
             }
         }
         Value::Array(items) => items.iter_mut().for_each(redact),
+        // A URL with a password in it is a secret under any key.
+        Value::String(text) => {
+            if let std::borrow::Cow::Owned(hidden) = crate::secret::hide_url_passwords(text) {
+                *text = hidden;
+            }
+        }
         _ => {}
     }
 }

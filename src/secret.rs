@@ -37,6 +37,47 @@ impl fmt::Display for Secret {
     }
 }
 
+/// `text` with the password of every URL in it hidden: `https://user:PASSWORD@host`
+/// becomes `https://user:<redacted>@host`, and `https://TOKEN@host` becomes
+/// `https://<redacted>@host`. A URL's user part is a secret by what it is, whatever key
+/// or message it sits in.
+pub fn hide_url_passwords(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("://") || !text.contains('@') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let start = i + 3;
+        out.push_str(&rest[..start]);
+        let after = &rest[start..];
+        let end = after
+            .find(|c: char| {
+                matches!(c, '/' | '?' | '#' | '"' | '\'' | '`' | '<' | '>') || c.is_whitespace()
+            })
+            .unwrap_or(after.len());
+        let authority = &after[..end];
+        match authority.rfind('@') {
+            Some(at) => {
+                let userinfo = &authority[..at];
+                match userinfo.split_once(':') {
+                    Some((user, _)) => {
+                        out.push_str(user);
+                        out.push(':');
+                    }
+                    None => {}
+                }
+                out.push_str(REDACTED);
+                out.push_str(&authority[at..]);
+            }
+            None => out.push_str(authority),
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
 /// Hides known secrets in text phib did not write itself (what helm or kubectl print),
 /// before it reaches the terminal or an error message. Each secret is hidden as it is,
 /// as JSON and single-quoted YAML escape it, and in base64 (padded and not); a login
@@ -162,6 +203,25 @@ mod tests {
         assert_eq!(r.redact("caf\u{e9} hunter2"), "caf\u{e9} <redacted>");
         assert_eq!(Redactor::new().redact("hunter2"), "hunter2");
         assert!(!format!("{r:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn url_passwords_are_hidden_wherever_they_are() {
+        for (text, want) in [
+            (
+                "https://bob:Hunter2@reg.example.com/x",
+                "https://bob:<redacted>@reg.example.com/x",
+            ),
+            ("`http://tok3n@h:5000`", "`http://<redacted>@h:5000`"),
+            (
+                "a http://u:p:q@h b https://h/c@d",
+                "a http://u:<redacted>@h b https://h/c@d",
+            ),
+            ("no url a@b", "no url a@b"),
+            ("https://h", "https://h"),
+        ] {
+            assert_eq!(hide_url_passwords(text), want, "{text}");
+        }
     }
 
     #[test]

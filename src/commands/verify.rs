@@ -151,7 +151,7 @@ fn from_secret_file(
     target: &Target,
     out: &mut dyn std::io::Write,
 ) -> Result<Credentials> {
-    let text = std::fs::read_to_string(file).map_err(|e| Error::input_io(file, e))?;
+    let text = crate::values::merge::read_input_file(file)?;
     let source = format!("`{}`", file.display());
     let (name, creds) = dockerconfig::from_manifest(&text, &target.auth_host, &source)?;
     match &ci.push_secret_name {

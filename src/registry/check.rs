@@ -91,6 +91,13 @@ pub fn endpoint(value: &str) -> Result<(), Invalid> {
             ))
         }
     };
+    if host.contains('@') {
+        // Never echoed: the part before `@` is a login.
+        return Err(invalid(
+            "has a user name or password in it (`user:password@`); the chart pastes the endpoint into a ConfigMap, and the login belongs in `--username` and the password on standard input",
+            "give only the scheme and host, for example `https://registry.example.com`",
+        ));
+    }
     host_port(host).map_err(|reason| invalid(reason, fix))
 }
 

@@ -31,9 +31,10 @@ pub(super) fn parse_doc(text: &str) -> Result<Value> {
                 "the values file is not valid YAML: {}",
                 super::safe_parse_error(&e)
             ))
-            .with_help(
+            .with_help(super::parse_error_help(
+                &e,
                 "fix the YAML at that line and column (`helm lint` or `yamllint` can help), then run phib again",
-            )
+            ))
         })?;
     }
     Ok(doc)

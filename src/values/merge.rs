@@ -19,23 +19,109 @@ use crate::{Error, Result};
 
 pub use super::diff::unified_diff;
 
-/// Reads a values file. `Ok(None)` when it does not exist; a directory or a file that
-/// is not UTF-8 is refused (exit 2).
+/// Reads a values file. `Ok(None)` when it does not exist; a directory, anything else
+/// that is not a regular file, a file over [`MAX_INPUT_BYTES`] and a file that is not
+/// UTF-8 are refused (exit 2).
 pub fn read_values_file(path: &Path) -> Result<Option<String>> {
-    let bytes = match std::fs::read(path) {
+    let bytes = match read_bounded(path) {
         Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) if path.is_dir() || e.kind() == std::io::ErrorKind::IsADirectory => {
-            return Err(Error::usage(format!(
+        Err(Bounded::Refused(err)) => return Err(err),
+        Err(Bounded::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(Bounded::Io(e)) => return Err(Error::input_io(path, e)),
+    };
+    read_text(path, bytes).map(Some)
+}
+
+/// The most phib reads of a values file (or a manifest): PrimeHub's values are
+/// kilobytes, and a bound keeps memory bounded whatever the file is.
+pub const MAX_INPUT_BYTES: u64 = 4 * 1024 * 1024;
+
+enum Bounded {
+    Refused(Error),
+    Io(std::io::Error),
+}
+
+/// Reads at most [`MAX_INPUT_BYTES`] of a regular file (a symlink to one is followed).
+/// Anything else (a FIFO that may never end, a device that never ends, a socket) is
+/// refused before a byte is read; so is a file over the limit.
+fn read_bounded(path: &Path) -> std::result::Result<Vec<u8>, Bounded> {
+    use std::io::Read;
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let meta = std::fs::metadata(path).map_err(Bounded::Io)?;
+    let t = meta.file_type();
+    let what = if t.is_file() {
+        None
+    } else if t.is_dir() {
+        return Err(Bounded::Refused(
+            Error::usage(format!(
                 "`{}` is a directory, not a values file",
                 path.display()
             ))
-            .with_help("pass the path of a YAML values file, e.g. `--values values.yaml`"))
-        }
-        Err(e) => return Err(Error::input_io(path, e)),
+            .with_help("pass the path of a YAML values file, e.g. `--values values.yaml`"),
+        ));
+    } else if t.is_fifo() {
+        Some("a named pipe (FIFO)")
+    } else if t.is_char_device() || t.is_block_device() {
+        Some("a device")
+    } else if t.is_socket() {
+        Some("a socket")
+    } else {
+        Some("not a regular file")
     };
+    let too_big = |len: u64| {
+        Bounded::Refused(
+            Error::usage(format!(
+                "`{}` is {len} bytes or more; values files are kilobytes, and phib reads at most {} MiB",
+                path.display(),
+                MAX_INPUT_BYTES / (1024 * 1024)
+            ))
+            .with_help("name the right file; if it really is this big, keep PrimeHub's values in a file of their own"),
+        )
+    };
+    if let Some(what) = what {
+        return Err(Bounded::Refused(
+            Error::usage(format!(
+                "`{}` is {what}, not a regular file; phib does not read it",
+                path.display()
+            ))
+            .with_help("name a regular values file, e.g. `--values values.yaml`"),
+        ));
+    }
+    if meta.len() > MAX_INPUT_BYTES {
+        return Err(too_big(meta.len()));
+    }
+    // O_NONBLOCK: should the file be swapped for a FIFO after the check, opening it
+    // does not wait for a writer.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(Bounded::Io)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(Bounded::Io)?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(too_big(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// Reads a manifest or other input file with [`read_values_file`]'s checks and bound.
+pub fn read_input_file(path: &Path) -> Result<String> {
+    match read_values_file(path)? {
+        Some(text) => Ok(text),
+        None => Err(Error::usage(format!(
+            "cannot read `{}`: it does not exist",
+            path.display()
+        ))),
+    }
+}
+
+/// The file's bytes as text; text that is not UTF-8 is refused (exit 2).
+fn read_text(path: &Path, bytes: Vec<u8>) -> Result<String> {
     match String::from_utf8(bytes) {
-        Ok(text) => Ok(Some(text)),
+        Ok(text) => Ok(text),
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let bytes = e.as_bytes();

@@ -24,10 +24,21 @@ pub fn parse_document(text: &str, path: &Path) -> Result<serde_yaml::Value> {
             path.display(),
             safe_parse_error(&e)
         ))
-        .with_help(
+        .with_help(parse_error_help(
+            &e,
             "fix the YAML at that line and column (`yamllint` can help), or name another file with `--values FILE`",
-        )
+        ))
     })
+}
+
+/// The `help:` for a YAML error: `at_place` when the parser names a line and column;
+/// otherwise the error is about the document as a whole, which only aliases cause
+/// (serde_yaml stops expanding nested aliases at a repetition limit).
+pub(crate) fn parse_error_help(err: &serde_yaml::Error, at_place: &str) -> String {
+    if err.location().is_some() {
+        return at_place.to_string();
+    }
+    "the document as a whole is refused, not one line: YAML aliases (`*name`) nested so deep that they expand to a huge document do this; write the values out without aliases, or name another file with `--values FILE`".to_string()
 }
 
 /// A parser's error message without the values it quotes. serde_yaml and serde_json

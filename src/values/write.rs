@@ -61,11 +61,12 @@ pub fn check_folder(path: &Path, option: &str) -> Result<()> {
             }
         }
     }
-    check_regular(&target, option)
+    check_regular(path, &target, option)
 }
 
-/// Refuses what exists at `target` and is not a regular file.
-fn check_regular(target: &Path, option: &str) -> Result<()> {
+/// Refuses what exists at `target` (what `given` names, through symlinks) and is not a
+/// regular file.
+fn check_regular(given: &Path, target: &Path, option: &str) -> Result<()> {
     use std::os::unix::fs::FileTypeExt;
     let meta = match fs::symlink_metadata(target) {
         Ok(meta) => meta,
@@ -86,9 +87,14 @@ fn check_regular(target: &Path, option: &str) -> Result<()> {
     } else {
         "not a regular file"
     };
+    let via = if given == target {
+        String::new()
+    } else {
+        format!(" (through a symbolic link to `{}`)", target.display())
+    };
     Err(Error::usage(format!(
-        "`{option}` `{}` is {what}, not a regular file; phib neither reads nor replaces it",
-        target.display()
+        "`{option}` `{}`{via} is {what}, not a regular file; phib neither reads nor replaces it",
+        given.display()
     ))
     .with_help("name a regular file, e.g. `values.yaml`"))
 }
@@ -169,7 +175,7 @@ pub fn write_secret_file(path: &Path, contents: &[u8], backup: bool) -> Result<W
         ..Written::default()
     };
 
-    check_regular(&target, "the file")?;
+    check_regular(path, &target, "the file")?;
     let (old, keep) = match fs::metadata(&target) {
         Ok(meta) => {
             written.was_too_open = meta.permissions().mode() & 0o077 != 0;
@@ -187,7 +193,7 @@ pub fn write_secret_file(path: &Path, contents: &[u8], backup: bool) -> Result<W
         let mut bak = target.clone().into_os_string();
         bak.push(".bak");
         let bak = PathBuf::from(bak);
-        check_regular(&bak, "the backup")?;
+        check_regular(&bak, &bak, "the backup")?;
         replace_file(&dir, &bak, &old, keep)?;
         written.backup = Some(bak);
     }

@@ -60,12 +60,9 @@ pub fn hide_url_passwords(text: &str) -> std::borrow::Cow<'_, str> {
         match authority.rfind('@') {
             Some(at) => {
                 let userinfo = &authority[..at];
-                match userinfo.split_once(':') {
-                    Some((user, _)) => {
-                        out.push_str(user);
-                        out.push(':');
-                    }
-                    None => {}
+                if let Some((user, _)) = userinfo.split_once(':') {
+                    out.push_str(user);
+                    out.push(':');
                 }
                 out.push_str(REDACTED);
                 out.push_str(&authority[at..]);

@@ -109,9 +109,14 @@ fn mknod(p: &Path, minor: u32) -> bool {
     unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR | 0o666, libc::makedev(1, minor)) == 0 }
 }
 
+/// Makes an oddity at a path in a folder; false when this machine cannot.
+type MakeOdd = fn(&Path, &Path) -> bool;
+/// A phib command working in a folder on a file.
+type OnFile = fn(&Path, &Path) -> Command;
+
 /// The oddities, each made in `dir` as the path `odd` (returns false when this machine
 /// cannot make it).
-fn oddities() -> Vec<(&'static str, fn(&Path, &Path) -> bool)> {
+fn oddities() -> Vec<(&'static str, MakeOdd)> {
     vec![
         ("fifo", |_, p| {
             let c = std::ffi::CString::new(p.as_os_str().as_encoded_bytes()).unwrap();
@@ -156,7 +161,7 @@ fn oddities() -> Vec<(&'static str, fn(&Path, &Path) -> bool)> {
 }
 
 /// The commands that take the oddity as their file.
-fn commands() -> Vec<(&'static str, fn(&Path, &Path) -> Command)> {
+fn commands() -> Vec<(&'static str, OnFile)> {
     vec![
         ("render", |d, v| {
             let mut c = render(d, &["--values"]);

@@ -122,9 +122,14 @@ impl Drop for Hostile {
 
 fn serve(stream: TcpStream, handler: &Handler, reqs: &Mutex<Vec<Req>>) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    // A TLS hello (phib tries https first): this server speaks only plain http.
+    // A TLS hello (phib tries https first): this server speaks only plain http, and
+    // answers as a plain http server does.
     let mut first = [0u8; 1];
     if matches!(stream.peek(&mut first), Ok(1) if first[0] == 0x16) {
+        let mut stream = stream;
+        let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+        let _ = stream.shutdown(std::net::Shutdown::Write);
+        std::thread::sleep(Duration::from_millis(50));
         return;
     }
     let mut reader = BufReader::new(stream.try_clone().unwrap());

@@ -11,6 +11,7 @@ use std::path::Path;
 
 mod files;
 mod hostile;
+mod inputs;
 mod registry_servers;
 mod signals;
 mod yaml;

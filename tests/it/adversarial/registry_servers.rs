@@ -78,6 +78,8 @@ struct Scenario {
     timeout: u64,
     /// The other host is the token service the registry names: it gets the login.
     other_may_log_in: bool,
+    /// The exit statuses allowed, when not the usual ones.
+    codes: Option<&'static [i32]>,
     /// The values file's text for the registry at `host`, when not [`values`]'s.
     values: Option<Arc<ValuesText>>,
 }
@@ -110,6 +112,7 @@ fn scenario(
         secrets: Vec::new(),
         timeout: 5,
         other_may_log_in: false,
+        codes: None,
         values: None,
     }
 }
@@ -518,4 +521,163 @@ fn run_parallel(all: &[Scenario], threads: usize) -> Vec<Result<(), String>> {
         .into_iter()
         .map(|r| r.into_inner().unwrap())
         .collect()
+}
+
+/// One run of verify against `server` (values from [`values`]), with `--timeout 5`.
+fn verify_once(host: &str, extra_values: &str) -> Run {
+    let dir = tempdir();
+    let v = values(dir.path(), host, USER);
+    if !extra_values.is_empty() {
+        let mut text = std::fs::read_to_string(&v).unwrap();
+        text.push_str(extra_values);
+        std::fs::write(&v, text).unwrap();
+    }
+    run(
+        phib()
+            .arg("verify")
+            .arg("--values")
+            .arg(&v)
+            .args(["--timeout", "5"]),
+        b"",
+    )
+}
+
+/// A registry whose `phase` answer is `f`'s, honest otherwise.
+fn registry_with(
+    which: Phase,
+    f: impl Fn(&Ctx) -> Reply + Send + Sync + 'static,
+) -> (Hostile, Hostile) {
+    let other = Hostile::start_on("127.0.0.2", |_| reply("200 OK", "", b"{}"));
+    let me = Arc::new(OnceLock::<String>::new());
+    let (me2, other_host) = (me.clone(), other.host());
+    let server = Hostile::start(move |req| {
+        let ctx = Ctx {
+            me: me2.get().cloned().unwrap_or_default(),
+            other: other_host.clone(),
+        };
+        let p = phase(req);
+        if p == which {
+            f(&ctx)
+        } else {
+            honest(p, &ctx)
+        }
+    });
+    me.set(server.host()).unwrap();
+    (server, other)
+}
+
+#[test]
+fn a_redirect_to_another_host_is_named_and_not_followed() {
+    for which in [Phase::Ping, Phase::Login, Phase::Upload] {
+        let (server, other) = registry_with(which, |ctx| {
+            reply(
+                "302 Found",
+                &format!("Location: http://{}/v2/\r\n", ctx.other),
+                b"",
+            )
+        });
+        let r = verify_once(&server.host(), "");
+        r.expect_code(1);
+        assert!(
+            r.stderr.contains(&format!(
+                "redirects (HTTP 302) to `http://{}/v2/`",
+                other.host()
+            )),
+            "{which:?}: {}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("another host"), "{which:?}: {}", r.stderr);
+        assert!(
+            other.requests().is_empty(),
+            "{which:?}: the redirect was followed"
+        );
+        assert!(!r.stdout_str().contains("ok    push rights"), "{which:?}");
+    }
+}
+
+#[test]
+fn a_plain_http_registry_with_an_https_realm_is_not_told_to_set_insecure_skip_verify() {
+    // The registry is plain http and already marked insecure; its realm says https, where
+    // only plain http answers.
+    let (server, _other) = registry_with(Phase::Ping, |ctx| {
+        challenge(&format!(
+            r#"Bearer realm="https://{}/token",service="adv""#,
+            ctx.me
+        ))
+    });
+    let r = verify_once(&server.host(), "");
+    r.expect_code(1);
+    assert!(
+        r.stderr.contains("the token service at `https://"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !r.stderr.contains("set `insecureSkipVerify: true`"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("already set"), "{}", r.stderr);
+}
+
+#[test]
+fn verify_timeout_beyond_a_day_is_exit_2_not_a_panic() {
+    let (server, _other) = registry_with(Phase::Cancel, |_| reply("204 No Content", "", b""));
+    let dir = tempdir();
+    let v = values(dir.path(), &server.host(), USER);
+    for t in ["9223372036854775807", "18446744073709551615", "86401"] {
+        let r = run(
+            phib()
+                .arg("verify")
+                .arg("--values")
+                .arg(&v)
+                .args(["--timeout", t]),
+            b"",
+        );
+        r.expect_code(2);
+        assert!(
+            r.stderr.contains("`--timeout` must be between 1 and 86400"),
+            "{}",
+            r.stderr
+        );
+    }
+    assert!(server.requests().is_empty(), "the registry was asked");
+}
+
+#[test]
+#[cfg_attr(
+    not(phib_e2e),
+    ignore = "end-to-end: needs docker-registry and openssl; run ./scripts/test"
+)]
+fn an_https_registry_naming_an_http_realm_gets_no_login() {
+    use crate::registry::{Auth, Grants, Registry, TokenIssuer};
+    let issuer = TokenIssuer::start(USER, PASSWORD, Grants::All);
+    // https (self-signed, so insecureSkipVerify), with the issuer's plain-http realm.
+    let reg = Registry::start(Auth::Token(&issuer), true);
+    let dir = tempdir();
+    let path = dir.path().join("values.yaml");
+    std::fs::write(
+        &path,
+        format!(
+            "customImage:\n  registryEndpoint: 'https://{h}'\n  registryUsername: '{USER}'\n  registryPassword: '{PASSWORD}'\n  pushRepoPrefix: '{h}/team'\n  insecureSkipVerify: true\n",
+            h = reg.host()
+        ),
+    )
+    .unwrap();
+    let r = run(
+        phib()
+            .arg("verify")
+            .arg("--values")
+            .arg(&path)
+            .args(["--timeout", "10"]),
+        b"",
+    );
+    r.expect_code(1);
+    assert!(r.stderr.contains("over plain http"), "{}", r.stderr);
+    assert_eq!(
+        issuer.logins.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the login went to the http realm"
+    );
+    assert!(!r.stderr.contains(PASSWORD) && !r.stdout_str().contains(PASSWORD));
 }

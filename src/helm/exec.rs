@@ -39,6 +39,8 @@ pub fn run_upgrade(
             &temp
         }
     };
+    // Removed on any fatal signal too, not only when `temp` is dropped.
+    let _tracked = crate::cleanup::track(values_path);
     let command_line = plan.command_line(&helm.path.display().to_string(), values_path);
     if !confirm(&command_line)? {
         return Ok(false);
@@ -55,6 +57,7 @@ pub fn run_upgrade(
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| Error::io(&helm.path, e))?;
+    let _helm_gets_signals = crate::cleanup::track_child(child.id());
     let stdout = child.stdout.take().expect("stdout is piped");
     let stderr = child.stderr.take().expect("stderr is piped");
     let (status, tail) = std::thread::scope(|s| {
@@ -94,8 +97,12 @@ pub fn run_upgrade(
 fn write_temp_values(content: &str) -> Result<tempfile::TempPath> {
     use std::os::unix::fs::PermissionsExt;
     let dir = std::env::temp_dir();
+    crate::cleanup::sweep(&dir, "phib-values-", ".yaml");
+    // Tracked from before its creation; once created, the path itself is tracked.
+    let _tracked = crate::cleanup::track_dir(&dir, "phib-values-", ".yaml");
+    let prefix = crate::cleanup::temp_prefix("phib-values-");
     let mut file = tempfile::Builder::new()
-        .prefix("phib-values-")
+        .prefix(&prefix)
         .suffix(".yaml")
         .permissions(std::fs::Permissions::from_mode(0o600))
         .tempfile_in(&dir)

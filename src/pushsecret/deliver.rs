@@ -412,6 +412,8 @@ fn kubectl_apply(kubectl: &Path, manifest: &Secret, secrets: &Redactor) -> Resul
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| Error::failed(format!("cannot run `{}`: {e}", kubectl.display())))?;
+    // A signal that ends phib mid-manifest ends kubectl too, before it applies a part.
+    let _kubectl_gets_signals = crate::cleanup::track_child(child.id());
     let mut stdin = child
         .stdin
         .take()

@@ -207,8 +207,12 @@ pub fn write_secret_file(path: &Path, contents: &[u8], backup: bool) -> Result<W
 /// the file it replaces are kept (`keep`), so that root editing a user's file leaves
 /// it that user's.
 fn replace_file(dir: &Path, target: &Path, contents: &[u8], keep: Option<Keep>) -> Result<()> {
+    // What a phib killed by SIGKILL left here, and this run's file named to be found.
+    crate::cleanup::sweep(dir, ".phib-", ".tmp");
+    let _tracked = crate::cleanup::track_dir(dir, ".phib-", ".tmp");
+    let prefix = crate::cleanup::temp_prefix(".phib-");
     let mut tmp = tempfile::Builder::new()
-        .prefix(".phib-")
+        .prefix(&prefix)
         .suffix(".tmp")
         .permissions(fs::Permissions::from_mode(0o600))
         .tempfile_in(dir)

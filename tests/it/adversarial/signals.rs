@@ -58,11 +58,32 @@ fn interrupt(
     sig: libc::c_int,
     group: bool,
 ) -> Result<(), String> {
+    interrupt_after(cmd, None, delay, sig, group)
+}
+
+/// [`interrupt`], with the delay counted from when `started` exists (a stand-in's mark
+/// that it runs), when given.
+fn interrupt_after(
+    cmd: &mut Command,
+    started: Option<&Path>,
+    delay: Duration,
+    sig: libc::c_int,
+    group: bool,
+) -> Result<(), String> {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .process_group(0);
     let mut child = cmd.spawn().map_err(|e| e.to_string())?;
+    if let Some(mark) = started {
+        let start = Instant::now();
+        while !mark.exists() && start.elapsed() < Duration::from_secs(10) {
+            if child.try_wait().map_err(|e| e.to_string())?.is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
     std::thread::sleep(delay);
     let pid = child.id() as libc::pid_t;
     // SAFETY: kill(2) on the child (or the group) this test started.
@@ -202,13 +223,12 @@ fn upgrade_attempt(rng: &mut Rng, sig: libc::c_int) -> Result<(), String> {
     let mut cmd = stub.phib(work.path());
     cmd.args(["upgrade", "--yes"])
         .env("TMPDIR", tmp.path())
-        .env("STUB_UPGRADE_SLEEP", format!("0.{:02}", 5 + rng.below(30)));
-    interrupt(
-        &mut cmd,
-        Duration::from_millis(rng.below(250)),
-        sig,
-        rng.below(2) == 0,
-    )?;
+        .env("STUB_UPGRADE_SLEEP", format!("0.{:02}", 10 + rng.below(30)));
+    // Mostly while helm runs (the stand-in marks its start), sometimes anywhere.
+    let mark = stub.dir().join("upgrade-started");
+    let started = (rng.below(3) != 0).then_some(mark.as_path());
+    let delay = Duration::from_millis(rng.below(if started.is_some() { 40 } else { 250 }));
+    interrupt_after(&mut cmd, started, delay, sig, rng.below(2) == 0)?;
     let holding = files_holding(tmp.path(), PASSWORD);
     if sig != libc::SIGKILL {
         if !holding.is_empty() || !temp_files(tmp.path()).is_empty() {

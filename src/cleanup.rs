@@ -8,18 +8,20 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
+use signal_hook::consts::signal as sig;
+
 /// The signals whose default action ends the process, that phib catches to clean up.
-pub const FATAL_SIGNALS: &[libc::c_int] = &[
-    libc::SIGTERM,
-    libc::SIGHUP,
-    libc::SIGQUIT,
-    libc::SIGXFSZ,
-    libc::SIGXCPU,
-    libc::SIGUSR1,
-    libc::SIGUSR2,
-    libc::SIGALRM,
-    libc::SIGVTALRM,
-    libc::SIGPROF,
+pub const FATAL_SIGNALS: &[i32] = &[
+    sig::SIGTERM,
+    sig::SIGHUP,
+    sig::SIGQUIT,
+    sig::SIGXFSZ,
+    sig::SIGXCPU,
+    sig::SIGUSR1,
+    sig::SIGUSR2,
+    sig::SIGALRM,
+    sig::SIGVTALRM,
+    sig::SIGPROF,
 ];
 
 static TEMPS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
@@ -47,10 +49,15 @@ fn install() {
     });
 }
 
-fn on_fatal_signal(sig: libc::c_int) {
+fn on_fatal_signal(sig: i32) {
+    let signal = rustix::process::Signal::from_named_raw(sig);
     for pid in lock(&CHILDREN).iter() {
-        // SAFETY: kill(2) on a child phib started and still waits for.
-        unsafe { libc::kill(*pid as libc::pid_t, sig) };
+        let child = i32::try_from(*pid)
+            .ok()
+            .and_then(rustix::process::Pid::from_raw);
+        if let (Some(child), Some(signal)) = (child, signal) {
+            let _ = rustix::process::kill_process(child, signal);
+        }
     }
     for path in lock(&TEMPS).iter() {
         let _ = std::fs::remove_file(path);
@@ -156,8 +163,7 @@ pub fn sweep(dir: &Path, stem: &str, suffix: &str) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
-    // SAFETY: geteuid has no preconditions.
-    let me = unsafe { libc::geteuid() };
+    let me = rustix::process::geteuid().as_raw();
     for entry in entries.flatten() {
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
@@ -188,12 +194,16 @@ fn leftover_pid(name: &str, stem: &str, suffix: &str) -> Option<u32> {
 }
 
 fn alive(pid: u32) -> bool {
-    let Ok(pid) = libc::pid_t::try_from(pid) else {
+    let Some(pid) = i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    else {
         return false;
     };
-    // SAFETY: kill(2) with signal 0 only checks that the process exists.
-    let rc = unsafe { libc::kill(pid, 0) };
-    rc == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+    match rustix::process::test_kill_process(pid) {
+        Ok(()) => true,
+        Err(e) => e == rustix::io::Errno::PERM,
+    }
 }
 
 #[cfg(test)]

@@ -1,11 +1,23 @@
-//! A string that must never be shown: passwords, tokens, keyfiles. Its `Debug` and
-//! `Display` print `<redacted>`, so a secret cannot leak through `{:?}`, a log line or
-//! an error message by accident. Only code that must write the plain text (the
-//! renderer, the writer) calls [`Secret::expose`].
+//! Secrets, and the one way phib hides them. A [`Secret`] is a string that must never be
+//! shown: passwords, tokens, keyfiles. Its `Debug` and `Display` print `<redacted>`, so a
+//! secret cannot leak through `{:?}`, a log line or an error message by accident. Only
+//! code that must write the plain text (the renderer, the writer) calls
+//! [`Secret::expose`]. Which keys of a values document hold secrets is decided here
+//! ([`is_secret_key`]), for every surface that shows values: `phib show` and what
+//! `phib upgrade` passes to helm ([`redact_document`]), the values diff of `--check`,
+//! and helm's and kubectl's own output ([`Redactor`], which can learn the secrets of a
+//! document with [`Redactor::add_document`]). Queries run over the redacted document, so
+//! a JSONPath match (or a filter comparing against a secret) cannot reveal one either.
 
 use std::fmt;
 
+use serde_json::Value;
+
 pub const REDACTED: &str = "<redacted>";
+
+/// The keys of the `customImage` block that hold credentials (what `--rotate` replaces,
+/// what is always redacted).
+pub const SECRET_KEYS: [&str; 1] = ["registryPassword"];
 
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct Secret(String);
@@ -113,6 +125,31 @@ impl Redactor {
         self
     }
 
+    /// Hides every string under a secret key ([`is_secret_key`]) anywhere in `doc`.
+    pub fn add_document(&mut self, doc: &Value) -> &mut Redactor {
+        self.add_secret_strings(doc, false);
+        self
+    }
+
+    fn add_secret_strings(&mut self, value: &Value, secret: bool) {
+        match value {
+            Value::Object(map) => {
+                for (key, v) in map {
+                    self.add_secret_strings(v, secret || is_secret_key(key));
+                }
+            }
+            Value::Array(items) => {
+                for v in items {
+                    self.add_secret_strings(v, secret);
+                }
+            }
+            Value::String(s) if secret => {
+                self.add(s);
+            }
+            _ => {}
+        }
+    }
+
     /// Hides exactly `text`, with no other form (e.g. a whole encoded document).
     pub fn add_exact(&mut self, text: &str) -> &mut Redactor {
         if !text.is_empty() && !self.needles.iter().any(|n| n.expose() == text) {
@@ -145,6 +182,122 @@ impl Redactor {
             text = replace_bytes(&text, needle.expose().as_bytes(), REDACTED.as_bytes());
         }
         text
+    }
+}
+
+/// Whether the value under `key` is a secret: the `customImage` secret keys, and keys
+/// that name a password, token, secret or private key anywhere in the document, in any
+/// spelling (`clientSecret`, `client_secret`, `secretAccessKey`, `api-key`); PrimeHub's
+/// values hold other credentials too, and `show`, `--query` and `--check` can reach them.
+/// A key that only refers to a secret by name (`pushSecretName`) is not one.
+pub fn is_secret_key(key: &str) -> bool {
+    if SECRET_KEYS.contains(&key) {
+        return true;
+    }
+    let k: String = key
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    k.ends_with("secret")
+        || [
+            "password",
+            "passwd",
+            "token",
+            "secretkey",
+            "accesskey",
+            "apikey",
+            "privatekey",
+            "credential",
+        ]
+        .iter()
+        .any(|word| k.contains(word))
+}
+
+/// Keys whose string value is a login by what it is: a docker config's `auth`
+/// (base64 of `user:password`) and a pull Secret's whole docker config in base64.
+const LOGIN_KEYS: &[&str] = &[
+    "auth",
+    ".dockerconfigjson",
+    "dockerconfigjson",
+    ".dockercfg",
+    "dockercfg",
+];
+
+/// Replaces every non-empty value under a secret key, at any depth, by `<redacted>`.
+/// Empty and null values are kept, so "no password set" stays visible. Secrets are
+/// also recognised by meaning, not only by key: a string under a [`LOGIN_KEYS`] key,
+/// any string that is, holds, or decodes from base64 to a secret found under a secret
+/// key (a YAML alias or a copy elsewhere), and the password of a URL.
+pub fn redact_document(value: &mut Value) {
+    let mut secrets = Vec::new();
+    collect_secrets(value, &mut secrets);
+    redact_with(value, &secrets);
+}
+
+fn collect_secrets(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                match v {
+                    Value::String(s) if is_secret_key(key) && !s.is_empty() => out.push(s.clone()),
+                    _ => collect_secrets(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_secrets(v, out)),
+        _ => {}
+    }
+}
+
+fn redact_with(value: &mut Value, secrets: &[String]) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                let login = LOGIN_KEYS.contains(&key.as_str()) && v.is_string();
+                if (is_secret_key(key) || login) && !is_blank(v) {
+                    *v = Value::String(REDACTED.to_string());
+                } else {
+                    redact_with(v, secrets);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| redact_with(v, secrets)),
+        Value::String(text) => {
+            if holds_secret(text, secrets) {
+                *text = REDACTED.to_string();
+            } else if let std::borrow::Cow::Owned(hidden) = hide_url_passwords(text) {
+                *text = hidden;
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether `text` is or holds one of `secrets`, as it is or in base64.
+fn holds_secret(text: &str, secrets: &[String]) -> bool {
+    use base64::Engine;
+    if secrets.iter().any(|s| text.contains(s.as_str())) {
+        return true;
+    }
+    let b64 = &base64::engine::general_purpose::STANDARD;
+    let decoded = b64
+        .decode(text.trim())
+        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(text.trim()));
+    match decoded {
+        Ok(bytes) => {
+            let plain = String::from_utf8_lossy(&bytes);
+            secrets.iter().any(|s| plain.contains(s.as_str()))
+        }
+        Err(_) => false,
+    }
+}
+
+fn is_blank(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        _ => false,
     }
 }
 
@@ -228,5 +381,63 @@ mod tests {
         assert_eq!(format!("{s:?}"), REDACTED);
         assert_eq!(format!("{:?}", Some(&s)), format!("Some({REDACTED})"));
         assert_eq!(s.expose(), "hunter2");
+    }
+
+    use serde_json::json;
+
+    #[test]
+    fn secret_keys_in_any_spelling_but_not_names_of_secrets() {
+        for key in [
+            "registryPassword",
+            "client_secret",
+            "clientSecret",
+            "private_key",
+            "api_key",
+            "secret_key",
+            "secretAccessKey",
+            "cookieSecret",
+            "secret",
+            "GITHUB_TOKEN",
+            "aws-access-key-id",
+        ] {
+            assert!(is_secret_key(key), "{key}");
+        }
+        for key in [
+            "pushSecretName",
+            "registryUsername",
+            "domain",
+            "secretName",
+            "buildJob",
+        ] {
+            assert!(!is_secret_key(key), "{key}");
+        }
+    }
+
+    #[test]
+    fn secrets_at_any_depth_are_hidden_and_empty_ones_kept() {
+        let mut v = json!({
+            "customImage": {"registryPassword": "hunter2", "registryUsername": "u",
+                            "pushSecretName": "s", "buildJob": {}},
+            "keycloak": {"password": "kc", "clientSecret": ""},
+            "list": [{"apiToken": {"nested": "x"}}],
+            "other": {"registryPassword": null}
+        });
+        redact_document(&mut v);
+        assert_eq!(
+            v,
+            json!({
+                "customImage": {"registryPassword": REDACTED, "registryUsername": "u",
+                                "pushSecretName": "s", "buildJob": {}},
+                "keycloak": {"password": REDACTED, "clientSecret": ""},
+                "list": [{"apiToken": REDACTED}],
+                "other": {"registryPassword": null}
+            })
+        );
+    }
+
+    #[test]
+    fn push_secret_name_is_not_a_secret() {
+        assert!(!is_secret_key("pushSecretName"));
+        assert!(is_secret_key("registryPassword"));
     }
 }

@@ -6,7 +6,6 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::registry::check;
-use crate::values::merge::read_values_file;
 use crate::values::model::CustomImage;
 use crate::verify::target::Target;
 use crate::verify::{self, dockerconfig, Credentials, Options};
@@ -62,13 +61,12 @@ fn read_block(path: &Path) -> Result<CustomImage> {
         "create it with `phib render --registry KIND ... --values {}` (or `phib wizard`)",
         path.display()
     );
-    let Some(text) = read_values_file(path)? else {
+    let Some(file) = crate::values::read::read(path)? else {
         return Err(
             Error::usage(format!("`{}` does not exist", path.display())).with_help(create_help)
         );
     };
-    let doc = crate::values::parse_document(&text, path)?;
-    CustomImage::from_values(&doc)?.ok_or_else(|| {
+    CustomImage::from_values(&file.doc)?.ok_or_else(|| {
         Error::usage(format!(
             "`{}` has no configured `customImage` block (no `registryEndpoint`)",
             path.display()
@@ -151,7 +149,7 @@ fn from_secret_file(
     target: &Target,
     out: &mut dyn std::io::Write,
 ) -> Result<Credentials> {
-    let text = crate::values::merge::read_input_file(file)?;
+    let text = crate::values::read::read_input(file)?;
     let source = format!("`{}`", file.display());
     let (name, creds) = dockerconfig::from_manifest(&text, &target.auth_host, &source)?;
     match &ci.push_secret_name {

@@ -6,134 +6,14 @@
 //! `layout` checks the two against each other, and a guard re-parses the result and refuses
 //! to hand back anything but the intended change.
 
-use std::path::Path;
-
 use serde_yaml::{Mapping, Value};
 
-use super::layout::{
-    analyse, analyse_with, check_line_breaks, parse_doc, refuse, Analysis, Layout,
-};
+use super::layout::{analyse, check_line_breaks, parse_doc, refuse, Analysis, Layout};
 use super::model::{BLOCK_KEY, MANAGED_KEYS};
 use super::scan::{self, Line};
 use crate::{Error, Result};
 
 pub use super::diff::unified_diff;
-
-/// Reads a values file. `Ok(None)` when it does not exist; a directory, anything else
-/// that is not a regular file, a file over [`MAX_INPUT_BYTES`] and a file that is not
-/// UTF-8 are refused (exit 2).
-pub fn read_values_file(path: &Path) -> Result<Option<String>> {
-    let bytes = match read_bounded(path) {
-        Ok(bytes) => bytes,
-        Err(Bounded::Refused(err)) => return Err(err),
-        Err(Bounded::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(Bounded::Io(e)) => return Err(Error::input_io(path, e)),
-    };
-    read_text(path, bytes).map(Some)
-}
-
-/// The most phib reads of a values file (or a manifest): PrimeHub's values are
-/// kilobytes, and a bound keeps memory bounded whatever the file is.
-pub const MAX_INPUT_BYTES: u64 = 4 * 1024 * 1024;
-
-enum Bounded {
-    Refused(Error),
-    Io(std::io::Error),
-}
-
-/// Reads at most [`MAX_INPUT_BYTES`] of a regular file (a symlink to one is followed).
-/// Anything else (a FIFO that may never end, a device that never ends, a socket) is
-/// refused before a byte is read; so is a file over the limit.
-fn read_bounded(path: &Path) -> std::result::Result<Vec<u8>, Bounded> {
-    use std::io::Read;
-    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
-    let meta = std::fs::metadata(path).map_err(Bounded::Io)?;
-    let t = meta.file_type();
-    let what = if t.is_file() {
-        None
-    } else if t.is_dir() {
-        return Err(Bounded::Refused(
-            Error::usage(format!(
-                "`{}` is a directory, not a values file",
-                path.display()
-            ))
-            .with_help("pass the path of a YAML values file, e.g. `--values values.yaml`"),
-        ));
-    } else if t.is_fifo() {
-        Some("a named pipe (FIFO)")
-    } else if t.is_char_device() || t.is_block_device() {
-        Some("a device")
-    } else if t.is_socket() {
-        Some("a socket")
-    } else {
-        Some("not a regular file")
-    };
-    let too_big = |len: u64| {
-        Bounded::Refused(
-            Error::usage(format!(
-                "`{}` is {len} bytes or more; values files are kilobytes, and phib reads at most {} MiB",
-                path.display(),
-                MAX_INPUT_BYTES / (1024 * 1024)
-            ))
-            .with_help("name the right file; if it really is this big, keep PrimeHub's values in a file of their own"),
-        )
-    };
-    if let Some(what) = what {
-        return Err(Bounded::Refused(
-            Error::usage(format!(
-                "`{}` is {what}, not a regular file; phib does not read it",
-                path.display()
-            ))
-            .with_help("name a regular values file, e.g. `--values values.yaml`"),
-        ));
-    }
-    if meta.len() > MAX_INPUT_BYTES {
-        return Err(too_big(meta.len()));
-    }
-    // O_NONBLOCK: should the file be swapped for a FIFO after the check, opening it
-    // does not wait for a writer.
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-        .map_err(Bounded::Io)?;
-    let mut bytes = Vec::new();
-    file.take(MAX_INPUT_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(Bounded::Io)?;
-    if bytes.len() as u64 > MAX_INPUT_BYTES {
-        return Err(too_big(bytes.len() as u64));
-    }
-    Ok(bytes)
-}
-
-/// Reads a manifest or other input file with [`read_values_file`]'s checks and bound.
-pub fn read_input_file(path: &Path) -> Result<String> {
-    match read_values_file(path)? {
-        Some(text) => Ok(text),
-        None => Err(Error::usage(format!(
-            "cannot read `{}`: it does not exist",
-            path.display()
-        ))),
-    }
-}
-
-/// The file's bytes as text; text that is not UTF-8 is refused (exit 2).
-fn read_text(path: &Path, bytes: Vec<u8>) -> Result<String> {
-    match String::from_utf8(bytes) {
-        Ok(text) => Ok(text),
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            let bytes = e.as_bytes();
-            let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-            Err(Error::usage(format!(
-                "`{}` is not UTF-8 text (invalid byte at line {line})",
-                path.display()
-            ))
-            .with_help("convert the file to UTF-8 (e.g. `iconv -t UTF-8`), then run phib again"))
-        }
-    }
-}
 
 /// Checks that `text` is a values file phib can edit in place; the same checks `merge`
 /// makes before it changes anything.
@@ -150,26 +30,11 @@ pub fn validate(text: &str) -> Result<()> {
 pub fn merge(old: &str, block: &str) -> Result<String> {
     let wanted = parse_block(block)?;
     check_line_breaks(old)?;
-    // Parsing dominates the time on a long file, and the guard needs two parses: the
-    // old text's, and the new text's. So the old text parses on a second thread while
-    // this one guesses the new text from the lines alone and parses the guess. The
-    // guess is used only if it is byte for byte what the checked merge produces.
-    let (old_doc, guess) = std::thread::scope(|s| {
-        let parsing = s.spawn(|| parse_doc(old));
-        let guess = analyse_with(old, None)
-            .ok()
-            .and_then(|a| build(old, &a, block, &wanted).ok())
-            .filter(|g| g != old)
-            .and_then(|g| parse_doc(&g).ok().map(|doc| (g, doc)));
-        let old_doc = parsing
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (old_doc, guess)
-    });
-    let analysis = analyse_with(old, Some(old_doc?))?;
+    // One parse of the old text serves the layout check and the guard; the guard then
+    // parses the new text (unless nothing changed).
+    let analysis = analyse(old)?;
     let new = build(old, &analysis, block, &wanted)?;
-    let new_doc = guess.and_then(|(g, doc)| (g == new).then_some(doc));
-    guard_parsed(&analysis.doc, old, &new, new_doc, block)?;
+    guard_parsed(&analysis.doc, old, &new, block)?;
     Ok(new)
 }
 
@@ -187,31 +52,19 @@ fn build(old: &str, analysis: &Analysis<'_>, block: &str, wanted: &[Wanted<'_>])
 /// of `customImage` replaced by those of `block`. Anything else is a bug in phib.
 pub fn guard(old: &str, new: &str, block: &str) -> Result<()> {
     let old_doc = parse_doc(old)?;
-    guard_parsed(&old_doc, old, new, None, block)
+    guard_parsed(&old_doc, old, new, block)
 }
 
 /// `old_doc` is the parse of `old`; when `new` is the very same text (a merge with
-/// nothing to change), it is also the parse of `new`. `new_doc`, if given, is the
-/// parse of `new`.
-fn guard_parsed(
-    old_doc: &Value,
-    old: &str,
-    new: &str,
-    new_doc: Option<Value>,
-    block: &str,
-) -> Result<()> {
+/// nothing to change), it is also the parse of `new`.
+fn guard_parsed(old_doc: &Value, old: &str, new: &str, block: &str) -> Result<()> {
     let parsed;
-    let new_doc = match new_doc {
-        _ if new == old => old_doc,
-        Some(doc) => {
-            parsed = doc;
-            &parsed
-        }
-        None => {
-            parsed = parse_doc(new)
-                .map_err(|e| Error::bug(format!("the merged values file does not parse: {e}")))?;
-            &parsed
-        }
+    let new_doc = if new == old {
+        old_doc
+    } else {
+        parsed = parse_doc(new)
+            .map_err(|e| Error::bug(format!("the merged values file does not parse: {e}")))?;
+        &parsed
     };
     let block_doc: Value = serde_yaml::from_str(block).map_err(|e| {
         Error::bug(format!(
@@ -340,7 +193,7 @@ fn check_final_newline(old: &str, doc: &Value) -> Result<()> {
     if old.is_empty() || old.ends_with('\n') {
         return Ok(());
     }
-    let with_newline: Value = serde_yaml::from_str(&format!("{old}\n")).unwrap_or(Value::Null);
+    let with_newline = parse_doc(&format!("{old}\n")).unwrap_or(Value::Null);
     if with_newline == *doc {
         return Ok(());
     }

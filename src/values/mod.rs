@@ -5,41 +5,15 @@ mod diff;
 mod layout;
 pub mod merge;
 pub mod model;
+pub mod read;
 pub mod render;
 mod scan;
 pub mod update;
 pub mod write;
 
-use std::path::Path;
+pub use read::parse_document;
 
 use crate::secret::REDACTED;
-use crate::{Error, Result};
-
-/// Parses a values document. On bad YAML: exit 2, naming the file, the line and column,
-/// and never a value from the file (see [`safe_parse_error`]).
-pub fn parse_document(text: &str, path: &Path) -> Result<serde_yaml::Value> {
-    serde_yaml::from_str(text).map_err(|e| {
-        Error::usage(format!(
-            "`{}` is not valid YAML: {}",
-            path.display(),
-            safe_parse_error(&e)
-        ))
-        .with_help(parse_error_help(
-            &e,
-            "fix the YAML at that line and column (`yamllint` can help), or name another file with `--values FILE`",
-        ))
-    })
-}
-
-/// The `help:` for a YAML error: `at_place` when the parser names a line and column;
-/// otherwise the error is about the document as a whole, which only aliases cause
-/// (serde_yaml stops expanding nested aliases at a repetition limit).
-pub(crate) fn parse_error_help(err: &serde_yaml::Error, at_place: &str) -> String {
-    if err.location().is_some() {
-        return at_place.to_string();
-    }
-    "the document as a whole is refused, not one line: YAML aliases (`*name`) nested so deep that they expand to a huge document do this; write the values out without aliases, or name another file with `--values FILE`".to_string()
-}
 
 /// A parser's error message without the values it quotes. serde_yaml and serde_json
 /// quote the offending value (`invalid value: string "hunter2", expected ...` for a
@@ -84,6 +58,7 @@ pub fn safe_parse_error(err: &dyn std::fmt::Display) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     #[test]
     fn tagged_values_never_reach_the_message() {

@@ -210,6 +210,9 @@ fn replace_file(dir: &Path, target: &Path, contents: &[u8], keep: Option<Keep>) 
     // What a phib killed by SIGKILL left here, and this run's file named to be found.
     crate::cleanup::sweep(dir, ".phib-", ".tmp");
     let _tracked = crate::cleanup::track_dir(dir, ".phib-", ".tmp");
+    // Ctrl-C while the temp file exists is only noted: the write stops before the
+    // rename, and the temp file is removed like on any error.
+    let ctrl_c = crate::interrupt::Note::install();
     let prefix = crate::cleanup::temp_prefix(".phib-");
     let mut tmp = tempfile::Builder::new()
         .prefix(&prefix)
@@ -242,6 +245,16 @@ fn replace_file(dir: &Path, target: &Path, contents: &[u8], keep: Option<Keep>) 
         .sync_all()
         .map_err(|e| Error::io(tmp.path(), e))?;
     test_pause_point();
+    if ctrl_c
+        .as_ref()
+        .is_some_and(crate::interrupt::Note::interrupted)
+    {
+        return Err(Error {
+            kind: crate::error::Kind::Interrupted,
+            message: format!("interrupted; `{}` was not changed", target.display()),
+            help: None,
+        });
+    }
     tmp.persist(target)
         .map_err(|e| Error::io(target, e.error))?;
     // The rename is durable only once the folder itself is synced.

@@ -4,6 +4,7 @@
 //! (`PHIB_E2E=1`) and are listed as ignored, with the reason, under plain `cargo test`.
 
 mod adversarial;
+mod bom;
 mod cli;
 mod compact;
 mod external;

@@ -220,3 +220,10 @@ fn a_value_yaml_1_1_reads_otherwise_is_rewritten_not_kept() {
         assert!(!yaml11_reads_a_string(ambiguous), "{ambiguous}");
     }
 }
+
+#[test]
+fn appending_to_a_file_with_a_byte_order_mark_and_no_final_newline() {
+    let block = "customImage:\n  registryEndpoint: \"docker.io\"\n";
+    let new = merge("\u{feff}a: 1", block).unwrap();
+    assert_eq!(new, format!("\u{feff}a: 1\n{block}"));
+}

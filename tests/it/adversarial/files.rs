@@ -351,7 +351,7 @@ fn a_values_file_over_the_limit_is_refused_with_a_clear_error() {
         let r = run_bounded(&mut command(dir.path(), &v), Duration::from_secs(20)).unwrap();
         assert_eq!(r.code, Some(2), "{name}: {}", r.stderr);
         assert!(
-            r.stderr.contains("values files are kilobytes"),
+            r.stderr.contains("too large for a values file"),
             "{name}: {}",
             r.stderr
         );

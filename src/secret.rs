@@ -95,6 +95,17 @@ pub fn hide_url_passwords(text: &str) -> std::borrow::Cow<'_, str> {
 #[derive(Clone, Default, PartialEq, Eq, Debug)]
 pub struct Redactor {
     needles: Vec<Secret>,
+    /// The secrets as given, for looking inside base64 runs.
+    plain: Vec<Secret>,
+}
+
+/// The shortest piece of a folded secret that is hidden on its own.
+const MIN_PIECE: usize = 8;
+/// The shortest run of base64 that is decoded to look for a secret inside.
+const MIN_BASE64_RUN: usize = 12;
+
+fn find_bytes(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 impl Redactor {
@@ -109,9 +120,31 @@ impl Redactor {
         }
         self.add_exact(secret);
         let json = serde_json::to_string(secret).unwrap_or_default();
-        self.add_exact(json.trim_start_matches('"').trim_end_matches('"'));
-        self.add_exact(&secret.replace('\'', "''"));
+        let json = json
+            .trim_start_matches('"')
+            .trim_end_matches('"')
+            .to_string();
+        // JSON inside a JSON string (helm prints values as JSON, a keyfile is JSON).
+        let json2 = serde_json::to_string(&json).unwrap_or_default();
+        let json2 = json2
+            .trim_start_matches('"')
+            .trim_end_matches('"')
+            .to_string();
+        let single = secret.replace('\'', "''");
+        for form in [&json, &json2, &single] {
+            self.add_exact(form);
+        }
+        // YAML folds a long string at its spaces: each piece is hidden on its own (a
+        // piece too short to mean anything alone may show).
+        for form in [secret, json.as_str(), json2.as_str(), single.as_str()] {
+            if form.contains(char::is_whitespace) {
+                for piece in form.split_whitespace().filter(|p| p.len() >= MIN_PIECE) {
+                    self.add_exact(piece);
+                }
+            }
+        }
         self.add_base64(secret);
+        self.plain.push(Secret::new(secret));
         self
     }
 
@@ -175,13 +208,65 @@ impl Redactor {
     }
 
     /// Like [`Redactor::redact`] for output that may not be UTF-8 (or may end inside a
-    /// character): bytes that are not part of a secret pass through unchanged.
+    /// character): bytes that are not part of a secret pass through unchanged. A run of
+    /// base64 that decodes (once or twice) to text holding a secret is hidden whole: a
+    /// Secret's `.dockerconfigjson` holds the password inside a larger base64 blob.
     pub fn redact_bytes(&self, bytes: &[u8]) -> Vec<u8> {
-        let mut text = bytes.to_vec();
+        let mut text = self.hide_base64_runs(bytes);
         for needle in &self.needles {
             text = replace_bytes(&text, needle.expose().as_bytes(), REDACTED.as_bytes());
         }
         text
+    }
+
+    fn hide_base64_runs(&self, bytes: &[u8]) -> Vec<u8> {
+        if self.plain.is_empty() {
+            return bytes.to_vec();
+        }
+        let is_b64 = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=');
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            if !is_b64(bytes[i]) {
+                out.push(bytes[i]);
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < bytes.len() && is_b64(bytes[i]) {
+                i += 1;
+            }
+            let run = &bytes[start..i];
+            if run.len() >= MIN_BASE64_RUN && self.decodes_to_secret(run, 2) {
+                out.extend_from_slice(REDACTED.as_bytes());
+            } else {
+                out.extend_from_slice(run);
+            }
+        }
+        out
+    }
+
+    /// Whether `run` is base64 of text that holds a known secret (in any form this
+    /// redactor knows), looking `depth` encodings deep.
+    fn decodes_to_secret(&self, run: &[u8], depth: usize) -> bool {
+        use base64::Engine;
+        let trimmed: Vec<u8> = run.iter().copied().filter(|b| *b != b'=').collect();
+        let Ok(decoded) = base64::engine::general_purpose::STANDARD_NO_PAD.decode(&trimmed) else {
+            return false;
+        };
+        let found = self
+            .needles
+            .iter()
+            .chain(&self.plain)
+            .any(|n| find_bytes(&decoded, n.expose().as_bytes()));
+        if found {
+            return true;
+        }
+        depth > 1
+            && decoded
+                .split(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')))
+                .filter(|r| r.len() >= MIN_BASE64_RUN)
+                .any(|r| self.decodes_to_secret(r, depth - 1))
     }
 }
 

@@ -128,19 +128,61 @@ fn tee(from: impl Read, mut to: impl Write, secrets: &Redactor) -> String {
     let mut from = BufReader::new(from);
     let mut tail: Vec<u8> = Vec::new();
     let mut line = Vec::new();
+    // Lines of a YAML double-quoted string that helm broke with `\` continuations: a
+    // secret in it is only whole once they are joined again.
+    let mut folded: Vec<u8> = Vec::new();
     loop {
         line.clear();
-        match from.read_until(b'\n', &mut line) {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {
-                let shown = secrets.redact_bytes(&line);
-                let _ = to.write_all(&shown).and_then(|()| to.flush());
-                tail.extend_from_slice(&shown);
-                if tail.len() > STDERR_TAIL {
-                    tail.drain(..tail.len() - STDERR_TAIL);
-                }
+        let done = !matches!(from.read_until(b'\n', &mut line), Ok(n) if n > 0);
+        folded.extend_from_slice(&line);
+        let continued = line.ends_with(b"\\\n") || line.ends_with(b"\\\r\n");
+        if !done && continued && folded.len() < STDERR_TAIL {
+            continue;
+        }
+        if !folded.is_empty() {
+            let shown = redact_folded(&folded, secrets);
+            let _ = to.write_all(&shown).and_then(|()| to.flush());
+            tail.extend_from_slice(&shown);
+            if tail.len() > STDERR_TAIL {
+                tail.drain(..tail.len() - STDERR_TAIL);
             }
+            folded.clear();
+        }
+        if done {
+            break;
         }
     }
     String::from_utf8_lossy(&tail).into_owned()
+}
+
+/// Redacts lines that may be one YAML string folded with `\` continuations: when the
+/// joined string holds a secret, it is shown joined and redacted; else line by line.
+fn redact_folded(lines: &[u8], secrets: &Redactor) -> Vec<u8> {
+    let shown = secrets.redact_bytes(lines);
+    if !lines.ends_with(b"\n") || lines.iter().filter(|b| **b == b'\n').count() < 2 {
+        return shown;
+    }
+    let mut joined = Vec::with_capacity(lines.len());
+    let mut i = 0;
+    while i < lines.len() {
+        if lines[i] == b'\\' && lines.get(i + 1) == Some(&b'\n') {
+            i += 2;
+            while i < lines.len() && matches!(lines[i], b' ' | b'\t') {
+                i += 1;
+            }
+            // YAML: an escaped leading space stays a space.
+            if lines[i..].starts_with(b"\\ ") {
+                i += 1;
+            }
+            continue;
+        }
+        joined.push(lines[i]);
+        i += 1;
+    }
+    let redacted = secrets.redact_bytes(&joined);
+    if redacted != joined {
+        redacted
+    } else {
+        shown
+    }
 }

@@ -12,6 +12,7 @@ use std::path::Path;
 mod files;
 mod hostile;
 mod inputs;
+mod redaction;
 mod registry_servers;
 mod signals;
 mod yaml;

@@ -133,11 +133,11 @@ fn credentials(
         .with_help("run `phib verify` where `kubectl` can read that Secret"));
     };
     let creds = dockerconfig::from_kubectl(&kubectl, secret, args.namespace, &target.auth_host)?;
-    let _ = writeln!(
-        out,
+    let line = format!(
         "ok    credentials for `{}` from Secret `{secret}` (namespace `{}`)",
         target.auth_host, args.namespace
     );
+    let _ = writeln!(out, "{}", crate::error::printable(&line));
     Ok(creds)
 }
 
@@ -163,11 +163,11 @@ fn from_secret_file(
             .with_help("write both with the same `phib render --secret-mode external --secret-name NAME`"));
         }
     }
-    let _ = writeln!(
-        out,
+    let line = format!(
         "ok    credentials for `{}` from Secret `{name}` in `{}`",
         target.auth_host,
         file.display()
     );
+    let _ = writeln!(out, "{}", crate::error::printable(&line));
     Ok(creds)
 }

@@ -260,7 +260,11 @@ fn after_write(_: wizard::prompt::Interrupted) -> Error {
 
 /// The wizard talks on standard error, like its prompts.
 fn say(text: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "{text}");
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "{}",
+        crate::error::printable(text)
+    );
 }
 
 /// What was done (`wrote ...`), said as a sentence.

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{entries, no_secret, Tally};
+use super::{entries, no_secret, parallel, Tally};
 use crate::util::{phib, tempdir, Run};
 
 pub const PASSWORD: &str = "F1les-Pa55w0rd";
@@ -237,41 +237,43 @@ fn commands() -> Vec<(&'static str, OnFile)> {
 
 #[test]
 fn file_system_oddities_are_refused_at_once_and_left_as_they_were() {
-    let mut tally = Tally::new("file system");
+    let mut cases = Vec::new();
     for (odd_name, make) in oddities() {
         for (cmd_name, command) in commands() {
-            let dir = tempdir();
-            let odd = dir.path().join("odd");
-            if !make(dir.path(), &odd) {
-                eprintln!("adversarial: file system: cannot make a {odd_name} here; skipped");
-                continue;
-            }
-            let before = shape(&odd);
-            let listing = entries(dir.path());
-            let name = format!("{cmd_name} on a {odd_name}");
-            let result = (|| {
-                let r = run_bounded(&mut command(dir.path(), &odd), Duration::from_secs(20))?;
-                if r.code != Some(2) {
-                    return Err(format!("exit {:?}, not 2:\n{}", r.code, r.stderr));
-                }
-                // Refused for the file, not for something else.
-                if !r.stderr.contains("odd") {
-                    return Err(format!("the refusal does not name the file:\n{}", r.stderr));
-                }
-                no_secret("stderr", &r.stderr, &[PASSWORD])?;
-                no_secret("stdout", &String::from_utf8_lossy(&r.stdout), &[PASSWORD])?;
-                if shape(&odd) != before {
-                    return Err("the oddity was changed".into());
-                }
-                let mut after = entries(dir.path());
-                after.retain(|e| e != "v2.yaml");
-                if after != listing {
-                    return Err(format!("files appeared: {listing:?} -> {after:?}"));
-                }
-                Ok(())
-            })();
-            tally.attempt(&name, result);
+            cases.push((odd_name, make, cmd_name, command));
         }
+    }
+    let results = parallel(&cases, 4, |&(odd_name, make, _, command)| {
+        let dir = tempdir();
+        let odd = dir.path().join("odd");
+        if !make(dir.path(), &odd) {
+            return Err(format!("cannot make a {odd_name} here"));
+        }
+        let before = shape(&odd);
+        let listing = entries(dir.path());
+        let r = run_bounded(&mut command(dir.path(), &odd), Duration::from_secs(20))?;
+        if r.code != Some(2) {
+            return Err(format!("exit {:?}, not 2:\n{}", r.code, r.stderr));
+        }
+        // Refused for the file, not for something else.
+        if !r.stderr.contains("odd") {
+            return Err(format!("the refusal does not name the file:\n{}", r.stderr));
+        }
+        no_secret("stderr", &r.stderr, &[PASSWORD])?;
+        no_secret("stdout", &String::from_utf8_lossy(&r.stdout), &[PASSWORD])?;
+        if shape(&odd) != before {
+            return Err("the oddity was changed".into());
+        }
+        let mut after = entries(dir.path());
+        after.retain(|e| e != "v2.yaml");
+        if after != listing {
+            return Err(format!("files appeared: {listing:?} -> {after:?}"));
+        }
+        Ok(())
+    });
+    let mut tally = Tally::new("file system");
+    for ((odd_name, _, cmd_name, _), r) in cases.iter().zip(results) {
+        tally.attempt(&format!("{cmd_name} on a {odd_name}"), r);
     }
     tally.finish();
 }

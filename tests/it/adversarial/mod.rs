@@ -144,3 +144,27 @@ impl Rng {
         self.next() % n.max(1)
     }
 }
+
+/// Runs `f` on every case on `threads` threads; results in order.
+pub fn parallel<T: Sync>(
+    cases: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> Result<(), String> + Sync,
+) -> Vec<Result<(), String>> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<std::sync::OnceLock<Result<(), String>>> =
+        cases.iter().map(|_| std::sync::OnceLock::new()).collect();
+    std::thread::scope(|sc| {
+        for _ in 0..threads {
+            sc.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let Some(c) = cases.get(i) else { return };
+                let _ = results[i].set(f(c));
+            });
+        }
+    });
+    results
+        .into_iter()
+        .map(|r| r.into_inner().unwrap())
+        .collect()
+}

@@ -375,8 +375,8 @@ fn scenarios(rng: &mut Rng) -> Vec<Scenario> {
                 reply("200 OK", &h, b"{}")
             }));
         }
-        all.push(at(format!("huge body {p:?} 8m"), p, |_| {
-            reply("404 Not Found", "", &vec![b'{'; 8 * 1024 * 1024])
+        all.push(at(format!("huge body {p:?} 4m"), p, |_| {
+            reply("404 Not Found", "", &vec![b'{'; 4 * 1024 * 1024])
         }));
         all.push(at(format!("body longer than its length {p:?}"), p, |_| {
             Reply::Raw(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n{}".to_vec())

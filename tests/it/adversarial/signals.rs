@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::files::{render, PASSWORD};
-use super::{Rng, Tally};
+use super::{parallel, Rng, Tally};
 use crate::util::tempdir;
 
 /// Every signal whose default action ends the process, and SIGKILL.
@@ -343,28 +343,4 @@ fn signals_during_kubectl_leave_old_or_new_values_stub_cluster() {
         tally.attempt(&format!("{name} during kubectl apply (seed {seed})"), r);
     }
     tally.finish();
-}
-
-/// Runs `f` on every case on `threads` threads; results in order.
-fn parallel<T: Sync>(
-    cases: &[T],
-    threads: usize,
-    f: impl Fn(&T) -> Result<(), String> + Sync,
-) -> Vec<Result<(), String>> {
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<std::sync::OnceLock<Result<(), String>>> =
-        cases.iter().map(|_| std::sync::OnceLock::new()).collect();
-    std::thread::scope(|sc| {
-        for _ in 0..threads {
-            sc.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                let Some(c) = cases.get(i) else { return };
-                let _ = results[i].set(f(c));
-            });
-        }
-    });
-    results
-        .into_iter()
-        .map(|r| r.into_inner().unwrap())
-        .collect()
 }

@@ -359,9 +359,17 @@ fn redact_with(value: &mut Value, secrets: &[String]) {
     }
 }
 
-/// Whether `text` is or holds one of `secrets`, as it is or in base64.
+/// Whether `text` is or holds one of `secrets`, as it is or in base64. A secret too
+/// short to be told from ordinary text (under 4 characters) only counts whole.
 fn holds_secret(text: &str, secrets: &[String]) -> bool {
     use base64::Engine;
+    if secrets.iter().any(|s| text == s) {
+        return true;
+    }
+    let secrets: Vec<&String> = secrets.iter().filter(|s| s.chars().count() >= 4).collect();
+    if secrets.is_empty() {
+        return false;
+    }
     if secrets.iter().any(|s| text.contains(s.as_str())) {
         return true;
     }
@@ -438,6 +446,43 @@ mod tests {
         assert_eq!(r.redact("caf\u{e9} hunter2"), "caf\u{e9} <redacted>");
         assert_eq!(Redactor::new().redact("hunter2"), "hunter2");
         assert!(!format!("{r:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn documents_hide_secrets_by_meaning_not_only_by_key() {
+        use base64::Engine;
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        let mut doc = serde_json::json!({
+            "customImage": {"registryPassword": "hunter22", "registryUsername": "u"},
+            "copy": "hunter22",
+            "note": "pw is hunter22 here",
+            "pull": {"auths": {"r": {"auth": b64("u:other")}}},
+            "blob": b64("{\"password\":\"hunter22\"}"),
+            "url": "https://bob:pw@h",
+            "plain": "nothing secret",
+            "auth": {"enabled": true}
+        });
+        redact_document(&mut doc);
+        assert_eq!(
+            doc,
+            serde_json::json!({
+                "customImage": {"registryPassword": REDACTED, "registryUsername": "u"},
+                "copy": REDACTED,
+                "note": REDACTED,
+                "pull": {"auths": {"r": {"auth": REDACTED}}},
+                "blob": REDACTED,
+                "url": "https://bob:<redacted>@h",
+                "plain": "nothing secret",
+                "auth": {"enabled": true}
+            })
+        );
+        // A one-letter password hides only itself, not every string with that letter.
+        let mut doc = serde_json::json!({"password": "x", "a": "x", "b": "box"});
+        redact_document(&mut doc);
+        assert_eq!(
+            doc,
+            serde_json::json!({"password": REDACTED, "a": REDACTED, "b": "box"})
+        );
     }
 
     #[test]

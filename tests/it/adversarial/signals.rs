@@ -344,3 +344,31 @@ fn signals_during_kubectl_leave_old_or_new_values_stub_cluster() {
     }
     tally.finish();
 }
+
+#[test]
+fn a_file_size_limit_hit_during_the_write_leaves_the_old_file_and_no_temp_file() {
+    // `ulimit -f`: the write of the backup goes over it and the kernel sends SIGXFSZ.
+    let dir = tempdir();
+    let d = dir.path();
+    let old = format!(
+        "domain: hub.example.com\nnotes: |\n{}",
+        "  a line of notes that makes the file larger than the limit\n".repeat(80)
+    );
+    fs::write(d.join("values.yaml"), &old).unwrap();
+    let mut cmd = render(d, &["--values", "values.yaml"]);
+    // SAFETY: setrlimit(2) between fork and exec touches only the child.
+    unsafe {
+        cmd.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 2048,
+                rlim_max: 2048,
+            };
+            libc::setrlimit(libc::RLIMIT_FSIZE, &limit);
+            Ok(())
+        });
+    }
+    let out = cmd.output().unwrap();
+    assert!(!out.status.success(), "the write fit after all");
+    assert_eq!(fs::read_to_string(d.join("values.yaml")).unwrap(), old);
+    assert_eq!(temp_files(d), Vec::<String>::new(), "left behind");
+}

@@ -5,7 +5,11 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use phib::cli::Cli;
+
+mod cli;
+mod commands;
+
+use cli::Cli;
 use phib::error::printable;
 
 fn main() -> ExitCode {
@@ -17,7 +21,7 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    match phib::commands::run(cli) {
+    match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             // Messages quote paths, arguments and what files and servers said: no

@@ -11,7 +11,7 @@ use std::process::Stdio;
 
 use super::ecr::EcrRefresh;
 use super::{ExternalOptions, PushSecret, SecretMode, VALUES_MODE_NOTE};
-use crate::registry::Kind;
+use crate::registry::{Code, FieldId, Kind};
 use crate::secret::{Redactor, Secret};
 use crate::settings::{Settings, Validated};
 use crate::values::write;
@@ -174,8 +174,8 @@ pub fn prepare(
         });
     }
 
-    let kind = settings.kind;
-    if settings.push_secret_name.is_some() {
+    let kind = settings.kind();
+    if settings.is_set(FieldId::PushSecretName) {
         return Err(Error::usage(
             "`--push-secret-name` names a Secret managed elsewhere; in external mode phib makes the Secret itself",
         )
@@ -229,9 +229,8 @@ pub fn prepare(
     let opts = ExternalOptions {
         name: secret_name,
         namespace,
-        release: settings.release.clone(),
+        release: settings.text(FieldId::Release).map(str::to_string),
     };
-    let old_secret_name = validated.custom_image.push_secret_name.clone();
     let external = super::split(
         validated.custom_image.clone(),
         &mut validated.warnings,
@@ -239,11 +238,9 @@ pub fn prepare(
     )?;
     let manifests = match (kind, external.secret) {
         (Kind::Ecr, _) => {
-            let old = crate::registry::ecr::refresh_warning(old_secret_name.as_deref());
-            validated.warnings.retain(|w| *w != old);
+            validated.warnings.retain(|w| w.code != Code::EcrRefresh);
             let region = settings
-                .aws_region
-                .as_deref()
+                .text(FieldId::AwsRegion)
                 .ok_or_else(|| Error::bug("ECR without a region after validation"))?;
             Manifests::EcrRefresh(EcrRefresh::new(
                 &opts,

@@ -28,6 +28,23 @@ pub fn normalize_registry(host: &str) -> &str {
     }
 }
 
+/// Docker Hub's names for itself.
+pub const DOCKER_HUB_HOSTS: [&str; 3] = ["docker.io", "index.docker.io", "registry-1.docker.io"];
+
+/// Whether `host` is one of Docker Hub's names.
+pub fn is_docker_hub(host: &str) -> bool {
+    DOCKER_HUB_HOSTS.contains(&host)
+}
+
+/// The push host and the endpoint's host when buildah would find no credentials for a
+/// push to `repo` (its host, normalised its way, is not the endpoint's); `None` when
+/// they match. A repository without a host is on Docker Hub.
+pub fn push_host_mismatch<'a>(endpoint: &'a str, repo: &'a str) -> Option<(&'a str, &'a str)> {
+    let host = repository_host(repo).unwrap_or("docker.io");
+    (normalize_auth_key(endpoint) != normalize_registry(host))
+        .then(|| (host, endpoint_host(endpoint)))
+}
+
 /// The first component of a repository path when it names a registry host (it has a
 /// `.` or a `:`, or is `localhost`), as the image reference grammar decides.
 pub fn repository_host(repo: &str) -> Option<&str> {
@@ -131,17 +148,8 @@ fn host_port(value: &str) -> Result<(), String> {
                 .into(),
         );
     }
-    for label in host.split('.') {
-        let ok = !label.is_empty()
-            && label.len() <= 63
-            && label
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-            && !label.starts_with('-')
-            && !label.ends_with('-');
-        if !ok {
-            return Err(format!("has an invalid host `{host}`"));
-        }
+    if !dns_name(host, usize::MAX, true) {
+        return Err(format!("has an invalid host `{host}`"));
     }
     Ok(())
 }
@@ -297,7 +305,7 @@ pub fn chart_copyable(value: &str) -> Result<(), Invalid> {
 
 /// A Kubernetes Secret name (DNS subdomain).
 pub fn secret_name(value: &str) -> Result<(), Invalid> {
-    if dns_subdomain(value, 253) {
+    if dns_name(value, 253, true) {
         Ok(())
     } else {
         Err(invalid(
@@ -309,7 +317,7 @@ pub fn secret_name(value: &str) -> Result<(), Invalid> {
 
 /// A Helm release name (lower-case DNS subdomain, at most 53 characters).
 pub fn release(value: &str) -> Result<(), Invalid> {
-    if dns_subdomain(value, 53) {
+    if dns_name(value, 53, true) {
         Ok(())
     } else {
         Err(invalid(
@@ -319,16 +327,37 @@ pub fn release(value: &str) -> Result<(), Invalid> {
     }
 }
 
-fn dns_subdomain(s: &str, max: usize) -> bool {
+/// A Kubernetes namespace name (DNS label).
+pub fn namespace(value: &str) -> Result<(), Invalid> {
+    if dns_name(value, 63, false) {
+        Ok(())
+    } else {
+        Err(invalid(
+            "is not a valid namespace",
+            "use PrimeHub's namespace as `kubectl get ns` shows it, e.g. `hub`",
+        ))
+    }
+}
+
+/// The one DNS-name rule: at most `max` characters of lower-case labels (letters,
+/// digits, `-`, not at either end) of at most 63 characters, joined by `.` when `dots`
+/// (a subdomain), else exactly one label.
+pub fn dns_name(s: &str, max: usize, dots: bool) -> bool {
+    let label = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
     !s.is_empty()
         && s.len() <= max
-        && s.split('.').all(|l| {
-            !l.is_empty()
-                && l.bytes()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-        })
+        && if dots {
+            s.split('.').all(label)
+        } else {
+            label(s)
+        }
 }
 
 /// Anything: the field has no format of its own.

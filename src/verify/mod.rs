@@ -11,6 +11,7 @@
 
 pub mod challenge;
 pub mod dockerconfig;
+pub mod file;
 pub mod hints;
 mod net;
 pub mod target;

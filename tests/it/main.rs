@@ -9,6 +9,7 @@ mod cli;
 mod compact;
 mod external;
 mod helm;
+mod layers;
 mod merge;
 mod pty;
 mod registry;

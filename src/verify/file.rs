@@ -1,14 +1,15 @@
-//! `phib verify`: reads the `customImage` block of a values file, finds the credentials
-//! (in the values, or in the external push Secret through `kubectl`), and runs the
-//! registry checks of [`crate::verify`], one line per step on standard output.
+//! `phib verify` and the wizard's check after writing: reads the `customImage` block of a
+//! values file, finds the credentials (in the values, in a Secret manifest file, or in
+//! the external push Secret through `kubectl`), and runs the registry checks of
+//! [`crate::verify`], one line per step.
 
 use std::path::Path;
 use std::time::Duration;
 
+use super::target::Target;
+use super::{dockerconfig, Credentials, Options};
 use crate::registry::check;
 use crate::values::model::CustomImage;
-use crate::verify::target::Target;
-use crate::verify::{self, dockerconfig, Credentials, Options};
 use crate::{Error, Result};
 
 /// The longest `--timeout`: a day. Longer makes no sense for one request, and a time
@@ -25,12 +26,8 @@ pub struct Args<'a> {
     pub secret_file: Option<&'a Path>,
 }
 
-pub fn run(args: &Args) -> Result<()> {
-    run_to(args, &mut std::io::stdout().lock())
-}
-
-/// [`run`], with the step lines written to `out` (the wizard shows them on its
-/// terminal, standard error).
+/// Verifies what the values file says, with the step lines written to `out` (standard
+/// output for `phib verify`; the wizard shows them on its terminal, standard error).
 pub fn run_to(args: &Args, out: &mut dyn std::io::Write) -> Result<()> {
     let ci = read_block(args.values)?;
     let target = Target::from_block(&ci)?;
@@ -53,7 +50,7 @@ pub fn run_to(args: &Args, out: &mut dyn std::io::Write) -> Result<()> {
         push_check: args.push_check,
         timeout: Duration::from_secs(args.timeout_secs),
     };
-    verify::verify(&ci, &target, &creds, &opts, out)
+    super::verify(&ci, &target, &creds, &opts, out)
 }
 
 fn read_block(path: &Path) -> Result<CustomImage> {

@@ -249,6 +249,11 @@ pub struct SecretArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "apply")]
     pub secret_out: Option<PathBuf>,
 
+    /// External mode: let `--secret-out` replace an existing file that is not a
+    /// Secret manifest phib wrote.
+    #[arg(long, requires = "secret_out")]
+    pub overwrite_secret_out: bool,
+
     /// External mode: create or update the Secret with `kubectl apply -f -`.
     #[arg(long)]
     pub apply: bool,

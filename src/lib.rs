@@ -8,6 +8,7 @@
 pub mod apply;
 pub mod block;
 pub mod chart;
+pub mod cleanup;
 pub mod compact;
 pub mod error;
 pub mod helm;

@@ -37,6 +37,8 @@ fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
+            // Messages quote paths, arguments and what files and servers said: no
+            // control character of theirs reaches the terminal (see `Error::report`).
             eprint!("{}", err.report());
             ExitCode::from(err.exit_code() as u8)
         }

@@ -98,6 +98,25 @@ impl PushSecret {
     }
 }
 
+/// Whether `text` is a manifest phib wrote: one or more YAML documents, each carrying
+/// the [`MANAGED_BY_LABEL`]. Only such a file may be replaced by `--secret-out` without
+/// `--overwrite-secret-out`.
+pub fn is_own_manifest(text: &str) -> bool {
+    use serde::Deserialize;
+    let (label, value) = MANAGED_BY_LABEL;
+    let mut docs = 0;
+    for de in serde_yaml::Deserializer::from_str(text) {
+        let Ok(doc) = serde_yaml::Value::deserialize(de) else {
+            return false;
+        };
+        if doc["metadata"]["labels"][label].as_str() != Some(value) {
+            return false;
+        }
+        docs += 1;
+    }
+    docs > 0
+}
+
 /// The `.dockerconfigjson` text for one login under `auth_key`. JSON-escaped throughout;
 /// `auth` is `base64(username:password)`, which is what buildah and kubelet read.
 pub fn dockerconfigjson(auth_key: &str, username: &str, password: &Secret) -> String {

@@ -113,5 +113,5 @@ pub fn write_stdout(bytes: &[u8]) -> Result<()> {
 
 /// Prints one warning on stderr as `phib: warning: ...`. The command still succeeds.
 pub fn warn(message: &str) {
-    eprintln!("phib: warning: {message}");
+    eprintln!("phib: warning: {}", phib::error::printable(message));
 }

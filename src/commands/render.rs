@@ -177,6 +177,7 @@ fn secret_choice(args: SecretArgs) -> Choice {
         secret_mode,
         secret_name,
         secret_out,
+        overwrite_secret_out,
         apply,
         namespace,
         ecr_refresh,
@@ -196,6 +197,7 @@ fn secret_choice(args: SecretArgs) -> Choice {
             None => false,
         },
         ecr_service_account,
+        overwrite: overwrite_secret_out,
     }
 }
 

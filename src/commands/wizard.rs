@@ -267,9 +267,10 @@ fn after_write(_: wizard::prompt::Interrupted) -> Error {
     }
 }
 
-/// The wizard talks on standard error, like its prompts.
-/// Says `text` on the wizard's terminal; a line wider than the terminal is wrapped.
+/// The wizard talks on standard error, like its prompts: `text` with no control
+/// character of what it quotes, a line wider than the terminal wrapped.
 fn say(text: &str) {
+    let text = phib::error::printable(text);
     let mut err = std::io::stderr().lock();
     for line in text.split('\n') {
         if line.chars().count() > wizard::fit_width(wizard::WIDTH) {

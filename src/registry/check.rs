@@ -108,6 +108,13 @@ pub fn endpoint(value: &str) -> Result<(), Invalid> {
             ))
         }
     };
+    if host.contains('@') {
+        // Never echoed: the part before `@` is a login.
+        return Err(invalid(
+            "has a user name or password in it (`user:password@`); the chart pastes the endpoint into a ConfigMap, and the login belongs in `--username` and the password on standard input",
+            "give only the scheme and host, for example `https://registry.example.com`",
+        ));
+    }
     host_port(host).map_err(|reason| invalid(reason, fix))
 }
 
@@ -275,16 +282,21 @@ pub fn password(value: &str) -> Result<(), Invalid> {
 /// The characters the chart cannot carry into the controller ConfigMap: Go's YAML
 /// encoder behind helm's `toYaml` fails on DEL, the C1 controls other than NEL and
 /// U+FFFE/U+FFFF (the ConfigMap then silently loses the whole `customImage` block),
-/// and writes U+2028/U+2029 raw, so the rendered manifest no longer parses.
+/// writes U+2028/U+2029 raw, so the rendered manifest no longer parses, and writes NEL
+/// (U+0085) raw too, which YAML reads back as a line break: the ConfigMap's copy of
+/// the password then has a space where the NEL was.
 pub fn chart_breaking(c: char) -> bool {
-    matches!(c, '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{fffe}' | '\u{ffff}')
+    matches!(
+        c,
+        '\u{7f}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{fffe}' | '\u{ffff}'
+    )
 }
 
 /// Refuses a value with a [`chart_breaking`] character, without showing it.
 pub fn chart_copyable(value: &str) -> Result<(), Invalid> {
     if value.chars().any(chart_breaking) {
         return Err(invalid(
-            "contains a character (DEL, a C1 control, U+2028, U+2029, U+FFFE or U+FFFF) that the chart cannot copy into the controller ConfigMap: helm's `toYaml` drops the whole customImage block there, or the manifest stops parsing",
+            "contains a character (DEL, a C1 control such as NEL, U+2028, U+2029, U+FFFE or U+FFFF) that the chart cannot copy into the controller ConfigMap: helm's `toYaml` drops the whole customImage block there, or the manifest stops parsing",
             "create a password or token without control characters",
         ));
     }
@@ -486,14 +498,12 @@ mod tests {
         assert!(secret_name("aws-registry").is_ok());
         assert!(secret_name("aws_registry").is_err());
         for c in [
-            '\u{7f}', '\u{80}', '\u{9f}', '\u{2028}', '\u{2029}', '\u{fffe}', '\u{ffff}',
+            '\u{7f}', '\u{80}', '\u{85}', '\u{9f}', '\u{2028}', '\u{2029}', '\u{fffe}', '\u{ffff}',
         ] {
             assert!(password(&format!("a{c}")).is_err(), "{c:?}");
             assert!(username(&format!("a{c}")).is_err(), "{c:?}");
         }
-        for c in [
-            '\u{0}', '\u{1b}', '\u{85}', '\u{a0}', '\u{feff}', '\u{fffd}', '😀',
-        ] {
+        for c in ['\u{0}', '\u{1b}', '\u{a0}', '\u{feff}', '\u{fffd}', '😀'] {
             assert!(password(&format!("a{c}")).is_ok(), "{c:?}");
         }
     }

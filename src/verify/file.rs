@@ -13,6 +13,10 @@ use crate::registry::check;
 use crate::values::model::CustomImage;
 use crate::{Error, Result};
 
+/// The longest `--timeout`: a day. Longer makes no sense for one request, and a time
+/// this far ahead must still be computable from the clock.
+pub const MAX_TIMEOUT_SECS: u64 = 24 * 60 * 60;
+
 /// The flags of `phib verify`, as plain values.
 pub struct Args<'a> {
     pub values: &'a Path,
@@ -37,8 +41,12 @@ pub fn run_to(args: &Args, out: &mut dyn std::io::Write) -> Result<()> {
         ))
         .with_help("set one with `phib render` (`--push-repo` or `--push-repo-prefix`), or check only the login with `--no-push-check`"));
     }
-    if args.timeout_secs == 0 {
-        return Err(Error::usage("`--timeout` must be at least 1 second"));
+    if !(1..=MAX_TIMEOUT_SECS).contains(&args.timeout_secs) {
+        return Err(Error::usage(format!(
+            "`--timeout` must be between 1 and {MAX_TIMEOUT_SECS} seconds, not {}",
+            args.timeout_secs
+        ))
+        .with_help("each request of the check gets this long; 30 is plenty for a slow registry"));
     }
     let trust = Trust::load(args.ca_file)?;
     let creds = credentials(&ci, &target, args, out)?;
@@ -127,11 +135,11 @@ fn credentials(
         .with_help("run `phib verify` where `kubectl` can read that Secret"));
     };
     let creds = dockerconfig::from_kubectl(&kubectl, secret, args.namespace, &target.auth_host)?;
-    let _ = writeln!(
-        out,
+    let line = format!(
         "ok    credentials for `{}` from Secret `{secret}` (namespace `{}`)",
         target.auth_host, args.namespace
     );
+    let _ = writeln!(out, "{}", crate::error::printable(&line));
     Ok(creds)
 }
 
@@ -143,7 +151,7 @@ fn from_secret_file(
     target: &Target,
     out: &mut dyn std::io::Write,
 ) -> Result<Credentials> {
-    let text = std::fs::read_to_string(file).map_err(|e| Error::input_io(file, e))?;
+    let text = crate::values::read::read_input(file)?;
     let source = format!("`{}`", file.display());
     let (name, creds) = dockerconfig::from_manifest(&text, &target.auth_host, &source)?;
     match &ci.push_secret_name {
@@ -157,11 +165,11 @@ fn from_secret_file(
             .with_help("write both with the same `phib render --secret-mode external --secret-name NAME`"));
         }
     }
-    let _ = writeln!(
-        out,
+    let line = format!(
         "ok    credentials for `{}` from Secret `{name}` in `{}`",
         target.auth_host,
         file.display()
     );
+    let _ = writeln!(out, "{}", crate::error::printable(&line));
     Ok(creds)
 }

@@ -69,6 +69,16 @@ pub fn verify(
 ) -> Result<()> {
     let mut steps = Steps { out };
     let (client, base, answer) = ping(ci, target, opts, &mut steps)?;
+    if base.starts_with("http://") && !ci.insecure_skip_verify {
+        // buildah talks plain http only under insecureSkipVerify; without it the login
+        // is not sent over plain http at all.
+        let err = Error::failed(format!(
+            "`registryEndpoint` says http://, but image builds (buildah) always try https first and use plain http only with `insecureSkipVerify`; builds pushing to `{}` will fail",
+            target.host
+        ))
+        .with_help("set `insecureSkipVerify: true` (`phib render --insecure-skip-verify`); the login was not sent over plain http");
+        return Err(steps.fail("image builds use plain http (`insecureSkipVerify`)", err));
+    }
     let session = Session {
         client: &client,
         base: &base,
@@ -86,15 +96,6 @@ pub fn verify(
         push_probe(&session, path, &auth, &mut steps)?;
     } else {
         steps.line(true, "push check skipped (`--no-push-check`)");
-    }
-
-    if target.scheme == Scheme::Http && !ci.insecure_skip_verify {
-        let err = Error::failed(format!(
-            "`registryEndpoint` says http://, but image builds (buildah) always try https first and use plain http only with `insecureSkipVerify`; builds pushing to `{}` will fail",
-            target.host
-        ))
-        .with_help("set `insecureSkipVerify: true` (`phib render --insecure-skip-verify`)");
-        return Err(steps.fail("image builds use plain http (`insecureSkipVerify`)", err));
     }
     Ok(())
 }
@@ -128,8 +129,11 @@ impl Steps<'_> {
 
     fn mark(&mut self, mark: &str, text: &str) {
         // A closed stdout must not hide the verdict, which goes to stderr via the error.
-        // Lines fit 80 columns: a long step goes on under its text.
-        let mut lines = step_lines(text, STEP_WIDTH - mark.len() - 2).into_iter();
+        // The text names what the values file and the registry said: no control
+        // character of theirs reaches the terminal. Lines fit 80 columns: a long step
+        // goes on under its text.
+        let text = crate::error::printable(text);
+        let mut lines = step_lines(&text, STEP_WIDTH - mark.len() - 2).into_iter();
         let _ = writeln!(self.out, "{mark}  {}", lines.next().unwrap_or_default());
         for line in lines {
             let _ = writeln!(self.out, "{:width$}{line}", "", width = mark.len() + 2);
@@ -230,6 +234,7 @@ fn login(s: &Session, steps: &mut Steps) -> Result<Auth> {
         }
         Some(Challenge::Basic) => Auth::Header(creds.basic()),
         Some(Challenge::Bearer { realm, service, .. }) => {
+            net::check_realm(s.base, realm, client.insecure).map_err(|e| steps.fail(&who, e))?;
             let scope = target
                 .repo_path
                 .as_ref()
@@ -268,6 +273,10 @@ fn login(s: &Session, steps: &mut Steps) -> Result<Auth> {
             Ok(auth)
         }
         401 | 403 => Err(steps.fail(&who, refused(answer.status, "the registry"))),
+        300..=399 => Err(steps.fail(
+            &who,
+            net::redirected(&format!("`{ping_url}`"), &ping_url, &answer),
+        )),
         s => Err(steps.fail(
             &who,
             Error::failed(format!("`{ping_url}` answered HTTP {s} after login")),
@@ -303,6 +312,12 @@ fn push_probe(s: &Session, path: &str, auth: &Auth, steps: &mut Steps) -> Result
                     creds.username, answer.status
                 ))
                 .with_help(hints::push_role(&target.auth_host)),
+            ))
+        }
+        300..=399 => {
+            return Err(steps.fail(
+                &what,
+                net::redirected(&format!("`POST {url}`"), &url, &answer),
             ))
         }
         404 if answer.body.contains("NAME_UNKNOWN") => {

@@ -82,7 +82,7 @@ impl Target {
         let Some((scheme, auth_host)) = parse_endpoint(&ci.registry_endpoint) else {
             return Err(Error::usage(format!(
                 "`customImage.registryEndpoint` ({:?}) names no registry host",
-                ci.registry_endpoint
+                crate::secret::hide_url_passwords(&ci.registry_endpoint)
             ))
             .with_help(
                 "set it with `phib render`, e.g. `--endpoint https://registry.example.com`",

@@ -102,6 +102,7 @@ pub fn ask_choice(
         namespace,
         ecr_refresh: ecr,
         ecr_service_account: None,
+        overwrite: false,
     }))
 }
 
@@ -151,7 +152,7 @@ pub fn ask_destination(
             },
             |text| {
                 let path = PathBuf::from(text);
-                check_secret_out(&path, Some(values)).map(|()| path)
+                check_secret_out(&path, Some(values), false).map(|()| path)
             },
         )?)
     };

@@ -15,7 +15,7 @@ use std::path::Path;
 #[rustfmt::skip]
 const LAYERS: &[(&str, &[&str])] = &[
     ("apart", &["compact"]),
-    ("ground", &["", "error", "secret", "term", "interrupt"]),
+    ("ground", &["", "error", "secret", "term", "interrupt", "cleanup"]),
     ("registry", &["registry"]),
     ("configuration", &["settings", "chart", "block"]),
     ("values", &["values", "pushsecret", "rotate"]),

@@ -23,6 +23,8 @@ pub const COLS: u16 = 80;
 pub struct Pty {
     session: StreamSession<File>,
     child: Child,
+    /// The master side, to read the terminal's mode (the session owns the fd).
+    master_fd: i32,
     rows: u16,
     cols: u16,
     /// Everything phib printed that the test has read so far, escape codes included.
@@ -104,6 +106,7 @@ impl Pty {
         }
         let child = cmd.spawn().expect("spawn phib on a pty");
         drop(cmd); // closes the parent's copies of the slave side
+        let master_fd = master.as_raw_fd();
         let reader = File::from(master.try_clone().unwrap());
         let session = StreamSession::new(
             reader,
@@ -113,6 +116,7 @@ impl Pty {
         Pty {
             session,
             child,
+            master_fd,
             rows,
             cols,
             transcript: String::new(),
@@ -131,6 +135,37 @@ impl Pty {
                 }
                 None => std::thread::sleep(Duration::from_millis(10)),
             }
+        }
+        self
+    }
+
+    /// Waits until phib reads keys one by one (the terminal is out of line mode), so
+    /// that keys sent next are not echoed and edited by the terminal first. False when
+    /// that did not happen within `timeout`.
+    pub fn wait_for_raw_mode(&mut self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            // SAFETY: tcgetattr fills a zeroed termios for an fd the session keeps open.
+            let raw = unsafe {
+                let mut mode: libc::termios = std::mem::zeroed();
+                libc::tcgetattr(self.master_fd, &mut mode) == 0 && mode.c_lflag & libc::ICANON == 0
+            };
+            if raw {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        false
+    }
+
+    /// Types `keys` as a person does: one key at a time, each once phib is reading keys
+    /// (between two keys the terminal is briefly back in line mode, where it would echo
+    /// a key itself).
+    pub fn type_keys(&mut self, keys: &str) -> &mut Self {
+        for c in keys.chars() {
+            self.wait_for_raw_mode(Duration::from_secs(5));
+            self.send(c.encode_utf8(&mut [0; 4]));
+            std::thread::sleep(Duration::from_millis(15));
         }
         self
     }

@@ -76,6 +76,11 @@ fn run_wizard(kind: Kind, rows: u16, cols: u16) -> (tempfile::TempDir, Option<i3
         if t.exited() {
             break;
         }
+        // A question is being asked only once phib reads keys one by one; until then
+        // the terminal would echo what is typed (as it would to a person typing ahead).
+        if !t.wait_for_raw_mode(Duration::from_millis(200)) {
+            continue;
+        }
         let screen = t.screen();
         let window = screen.window_rows();
         let shows = |s: &str| window.iter().any(|r| r.text.contains(s));
@@ -94,18 +99,18 @@ fn run_wizard(kind: Kind, rows: u16, cols: u16) -> (tempfile::TempDir, Option<i3
         asked.push(line.clone());
         if !picked_registry && shows("Registry") {
             let i = Kind::ALL.iter().position(|k| *k == kind).unwrap();
-            t.send(&"j".repeat(i)).send("\r");
+            t.type_keys(&"j".repeat(i)).type_keys("\r");
             picked_registry = true;
         } else if !picked_mode && shows("Where should the credentials live?") {
             // The second item: in the Helm values.
-            t.send("j").send("\r");
+            t.type_keys("j\r");
             picked_mode = true;
         } else if line.contains("Check the credentials against the registry") {
-            t.send("n").send("\r");
+            t.type_keys("n\r");
         } else if let Some(text) = answer(kind, &line) {
-            t.line(text);
+            t.type_keys(text).type_keys("\r");
         } else {
-            t.send("\r");
+            t.type_keys("\r");
         }
     }
     let (code, transcript) = t.finish();

@@ -14,6 +14,10 @@
 
 pub mod deliver;
 pub mod ecr;
+pub mod refresh;
+pub mod store;
+pub mod template;
+pub mod yaml;
 
 use base64::Engine;
 use serde_json::{json, Value};

@@ -29,6 +29,7 @@ pub mod ecr;
 mod gcr;
 mod ghcr;
 mod harbor;
+pub mod keyless;
 mod quay;
 
 use crate::settings::Settings;

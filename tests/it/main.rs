@@ -7,6 +7,7 @@ mod cli;
 mod compact;
 mod external;
 mod helm;
+mod keyless;
 mod merge;
 mod pty;
 mod registry;

@@ -1,0 +1,360 @@
+//! Keyless push Secrets: every manifest phib writes for the External Secrets Operator
+//! validates against the operator's CRD schemas (v2.9.0, unknown fields refused), and
+//! for each generator the `.dockerconfigjson` template, filled with a sample of the
+//! generator's documented outputs the way the operator's template engine fills it, is
+//! an authfile real buildah pushes with, to a real registry on loopback.
+
+mod gotemplate;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use phib::pushsecret::refresh::{AwsAuth, AzureAuth, Identity, Refresh};
+use phib::pushsecret::store::{FromStore, StoreKind};
+use phib::registry::keyless::{aws, azure, github, google, quay, Generator};
+
+use crate::registry::{Auth, Registry};
+use crate::util::*;
+
+/// The CRDs the tests validate against (a copy of the operator's, see its README).
+fn crd_dir() -> PathBuf {
+    root().join("tests/fixtures/external-secrets/crds")
+}
+
+/// Runs the schema validator on `files`; returns (success, its report).
+fn validate(files: &[PathBuf]) -> (bool, String) {
+    let out = Command::new(python_with_jq())
+        .arg(root().join("tests/it/keyless/validate_eso.py"))
+        .arg(crd_dir())
+        .args(files)
+        .output()
+        .expect("run the validator");
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), report)
+}
+
+/// One refresh per identity phib can write, pushing to `endpoint`.
+pub fn every_refresh(endpoint: &str) -> Vec<Refresh> {
+    let base = |identity: Identity, sa: Option<&str>| Refresh {
+        name: "primehub-image-builder-push".into(),
+        namespace: "hub".into(),
+        registry_endpoint: endpoint.into(),
+        identity,
+        service_account: sa.map(str::to_string),
+    };
+    vec![
+        base(
+            Identity::Google {
+                project: "acme".into(),
+                cluster_project: "acme-gke".into(),
+                cluster_location: "europe-west1".into(),
+                cluster_name: "hub".into(),
+                gcp_service_account: google::default_service_account("acme"),
+            },
+            Some("phib-image-builder"),
+        ),
+        base(
+            Identity::Azure {
+                registry_host: "acme.azurecr.io".into(),
+                tenant_id: Some("11111111-2222-3333-4444-555555555555".into()),
+                auth: AzureAuth::Workload {
+                    client_id: "66666666-7777-8888-9999-000000000000".into(),
+                },
+            },
+            Some("phib-image-builder"),
+        ),
+        base(
+            Identity::Azure {
+                registry_host: "acme.azurecr.io".into(),
+                tenant_id: None,
+                auth: AzureAuth::Managed {
+                    identity_id: Some("66666666-7777-8888-9999-000000000000".into()),
+                },
+            },
+            None,
+        ),
+        base(
+            Identity::Aws {
+                region: "us-east-1".into(),
+                auth: AwsAuth::Operator,
+            },
+            None,
+        ),
+        base(
+            Identity::Aws {
+                region: "us-east-1".into(),
+                auth: AwsAuth::Irsa {
+                    role_arn: Some("arn:aws:iam::123456789012:role/phib-image-builder".into()),
+                },
+            },
+            Some("phib-image-builder"),
+        ),
+        base(
+            Identity::Quay {
+                host: "quay.io".into(),
+                robot: quay::default_robot("acme"),
+            },
+            Some("phib-image-builder"),
+        ),
+        base(
+            Identity::Github {
+                app_id: "123456".into(),
+                install_id: "7890123".into(),
+                private_key_secret: ("github-app".into(), "key".into()),
+                repositories: vec!["images".into()],
+            },
+            None,
+        ),
+    ]
+}
+
+fn store(endpoint: &str, username: &str, property: Option<&str>) -> FromStore {
+    FromStore {
+        name: "primehub-image-builder-push".into(),
+        namespace: "hub".into(),
+        registry_endpoint: endpoint.into(),
+        store_kind: StoreKind::ClusterSecretStore,
+        store_name: "vault".into(),
+        remote_key: "primehub/registry".into(),
+        remote_property: property.map(str::to_string),
+        username: username.into(),
+    }
+}
+
+#[test]
+#[cfg_attr(
+    not(phib_e2e),
+    ignore = "end-to-end: needs python jsonschema; run ./scripts/test"
+)]
+fn every_manifest_validates_against_the_operator_crds_and_a_wrong_one_does_not() {
+    let dir = tempdir();
+    let mut files = Vec::new();
+    let mut count = 0;
+    for (i, r) in every_refresh("https://europe-west1-docker.pkg.dev")
+        .iter()
+        .enumerate()
+    {
+        let path = dir.path().join(format!("refresh-{i}.yaml"));
+        std::fs::write(&path, r.manifests()).unwrap();
+        count += r.documents().len();
+        files.push(path);
+    }
+    for (i, s) in [
+        store("docker.io", "acme", Some("token")),
+        store("https://gcr.io", "_json_key", None),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let path = dir.path().join(format!("store-{i}.yaml"));
+        std::fs::write(&path, s.manifests()).unwrap();
+        count += 1;
+        files.push(path);
+    }
+    let (ok, report) = validate(&files);
+    assert!(ok, "{report}");
+    assert_eq!(
+        report.lines().filter(|l| l.starts_with("ok ")).count(),
+        count,
+        "{report}"
+    );
+
+    // A misspelt field and a wrong enum are refused: the validator can fail.
+    let mut doc = every_refresh("https://gcr.io")[0].documents()[1].clone();
+    doc["spec"]["projectId"] = "acme".into();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, serde_yaml::to_string(&doc).unwrap()).unwrap();
+    let (ok, report) = validate(std::slice::from_ref(&bad));
+    assert!(!ok, "{report}");
+    assert!(report.contains("projectId"), "{report}");
+    let mut es = store("docker.io", "acme", None).document();
+    es["spec"]["secretStoreRef"]["kind"] = "Store".into();
+    std::fs::write(&bad, serde_yaml::to_string(&es).unwrap()).unwrap();
+    assert!(!validate(&[bad]).0);
+
+    // The copy is the operator's release, byte for byte, where that release is at hand.
+    let oracle = root().join("../../shared/oracles/external-secrets/crds");
+    let oracle = if oracle.is_dir() {
+        oracle
+    } else {
+        root().join("../shared/oracles/external-secrets/crds")
+    };
+    if oracle.is_dir() {
+        for entry in std::fs::read_dir(crd_dir()).unwrap() {
+            let p = entry.unwrap().path();
+            let theirs = std::fs::read(oracle.join(p.file_name().unwrap())).unwrap();
+            assert_eq!(std::fs::read(&p).unwrap(), theirs, "{}", p.display());
+        }
+    }
+}
+
+/// The sample outputs of `gen` as the template's data.
+fn sample(gen: &Generator) -> BTreeMap<String, String> {
+    gen.sample
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// The login a filled `.dockerconfigjson` holds for `host`, decoded from `auth`.
+fn login_of(config: &str, host: &str) -> (String, String) {
+    let doc: serde_json::Value = serde_json::from_str(config).expect("valid JSON");
+    let auth = doc["auths"][host]["auth"]
+        .as_str()
+        .expect("auth for the host");
+    let raw = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, auth).unwrap();
+    let raw = String::from_utf8(raw).unwrap();
+    let (u, p) = raw.split_once(':').unwrap();
+    (u.to_string(), p.to_string())
+}
+
+struct Buildah {
+    dir: tempfile::TempDir,
+}
+
+impl Buildah {
+    fn cmd(&self) -> Command {
+        let mut cmd = Command::new(tool("buildah"));
+        cmd.arg("--root")
+            .arg(self.dir.path().join("root"))
+            .arg("--runroot")
+            .arg(self.dir.path().join("run"))
+            .args(["--storage-driver", "vfs"])
+            .env("XDG_RUNTIME_DIR", self.dir.path().join("xdg"))
+            .env(
+                "REGISTRY_AUTH_FILE",
+                self.dir.path().join("no-such-auth.json"),
+            );
+        cmd
+    }
+
+    /// Builds a COPY-only image, as PrimeHub's build job does with `buildah bud`.
+    fn new() -> Buildah {
+        let b = Buildah { dir: tempdir() };
+        let ctx = b.dir.path().join("ctx");
+        std::fs::create_dir_all(&ctx).unwrap();
+        std::fs::create_dir_all(b.dir.path().join("xdg")).unwrap();
+        std::fs::write(ctx.join("hello.txt"), "built by phib's test\n").unwrap();
+        std::fs::write(
+            ctx.join("Containerfile"),
+            "FROM scratch\nCOPY hello.txt /\n",
+        )
+        .unwrap();
+        let out = b
+            .cmd()
+            .args(["bud", "--isolation", "chroot", "-t", "phib-test", "-f"])
+            .arg(ctx.join("Containerfile"))
+            .arg(&ctx)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "buildah bud: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        b
+    }
+
+    /// `buildah push --authfile FILE --format docker` as the build job runs it.
+    fn push(&self, authfile: &Path, dest: &str) -> (bool, String) {
+        let out = self
+            .cmd()
+            .args([
+                "push",
+                "--tls-verify=false",
+                "--format",
+                "docker",
+                "--authfile",
+            ])
+            .arg(authfile)
+            .arg("phib-test")
+            .arg(format!("docker://{dest}"))
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+}
+
+#[test]
+#[cfg_attr(
+    not(phib_e2e),
+    ignore = "end-to-end: needs buildah, docker-registry, htpasswd; run ./scripts/test"
+)]
+fn buildah_pushes_with_each_generators_templated_secret() {
+    // The store's credential holds what breaks hand-written templates.
+    const STORE_PASSWORD: &str = r#"p@ss w:rd"\x"#;
+    let gens: [&Generator; 5] = [
+        &google::GENERATOR,
+        &azure::GENERATOR,
+        &aws::GENERATOR,
+        &quay::GENERATOR,
+        &github::GENERATOR,
+    ];
+    // One registry, one user per generator: the login each sample stands for.
+    let mut users: Vec<(String, String)> = Vec::new();
+    let probe = every_refresh("https://127.0.0.1:1");
+    let logins: Vec<(String, String)> = gens
+        .iter()
+        .map(|g| {
+            let r = probe.iter().find(|r| r.generator().kind == g.kind).unwrap();
+            login_of(&gotemplate::fill(&r.template(), &sample(g)), "127.0.0.1:1")
+        })
+        .collect();
+    users.extend(logins.iter().cloned());
+    users.push(("storeuser".into(), STORE_PASSWORD.into()));
+    let user_refs: Vec<(&str, &str)> = users
+        .iter()
+        .map(|(u, p)| (u.as_str(), p.as_str()))
+        .collect();
+    let reg = Registry::start(Auth::Htpasswd(&user_refs), false);
+    let host = reg.host();
+    let endpoint = format!("http://{host}");
+    let buildah = Buildah::new();
+    let dir = tempdir();
+
+    for (g, (user, _)) in gens.iter().zip(&logins) {
+        let refreshes = every_refresh(&endpoint);
+        let r = refreshes
+            .iter()
+            .find(|r| r.generator().kind == g.kind)
+            .unwrap();
+        let config = gotemplate::fill(&r.template(), &sample(g));
+        assert_eq!(login_of(&config, &host).0, *user);
+        let authfile = dir.path().join(format!("{}.json", g.kind));
+        std::fs::write(&authfile, &config).unwrap();
+        let (ok, err) = buildah.push(
+            &authfile,
+            &format!("{host}/team/{}:t1", g.kind.to_lowercase()),
+        );
+        assert!(
+            ok,
+            "{}: buildah push failed with {config}: {err}\n{}",
+            g.kind,
+            reg.log()
+        );
+    }
+
+    let s = store(&format!("https://{host}"), "storeuser", None);
+    let data = BTreeMap::from([("password".to_string(), STORE_PASSWORD.to_string())]);
+    let config = gotemplate::fill(&s.template(), &data);
+    let authfile = dir.path().join("store.json");
+    std::fs::write(&authfile, &config).unwrap();
+    let (ok, err) = buildah.push(&authfile, &format!("{host}/team/store:t1"));
+    assert!(ok, "store: {err}");
+
+    // The same template with a token the registry does not know is refused.
+    let mut wrong = sample(&google::GENERATOR);
+    wrong.insert("password".into(), "ya29.expired".into());
+    let r = &every_refresh(&endpoint)[0];
+    std::fs::write(&authfile, gotemplate::fill(&r.template(), &wrong)).unwrap();
+    let (ok, err) = buildah.push(&authfile, &format!("{host}/team/refused:t1"));
+    assert!(!ok && err.contains("unauthorized"), "{err}");
+}

@@ -6,17 +6,10 @@
 //! 1.25+. The manifests hold no secret: AWS access comes from the cluster (IRSA service
 //! account, or the operator's own identity).
 
-use super::{ExternalOptions, MANAGED_BY_LABEL, SECRET_TYPE};
+use super::refresh::{AwsAuth, Identity, Refresh};
+use super::ExternalOptions;
 use crate::registry::check;
-use crate::values::render::yaml_quote;
 use crate::{Error, Result};
-
-/// The generator's API (ESO 0.8+).
-pub const GENERATOR_API: &str = "generators.external-secrets.io/v1alpha1";
-/// The `ExternalSecret` API (ESO 0.17+; older releases serve `v1beta1`).
-pub const EXTERNAL_SECRET_API: &str = "external-secrets.io/v1";
-/// How often the token is renewed: well inside its 12 hours.
-pub const REFRESH_INTERVAL: &str = "1h";
 
 /// What the refresh manifests need.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,40 +49,32 @@ impl EcrRefresh {
         })
     }
 
+    /// The same manifests as the generic keyless builder writes for AWS.
+    pub fn refresh(&self) -> Refresh {
+        Refresh {
+            name: self.name.clone(),
+            namespace: self.namespace.clone(),
+            registry_endpoint: self.registry_endpoint.clone(),
+            identity: Identity::Aws {
+                region: self.region.clone(),
+                auth: match self.service_account {
+                    Some(_) => AwsAuth::Irsa { role_arn: None },
+                    None => AwsAuth::Operator,
+                },
+            },
+            service_account: self.service_account.clone(),
+        }
+    }
+
     /// The generator's name.
     pub fn generator_name(&self) -> String {
-        format!("{}-ecr-token", self.name)
+        self.refresh().generator_name()
     }
 
     /// Two YAML documents: the `ECRAuthorizationToken` generator and the
     /// `ExternalSecret` that templates its `username`/`password` into the Secret.
     pub fn manifests(&self) -> String {
-        let q = |s: &str| yaml_quote(s);
-        let key = check::normalize_auth_key(&self.registry_endpoint);
-        let auth = match &self.service_account {
-            Some(sa) => format!(
-                "  auth:\n    jwt:\n      serviceAccountRef:\n        name: {}\n",
-                q(sa)
-            ),
-            None => String::new(),
-        };
-        // ESO's template (Go text/template + sprig); the token is base64 text and the
-        // user `AWS`, so they need no JSON escaping.
-        let template = format!(
-            "{{\"auths\":{{{}:{{\"username\":\"{{{{ .username }}}}\",\"password\":\"{{{{ .password }}}}\",\"auth\":\"{{{{ printf \"%s:%s\" .username .password | b64enc }}}}\"}}}}}}",
-            serde_json::Value::String(key)
-        );
-        let (label, value) = MANAGED_BY_LABEL;
-        format!(
-            "apiVersion: {GENERATOR_API}\nkind: ECRAuthorizationToken\nmetadata:\n  name: {gen}\n  namespace: {ns}\n  labels:\n    {label}: {managed}\nspec:\n  region: {region}\n{auth}---\napiVersion: {EXTERNAL_SECRET_API}\nkind: ExternalSecret\nmetadata:\n  name: {name}\n  namespace: {ns}\n  labels:\n    {label}: {managed}\nspec:\n  refreshInterval: {refresh}\n  target:\n    name: {name}\n    creationPolicy: Owner\n    template:\n      type: {SECRET_TYPE}\n      metadata:\n        labels:\n          {label}: {managed}\n      data:\n        .dockerconfigjson: {template}\n  dataFrom:\n    - sourceRef:\n        generatorRef:\n          apiVersion: {GENERATOR_API}\n          kind: ECRAuthorizationToken\n          name: {gen}\n",
-            gen = q(&self.generator_name()),
-            ns = q(&self.namespace),
-            managed = q(value),
-            region = q(&self.region),
-            name = q(&self.name),
-            refresh = q(REFRESH_INTERVAL),
-            template = q(&template),
-        )
+        self.refresh().manifests()
     }
 }
 
@@ -130,7 +115,11 @@ mod tests {
         assert_eq!(es["kind"], "ExternalSecret");
         assert_eq!(es["metadata"]["name"], DEFAULT_NAME);
         assert_eq!(es["spec"]["target"]["name"], DEFAULT_NAME);
-        assert_eq!(es["spec"]["target"]["template"]["type"], SECRET_TYPE);
+        assert_eq!(
+            es["spec"]["target"]["template"]["type"],
+            crate::pushsecret::SECRET_TYPE
+        );
+        assert_eq!(es["spec"]["refreshInterval"], "1h");
         let gref = &es["spec"]["dataFrom"][0]["sourceRef"]["generatorRef"];
         assert_eq!(gref["name"], gen["metadata"]["name"]);
         assert_eq!(gref["kind"], "ECRAuthorizationToken");
@@ -139,7 +128,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             tpl,
-            r#"{"auths":{"123456789012.dkr.ecr.us-east-1.amazonaws.com":{"username":"{{ .username }}","password":"{{ .password }}","auth":"{{ printf "%s:%s" .username .password | b64enc }}"}}}"#
+            r#"{"auths":{"123456789012.dkr.ecr.us-east-1.amazonaws.com":{"username":{{ .username | toJson }},"password":{{ .password | toJson }},"auth":"{{ printf "%s:%s" .username .password | b64enc }}"}}}"#
         );
     }
 
@@ -147,6 +136,7 @@ mod tests {
     fn without_a_service_account_the_operator_identity_is_used() {
         let text = refresh(None).manifests();
         assert!(!text.contains("auth:\n"), "{text}");
+        assert!(!text.contains("ServiceAccount"), "{text}");
         let opts = ExternalOptions {
             name: Some("x".into()),
             namespace: None,

@@ -126,6 +126,57 @@ fn store(endpoint: &str, username: &str, property: Option<&str>) -> FromStore {
     }
 }
 
+/// `phib render` commands that write operator manifests (`--secret-out` is added).
+fn cli_cases() -> Vec<Vec<&'static str>> {
+    let ecr = [
+        "render",
+        "--registry",
+        "ecr",
+        "--aws-account",
+        "123456789012",
+        "--aws-region",
+        "eu-central-1",
+        "--push-repo",
+        "123456789012.dkr.ecr.eu-central-1.amazonaws.com/images",
+        "--secret-mode",
+        "external",
+    ];
+    vec![
+        [&ecr[..], &["--ecr-refresh", "external-secrets"]].concat(),
+        [
+            &ecr[..],
+            &[
+                "--ecr-refresh",
+                "external-secrets",
+                "--ecr-service-account",
+                "ecr-reader",
+            ],
+        ]
+        .concat(),
+    ]
+}
+
+/// Runs each of [`cli_cases`] in its own folder; returns the manifest files.
+fn cli_manifests(dir: &Path) -> Vec<PathBuf> {
+    cli_cases()
+        .into_iter()
+        .enumerate()
+        .map(|(i, args)| {
+            let case = dir.join(format!("cli-{i}"));
+            std::fs::create_dir(&case).unwrap();
+            let r = run(
+                phib()
+                    .current_dir(&case)
+                    .args(&args)
+                    .args(["--secret-out", "push.yaml"]),
+                b"",
+            );
+            assert_eq!(r.code, Some(0), "{args:?}: {}", r.stderr);
+            case.join("push.yaml")
+        })
+        .collect()
+}
+
 #[test]
 #[cfg_attr(
     not(phib_e2e),

@@ -214,6 +214,13 @@ fn every_manifest_validates_against_the_operator_crds_and_a_wrong_one_does_not()
         count,
         "{report}"
     );
+    let cli = cli_manifests(dir.path());
+    let (ok, report) = validate(&cli);
+    assert!(ok, "{report}");
+    for f in &cli {
+        let line = format!("ok {}: ExternalSecret", f.display());
+        assert!(report.contains(&line), "{report}");
+    }
 
     // A misspelt field and a wrong enum are refused: the validator can fail.
     let mut doc = every_refresh("https://gcr.io")[0].documents()[1].clone();

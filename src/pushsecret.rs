@@ -14,6 +14,7 @@
 
 pub mod deliver;
 pub mod ecr;
+pub mod keyless;
 pub mod refresh;
 pub mod store;
 pub mod template;

@@ -1,0 +1,891 @@
+//! The keyless choices of external mode, from flags or the wizard, turned into the
+//! manifests to write and the grant to show: `--refresh external-secrets` (a generator
+//! minting short-lived tokens from the cluster's workload identity) or `--from-store
+//! KIND/NAME --remote-key KEY` (a credential copied from a central secret store). Every
+//! refusal names the flag and the fix, before anything is written. Pure: what it needs
+//! from the registry settings comes in as the endpoint, the push target and the user.
+
+use super::refresh::{AwsAuth, AzureAuth, Identity, Refresh};
+use super::store::{self, FromStore};
+use crate::registry::keyless::{self, aws, azure, github, google, quay, Grant, Scope};
+use crate::registry::{check, Kind};
+use crate::values::model::PushTarget;
+use crate::{Error, Result};
+
+pub use crate::registry::keyless::azure::AuthMode as AzureIdentity;
+
+/// The keyless options, as the user gave them. Their flags are [`Flag::name`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeylessChoice {
+    /// `--refresh external-secrets` (or `--ecr-refresh external-secrets`).
+    pub refresh: bool,
+    /// `--refresh-service-account NAME`: the Kubernetes ServiceAccount the generator
+    /// authenticates as.
+    pub service_account: Option<String>,
+    /// `--gke-cluster [PROJECT/]LOCATION/NAME`.
+    pub gke_cluster: Option<String>,
+    /// `--gcp-service-account EMAIL`.
+    pub gcp_service_account: Option<String>,
+    /// `--azure-identity workload|managed`.
+    pub azure_identity: Option<AzureIdentity>,
+    /// `--azure-client-id ID`.
+    pub azure_client_id: Option<String>,
+    /// `--azure-tenant-id ID`.
+    pub azure_tenant_id: Option<String>,
+    /// `--aws-role-arn ARN` (IRSA).
+    pub aws_role_arn: Option<String>,
+    /// `--quay-robot ORG+NAME`.
+    pub quay_robot: Option<String>,
+    /// `--from-store KIND/NAME`.
+    pub from_store: Option<String>,
+    /// `--remote-key KEY`.
+    pub remote_key: Option<String>,
+    /// `--remote-property NAME`.
+    pub remote_property: Option<String>,
+}
+
+/// Every keyless option, for messages and for the flag list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flag {
+    Refresh,
+    ServiceAccount,
+    GkeCluster,
+    GcpServiceAccount,
+    AzureIdentity,
+    AzureClientId,
+    AzureTenantId,
+    AwsRoleArn,
+    QuayRobot,
+    FromStore,
+    RemoteKey,
+    RemoteProperty,
+}
+
+impl Flag {
+    pub fn name(self) -> &'static str {
+        match self {
+            Flag::Refresh => "--refresh",
+            Flag::ServiceAccount => "--refresh-service-account",
+            Flag::GkeCluster => "--gke-cluster",
+            Flag::GcpServiceAccount => "--gcp-service-account",
+            Flag::AzureIdentity => "--azure-identity",
+            Flag::AzureClientId => "--azure-client-id",
+            Flag::AzureTenantId => "--azure-tenant-id",
+            Flag::AwsRoleArn => "--aws-role-arn",
+            Flag::QuayRobot => "--quay-robot",
+            Flag::FromStore => "--from-store",
+            Flag::RemoteKey => "--remote-key",
+            Flag::RemoteProperty => "--remote-property",
+        }
+    }
+
+    /// The registries this option is for (`None`: every registry with a generator).
+    fn kinds(self) -> Option<&'static [Kind]> {
+        match self {
+            Flag::GkeCluster | Flag::GcpServiceAccount => {
+                Some(&[Kind::ArtifactRegistry, Kind::Gcr])
+            }
+            Flag::AzureIdentity | Flag::AzureClientId | Flag::AzureTenantId => Some(&[Kind::Acr]),
+            Flag::AwsRoleArn => Some(&[Kind::Ecr]),
+            Flag::QuayRobot => Some(&[Kind::Quay]),
+            _ => None,
+        }
+    }
+}
+
+impl KeylessChoice {
+    /// The options that were given, with their flags.
+    fn given(&self) -> Vec<Flag> {
+        let KeylessChoice {
+            refresh,
+            service_account,
+            gke_cluster,
+            gcp_service_account,
+            azure_identity,
+            azure_client_id,
+            azure_tenant_id,
+            aws_role_arn,
+            quay_robot,
+            from_store,
+            remote_key,
+            remote_property,
+        } = self;
+        [
+            (Flag::Refresh, *refresh),
+            (Flag::ServiceAccount, service_account.is_some()),
+            (Flag::GkeCluster, gke_cluster.is_some()),
+            (Flag::GcpServiceAccount, gcp_service_account.is_some()),
+            (Flag::AzureIdentity, azure_identity.is_some()),
+            (Flag::AzureClientId, azure_client_id.is_some()),
+            (Flag::AzureTenantId, azure_tenant_id.is_some()),
+            (Flag::AwsRoleArn, aws_role_arn.is_some()),
+            (Flag::QuayRobot, quay_robot.is_some()),
+            (Flag::FromStore, from_store.is_some()),
+            (Flag::RemoteKey, remote_key.is_some()),
+            (Flag::RemoteProperty, remote_property.is_some()),
+        ]
+        .into_iter()
+        .filter(|(_, given)| *given)
+        .map(|(f, _)| f)
+        .collect()
+    }
+
+    /// Whether the credentials come from the operator (no password or keyfile is
+    /// needed).
+    pub fn is_keyless(&self) -> bool {
+        self.refresh || self.from_store.is_some()
+    }
+
+    /// The `phib render` words for these options (unquoted).
+    pub fn flags(&self) -> Vec<String> {
+        let mut words = Vec::new();
+        if self.refresh {
+            words.extend(["--refresh".to_string(), "external-secrets".to_string()]);
+        }
+        let mut push = |flag: Flag, v: &Option<String>| {
+            if let Some(v) = v {
+                words.push(flag.name().into());
+                words.push(v.clone());
+            }
+        };
+        push(Flag::ServiceAccount, &self.service_account);
+        push(Flag::GkeCluster, &self.gke_cluster);
+        push(Flag::GcpServiceAccount, &self.gcp_service_account);
+        push(
+            Flag::AzureIdentity,
+            &self.azure_identity.map(|m| {
+                match m {
+                    AzureIdentity::Workload => "workload",
+                    AzureIdentity::Managed => "managed",
+                }
+                .to_string()
+            }),
+        );
+        push(Flag::AzureClientId, &self.azure_client_id);
+        push(Flag::AzureTenantId, &self.azure_tenant_id);
+        push(Flag::AwsRoleArn, &self.aws_role_arn);
+        push(Flag::QuayRobot, &self.quay_robot);
+        push(Flag::FromStore, &self.from_store);
+        push(Flag::RemoteKey, &self.remote_key);
+        push(Flag::RemoteProperty, &self.remote_property);
+        words
+    }
+}
+
+/// What the registry settings give the plan.
+#[derive(Debug, Clone, Copy)]
+pub struct Facts<'a> {
+    pub kind: Kind,
+    /// `registryEndpoint`.
+    pub registry_endpoint: &'a str,
+    pub push: &'a PushTarget,
+    /// `--username`, for a credential kept in a store.
+    pub username: Option<&'a str>,
+}
+
+/// The manifests to write instead of a static Secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Manifests {
+    Refresh(Refresh),
+    Store(FromStore),
+}
+
+impl Manifests {
+    pub fn text(&self) -> String {
+        match self {
+            Manifests::Refresh(r) => r.manifests(),
+            Manifests::Store(s) => s.manifests(),
+        }
+    }
+
+    /// The push Secret's name.
+    pub fn name(&self) -> &str {
+        match self {
+            Manifests::Refresh(r) => &r.name,
+            Manifests::Store(s) => &s.name,
+        }
+    }
+
+    pub fn namespace(&self) -> &str {
+        match self {
+            Manifests::Refresh(r) => &r.namespace,
+            Manifests::Store(s) => &s.namespace,
+        }
+    }
+
+    /// In words, for summaries (no secret in it).
+    pub fn describe(&self) -> String {
+        match self {
+            Manifests::Refresh(r) => {
+                let sa = r
+                    .service_account_manifest()
+                    .map(|_| {
+                        format!(
+                            "the ServiceAccount `{}`, ",
+                            r.service_account.as_deref().unwrap_or_default()
+                        )
+                    })
+                    .unwrap_or_default();
+                format!(
+                    "{sa}the {} `{}` and the ExternalSecret `{}` (namespace `{}`, renewed every {})",
+                    r.generator().kind,
+                    r.generator_name(),
+                    r.name,
+                    r.namespace,
+                    r.generator().refresh_interval()
+                )
+            }
+            Manifests::Store(s) => format!(
+                "the ExternalSecret `{}` (namespace `{}`) copying `{}` from the {} `{}`",
+                s.name,
+                s.namespace,
+                s.remote_key,
+                s.store_kind.name(),
+                s.store_name
+            ),
+        }
+    }
+}
+
+/// The manifests and the least-privilege grant to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub manifests: Manifests,
+    pub grant: Grant,
+}
+
+fn only_with(flag: Flag, needs: &str) -> Error {
+    Error::usage(format!("`{}` is only used with {needs}", flag.name()))
+        .with_help(format!("add {needs}, or remove `{}`", flag.name()))
+}
+
+fn bad(flag: Flag, value: &str, why: &str, fix: &str) -> Error {
+    Error::usage(format!("`{}` `{value}` {why}", flag.name())).with_help(fix.to_string())
+}
+
+/// The path of the push target after the registry host.
+fn scope(push: &PushTarget) -> Scope {
+    let path = |s: &str| {
+        s.split_once('/')
+            .map(|(_, p)| p.to_string())
+            .unwrap_or_default()
+    };
+    match push {
+        PushTarget::Repo(r) => Scope::Repo(path(r)),
+        PushTarget::Prefix(p) => Scope::Prefix(path(p)),
+    }
+}
+
+/// Checks the keyless options against the registry and builds what to write. `None`:
+/// no keyless option was given (and none may be).
+pub fn plan(
+    choice: &KeylessChoice,
+    facts: Facts<'_>,
+    name: &str,
+    namespace: &str,
+) -> Result<Option<Plan>> {
+    let given = choice.given();
+    if !choice.is_keyless() {
+        if let Some(flag) = given.first() {
+            let needs = if matches!(flag, Flag::RemoteKey | Flag::RemoteProperty) {
+                "`--from-store KIND/NAME`"
+            } else {
+                "`--refresh external-secrets`"
+            };
+            return Err(only_with(*flag, needs));
+        }
+        return Ok(None);
+    }
+    if choice.refresh && choice.from_store.is_some() {
+        return Err(Error::usage(
+            "`--refresh external-secrets` and `--from-store` were both given",
+        )
+        .with_help("pick one: `--refresh` mints short-lived tokens from the cluster's identity; `--from-store` copies a credential kept in a secret store"));
+    }
+    let kind = facts.kind;
+    for flag in &given {
+        if let Some(kinds) = flag.kinds() {
+            if !kinds.contains(&kind) {
+                let names: Vec<String> = kinds.iter().map(|k| format!("`{}`", k.name())).collect();
+                return Err(Error::usage(format!(
+                    "`{}` is for `--registry {}`, not `--registry {}`",
+                    flag.name(),
+                    names.join(" or ").trim_matches('`'),
+                    kind.name()
+                ))
+                .with_help(format!("remove `{}`", flag.name())));
+            }
+        }
+    }
+    let scope = scope(facts.push);
+    if let Some(store_ref) = &choice.from_store {
+        for flag in &given {
+            if !matches!(
+                flag,
+                Flag::FromStore | Flag::RemoteKey | Flag::RemoteProperty
+            ) {
+                return Err(only_with(*flag, "`--refresh external-secrets`"));
+            }
+        }
+        return from_store(choice, store_ref, facts, name, namespace, &scope).map(Some);
+    }
+    for flag in [Flag::RemoteKey, Flag::RemoteProperty] {
+        if given.contains(&flag) {
+            return Err(only_with(flag, "`--from-store KIND/NAME`"));
+        }
+    }
+    let generator = keyless::generator(kind).map_err(|r| {
+        Error::usage(format!(
+            "`--registry {}` cannot use `--refresh external-secrets`: {}",
+            kind.name(),
+            r.reason
+        ))
+        .with_help(r.alternative)
+    })?;
+    let sa = match &choice.service_account {
+        Some(sa) => {
+            check::secret_name(sa)
+                .map_err(|e| bad(Flag::ServiceAccount, sa, &e.reason, &e.help))?;
+            sa.clone()
+        }
+        None => keyless::DEFAULT_IDENTITY_NAME.to_string(),
+    };
+    let host = check::endpoint_host(facts.registry_endpoint).to_string();
+    let path = scope.path().to_string();
+    let (identity, service_account, grant) = match kind {
+        Kind::ArtifactRegistry | Kind::Gcr => {
+            google_identity(choice, &host, &path, namespace, &sa, &scope)?
+        }
+        Kind::Acr => azure_identity(choice, &host, namespace, &sa, &scope)?,
+        Kind::Ecr => aws_identity(choice, &host, namespace, &scope)?,
+        Kind::Quay => quay_identity(choice, &host, &path, namespace, &sa, &scope)?,
+        Kind::Ghcr | Kind::DockerHub | Kind::Harbor => {
+            return Err(Error::bug(format!("a generator for `{}`", kind.name())))
+        }
+    };
+    let refresh = Refresh {
+        name: name.to_string(),
+        namespace: namespace.to_string(),
+        registry_endpoint: facts.registry_endpoint.to_string(),
+        identity,
+        service_account,
+    };
+    debug_assert_eq!(refresh.generator(), generator);
+    Ok(Some(Plan {
+        manifests: Manifests::Refresh(refresh),
+        grant,
+    }))
+}
+
+fn from_store(
+    choice: &KeylessChoice,
+    store_ref: &str,
+    facts: Facts<'_>,
+    name: &str,
+    namespace: &str,
+    scope: &Scope,
+) -> Result<Plan> {
+    let kind = facts.kind;
+    if kind == Kind::Ecr {
+        return Err(Error::usage(
+            "`--registry ecr` cannot use `--from-store`: ECR tokens expire after 12 hours, so a stored one stops working the same day",
+        )
+        .with_help("use `--refresh external-secrets`, which mints a fresh token every hour (docs/keyless/aws.md)"));
+    }
+    let (store_kind, store_name) = store::parse_store(store_ref)?;
+    let remote_key = choice.remote_key.clone().ok_or_else(|| {
+        Error::usage("`--from-store` needs `--remote-key KEY`: the entry of the store that holds the password or token")
+            .with_help("add `--remote-key KEY`, e.g. `--remote-key primehub/registry`")
+    })?;
+    store::check_remote(Flag::RemoteKey.name(), &remote_key)?;
+    if let Some(p) = &choice.remote_property {
+        store::check_remote(Flag::RemoteProperty.name(), p)?;
+    }
+    let username = match kind {
+        Kind::ArtifactRegistry | Kind::Gcr => crate::keyfile::USERNAME.to_string(),
+        _ => facts.username.map(str::to_string).ok_or_else(|| {
+            Error::usage(format!(
+                "`--from-store` with `--registry {}` needs `--username`: the user the stored password or token belongs to",
+                kind.name()
+            ))
+            .with_help("add `--username USER` (not a secret: it is written into the manifest)")
+        })?,
+    };
+    check::username(&username).map_err(|e| {
+        Error::usage(format!("`--username` `{username}` {}", e.reason)).with_help(e.help)
+    })?;
+    let grant = store_grant(kind, facts, scope);
+    Ok(Plan {
+        manifests: Manifests::Store(FromStore {
+            name: name.to_string(),
+            namespace: namespace.to_string(),
+            registry_endpoint: facts.registry_endpoint.to_string(),
+            store_kind,
+            store_name,
+            remote_key,
+            remote_property: choice.remote_property.clone(),
+            username,
+        }),
+        grant,
+    })
+}
+
+/// What the stored credential must be allowed, in the registry's own terms.
+fn store_grant(kind: Kind, facts: Facts<'_>, scope: &Scope) -> Grant {
+    let path = scope.path();
+    let line = match kind {
+        Kind::Ghcr => return github::grant(path.split('/').next().unwrap_or(path)),
+        Kind::DockerHub => format!("# a Docker Hub access token with Read & Write on `{path}` only (organisation access token: repository `{path}`, permissions read and write)"),
+        Kind::Harbor => format!("# a Harbor robot account of the project `{}` with push and pull on repository `{}` only", path.split('/').next().unwrap_or(path), path),
+        Kind::Quay => format!("# a Quay robot account with `write` on the repository `{path}` only"),
+        Kind::Acr => format!("# a repository-scoped ACR token: az acr token create --registry {} --name phib-image-builder --repository {} content/read content/write", check::endpoint_host(facts.registry_endpoint).trim_end_matches(".azurecr.io"), keyless::sh(path)),
+        Kind::ArtifactRegistry | Kind::Gcr => format!("# a service-account key whose account has roles/artifactregistry.writer on the repository of `{path}` only"),
+        Kind::Ecr => String::new(),
+    };
+    Grant {
+        inputs: Vec::new(),
+        commands: vec![line, "# keep it in the store under the remote key; rotate it there, and every cluster picks it up within the hour".into()],
+    }
+}
+
+type Wiring = (Identity, Option<String>, Grant);
+
+fn google_identity(
+    choice: &KeylessChoice,
+    host: &str,
+    path: &str,
+    namespace: &str,
+    sa: &str,
+    scope: &Scope,
+) -> Result<Wiring> {
+    let mut parts = path.split('/');
+    let project = parts.next().unwrap_or_default().to_string();
+    let (location, repository) = match google::gcr_repository(host) {
+        Some((loc, repo)) => (loc.to_string(), repo.to_string()),
+        None => (
+            host.strip_suffix("-docker.pkg.dev")
+                .unwrap_or(host)
+                .to_string(),
+            parts.next().unwrap_or_default().to_string(),
+        ),
+    };
+    let fix = "write `--gke-cluster LOCATION/NAME` (or `PROJECT/LOCATION/NAME` when the cluster is in another project), as `gcloud container clusters list` shows it";
+    let Some(cluster) = &choice.gke_cluster else {
+        return Err(Error::usage(
+            "`--refresh external-secrets` for Google needs `--gke-cluster LOCATION/NAME`: the GKE cluster whose Workload Identity the operator uses",
+        )
+        .with_help(fix));
+    };
+    let words: Vec<&str> = cluster.split('/').collect();
+    let (cluster_project, location_c, name_c) = match words[..] {
+        [l, n] => (project.clone(), l, n),
+        [p, l, n] => (p.to_string(), l, n),
+        _ => {
+            return Err(bad(
+                Flag::GkeCluster,
+                cluster,
+                "is not `LOCATION/NAME` or `PROJECT/LOCATION/NAME`",
+                fix,
+            ))
+        }
+    };
+    let label_ok = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    };
+    if ![cluster_project.as_str(), location_c, name_c]
+        .iter()
+        .all(|s| label_ok(s))
+    {
+        return Err(bad(
+            Flag::GkeCluster,
+            cluster,
+            "has an invalid project, location or name (lower-case letters, digits and `-`)",
+            fix,
+        ));
+    }
+    let gsa = match &choice.gcp_service_account {
+        Some(e) if google::is_service_account_email(e) => e.clone(),
+        Some(e) => {
+            return Err(bad(
+                Flag::GcpServiceAccount,
+                e,
+                "is not a Google service account (`NAME@PROJECT.iam.gserviceaccount.com`)",
+                "give the e-mail `gcloud iam service-accounts list` shows",
+            ))
+        }
+        None => google::default_service_account(&project),
+    };
+    let grant = google::grant(
+        &google::GrantFor {
+            project: &project,
+            location: &location,
+            repository: &repository,
+            gcp_service_account: &gsa,
+            cluster_project: &cluster_project,
+            cluster_location: location_c,
+            cluster_name: name_c,
+            namespace,
+            kubernetes_service_account: sa,
+        },
+        scope,
+    );
+    Ok((
+        Identity::Google {
+            project,
+            cluster_project,
+            cluster_location: location_c.to_string(),
+            cluster_name: name_c.to_string(),
+            gcp_service_account: gsa,
+        },
+        Some(sa.to_string()),
+        grant,
+    ))
+}
+
+fn guid(flag: Flag, v: &Option<String>) -> Result<Option<String>> {
+    match v {
+        Some(id) if azure::is_guid(id) => Ok(Some(id.clone())),
+        Some(id) => Err(bad(
+            flag,
+            id,
+            "is not a GUID",
+            "copy it from `az identity show --query clientId` / `az account show --query tenantId`",
+        )),
+        None => Ok(None),
+    }
+}
+
+fn azure_identity(
+    choice: &KeylessChoice,
+    host: &str,
+    namespace: &str,
+    sa: &str,
+    scope: &Scope,
+) -> Result<Wiring> {
+    let mode = choice.azure_identity.unwrap_or(AzureIdentity::Workload);
+    let client_id = guid(Flag::AzureClientId, &choice.azure_client_id)?;
+    let tenant_id = guid(Flag::AzureTenantId, &choice.azure_tenant_id)?;
+    let registry_name = host.strip_suffix(".azurecr.io").unwrap_or(host);
+    let (auth, service_account) = match mode {
+        AzureIdentity::Workload => {
+            let (Some(client_id), Some(_)) = (&client_id, &tenant_id) else {
+                return Err(Error::usage(
+                    "Azure Workload Identity needs `--azure-client-id` and `--azure-tenant-id`: the managed identity the ServiceAccount stands for",
+                )
+                .with_help("`az identity show --name IDENTITY --resource-group RG --query '{client:clientId,tenant:tenantId}'`; or `--azure-identity managed` for the nodes' managed identity"));
+            };
+            (
+                AzureAuth::Workload {
+                    client_id: client_id.clone(),
+                },
+                Some(sa.to_string()),
+            )
+        }
+        AzureIdentity::Managed => {
+            if choice.service_account.is_some() {
+                return Err(Error::usage("`--refresh-service-account` is not used with `--azure-identity managed`: the nodes' identity needs no ServiceAccount")
+                    .with_help("remove it, or use `--azure-identity workload`"));
+            }
+            (
+                AzureAuth::Managed {
+                    identity_id: client_id.clone(),
+                },
+                None,
+            )
+        }
+    };
+    let grant = azure::grant(
+        &azure::GrantFor {
+            registry_name,
+            mode,
+            client_id: client_id.as_deref(),
+            namespace,
+            kubernetes_service_account: sa,
+        },
+        scope,
+    );
+    Ok((
+        Identity::Azure {
+            registry_host: host.to_string(),
+            tenant_id,
+            auth,
+        },
+        service_account,
+        grant,
+    ))
+}
+
+fn aws_identity(
+    choice: &KeylessChoice,
+    host: &str,
+    namespace: &str,
+    scope: &Scope,
+) -> Result<Wiring> {
+    // ACCOUNT.dkr.ecr.REGION.amazonaws.com
+    let mut labels = host.split('.');
+    let account = labels.next().unwrap_or_default().to_string();
+    let region = labels.nth(2).unwrap_or_default().to_string();
+    if let Some(arn) = &choice.aws_role_arn {
+        if !aws::is_role_arn(arn) {
+            return Err(bad(
+                Flag::AwsRoleArn,
+                arn,
+                "is not an IAM role ARN (`arn:aws:iam::ACCOUNT:role/NAME`)",
+                "copy it from `aws iam get-role --role-name NAME --query Role.Arn`",
+            ));
+        }
+    }
+    let (auth, sa) = match (&choice.aws_role_arn, &choice.service_account) {
+        (Some(arn), sa) => (
+            AwsAuth::Irsa {
+                role_arn: Some(arn.clone()),
+            },
+            Some(
+                sa.clone()
+                    .unwrap_or_else(|| keyless::DEFAULT_IDENTITY_NAME.to_string()),
+            ),
+        ),
+        (None, Some(sa)) => (AwsAuth::Irsa { role_arn: None }, Some(sa.clone())),
+        (None, None) => (AwsAuth::Operator, None),
+    };
+    let role_name = choice
+        .aws_role_arn
+        .as_deref()
+        .and_then(|a| a.rsplit('/').next())
+        .unwrap_or(keyless::DEFAULT_IDENTITY_NAME)
+        .to_string();
+    let grant = aws::grant(
+        &aws::GrantFor {
+            account: &account,
+            region: &region,
+            irsa: sa.as_deref().map(|s| (namespace, s, role_name.as_str())),
+        },
+        scope,
+    );
+    Ok((Identity::Aws { region, auth }, sa, grant))
+}
+
+fn quay_identity(
+    choice: &KeylessChoice,
+    host: &str,
+    path: &str,
+    namespace: &str,
+    sa: &str,
+    scope: &Scope,
+) -> Result<Wiring> {
+    let org = path.split('/').next().unwrap_or_default();
+    let robot = match &choice.quay_robot {
+        Some(r) if quay::is_robot(r) => r.clone(),
+        Some(r) => {
+            return Err(bad(
+                Flag::QuayRobot,
+                r,
+                "is not a robot account (`ORG+NAME`, NAME in lower case, digits and `_`)",
+                "copy it from the organisation's Robot Accounts page",
+            ))
+        }
+        None => quay::default_robot(org),
+    };
+    let grant = quay::grant(
+        &quay::GrantFor {
+            host,
+            robot: &robot,
+            namespace,
+            kubernetes_service_account: sa,
+        },
+        scope,
+    );
+    Ok((
+        Identity::Quay {
+            host: host.to_string(),
+            robot,
+        },
+        Some(sa.to_string()),
+        grant,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts<'a>(kind: Kind, endpoint: &'a str, push: &'a PushTarget) -> Facts<'a> {
+        Facts {
+            kind,
+            registry_endpoint: endpoint,
+            push,
+            username: None,
+        }
+    }
+
+    fn refresh() -> KeylessChoice {
+        KeylessChoice {
+            refresh: true,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn artifact_registry_with_a_gke_cluster() {
+        let push = PushTarget::Repo("europe-west1-docker.pkg.dev/acme/images/builds".into());
+        let f = facts(
+            Kind::ArtifactRegistry,
+            "https://europe-west1-docker.pkg.dev",
+            &push,
+        );
+        let err = plan(&refresh(), f, "push", "hub").unwrap_err();
+        assert!(err.message.contains("--gke-cluster"), "{}", err.message);
+        let choice = KeylessChoice {
+            gke_cluster: Some("europe-west1/hub".into()),
+            ..refresh()
+        };
+        let p = plan(&choice, f, "push", "hub").unwrap().unwrap();
+        let Manifests::Refresh(r) = &p.manifests else {
+            panic!()
+        };
+        assert_eq!(
+            r.identity,
+            Identity::Google {
+                project: "acme".into(),
+                cluster_project: "acme".into(),
+                cluster_location: "europe-west1".into(),
+                cluster_name: "hub".into(),
+                gcp_service_account: "phib-image-builder@acme.iam.gserviceaccount.com".into(),
+            }
+        );
+        assert!(p
+            .grant
+            .script()
+            .contains("add-iam-policy-binding images --project=acme --location=europe-west1"));
+        let other = KeylessChoice {
+            gke_cluster: Some("ops/us-central1/fleet".into()),
+            ..refresh()
+        };
+        let p = plan(&other, f, "push", "hub").unwrap().unwrap();
+        assert!(p
+            .grant
+            .script()
+            .contains("ops.svc.id.goog[hub/phib-image-builder]"));
+    }
+
+    #[test]
+    fn refusals_name_the_flag_and_exit_2() {
+        let push = PushTarget::Prefix("ghcr.io/acme".into());
+        let f = facts(Kind::Ghcr, "ghcr.io", &push);
+        let err = plan(&refresh(), f, "push", "hub").unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(
+            err.message.contains("installation tokens"),
+            "{}",
+            err.message
+        );
+        assert!(err.help.unwrap().contains("--from-store"));
+        let only = KeylessChoice {
+            gke_cluster: Some("a/b".into()),
+            ..Default::default()
+        };
+        assert!(plan(&only, f, "push", "hub")
+            .unwrap_err()
+            .message
+            .contains("only used with"));
+        let wrong_kind = KeylessChoice {
+            gke_cluster: Some("a/b".into()),
+            ..refresh()
+        };
+        let push = PushTarget::Repo("acme.azurecr.io/app".into());
+        let f = facts(Kind::Acr, "https://acme.azurecr.io", &push);
+        let err = plan(&wrong_kind, f, "push", "hub").unwrap_err();
+        assert!(
+            err.message
+                .contains("is for `--registry artifact-registry` or `gcr`"),
+            "{}",
+            err.message
+        );
+        let err = plan(&refresh(), f, "push", "hub").unwrap_err();
+        assert!(err.message.contains("--azure-client-id"), "{}", err.message);
+        let both = KeylessChoice {
+            from_store: Some("SecretStore/x".into()),
+            ..refresh()
+        };
+        assert!(plan(&both, f, "push", "hub").is_err());
+        assert_eq!(
+            plan(&KeylessChoice::default(), f, "push", "hub").unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn ecr_operator_identity_and_irsa() {
+        let push = PushTarget::Repo("123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app".into());
+        let f = facts(
+            Kind::Ecr,
+            "https://123456789012.dkr.ecr.us-east-1.amazonaws.com",
+            &push,
+        );
+        let p = plan(&refresh(), f, "aws-registry", "hub").unwrap().unwrap();
+        let Manifests::Refresh(r) = &p.manifests else {
+            panic!()
+        };
+        assert_eq!(
+            r.identity,
+            Identity::Aws {
+                region: "us-east-1".into(),
+                auth: AwsAuth::Operator
+            }
+        );
+        assert!(p.grant.script().contains("repository/team/app"));
+        let irsa = KeylessChoice {
+            aws_role_arn: Some("arn:aws:iam::123456789012:role/builder".into()),
+            ..refresh()
+        };
+        let p = plan(&irsa, f, "aws-registry", "hub").unwrap().unwrap();
+        assert!(p.manifests.text().contains("eks.amazonaws.com/role-arn"));
+        assert!(p.grant.script().contains("--role-name builder"));
+        let store = KeylessChoice {
+            from_store: Some("SecretStore/x".into()),
+            remote_key: Some("k".into()),
+            ..Default::default()
+        };
+        assert!(plan(&store, f, "n", "hub")
+            .unwrap_err()
+            .message
+            .contains("12 hours"));
+    }
+
+    #[test]
+    fn a_store_needs_a_key_and_a_user_except_for_google() {
+        let push = PushTarget::Prefix("docker.io/acme".into());
+        let f = facts(Kind::DockerHub, "docker.io", &push);
+        let mut c = KeylessChoice {
+            from_store: Some("ClusterSecretStore/vault".into()),
+            ..Default::default()
+        };
+        assert!(plan(&c, f, "n", "hub")
+            .unwrap_err()
+            .message
+            .contains("--remote-key"));
+        c.remote_key = Some("primehub/registry".into());
+        assert!(plan(&c, f, "n", "hub")
+            .unwrap_err()
+            .message
+            .contains("--username"));
+        let with_user = Facts {
+            username: Some("acme"),
+            ..f
+        };
+        let p = plan(&c, with_user, "n", "hub").unwrap().unwrap();
+        assert!(matches!(p.manifests, Manifests::Store(_)));
+        let push = PushTarget::Repo("europe-west1-docker.pkg.dev/acme/images/app".into());
+        let g = facts(
+            Kind::ArtifactRegistry,
+            "https://europe-west1-docker.pkg.dev",
+            &push,
+        );
+        let Manifests::Store(s) = plan(&c, g, "n", "hub").unwrap().unwrap().manifests else {
+            panic!()
+        };
+        assert_eq!(s.username, "_json_key");
+    }
+}

@@ -128,6 +128,9 @@ pub fn from_kubectl(
     if !out.status.success() {
         // kubectl's own message (not found, forbidden, no cluster) names no secret data.
         let why = String::from_utf8_lossy(&out.stderr);
+        if super::synced::is_not_found(&why) {
+            return Err(super::synced::missing_secret(kubectl, name, namespace));
+        }
         return Err(Error::failed(format!(
             "cannot read {source} with kubectl: {}",
             why.trim()

@@ -13,6 +13,7 @@ pub mod challenge;
 pub mod dockerconfig;
 pub mod hints;
 mod net;
+pub mod synced;
 pub mod target;
 
 use std::io::Write;

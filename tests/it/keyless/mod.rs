@@ -416,3 +416,117 @@ fn buildah_pushes_with_each_generators_templated_secret() {
     let (ok, err) = buildah.push(&authfile, &format!("{host}/team/refused:t1"));
     assert!(!ok && err.contains("unauthorized"), "{err}");
 }
+
+/// A stand-in kubectl (no cluster can run here) that records its arguments and answers
+/// `get secret NAME` with `secret.json` when that file exists (NotFound before the
+/// operator has synced), and `get externalsecret NAME` with `externalsecret.json`.
+fn stand_in_kubectl(dir: &Path) -> PathBuf {
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let d = dir.display();
+    let script = format!(
+        r#"#!/bin/sh
+echo "$*" >> '{d}/kubectl.log'
+case "$1 $2" in
+  "get secret") f='{d}/secret.json' ;;
+  "get externalsecret") f='{d}/externalsecret.json' ;;
+  *) echo "unexpected: $*" >&2; exit 3 ;;
+esac
+if [ -f "$f" ]; then cat "$f"; else echo "Error from server (NotFound): $2s \"$3\" not found" >&2; exit 1; fi
+"#
+    );
+    let kubectl = bin.join("kubectl");
+    std::fs::write(&kubectl, script).unwrap();
+    std::fs::set_permissions(
+        &kubectl,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    bin
+}
+
+#[test]
+#[cfg_attr(
+    not(phib_e2e),
+    ignore = "end-to-end: needs docker-registry; run ./scripts/test"
+)]
+fn verify_says_what_waits_for_the_operator_then_checks_the_generated_secret_stub_cluster() {
+    let g = &google::GENERATOR;
+    let login: Vec<(String, String)> =
+        vec![("oauth2accesstoken".into(), sample(g)["password"].clone())];
+    let users: Vec<(&str, &str)> = login
+        .iter()
+        .map(|(u, p)| (u.as_str(), p.as_str()))
+        .collect();
+    let reg = Registry::start(Auth::Htpasswd(&users), false);
+    let host = reg.host();
+    let dir = tempdir();
+    let values = dir.path().join("values.yaml");
+    std::fs::write(
+        &values,
+        format!(
+            "customImage:\n  registryEndpoint: \"{host}\"\n  pushRepo: \"{host}/acme/images/builds\"\n  pushSecretName: \"primehub-image-builder-push\"\n  insecureSkipVerify: true\n"
+        ),
+    )
+    .unwrap();
+    let bin = stand_in_kubectl(dir.path());
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let verify = || {
+        run(
+            phib()
+                .args(["verify", "--timeout", "10", "--values"])
+                .arg(&values)
+                .env("PATH", &path),
+            b"",
+        )
+    };
+
+    // Applied, not synced yet: the ExternalSecret says why.
+    let es = serde_json::json!({"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret",
+        "metadata": {"name": "primehub-image-builder-push", "namespace": "hub"},
+        "status": {"conditions": [{"type": "Ready", "status": "False", "reason": "SecretSyncedError",
+            "message": "error processing spec.dataFrom[0].sourceRef.generatorRef"}]}});
+    std::fs::write(dir.path().join("externalsecret.json"), es.to_string()).unwrap();
+    let r = verify();
+    r.expect_code(1);
+    assert!(r.stderr.contains("does not exist yet: the External Secrets Operator has not synced the ExternalSecret `primehub-image-builder-push` (Ready False (SecretSyncedError: error processing"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("kubectl -n hub describe externalsecret primehub-image-builder-push"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("run `phib verify` again"), "{}", r.stderr);
+    let log = std::fs::read_to_string(dir.path().join("kubectl.log")).unwrap();
+    assert_eq!(
+        log.lines().collect::<Vec<_>>(),
+        [
+            "get secret primehub-image-builder-push -n hub -o json",
+            "get externalsecret primehub-image-builder-push -n hub -o json"
+        ]
+    );
+
+    // Synced: the Secret the operator wrote from the template logs in and may push.
+    let mut refresh = every_refresh(&host).remove(0);
+    refresh.namespace = "hub".into();
+    let config = gotemplate::fill(&refresh.template(), &sample(g));
+    let data = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &config);
+    let secret = serde_json::json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/dockerconfigjson",
+        "metadata": {"name": "primehub-image-builder-push", "namespace": "hub",
+            "ownerReferences": [{"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret", "name": "primehub-image-builder-push", "uid": "1"}]},
+        "data": {".dockerconfigjson": data}});
+    std::fs::write(dir.path().join("secret.json"), secret.to_string()).unwrap();
+    let r = verify();
+    r.expect_code(0);
+    let out = r.stdout_str();
+    assert!(out.contains("ok    login as `oauth2accesstoken`"), "{out}");
+    assert!(
+        out.contains("ok    push rights on `acme/images/builds`"),
+        "{out}"
+    );
+    assert!(!out.contains(&sample(g)["password"]) && !r.stderr.contains(&sample(g)["password"]));
+}

@@ -313,12 +313,85 @@ pub struct SecretArgs {
     /// External mode with ECR: keep the Secret fresh with the external-secrets.io
     /// operator (an `ECRAuthorizationToken` generator and an `ExternalSecret`).
     #[arg(long, value_enum, value_name = "HOW")]
-    pub ecr_refresh: Option<EcrRefreshArg>,
+    pub ecr_refresh: Option<RefreshArg>,
 
     /// With `--ecr-refresh`: an IRSA service account in the namespace that may call
     /// `ecr:GetAuthorizationToken` (default: the operator's own AWS identity).
     #[arg(long, value_name = "NAME")]
     pub ecr_service_account: Option<String>,
+
+    #[command(flatten)]
+    pub keyless: KeylessArgs,
+}
+
+/// No long-lived keys (docs/keyless/README.md): short-lived tokens minted by the External
+/// Secrets Operator from the cluster's workload identity, or a credential copied from a
+/// central secret store. No password or keyfile is asked for.
+#[derive(Debug, Args)]
+pub struct KeylessArgs {
+    /// External mode: keep the push Secret fresh with short-lived tokens from the
+    /// External Secrets Operator (artifact-registry, gcr, acr, ecr, quay).
+    #[arg(long, value_enum, value_name = "HOW", conflicts_with = "from_store")]
+    pub refresh: Option<RefreshArg>,
+
+    /// With `--refresh`: the Kubernetes ServiceAccount the operator authenticates as
+    /// (default `phib-image-builder`; ECR: the operator's own identity unless given).
+    #[arg(long, value_name = "NAME")]
+    pub refresh_service_account: Option<String>,
+
+    /// With `--refresh` (artifact-registry, gcr): the GKE cluster for Workload Identity,
+    /// `LOCATION/NAME` (its project is `--project`) or `PROJECT/LOCATION/NAME`.
+    #[arg(long, value_name = "LOCATION/NAME")]
+    pub gke_cluster: Option<String>,
+
+    /// With `--refresh` (artifact-registry, gcr): the Google service account to act as
+    /// (default `phib-image-builder@PROJECT.iam.gserviceaccount.com`).
+    #[arg(long, value_name = "EMAIL")]
+    pub gcp_service_account: Option<String>,
+
+    /// With `--refresh` (acr): `workload` (Azure Workload Identity, the default) or
+    /// `managed` (the nodes' managed identity).
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub azure_identity: Option<AzureIdentityArg>,
+
+    /// With `--refresh` (acr): the managed identity's client id.
+    #[arg(long, value_name = "ID")]
+    pub azure_client_id: Option<String>,
+
+    /// With `--refresh` (acr, workload identity): the Microsoft Entra tenant id.
+    #[arg(long, value_name = "ID")]
+    pub azure_tenant_id: Option<String>,
+
+    /// With `--refresh` (ecr): IRSA, the role the ServiceAccount assumes (phib writes
+    /// the ServiceAccount with `eks.amazonaws.com/role-arn`).
+    #[arg(long, value_name = "ARN")]
+    pub aws_role_arn: Option<String>,
+
+    /// With `--refresh` (quay): the robot account, `ORG+NAME` (default
+    /// `ORG+phib_image_builder`).
+    #[arg(long, value_name = "ORG+NAME")]
+    pub quay_robot: Option<String>,
+
+    /// External mode: copy the credential from an existing store, `SecretStore/NAME` or
+    /// `ClusterSecretStore/NAME` (one rotation in the store serves every cluster).
+    #[arg(long, value_name = "KIND/NAME")]
+    pub from_store: Option<String>,
+
+    /// With `--from-store`: the store's entry holding the password, token or keyfile.
+    #[arg(long, value_name = "KEY")]
+    pub remote_key: Option<String>,
+
+    /// With `--from-store`: the field of that entry, for stores that keep maps.
+    #[arg(long, value_name = "NAME")]
+    pub remote_property: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AzureIdentityArg {
+    /// Azure Workload Identity (a federated ServiceAccount).
+    Workload,
+    /// The managed identity of the nodes the operator runs on.
+    Managed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -330,7 +403,7 @@ pub enum SecretModeArg {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum EcrRefreshArg {
+pub enum RefreshArg {
     /// external-secrets.io `ECRAuthorizationToken` + `ExternalSecret`.
     ExternalSecrets,
 }

@@ -131,7 +131,7 @@ pub struct ExternalOptions {
 
 impl ExternalOptions {
     /// The Secret's name and namespace, defaults filled in, both checked.
-    fn name_and_namespace(&self) -> Result<(&str, &str)> {
+    pub fn name_and_namespace(&self) -> Result<(&str, &str)> {
         let name = self.name.as_deref().unwrap_or(DEFAULT_NAME);
         let namespace = self.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE);
         check_name(name, self.release.as_deref().unwrap_or("primehub"))?;

@@ -211,6 +211,32 @@ impl Settings {
 
     /// Checks the whole and builds the values model, or says what is wrong (exit 2).
     pub fn validate(&self) -> Result<Validated> {
+        self.validate_with(true)
+    }
+
+    /// [`Settings::validate`] for a block whose login the External Secrets Operator
+    /// provides (`--refresh`, `--from-store`): no password or keyfile is needed, and one
+    /// given is refused rather than ignored.
+    pub fn validate_keyless(&self) -> Result<Validated> {
+        for (id, given) in [
+            (FieldId::Password, self.password.is_some()),
+            (FieldId::Keyfile, self.keyfile.is_some()),
+        ] {
+            if given {
+                return Err(Error::usage(format!(
+                    "{} is not used with `--refresh` or `--from-store`: the External Secrets Operator provides the login",
+                    match id {
+                        FieldId::Password => format!("the password (`--password-stdin` or `{PASSWORD_ENV}`)"),
+                        other => format!("`{}`", other.flag()),
+                    }
+                ))
+                .with_help("remove it; no long-lived key is kept in the cluster (docs/keyless/README.md)"));
+            }
+        }
+        self.validate_with(false)
+    }
+
+    fn validate_with(&self, with_login: bool) -> Result<Validated> {
         let kind = self.kind;
         let spec = kind.spec();
         for id in ALL_IDS {
@@ -232,7 +258,11 @@ impl Settings {
             )
             .with_help("keep `--push-repo` for one repository with many tags, or `--push-repo-prefix` for a repository per image"));
         }
-        for field in kind.fields().filter(|f| f.required) {
+        let login_fields = [FieldId::Password, FieldId::Keyfile];
+        for field in kind
+            .fields()
+            .filter(|f| f.required && (with_login || !login_fields.contains(&f.id)))
+        {
             let covered = match field.id {
                 FieldId::PushRepoPrefix | FieldId::PushRepo => {
                     self.push_repo.is_some() || self.push_repo_prefix.is_some()
@@ -249,6 +279,7 @@ impl Settings {
         check::endpoint(&registry_endpoint).map_err(|e| e.for_field(FieldId::Endpoint))?;
 
         let (registry_username, registry_password) = match spec.credentials {
+            _ if !with_login => (None, None),
             Credentials::UserPassword => (self.username.clone(), self.password.clone()),
             Credentials::JsonKey => (
                 Some(keyfile::USERNAME.to_string()),
@@ -256,7 +287,8 @@ impl Settings {
             ),
             Credentials::External => (None, None),
         };
-        if spec.credentials != Credentials::External
+        if with_login
+            && spec.credentials != Credentials::External
             && (registry_username.is_none() || registry_password.is_none())
         {
             return Err(Error::bug("credentials missing after the required checks"));

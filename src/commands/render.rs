@@ -128,7 +128,16 @@ pub fn run(args: RenderArgs) -> Result<()> {
 
     let path = values.unwrap_or_else(|| PathBuf::from(DEFAULT_VALUES));
     let mut choice = secret_mode::choice(secret);
-    let mut validated = if rotate {
+    let keyless = choice.keyless.is_keyless();
+    if rotate && keyless {
+        return Err(Error::usage(
+            "`--rotate` replaces stored credentials, but with `--refresh` or `--from-store` the External Secrets Operator provides them",
+        )
+        .with_help("remove `--rotate`: generated tokens renew themselves, and a stored credential is rotated in its store"));
+    }
+    let mut validated = if keyless {
+        settings.validate_keyless()?
+    } else if rotate {
         let text = read_values_file(&path)?;
         let rotation = rotate_values(text.as_deref(), &path, &settings)?;
         if let Some(name) = rotation.external_secret {

@@ -52,7 +52,10 @@ fn check(_: &Settings, ci: &CustomImage) -> Result<(), Error> {
 }
 
 fn warnings(s: &Settings, _: &CustomImage, out: &mut Vec<String>) {
-    let token = s.password.as_ref().map(|p| p.expose()).unwrap_or_default();
+    // No password given: the login is kept elsewhere (a central store).
+    let Some(token) = s.password.as_ref().map(|p| p.expose()) else {
+        return;
+    };
     if !token.starts_with("dckr_pat_") && !token.starts_with("dckr_oat_") {
         out.push("the Docker Hub secret does not look like an access token (`dckr_pat_...` or `dckr_oat_...`); an account password stops working with two-factor login and gives full account access: create a token at hub.docker.com > Account settings > Personal access tokens".into());
     }

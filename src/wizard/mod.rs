@@ -325,7 +325,7 @@ fn ecr_refresh(pending: &Pending) -> bool {
     matches!(
         pending,
         Pending::External {
-            manifests: deliver::Manifests::EcrRefresh(_),
+            manifests: deliver::Manifests::Keyless(_),
             ..
         }
     )

@@ -541,7 +541,7 @@ fn ecr_offers_the_external_secrets_refresh_as_render_does() {
     assert!(matches!(
         d.pending,
         Pending::External {
-            manifests: deliver::Manifests::EcrRefresh(_),
+            manifests: deliver::Manifests::Keyless(_),
             ..
         }
     ));

@@ -8,12 +8,12 @@
 //! Everything here is pure (no files, no processes), so the command line and a wizard
 //! build the same values block and the same manifest: [`split`] turns a validated
 //! `customImage` into the block without credentials plus a [`PushSecret`], whose
-//! [`PushSecret::manifest`] is the Secret to write or apply. For ECR, whose tokens expire
-//! after 12 hours, [`ecr`] renders an external-secrets.io generator and `ExternalSecret`
-//! that keep such a Secret fresh instead.
+//! [`PushSecret::manifest`] is the Secret to write or apply. Without a long-lived key,
+//! [`keyless`] plans the External Secrets Operator manifests that keep such a Secret
+//! fresh instead: a generator of short-lived tokens ([`refresh`]), or a copy from a
+//! central store ([`store`]).
 
 pub mod deliver;
-pub mod ecr;
 pub mod keyless;
 pub mod refresh;
 pub mod store;

@@ -367,11 +367,6 @@ pub struct KeylessArgs {
     #[arg(long, value_name = "ARN")]
     pub aws_role_arn: Option<String>,
 
-    /// With `--refresh` (quay): the robot account, `ORG+NAME` (default
-    /// `ORG+phib_image_builder`).
-    #[arg(long, value_name = "ORG+NAME")]
-    pub quay_robot: Option<String>,
-
     /// External mode: copy the credential from an existing store, `SecretStore/NAME` or
     /// `ClusterSecretStore/NAME` (one rotation in the store serves every cluster).
     #[arg(long, value_name = "KIND/NAME")]

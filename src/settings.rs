@@ -211,16 +211,18 @@ impl Settings {
 
     /// Checks the whole and builds the values model, or says what is wrong (exit 2).
     pub fn validate(&self) -> Result<Validated> {
-        self.validate_with(true)
+        self.validate_with(true, true)
     }
 
     /// [`Settings::validate`] for a block whose login the External Secrets Operator
     /// provides (`--refresh`, `--from-store`): no password or keyfile is needed, and one
-    /// given is refused rather than ignored.
-    pub fn validate_keyless(&self) -> Result<Validated> {
+    /// given is refused rather than ignored; so is a user name when `username` is false
+    /// (a generator's login has its own).
+    pub fn validate_keyless(&self, username: bool) -> Result<Validated> {
         for (id, given) in [
             (FieldId::Password, self.password.is_some()),
             (FieldId::Keyfile, self.keyfile.is_some()),
+            (FieldId::Username, !username && self.username.is_some()),
         ] {
             if given {
                 return Err(Error::usage(format!(
@@ -233,10 +235,10 @@ impl Settings {
                 .with_help("remove it; no long-lived key is kept in the cluster (docs/keyless/README.md)"));
             }
         }
-        self.validate_with(false)
+        self.validate_with(false, username)
     }
 
-    fn validate_with(&self, with_login: bool) -> Result<Validated> {
+    fn validate_with(&self, with_login: bool, username: bool) -> Result<Validated> {
         let kind = self.kind;
         let spec = kind.spec();
         for id in ALL_IDS {
@@ -259,10 +261,10 @@ impl Settings {
             .with_help("keep `--push-repo` for one repository with many tags, or `--push-repo-prefix` for a repository per image"));
         }
         let login_fields = [FieldId::Password, FieldId::Keyfile];
-        for field in kind
-            .fields()
-            .filter(|f| f.required && (with_login || !login_fields.contains(&f.id)))
-        {
+        let skipped = |id: FieldId| {
+            (!with_login && login_fields.contains(&id)) || (!username && id == FieldId::Username)
+        };
+        for field in kind.fields().filter(|f| f.required && !skipped(f.id)) {
             let covered = match field.id {
                 FieldId::PushRepoPrefix | FieldId::PushRepo => {
                     self.push_repo.is_some() || self.push_repo_prefix.is_some()

@@ -135,8 +135,9 @@ pub fn run(args: RenderArgs) -> Result<()> {
         )
         .with_help("remove `--rotate`: generated tokens renew themselves, and a stored credential is rotated in its store"));
     }
+    crate::pushsecret::keyless::check_kind(&choice.keyless, kind)?;
     let mut validated = if keyless {
-        settings.validate_keyless()?
+        settings.validate_keyless(choice.keyless.uses_username(kind))?
     } else if rotate {
         let text = read_values_file(&path)?;
         let rotation = rotate_values(text.as_deref(), &path, &settings)?;

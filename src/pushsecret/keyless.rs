@@ -34,8 +34,6 @@ pub struct KeylessChoice {
     pub azure_tenant_id: Option<String>,
     /// `--aws-role-arn ARN` (IRSA).
     pub aws_role_arn: Option<String>,
-    /// `--quay-robot ORG+NAME`.
-    pub quay_robot: Option<String>,
     /// `--from-store KIND/NAME`.
     pub from_store: Option<String>,
     /// `--remote-key KEY`.
@@ -55,7 +53,6 @@ pub enum Flag {
     AzureClientId,
     AzureTenantId,
     AwsRoleArn,
-    QuayRobot,
     FromStore,
     RemoteKey,
     RemoteProperty,
@@ -72,7 +69,6 @@ impl Flag {
             Flag::AzureClientId => "--azure-client-id",
             Flag::AzureTenantId => "--azure-tenant-id",
             Flag::AwsRoleArn => "--aws-role-arn",
-            Flag::QuayRobot => "--quay-robot",
             Flag::FromStore => "--from-store",
             Flag::RemoteKey => "--remote-key",
             Flag::RemoteProperty => "--remote-property",
@@ -87,7 +83,6 @@ impl Flag {
             }
             Flag::AzureIdentity | Flag::AzureClientId | Flag::AzureTenantId => Some(&[Kind::Acr]),
             Flag::AwsRoleArn => Some(&[Kind::Ecr]),
-            Flag::QuayRobot => Some(&[Kind::Quay]),
             _ => None,
         }
     }
@@ -105,7 +100,6 @@ impl KeylessChoice {
             azure_client_id,
             azure_tenant_id,
             aws_role_arn,
-            quay_robot,
             from_store,
             remote_key,
             remote_property,
@@ -119,7 +113,6 @@ impl KeylessChoice {
             (Flag::AzureClientId, azure_client_id.is_some()),
             (Flag::AzureTenantId, azure_tenant_id.is_some()),
             (Flag::AwsRoleArn, aws_role_arn.is_some()),
-            (Flag::QuayRobot, quay_robot.is_some()),
             (Flag::FromStore, from_store.is_some()),
             (Flag::RemoteKey, remote_key.is_some()),
             (Flag::RemoteProperty, remote_property.is_some()),
@@ -134,6 +127,12 @@ impl KeylessChoice {
     /// needed).
     pub fn is_keyless(&self) -> bool {
         self.refresh || self.from_store.is_some()
+    }
+
+    /// Whether `--username` still names someone: the owner of a stored credential, or
+    /// the Quay robot that federates. A generator's login needs no user name.
+    pub fn uses_username(&self, kind: Kind) -> bool {
+        self.from_store.is_some() || kind == Kind::Quay
     }
 
     /// The `phib render` words for these options (unquoted).
@@ -164,7 +163,6 @@ impl KeylessChoice {
         push(Flag::AzureClientId, &self.azure_client_id);
         push(Flag::AzureTenantId, &self.azure_tenant_id);
         push(Flag::AwsRoleArn, &self.aws_role_arn);
-        push(Flag::QuayRobot, &self.quay_robot);
         push(Flag::FromStore, &self.from_store);
         push(Flag::RemoteKey, &self.remote_key);
         push(Flag::RemoteProperty, &self.remote_property);
@@ -254,6 +252,9 @@ pub struct Plan {
     pub grant: Grant,
 }
 
+const REFRESH: &str = "`--secret-mode external --refresh external-secrets`";
+const STORE: &str = "`--secret-mode external --from-store KIND/NAME`";
+
 fn only_with(flag: Flag, needs: &str) -> Error {
     Error::usage(format!("`{}` is only used with {needs}", flag.name()))
         .with_help(format!("add {needs}, or remove `{}`", flag.name()))
@@ -276,6 +277,60 @@ fn scope(push: &PushTarget) -> Scope {
     }
 }
 
+/// The refusals that depend only on the registry kind: whether it can do keyless at
+/// all in the chosen way, and options meant for another registry. Run before anything
+/// else is checked, so that the reason comes first.
+pub fn check_kind(choice: &KeylessChoice, kind: Kind) -> Result<()> {
+    if !choice.is_keyless() {
+        if let Some(flag) = choice.given().first() {
+            let needs = if matches!(flag, Flag::RemoteKey | Flag::RemoteProperty) {
+                STORE
+            } else {
+                REFRESH
+            };
+            return Err(only_with(*flag, needs));
+        }
+        return Ok(());
+    }
+    if choice.refresh && choice.from_store.is_some() {
+        return Err(Error::usage(
+            "`--refresh external-secrets` and `--from-store` were both given",
+        )
+        .with_help("pick one: `--refresh` mints short-lived tokens from the cluster's identity; `--from-store` copies a credential kept in a secret store"));
+    }
+    if choice.refresh {
+        keyless::generator(kind).map_err(|r| {
+            Error::usage(format!(
+                "`--registry {}` cannot use `--refresh external-secrets`: {}",
+                kind.name(),
+                r.reason
+            ))
+            .with_help(r.alternative)
+        })?;
+    }
+    if choice.from_store.is_some() && kind == Kind::Ecr {
+        return Err(Error::usage(
+            "`--registry ecr` cannot use `--from-store`: ECR tokens expire after 12 hours, so a stored one stops working the same day",
+        )
+        .with_help("use `--refresh external-secrets`, which mints a fresh token every hour (docs/keyless/aws.md)"));
+    }
+    for flag in choice.given() {
+        if let Some(kinds) = flag.kinds() {
+            if !kinds.contains(&kind) {
+                let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
+                return Err(Error::usage(format!(
+                    "`{}` is for `--registry {}`, not `--registry {}`",
+                    flag.name(),
+                    names.join("` or `"),
+                    kind.name()
+                ))
+                .with_help(format!("remove `{}`", flag.name())));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Checks the keyless options against the registry and builds what to write. `None`:
 /// no keyless option was given (and none may be).
 pub fn plan(
@@ -284,39 +339,12 @@ pub fn plan(
     name: &str,
     namespace: &str,
 ) -> Result<Option<Plan>> {
+    check_kind(choice, facts.kind)?;
     let given = choice.given();
     if !choice.is_keyless() {
-        if let Some(flag) = given.first() {
-            let needs = if matches!(flag, Flag::RemoteKey | Flag::RemoteProperty) {
-                "`--from-store KIND/NAME`"
-            } else {
-                "`--refresh external-secrets`"
-            };
-            return Err(only_with(*flag, needs));
-        }
         return Ok(None);
     }
-    if choice.refresh && choice.from_store.is_some() {
-        return Err(Error::usage(
-            "`--refresh external-secrets` and `--from-store` were both given",
-        )
-        .with_help("pick one: `--refresh` mints short-lived tokens from the cluster's identity; `--from-store` copies a credential kept in a secret store"));
-    }
     let kind = facts.kind;
-    for flag in &given {
-        if let Some(kinds) = flag.kinds() {
-            if !kinds.contains(&kind) {
-                let names: Vec<String> = kinds.iter().map(|k| format!("`{}`", k.name())).collect();
-                return Err(Error::usage(format!(
-                    "`{}` is for `--registry {}`, not `--registry {}`",
-                    flag.name(),
-                    names.join(" or ").trim_matches('`'),
-                    kind.name()
-                ))
-                .with_help(format!("remove `{}`", flag.name())));
-            }
-        }
-    }
     let scope = scope(facts.push);
     if let Some(store_ref) = &choice.from_store {
         for flag in &given {
@@ -324,14 +352,14 @@ pub fn plan(
                 flag,
                 Flag::FromStore | Flag::RemoteKey | Flag::RemoteProperty
             ) {
-                return Err(only_with(*flag, "`--refresh external-secrets`"));
+                return Err(only_with(*flag, REFRESH));
             }
         }
         return from_store(choice, store_ref, facts, name, namespace, &scope).map(Some);
     }
     for flag in [Flag::RemoteKey, Flag::RemoteProperty] {
         if given.contains(&flag) {
-            return Err(only_with(flag, "`--from-store KIND/NAME`"));
+            return Err(only_with(flag, STORE));
         }
     }
     let generator = keyless::generator(kind).map_err(|r| {
@@ -358,7 +386,7 @@ pub fn plan(
         }
         Kind::Acr => azure_identity(choice, &host, namespace, &sa, &scope)?,
         Kind::Ecr => aws_identity(choice, &host, namespace, &scope)?,
-        Kind::Quay => quay_identity(choice, &host, &path, namespace, &sa, &scope)?,
+        Kind::Quay => quay_identity(facts.username, &host, namespace, &sa, &scope)?,
         Kind::Ghcr | Kind::DockerHub | Kind::Harbor => {
             return Err(Error::bug(format!("a generator for `{}`", kind.name())))
         }
@@ -386,12 +414,6 @@ fn from_store(
     scope: &Scope,
 ) -> Result<Plan> {
     let kind = facts.kind;
-    if kind == Kind::Ecr {
-        return Err(Error::usage(
-            "`--registry ecr` cannot use `--from-store`: ECR tokens expire after 12 hours, so a stored one stops working the same day",
-        )
-        .with_help("use `--refresh external-secrets`, which mints a fresh token every hour (docs/keyless/aws.md)"));
-    }
     let (store_kind, store_name) = store::parse_store(store_ref)?;
     let remote_key = choice.remote_key.clone().ok_or_else(|| {
         Error::usage("`--from-store` needs `--remote-key KEY`: the entry of the store that holds the password or token")
@@ -667,26 +689,24 @@ fn aws_identity(
     Ok((Identity::Aws { region, auth }, sa, grant))
 }
 
+/// Quay federates a robot account: the one `--username` names.
 fn quay_identity(
-    choice: &KeylessChoice,
+    username: Option<&str>,
     host: &str,
-    path: &str,
     namespace: &str,
     sa: &str,
     scope: &Scope,
 ) -> Result<Wiring> {
-    let org = path.split('/').next().unwrap_or_default();
-    let robot = match &choice.quay_robot {
-        Some(r) if quay::is_robot(r) => r.clone(),
+    let fix = "name the robot account with `--username ORG+NAME` (the organisation's Robot Accounts page); its federation trusts the ServiceAccount";
+    let robot = match username {
+        Some(r) if quay::is_robot(r) => r.to_string(),
         Some(r) => {
-            return Err(bad(
-                Flag::QuayRobot,
-                r,
-                "is not a robot account (`ORG+NAME`, NAME in lower case, digits and `_`)",
-                "copy it from the organisation's Robot Accounts page",
+            return Err(Error::usage(format!(
+                "`--username` `{r}` is not a Quay robot account (`ORG+NAME`, NAME in lower case, digits and `_`): only robot accounts federate"
             ))
+            .with_help(fix))
         }
-        None => quay::default_robot(org),
+        None => return Err(Error::usage("`--refresh external-secrets` for Quay needs `--username ORG+NAME`").with_help(fix)),
     };
     let grant = quay::grant(
         &quay::GrantFor {

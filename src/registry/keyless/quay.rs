@@ -22,11 +22,6 @@ pub const GENERATOR: Generator = Generator {
     docs: "docs/keyless/quay.md",
 };
 
-/// The robot phib suggests for organisation `org`.
-pub fn default_robot(org: &str) -> String {
-    format!("{org}+phib_image_builder")
-}
-
 /// `ORG+NAME`, as Quay names robot accounts (NAME: lower-case letters, digits, `_`).
 pub fn is_robot(robot: &str) -> bool {
     robot.split_once('+').is_some_and(|(org, name)| {

@@ -4,6 +4,7 @@
 //! generator's documented outputs the way the operator's template engine fills it, is
 //! an authfile real buildah pushes with, to a real registry on loopback.
 
+mod cli;
 mod gotemplate;
 
 use std::collections::BTreeMap;
@@ -97,7 +98,7 @@ pub fn every_refresh(endpoint: &str) -> Vec<Refresh> {
         base(
             Identity::Quay {
                 host: "quay.io".into(),
-                robot: quay::default_robot("acme"),
+                robot: "acme+phib_image_builder".into(),
             },
             Some("phib-image-builder"),
         ),
@@ -126,53 +127,15 @@ fn store(endpoint: &str, username: &str, property: Option<&str>) -> FromStore {
     }
 }
 
-/// `phib render` commands that write operator manifests (`--secret-out` is added).
-fn cli_cases() -> Vec<Vec<&'static str>> {
-    let ecr = [
-        "render",
-        "--registry",
-        "ecr",
-        "--aws-account",
-        "123456789012",
-        "--aws-region",
-        "eu-central-1",
-        "--push-repo",
-        "123456789012.dkr.ecr.eu-central-1.amazonaws.com/images",
-        "--secret-mode",
-        "external",
-    ];
-    vec![
-        [&ecr[..], &["--ecr-refresh", "external-secrets"]].concat(),
-        [
-            &ecr[..],
-            &[
-                "--ecr-refresh",
-                "external-secrets",
-                "--ecr-service-account",
-                "ecr-reader",
-            ],
-        ]
-        .concat(),
-    ]
-}
-
-/// Runs each of [`cli_cases`] in its own folder; returns the manifest files.
+/// Runs every keyless case of the command line; returns the manifest files.
 fn cli_manifests(dir: &Path) -> Vec<PathBuf> {
-    cli_cases()
-        .into_iter()
+    cli::ok_cases()
+        .iter()
         .enumerate()
-        .map(|(i, args)| {
-            let case = dir.join(format!("cli-{i}"));
-            std::fs::create_dir(&case).unwrap();
-            let r = run(
-                phib()
-                    .current_dir(&case)
-                    .args(&args)
-                    .args(["--secret-out", "push.yaml"]),
-                b"",
-            );
-            assert_eq!(r.code, Some(0), "{args:?}: {}", r.stderr);
-            case.join("push.yaml")
+        .map(|(i, (what, args))| {
+            let (r, manifest) = cli::render_case(dir, i, args);
+            assert_eq!(r.code, Some(0), "{what}: {}", r.stderr);
+            manifest
         })
         .collect()
 }

@@ -472,6 +472,40 @@ fn store_grant(kind: Kind, facts: Facts<'_>, scope: &Scope) -> Grant {
 
 type Wiring = (Identity, Option<String>, Grant);
 
+const GKE_FIX: &str = "write `--gke-cluster LOCATION/NAME` (or `PROJECT/LOCATION/NAME` when the cluster is in another project), as `gcloud container clusters list` shows it";
+
+/// `--gke-cluster [PROJECT/]LOCATION/NAME` as (project, location, name); the project is
+/// `default_project` when not given.
+pub fn parse_gke_cluster(value: &str, default_project: &str) -> Result<(String, String, String)> {
+    let words: Vec<&str> = value.split('/').collect();
+    let (project, location, name) = match words[..] {
+        [l, n] => (default_project, l, n),
+        [p, l, n] => (p, l, n),
+        _ => {
+            return Err(bad(
+                Flag::GkeCluster,
+                value,
+                "is not `LOCATION/NAME` or `PROJECT/LOCATION/NAME`",
+                GKE_FIX,
+            ))
+        }
+    };
+    let label_ok = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    };
+    if ![project, location, name].iter().all(|s| label_ok(s)) {
+        return Err(bad(
+            Flag::GkeCluster,
+            value,
+            "has an invalid project, location or name (lower-case letters, digits and `-`)",
+            GKE_FIX,
+        ));
+    }
+    Ok((project.to_string(), location.to_string(), name.to_string()))
+}
+
 fn google_identity(
     choice: &KeylessChoice,
     host: &str,
@@ -491,42 +525,14 @@ fn google_identity(
             parts.next().unwrap_or_default().to_string(),
         ),
     };
-    let fix = "write `--gke-cluster LOCATION/NAME` (or `PROJECT/LOCATION/NAME` when the cluster is in another project), as `gcloud container clusters list` shows it";
     let Some(cluster) = &choice.gke_cluster else {
         return Err(Error::usage(
             "`--refresh external-secrets` for Google needs `--gke-cluster LOCATION/NAME`: the GKE cluster whose Workload Identity the operator uses",
         )
-        .with_help(fix));
+        .with_help(GKE_FIX));
     };
-    let words: Vec<&str> = cluster.split('/').collect();
-    let (cluster_project, location_c, name_c) = match words[..] {
-        [l, n] => (project.clone(), l, n),
-        [p, l, n] => (p.to_string(), l, n),
-        _ => {
-            return Err(bad(
-                Flag::GkeCluster,
-                cluster,
-                "is not `LOCATION/NAME` or `PROJECT/LOCATION/NAME`",
-                fix,
-            ))
-        }
-    };
-    let label_ok = |s: &str| {
-        !s.is_empty()
-            && s.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    };
-    if ![cluster_project.as_str(), location_c, name_c]
-        .iter()
-        .all(|s| label_ok(s))
-    {
-        return Err(bad(
-            Flag::GkeCluster,
-            cluster,
-            "has an invalid project, location or name (lower-case letters, digits and `-`)",
-            fix,
-        ));
-    }
+    let (cluster_project, location_c, name_c) = parse_gke_cluster(cluster, &project)?;
+    let (location_c, name_c) = (location_c.as_str(), name_c.as_str());
     let gsa = match &choice.gcp_service_account {
         Some(e) if google::is_service_account_email(e) => e.clone(),
         Some(e) => {

@@ -5,6 +5,7 @@
 //! no terminal.
 
 pub mod after;
+pub mod keyless;
 pub mod prompt;
 pub mod questions;
 pub mod secret;
@@ -18,7 +19,7 @@ use questions::{Answers, Existing};
 
 use crate::helm::plan::shell_quote;
 use crate::pushsecret::deliver::{self, Choice, Pending};
-use crate::registry::Kind;
+use crate::registry::{FieldId, Kind};
 use crate::rotate::{credential_fields, detect_kind, external_secret, rotate};
 use crate::settings::{Settings, Validated};
 use crate::values::model::CustomImage;
@@ -184,11 +185,25 @@ fn ask_new(
     kubectl: bool,
 ) -> Result<(New, Answers)> {
     let kind = questions::ask_kind(p, default_kind)?;
+    // The keyless way first, where the registry has it: no key is asked for then.
+    let no_key = keyless::ask_way(p, kind, true)?;
+    let skip = if no_key {
+        keyless::skipped_fields(kind)
+    } else {
+        Vec::new()
+    };
     p.say(&format!("{}:", kind.title()));
     let mut previous: Option<Answers> = None;
     let (validated, answers) = loop {
-        let answers = questions::ask_settings(p, kind, previous.as_ref())?;
-        match answers.settings.validate() {
+        let answers = questions::ask_settings_skipping(p, kind, previous.as_ref(), &skip)?;
+        let checked = if no_key {
+            answers
+                .settings
+                .validate_keyless(!skip.contains(&FieldId::Username))
+        } else {
+            answers.settings.validate()
+        };
+        match checked {
             Ok(validated) => break (validated, answers),
             Err(err) => {
                 p.refuse(&prompt::refusal(&err));
@@ -198,7 +213,11 @@ fn ask_new(
         }
     };
     let new = ask_delivery(p, &answers.settings, values, validated, |p, before| {
-        secret::ask_choice(p, &answers.settings, values, kubectl, before)
+        if no_key {
+            keyless::ask_choice(p, &answers.settings, values, kubectl, before)
+        } else {
+            secret::ask_choice(p, &answers.settings, values, kubectl, before)
+        }
     })?;
     Ok((new, answers))
 }

@@ -473,6 +473,32 @@ fn verify_says_what_waits_for_the_operator_then_checks_the_generated_secret_stub
         ]
     );
 
+    // The manifests file holds no login: verify says where the login will be.
+    let file = dir.path().join("push-refresh.yaml");
+    std::fs::write(&file, every_refresh(&host)[0].manifests()).unwrap();
+    let r = run(
+        phib()
+            .args(["verify", "--values"])
+            .arg(&values)
+            .arg("--secret-file")
+            .arg(&file)
+            .env("PATH", &path),
+        b"",
+    );
+    r.expect_code(2);
+    assert!(
+        r.stderr
+            .contains("holds the ExternalSecret `primehub-image-builder-push`, not credentials"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("run `phib verify` without `--secret-file`"),
+        "{}",
+        r.stderr
+    );
+
     // Synced: the Secret the operator wrote from the template logs in and may push.
     let mut refresh = every_refresh(&host).remove(0);
     refresh.namespace = "hub".into();

@@ -5,9 +5,10 @@
 use std::path::PathBuf;
 
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Arg, ArgMatches, Args, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::helm::plan::{DEFAULT_CHART, DEFAULT_NAMESPACE, DEFAULT_RELEASE};
+use crate::pushsecret::keyless::Flag;
 use crate::registry::Kind;
 
 /// Set up PrimeHub's Image Builder: registry credentials into the `customImage` Helm values.
@@ -324,69 +325,56 @@ pub struct SecretArgs {
     pub keyless: KeylessArgs,
 }
 
-/// No long-lived keys (docs/keyless/README.md): short-lived tokens minted by the External
-/// Secrets Operator from the cluster's workload identity, or a credential copied from a
-/// central secret store. No password or keyfile is asked for.
-#[derive(Debug, Args)]
+/// No long-lived keys (docs/keyless/README.md): the options of
+/// [`crate::pushsecret::keyless::Flag`], one flag each, made from that list. What was
+/// given, in the list's order.
+#[derive(Debug, Default)]
 pub struct KeylessArgs {
-    /// External mode: keep the push Secret fresh with short-lived tokens from the
-    /// External Secrets Operator (artifact-registry, gcr, acr, ecr, quay).
-    #[arg(long, value_enum, value_name = "HOW", conflicts_with = "from_store")]
-    pub refresh: Option<RefreshArg>,
-
-    /// With `--refresh`: the Kubernetes ServiceAccount the operator authenticates as
-    /// (default `phib-image-builder`; ECR: the operator's own identity unless given).
-    #[arg(long, value_name = "NAME")]
-    pub refresh_service_account: Option<String>,
-
-    /// With `--refresh` (artifact-registry, gcr): the GKE cluster for Workload Identity,
-    /// `LOCATION/NAME` (its project is `--project`) or `PROJECT/LOCATION/NAME`.
-    #[arg(long, value_name = "LOCATION/NAME")]
-    pub gke_cluster: Option<String>,
-
-    /// With `--refresh` (artifact-registry, gcr): the Google service account to act as
-    /// (default `phib-image-builder@PROJECT.iam.gserviceaccount.com`).
-    #[arg(long, value_name = "EMAIL")]
-    pub gcp_service_account: Option<String>,
-
-    /// With `--refresh` (acr): `workload` (Azure Workload Identity, the default) or
-    /// `managed` (the nodes' managed identity).
-    #[arg(long, value_enum, value_name = "HOW")]
-    pub azure_identity: Option<AzureIdentityArg>,
-
-    /// With `--refresh` (acr): the managed identity's client id.
-    #[arg(long, value_name = "ID")]
-    pub azure_client_id: Option<String>,
-
-    /// With `--refresh` (acr, workload identity): the Microsoft Entra tenant id.
-    #[arg(long, value_name = "ID")]
-    pub azure_tenant_id: Option<String>,
-
-    /// With `--refresh` (ecr): IRSA, the role the ServiceAccount assumes (phib writes
-    /// the ServiceAccount with `eks.amazonaws.com/role-arn`).
-    #[arg(long, value_name = "ARN")]
-    pub aws_role_arn: Option<String>,
-
-    /// External mode: copy the credential from an existing store, `SecretStore/NAME` or
-    /// `ClusterSecretStore/NAME` (one rotation in the store serves every cluster).
-    #[arg(long, value_name = "KIND/NAME")]
-    pub from_store: Option<String>,
-
-    /// With `--from-store`: the store's entry holding the password, token or keyfile.
-    #[arg(long, value_name = "KEY")]
-    pub remote_key: Option<String>,
-
-    /// With `--from-store`: the field of that entry, for stores that keep maps.
-    #[arg(long, value_name = "NAME")]
-    pub remote_property: Option<String>,
+    pub given: Vec<(Flag, String)>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum AzureIdentityArg {
-    /// Azure Workload Identity (a federated ServiceAccount).
-    Workload,
-    /// The managed identity of the nodes the operator runs on.
-    Managed,
+fn keyless_id(flag: Flag) -> &'static str {
+    flag.name().trim_start_matches("--")
+}
+
+impl Args for KeylessArgs {
+    fn augment_args(mut cmd: clap::Command) -> clap::Command {
+        for flag in Flag::ALL {
+            let mut arg = Arg::new(keyless_id(flag))
+                .long(keyless_id(flag))
+                .value_name(flag.value_name())
+                .help(flag.help());
+            if let Some(values) = flag.choices() {
+                arg = arg.value_parser(PossibleValuesParser::new(values.iter().copied()));
+            }
+            if flag == Flag::Refresh {
+                arg = arg.conflicts_with(keyless_id(Flag::FromStore));
+            }
+            cmd = cmd.arg(arg);
+        }
+        cmd
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
+impl FromArgMatches for KeylessArgs {
+    fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
+        let mut args = KeylessArgs::default();
+        args.update_from_arg_matches(m)?;
+        Ok(args)
+    }
+
+    fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
+        for flag in Flag::ALL {
+            if let Some(value) = m.get_one::<String>(keyless_id(flag)) {
+                self.given.push((flag, value.clone()));
+            }
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

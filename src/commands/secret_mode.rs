@@ -3,9 +3,9 @@
 //! block and delivering the Secret are [`crate::pushsecret::deliver`]'s, shared with
 //! the wizard.
 
-use crate::cli::{AzureIdentityArg, KeylessArgs, RefreshArg, SecretArgs, SecretModeArg};
+use crate::cli::{KeylessArgs, RefreshArg, SecretArgs, SecretModeArg};
 use crate::pushsecret::deliver::Choice;
-use crate::pushsecret::keyless::{AzureIdentity, KeylessChoice};
+use crate::pushsecret::keyless::KeylessChoice;
 use crate::pushsecret::SecretMode;
 
 pub use crate::pushsecret::deliver::{check, finish, prepare};
@@ -41,33 +41,9 @@ pub fn choice(args: SecretArgs) -> Choice {
 }
 
 fn keyless_choice(args: KeylessArgs) -> KeylessChoice {
-    let KeylessArgs {
-        refresh,
-        refresh_service_account,
-        gke_cluster,
-        gcp_service_account,
-        azure_identity,
-        azure_client_id,
-        azure_tenant_id,
-        aws_role_arn,
-        from_store,
-        remote_key,
-        remote_property,
-    } = args;
-    KeylessChoice {
-        refresh: matches!(refresh, Some(RefreshArg::ExternalSecrets)),
-        service_account: refresh_service_account,
-        gke_cluster,
-        gcp_service_account,
-        azure_identity: azure_identity.map(|a| match a {
-            AzureIdentityArg::Workload => AzureIdentity::Workload,
-            AzureIdentityArg::Managed => AzureIdentity::Managed,
-        }),
-        azure_client_id,
-        azure_tenant_id,
-        aws_role_arn,
-        from_store,
-        remote_key,
-        remote_property,
+    let mut choice = KeylessChoice::default();
+    for (flag, value) in args.given {
+        choice.set(flag, value);
     }
+    choice
 }

@@ -42,7 +42,9 @@ pub struct KeylessChoice {
     pub remote_property: Option<String>,
 }
 
-/// Every keyless option, for messages and for the flag list.
+/// Every keyless option, declared once: its flag, value name, help and the registries
+/// it is for. `phib render`'s arguments are made from this list, its messages name
+/// these flags, and the wizard fills the same [`KeylessChoice`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flag {
     Refresh,
@@ -59,6 +61,21 @@ pub enum Flag {
 }
 
 impl Flag {
+    /// Every keyless option, in the order `phib render --help` lists them.
+    pub const ALL: [Flag; 11] = [
+        Flag::Refresh,
+        Flag::ServiceAccount,
+        Flag::GkeCluster,
+        Flag::GcpServiceAccount,
+        Flag::AzureIdentity,
+        Flag::AzureClientId,
+        Flag::AzureTenantId,
+        Flag::AwsRoleArn,
+        Flag::FromStore,
+        Flag::RemoteKey,
+        Flag::RemoteProperty,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Flag::Refresh => "--refresh",
@@ -72,6 +89,46 @@ impl Flag {
             Flag::FromStore => "--from-store",
             Flag::RemoteKey => "--remote-key",
             Flag::RemoteProperty => "--remote-property",
+        }
+    }
+
+    /// The value's name in `--help`.
+    pub fn value_name(self) -> &'static str {
+        match self {
+            Flag::Refresh | Flag::AzureIdentity => "HOW",
+            Flag::ServiceAccount | Flag::RemoteProperty => "NAME",
+            Flag::GkeCluster => "LOCATION/NAME",
+            Flag::GcpServiceAccount => "EMAIL",
+            Flag::AzureClientId | Flag::AzureTenantId => "ID",
+            Flag::AwsRoleArn => "ARN",
+            Flag::FromStore => "KIND/NAME",
+            Flag::RemoteKey => "KEY",
+        }
+    }
+
+    /// The only values the option takes, when it is a choice.
+    pub fn choices(self) -> Option<&'static [&'static str]> {
+        match self {
+            Flag::Refresh => Some(&["external-secrets"]),
+            Flag::AzureIdentity => Some(&["workload", "managed"]),
+            _ => None,
+        }
+    }
+
+    /// The one-paragraph help of `phib render --help`.
+    pub fn help(self) -> &'static str {
+        match self {
+            Flag::Refresh => "External mode without a long-lived key: the External Secrets Operator mints short-lived tokens from the cluster's workload identity and keeps the push Secret fresh (artifact-registry, gcr, acr, ecr, quay; docs/keyless/).",
+            Flag::ServiceAccount => "With `--refresh`: the Kubernetes ServiceAccount the operator authenticates as (default `phib-image-builder`; ECR: the operator's own identity unless given).",
+            Flag::GkeCluster => "With `--refresh` (artifact-registry, gcr): the GKE cluster for Workload Identity, `LOCATION/NAME` (its project is `--project`) or `PROJECT/LOCATION/NAME`.",
+            Flag::GcpServiceAccount => "With `--refresh` (artifact-registry, gcr): the Google service account to act as (default `phib-image-builder@PROJECT.iam.gserviceaccount.com`).",
+            Flag::AzureIdentity => "With `--refresh` (acr): `workload` (Azure Workload Identity, the default) or `managed` (the nodes' managed identity).",
+            Flag::AzureClientId => "With `--refresh` (acr): the managed identity's client id.",
+            Flag::AzureTenantId => "With `--refresh` (acr, workload identity): the Microsoft Entra tenant id.",
+            Flag::AwsRoleArn => "With `--refresh` (ecr): IRSA, the role the ServiceAccount assumes; phib writes the ServiceAccount with `eks.amazonaws.com/role-arn`.",
+            Flag::FromStore => "External mode: copy the credential from an existing `SecretStore/NAME` or `ClusterSecretStore/NAME` (one rotation in the store serves every cluster; docs/keyless/central-store.md).",
+            Flag::RemoteKey => "With `--from-store`: the store's entry holding the password, token or keyfile.",
+            Flag::RemoteProperty => "With `--from-store`: the field of that entry, for stores that keep maps.",
         }
     }
 
@@ -89,38 +146,12 @@ impl Flag {
 }
 
 impl KeylessChoice {
-    /// The options that were given, with their flags.
+    /// The options that were given.
     fn given(&self) -> Vec<Flag> {
-        let KeylessChoice {
-            refresh,
-            service_account,
-            gke_cluster,
-            gcp_service_account,
-            azure_identity,
-            azure_client_id,
-            azure_tenant_id,
-            aws_role_arn,
-            from_store,
-            remote_key,
-            remote_property,
-        } = self;
-        [
-            (Flag::Refresh, *refresh),
-            (Flag::ServiceAccount, service_account.is_some()),
-            (Flag::GkeCluster, gke_cluster.is_some()),
-            (Flag::GcpServiceAccount, gcp_service_account.is_some()),
-            (Flag::AzureIdentity, azure_identity.is_some()),
-            (Flag::AzureClientId, azure_client_id.is_some()),
-            (Flag::AzureTenantId, azure_tenant_id.is_some()),
-            (Flag::AwsRoleArn, aws_role_arn.is_some()),
-            (Flag::FromStore, from_store.is_some()),
-            (Flag::RemoteKey, remote_key.is_some()),
-            (Flag::RemoteProperty, remote_property.is_some()),
-        ]
-        .into_iter()
-        .filter(|(_, given)| *given)
-        .map(|(f, _)| f)
-        .collect()
+        Flag::ALL
+            .into_iter()
+            .filter(|f| self.value(*f).is_some())
+            .collect()
     }
 
     /// Whether the credentials come from the operator (no password or keyfile is
@@ -135,38 +166,60 @@ impl KeylessChoice {
         self.from_store.is_some() || kind == Kind::Quay
     }
 
-    /// The `phib render` words for these options (unquoted).
-    pub fn flags(&self) -> Vec<String> {
-        let mut words = Vec::new();
-        if self.refresh {
-            words.extend(["--refresh".to_string(), "external-secrets".to_string()]);
-        }
-        let mut push = |flag: Flag, v: &Option<String>| {
-            if let Some(v) = v {
-                words.push(flag.name().into());
-                words.push(v.clone());
+    /// Sets the option `flag` as the command line gives it (a choice is one of
+    /// [`Flag::choices`], which the command line has checked).
+    pub fn set(&mut self, flag: Flag, value: String) {
+        match flag {
+            Flag::Refresh => self.refresh = true,
+            Flag::ServiceAccount => self.service_account = Some(value),
+            Flag::GkeCluster => self.gke_cluster = Some(value),
+            Flag::GcpServiceAccount => self.gcp_service_account = Some(value),
+            Flag::AzureIdentity => {
+                self.azure_identity = Some(if value == "managed" {
+                    AzureIdentity::Managed
+                } else {
+                    AzureIdentity::Workload
+                })
             }
-        };
-        push(Flag::ServiceAccount, &self.service_account);
-        push(Flag::GkeCluster, &self.gke_cluster);
-        push(Flag::GcpServiceAccount, &self.gcp_service_account);
-        push(
-            Flag::AzureIdentity,
-            &self.azure_identity.map(|m| {
+            Flag::AzureClientId => self.azure_client_id = Some(value),
+            Flag::AzureTenantId => self.azure_tenant_id = Some(value),
+            Flag::AwsRoleArn => self.aws_role_arn = Some(value),
+            Flag::FromStore => self.from_store = Some(value),
+            Flag::RemoteKey => self.remote_key = Some(value),
+            Flag::RemoteProperty => self.remote_property = Some(value),
+        }
+    }
+
+    /// The value of `flag`, as the command line would give it.
+    pub fn value(&self, flag: Flag) -> Option<String> {
+        match flag {
+            Flag::Refresh => self.refresh.then(|| "external-secrets".to_string()),
+            Flag::ServiceAccount => self.service_account.clone(),
+            Flag::GkeCluster => self.gke_cluster.clone(),
+            Flag::GcpServiceAccount => self.gcp_service_account.clone(),
+            Flag::AzureIdentity => self.azure_identity.map(|m| {
                 match m {
                     AzureIdentity::Workload => "workload",
                     AzureIdentity::Managed => "managed",
                 }
                 .to_string()
             }),
-        );
-        push(Flag::AzureClientId, &self.azure_client_id);
-        push(Flag::AzureTenantId, &self.azure_tenant_id);
-        push(Flag::AwsRoleArn, &self.aws_role_arn);
-        push(Flag::FromStore, &self.from_store);
-        push(Flag::RemoteKey, &self.remote_key);
-        push(Flag::RemoteProperty, &self.remote_property);
-        words
+            Flag::AzureClientId => self.azure_client_id.clone(),
+            Flag::AzureTenantId => self.azure_tenant_id.clone(),
+            Flag::AwsRoleArn => self.aws_role_arn.clone(),
+            Flag::FromStore => self.from_store.clone(),
+            Flag::RemoteKey => self.remote_key.clone(),
+            Flag::RemoteProperty => self.remote_property.clone(),
+        }
+    }
+
+    /// The `phib render` words for these options (unquoted).
+    pub fn flags(&self) -> Vec<String> {
+        Flag::ALL
+            .into_iter()
+            .filter_map(|f| self.value(f).map(|v| [f.name().to_string(), v]))
+            .flatten()
+            .collect()
     }
 }
 

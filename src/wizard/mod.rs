@@ -389,6 +389,21 @@ pub fn written_lines(decision: &Decision) -> Vec<String> {
 
 /// The command to check the credentials later; `secret_file` is the Secret manifest
 /// that holds them in external mode.
+/// The check for a Secret the External Secrets Operator makes: possible once it has
+/// synced, when `phib verify` reads the generated Secret with kubectl.
+pub fn verify_hint_after_sync(values: &Path) -> Vec<String> {
+    let words = vec![
+        "phib".to_string(),
+        "verify".into(),
+        "--values".into(),
+        shell_quote(&values.display().to_string()),
+    ];
+    show::command_block(
+        "Once the operator has synced the Secret (`kubectl get externalsecret` shows it Ready), check the login against the registry with",
+        &words,
+    )
+}
+
 pub fn verify_hint(values: &Path, secret_file: Option<&Path>) -> Vec<String> {
     let mut words = vec![
         "phib".to_string(),
@@ -434,7 +449,7 @@ pub fn rotation_note(decision: &Decision) -> Vec<String> {
     }
     if ecr_refresh(&decision.pending) {
         return wrap(
-            "After this upgrade, external-secrets.io renews the ECR login by itself: nothing to rotate.",
+            "After this upgrade, external-secrets.io renews the login by itself: nothing to rotate.",
             WIDTH,
         );
     }

@@ -5,10 +5,10 @@ use jsonpath_rust::JsonPath;
 use serde_json::{json, Value};
 
 use crate::cli::{HelmArgs, ShowArgs};
-use crate::helm::{plan, Helm};
-use crate::secret::redact_document as redact;
-use crate::values::model::BLOCK_KEY;
-use crate::{Error, Result};
+use phib::helm::{plan, Helm};
+use phib::secret::redact_document as redact;
+use phib::values::model::BLOCK_KEY;
+use phib::{Error, Result};
 
 pub fn run(args: ShowArgs) -> Result<()> {
     let ShowArgs {

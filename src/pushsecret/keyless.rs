@@ -10,7 +10,7 @@ mod wiring;
 use super::refresh::Refresh;
 use super::store::FromStore;
 use crate::registry::keyless::{self, Grant, Scope};
-use crate::registry::{check, Kind};
+use crate::registry::{check, FieldId, Kind};
 use crate::values::model::PushTarget;
 use crate::{Error, Result};
 
@@ -81,33 +81,47 @@ impl Flag {
         Flag::RemoteProperty,
     ];
 
+    /// The field of the field list this option is, for the identity options; the
+    /// others (the mode and the store) are the secret mode's own.
+    pub fn field(self) -> Option<FieldId> {
+        match self {
+            Flag::ServiceAccount => Some(FieldId::RefreshServiceAccount),
+            Flag::GkeCluster => Some(FieldId::GkeCluster),
+            Flag::GcpServiceAccount => Some(FieldId::GcpServiceAccount),
+            Flag::AzureIdentity => Some(FieldId::AzureIdentity),
+            Flag::AzureClientId => Some(FieldId::AzureClientId),
+            Flag::AzureTenantId => Some(FieldId::AzureTenantId),
+            Flag::AwsRoleArn => Some(FieldId::AwsRoleArn),
+            Flag::Refresh | Flag::FromStore | Flag::RemoteKey | Flag::RemoteProperty => None,
+        }
+    }
+
+    /// The option that is field `id`.
+    pub fn of_field(id: FieldId) -> Option<Flag> {
+        Flag::ALL.into_iter().find(|f| f.field() == Some(id))
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Flag::Refresh => "--refresh",
-            Flag::ServiceAccount => "--refresh-service-account",
-            Flag::GkeCluster => "--gke-cluster",
-            Flag::GcpServiceAccount => "--gcp-service-account",
-            Flag::AzureIdentity => "--azure-identity",
-            Flag::AzureClientId => "--azure-client-id",
-            Flag::AzureTenantId => "--azure-tenant-id",
-            Flag::AwsRoleArn => "--aws-role-arn",
             Flag::FromStore => "--from-store",
             Flag::RemoteKey => "--remote-key",
             Flag::RemoteProperty => "--remote-property",
+            other => other.field().map_or("", FieldId::flag),
         }
     }
 
     /// The value's name in `--help`.
     pub fn value_name(self) -> &'static str {
         match self {
-            Flag::Refresh | Flag::AzureIdentity => "HOW",
-            Flag::ServiceAccount | Flag::RemoteProperty => "NAME",
-            Flag::GkeCluster => "LOCATION/NAME",
-            Flag::GcpServiceAccount => "EMAIL",
-            Flag::AzureClientId | Flag::AzureTenantId => "ID",
-            Flag::AwsRoleArn => "ARN",
+            Flag::Refresh => "HOW",
             Flag::FromStore => "KIND/NAME",
             Flag::RemoteKey => "KEY",
+            Flag::RemoteProperty => "NAME",
+            other => other
+                .field()
+                .and_then(FieldId::value_name)
+                .unwrap_or("VALUE"),
         }
     }
 
@@ -115,7 +129,6 @@ impl Flag {
     pub fn choices(self) -> Option<&'static [&'static str]> {
         match self {
             Flag::Refresh => Some(&["external-secrets"]),
-            Flag::AzureIdentity => Some(&["workload", "managed"]),
             _ => None,
         }
     }
@@ -123,30 +136,19 @@ impl Flag {
     /// The one-paragraph help of `phib render --help`.
     pub fn help(self) -> &'static str {
         match self {
-            Flag::Refresh => "External mode without a long-lived key: the External Secrets Operator mints short-lived tokens from the cluster's workload identity and keeps the push Secret fresh (artifact-registry, gcr, acr, ecr, quay; docs/keyless/).",
-            Flag::ServiceAccount => "With `--refresh`: the Kubernetes ServiceAccount the operator authenticates as (default `phib-image-builder`; ECR: the operator's own identity unless given).",
-            Flag::GkeCluster => "With `--refresh` (artifact-registry, gcr): the GKE cluster for Workload Identity, `LOCATION/NAME` (its project is `--project`) or `PROJECT/LOCATION/NAME`.",
-            Flag::GcpServiceAccount => "With `--refresh` (artifact-registry, gcr): the Google service account to act as (default `phib-image-builder@PROJECT.iam.gserviceaccount.com`).",
-            Flag::AzureIdentity => "With `--refresh` (acr): `workload` (Azure Workload Identity, the default) or `managed` (the nodes' managed identity).",
-            Flag::AzureClientId => "With `--refresh` (acr): the managed identity's client id.",
-            Flag::AzureTenantId => "With `--refresh` (acr, workload identity): the Microsoft Entra tenant id.",
-            Flag::AwsRoleArn => "With `--refresh` (ecr): IRSA, the role the ServiceAccount assumes; phib writes the ServiceAccount with `eks.amazonaws.com/role-arn`.",
-            Flag::FromStore => "External mode: copy the credential from an existing `SecretStore/NAME` or `ClusterSecretStore/NAME` (one rotation in the store serves every cluster; docs/keyless/central-store.md).",
-            Flag::RemoteKey => "With `--from-store`: the store's entry holding the password, token or keyfile.",
-            Flag::RemoteProperty => "With `--from-store`: the field of that entry, for stores that keep maps.",
+            Flag::Refresh => "External mode without a long-lived key: the External Secrets Operator mints short-lived tokens from the cluster's workload identity and keeps the push Secret fresh (artifact-registry, gcr, acr, ecr, quay; docs/keyless/)",
+            Flag::FromStore => "External mode: copy the credential from an existing `SecretStore/NAME` or `ClusterSecretStore/NAME` (one rotation in the store serves every cluster; docs/keyless/central-store.md)",
+            Flag::RemoteKey => "With `--from-store`: the store's entry holding the password, token or keyfile",
+            Flag::RemoteProperty => "With `--from-store`: the field of that entry, for stores that keep maps",
+            other => other.field().map_or("", FieldId::help),
         }
     }
 
-    /// The registries this option is for (`None`: every registry with a generator).
-    fn kinds(self) -> Option<&'static [Kind]> {
-        match self {
-            Flag::GkeCluster | Flag::GcpServiceAccount => {
-                Some(&[Kind::ArtifactRegistry, Kind::Gcr])
-            }
-            Flag::AzureIdentity | Flag::AzureClientId | Flag::AzureTenantId => Some(&[Kind::Acr]),
-            Flag::AwsRoleArn => Some(&[Kind::Ecr]),
-            _ => None,
-        }
+    /// The registries this option is for, as the field list declares them (`None`:
+    /// every registry with a generator).
+    fn kinds(self) -> Option<Vec<Kind>> {
+        let id = self.field()?;
+        Some(Kind::ALL.into_iter().filter(|k| k.accepts(id)).collect())
     }
 }
 

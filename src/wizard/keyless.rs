@@ -80,7 +80,7 @@ pub fn ask_choice(
     kubectl: bool,
     previous: Option<&Choice>,
 ) -> Answer<Option<Choice>> {
-    let kind = settings.kind;
+    let kind = settings.kind();
     let before = previous.map(|c| c.keyless.clone()).unwrap_or_default();
     let mut k = KeylessChoice {
         refresh: true,
@@ -88,7 +88,10 @@ pub fn ask_choice(
     };
     match kind {
         Kind::ArtifactRegistry | Kind::Gcr => {
-            let project = settings.project.clone().unwrap_or_default();
+            let project = settings
+                .text(FieldId::Project)
+                .unwrap_or_default()
+                .to_string();
             k.gke_cluster = Some(ask_until(
                 p,
                 |p| {

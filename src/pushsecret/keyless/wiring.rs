@@ -28,7 +28,7 @@ pub(super) fn from_store(
         store::check_remote(Flag::RemoteProperty.name(), p)?;
     }
     let username = match kind {
-        Kind::ArtifactRegistry | Kind::Gcr => crate::keyfile::USERNAME.to_string(),
+        Kind::ArtifactRegistry | Kind::Gcr => crate::registry::keyfile::USERNAME.to_string(),
         _ => facts.username.map(str::to_string).ok_or_else(|| {
             Error::usage(format!(
                 "`--from-store` with `--registry {}` needs `--username`: the user the stored password or token belongs to",

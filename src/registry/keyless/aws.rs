@@ -4,7 +4,31 @@
 //! generator. The token lasts 12 hours and carries the caller's ECR permissions, so the
 //! grant goes to that identity. The login is `AWS` and the token.
 
-use super::{sh, GeneratedLogin, Generator, Grant, Scope};
+use super::{sh, GeneratedLogin, Generator, Grant, Scope, SERVICE_ACCOUNT_FIELD};
+use crate::registry::{Field, FieldId, Invalid};
+
+/// Who the operator logs in as on AWS: its own identity unless these are given.
+pub const FIELDS: [Field; 2] = [
+    Field {
+        id: FieldId::AwsRoleArn,
+        prompt: "IRSA role ARN (empty: the operator's own identity)",
+        hint: "`aws iam get-role --role-name NAME --query Role.Arn`",
+        required: false,
+        advanced: true,
+        default: None,
+        validate: |v| {
+            if is_role_arn(v) {
+                Ok(())
+            } else {
+                Err(Invalid::new(
+                    "is not an IAM role ARN (`arn:aws:iam::ACCOUNT:role/NAME`)",
+                    "copy it from `aws iam get-role --role-name NAME --query Role.Arn`",
+                ))
+            }
+        },
+    },
+    SERVICE_ACCOUNT_FIELD,
+];
 
 pub const GENERATOR: Generator = Generator {
     kind: "ECRAuthorizationToken",

@@ -6,7 +6,54 @@
 //! token. The token carries the identity's role assignments; in a registry with ABAC
 //! repository permissions one assignment can be limited to the one repository.
 
-use super::{sh, GeneratedLogin, Generator, Grant, Scope};
+use super::{sh, GeneratedLogin, Generator, Grant, Scope, SERVICE_ACCOUNT_FIELD};
+use crate::registry::{Field, FieldId, Invalid};
+
+/// Who the operator logs in as on Azure.
+pub const FIELDS: [Field; 4] = [
+    Field {
+        id: FieldId::AzureIdentity,
+        prompt: "Azure identity (workload or managed)",
+        hint: "`workload`: Azure Workload Identity, a federated ServiceAccount (recommended); `managed`: the managed identity of the operator's nodes",
+        required: false,
+        advanced: true,
+        default: Some(|_| Some("workload".into())),
+        validate: |v| match v {
+            "workload" | "managed" => Ok(()),
+            _ => Err(Invalid::new("is neither `workload` nor `managed`", "write `workload` (Azure Workload Identity) or `managed` (the nodes' managed identity)")),
+        },
+    },
+    Field {
+        id: FieldId::AzureClientId,
+        prompt: "Managed identity client id",
+        hint: "`az identity show --name IDENTITY --resource-group RG --query clientId`",
+        required: false,
+        advanced: true,
+        default: None,
+        validate: guid,
+    },
+    Field {
+        id: FieldId::AzureTenantId,
+        prompt: "Tenant id",
+        hint: "`az account show --query tenantId`",
+        required: false,
+        advanced: true,
+        default: None,
+        validate: guid,
+    },
+    SERVICE_ACCOUNT_FIELD,
+];
+
+fn guid(v: &str) -> Result<(), Invalid> {
+    if is_guid(v) {
+        Ok(())
+    } else {
+        Err(Invalid::new(
+            "is not a GUID",
+            "copy it from `az identity show --query clientId` / `az account show --query tenantId`",
+        ))
+    }
+}
 
 pub const GENERATOR: Generator = Generator {
     kind: "ACRAccessToken",

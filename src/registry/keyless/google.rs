@@ -5,7 +5,75 @@
 //! where `iam.disableServiceAccountKeyCreation` forbids keys. Access tokens last one
 //! hour; the registry login is `oauth2accesstoken` and the token.
 
-use super::{sh, GeneratedLogin, Generator, Grant, Scope};
+use super::{sh, GeneratedLogin, Generator, Grant, Scope, SERVICE_ACCOUNT_FIELD};
+use crate::registry::{Field, FieldId, Invalid};
+
+/// Who the operator logs in as on Google.
+pub const FIELDS: [Field; 3] = [
+    Field {
+        id: FieldId::GkeCluster,
+        prompt: "GKE cluster (LOCATION/NAME)",
+        hint: "the cluster the operator runs in, as `gcloud container clusters list` shows it; `PROJECT/LOCATION/NAME` when it is in another project",
+        required: false,
+        advanced: true,
+        default: None,
+        validate: |v| gke_cluster(v, "project").map(|_| ()),
+    },
+    Field {
+        id: FieldId::GcpServiceAccount,
+        prompt: "Google service account",
+        hint: "the account the operator acts as; it gets Artifact Registry Writer on the one repository",
+        required: false,
+        advanced: true,
+        default: Some(|a| a.text_or_default(FieldId::Project).map(|p| default_service_account(&p))),
+        validate: service_account_email,
+    },
+    SERVICE_ACCOUNT_FIELD,
+];
+
+const GKE_FIX: &str = "write `LOCATION/NAME` (or `PROJECT/LOCATION/NAME` when the cluster is in another project), as `gcloud container clusters list` shows it";
+
+/// `[PROJECT/]LOCATION/NAME` as (project, location, name); the project is
+/// `default_project` when not given.
+pub fn gke_cluster(
+    value: &str,
+    default_project: &str,
+) -> Result<(String, String, String), Invalid> {
+    let words: Vec<&str> = value.split('/').collect();
+    let (project, location, name) = match words[..] {
+        [l, n] => (default_project, l, n),
+        [p, l, n] => (p, l, n),
+        _ => {
+            return Err(Invalid::new(
+                "is not `LOCATION/NAME` or `PROJECT/LOCATION/NAME`",
+                GKE_FIX,
+            ))
+        }
+    };
+    let label_ok = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    };
+    if ![project, location, name].iter().all(|s| label_ok(s)) {
+        return Err(Invalid::new(
+            "has an invalid project, location or name (lower-case letters, digits and `-`)",
+            GKE_FIX,
+        ));
+    }
+    Ok((project.to_string(), location.to_string(), name.to_string()))
+}
+
+fn service_account_email(v: &str) -> Result<(), Invalid> {
+    if is_service_account_email(v) {
+        Ok(())
+    } else {
+        Err(Invalid::new(
+            "is not a Google service account (`NAME@PROJECT.iam.gserviceaccount.com`)",
+            "give the e-mail `gcloud iam service-accounts list` shows",
+        ))
+    }
+}
 
 pub const GENERATOR: Generator = Generator {
     kind: "GCRAccessToken",

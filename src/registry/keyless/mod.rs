@@ -16,7 +16,31 @@ pub mod github;
 pub mod google;
 pub mod quay;
 
-use super::Kind;
+use super::{check, Field, FieldId, Kind};
+
+/// The keyless fields of `kind`, after its own and the common ones: who the operator
+/// logs in as. Each cloud's file declares its own.
+pub fn fields(kind: Kind) -> &'static [Field] {
+    match kind {
+        Kind::ArtifactRegistry | Kind::Gcr => &google::FIELDS,
+        Kind::Acr => &azure::FIELDS,
+        Kind::Ecr => &aws::FIELDS,
+        Kind::Quay => &quay::FIELDS,
+        Kind::DockerHub | Kind::Ghcr | Kind::Harbor => &[],
+    }
+}
+
+/// `--refresh-service-account`, shared by every cloud whose generator authenticates as
+/// a Kubernetes ServiceAccount.
+pub const SERVICE_ACCOUNT_FIELD: Field = Field {
+    id: FieldId::RefreshServiceAccount,
+    prompt: "Kubernetes ServiceAccount for the operator",
+    hint: "in PrimeHub's namespace; phib writes it with the cloud's annotation (default `phib-image-builder`)",
+    required: false,
+    advanced: true,
+    default: None,
+    validate: check::secret_name,
+};
 
 /// The generators' API group and version (ESO 0.8 and later, 2.x included).
 pub const GENERATOR_API: &str = "generators.external-secrets.io/v1alpha1";

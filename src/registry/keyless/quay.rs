@@ -4,7 +4,11 @@
 //! pushes. The generator outputs a ready `auth` (`base64(robot:token)`). The cluster's
 //! service account issuer must be reachable by Quay (public OIDC discovery).
 
-use super::{sh, GeneratedLogin, Generator, Grant, Scope};
+use super::{sh, GeneratedLogin, Generator, Grant, Scope, SERVICE_ACCOUNT_FIELD};
+use crate::registry::Field;
+
+/// Who the operator logs in as on Quay: the robot is `--username`.
+pub const FIELDS: [Field; 1] = [SERVICE_ACCOUNT_FIELD];
 
 pub const GENERATOR: Generator = Generator {
     kind: "QuayAccessToken",

@@ -314,7 +314,7 @@ fn where_keyless_cannot_work_phib_exits_2_with_the_reason_and_the_way() {
         (format!("{ar} --refresh external-secrets --gke-cluster europe-west1/hub --gcp-service-account me@gmail.com"), "is not a Google service account", "gcloud iam service-accounts list"),
         (format!("{acr} --refresh external-secrets"), "needs `--azure-client-id` and `--azure-tenant-id`", "--azure-identity managed"),
         (format!("{acr} --refresh external-secrets --azure-client-id nope --azure-tenant-id nope"), "is not a GUID", "az identity show"),
-        (format!("{acr} --refresh external-secrets --gke-cluster a/b"), "is for `--registry artifact-registry` or `gcr`", "remove"),
+        (format!("{acr} --refresh external-secrets --gke-cluster a/b"), "`--gke-cluster` is not used by `--registry acr`", "remove it"),
         (format!("{ecr} --refresh external-secrets --aws-role-arn role/x"), "is not an IAM role ARN", "aws iam get-role"),
         ("--registry quay --username acme --push-repo quay.io/acme/app --secret-mode external --refresh external-secrets".into(), "is not a Quay robot account", "ORG+NAME"),
         ("--registry dockerhub --username acme --push-repo-prefix docker.io/acme --secret-mode external --from-store Vault/x --remote-key k".into(), "neither `SecretStore` nor `ClusterSecretStore`", "kubectl get secretstores"),

@@ -11,10 +11,10 @@ use std::path::Path;
 use super::prompt::{ask_until, Answer, Prompter};
 use super::{secret, wrap, WIDTH};
 use crate::pushsecret::deliver::Choice;
-use crate::pushsecret::keyless::{parse_gke_cluster, AzureIdentity, KeylessChoice};
+use crate::pushsecret::keyless::{AzureIdentity, KeylessChoice};
 use crate::pushsecret::SecretMode;
-use crate::registry::keyless::{self, azure, google, DEFAULT_IDENTITY_NAME};
-use crate::registry::{check, FieldId, Kind};
+use crate::registry::keyless::{self, google, DEFAULT_IDENTITY_NAME};
+use crate::registry::{FieldId, Kind};
 use crate::settings::Settings;
 use crate::Error;
 
@@ -72,6 +72,32 @@ fn usage(reason: &str, help: &str) -> Error {
     Error::usage(reason.to_string()).with_help(help.to_string())
 }
 
+/// Asks field `id` of `kind` as the field list declares it (its prompt and validator,
+/// the same as the flag's); an empty answer is `None` when `optional`.
+fn ask_field(
+    p: &mut dyn Prompter,
+    kind: Kind,
+    id: FieldId,
+    default: Option<&str>,
+    optional: bool,
+) -> Answer<Option<String>> {
+    let Some(field) = kind.field(id) else {
+        return Ok(None);
+    };
+    ask_until(
+        p,
+        |p| input_default(p, field.prompt, default),
+        |t| {
+            if t.is_empty() && optional {
+                return Ok(None);
+            }
+            (field.validate)(t)
+                .map(|()| Some(t.to_string()))
+                .map_err(|e| usage(&e.reason, &e.help))
+        },
+    )
+}
+
 /// The identity questions of `kind`, then where the manifests go.
 pub fn ask_choice(
     p: &mut dyn Prompter,
@@ -86,50 +112,28 @@ pub fn ask_choice(
         refresh: true,
         ..KeylessChoice::default()
     };
+    let ask = |p: &mut dyn Prompter, id, default: Option<&str>, optional| {
+        ask_field(p, kind, id, default, optional)
+    };
     match kind {
         Kind::ArtifactRegistry | Kind::Gcr => {
             let project = settings
-                .text(FieldId::Project)
-                .unwrap_or_default()
-                .to_string();
-            k.gke_cluster = Some(ask_until(
-                p,
-                |p| {
-                    input_default(
-                        p,
-                        "GKE cluster (LOCATION/NAME)",
-                        before.gke_cluster.as_deref(),
-                    )
-                },
-                |t| parse_gke_cluster(t, &project).map(|_| t.to_string()),
-            )?);
+                .text_or_default(FieldId::Project)
+                .unwrap_or_default();
+            k.gke_cluster = ask(p, FieldId::GkeCluster, before.gke_cluster.as_deref(), false)?;
             let default_gsa = google::default_service_account(&project);
-            let gsa = ask_until(
+            let gsa = ask(
                 p,
-                |p| {
-                    input_default(
-                        p,
-                        "Google service account",
-                        Some(
-                            before
-                                .gcp_service_account
-                                .as_deref()
-                                .unwrap_or(&default_gsa),
-                        ),
-                    )
-                },
-                |t| {
-                    if google::is_service_account_email(t) {
-                        Ok(t.to_string())
-                    } else {
-                        Err(usage(
-                            "is not a Google service account",
-                            "`NAME@PROJECT.iam.gserviceaccount.com`, as `gcloud iam service-accounts list` shows it",
-                        ))
-                    }
-                },
+                FieldId::GcpServiceAccount,
+                Some(
+                    before
+                        .gcp_service_account
+                        .as_deref()
+                        .unwrap_or(&default_gsa),
+                ),
+                false,
             )?;
-            k.gcp_service_account = (gsa != default_gsa).then_some(gsa);
+            k.gcp_service_account = gsa.filter(|g| *g != default_gsa);
         }
         Kind::Acr => {
             let items = [
@@ -138,73 +142,40 @@ pub fn ask_choice(
             ];
             let was_managed = before.azure_identity == Some(AzureIdentity::Managed);
             let managed = p.select("Azure identity", &items, usize::from(was_managed))? == 1;
-            let guid = |required: bool| {
-                move |t: &str| -> crate::Result<Option<String>> {
-                    if t.is_empty() && !required {
-                        Ok(None)
-                    } else if azure::is_guid(t) {
-                        Ok(Some(t.to_string()))
-                    } else {
-                        Err(usage("is not a GUID", "copy it from `az identity show --query clientId` / `az account show --query tenantId`"))
-                    }
-                }
-            };
             if managed {
                 k.azure_identity = Some(AzureIdentity::Managed);
-                k.azure_client_id = ask_until(
+                p.say("  empty: the only managed identity of the nodes");
+            }
+            k.azure_client_id = ask(
+                p,
+                FieldId::AzureClientId,
+                before.azure_client_id.as_deref(),
+                managed,
+            )?;
+            if !managed {
+                k.azure_tenant_id = ask(
                     p,
-                    |p| {
-                        input_default(
-                            p,
-                            "Managed identity client id (empty: the only one)",
-                            before.azure_client_id.as_deref(),
-                        )
-                    },
-                    guid(false),
-                )?;
-            } else {
-                k.azure_client_id = ask_until(
-                    p,
-                    |p| {
-                        input_default(
-                            p,
-                            "Managed identity client id",
-                            before.azure_client_id.as_deref(),
-                        )
-                    },
-                    guid(true),
-                )?;
-                k.azure_tenant_id = ask_until(
-                    p,
-                    |p| input_default(p, "Tenant id", before.azure_tenant_id.as_deref()),
-                    guid(true),
+                    FieldId::AzureTenantId,
+                    before.azure_tenant_id.as_deref(),
+                    false,
                 )?;
             }
         }
         _ => {}
     }
     if k.azure_identity != Some(AzureIdentity::Managed) {
-        let sa = ask_until(
+        let sa = ask(
             p,
-            |p| {
-                input_default(
-                    p,
-                    "Kubernetes ServiceAccount for the operator",
-                    Some(
-                        before
-                            .service_account
-                            .as_deref()
-                            .unwrap_or(DEFAULT_IDENTITY_NAME),
-                    ),
-                )
-            },
-            |t| {
-                check::secret_name(t)
-                    .map(|()| t.to_string())
-                    .map_err(|e| usage(&e.reason, &e.help))
-            },
+            FieldId::RefreshServiceAccount,
+            Some(
+                before
+                    .service_account
+                    .as_deref()
+                    .unwrap_or(DEFAULT_IDENTITY_NAME),
+            ),
+            false,
         )?;
-        k.service_account = (sa != DEFAULT_IDENTITY_NAME).then_some(sa);
+        k.service_account = sa.filter(|s| s != DEFAULT_IDENTITY_NAME);
     }
     let (namespace, apply, out) = secret::ask_destination(p, values, kubectl, previous)?;
     Ok(Some(Choice {

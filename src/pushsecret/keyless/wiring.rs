@@ -81,33 +81,8 @@ const GKE_FIX: &str = "write `--gke-cluster LOCATION/NAME` (or `PROJECT/LOCATION
 /// `--gke-cluster [PROJECT/]LOCATION/NAME` as (project, location, name); the project is
 /// `default_project` when not given.
 pub fn parse_gke_cluster(value: &str, default_project: &str) -> Result<(String, String, String)> {
-    let words: Vec<&str> = value.split('/').collect();
-    let (project, location, name) = match words[..] {
-        [l, n] => (default_project, l, n),
-        [p, l, n] => (p, l, n),
-        _ => {
-            return Err(bad(
-                Flag::GkeCluster,
-                value,
-                "is not `LOCATION/NAME` or `PROJECT/LOCATION/NAME`",
-                GKE_FIX,
-            ))
-        }
-    };
-    let label_ok = |s: &str| {
-        !s.is_empty()
-            && s.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    };
-    if ![project, location, name].iter().all(|s| label_ok(s)) {
-        return Err(bad(
-            Flag::GkeCluster,
-            value,
-            "has an invalid project, location or name (lower-case letters, digits and `-`)",
-            GKE_FIX,
-        ));
-    }
-    Ok((project.to_string(), location.to_string(), name.to_string()))
+    google::gke_cluster(value, default_project)
+        .map_err(|e| bad(Flag::GkeCluster, value, &e.reason, &e.help))
 }
 
 pub(super) fn google_identity(

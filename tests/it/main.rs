@@ -11,6 +11,7 @@ mod external;
 mod first_contact;
 mod helm;
 mod install;
+mod keyless;
 mod layers;
 mod merge;
 mod pty;

@@ -69,6 +69,7 @@ fn run_wizard(kind: Kind, rows: u16, cols: u16) -> (tempfile::TempDir, Option<i3
     );
     let mut picked_registry = false;
     let mut picked_mode = false;
+    let mut picked_login = false;
     let mut asked = Vec::new();
     let mut idle = 0;
     loop {
@@ -86,13 +87,19 @@ fn run_wizard(kind: Kind, rows: u16, cols: u16) -> (tempfile::TempDir, Option<i3
         let shows = |s: &str| window.iter().any(|r| r.text.contains(s));
         let line = screen.cursor_line();
         // Still printing, or busy (writing, say): no question yet.
-        if line.trim().is_empty() && !shows("Registry ›") && !shows("Credentials ›") {
+        if line.trim().is_empty()
+            && !shows("Registry ›")
+            && !shows("Credentials ›")
+            && !shows("Login ›")
+        {
             idle += 1;
             assert!(idle < 100, "{kind:?}: no question came\n{}", screen.text());
             continue;
         }
-        // A question asked a third time was answered wrong: this driver's fault.
-        if asked.iter().filter(|l| **l == line).count() >= 2 || asked.len() > 40 {
+        // A question asked a third time was answered wrong: this driver's fault. (A
+        // list hides the cursor on an empty line: lists are told apart by their items.)
+        let repeated = !line.trim().is_empty() && asked.iter().filter(|l| **l == line).count() >= 2;
+        if repeated || asked.len() > 40 {
             t.send("\u{3}");
             panic!("{kind:?}: stuck at {line:?}\n{}", screen.text());
         }
@@ -101,6 +108,10 @@ fn run_wizard(kind: Kind, rows: u16, cols: u16) -> (tempfile::TempDir, Option<i3
             let i = Kind::ALL.iter().position(|k| *k == kind).unwrap();
             t.type_keys(&"j".repeat(i)).type_keys("\r");
             picked_registry = true;
+        } else if !picked_login && shows("Login ›") {
+            // The second item: the registry's own key or password, not a keyless login.
+            t.type_keys("j\r");
+            picked_login = true;
         } else if !picked_mode && shows("Where should the credentials live?") {
             // The second item: in the Helm values.
             t.type_keys("j\r");

@@ -4,6 +4,7 @@
 //! The binary (`src/main.rs`) only parses arguments and maps errors to exit codes; all
 //! the work lives in these modules so that it can be tested without a terminal.
 
+pub mod chart;
 pub mod cli;
 pub mod commands;
 pub mod compact;

@@ -18,9 +18,10 @@ pub mod ecr;
 use base64::Engine;
 use serde_json::{json, Value};
 
+use crate::chart;
 use crate::registry::check;
 use crate::secret::Secret;
-use crate::settings::{chart_push_secret_name, PASSWORD_IN_VALUES_WARNING};
+use crate::settings::PASSWORD_IN_VALUES_WARNING;
 use crate::values::model::CustomImage;
 use crate::values::render::yaml_quote;
 use crate::{Error, Result};
@@ -150,7 +151,10 @@ pub fn check_name(name: &str, release: &str) -> Result<()> {
     check::secret_name(name).map_err(|e| {
         Error::usage(format!("`--secret-name` `{name}` {}", e.reason)).with_help(e.help)
     })?;
-    let chart = chart_push_secret_name(release);
+    let chart = chart::push_secret_name(&chart::Naming {
+        release,
+        ..Default::default()
+    });
     if name == chart {
         return Err(Error::usage(format!(
             "`--secret-name` `{name}` is the chart's own push secret for release `{release}`: helm would fight over it (`helm upgrade` fails on ownership, or renders it again without credentials)"

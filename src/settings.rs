@@ -6,6 +6,7 @@
 
 use std::path::Path;
 
+use crate::chart;
 use crate::keyfile::{self, Keyfile};
 use crate::registry::{check, Credentials, Field, FieldId, Invalid, Kind, PASSWORD_ENV};
 use crate::secret::Secret;
@@ -283,7 +284,10 @@ impl Settings {
             .clone()
             .or_else(|| spec.default_push_secret_name.map(str::to_string))
             .or_else(|| {
-                let name = chart_push_secret_name(self.release.as_deref()?);
+                let name = chart::push_secret_name(&chart::Naming {
+                    release: self.release.as_deref()?,
+                    ..Default::default()
+                });
                 (name != DEFAULT_PUSH_SECRET_NAME).then_some(name)
             });
 
@@ -379,21 +383,6 @@ fn check_push_host(endpoint: &str, repo: &str, id: FieldId) -> Result<()> {
     )))
 }
 
-/// The chart's push secret name for a release: fullname is the release when it
-/// contains `primehub`, else `<release>-primehub` (63 characters at most).
-pub fn chart_push_secret_name(release: &str) -> String {
-    let full = if release.contains("primehub") {
-        release.to_string()
-    } else {
-        format!("{release}-primehub")
-    };
-    let mut full: String = full.chars().take(63).collect();
-    if full.ends_with('-') {
-        full.pop();
-    }
-    format!("{full}-controller-custom-image-push-secret")
-}
-
 /// The warning for a password kept in the values (the external push-secret mode drops it).
 pub const PASSWORD_IN_VALUES_WARNING: &str = "the password is stored in the values file as `registryPassword`, and the chart copies it into the controller ConfigMap in plain text: anyone who can read ConfigMaps in PrimeHub's namespace can read it; keep the values file private, or keep the password out of the values with `--secret-mode external`";
 
@@ -422,29 +411,6 @@ fn common_warnings(ci: &CustomImage, out: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn chart_secret_name_follows_the_fullname_rule() {
-        assert_eq!(chart_push_secret_name("primehub"), DEFAULT_PUSH_SECRET_NAME);
-        assert_eq!(
-            chart_push_secret_name("hub"),
-            "hub-primehub-controller-custom-image-push-secret"
-        );
-        assert_eq!(
-            chart_push_secret_name("my-primehub"),
-            "my-primehub-controller-custom-image-push-secret"
-        );
-        let long = "a".repeat(60);
-        assert_eq!(
-            chart_push_secret_name(&long),
-            format!("{long}-pr-controller-custom-image-push-secret")
-        );
-        let cut_at_dash = "b".repeat(62);
-        assert_eq!(
-            chart_push_secret_name(&cut_at_dash),
-            format!("{cut_at_dash}-controller-custom-image-push-secret")
-        );
-    }
 
     /// What a wizard does: walk the kind's fields, take each default, answer the
     /// rest, validate each answer with the field's own validator. The result is the

@@ -350,6 +350,37 @@ pub fn breaks(
     out
 }
 
+/// What the values file around the block says that the chart reads besides it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChartValues {
+    /// `primehub.mode`.
+    pub mode: Option<String>,
+    pub name_override: Option<String>,
+    pub fullname_override: Option<String>,
+}
+
+impl ChartValues {
+    /// Reads them from a whole values document; a key that is not a string counts as
+    /// unset (the chart would fail on it anyway).
+    pub fn from_values(doc: &serde_yaml::Value) -> ChartValues {
+        let text = |v: Option<&serde_yaml::Value>| v.and_then(|v| v.as_str()).map(str::to_string);
+        ChartValues {
+            mode: text(doc.get("primehub").and_then(|p| p.get("mode"))),
+            name_override: text(doc.get("nameOverride")),
+            fullname_override: text(doc.get("fullnameOverride")),
+        }
+    }
+
+    /// The naming of `release` with these overrides.
+    pub fn naming<'a>(&'a self, release: &'a str) -> Naming<'a> {
+        Naming {
+            release,
+            name_override: self.name_override.as_deref(),
+            fullname_override: self.fullname_override.as_deref(),
+        }
+    }
+}
+
 /// Where phib got the chart version from, for the line that says which it assumed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
@@ -704,6 +735,23 @@ mod tests {
         assert!(Breaks::SkipTlsNotPassed
             .reason(&v("3.4.1"))
             .contains("drops it"));
+    }
+
+    #[test]
+    fn chart_values_come_from_the_values_document() {
+        let doc: serde_yaml::Value = serde_yaml::from_str(
+            "primehub:\n  mode: ee\nnameOverride: ph\nfullnameOverride: 3\ncustomImage: {}\n",
+        )
+        .unwrap();
+        let cv = ChartValues::from_values(&doc);
+        assert_eq!(cv.mode.as_deref(), Some("ee"));
+        assert_eq!(cv.name_override.as_deref(), Some("ph"));
+        assert_eq!(cv.fullname_override, None);
+        assert_eq!(fullname(&cv.naming("hub")), "hub-ph");
+        assert_eq!(
+            ChartValues::from_values(&serde_yaml::Value::Null),
+            ChartValues::default()
+        );
     }
 
     #[test]

@@ -261,6 +261,11 @@ pub struct RenderArgs {
     #[arg(long)]
     pub insecure_skip_verify: bool,
 
+    /// The PrimeHub chart version the values are for (default: the live release's when
+    /// helm reaches it, else the newest phib knows).
+    #[arg(long, value_name = "V")]
+    pub chart_version: Option<String>,
+
     /// Values file to write (default `values.yaml`): created, or in an existing file only
     /// the `customImage` block is replaced (the old content is kept as `FILE.bak`).
     #[arg(long, value_name = "FILE", conflicts_with = "stdout")]
@@ -306,7 +311,8 @@ pub struct SecretArgs {
     #[arg(long)]
     pub apply: bool,
 
-    /// External mode: PrimeHub's namespace, where the Secret goes (default `hub`).
+    /// External mode: PrimeHub's namespace, where the Secret goes (default: as a helm
+    /// plugin helm's namespace, else `hub`).
     #[arg(long, value_name = "NS")]
     pub namespace: Option<String>,
 

@@ -158,6 +158,45 @@ impl Helm {
     }
 }
 
+/// The live PrimeHub release, when helm is there and reaches the cluster: `release`
+/// when given, else the one release in `namespace` installed from a `primehub` chart.
+/// Any failure (no helm, no cluster, no such release, several) is `None`: callers then
+/// assume a version and say so.
+pub fn live_primehub(release: Option<&str>, namespace: &str) -> Option<ReleaseInfo> {
+    let helm = Helm::find(std::env::var_os("HELM_BIN").as_deref().map(Path::new)).ok()?;
+    if let Some(name) = release {
+        return helm.find_release(name, namespace).ok().flatten();
+    }
+    let out = helm
+        .output(
+            &[
+                "list",
+                "-n",
+                namespace,
+                "-o",
+                "json",
+                "--deployed",
+                "--failed",
+                "--pending",
+            ],
+            "cannot list the releases",
+        )
+        .ok()?;
+    let list = parse_json(&out, "helm list").ok()?;
+    let names: Vec<String> = list
+        .query("$[*].name")
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    let mut found = names
+        .iter()
+        .filter_map(|n| release_from_list(&list, n).ok().flatten())
+        .filter(|r| r.chart.starts_with("primehub-"));
+    let first = found.next()?;
+    found.next().is_none().then_some(first)
+}
+
 /// Asks helm what the release runs and plans the upgrade of `values_text` (the content
 /// of `opts.values_path`): `helm list`, `helm get values`, [`plan_upgrade`], and the
 /// chart repository check. Runs nothing that changes the cluster.

@@ -12,6 +12,7 @@ use clap::CommandFactory;
 
 use crate::cli::{Cli, Command, Shell};
 
+mod chart_version;
 mod render;
 mod secret_mode;
 mod wizard;

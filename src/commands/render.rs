@@ -41,6 +41,7 @@ pub fn run(args: RenderArgs) -> Result<()> {
         push_secret_name,
         release,
         insecure_skip_verify,
+        chart_version,
         values,
         stdout,
         check,
@@ -128,6 +129,16 @@ pub fn run(args: RenderArgs) -> Result<()> {
 
     let path = values.unwrap_or_else(|| PathBuf::from(DEFAULT_VALUES));
     let mut choice = secret_mode::choice(secret);
+    if choice.mode == SecretMode::External && choice.namespace.is_none() {
+        choice.namespace = super::chart_version::helm_namespace();
+    }
+    let target = super::chart_version::resolve(
+        chart_version.as_deref(),
+        settings.release.as_deref(),
+        choice.namespace.as_deref(),
+        super::chart_version::chart_values((!stdout).then_some(path.as_path()))?,
+        choice.mode == SecretMode::External,
+    )?;
     let mut validated = if rotate {
         let text = read_values_file(&path)?;
         let rotation = rotate_values(text.as_deref(), &path, &settings)?;
@@ -138,6 +149,7 @@ pub fn run(args: RenderArgs) -> Result<()> {
     } else {
         settings.validate()?
     };
+    let assumed = validated.fit_chart(&settings, &target)?;
     let pending = secret_mode::prepare(
         choice,
         &settings,
@@ -149,6 +161,7 @@ pub fn run(args: RenderArgs) -> Result<()> {
         let manifest_drift = secret_mode::check(&pending)?;
         return check_values(&path, &block, manifest_drift);
     }
+    eprintln!("phib: {assumed}");
     if stdout {
         super::write_stdout(block.as_bytes())?;
     } else {

@@ -350,6 +350,37 @@ pub fn breaks(
     out
 }
 
+/// The keys of `customImage` that chart `v` (its templates and its controller) reads.
+/// Anything else in the block is dead: a typo, a key of another version, or one of
+/// [`IGNORED_KEYS`].
+pub fn block_keys(v: &ChartVersion) -> Vec<&'static str> {
+    let f = facts(v);
+    let mut keys = vec![
+        "registryEndpoint",
+        "registryUsername",
+        "registryPassword",
+        "pushRepoPrefix",
+    ];
+    if f.reads_push_repo {
+        keys.push("pushRepo");
+    }
+    keys.push("pushSecretName");
+    if f.has_skip_tls_key {
+        keys.push("insecureSkipVerify");
+    }
+    keys.push("buildJob");
+    keys
+}
+
+/// Keys PrimeHub's documentation shows in `customImage` that no chart reads.
+pub const IGNORED_KEYS: [&str; 1] = ["enabled"];
+
+/// The sections of `customImage.buildJob.resources` the controller parses, and the
+/// quantities each must hold: when a section is set, the controller reads both `cpu`
+/// and `memory` from it and panics at start if one is missing or unparsable.
+pub const BUILD_JOB_RESOURCE_SECTIONS: [&str; 2] = ["requests", "limits"];
+pub const BUILD_JOB_RESOURCE_KEYS: [&str; 2] = ["cpu", "memory"];
+
 /// What the values file around the block says that the chart reads besides it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ChartValues {
@@ -735,6 +766,20 @@ mod tests {
         assert!(Breaks::SkipTlsNotPassed
             .reason(&v("3.4.1"))
             .contains("drops it"));
+    }
+
+    #[test]
+    fn block_keys_follow_the_version() {
+        let all = block_keys(&v("4.1.0"));
+        assert!(all.contains(&"pushRepo") && all.contains(&"insecureSkipVerify"));
+        assert!(!block_keys(&v("3.7.0")).contains(&"pushRepo"));
+        assert!(block_keys(&v("3.7.0")).contains(&"insecureSkipVerify"));
+        assert!(!block_keys(&v("3.2.2")).contains(&"insecureSkipVerify"));
+        for ver in ["2.7.0", "3.8.0", "4.1.0"] {
+            let keys = block_keys(&v(ver));
+            assert!(keys.contains(&"buildJob") && keys.contains(&"pushSecretName"));
+            assert!(!keys.contains(&IGNORED_KEYS[0]), "{ver}");
+        }
     }
 
     #[test]

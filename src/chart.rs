@@ -219,6 +219,22 @@ pub fn push_secret_name(n: &Naming) -> String {
     format!("{}-controller-custom-image-push-secret", fullname(n))
 }
 
+/// What the chart appends to the fullname for the controller's ConfigMap, which embeds
+/// the whole `customImage` block (`toYaml`).
+pub const CONTROLLER_CONFIG_SUFFIX: &str = "-controller-config";
+
+/// The name of the controller ConfigMap the chart renders for this release.
+pub fn controller_config_name(n: &Naming) -> String {
+    format!("{}{CONTROLLER_CONFIG_SUFFIX}", fullname(n))
+}
+
+/// Whether chart `v` renders its push Secret: only with a `registryEndpoint`, and up
+/// to 3.3.0 only in the modes of [`EE_MODES`] (`mode` is `primehub.mode`, the chart's
+/// default `ce` when unset).
+pub fn renders_push_secret(v: &ChartVersion, endpoint_set: bool, mode: Option<&str>) -> bool {
+    endpoint_set && (!facts(v).needs_ee_mode || mode.is_some_and(|m| EE_MODES.contains(&m)))
+}
+
 /// The image name the controller computes for an image `name` with build hash `hash`
 /// (8 hex digits), and that the build script then pushes, for the values
 /// `pushRepo`/`pushRepoPrefix` as they are in the controller's config.
@@ -766,6 +782,20 @@ mod tests {
         assert!(Breaks::SkipTlsNotPassed
             .reason(&v("3.4.1"))
             .contains("drops it"));
+    }
+
+    #[test]
+    fn the_controller_config_and_when_the_secret_is_rendered() {
+        let n = Naming {
+            release: "hub",
+            ..Default::default()
+        };
+        assert_eq!(controller_config_name(&n), "hub-primehub-controller-config");
+        assert!(renders_push_secret(&v("3.4.0"), true, None));
+        assert!(!renders_push_secret(&v("4.1.0"), false, Some("ee")));
+        assert!(!renders_push_secret(&v("3.3.0"), true, Some("ce")));
+        assert!(!renders_push_secret(&v("3.3.0"), true, None));
+        assert!(renders_push_secret(&v("2.7.0"), true, Some("deploy")));
     }
 
     #[test]

@@ -106,6 +106,17 @@ pub enum Command {
         secret_file: Option<PathBuf>,
     },
 
+    /// Find out why the Image Builder fails on a running PrimeHub.
+    ///
+    /// Reads the release with helm (chart version, computed values, manifest, history)
+    /// and the namespace's Secrets and Images with kubectl, and prints a checklist: each
+    /// line ok, warn or FAIL, with the fix. Last, the registry check of `phib verify`
+    /// with the push Secret's login. `--manifests FILE` checks a bundle offline instead:
+    /// the output of `helm get manifest` or `helm template`, with `--values FILE`.
+    /// Secrets are never shown. Exits 0 when nothing fails (warnings allowed), 1 when a
+    /// check fails, 2 on bad usage. As a helm plugin, `helm -n NS phib doctor`.
+    Doctor(DoctorArgs),
+
     /// Print phib's man page (roff) on standard output.
     #[command(hide = true)]
     Man,
@@ -177,6 +188,46 @@ pub struct ShowArgs {
     /// Show passwords and tokens instead of `<redacted>`.
     #[arg(long)]
     pub show_secrets: bool,
+}
+
+/// Options of `phib doctor`.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Check this file offline instead of the cluster: the output of `helm get manifest
+    /// RELEASE` or `helm template` (more documents, e.g. `kubectl get secret NAME -o
+    /// yaml`, may follow).
+    #[arg(long, value_name = "FILE")]
+    pub manifests: Option<PathBuf>,
+    /// With `--manifests`: the values they were rendered from (`helm get values
+    /// RELEASE`, or the file given to `helm template`); default: the block in the
+    /// controller ConfigMap of the manifests.
+    #[arg(long, value_name = "FILE", requires = "manifests")]
+    pub values: Option<PathBuf>,
+    /// The Helm release of PrimeHub (default: the one PrimeHub release in the namespace;
+    /// with `--manifests`, the name the manifests show).
+    #[arg(long, value_name = "NAME")]
+    pub release: Option<String>,
+    #[command(flatten)]
+    pub helm: HelmArgs,
+    /// With `--manifests`: the PrimeHub chart version they are from (default: their
+    /// `helm.sh/chart` label, else the newest phib knows).
+    #[arg(long, value_name = "V", requires = "manifests")]
+    pub chart_version: Option<String>,
+    /// Do not contact the registry (no login, no push check).
+    #[arg(long)]
+    pub no_registry_check: bool,
+    /// Time limit for each request to the registry, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub timeout: u64,
+    /// `text` for people, `json` for scripts.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "text")]
+    pub output: OutputFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

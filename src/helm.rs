@@ -6,6 +6,7 @@
 mod describe;
 mod exec;
 pub mod plan;
+mod release;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -17,6 +18,7 @@ use serde_json::Value;
 pub use describe::{describe, next_steps};
 pub use exec::run_upgrade;
 pub use plan::{plan_upgrade, Plan, ReleaseInfo, UpgradeOptions};
+pub use release::HistoryEntry;
 
 use crate::{Error, Result};
 

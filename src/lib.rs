@@ -8,6 +8,7 @@ pub mod chart;
 pub mod cli;
 pub mod commands;
 pub mod compact;
+pub mod doctor;
 pub mod error;
 pub mod helm;
 pub mod keyfile;

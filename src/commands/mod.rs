@@ -13,6 +13,7 @@ use clap::CommandFactory;
 use crate::cli::{Cli, Command, Shell};
 
 mod chart_version;
+mod doctor;
 mod render;
 mod secret_mode;
 mod wizard;
@@ -30,6 +31,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Man) => man_page(),
         Some(Command::Upgrade(args)) => upgrade::run(args),
         Some(Command::Show(args)) => show::run(args),
+        Some(Command::Doctor(args)) => doctor::run(args),
         Some(Command::Verify {
             values,
             no_push_check,

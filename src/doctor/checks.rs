@@ -829,7 +829,16 @@ fn images(i: &Inputs, d: &mut Diagnosis) {
             }
         }
     }
-    if bad.is_empty() {
+    if checked == 0 {
+        out.push(Finding::ok(
+            Check::ImagePullSecrets,
+            format!(
+                "{} Image{} and none names a pull Secret",
+                i.objects.images.len(),
+                if i.objects.images.len() == 1 { "" } else { "s" }
+            ),
+        ));
+    } else if bad.is_empty() {
         out.push(Finding::ok(
             Check::ImagePullSecrets,
             format!(

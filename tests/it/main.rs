@@ -6,6 +6,7 @@
 mod buildah;
 mod cli;
 mod compact;
+mod doctor;
 mod external;
 mod helm;
 mod merge;

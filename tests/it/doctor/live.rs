@@ -475,3 +475,76 @@ fn live_doctor_checks_the_push_secrets_login_at_the_registry_stub_cluster() {
         }
     }
 }
+
+/// Real helm with its own homes, no cluster, and the phib plugin installed.
+fn real_helm_with_plugin(home: &std::path::Path) -> impl Fn() -> Command + '_ {
+    let helm = move || {
+        let mut cmd = Command::new(tool("helm"));
+        for (key, _) in std::env::vars_os() {
+            let k = key.to_string_lossy();
+            if k.starts_with("HELM_") || k.starts_with("PHIB_") || k == "KUBECONFIG" {
+                cmd.env_remove(&key);
+            }
+        }
+        cmd.env("HELM_CONFIG_HOME", home.join("config"))
+            .env("HELM_DATA_HOME", home.join("data"))
+            .env("HELM_CACHE_HOME", home.join("cache"))
+            .env("HELM_PLUGINS", home.join("data/plugins"))
+            .env("KUBECONFIG", "/nonexistent/phib-test-kubeconfig");
+        cmd
+    };
+    let r = run(
+        helm()
+            .args(["plugin", "install"])
+            .arg(root().join("helm-plugin")),
+        b"",
+    );
+    r.expect_code(0);
+    helm
+}
+
+/// `helm -n NS phib doctor` with the real helm: helm's namespace reaches phib, which
+/// asks that helm (`HELM_BIN`) about it; with no cluster, helm's error names it. And
+/// every argv the doctor gave the stand-in parses with the real helm.
+#[test]
+#[cfg_attr(not(phib_e2e), ignore = "end-to-end: needs helm; run ./scripts/test")]
+fn helm_phib_doctor_uses_helms_namespace_and_argv_real_helm_accepts_stub_cluster() {
+    let c = Cluster::new("4.1.0", "primehub", "hub", &values_mode(), "");
+    c.set_history(&[
+        (1, "superseded", values_mode()),
+        (2, "deployed", values_mode()),
+    ]);
+    c.doctor(&["--release", "primehub", "--no-registry-check"], &[])
+        .expect_code(0);
+
+    let home = tempdir();
+    let helm = real_helm_with_plugin(home.path());
+    let phib_bin = PathBuf::from(env!("CARGO_BIN_EXE_phib"));
+    // The stand-in kubectl is on PATH; helm itself comes as HELM_BIN.
+    let path = format!(
+        "{}:{}:/usr/bin:/bin",
+        c.bin().display(),
+        phib_bin.parent().unwrap().display()
+    );
+    let r = run(
+        helm()
+            .env("PATH", &path)
+            .env("STUB_DIR", c.dir.path())
+            .args(["-n", "prime", "phib", "doctor"]),
+        b"",
+    );
+    r.expect_code(1);
+    assert!(
+        r.stderr
+            .contains("phib: cannot list the releases in namespace `prime`"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("cluster unreachable"), "{}", r.stderr);
+
+    for call in c.calls().into_iter().filter(|c| c[0] == "helm") {
+        let r = run(helm().args(&call[1..]), b"");
+        let accepted = r.code == Some(0) || r.stderr.contains("cluster unreachable");
+        assert!(accepted, "real helm refuses {call:?}: {}", r.stderr);
+    }
+}

@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 
 use crate::util::*;
 
+mod docs;
 mod live;
 mod offline;
 
@@ -93,7 +94,7 @@ pub fn external_mode() -> Value {
 }
 
 /// Writes `values` (YAML) into `dir` and renders `chart` as `release` with the real
-/// helm, isolated from the developer's settings and any cluster.
+/// helm.
 pub fn render(
     dir: &Path,
     chart: &str,
@@ -102,6 +103,16 @@ pub fn render(
 ) -> (std::path::PathBuf, String) {
     let file = dir.join("values.yaml");
     std::fs::write(&file, serde_yaml::to_string(values).unwrap()).unwrap();
+    let manifest = helm_template_as(release, &crate::buildah::chart_dir(chart), &file);
+    (file, manifest)
+}
+
+/// `helm template RELEASE CHART -f VALUES` with the real helm, isolated.
+pub fn helm_template_as(
+    release: &str,
+    chart: &std::path::Path,
+    values: &std::path::Path,
+) -> String {
     let home = tempdir();
     let mut cmd = Command::new(tool("helm"));
     cmd.env_clear()
@@ -109,12 +120,12 @@ pub fn render(
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("KUBECONFIG", "/nonexistent/phib-test-kubeconfig")
         .args(["template", release])
-        .arg(crate::buildah::chart_dir(chart))
+        .arg(chart)
         .arg("-f")
-        .arg(&file);
+        .arg(values);
     let r = run(&mut cmd, b"");
     r.expect_code(0);
-    (file, r.stdout_str())
+    r.stdout_str()
 }
 
 /// The doctor's JSON report, parsed.

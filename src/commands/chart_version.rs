@@ -8,7 +8,7 @@ use crate::chart::{ChartValues, ChartVersion, Source, NEWEST};
 use crate::helm;
 use crate::helm::plan::DEFAULT_NAMESPACE;
 use crate::settings::ChartTarget;
-use crate::values::merge::read_values_file;
+use crate::values::read::read_text;
 use crate::{Error, Result};
 
 /// helm's namespace when phib runs as a helm plugin (`helm -n NS phib ...`); helm passes
@@ -33,7 +33,7 @@ pub fn chart_values(path: Option<&Path>) -> Result<Option<ChartValues>> {
     let Some(path) = path else {
         return Ok(None);
     };
-    let Some(text) = read_values_file(path)? else {
+    let Some(text) = read_text(path)? else {
         return Ok(Some(ChartValues::default()));
     };
     // A file the merge cannot read is refused there, with its own message.

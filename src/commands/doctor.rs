@@ -11,7 +11,6 @@ use crate::doctor::objects::Objects;
 use crate::doctor::report::{self, Subject};
 use crate::doctor::{checks, live, Inputs, Listing, Status, VersionSource};
 use crate::helm::{plan, Helm};
-use crate::values::merge::read_values_file;
 use crate::{verify, Error, Result};
 
 pub fn run(args: DoctorArgs) -> Result<()> {
@@ -111,14 +110,11 @@ fn offline(
     };
     let (doc, whole_values, values_source) = match values {
         Some(vpath) => {
-            let Some(text) = read_values_file(vpath)? else {
-                return Err(Error::usage(format!(
-                    "cannot read `{}`: it does not exist",
-                    vpath.display()
-                ))
-                .with_help("give the values the manifests were rendered from (`helm get values RELEASE -o yaml`)"));
-            };
-            let doc = crate::values::parse_document(&text, vpath)?;
+            let doc = super::read_existing_values(
+                vpath,
+                "give the values the manifests were rendered from (`helm get values RELEASE -o yaml`)",
+            )?
+            .doc;
             (doc, true, format!("`{}`", vpath.display()))
         }
         None => {

@@ -6,7 +6,6 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::registry::check;
-use crate::values::merge::read_values_file;
 use crate::values::model::CustomImage;
 use crate::verify::target::Target;
 use crate::verify::{self, dockerconfig, Credentials, Options};
@@ -54,13 +53,12 @@ fn read_block(path: &Path) -> Result<CustomImage> {
         "create it with `phib render --registry KIND ... --values {}` (or `phib wizard`)",
         path.display()
     );
-    let Some(text) = read_values_file(path)? else {
+    let Some(file) = crate::values::read::read(path)? else {
         return Err(
             Error::usage(format!("`{}` does not exist", path.display())).with_help(create_help)
         );
     };
-    let doc = crate::values::parse_document(&text, path)?;
-    CustomImage::from_values(&doc)?.ok_or_else(|| {
+    CustomImage::from_values(&file.doc)?.ok_or_else(|| {
         Error::usage(format!(
             "`{}` has no configured `customImage` block (no `registryEndpoint`)",
             path.display()

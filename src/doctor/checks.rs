@@ -13,7 +13,7 @@ use super::quantity::is_quantity;
 use super::{Check, Diagnosis, Finding, Inputs, Listing, VersionSource};
 use crate::chart::{self, Breaks, ChartValues, Naming};
 use crate::registry::check;
-use crate::secret::Redactor;
+use crate::secret::{is_secret_key, Redactor};
 use crate::values::model::{CustomImage, BLOCK_KEY, DEFAULT_PUSH_SECRET_NAME};
 use crate::verify::{dockerconfig, Credentials};
 
@@ -29,6 +29,18 @@ pub fn run(i: &Inputs) -> Diagnosis {
         push_login: None,
         redactor: Redactor::new(),
     };
+    // Whatever the block holds under a secret key, now and in earlier revisions, stays
+    // hidden in the report, even if a check quoted it by mistake. (Only the block: the
+    // rest of PrimeHub's values has secrets as common as `password`, which would blank
+    // the same word out of every line.)
+    for doc in std::iter::once(&i.values).chain(i.history.iter().flatten().map(|r| &r.values)) {
+        if let Some(block) = doc.get(BLOCK_KEY) {
+            if let Ok(json) = serde_json::to_value(block) {
+                d.redactor
+                    .add_document(&serde_json::json!({ BLOCK_KEY: json }));
+            }
+        }
+    }
     chart_version(i, &mut d.findings);
     let Some(block) = block_place(i, &mut d.findings) else {
         return d;
@@ -694,18 +706,9 @@ fn leaks(i: &Inputs, ci: &CustomImage, names: &Names, login: Option<&Credentials
         let old: Vec<String> = history
             .iter()
             .filter(|rev| {
-                CustomImage::from_values(&rev.values)
-                    .ok()
-                    .flatten()
-                    .and_then(|c| c.registry_password)
-                    .or_else(|| {
-                        rev.values
-                            .get(BLOCK_KEY)
-                            .and_then(|b| b.get("registryPassword"))
-                            .and_then(Value::as_str)
-                            .map(crate::secret::Secret::new)
-                    })
-                    .is_some_and(|p| !p.is_empty() && !current.contains(&p.expose()))
+                block_secrets(&rev.values)
+                    .iter()
+                    .any(|p| !current.contains(&p.as_str()))
             })
             .map(|rev| rev.number.to_string())
             .collect();
@@ -762,6 +765,20 @@ fn leaks(i: &Inputs, ci: &CustomImage, names: &Names, login: Option<&Credentials
         ));
     }
     out
+}
+
+/// The non-empty strings under the secret keys of a values document's block.
+fn block_secrets(values: &Value) -> Vec<String> {
+    let Some(Value::Mapping(block)) = values.get(BLOCK_KEY) else {
+        return Vec::new();
+    };
+    block
+        .iter()
+        .filter(|(k, _)| k.as_str().is_some_and(is_secret_key))
+        .filter_map(|(_, v)| v.as_str())
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// The registry host of an image reference (`docker.io` when it names none).

@@ -17,6 +17,8 @@ pub mod live;
 pub mod objects;
 pub mod quantity;
 pub mod report;
+#[cfg(test)]
+mod tests;
 
 use serde::Serialize;
 

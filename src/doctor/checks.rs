@@ -292,7 +292,12 @@ fn stale_keys(i: &Inputs, block: &Mapping, breaks: &[Breaks], out: &mut Vec<Find
     let mut stale = Vec::new();
     for (k, val) in block {
         let Some(k) = k.as_str() else { continue };
-        if val.is_null() || reads.contains(&k) {
+        // `enabled` is in PrimeHub's docs (and in what phib writes): no chart reads it,
+        // and it does no harm. Neither does a false `insecureSkipVerify` on a chart
+        // without the key.
+        let harmless = chart::IGNORED_KEYS.contains(&k)
+            || (k == "insecureSkipVerify" && val.as_bool() == Some(false));
+        if val.is_null() || reads.contains(&k) || harmless {
             continue;
         }
         let covered = match k {
@@ -303,9 +308,7 @@ fn stale_keys(i: &Inputs, block: &Mapping, breaks: &[Breaks], out: &mut Vec<Find
         if covered {
             continue;
         }
-        stale.push(if chart::IGNORED_KEYS.contains(&k) {
-            format!("`{k}` (no chart reads it)")
-        } else if known.contains(&k) {
+        stale.push(if known.contains(&k) {
             format!("`{k}` (chart {v} does not read it)")
         } else {
             format!("`{k}` (not a key of the chart: a typo?)")
@@ -813,7 +816,15 @@ fn images(i: &Inputs, d: &mut Diagnosis) {
             continue;
         };
         checked += 1;
-        let host = image_host(image.url.as_deref().unwrap_or(""));
+        let mut hosts: Vec<String> = [&image.url, &image.url_for_gpu]
+            .into_iter()
+            .flatten()
+            .map(|u| image_host(u))
+            .collect();
+        hosts.dedup();
+        if hosts.is_empty() {
+            hosts.push(image_host(""));
+        }
         let problem = match i.objects.secret(secret_name) {
             None if i.live => Some((
                 format!("its pull Secret `{secret_name}` does not exist"),
@@ -825,13 +836,16 @@ fn images(i: &Inputs, d: &mut Diagnosis) {
                 format!("add `kubectl get secret {secret_name} -o yaml` to the manifests, or run `phib doctor` on the cluster"),
                 false,
             )),
-            Some(s) => match login_in(s, &host, &format!("its pull Secret `{secret_name}`")) {
-                Ok(login) => {
-                    d.redactor.add_login(&login.username, login.password.expose());
-                    None
+            Some(s) => hosts.iter().find_map(|host| {
+                match login_in(s, host, &format!("its pull Secret `{secret_name}`")) {
+                    Ok(login) => {
+                        d.redactor
+                            .add_login(&login.username, login.password.expose());
+                        None
+                    }
+                    Err((why, fix)) => Some((why, fix, true)),
                 }
-                Err((why, fix)) => Some((why, fix, true)),
-            },
+            }),
         };
         if let Some((why, fix, fails)) = problem {
             match bad.iter_mut().find(|b| b.2 == why) {

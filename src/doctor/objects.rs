@@ -49,6 +49,8 @@ pub struct ConfigMapObject {
 pub struct ImageObject {
     pub name: String,
     pub url: Option<String>,
+    /// `urlForGpu`, the image for GPU nodes, pulled with the same Secret.
+    pub url_for_gpu: Option<String>,
     pub pull_secret: Option<String>,
 }
 
@@ -122,6 +124,8 @@ impl Objects {
                 self.images.push(ImageObject {
                     name,
                     url: text(spec.and_then(|s| s.get("url"))).filter(|s| !s.is_empty()),
+                    url_for_gpu: text(spec.and_then(|s| s.get("urlForGpu")))
+                        .filter(|s| !s.is_empty()),
                     pull_secret: text(spec.and_then(|s| s.get("pullSecret")))
                         .filter(|s| !s.is_empty()),
                 });
@@ -189,6 +193,7 @@ mod tests {
             vec![ImageObject {
                 name: "i".into(),
                 url: Some("r.io/a:1".into()),
+                url_for_gpu: None,
                 pull_secret: None
             }]
         );

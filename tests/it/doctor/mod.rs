@@ -256,10 +256,25 @@ pub fn faults() -> Vec<Fault> {
             live: None,
         },
         Fault {
-            name: "the ignored key `enabled`",
+            name: "`enabled`, which no chart reads but does no harm",
             charts: ALL,
             release: "primehub",
             values: || with(values_mode(), &["customImage", "enabled"], json!(true)),
+            extra: nothing,
+            expect: &[LEAK],
+            live: None,
+        },
+        Fault {
+            name: "a misspelt key",
+            charts: ALL,
+            release: "primehub",
+            values: || {
+                with(
+                    values_mode(),
+                    &["customImage", "pushRepoPrefx"],
+                    json!(format!("{HOST}/x")),
+                )
+            },
             extra: nothing,
             expect: &["stale-keys:warn", LEAK],
             live: None,

@@ -46,6 +46,11 @@ pub enum Command {
         /// The Helm values file to create, or whose `customImage` block to replace.
         #[arg(long, value_name = "FILE", default_value = "values.yaml")]
         values: PathBuf,
+
+        /// The PrimeHub chart version the values are for (default: the live release's
+        /// when helm reaches it, else the newest phib knows).
+        #[arg(long, value_name = "V")]
+        chart_version: Option<String>,
     },
 
     /// Write the customImage values for a registry, without questions.

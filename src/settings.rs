@@ -474,17 +474,42 @@ impl Validated {
             let release = target.release(settings);
             let values = target.values.clone().unwrap_or_default();
             let chart_name = chart::push_secret_name(&values.naming(release));
-            if let Some(given) = settings.push_secret_name.as_deref() {
+            // The name `validate` derived from `--release` alone is recomputed here with
+            // the values file's overrides.
+            let derived = settings.release.as_deref().map(|r| {
+                chart::push_secret_name(&chart::Naming {
+                    release: r,
+                    ..Default::default()
+                })
+            });
+            if settings.push_secret_name.is_none() && ci.push_secret_name == derived {
+                ci.push_secret_name = None;
+            }
+            let given = settings
+                .push_secret_name
+                .as_deref()
+                .map(|n| (n, "`--push-secret-name`"))
+                .or_else(|| {
+                    // A kept name (`--rotate`) is checked only against a known release.
+                    let known = settings.release.is_some() || target.live_release.is_some();
+                    ci.push_secret_name
+                        .as_deref()
+                        .filter(|_| known)
+                        .map(|n| (n, "`pushSecretName`"))
+                });
+            if let Some((given, from)) = given {
                 if given != chart_name {
                     return Err(Error::usage(format!(
-                        "`--push-secret-name` `{given}` names a Secret nobody creates: with the credentials in the values, the chart renders its push Secret as `{chart_name}` (release `{release}`), and builds would fail with \"push secret not found\""
+                        "{from} `{given}` names a Secret nobody creates: with the credentials in the values, the chart renders its push Secret as `{chart_name}` (release `{release}`), and builds would fail with \"push secret not found\""
                     ))
                     .with_help(format!(
                         "drop `--push-secret-name`, or keep the credentials in a Secret of your own named `{given}`: `--secret-mode external --secret-name {given}`"
                     )));
                 }
             }
-            ci.push_secret_name = (chart_name != DEFAULT_PUSH_SECRET_NAME).then_some(chart_name);
+            if ci.push_secret_name.is_none() && chart_name != DEFAULT_PUSH_SECRET_NAME {
+                ci.push_secret_name = Some(chart_name);
+            }
         }
         Ok(chart::assumed_line(v, &target.source))
     }

@@ -23,7 +23,10 @@ use crate::{compact, Error, Result};
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         None => wizard::run_default(),
-        Some(Command::Wizard { values }) => wizard::run(&values),
+        Some(Command::Wizard {
+            values,
+            chart_version,
+        }) => wizard::run(&values, chart_version.as_deref()),
         Some(Command::Compact { file }) => compact::run_cli(file.as_deref()),
         Some(Command::Render(args)) => render::run(*args),
         Some(Command::Completions { shell }) => completions(shell),

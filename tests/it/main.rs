@@ -7,7 +7,7 @@ mod buildah;
 mod cli;
 mod compact;
 mod external;
-mod helm;
+pub mod helm;
 mod merge;
 mod pty;
 mod registry;

@@ -1,0 +1,473 @@
+//! `phib render` for a PrimeHub chart version: which version it assumes and says, what
+//! it adapts on an older chart, what it refuses (exit 2, the reason, the fix, nothing
+//! written), and the chart's own push Secret name in values mode. The real builds of
+//! these values are in `tests/it/buildah.rs`.
+
+use std::path::Path;
+
+use crate::helm::Stub;
+use crate::util::*;
+
+const HOST: &str = "harbor.example.com";
+
+fn harbor(extra: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = [
+        "render",
+        "--registry",
+        "harbor",
+        "--endpoint",
+        "https://harbor.example.com",
+        "--username",
+        "robot$team+ci",
+        "--password-stdin",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    v.extend(extra.iter().map(|s| s.to_string()));
+    v
+}
+
+fn render_at(dir: &Path, args: &[String]) -> Run {
+    run(phib().current_dir(dir).args(args), b"s3cret\n")
+}
+
+/// Asserts a refusal: exit 2, the reason and the fix on stderr, `values.yaml` as before.
+fn refused(dir: &Path, args: &[String], reason: &str, fix: &str) {
+    let values = dir.join("values.yaml");
+    let before = std::fs::read(&values).ok();
+    let r = render_at(dir, args);
+    r.expect_code(2);
+    assert!(r.stderr.contains(reason), "{args:?}\n{}", r.stderr);
+    let help = r
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("help: "))
+        .unwrap_or_default();
+    assert!(help.contains(fix), "{args:?}\n{}", r.stderr);
+    assert_eq!(
+        std::fs::read(&values).ok(),
+        before,
+        "{args:?}: nothing written"
+    );
+    assert!(!r.stderr.contains("s3cret"));
+}
+
+#[test]
+fn without_a_version_the_newest_is_assumed_and_said() {
+    let dir = tempdir();
+    let r = render_at(dir.path(), &harbor(&["--stdout"]));
+    r.expect_code(0);
+    assert!(
+        r.stderr
+            .contains("values for PrimeHub chart 4.1.0, the newest phib knows")
+            && r.stderr.contains("`--chart-version`"),
+        "{}",
+        r.stderr
+    );
+    let r = render_at(
+        dir.path(),
+        &harbor(&["--stdout", "--chart-version", "v3.8.2"]),
+    );
+    r.expect_code(0);
+    assert!(
+        r.stderr
+            .contains("values for PrimeHub chart 3.8.2 (`--chart-version`)"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_bad_or_too_old_chart_version_is_refused() {
+    let dir = tempdir();
+    for (v, reason) in [
+        (
+            "latest",
+            "`--chart-version` `latest` is not a chart version",
+        ),
+        ("3.7", "MAJOR.MINOR.PATCH"),
+        ("2.6.0", "older than 2.7.0"),
+    ] {
+        refused(
+            dir.path(),
+            &harbor(&["--chart-version", v]),
+            reason,
+            if v == "2.6.0" {
+                "upgrade PrimeHub"
+            } else {
+                "helm list"
+            },
+        );
+    }
+}
+
+#[test]
+fn push_repo_becomes_the_prefix_of_its_namespace_on_charts_before_3_7_1() {
+    let dir = tempdir();
+    let r = render_at(
+        dir.path(),
+        &harbor(&[
+            "--push-repo",
+            "harbor.example.com/team/images",
+            "--chart-version",
+            "3.7.0",
+            "--stdout",
+        ]),
+    );
+    r.expect_code(0);
+    let out = r.stdout_str();
+    assert!(
+        out.contains("pushRepoPrefix: \"harbor.example.com/team\"") && !out.contains("pushRepo:"),
+        "{out}"
+    );
+    assert!(
+        r.stderr.contains("chart 3.7.0 ignores `pushRepo`")
+            && r.stderr
+                .contains("`harbor.example.com/team/<image>:<hash>`"),
+        "{}",
+        r.stderr
+    );
+    // On 3.7.1 it stays.
+    let r = render_at(
+        dir.path(),
+        &harbor(&[
+            "--push-repo",
+            "harbor.example.com/team/images",
+            "--chart-version",
+            "3.7.1",
+            "--stdout",
+        ]),
+    );
+    r.expect_code(0);
+    assert!(r
+        .stdout_str()
+        .contains("pushRepo: \"harbor.example.com/team/images\""));
+}
+
+#[test]
+fn push_repo_is_refused_where_no_prefix_reaches_the_same_place() {
+    let dir = tempdir();
+    // ECR creates no repositories on push; a repository at the registry's root has no
+    // namespace to turn into a prefix.
+    let ecr: Vec<String> = [
+        "render",
+        "--registry",
+        "ecr",
+        "--aws-account",
+        "123456789012",
+        "--aws-region",
+        "us-east-1",
+        "--push-repo",
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/images",
+        "--chart-version",
+        "3.6.2",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    refused(
+        dir.path(),
+        &ecr,
+        "chart 3.6.2 ignores `pushRepo`",
+        "`--push-repo-prefix`",
+    );
+    refused(
+        dir.path(),
+        &harbor(&[
+            "--push-repo",
+            "harbor.example.com/images",
+            "--chart-version",
+            "3.2.0",
+        ]),
+        "chart 3.2.0 ignores `pushRepo`",
+        "upgrade PrimeHub to 3.7.1",
+    );
+}
+
+#[test]
+fn skipping_tls_is_refused_on_charts_whose_build_script_drops_it() {
+    let dir = tempdir();
+    for v in ["2.7.0", "3.2.2", "3.3.0", "3.4.0", "3.4.1"] {
+        let args = harbor(&[
+            "--insecure-skip-verify",
+            "--chart-version",
+            v,
+            "--values",
+            "values.yaml",
+        ]);
+        refused(dir.path(), &args, &format!("chart {v}"), "3.4.2 or later");
+        let http = [
+            "render",
+            "--registry",
+            "harbor",
+            "--endpoint",
+            "http://10.0.0.5:5000",
+            "--username",
+            "robot$team+ci",
+            "--password-stdin",
+            "--chart-version",
+            v,
+        ]
+        .map(String::from);
+        refused(dir.path(), &http, "plain-http", "https");
+    }
+    std::fs::write(dir.path().join("values.yaml"), "primehub:\n  mode: ee\n").unwrap();
+    let r = render_at(
+        dir.path(),
+        &harbor(&[
+            "--insecure-skip-verify",
+            "--chart-version",
+            "3.4.2",
+            "--values",
+            "values.yaml",
+        ]),
+    );
+    r.expect_code(0);
+    let text = std::fs::read_to_string(dir.path().join("values.yaml")).unwrap();
+    assert!(text.contains("insecureSkipVerify: true"), "{text}");
+}
+
+#[test]
+fn charts_up_to_3_3_0_need_the_enterprise_mode_in_the_values_file() {
+    let dir = tempdir();
+    let values = dir.path().join("values.yaml");
+    let args = harbor(&["--chart-version", "3.3.0", "--values", "values.yaml"]);
+    refused(
+        dir.path(),
+        &args,
+        "no `primehub.mode`",
+        "`primehub.mode: ee`",
+    );
+    std::fs::write(&values, "primehub:\n  mode: ce\n").unwrap();
+    refused(
+        dir.path(),
+        &args,
+        "`primehub.mode: ce`",
+        "`primehub.mode: ee`",
+    );
+    std::fs::write(&values, "primehub:\n  mode: ee\n").unwrap();
+    render_at(dir.path(), &args).expect_code(0);
+    // Printed, not edited: phib cannot see the mode, and says so.
+    let r = render_at(
+        dir.path(),
+        &harbor(&["--chart-version", "3.3.0", "--stdout"]),
+    );
+    r.expect_code(0);
+    assert!(
+        r.stderr
+            .contains("phib: warning: PrimeHub chart 3.3.0 renders the push Secret"),
+        "{}",
+        r.stderr
+    );
+    // 3.4.0 renders it in any mode.
+    let dir = tempdir();
+    render_at(
+        dir.path(),
+        &harbor(&["--chart-version", "3.4.0", "--values", "values.yaml"]),
+    )
+    .expect_code(0);
+}
+
+#[test]
+fn a_dotless_registry_host_is_refused_on_4_0_and_later() {
+    let dir = tempdir();
+    let args = |v: &str| -> Vec<String> {
+        [
+            "render",
+            "--registry",
+            "harbor",
+            "--endpoint",
+            "localhost:5000",
+            "--username",
+            "u",
+            "--password-stdin",
+            "--push-repo-prefix",
+            "localhost:5000/team",
+            "--chart-version",
+            v,
+            "--stdout",
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    for v in ["4.0.0", "4.1.0"] {
+        refused(
+            dir.path(),
+            &args(v),
+            "`localhost:5000` has no `.`",
+            "IP address",
+        );
+    }
+    let r = render_at(dir.path(), &args("3.12.3"));
+    r.expect_code(0);
+    assert!(
+        r.stderr.contains("not after an upgrade to 4.0"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn values_mode_names_the_charts_own_secret_with_the_files_overrides() {
+    let dir = tempdir();
+    let values = dir.path().join("values.yaml");
+    let table = [
+        ("", &[][..], None),
+        (
+            "",
+            &["--release", "hub"][..],
+            Some("hub-primehub-controller-custom-image-push-secret"),
+        ),
+        (
+            "nameOverride: ph\n",
+            &["--release", "hub"][..],
+            Some("hub-ph-controller-custom-image-push-secret"),
+        ),
+        (
+            "nameOverride: ph\n",
+            &[][..],
+            Some("primehub-ph-controller-custom-image-push-secret"),
+        ),
+        (
+            "fullnameOverride: builder\n",
+            &[][..],
+            Some("builder-controller-custom-image-push-secret"),
+        ),
+    ];
+    for (prefix, extra, want) in table {
+        std::fs::write(&values, prefix).unwrap();
+        let mut args = vec!["--values", "values.yaml"];
+        args.extend(extra);
+        render_at(dir.path(), &harbor(&args)).expect_code(0);
+        let text = std::fs::read_to_string(&values).unwrap();
+        match want {
+            Some(name) => assert!(
+                text.contains(&format!("pushSecretName: \"{name}\"")),
+                "{prefix} {extra:?}\n{text}"
+            ),
+            None => assert!(!text.contains("pushSecretName"), "{text}"),
+        }
+        // Agreed by the real chart when helm is there (see tests/it/buildah.rs).
+    }
+}
+
+#[test]
+fn values_mode_refuses_a_push_secret_name_nobody_creates() {
+    let dir = tempdir();
+    refused(
+        dir.path(),
+        &harbor(&[
+            "--push-secret-name",
+            "builds-push",
+            "--values",
+            "values.yaml",
+        ]),
+        "`--push-secret-name` `builds-push` names a Secret nobody creates",
+        "`--secret-mode external --secret-name builds-push`",
+    );
+    // The chart's own name is accepted; so is the same name in external mode.
+    render_at(
+        dir.path(),
+        &harbor(&[
+            "--push-secret-name",
+            "primehub-controller-custom-image-push-secret",
+            "--stdout",
+        ]),
+    )
+    .expect_code(0);
+    render_at(
+        dir.path(),
+        &harbor(&[
+            "--secret-mode",
+            "external",
+            "--secret-name",
+            "builds-push",
+            "--secret-out",
+            "secret.yaml",
+            "--values",
+            "values.yaml",
+        ]),
+    )
+    .expect_code(0);
+    let text = std::fs::read_to_string(dir.path().join("values.yaml")).unwrap();
+    assert!(text.contains("pushSecretName: \"builds-push\""), "{text}");
+}
+
+#[test]
+fn the_live_release_gives_the_version_the_name_and_the_namespace_stub_cluster() {
+    let stub = Stub::new();
+    stub.set(
+        "list.json",
+        &serde_json::json!([{"name": "hub", "namespace": "ml", "revision": "3",
+            "status": "deployed", "chart": "primehub-3.7.0", "app_version": "v3.7.0"}])
+        .to_string(),
+    );
+    let dir = tempdir();
+    let mut cmd = stub.phib(dir.path());
+    cmd.args(harbor(&[
+        "--push-repo",
+        &format!("{HOST}/team/images"),
+        "--stdout",
+    ]))
+    .env("HELM_NAMESPACE", "ml");
+    let r = run(&mut cmd, b"s3cret\n");
+    r.expect_code(0);
+    assert!(
+        r.stderr.contains(
+            "values for PrimeHub chart 3.7.0, the version of release `hub` in namespace `ml`"
+        ),
+        "{}",
+        r.stderr
+    );
+    let out = r.stdout_str();
+    assert!(
+        out.contains("pushRepoPrefix: \"harbor.example.com/team\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("pushSecretName: \"hub-primehub-controller-custom-image-push-secret\""),
+        "{out}"
+    );
+    let list = stub
+        .calls()
+        .into_iter()
+        .find(|a| a.first().map(String::as_str) == Some("list"))
+        .expect("helm list was asked");
+    assert_eq!(crate::helm::flag_value(&list, "-n"), ["ml"], "{list:?}");
+    // `--chart-version` wins over the release's.
+    let mut cmd = stub.phib(dir.path());
+    cmd.args(harbor(&["--chart-version", "4.1.0", "--stdout"]));
+    let r = run(&mut cmd, b"s3cret\n");
+    r.expect_code(0);
+    assert!(
+        r.stderr.contains("chart 4.1.0 (`--chart-version`)"),
+        "{}",
+        r.stderr
+    );
+    assert!(r
+        .stdout_str()
+        .contains("hub-primehub-controller-custom-image-push-secret"));
+}
+
+#[test]
+fn as_a_helm_plugin_the_external_secret_goes_to_helms_namespace() {
+    let dir = tempdir();
+    let mut cmd = phib();
+    cmd.current_dir(dir.path())
+        .args(harbor(&[
+            "--secret-mode",
+            "external",
+            "--secret-out",
+            "secret.yaml",
+            "--values",
+            "values.yaml",
+        ]))
+        .env("HELM_NAMESPACE", "ml");
+    run(&mut cmd, b"s3cret\n").expect_code(0);
+    let manifest = std::fs::read_to_string(dir.path().join("secret.yaml")).unwrap();
+    assert!(
+        manifest.contains("namespace: ml") || manifest.contains("namespace: \"ml\""),
+        "{manifest}"
+    );
+}

@@ -381,6 +381,29 @@ impl ChartValues {
     }
 }
 
+/// When a build succeeds the controller sets the new Image's `spec.pullSecret` to the
+/// push Secret's name, and never changes it after: switching `pushSecretName` leaves
+/// every Image built before on the old name. What phib says about that, given the old
+/// and new names, whether the old one was the chart's own (values mode: after the
+/// upgrade the chart renders it without a login), and PrimeHub's namespace.
+pub fn switch_note(old: &str, old_is_charts: bool, new: &str, namespace: &str) -> Option<String> {
+    if old == new {
+        return None;
+    }
+    let command = format!(
+        "kubectl -n {namespace} get images.primehub.io -o jsonpath='{{range .items[?(@.spec.pullSecret==\"{old}\")]}}{{.metadata.name}}{{\"\\n\"}}{{end}}' | xargs -r -I{{}} kubectl -n {namespace} patch images.primehub.io {{}} --type merge -p '{{\"spec\":{{\"pullSecret\":\"{new}\"}}}}'"
+    );
+    Some(if old_is_charts {
+        format!(
+            "images built before pull with the chart's Secret `{old}`, which holds no login once the values hold none: after `helm upgrade`, point them at `{new}` with: {command}"
+        )
+    } else {
+        format!(
+            "images built before pull with the Secret `{old}`: keep it while they are in use, or point them at `{new}` with: {command}"
+        )
+    })
+}
+
 /// Where phib got the chart version from, for the line that says which it assumed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
@@ -752,6 +775,34 @@ mod tests {
             ChartValues::from_values(&serde_yaml::Value::Null),
             ChartValues::default()
         );
+    }
+
+    #[test]
+    fn switching_the_push_secret_says_how_earlier_images_keep_pulling() {
+        assert_eq!(switch_note("a", true, "a", "hub"), None);
+        let note = switch_note(
+            "primehub-controller-custom-image-push-secret",
+            true,
+            "primehub-image-builder-push",
+            "hub",
+        )
+        .unwrap();
+        assert_eq!(
+            note,
+            r#"images built before pull with the chart's Secret `primehub-controller-custom-image-push-secret`, which holds no login once the values hold none: after `helm upgrade`, point them at `primehub-image-builder-push` with: kubectl -n hub get images.primehub.io -o jsonpath='{range .items[?(@.spec.pullSecret=="primehub-controller-custom-image-push-secret")]}{.metadata.name}{"\n"}{end}' | xargs -r -I{} kubectl -n hub patch images.primehub.io {} --type merge -p '{"spec":{"pullSecret":"primehub-image-builder-push"}}'"#
+        );
+        let back = switch_note(
+            "mine",
+            false,
+            "primehub-controller-custom-image-push-secret",
+            "ml",
+        )
+        .unwrap();
+        assert!(
+            back.starts_with("images built before pull with the Secret `mine`: keep it"),
+            "{back}"
+        );
+        assert!(back.contains("kubectl -n ml patch"), "{back}");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::helm;
 use crate::helm::plan::DEFAULT_NAMESPACE;
 use crate::settings::ChartTarget;
 use crate::values::merge::read_values_file;
+use crate::values::model::{CustomImage, DEFAULT_PUSH_SECRET_NAME};
 use crate::{Error, Result};
 
 /// helm's namespace when phib runs as a helm plugin (`helm -n NS phib ...`); helm passes
@@ -37,8 +38,37 @@ pub fn chart_values(path: Option<&Path>) -> Result<Option<ChartValues>> {
         return Ok(Some(ChartValues::default()));
     };
     // A file the merge cannot read is refused there, with its own message.
-    let doc: serde_yaml::Value = serde_yaml::from_str(&text).unwrap_or(serde_yaml::Value::Null);
+    let doc = crate::values::parse_document(&text, path).unwrap_or(serde_yaml::Value::Null);
     Ok(Some(ChartValues::from_values(&doc)))
+}
+
+/// The block the values file at `path` configures now, if it can be read (a file that
+/// cannot is refused by the merge, with its own message).
+pub fn old_block(path: &Path) -> Option<CustomImage> {
+    let text = read_values_file(path).ok()??;
+    let doc = crate::values::parse_document(&text, path).ok()?;
+    CustomImage::from_values(&doc).ok()?
+}
+
+/// What to say when the new block pushes with another Secret than the old one: Images
+/// built before keep pulling with the old name.
+pub fn switch_note(
+    old: Option<&CustomImage>,
+    new: &CustomImage,
+    namespace: &str,
+) -> Option<String> {
+    let old = old?;
+    let name = |ci: &CustomImage| {
+        ci.push_secret_name
+            .clone()
+            .unwrap_or_else(|| DEFAULT_PUSH_SECRET_NAME.to_string())
+    };
+    crate::chart::switch_note(
+        &name(old),
+        old.registry_password.is_some(),
+        &name(new),
+        namespace,
+    )
 }
 
 /// The chart target: the version and where it came from, the release and namespace

@@ -150,6 +150,10 @@ pub fn run(args: RenderArgs) -> Result<()> {
         settings.validate()?
     };
     let assumed = validated.fit_chart(&settings, &target)?;
+    let old = (!stdout)
+        .then(|| super::chart_version::old_block(&path))
+        .flatten();
+    let choice_namespace = choice.namespace.clone();
     let pending = secret_mode::prepare(
         choice,
         &settings,
@@ -171,8 +175,16 @@ pub fn run(args: RenderArgs) -> Result<()> {
     for warning in &validated.warnings {
         super::warn(warning);
     }
+    let namespace = choice_namespace
+        .or_else(super::chart_version::helm_namespace)
+        .unwrap_or_else(|| crate::helm::plan::DEFAULT_NAMESPACE.to_string());
+    let switched =
+        super::chart_version::switch_note(old.as_ref(), &validated.custom_image, &namespace);
     if let Some(done) = secret_mode::finish(pending)? {
         eprintln!("phib: {done}");
+    }
+    if let Some(note) = switched {
+        eprintln!("phib: {note}");
     }
     Ok(())
 }

@@ -634,3 +634,111 @@ fn buildah_push_fails_with_a_wrong_password_and_with_a_pull_only_token() {
         }
     }
 }
+
+/// Switching the secret mode changes `pushSecretName`, but the Images built before keep
+/// the old name as their pull secret. Values → external: after the upgrade the chart's
+/// Secret holds no login (the pull fails with it, for real), and phib prints the command
+/// that points the Images at the new Secret, which pulls them. External → values: phib
+/// says to keep the old Secret, which still pulls them.
+#[test]
+#[cfg_attr(
+    not(phib_e2e),
+    ignore = "end-to-end: needs helm, buildah, skopeo, docker-registry; run ./scripts/test"
+)]
+fn switching_the_secret_mode_keeps_earlier_images_pullable() {
+    let base = Base::start();
+    let target = Target::htpasswd(Transport::TrustedTls);
+    let case = Case::new("4.1.0", Mode::Values);
+    let first = phib_render(&target, &case, &[]);
+    first.phib.expect_code(0);
+    let dir = first.dir.path();
+    let values = dir.join("values.yaml");
+    let m = helm_manifests(&chart_dir(case.chart), &values, "primehub");
+    let chart_secret = mounted_secret(&m, None).unwrap();
+    let build = run_build(&m, &chart_secret, &base, &target);
+    build.run.expect_code(0);
+    let built = build.pushed.unwrap();
+
+    // To external mode, editing the same values file.
+    let mut cmd = phib();
+    cmd.current_dir(dir)
+        .args(["render", "--registry", "harbor", "--endpoint"])
+        .arg(target.endpoint())
+        .args(["--username", USER, "--password-stdin", "--push-repo"])
+        .arg(format!("{}/team/images", target.registry.host()))
+        .args([
+            "--values",
+            "values.yaml",
+            "--secret-mode",
+            "external",
+            "--secret-out",
+            "secret.yaml",
+        ])
+        .env("HELM_NAMESPACE", "ml");
+    let r = run(&mut cmd, format!("{PASSWORD}\n").as_bytes());
+    r.expect_code(0);
+    let old = "primehub-controller-custom-image-push-secret";
+    let new = "primehub-image-builder-push";
+    assert!(
+        r.stderr.contains(&format!("images built before pull with the chart's Secret `{old}`"))
+            && r.stderr.contains(&format!("kubectl -n ml get images.primehub.io -o jsonpath='{{range .items[?(@.spec.pullSecret==\"{old}\")]}}"))
+            && r.stderr.contains(&format!("\"pullSecret\":\"{new}\"")),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains(PASSWORD));
+    let after = helm_manifests(&chart_dir(case.chart), &values, "primehub");
+    let (_, emptied) = after
+        .secrets
+        .iter()
+        .find(|(n, _)| n == old)
+        .expect("the chart still renders its Secret");
+    assert!(
+        emptied
+            .contains(&base64::engine::general_purpose::STANDARD.encode("%!s(<nil>):%!s(<nil>)")),
+        "{emptied}"
+    );
+    let denied = pull_result(&built, emptied, &target);
+    assert_ne!(denied.code, Some(0), "the emptied Secret must not pull");
+    let err = denied.stderr.to_lowercase();
+    assert!(
+        err.contains("unauthorized") || err.contains("authentication required"),
+        "{}",
+        denied.stderr
+    );
+    let external = mounted_secret(&after, Some(&dir.join("secret.yaml"))).expect("the new Secret");
+    pull_back(&built, &external, &target);
+
+    // And back to values mode: the external Secret is to be kept.
+    let mut cmd = phib();
+    cmd.current_dir(dir)
+        .args(["render", "--registry", "harbor", "--endpoint"])
+        .arg(target.endpoint())
+        .args(["--username", USER, "--password-stdin", "--push-repo"])
+        .arg(format!("{}/team/images", target.registry.host()))
+        .args(["--values", "values.yaml"]);
+    let r = run(&mut cmd, format!("{PASSWORD}\n").as_bytes());
+    r.expect_code(0);
+    assert!(
+        r.stderr.contains(&format!(
+            "images built before pull with the Secret `{new}`: keep it"
+        )),
+        "{}",
+        r.stderr
+    );
+    pull_back(&built, &external, &target);
+}
+
+/// A pull of `image` with `authfile_json`, for a pull that must fail.
+fn pull_result(image: &str, authfile_json: &str, target: &Target) -> Run {
+    let dir = tempdir();
+    let auth = dir.path().join("auth.json");
+    std::fs::write(&auth, authfile_json).unwrap();
+    let mut cmd = Command::new(tool("skopeo"));
+    cmd.args(["inspect", "--authfile"]).arg(&auth);
+    if let Some(cert) = target.trusted_cert() {
+        cmd.env("SSL_CERT_FILE", cert);
+    }
+    cmd.arg(format!("docker://{image}"));
+    run(&mut cmd, b"")
+}

@@ -102,8 +102,15 @@ pub enum Command {
         /// Time limit for each request to the registry, in seconds.
         #[arg(long, value_name = "SECS", default_value_t = 30)]
         timeout: u64,
-        /// Namespace of the push Secret, when the credentials are only there.
-        #[arg(long, value_name = "NS", default_value = "hub")]
+        /// Namespace of the push Secret, when the credentials are only there (as a helm
+        /// plugin: helm's namespace).
+        #[arg(
+            long,
+            value_name = "NS",
+            env = "HELM_NAMESPACE",
+            default_value = crate::helm::plan::DEFAULT_NAMESPACE,
+            hide_env_values = true
+        )]
         namespace: String,
         /// Read the credentials from this Secret manifest (as `phib render
         /// --secret-out` writes it) instead of the values or the cluster.

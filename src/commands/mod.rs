@@ -43,7 +43,7 @@ pub fn run(cli: Cli) -> Result<()> {
             values: &values,
             push_check: !no_push_check,
             timeout_secs: timeout,
-            namespace: &namespace,
+            namespace: &crate::helm::plan::namespace_or_default(namespace),
             secret_file: secret_file.as_deref(),
         }),
     }

@@ -471,3 +471,31 @@ fn as_a_helm_plugin_the_external_secret_goes_to_helms_namespace() {
         "{manifest}"
     );
 }
+
+#[test]
+fn as_a_helm_plugin_verify_reads_the_secret_in_helms_namespace() {
+    let dir = tempdir();
+    std::fs::write(
+        dir.path().join("values.yaml"),
+        "customImage:\n  registryEndpoint: https://harbor.example.com\n  pushRepoPrefix: harbor.example.com/team\n  pushSecretName: my-push\n",
+    )
+    .unwrap();
+    let empty = tempdir();
+    for (ns, want) in [(Some("ml"), "ml"), (Some(""), "hub"), (None, "hub")] {
+        let mut cmd = phib();
+        cmd.current_dir(dir.path())
+            .args(["verify", "--values", "values.yaml"])
+            .env("PATH", empty.path());
+        if let Some(ns) = ns {
+            cmd.env("HELM_NAMESPACE", ns);
+        }
+        let r = run(&mut cmd, b"");
+        assert!(
+            r.stderr.contains(&format!(
+                "in the Secret `my-push` (namespace `{want}`), and `kubectl` is not installed"
+            )),
+            "{ns:?}: {}",
+            r.stderr
+        );
+    }
+}

@@ -515,6 +515,48 @@ impl Validated {
     }
 }
 
+/// Checks a block already written (what `phib upgrade` is about to apply) against the
+/// chart version it goes to: exit 2 with the reason and the fix when that chart is
+/// known to break it. `values` is what the release's values say besides the block (its
+/// `primehub.mode` and name overrides), `release` the release the chart names things
+/// after.
+pub fn check_block(
+    ci: &CustomImage,
+    v: &chart::ChartVersion,
+    values: &chart::ChartValues,
+    release: &str,
+) -> Result<()> {
+    let (push_repo, prefix) = match &ci.push {
+        Some(PushTarget::Repo(r)) => (Some(r.as_str()), None),
+        Some(PushTarget::Prefix(p)) => (None, Some(p.as_str())),
+        None => (None, None),
+    };
+    let needs_skip_tls = ci.insecure_skip_verify || ci.registry_endpoint.starts_with("http://");
+    let mode = Some(values.mode.as_deref());
+    if let Some(b) = chart::breaks(v, push_repo, prefix, needs_skip_tls, mode).first() {
+        return Err(Error::usage(b.reason(v)).with_help(format!(
+            "{}; then write the block again with `phib render --chart-version {v}`",
+            b.fix(v)
+        )));
+    }
+    if ci.registry_password.is_some() {
+        let chart_name = chart::push_secret_name(&values.naming(release));
+        let name = ci
+            .push_secret_name
+            .as_deref()
+            .unwrap_or(DEFAULT_PUSH_SECRET_NAME);
+        if name != chart_name {
+            return Err(Error::usage(format!(
+                "`pushSecretName` `{name}` names a Secret nobody creates: with the credentials in the values, the chart renders its push Secret for release `{release}` as `{chart_name}`"
+            ))
+            .with_help(format!(
+                "write the block again with `phib render --release {release}`, or keep the credentials in a Secret of your own (`--secret-mode external`)"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// The warning for a password kept in the values (the external push-secret mode drops it).
 pub const PASSWORD_IN_VALUES_WARNING: &str = "the password is stored in the values file as `registryPassword`, and the chart copies it into the controller ConfigMap in plain text: anyone who can read ConfigMaps in PrimeHub's namespace can read it; keep the values file private, or keep the password out of the values with `--secret-mode external`";
 

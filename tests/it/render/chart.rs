@@ -499,3 +499,53 @@ fn as_a_helm_plugin_verify_reads_the_secret_in_helms_namespace() {
         );
     }
 }
+
+#[test]
+fn upgrade_refuses_a_block_the_target_chart_breaks_stub_cluster() {
+    let stub = Stub::new();
+    stub.set_release("primehub-3.7.0");
+    let dir = tempdir();
+    let values = "customImage:\n  registryEndpoint: \"ghcr.io\"\n  registryUsername: \"me\"\n  registryPassword: \"s3cret\"\n  pushRepo: \"ghcr.io/me/builds\"\n";
+    std::fs::write(dir.path().join("values.yaml"), values).unwrap();
+    let upgrade = |extra: &[&str]| {
+        let mut cmd = stub.phib(dir.path());
+        cmd.args(["upgrade", "--dry-run"]).args(extra);
+        run(&mut cmd, b"")
+    };
+    // Pinned to the deployed 3.7.0, which ignores `pushRepo`.
+    let r = upgrade(&[]);
+    r.expect_code(2);
+    assert!(
+        r.stderr.contains("PrimeHub chart 3.7.0 ignores `pushRepo`"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("`phib render --chart-version 3.7.0`"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("s3cret") && r.stdout.is_empty());
+    // Moving to 3.7.1 reads it.
+    upgrade(&["--version", "3.7.1"]).expect_code(0);
+    // A release named otherwise needs the chart's Secret name for it.
+    stub.set(
+        "list.json",
+        &serde_json::json!([{"name": "hub", "namespace": "hub", "status": "deployed",
+            "chart": "primehub-3.7.1"}])
+        .to_string(),
+    );
+    let r = upgrade(&["--release", "hub"]);
+    r.expect_code(2);
+    assert!(
+        r.stderr.contains("`pushSecretName` `primehub-controller-custom-image-push-secret` names a Secret nobody creates")
+            && r.stderr.contains("`hub-primehub-controller-custom-image-push-secret`")
+            && r.stderr.contains("`phib render --release hub`"),
+        "{}",
+        r.stderr
+    );
+    assert!(stub
+        .calls()
+        .iter()
+        .all(|a| a.first().map(String::as_str) != Some("upgrade")));
+}

@@ -234,7 +234,7 @@ fn check_chart_version(values_text: &str, plan: &Plan, deployed: Option<&Value>)
         _ => doc,
     };
     let values = crate::chart::ChartValues::from_values(&others);
-    crate::settings::check_block(&ci, &version, &values, &plan.release)
+    crate::settings::check_block(&ci, &version, &values, Some(&plan.release))
 }
 
 /// The repository part of `REPO/NAME`, or `None` for a path, URL or OCI reference.

@@ -519,12 +519,12 @@ impl Validated {
 /// chart version it goes to: exit 2 with the reason and the fix when that chart is
 /// known to break it. `values` is what the release's values say besides the block (its
 /// `primehub.mode` and name overrides), `release` the release the chart names things
-/// after.
+/// after (`None`: unknown, the push Secret's name is not checked).
 pub fn check_block(
     ci: &CustomImage,
     v: &chart::ChartVersion,
     values: &chart::ChartValues,
-    release: &str,
+    release: Option<&str>,
 ) -> Result<()> {
     let (push_repo, prefix) = match &ci.push {
         Some(PushTarget::Repo(r)) => (Some(r.as_str()), None),
@@ -539,7 +539,7 @@ pub fn check_block(
             b.fix(v)
         )));
     }
-    if ci.registry_password.is_some() {
+    if let (Some(release), true) = (release, ci.registry_password.is_some()) {
         let chart_name = chart::push_secret_name(&values.naming(release));
         let name = ci
             .push_secret_name

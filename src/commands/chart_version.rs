@@ -109,3 +109,28 @@ pub fn resolve(
         external,
     })
 }
+
+/// For the commands that only read a block (`show`, `verify`): a warning when the chart
+/// version PrimeHub runs (the live release's, else the newest) is known to break it.
+pub fn warn_if_broken(doc: &serde_yaml::Value, release: Option<&str>, namespace: Option<&str>) {
+    let Ok(Some(ci)) = CustomImage::from_values(doc) else {
+        return;
+    };
+    let Ok(target) = resolve(None, release, namespace, None, false) else {
+        return;
+    };
+    let release = release.or(target.live_release.as_deref());
+    let mut values = ChartValues::from_values(doc);
+    if values.mode.is_none() && target.source == Source::Newest {
+        // Nothing says which mode the release runs in; only the chart's own facts count.
+        values.mode = Some("ee".into());
+    }
+    if let Err(e) = crate::settings::check_block(&ci, &target.version, &values, release) {
+        let line = crate::chart::assumed_line(&target.version, &target.source);
+        super::warn(&format!(
+            "{} ({line}); {}",
+            e.message,
+            e.help.unwrap_or_default()
+        ));
+    }
+}

@@ -23,6 +23,13 @@ pub struct Args<'a> {
 }
 
 pub fn run(args: &Args) -> Result<()> {
+    if let Some(doc) = read_values_file(args.values)
+        .ok()
+        .flatten()
+        .and_then(|text| crate::values::parse_document(&text, args.values).ok())
+    {
+        super::chart_version::warn_if_broken(&doc, None, Some(args.namespace));
+    }
     run_to(args, &mut std::io::stdout().lock())
 }
 

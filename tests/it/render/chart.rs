@@ -549,3 +549,50 @@ fn upgrade_refuses_a_block_the_target_chart_breaks_stub_cluster() {
         .iter()
         .all(|a| a.first().map(String::as_str) != Some("upgrade")));
 }
+
+#[test]
+fn show_and_verify_warn_about_a_block_the_running_chart_breaks_stub_cluster() {
+    let stub = Stub::new();
+    stub.set_release("primehub-3.7.0");
+    let dir = tempdir();
+    std::fs::write(
+        dir.path().join("values.yaml"),
+        "customImage:\n  registryEndpoint: \"ghcr.io\"\n  registryUsername: \"me\"\n  registryPassword: \"s3cret\"\n  pushRepo: \"ghcr.io/me/builds\"\n",
+    )
+    .unwrap();
+    let r = run(
+        stub.phib(dir.path())
+            .args(["show", "--values", "values.yaml"]),
+        b"",
+    );
+    r.expect_code(0);
+    assert!(
+        r.stderr
+            .contains("phib: warning: PrimeHub chart 3.7.0 ignores `pushRepo`")
+            && r.stderr.contains("release `primehub` in namespace `hub`"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("s3cret"));
+    // verify says so before it checks anything (this registry is not reachable here).
+    let r = run(
+        stub.phib(dir.path())
+            .args(["verify", "--values", "values.yaml", "--timeout", "1"])
+            .env("HTTPS_PROXY", "http://127.0.0.1:9"),
+        b"",
+    );
+    assert!(
+        r.stderr
+            .contains("phib: warning: PrimeHub chart 3.7.0 ignores `pushRepo`"),
+        "{}",
+        r.stderr
+    );
+    // On 3.7.1 there is nothing to say.
+    stub.set_release("primehub-3.7.1");
+    let r = run(
+        stub.phib(dir.path())
+            .args(["show", "--values", "values.yaml"]),
+        b"",
+    );
+    assert!(!r.stderr.contains("warning"), "{}", r.stderr);
+}

@@ -268,9 +268,38 @@ pub enum Breaks {
     DockerIoPrefix { host: String },
     /// Up to 3.3.0: the values file's `primehub.mode` is not `ee`/`deploy`.
     NeedsEeMode { mode: Option<String> },
+    /// Values mode with a `pushSecretName` that is not the Secret the chart renders:
+    /// the controller finds no push secret. `from` says where the name came from.
+    SecretNotRendered {
+        name: String,
+        from: &'static str,
+        chart_name: String,
+        release: String,
+    },
 }
 
+/// What `--accept` takes: one name per combination phib knows builds fail with, named
+/// for what the user accepts.
+pub const ACCEPT_NAMES: [&str; 5] = [
+    "ignored-push-repo",
+    "tls-verified-push",
+    "docker-hub-path",
+    "no-push-secret",
+    "missing-push-secret",
+];
+
 impl Breaks {
+    /// The `--accept` name that lets phib write the values anyway.
+    pub fn accept_name(&self) -> &'static str {
+        match self {
+            Breaks::PushRepoIgnored => ACCEPT_NAMES[0],
+            Breaks::SkipTlsNotPassed => ACCEPT_NAMES[1],
+            Breaks::DockerIoPrefix { .. } => ACCEPT_NAMES[2],
+            Breaks::NeedsEeMode { .. } => ACCEPT_NAMES[3],
+            Breaks::SecretNotRendered { .. } => ACCEPT_NAMES[4],
+        }
+    }
+
     /// Why builds fail, for `phib: <reason>`.
     pub fn reason(&self, v: &ChartVersion) -> String {
         match self {
@@ -293,7 +322,19 @@ impl Breaks {
                     None => "no `primehub.mode` (the chart's default is `ce`)".into(),
                 }
             ),
+            Breaks::SecretNotRendered { name, from, chart_name, release } => format!(
+                "{from} `{name}` names a Secret nobody creates: with the credentials in the values, the chart renders its push Secret as `{chart_name}` (release `{release}`), and builds would fail with \"push secret not found\""
+            ),
         }
+    }
+
+    /// The next step and, for a user who knows, the flag that writes the values anyway.
+    pub fn help(&self, v: &ChartVersion) -> String {
+        format!(
+            "{}; or, to write it knowing builds will fail, `--accept {}`",
+            self.fix(v),
+            self.accept_name()
+        )
     }
 
     /// The next step, for `help: <fix>`.
@@ -307,6 +348,9 @@ impl Breaks {
             ),
             Breaks::DockerIoPrefix { .. } => "use the registry's name with a dot (a DNS name) or its IP address".into(),
             Breaks::NeedsEeMode { .. } => "set `primehub.mode: ee` in the values file (the image builder is an Enterprise feature on this chart)".into(),
+            Breaks::SecretNotRendered { name, .. } => format!(
+                "drop the name to use the chart's, or keep the credentials in a Secret of your own named `{name}`: `--secret-mode external --secret-name {name}`"
+            ),
         }
     }
 }

@@ -278,6 +278,16 @@ pub struct RenderArgs {
     #[arg(long, value_name = "V")]
     pub chart_version: Option<String>,
 
+    /// Write values phib knows builds fail with, for this one reason (repeatable); phib
+    /// refuses them otherwise and says which name to give.
+    #[arg(
+        long,
+        value_name = "WHAT",
+        action = clap::ArgAction::Append,
+        value_parser = clap::builder::PossibleValuesParser::new(crate::chart::ACCEPT_NAMES)
+    )]
+    pub accept: Vec<String>,
+
     /// Values file to write (default `values.yaml`): created, or in an existing file only
     /// the `customImage` block is replaced (the old content is kept as `FILE.bak`).
     #[arg(long, value_name = "FILE", conflicts_with = "stdout")]

@@ -291,17 +291,30 @@ impl Settings {
                 (name != DEFAULT_PUSH_SECRET_NAME).then_some(name)
             });
 
+        // buildah talks https unless told to skip verification: a plain-http endpoint
+        // works only with `insecureSkipVerify`, so it gets it.
+        let plain_http = registry_endpoint.starts_with("http://");
         let custom_image = CustomImage {
             registry_endpoint,
             registry_username,
             registry_password,
             push: Some(push),
             push_secret_name,
-            insecure_skip_verify: self.insecure_skip_verify,
+            insecure_skip_verify: self.insecure_skip_verify || plain_http,
         };
         (spec.check)(self, &custom_image)?;
 
         let mut warnings = Vec::new();
+        if plain_http && !self.insecure_skip_verify {
+            warnings.push(PLAIN_HTTP_NOTE.into());
+        }
+        if let Some(given) = self.endpoint.as_deref().filter(|e| !e.contains("://")) {
+            if kind == Kind::Harbor {
+                warnings.push(format!(
+                    "the endpoint `{given}` has no scheme, so buildah talks https to it; if the registry speaks plain http, write `http://{given}` (`phib render` stays offline: `phib verify` tells which it speaks)"
+                ));
+            }
+        }
         common_warnings(&custom_image, &mut warnings);
         (spec.warnings)(self, &custom_image, &mut warnings);
         Ok(Validated {
@@ -395,6 +408,9 @@ pub struct ChartTarget {
     pub live_release: Option<String>,
     /// The credentials go into a Secret of the user's own (`--secret-mode external`).
     pub external: bool,
+    /// `--accept NAME`: combinations known to fail that the user wants written anyway
+    /// ([`chart::ACCEPT_NAMES`]).
+    pub accepted: Vec<String>,
 }
 
 impl ChartTarget {
@@ -449,9 +465,7 @@ impl Validated {
         };
         let needs_skip_tls = ci.insecure_skip_verify || ci.registry_endpoint.starts_with("http://");
         let mode = target.values.as_ref().map(|cv| cv.mode.as_deref());
-        if let Some(b) = chart::breaks(v, push_repo, prefix, needs_skip_tls, mode).first() {
-            return Err(Error::usage(b.reason(v)).with_help(b.fix(v)));
-        }
+        let mut found = chart::breaks(v, push_repo, prefix, needs_skip_tls, mode);
         if facts.needs_ee_mode && target.values.is_none() {
             self.warnings.push(format!(
                 "PrimeHub chart {v} renders the push Secret and build scripts only with `primehub.mode: ee` (or `deploy`); make sure the values PrimeHub is installed with say so"
@@ -485,30 +499,38 @@ impl Validated {
             if settings.push_secret_name.is_none() && ci.push_secret_name == derived {
                 ci.push_secret_name = None;
             }
-            let given = settings
-                .push_secret_name
-                .as_deref()
-                .map(|n| (n, "`--push-secret-name`"))
-                .or_else(|| {
-                    // A kept name (`--rotate`) is checked only against a known release.
-                    let known = settings.release.is_some() || target.live_release.is_some();
-                    ci.push_secret_name
-                        .as_deref()
-                        .filter(|_| known)
-                        .map(|n| (n, "`pushSecretName`"))
-                });
-            if let Some((given, from)) = given {
-                if given != chart_name {
-                    return Err(Error::usage(format!(
-                        "{from} `{given}` names a Secret nobody creates: with the credentials in the values, the chart renders its push Secret as `{chart_name}` (release `{release}`), and builds would fail with \"push secret not found\""
-                    ))
-                    .with_help(format!(
-                        "drop `--push-secret-name`, or keep the credentials in a Secret of your own named `{given}`: `--secret-mode external --secret-name {given}`"
-                    )));
+            // A kept name (`--rotate`) is checked only against a known release.
+            let known = settings.release.is_some() || target.live_release.is_some();
+            let given = match (&settings.push_secret_name, &ci.push_secret_name) {
+                (Some(n), _) => Some((n.clone(), "`--push-secret-name`")),
+                (None, Some(n)) if known => Some((n.clone(), "`pushSecretName`")),
+                _ => None,
+            };
+            match given {
+                Some((name, from)) if name != chart_name => {
+                    found.push(chart::Breaks::SecretNotRendered {
+                        name,
+                        from,
+                        chart_name,
+                        release: release.to_string(),
+                    });
                 }
+                Some(_) => {}
+                None if ci.push_secret_name.is_none() && chart_name != DEFAULT_PUSH_SECRET_NAME => {
+                    ci.push_secret_name = Some(chart_name);
+                }
+                None => {}
             }
-            if ci.push_secret_name.is_none() && chart_name != DEFAULT_PUSH_SECRET_NAME {
-                ci.push_secret_name = Some(chart_name);
+        }
+        for b in found {
+            if target.accepted.iter().any(|a| a == b.accept_name()) {
+                self.warnings.push(format!(
+                    "{} (written anyway: `--accept {}`)",
+                    b.reason(v),
+                    b.accept_name()
+                ));
+            } else {
+                return Err(Error::usage(b.reason(v)).with_help(b.help(v)));
             }
         }
         Ok(chart::assumed_line(v, &target.source))
@@ -557,6 +579,9 @@ pub fn check_block(
     Ok(())
 }
 
+/// What phib says when an `http://` endpoint makes it write `insecureSkipVerify: true`.
+pub const PLAIN_HTTP_NOTE: &str = "the endpoint is plain `http://`: writing `insecureSkipVerify: true`, without which buildah talks https to it and every push fails";
+
 /// The warning for a password kept in the values (the external push-secret mode drops it).
 pub const PASSWORD_IN_VALUES_WARNING: &str = "the password is stored in the values file as `registryPassword`, and the chart copies it into the controller ConfigMap in plain text: anyone who can read ConfigMaps in PrimeHub's namespace can read it; keep the values file private, or keep the password out of the values with `--secret-mode external`";
 
@@ -566,9 +591,6 @@ fn common_warnings(ci: &CustomImage, out: &mut Vec<String>) {
         if password.expose().ends_with(['\n', '\r']) {
             out.push("the password ends with a line break, which is kept as part of it (a token never ends with one); `--password-stdin` removes only one trailing newline, so check what is piped in".into());
         }
-    }
-    if ci.registry_endpoint.starts_with("http://") && !ci.insecure_skip_verify {
-        out.push("the endpoint is plain `http://`, but buildah still talks https unless `insecureSkipVerify` is set; add `--insecure-skip-verify` for a plain-http registry".into());
     }
 }
 

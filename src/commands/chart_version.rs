@@ -79,6 +79,7 @@ pub fn resolve(
     namespace: Option<&str>,
     values: Option<ChartValues>,
     external: bool,
+    accepted: Vec<String>,
 ) -> Result<ChartTarget> {
     let given = flag.map(parse_flag).transpose()?;
     let namespace = namespace
@@ -107,6 +108,7 @@ pub fn resolve(
         values,
         live_release: live.map(|r| r.name),
         external,
+        accepted,
     })
 }
 
@@ -116,7 +118,7 @@ pub fn warn_if_broken(doc: &serde_yaml::Value, release: Option<&str>, namespace:
     let Ok(Some(ci)) = CustomImage::from_values(doc) else {
         return;
     };
-    let Ok(target) = resolve(None, release, namespace, None, false) else {
+    let Ok(target) = resolve(None, release, namespace, None, false, Vec::new()) else {
         return;
     };
     let release = release.or(target.live_release.as_deref());

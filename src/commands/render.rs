@@ -42,6 +42,7 @@ pub fn run(args: RenderArgs) -> Result<()> {
         release,
         insecure_skip_verify,
         chart_version,
+        accept,
         values,
         stdout,
         check,
@@ -138,6 +139,7 @@ pub fn run(args: RenderArgs) -> Result<()> {
         choice.namespace.as_deref(),
         super::chart_version::chart_values((!stdout).then_some(path.as_path()))?,
         choice.mode == SecretMode::External,
+        accept,
     )?;
     let mut validated = if rotate {
         let text = read_values_file(&path)?;

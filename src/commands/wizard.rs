@@ -45,6 +45,7 @@ pub fn run(values: &Path, chart_version: Option<&str>) -> Result<()> {
         None,
         super::chart_version::chart_values(Some(values))?,
         false,
+        Vec::new(),
     )?;
     let kubectl = which::which("kubectl").is_ok();
     let mut prompter = TermPrompter::new();

@@ -322,14 +322,10 @@ fn ask_delivery(
 /// A warning of `phib render` said for the wizard's user, who answers questions rather
 /// than giving flags: the advice that names a flag names the answer instead.
 fn for_wizard(warning: &str) -> String {
-    const ANSWERS: [(&str, &str); 3] = [
+    const ANSWERS: [(&str, &str); 2] = [
         (
             "prefer `--registry artifact-registry`",
             "prefer Google Artifact Registry (in the registry list)",
-        ),
-        (
-            "add `--insecure-skip-verify` for a plain-http registry",
-            "answer yes to \"Skip TLS verification\" for a plain-http registry",
         ),
         (
             "keep the password out of the values with `--secret-mode external`",

@@ -241,7 +241,7 @@ fn warnings_go_to_stderr_and_exit_0() {
                 "10.1.2.3:5000/p",
             ],
             Some("pw"),
-            "add `--insecure-skip-verify`",
+            "writing `insecureSkipVerify: true`",
         ),
         (
             vec!["--registry", "ghcr", "--username", "me"],

@@ -742,3 +742,27 @@ fn pull_result(image: &str, authfile_json: &str, target: &Target) -> Run {
     cmd.arg(format!("docker://{image}"));
     run(&mut cmd, b"")
 }
+
+/// An `http://` endpoint given without `--insecure-skip-verify`: phib now writes
+/// `insecureSkipVerify: true` itself, and the real push over plain http works.
+#[test]
+#[cfg_attr(
+    not(phib_e2e),
+    ignore = "end-to-end: needs helm, buildah, skopeo, docker-registry; run ./scripts/test"
+)]
+fn an_http_endpoint_alone_gives_values_buildah_pushes_with() {
+    let base = Base::start();
+    let target = Target::htpasswd(Transport::PlainHttp);
+    for chart in ["3.4.2", "4.1.0"] {
+        let mut case = Case::new(chart, Mode::Values);
+        case.skip_tls = Some(false);
+        let r = phib_render(&target, &case, &[]);
+        r.phib.expect_code(0);
+        assert!(
+            r.phib.stderr.contains("writing `insecureSkipVerify: true`"),
+            "{}",
+            r.phib.stderr
+        );
+        build_cell(&base, &target, &case);
+    }
+}

@@ -24,6 +24,10 @@ fn harbor(extra: &[&str]) -> Vec<String> {
     .iter()
     .map(|s| s.to_string())
     .collect();
+    if extra.contains(&"--endpoint") {
+        // The caller's endpoint replaces the default one.
+        v.drain(3..5);
+    }
     v.extend(extra.iter().map(|s| s.to_string()));
     v
 }
@@ -595,4 +599,169 @@ fn show_and_verify_warn_about_a_block_the_running_chart_breaks_stub_cluster() {
         b"",
     );
     assert!(!r.stderr.contains("warning"), "{}", r.stderr);
+}
+
+/// Every combination phib knows builds fail with: refused (exit 2, the reason, the fix
+/// and the `--accept` name, nothing written); with that `--accept`, written as asked,
+/// with a warning that repeats the reason.
+#[test]
+fn known_failures_are_refused_and_written_only_when_accepted_table() {
+    // (values file before, extra render flags, reason, accept name, a line the written
+    // values then hold)
+    let table: [(&str, &[&str], &str, &str, &str); 6] = [
+        (
+            "",
+            &[
+                "--push-repo",
+                "harbor.example.com/images",
+                "--chart-version",
+                "3.7.0",
+            ],
+            "ignores `pushRepo`",
+            "ignored-push-repo",
+            "pushRepo: \"harbor.example.com/images\"",
+        ),
+        (
+            "",
+            &["--insecure-skip-verify", "--chart-version", "3.4.1"],
+            "does not pass `insecureSkipVerify`",
+            "tls-verified-push",
+            "insecureSkipVerify: true",
+        ),
+        (
+            "primehub:\n  mode: ee\n",
+            &["--insecure-skip-verify", "--chart-version", "3.2.0"],
+            "has no `insecureSkipVerify`",
+            "tls-verified-push",
+            "insecureSkipVerify: true",
+        ),
+        (
+            "",
+            &["--chart-version", "3.3.0"],
+            "only with `primehub.mode: ee`",
+            "no-push-secret",
+            "pushRepoPrefix: \"harbor.example.com/team\"",
+        ),
+        (
+            "",
+            &["--push-secret-name", "builds-push"],
+            "names a Secret nobody creates",
+            "missing-push-secret",
+            "pushSecretName: \"builds-push\"",
+        ),
+        (
+            "",
+            &[
+                "--endpoint",
+                "registry:5000",
+                "--push-repo-prefix",
+                "registry:5000/team",
+            ],
+            "`registry:5000` has no `.`",
+            "docker-hub-path",
+            "pushRepoPrefix: \"registry:5000/team\"",
+        ),
+    ];
+    for (before, extra, reason, accept, written) in table {
+        let dir = tempdir();
+        let values = dir.path().join("values.yaml");
+        std::fs::write(&values, before).unwrap();
+        let mut args = harbor(extra);
+        args.extend(["--values", "values.yaml"].map(String::from));
+        refused(dir.path(), &args, reason, &format!("`--accept {accept}`"));
+        args.extend(["--accept", accept].map(String::from));
+        let r = render_at(dir.path(), &args);
+        r.expect_code(0);
+        assert!(
+            r.stderr.lines().any(|l| l.starts_with("phib: warning: ")
+                && l.contains(reason)
+                && l.contains(&format!("written anyway: `--accept {accept}`"))),
+            "{extra:?}: {}",
+            r.stderr
+        );
+        let text = std::fs::read_to_string(&values).unwrap();
+        assert!(text.contains(written), "{extra:?}:\n{text}");
+    }
+    // An `--accept` names one failure: another one is still refused.
+    let dir = tempdir();
+    let mut args = harbor(&[
+        "--insecure-skip-verify",
+        "--push-repo",
+        "harbor.example.com/images",
+        "--chart-version",
+        "3.4.1",
+        "--stdout",
+    ]);
+    args.extend(["--accept", "ignored-push-repo"].map(String::from));
+    refused(
+        dir.path(),
+        &args,
+        "does not pass `insecureSkipVerify`",
+        "`--accept tls-verified-push`",
+    );
+    // And a name phib does not know is a usage error.
+    let mut args = harbor(&["--stdout"]);
+    args.extend(["--accept", "everything"].map(String::from));
+    let r = render_at(dir.path(), &args);
+    r.expect_code(2);
+}
+
+#[test]
+fn a_plain_http_endpoint_gets_insecure_skip_verify_and_says_so() {
+    let dir = tempdir();
+    let args = [
+        "render",
+        "--registry",
+        "harbor",
+        "--endpoint",
+        "http://10.0.0.5:5000",
+        "--username",
+        "robot$team+ci",
+        "--password-stdin",
+        "--push-repo-prefix",
+        "10.0.0.5:5000/team",
+        "--stdout",
+    ]
+    .map(String::from);
+    let r = render_at(dir.path(), &args);
+    r.expect_code(0);
+    assert!(
+        r.stdout_str().contains("insecureSkipVerify: true"),
+        "{}",
+        r.stdout_str()
+    );
+    assert!(
+        r.stderr.contains(
+            "phib: warning: the endpoint is plain `http://`: writing `insecureSkipVerify: true`"
+        ),
+        "{}",
+        r.stderr
+    );
+    // Scheme-less: phib cannot know, says who can.
+    let args = [
+        "render",
+        "--registry",
+        "harbor",
+        "--endpoint",
+        "10.0.0.5:5000",
+        "--username",
+        "robot$team+ci",
+        "--password-stdin",
+        "--push-repo-prefix",
+        "10.0.0.5:5000/team",
+        "--stdout",
+    ]
+    .map(String::from);
+    let r = render_at(dir.path(), &args);
+    r.expect_code(0);
+    assert!(
+        r.stdout_str().contains("insecureSkipVerify: false"),
+        "{}",
+        r.stdout_str()
+    );
+    assert!(
+        r.stderr.contains("has no scheme") && r.stderr.contains("`phib verify` tells"),
+        "{}",
+        r.stderr
+    );
 }

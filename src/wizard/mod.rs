@@ -187,7 +187,11 @@ fn fit(
 ) -> Result<Validated> {
     if let Some(target) = chart {
         let line = validated.fit_chart(settings, target)?;
-        p.say(&format!("phib: {line}"));
+        let mut line = line.replace("values for ", "Values for ");
+        line.push('.');
+        for line in wrap(&line, WIDTH) {
+            p.say(&line);
+        }
     }
     Ok(validated)
 }

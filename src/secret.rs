@@ -1,11 +1,23 @@
-//! A string that must never be shown: passwords, tokens, keyfiles. Its `Debug` and
-//! `Display` print `<redacted>`, so a secret cannot leak through `{:?}`, a log line or
-//! an error message by accident. Only code that must write the plain text (the
-//! renderer, the writer) calls [`Secret::expose`].
+//! Secrets, and the one way phib hides them. A [`Secret`] is a string that must never be
+//! shown: passwords, tokens, keyfiles. Its `Debug` and `Display` print `<redacted>`, so a
+//! secret cannot leak through `{:?}`, a log line or an error message by accident. Only
+//! code that must write the plain text (the renderer, the writer) calls
+//! [`Secret::expose`]. Which keys of a values document hold secrets is decided here
+//! ([`is_secret_key`]), for every surface that shows values: `phib show` and what
+//! `phib upgrade` passes to helm ([`redact_document`]), the values diff of `--check`,
+//! and helm's and kubectl's own output ([`Redactor`], which can learn the secrets of a
+//! document with [`Redactor::add_document`]). Queries run over the redacted document, so
+//! a JSONPath match (or a filter comparing against a secret) cannot reveal one either.
 
 use std::fmt;
 
+use serde_json::Value;
+
 pub const REDACTED: &str = "<redacted>";
+
+/// The keys of the `customImage` block that hold credentials (what `--rotate` replaces,
+/// what is always redacted).
+pub const SECRET_KEYS: [&str; 1] = ["registryPassword"];
 
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct Secret(String);
@@ -75,6 +87,31 @@ impl Redactor {
         self
     }
 
+    /// Hides every string under a secret key ([`is_secret_key`]) anywhere in `doc`.
+    pub fn add_document(&mut self, doc: &Value) -> &mut Redactor {
+        self.add_secret_strings(doc, false);
+        self
+    }
+
+    fn add_secret_strings(&mut self, value: &Value, secret: bool) {
+        match value {
+            Value::Object(map) => {
+                for (key, v) in map {
+                    self.add_secret_strings(v, secret || is_secret_key(key));
+                }
+            }
+            Value::Array(items) => {
+                for v in items {
+                    self.add_secret_strings(v, secret);
+                }
+            }
+            Value::String(s) if secret => {
+                self.add(s);
+            }
+            _ => {}
+        }
+    }
+
     /// Hides exactly `text`, with no other form (e.g. a whole encoded document).
     pub fn add_exact(&mut self, text: &str) -> &mut Redactor {
         if !text.is_empty() && !self.needles.iter().any(|n| n.expose() == text) {
@@ -107,6 +144,61 @@ impl Redactor {
             text = replace_bytes(&text, needle.expose().as_bytes(), REDACTED.as_bytes());
         }
         text
+    }
+}
+
+/// Whether the value under `key` is a secret: the `customImage` secret keys, and keys
+/// that name a password, token, secret or private key anywhere in the document, in any
+/// spelling (`clientSecret`, `client_secret`, `secretAccessKey`, `api-key`); PrimeHub's
+/// values hold other credentials too, and `show`, `--query` and `--check` can reach them.
+/// A key that only refers to a secret by name (`pushSecretName`) is not one.
+pub fn is_secret_key(key: &str) -> bool {
+    if SECRET_KEYS.contains(&key) {
+        return true;
+    }
+    let k: String = key
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    k.ends_with("secret")
+        || [
+            "password",
+            "passwd",
+            "token",
+            "secretkey",
+            "accesskey",
+            "apikey",
+            "privatekey",
+            "credential",
+        ]
+        .iter()
+        .any(|word| k.contains(word))
+}
+
+/// Replaces every non-empty value under a secret key, at any depth, by `<redacted>`.
+/// Empty and null values are kept, so "no password set" stays visible.
+pub fn redact_document(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if is_secret_key(key) && !is_blank(v) {
+                    *v = Value::String(REDACTED.to_string());
+                } else {
+                    redact_document(v);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact_document),
+        _ => {}
+    }
+}
+
+fn is_blank(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        _ => false,
     }
 }
 
@@ -171,5 +263,63 @@ mod tests {
         assert_eq!(format!("{s:?}"), REDACTED);
         assert_eq!(format!("{:?}", Some(&s)), format!("Some({REDACTED})"));
         assert_eq!(s.expose(), "hunter2");
+    }
+
+    use serde_json::json;
+
+    #[test]
+    fn secret_keys_in_any_spelling_but_not_names_of_secrets() {
+        for key in [
+            "registryPassword",
+            "client_secret",
+            "clientSecret",
+            "private_key",
+            "api_key",
+            "secret_key",
+            "secretAccessKey",
+            "cookieSecret",
+            "secret",
+            "GITHUB_TOKEN",
+            "aws-access-key-id",
+        ] {
+            assert!(is_secret_key(key), "{key}");
+        }
+        for key in [
+            "pushSecretName",
+            "registryUsername",
+            "domain",
+            "secretName",
+            "buildJob",
+        ] {
+            assert!(!is_secret_key(key), "{key}");
+        }
+    }
+
+    #[test]
+    fn secrets_at_any_depth_are_hidden_and_empty_ones_kept() {
+        let mut v = json!({
+            "customImage": {"registryPassword": "hunter2", "registryUsername": "u",
+                            "pushSecretName": "s", "buildJob": {}},
+            "keycloak": {"password": "kc", "clientSecret": ""},
+            "list": [{"apiToken": {"nested": "x"}}],
+            "other": {"registryPassword": null}
+        });
+        redact_document(&mut v);
+        assert_eq!(
+            v,
+            json!({
+                "customImage": {"registryPassword": REDACTED, "registryUsername": "u",
+                                "pushSecretName": "s", "buildJob": {}},
+                "keycloak": {"password": REDACTED, "clientSecret": ""},
+                "list": [{"apiToken": REDACTED}],
+                "other": {"registryPassword": null}
+            })
+        );
+    }
+
+    #[test]
+    fn push_secret_name_is_not_a_secret() {
+        assert!(!is_secret_key("pushSecretName"));
+        assert!(is_secret_key("registryPassword"));
     }
 }

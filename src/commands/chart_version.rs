@@ -8,8 +8,8 @@ use crate::chart::{ChartValues, ChartVersion, Source, NEWEST};
 use crate::helm;
 use crate::helm::plan::DEFAULT_NAMESPACE;
 use crate::settings::ChartTarget;
-use crate::values::merge::read_values_file;
 use crate::values::model::{CustomImage, DEFAULT_PUSH_SECRET_NAME};
+use crate::values::read;
 use crate::{Error, Result};
 
 /// helm's namespace when phib runs as a helm plugin (`helm -n NS phib ...`); helm passes
@@ -29,25 +29,20 @@ pub fn parse_flag(text: &str) -> Result<ChartVersion> {
 }
 
 /// What the values file at `path` says besides the block (`None` when it does not exist
-/// yet counts as empty; `--stdout` passes `None`).
+/// yet counts as empty; `--stdout` passes `None`). Read with the one values reader.
 pub fn chart_values(path: Option<&Path>) -> Result<Option<ChartValues>> {
     let Some(path) = path else {
         return Ok(None);
     };
-    let Some(text) = read_values_file(path)? else {
-        return Ok(Some(ChartValues::default()));
-    };
-    // A file the merge cannot read is refused there, with its own message.
-    let doc = crate::values::parse_document(&text, path).unwrap_or(serde_yaml::Value::Null);
+    let doc = read::read(path)?.map(|f| f.doc).unwrap_or_default();
     Ok(Some(ChartValues::from_values(&doc)))
 }
 
 /// The block the values file at `path` configures now, if it can be read (a file that
 /// cannot is refused by the merge, with its own message).
 pub fn old_block(path: &Path) -> Option<CustomImage> {
-    let text = read_values_file(path).ok()??;
-    let doc = crate::values::parse_document(&text, path).ok()?;
-    CustomImage::from_values(&doc).ok()?
+    let file = read::read(path).ok()??;
+    CustomImage::from_values(&file.doc).ok()?
 }
 
 /// What to say when the new block pushes with another Secret than the old one: Images

@@ -1,6 +1,7 @@
 //! Turns parsed command-line arguments into calls of the library. Each subcommand is one
 //! function here; nothing below this layer sees a clap type.
 
+mod compact;
 mod show;
 mod upgrade;
 pub mod verify;
@@ -16,8 +17,8 @@ mod chart_version;
 mod render;
 mod secret_mode;
 mod wizard;
-use crate::values::merge::read_values_file;
-use crate::{compact, Error, Result};
+use crate::values::read::{self, ValuesFile};
+use crate::{Error, Result};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
@@ -27,7 +28,7 @@ pub fn run(cli: Cli) -> Result<()> {
             values,
             chart_version,
         }) => wizard::run(&values, chart_version.as_deref()),
-        Some(Command::Compact { file }) => compact::run_cli(file.as_deref()),
+        Some(Command::Compact { file }) => compact::run(file.as_deref()),
         Some(Command::Render(args)) => render::run(*args),
         Some(Command::Completions { shell }) => completions(shell),
         Some(Command::Man) => man_page(),
@@ -71,10 +72,10 @@ fn man_page() -> Result<()> {
     write_stdout(&out)
 }
 
-/// Reads the values file a command works on, with `read_values_file`'s checks (a
-/// directory, text that is not UTF-8); a missing file is bad input, with `help`.
-fn read_existing_values(path: &Path, help: &str) -> Result<String> {
-    read_values_file(path)?.ok_or_else(|| {
+/// Reads and parses the values file a command works on, with the reader's checks (a
+/// directory, not UTF-8, too large, bad YAML); a missing file is bad input, with `help`.
+fn read_existing_values(path: &Path, help: &str) -> Result<ValuesFile> {
+    read::read(path)?.ok_or_else(|| {
         Error::usage(format!(
             "cannot read `{}`: it does not exist",
             path.display()

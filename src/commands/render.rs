@@ -14,7 +14,7 @@ use crate::registry::{FieldId, Invalid, PASSWORD_ENV};
 use crate::rotate::rotate_values;
 use crate::secret::Secret;
 use crate::settings::{refused, Answer, Settings};
-use crate::values::merge::read_values_file;
+use crate::values::read::read_text;
 use crate::values::render;
 use crate::values::update::{Applied, Update};
 use crate::{Error, Result};
@@ -142,7 +142,7 @@ pub fn run(args: RenderArgs) -> Result<()> {
         accept,
     )?;
     let mut validated = if rotate {
-        let text = read_values_file(&path)?;
+        let text = read_text(&path)?;
         let rotation = rotate_values(text.as_deref(), &path, &settings)?;
         if let Some(name) = rotation.external_secret {
             keep_external_secret(&mut choice, &path, name)?;

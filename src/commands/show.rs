@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use crate::cli::{HelmArgs, ShowArgs};
 use crate::helm::{plan, Helm};
-use crate::redact::redact;
+use crate::secret::redact_document as redact;
 use crate::values::model::BLOCK_KEY;
 use crate::{Error, Result};
 
@@ -62,11 +62,11 @@ pub fn run(args: ShowArgs) -> Result<()> {
 }
 
 fn read_values(path: &std::path::Path) -> Result<Value> {
-    let text = super::read_existing_values(
+    let file = super::read_existing_values(
         path,
         "name the values file with `--values`, or read a live release with `--release`",
     )?;
-    let doc = plan::to_json(&crate::values::parse_document(&text, path)?, path)?;
+    let doc = plan::to_json(&file.doc, path)?;
     Ok(match doc {
         Value::Null => json!({}),
         v => v,

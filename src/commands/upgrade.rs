@@ -6,6 +6,8 @@ use std::path::Path;
 use crate::cli::{HelmArgs, UpgradeArgs};
 use crate::helm::plan::{self, ValuesArg};
 use crate::helm::{self, Helm, UpgradeOptions};
+use crate::wizard::prompt::Prompter;
+use crate::wizard::terminal::TermPrompter;
 use crate::{Error, Result};
 
 pub fn run(args: UpgradeArgs) -> Result<()> {
@@ -31,7 +33,8 @@ pub fn run(args: UpgradeArgs) -> Result<()> {
     let text = super::read_existing_values(
         &opts.values_path,
         "write the values with `phib render` or `phib wizard`, or name the file with `--values`",
-    )?;
+    )?
+    .text;
     // Bad input is refused before helm is even looked for.
     plan::check_input(&text, &opts)?;
 
@@ -67,11 +70,9 @@ pub fn run(args: UpgradeArgs) -> Result<()> {
         if yes {
             return Ok(true);
         }
-        dialoguer::Confirm::new()
-            .with_prompt("run it?")
-            .default(false)
-            .interact()
-            .map_err(|_| Error::interrupted())
+        // The wizard's yes/no question: it waits for Enter, so "y" alone decides nothing.
+        let mut prompter = TermPrompter::without_sigint_guard();
+        Ok(prompter.confirm("run it?", false)?)
     })?;
     if !ran {
         return super::write_stdout(b"cancelled: nothing was run\n");

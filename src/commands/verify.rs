@@ -6,7 +6,6 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::registry::check;
-use crate::values::merge::read_values_file;
 use crate::values::model::CustomImage;
 use crate::verify::target::Target;
 use crate::verify::{self, dockerconfig, Credentials, Options};
@@ -23,12 +22,8 @@ pub struct Args<'a> {
 }
 
 pub fn run(args: &Args) -> Result<()> {
-    if let Some(doc) = read_values_file(args.values)
-        .ok()
-        .flatten()
-        .and_then(|text| crate::values::parse_document(&text, args.values).ok())
-    {
-        super::chart_version::warn_if_broken(&doc, None, Some(args.namespace));
+    if let Ok(Some(file)) = crate::values::read::read(args.values) {
+        super::chart_version::warn_if_broken(&file.doc, None, Some(args.namespace));
     }
     run_to(args, &mut std::io::stdout().lock())
 }
@@ -61,13 +56,12 @@ fn read_block(path: &Path) -> Result<CustomImage> {
         "create it with `phib render --registry KIND ... --values {}` (or `phib wizard`)",
         path.display()
     );
-    let Some(text) = read_values_file(path)? else {
+    let Some(file) = crate::values::read::read(path)? else {
         return Err(
             Error::usage(format!("`{}` does not exist", path.display())).with_help(create_help)
         );
     };
-    let doc = crate::values::parse_document(&text, path)?;
-    CustomImage::from_values(&doc)?.ok_or_else(|| {
+    CustomImage::from_values(&file.doc)?.ok_or_else(|| {
         Error::usage(format!(
             "`{}` has no configured `customImage` block (no `registryEndpoint`)",
             path.display()

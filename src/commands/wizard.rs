@@ -171,7 +171,7 @@ fn upgrade_now(
     values: &Path,
     target: wizard::after::UpgradeTarget,
 ) -> Result<bool> {
-    let text = super::read_existing_values(values, "write it first")?;
+    let text = super::read_existing_values(values, "write it first")?.text;
     let opts = UpgradeOptions {
         values_path: values.to_path_buf(),
         release: target.release,
@@ -297,10 +297,10 @@ fn say_lines(lines: &[String]) {
 /// the write could not read or edit (a folder, not UTF-8, a layout phib cannot merge
 /// into) is refused here, before the questions, with the same messages as `phib render`.
 fn read_existing(values: &Path) -> Result<Option<CustomImage>> {
-    let Some(text) = crate::values::merge::read_values_file(values)? else {
+    let Some(crate::values::read::ValuesFile { text, doc }) = crate::values::read::read(values)?
+    else {
         return Ok(None);
     };
-    let doc = crate::values::parse_document(&text, values)?;
     // A file phib cannot edit in place is refused now, not after every question.
     crate::values::merge::validate(&text)
         .map_err(|e| crate::values::update::name_the_file(e, values))?;
@@ -324,5 +324,19 @@ mod tests {
         assert_eq!(err.exit_code(), 2, "{}", err.message);
         assert!(err.message.contains("is a directory"), "{}", err.message);
         assert!(read_existing(&dir.join("missing.yaml")).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_values_file_with_a_byte_order_mark_is_read_as_without_one() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("values.yaml");
+        let text =
+            "a: 1\ncustomImage:\n  registryEndpoint: \"ghcr.io\"\n  pushRepo: \"ghcr.io/me/x\"\n";
+        std::fs::write(&path, text).unwrap();
+        let plain = read_existing(&path).unwrap();
+        std::fs::write(&path, format!("\u{feff}{text}")).unwrap();
+        let bom = read_existing(&path).unwrap();
+        assert!(plain.is_some());
+        assert_eq!(format!("{bom:?}"), format!("{plain:?}"));
     }
 }

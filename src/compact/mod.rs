@@ -12,10 +12,6 @@ mod parse;
 mod string;
 
 use std::fmt;
-use std::io::Read;
-use std::path::Path;
-
-use crate::{Error, Result};
 
 /// Invalid input: where (1-based line and column, in characters) and what was expected.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,32 +64,6 @@ fn line_column(input: &[u8], offset: usize) -> (usize, usize) {
         .filter(|&&b| b & 0xC0 != 0x80)
         .count();
     (line, column)
-}
-
-/// Runs `phib compact [FILE|-]`: reads the file (standard input for `-` or none) and
-/// prints its compact form, or prints nothing and fails with the position of the error.
-pub fn run_cli(file: Option<&Path>) -> Result<()> {
-    let (input, name) = match file {
-        Some(path) if path != Path::new("-") => (
-            std::fs::read(path).map_err(|e| Error::input_io(path, e))?,
-            path.display().to_string(),
-        ),
-        _ => {
-            let mut input = Vec::new();
-            std::io::stdin()
-                .lock()
-                .read_to_end(&mut input)
-                .map_err(|e| Error::failed(format!("cannot read standard input: {e}")))?;
-            (input, "<stdin>".to_string())
-        }
-    };
-    let output = compact(&input).map_err(|e| {
-        Error::usage(format!("`{name}` is not valid JSON: {e}")).with_help(
-            "fix the input at that position and run `phib compact` again; nothing was printed",
-        )
-    })?;
-    drop(input);
-    crate::commands::write_stdout(&output)
 }
 
 #[cfg(test)]

@@ -2,8 +2,9 @@
 //! redacted), and what happens next after it ran. Shared by `phib upgrade` and the
 //! wizard, so both say the same.
 
-use super::plan::{shell_quote, Change, Plan, ValuesArg, VersionSource};
-use crate::redact::redact;
+use super::plan::{Change, Plan, ValuesArg, VersionSource};
+use crate::secret::redact_document as redact;
+use crate::term::shell_quote;
 
 /// What `plan` will do: release, chart version and why, which keys change, and the
 /// values passed to helm with secrets as `<redacted>`.

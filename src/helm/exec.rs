@@ -8,7 +8,6 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::plan::{Plan, ValuesArg};
 use super::{helm_failed, Helm};
@@ -28,7 +27,9 @@ pub fn run_upgrade(
 ) -> Result<bool> {
     // From here on Ctrl-C must not kill phib before the temporary file is removed: at
     // the confirmation prompt (which turns Ctrl-C into an error) and while helm runs.
-    let guard = SigintGuard::install();
+    // Ctrl-C is only noted; helm, which gets it too, stops by itself. (Had phib started
+    // with Ctrl-C ignored, there is no guard and helm ignores it too.)
+    let guard = crate::interrupt::Note::install();
     // The temporary file lives exactly as long as this binding: dropping it removes it,
     // on success, on every error return and on a panic.
     let temp;
@@ -43,7 +44,10 @@ pub fn run_upgrade(
     if !confirm(&command_line)? {
         return Ok(false);
     }
-    if guard.as_ref().is_some_and(SigintGuard::interrupted) {
+    if guard
+        .as_ref()
+        .is_some_and(crate::interrupt::Note::interrupted)
+    {
         // Ctrl-C before the prompt read keys: stop, do not run helm.
         return Err(Error::interrupted());
     }
@@ -71,7 +75,7 @@ pub fn run_upgrade(
         return Ok(true);
     }
     use std::os::unix::process::ExitStatusExt;
-    if interrupted || status.signal() == Some(libc::SIGINT) {
+    if interrupted || status.signal() == Some(signal_hook::consts::SIGINT) {
         return Err(Error {
             kind: Kind::Interrupted,
             message: "interrupted: helm was stopped before it finished".into(),
@@ -128,55 +132,4 @@ fn tee(from: impl Read, mut to: impl Write, secrets: &Redactor) -> String {
         }
     }
     String::from_utf8_lossy(&tail).into_owned()
-}
-
-static SIGINT_SEEN: AtomicBool = AtomicBool::new(false);
-
-extern "C" fn note_sigint(_: libc::c_int) {
-    SIGINT_SEEN.store(true, Ordering::SeqCst);
-}
-
-/// Keeps phib alive through Ctrl-C while helm runs, so that it can clean up; restores
-/// the previous handling when dropped. A handler (unlike ignoring the signal) is reset
-/// to the default in helm when it starts, so helm still stops on Ctrl-C.
-struct SigintGuard {
-    old: libc::sigaction,
-}
-
-impl SigintGuard {
-    fn install() -> Option<SigintGuard> {
-        SIGINT_SEEN.store(false, Ordering::SeqCst);
-        // SAFETY: plain sigaction calls with zero-initialised structs; the handler only
-        // stores to an atomic, which is async-signal-safe.
-        unsafe {
-            let mut old: libc::sigaction = std::mem::zeroed();
-            if libc::sigaction(libc::SIGINT, std::ptr::null(), &mut old) != 0
-                || old.sa_sigaction == libc::SIG_IGN
-            {
-                // Started with Ctrl-C ignored (e.g. in the background): leave it so.
-                return None;
-            }
-            let mut new: libc::sigaction = std::mem::zeroed();
-            new.sa_sigaction = note_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t;
-            libc::sigemptyset(&mut new.sa_mask);
-            new.sa_flags = libc::SA_RESTART;
-            if libc::sigaction(libc::SIGINT, &new, std::ptr::null_mut()) != 0 {
-                return None;
-            }
-            Some(SigintGuard { old })
-        }
-    }
-
-    fn interrupted(&self) -> bool {
-        SIGINT_SEEN.load(Ordering::SeqCst)
-    }
-}
-
-impl Drop for SigintGuard {
-    fn drop(&mut self) {
-        // SAFETY: restores the action saved in `install`.
-        unsafe {
-            libc::sigaction(libc::SIGINT, &self.old, std::ptr::null_mut());
-        }
-    }
 }

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
 
-use crate::redact::is_secret_key;
 use crate::secret::{Redactor, Secret};
+use crate::term::shell_quote;
 use crate::values::model::{CustomImage, BLOCK_KEY, DEFAULT_PUSH_SECRET_NAME, MANAGED_KEYS};
 use crate::{Error, Result};
 
@@ -241,7 +241,7 @@ pub fn plan_upgrade(
 /// The secrets of the values file and of the deployed values, for hiding them in what
 /// helm prints (a failing helm may echo its `-f` file, and a first install passes the
 /// whole file): the registry logins, and every string under a key that names a secret
-/// anywhere in the document, as `phib show` hides them ([`is_secret_key`]).
+/// anywhere in the document, as `phib show` hides them ([`crate::secret::is_secret_key`]).
 fn secrets_of(doc: &Value, deployed: Option<&Value>) -> Redactor {
     let mut secrets = Redactor::new();
     for values in std::iter::once(doc).chain(deployed) {
@@ -250,28 +250,9 @@ fn secrets_of(doc: &Value, deployed: Option<&Value>) -> Redactor {
             let username = block["registryUsername"].as_str().unwrap_or_default();
             secrets.add_login(username, password);
         }
-        add_secret_strings(values, false, &mut secrets);
+        secrets.add_document(values);
     }
     secrets
-}
-
-fn add_secret_strings(value: &Value, secret: bool, secrets: &mut Redactor) {
-    match value {
-        Value::Object(map) => {
-            for (key, v) in map {
-                add_secret_strings(v, secret || is_secret_key(key), secrets);
-            }
-        }
-        Value::Array(items) => {
-            for v in items {
-                add_secret_strings(v, secret, secrets);
-            }
-        }
-        Value::String(s) if secret => {
-            secrets.add(s);
-        }
-        _ => {}
-    }
 }
 
 /// Checks everything the user gave before helm is asked anything: the release and
@@ -442,18 +423,6 @@ pub fn validate_name(flag: &str, name: &str) -> Result<()> {
                 "use lowercase letters, digits and `-`, starting and ending with a letter or digit",
             ),
         )
-    }
-}
-
-/// Quotes `s` for a POSIX shell when it needs it.
-pub fn shell_quote(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=@%+,".contains(&b));
-    if plain {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
     }
 }
 

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use similar::{DiffTag, TextDiff};
 
 use super::scan;
-use crate::redact::is_secret_key;
+use crate::secret::is_secret_key;
 use crate::secret::REDACTED;
 
 const CHANGED: &str = "<redacted, changed>";

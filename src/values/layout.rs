@@ -5,38 +5,15 @@
 //! documents, a layout the scanner cannot follow) is refused here, with a usage error
 //! that says why and what to do.
 
-use serde::Deserialize;
-use serde_yaml::{Mapping, Value};
+use serde_yaml::Value;
 
 use super::model::{BLOCK_KEY, MANAGED_KEYS};
 use super::scan::{self, Line};
 use crate::{Error, Result};
 
-/// Parses the one document of a values file.
+/// Parses the one document of a values file (the reader's parse).
 pub(super) fn parse_doc(text: &str) -> Result<Value> {
-    // libyaml takes a byte order mark only in byte input; on a `str` it is an error.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut doc = Value::Null;
-    for (n, de) in serde_yaml::Deserializer::from_str(text).enumerate() {
-        if n == 1 {
-            return Err(Error::usage(
-                "the values file holds more than one YAML document (separated by `---`)",
-            )
-            .with_help(
-                "keep PrimeHub's values in a file of their own, one document, and pass that file",
-            ));
-        }
-        doc = Value::deserialize(de).map_err(|e| {
-            Error::usage(format!(
-                "the values file is not valid YAML: {}",
-                super::safe_parse_error(&e)
-            ))
-            .with_help(
-                "fix the YAML at that line and column (`helm lint` or `yamllint` can help), then run phib again",
-            )
-        })?;
-    }
-    Ok(doc)
+    super::read::parse(text)
 }
 
 /// What the scanner and serde_yaml agreed the file looks like.
@@ -81,15 +58,11 @@ const BLOCK_STYLE_HELP: &str = "write `customImage:` as a plain block of `key: v
 
 pub(super) fn analyse(text: &str) -> Result<Analysis<'_>> {
     check_line_breaks(text)?;
-    analyse_with(text, Some(parse_doc(text)?))
+    analyse_with(text, parse_doc(text)?)
 }
 
-/// `doc` is the parse of `text`; `None` makes a guess from the lines alone (for the
-/// merge's head start): the checks against the parse are skipped and the block's value
-/// comes from parsing the block's own lines.
-pub(super) fn analyse_with(text: &str, doc: Option<Value>) -> Result<Analysis<'_>> {
-    let checked = doc.is_some();
-    let doc = doc.unwrap_or(Value::Null);
+/// `doc` is the parse of `text`.
+fn analyse_with(text: &str, doc: Value) -> Result<Analysis<'_>> {
     let top = match &doc {
         Value::Null => None,
         Value::Mapping(m) => Some(m),
@@ -121,7 +94,7 @@ pub(super) fn analyse_with(text: &str, doc: Option<Value>) -> Result<Analysis<'_
         .collect();
     let parsed: Vec<&Value> = top.map(|m| m.keys().collect()).unwrap_or_default();
     let differ = scanned.len() != parsed.len() || scanned.iter().zip(&parsed).any(|(a, b)| a != *b);
-    if checked && differ {
+    if differ {
         return Err(refuse(
             "phib cannot find the top-level keys of the values file line by line",
             "write each top-level key at the start of its line in block style (`key: value`), then run phib again",
@@ -130,23 +103,7 @@ pub(super) fn analyse_with(text: &str, doc: Option<Value>) -> Result<Analysis<'_
     let key = Value::String(BLOCK_KEY.into());
     if let Some(pos) = scanned.iter().position(|k| *k == key) {
         let (header, value_col, end) = tops[pos];
-        let guessed;
-        let value = if checked {
-            top.and_then(|m| m.get(&key)).unwrap_or(&Value::Null)
-        } else {
-            let start = offset(text, &analysis, header);
-            let last = &analysis.lines[end];
-            let stop = offset(text, &analysis, end) + last.text.len();
-            guessed =
-                serde_yaml::from_str::<Value>(&text[start..stop]).map_err(|_| Error::usage(""))?;
-            let mut m = Mapping::new();
-            m.insert(
-                key.clone(),
-                guessed.get(&key).cloned().unwrap_or(Value::Null),
-            );
-            analysis.doc = Value::Mapping(m);
-            analysis.doc.get(&key).unwrap_or(&Value::Null)
-        };
+        let value = top.and_then(|m| m.get(&key)).unwrap_or(&Value::Null);
         analysis.block = Some(layout(&analysis.lines, header, value_col, end, value)?);
     } else if let Some(line) = analysis.doc_end {
         return Err(refuse(
@@ -157,9 +114,7 @@ pub(super) fn analyse_with(text: &str, doc: Option<Value>) -> Result<Analysis<'_
             "delete the `...` line (or add `customImage:` above it), then run phib again",
         ));
     }
-    if checked {
-        analysis.doc = doc;
-    }
+    analysis.doc = doc;
     Ok(analysis)
 }
 
@@ -193,11 +148,6 @@ pub(super) fn check_line_breaks(text: &str) -> Result<()> {
         ),
         "use `\\n` line endings (e.g. `dos2unix`), or write the character as an escape in a double-quoted string, then run phib again",
     ))
-}
-
-/// The byte offset in `text` of line `i`.
-fn offset(text: &str, a: &Analysis<'_>, i: usize) -> usize {
-    a.bom + (a.lines[i].text.as_ptr() as usize - text[a.bom..].as_ptr() as usize)
 }
 
 /// Finds the top-level key lines: (line, value column, last line of the value).

@@ -6,48 +6,14 @@
 //! `layout` checks the two against each other, and a guard re-parses the result and refuses
 //! to hand back anything but the intended change.
 
-use std::path::Path;
-
 use serde_yaml::{Mapping, Value};
 
-use super::layout::{
-    analyse, analyse_with, check_line_breaks, parse_doc, refuse, Analysis, Layout,
-};
+use super::layout::{analyse, check_line_breaks, parse_doc, refuse, Analysis, Layout};
 use super::model::{BLOCK_KEY, MANAGED_KEYS};
 use super::scan::{self, Line};
 use crate::{Error, Result};
 
 pub use super::diff::unified_diff;
-
-/// Reads a values file. `Ok(None)` when it does not exist; a directory or a file that
-/// is not UTF-8 is refused (exit 2).
-pub fn read_values_file(path: &Path) -> Result<Option<String>> {
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) if path.is_dir() || e.kind() == std::io::ErrorKind::IsADirectory => {
-            return Err(Error::usage(format!(
-                "`{}` is a directory, not a values file",
-                path.display()
-            ))
-            .with_help("pass the path of a YAML values file, e.g. `--values values.yaml`"))
-        }
-        Err(e) => return Err(Error::input_io(path, e)),
-    };
-    match String::from_utf8(bytes) {
-        Ok(text) => Ok(Some(text)),
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            let bytes = e.as_bytes();
-            let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-            Err(Error::usage(format!(
-                "`{}` is not UTF-8 text (invalid byte at line {line})",
-                path.display()
-            ))
-            .with_help("convert the file to UTF-8 (e.g. `iconv -t UTF-8`), then run phib again"))
-        }
-    }
-}
 
 /// Checks that `text` is a values file phib can edit in place; the same checks `merge`
 /// makes before it changes anything.
@@ -64,26 +30,11 @@ pub fn validate(text: &str) -> Result<()> {
 pub fn merge(old: &str, block: &str) -> Result<String> {
     let wanted = parse_block(block)?;
     check_line_breaks(old)?;
-    // Parsing dominates the time on a long file, and the guard needs two parses: the
-    // old text's, and the new text's. So the old text parses on a second thread while
-    // this one guesses the new text from the lines alone and parses the guess. The
-    // guess is used only if it is byte for byte what the checked merge produces.
-    let (old_doc, guess) = std::thread::scope(|s| {
-        let parsing = s.spawn(|| parse_doc(old));
-        let guess = analyse_with(old, None)
-            .ok()
-            .and_then(|a| build(old, &a, block, &wanted).ok())
-            .filter(|g| g != old)
-            .and_then(|g| parse_doc(&g).ok().map(|doc| (g, doc)));
-        let old_doc = parsing
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (old_doc, guess)
-    });
-    let analysis = analyse_with(old, Some(old_doc?))?;
+    // One parse of the old text serves the layout check and the guard; the guard then
+    // parses the new text (unless nothing changed).
+    let analysis = analyse(old)?;
     let new = build(old, &analysis, block, &wanted)?;
-    let new_doc = guess.and_then(|(g, doc)| (g == new).then_some(doc));
-    guard_parsed(&analysis.doc, old, &new, new_doc, block)?;
+    guard_parsed(&analysis.doc, old, &new, block)?;
     Ok(new)
 }
 
@@ -101,31 +52,19 @@ fn build(old: &str, analysis: &Analysis<'_>, block: &str, wanted: &[Wanted<'_>])
 /// of `customImage` replaced by those of `block`. Anything else is a bug in phib.
 pub fn guard(old: &str, new: &str, block: &str) -> Result<()> {
     let old_doc = parse_doc(old)?;
-    guard_parsed(&old_doc, old, new, None, block)
+    guard_parsed(&old_doc, old, new, block)
 }
 
 /// `old_doc` is the parse of `old`; when `new` is the very same text (a merge with
-/// nothing to change), it is also the parse of `new`. `new_doc`, if given, is the
-/// parse of `new`.
-fn guard_parsed(
-    old_doc: &Value,
-    old: &str,
-    new: &str,
-    new_doc: Option<Value>,
-    block: &str,
-) -> Result<()> {
+/// nothing to change), it is also the parse of `new`.
+fn guard_parsed(old_doc: &Value, old: &str, new: &str, block: &str) -> Result<()> {
     let parsed;
-    let new_doc = match new_doc {
-        _ if new == old => old_doc,
-        Some(doc) => {
-            parsed = doc;
-            &parsed
-        }
-        None => {
-            parsed = parse_doc(new)
-                .map_err(|e| Error::bug(format!("the merged values file does not parse: {e}")))?;
-            &parsed
-        }
+    let new_doc = if new == old {
+        old_doc
+    } else {
+        parsed = parse_doc(new)
+            .map_err(|e| Error::bug(format!("the merged values file does not parse: {e}")))?;
+        &parsed
     };
     let block_doc: Value = serde_yaml::from_str(block).map_err(|e| {
         Error::bug(format!(
@@ -254,7 +193,7 @@ fn check_final_newline(old: &str, doc: &Value) -> Result<()> {
     if old.is_empty() || old.ends_with('\n') {
         return Ok(());
     }
-    let with_newline: Value = serde_yaml::from_str(&format!("{old}\n")).unwrap_or(Value::Null);
+    let with_newline = parse_doc(&format!("{old}\n")).unwrap_or(Value::Null);
     if with_newline == *doc {
         return Ok(());
     }

@@ -5,30 +5,15 @@ mod diff;
 mod layout;
 pub mod merge;
 pub mod model;
+pub mod read;
 pub mod render;
 mod scan;
 pub mod update;
 pub mod write;
 
-use std::path::Path;
+pub use read::parse_document;
 
 use crate::secret::REDACTED;
-use crate::{Error, Result};
-
-/// Parses a values document. On bad YAML: exit 2, naming the file, the line and column,
-/// and never a value from the file (see [`safe_parse_error`]).
-pub fn parse_document(text: &str, path: &Path) -> Result<serde_yaml::Value> {
-    serde_yaml::from_str(text).map_err(|e| {
-        Error::usage(format!(
-            "`{}` is not valid YAML: {}",
-            path.display(),
-            safe_parse_error(&e)
-        ))
-        .with_help(
-            "fix the YAML at that line and column (`yamllint` can help), or name another file with `--values FILE`",
-        )
-    })
-}
 
 /// A parser's error message without the values it quotes. serde_yaml and serde_json
 /// quote the offending value (`invalid value: string "hunter2", expected ...` for a
@@ -73,6 +58,7 @@ pub fn safe_parse_error(err: &dyn std::fmt::Display) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     #[test]
     fn tagged_values_never_reach_the_message() {

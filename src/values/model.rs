@@ -23,8 +23,7 @@ pub const MANAGED_KEYS: [&str; 8] = [
     "insecureSkipVerify",
 ];
 
-/// The keys that hold credentials (what `--rotate` replaces, what is redacted).
-pub const SECRET_KEYS: [&str; 1] = ["registryPassword"];
+pub use crate::secret::SECRET_KEYS;
 
 /// The chart's default push secret name (for a release whose fullname is `primehub`).
 pub const DEFAULT_PUSH_SECRET_NAME: &str = "primehub-controller-custom-image-push-secret";

@@ -5,7 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::merge::{merge, read_values_file, unified_diff};
+use super::merge::{merge, unified_diff};
+use super::read::read_text;
 use super::write::{write_secret_file, Written};
 use crate::{Error, Result};
 
@@ -31,7 +32,7 @@ impl Update {
     /// Works out the new text of `path` with `block` merged in. Nothing is written.
     pub fn plan(path: &Path, block: &str) -> Result<Update> {
         super::write::check_folder(path, "--values")?;
-        let old = read_values_file(path)?;
+        let old = read_text(path)?;
         let new = match &old {
             None => block.to_string(),
             Some(old) => merge(old, block).map_err(|e| name_the_file(e, path))?,

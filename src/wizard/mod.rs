@@ -16,11 +16,11 @@ use std::path::Path;
 use prompt::Prompter;
 use questions::{Answers, Existing};
 
-use crate::helm::plan::shell_quote;
 use crate::pushsecret::deliver::{self, Choice, Pending};
 use crate::registry::Kind;
 use crate::rotate::{credential_fields, detect_kind, external_secret, rotate};
 use crate::settings::{ChartTarget, Settings, Validated};
+use crate::term::shell_quote;
 use crate::values::model::CustomImage;
 use crate::{Error, Result};
 
@@ -462,31 +462,24 @@ pub fn rotation_note(decision: &Decision) -> Vec<String> {
 /// indentation is kept and continuation lines are indented two more. A word longer
 /// than the width stays whole on its own line.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    use dialoguer::console::measure_text_width as w;
+    use textwrap::{Options, WordSeparator, WordSplitter, WrapAlgorithm};
     let indent = &text[..text.len() - text.trim_start().len()];
     let more = format!("{indent}  ");
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        if line.is_empty() {
-            let lead = if lines.is_empty() {
-                indent
-            } else {
-                more.as_str()
-            };
-            line = format!("{lead}{word}");
-        } else if w(&line) + 1 + w(word) > width {
-            lines.push(std::mem::take(&mut line));
-            line = format!("{more}{word}");
-        } else {
-            line.push(' ');
-            line.push_str(word);
-        }
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.is_empty() {
+        return Vec::new();
     }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
+    let options = Options::new(width)
+        .initial_indent(indent)
+        .subsequent_indent(&more)
+        .break_words(false)
+        .word_separator(WordSeparator::AsciiSpace)
+        .word_splitter(WordSplitter::NoHyphenation)
+        .wrap_algorithm(WrapAlgorithm::FirstFit);
+    textwrap::wrap(&words.join(" "), options)
+        .into_iter()
+        .map(|line| line.into_owned())
+        .collect()
 }
 
 #[cfg(test)]

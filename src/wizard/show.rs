@@ -5,9 +5,9 @@
 use std::path::Path;
 
 use super::questions::Answers;
-use crate::helm::plan::shell_quote;
 use crate::registry::FieldId;
 use crate::secret::REDACTED;
+use crate::term::shell_quote;
 use crate::values::model::{CustomImage, PushTarget};
 
 /// The managed keys of `ci`, one `key: value` line each, secrets redacted.
@@ -202,7 +202,7 @@ mod tests {
     fn shell_quote_quotes_only_when_needed() {
         assert_eq!(shell_quote("values.yaml"), "values.yaml");
         assert_eq!(shell_quote("a b"), "'a b'");
-        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote("it's"), r#""it's""#);
         assert_eq!(shell_quote(""), "''");
     }
 }

@@ -3,12 +3,12 @@
 //! (and its yes/no answers on the first key unless it waits for Enter, which then
 //! needs Enter after Esc too). Esc, and Ctrl-C read as a key, give [`Interrupted`] after the cursor is
 //! shown again, so `main` prints one line and exits 130. A SIGINT (Ctrl-C while the
-//! terminal is not in raw mode, or raised by dialoguer) is handled the same way, by a
-//! handler that restores the terminal and exits 130 at once: waiting for the next
-//! prompt to notice it could leave the user stuck at a prompt that ignored Ctrl-C.
+//! terminal is not in raw mode, or raised by dialoguer) is handled the same way, by the
+//! Ctrl-C guard ([`crate::interrupt::ExitAtOnce`]), which restores the terminal and exits
+//! 130 at once: waiting for the next prompt to notice it could leave the user stuck at a
+//! prompt that ignored Ctrl-C.
 
 use std::io::IsTerminal;
-use std::sync::OnceLock;
 
 use dialoguer::console::{measure_text_width, Key, Term};
 use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
@@ -53,60 +53,12 @@ pub fn mark_written() {
     WRITTEN.store(true, std::sync::atomic::Ordering::SeqCst);
 }
 
-/// The terminal mode when the wizard started, for the SIGINT handler to restore.
-static SAVED_TERMIOS: OnceLock<libc::termios> = OnceLock::new();
-
-extern "C" fn on_sigint(_: libc::c_int) {
-    // SAFETY: only async-signal-safe calls (tcsetattr, write, _exit); the termios is
-    // read from a OnceLock set before the handler was installed.
-    unsafe {
-        if let Some(mode) = SAVED_TERMIOS.get() {
-            libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, mode);
-        }
-        let message = if WRITTEN.load(std::sync::atomic::Ordering::SeqCst) {
-            SIGINT_AFTER_WRITE
-        } else {
-            SIGINT_MESSAGE
-        };
-        libc::write(libc::STDERR_FILENO, message.as_ptr().cast(), message.len());
-        libc::_exit(130);
-    }
-}
-
-/// While alive, SIGINT restores the terminal and exits 130 without writing anything;
-/// on drop the previous disposition comes back, so a Ctrl-C while the values file is
-/// written acts as usual (the write is atomic either way).
-struct SigintGuard {
-    previous: libc::sigaction,
-}
-
-impl SigintGuard {
-    fn install() -> Option<SigintGuard> {
-        // SAFETY: tcgetattr fills a zeroed termios; sigaction gets a zeroed struct with
-        // an empty mask and our handler; `previous` is filled by the kernel.
-        unsafe {
-            let mut mode: libc::termios = std::mem::zeroed();
-            if libc::tcgetattr(libc::STDIN_FILENO, &mut mode) == 0 {
-                let _ = SAVED_TERMIOS.set(mode);
-            }
-            let mut action: libc::sigaction = std::mem::zeroed();
-            action.sa_sigaction = on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t;
-            libc::sigemptyset(&mut action.sa_mask);
-            let mut previous: libc::sigaction = std::mem::zeroed();
-            if libc::sigaction(libc::SIGINT, &action, &mut previous) != 0 {
-                return None;
-            }
-            Some(SigintGuard { previous })
-        }
-    }
-}
-
-impl Drop for SigintGuard {
-    fn drop(&mut self) {
-        // SAFETY: restores the disposition saved by `install`.
-        unsafe {
-            libc::sigaction(libc::SIGINT, &self.previous, std::ptr::null_mut());
-        }
+/// What a Ctrl-C that arrives as a signal prints: the line for how far the wizard got.
+fn sigint_message() -> &'static [u8] {
+    if WRITTEN.load(std::sync::atomic::Ordering::SeqCst) {
+        SIGINT_AFTER_WRITE
+    } else {
+        SIGINT_MESSAGE
     }
 }
 
@@ -114,12 +66,22 @@ impl Drop for SigintGuard {
 pub struct TermPrompter {
     term: Term,
     theme: Box<dyn Theme>,
-    _sigint: Option<SigintGuard>,
+    _sigint: Option<crate::interrupt::ExitAtOnce>,
 }
 
 impl TermPrompter {
     /// Sets up the terminal prompter; `NO_COLOR` selects the plain theme.
     pub fn new() -> TermPrompter {
+        TermPrompter {
+            _sigint: crate::interrupt::ExitAtOnce::install(sigint_message),
+            ..TermPrompter::without_sigint_guard()
+        }
+    }
+
+    /// A prompter for a caller that handles Ctrl-C itself (`phib upgrade`'s
+    /// confirmation, asked while the temporary values file exists): no SIGINT handler of
+    /// its own.
+    pub fn without_sigint_guard() -> TermPrompter {
         let theme: Box<dyn Theme> = if no_color() {
             dialoguer::console::set_colors_enabled(false);
             dialoguer::console::set_colors_enabled_stderr(false);
@@ -130,7 +92,7 @@ impl TermPrompter {
         TermPrompter {
             term: Term::stderr(),
             theme,
-            _sigint: SigintGuard::install(),
+            _sigint: None,
         }
     }
 

@@ -3,6 +3,7 @@
 //! registry, skopeo) are the end-to-end tier: they run under `./scripts/test`
 //! (`PHIB_E2E=1`) and are listed as ignored, with the reason, under plain `cargo test`.
 
+mod bom;
 mod buildah;
 mod cli;
 mod compact;

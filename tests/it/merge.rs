@@ -4,7 +4,8 @@
 
 use std::fs;
 
-use phib::values::merge::{guard, merge, read_values_file, unified_diff, validate};
+use phib::values::merge::{guard, merge, unified_diff, validate};
+use phib::values::read::read_text as read_values_file;
 use serde::Deserialize;
 use serde_yaml::Value;
 

@@ -223,7 +223,7 @@ fn names_are_checked() {
 fn shell_quoting() {
     assert_eq!(shell_quote("/tmp/a.yaml"), "/tmp/a.yaml");
     assert_eq!(shell_quote("a b"), "'a b'");
-    assert_eq!(shell_quote("it's"), "'it'\\''s'");
+    assert_eq!(shell_quote("it's"), "\"it's\"");
 }
 
 #[test]

@@ -164,3 +164,10 @@ fn golden_cases() {
         assert_eq!(merge(&got, SMALL).unwrap(), got, "{name}: not idempotent");
     }
 }
+
+#[test]
+fn appending_to_a_file_with_a_byte_order_mark_and_no_final_newline() {
+    let block = "customImage:\n  registryEndpoint: \"docker.io\"\n";
+    let new = merge("\u{feff}a: 1", block).unwrap();
+    assert_eq!(new, format!("\u{feff}a: 1\n{block}"));
+}

@@ -176,6 +176,9 @@ pub fn is_known(v: &ChartVersion) -> bool {
     v.core() >= OLDEST.core()
 }
 
+/// PrimeHub's Helm release when none is given.
+pub const DEFAULT_RELEASE: &str = "primehub";
+
 /// The modes in which charts up to 3.3.0 render the push Secret and build scripts.
 pub const EE_MODES: [&str; 2] = ["ee", "deploy"];
 

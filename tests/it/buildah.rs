@@ -766,3 +766,115 @@ fn an_http_endpoint_alone_gives_values_buildah_pushes_with() {
         build_cell(&base, &target, &case);
     }
 }
+
+/// phib's chart facts against the fixture charts rendered by the real helm, without a
+/// build: the Secret's name for every naming case, whether the Secret and the build
+/// scripts are rendered at all, `SKIP_TLS_VERIFY` as the controller passes it, and the
+/// image name for every push setting.
+#[test]
+#[cfg_attr(not(phib_e2e), ignore = "end-to-end: needs helm; run ./scripts/test")]
+fn chart_facts_agree_with_helm_on_every_fixture() {
+    let dir = tempdir();
+    let values = dir.path().join("values.yaml");
+    // helm allows 53 characters in a release name; the overrides make longer names.
+    let long = "r".repeat(53);
+    let long_full = format!("{}-tail", "f".repeat(62));
+    let namings: [(&str, Option<&str>, Option<&str>); 9] = [
+        (&long, Some("tenchars-x"), None),
+        ("hub", None, Some(&long_full)),
+        ("primehub", None, None),
+        ("hub", None, None),
+        ("my-primehub-prod", None, None),
+        ("hub", Some("ph"), None),
+        ("ph-x", Some("ph"), None),
+        ("hub", Some("ph"), Some("builder")),
+        (&long, None, None),
+    ];
+    let pushes: [(Option<&str>, Option<&str>); 4] = [
+        (None, Some("h.example.com/team")),
+        (Some("h.example.com/team/images"), None),
+        (
+            Some("h.example.com/team/images"),
+            Some("h.example.com/other"),
+        ),
+        (None, Some("localhost:5000/team")),
+    ];
+    for chart in CHARTS {
+        let v: ChartVersion = chart.parse().unwrap();
+        let f = chart::facts(&v);
+        for mode in ["ce", "ee"] {
+            // Every naming with the first push setting, every push setting with the
+            // first naming.
+            let cases = namings
+                .iter()
+                .map(|n| (*n, pushes[0]))
+                .chain(pushes.iter().skip(1).map(|p| (namings[2], *p)));
+            for ((release, name_override, fullname_override), (repo, prefix)) in cases {
+                {
+                    let mut text = format!(
+                        "primehub:\n  mode: {mode}\ncustomImage:\n  registryEndpoint: https://h.example.com\n  registryUsername: u\n  registryPassword: p\n  insecureSkipVerify: true\n"
+                    );
+                    if let Some(r) = repo {
+                        text.push_str(&format!("  pushRepo: {r}\n"));
+                    }
+                    if let Some(p) = prefix {
+                        text.push_str(&format!("  pushRepoPrefix: {p}\n"));
+                    }
+                    for (key, val) in [
+                        ("nameOverride", name_override),
+                        ("fullnameOverride", fullname_override),
+                    ] {
+                        if let Some(val) = val {
+                            text.push_str(&format!("{key}: {val}\n"));
+                        }
+                    }
+                    std::fs::write(&values, &text).unwrap();
+                    let m = helm_manifests(&chart_dir(chart), &values, release);
+                    let label = format!("{chart} {mode} {release} {name_override:?} {fullname_override:?} {repo:?} {prefix:?}");
+                    let rendered = !(f.needs_ee_mode && mode == "ce");
+                    let naming = chart::Naming {
+                        release,
+                        name_override,
+                        fullname_override,
+                    };
+                    let names: Vec<&str> = m.secrets.iter().map(|(n, _)| n.as_str()).collect();
+                    if rendered {
+                        assert_eq!(
+                            names,
+                            [chart::push_secret_name(&naming).as_str()],
+                            "{label}"
+                        );
+                    } else {
+                        assert!(names.is_empty() && m.script.is_none(), "{label}");
+                    }
+                    assert_eq!(m.script.is_some(), rendered, "{label}");
+                    assert_eq!(
+                        m.build_pod["SKIP_TLS_VERIFY"].as_str(),
+                        f.has_skip_tls_key.then_some("true"),
+                        "{label}"
+                    );
+                    if let Some(script) = &m.script {
+                        // The script's own reading of it: `true` only where it passes it on.
+                        let passes = script.contains("skip=\"${SKIP_TLS_VERIFY:-false}\"");
+                        assert_eq!(passes, f.push_skips_tls, "{label}");
+                        assert_eq!(
+                            script.contains("docker.io/"),
+                            f.prepends_docker_io,
+                            "{label}"
+                        );
+                    }
+                    let computed = m.build_pod["TARGET_IMAGE"].as_str().unwrap();
+                    let want = chart::target_image(&v, repo, prefix, IMAGE_NAME, IMAGE_HASH);
+                    let pushed = if f.prepends_docker_io
+                        && !computed.split('/').next().unwrap().contains('.')
+                    {
+                        format!("docker.io/{computed}")
+                    } else {
+                        computed.to_string()
+                    };
+                    assert_eq!(pushed, want, "{label}");
+                }
+            }
+        }
+    }
+}

@@ -810,70 +810,67 @@ fn chart_facts_agree_with_helm_on_every_fixture() {
                 .map(|n| (*n, pushes[0]))
                 .chain(pushes.iter().skip(1).map(|p| (namings[2], *p)));
             for ((release, name_override, fullname_override), (repo, prefix)) in cases {
-                {
-                    let mut text = format!(
+                let mut text = format!(
                         "primehub:\n  mode: {mode}\ncustomImage:\n  registryEndpoint: https://h.example.com\n  registryUsername: u\n  registryPassword: p\n  insecureSkipVerify: true\n"
                     );
-                    if let Some(r) = repo {
-                        text.push_str(&format!("  pushRepo: {r}\n"));
+                if let Some(r) = repo {
+                    text.push_str(&format!("  pushRepo: {r}\n"));
+                }
+                if let Some(p) = prefix {
+                    text.push_str(&format!("  pushRepoPrefix: {p}\n"));
+                }
+                for (key, val) in [
+                    ("nameOverride", name_override),
+                    ("fullnameOverride", fullname_override),
+                ] {
+                    if let Some(val) = val {
+                        text.push_str(&format!("{key}: {val}\n"));
                     }
-                    if let Some(p) = prefix {
-                        text.push_str(&format!("  pushRepoPrefix: {p}\n"));
-                    }
-                    for (key, val) in [
-                        ("nameOverride", name_override),
-                        ("fullnameOverride", fullname_override),
-                    ] {
-                        if let Some(val) = val {
-                            text.push_str(&format!("{key}: {val}\n"));
-                        }
-                    }
-                    std::fs::write(&values, &text).unwrap();
-                    let m = helm_manifests(&chart_dir(chart), &values, release);
-                    let label = format!("{chart} {mode} {release} {name_override:?} {fullname_override:?} {repo:?} {prefix:?}");
-                    let rendered = !(f.needs_ee_mode && mode == "ce");
-                    let naming = chart::Naming {
-                        release,
-                        name_override,
-                        fullname_override,
-                    };
-                    let names: Vec<&str> = m.secrets.iter().map(|(n, _)| n.as_str()).collect();
-                    if rendered {
-                        assert_eq!(
-                            names,
-                            [chart::push_secret_name(&naming).as_str()],
-                            "{label}"
-                        );
-                    } else {
-                        assert!(names.is_empty() && m.script.is_none(), "{label}");
-                    }
-                    assert_eq!(m.script.is_some(), rendered, "{label}");
+                }
+                std::fs::write(&values, &text).unwrap();
+                let m = helm_manifests(&chart_dir(chart), &values, release);
+                let label = format!("{chart} {mode} {release} {name_override:?} {fullname_override:?} {repo:?} {prefix:?}");
+                let rendered = !(f.needs_ee_mode && mode == "ce");
+                let naming = chart::Naming {
+                    release,
+                    name_override,
+                    fullname_override,
+                };
+                let names: Vec<&str> = m.secrets.iter().map(|(n, _)| n.as_str()).collect();
+                if rendered {
                     assert_eq!(
-                        m.build_pod["SKIP_TLS_VERIFY"].as_str(),
-                        f.has_skip_tls_key.then_some("true"),
+                        names,
+                        [chart::push_secret_name(&naming).as_str()],
                         "{label}"
                     );
-                    if let Some(script) = &m.script {
-                        // The script's own reading of it: `true` only where it passes it on.
-                        let passes = script.contains("skip=\"${SKIP_TLS_VERIFY:-false}\"");
-                        assert_eq!(passes, f.push_skips_tls, "{label}");
-                        assert_eq!(
-                            script.contains("docker.io/"),
-                            f.prepends_docker_io,
-                            "{label}"
-                        );
-                    }
-                    let computed = m.build_pod["TARGET_IMAGE"].as_str().unwrap();
-                    let want = chart::target_image(&v, repo, prefix, IMAGE_NAME, IMAGE_HASH);
-                    let pushed = if f.prepends_docker_io
-                        && !computed.split('/').next().unwrap().contains('.')
-                    {
+                } else {
+                    assert!(names.is_empty() && m.script.is_none(), "{label}");
+                }
+                assert_eq!(m.script.is_some(), rendered, "{label}");
+                assert_eq!(
+                    m.build_pod["SKIP_TLS_VERIFY"].as_str(),
+                    f.has_skip_tls_key.then_some("true"),
+                    "{label}"
+                );
+                if let Some(script) = &m.script {
+                    // The script's own reading of it: `true` only where it passes it on.
+                    let passes = script.contains("skip=\"${SKIP_TLS_VERIFY:-false}\"");
+                    assert_eq!(passes, f.push_skips_tls, "{label}");
+                    assert_eq!(
+                        script.contains("docker.io/"),
+                        f.prepends_docker_io,
+                        "{label}"
+                    );
+                }
+                let computed = m.build_pod["TARGET_IMAGE"].as_str().unwrap();
+                let want = chart::target_image(&v, repo, prefix, IMAGE_NAME, IMAGE_HASH);
+                let pushed =
+                    if f.prepends_docker_io && !computed.split('/').next().unwrap().contains('.') {
                         format!("docker.io/{computed}")
                     } else {
                         computed.to_string()
                     };
-                    assert_eq!(pushed, want, "{label}");
-                }
+                assert_eq!(pushed, want, "{label}");
             }
         }
     }

@@ -804,7 +804,7 @@ fn chart_facts_agree_with_helm_on_every_fixture() {
         let f = chart::facts(&v);
         for mode in ["ce", "ee"] {
             // Every naming with the first push setting, every push setting with the
-            // first naming.
+            // release `primehub`.
             let cases = namings
                 .iter()
                 .map(|n| (*n, pushes[0]))

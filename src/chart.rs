@@ -176,6 +176,9 @@ pub fn is_known(v: &ChartVersion) -> bool {
     v.core() >= OLDEST.core()
 }
 
+/// PrimeHub's Helm release when none is given.
+pub const DEFAULT_RELEASE: &str = "primehub";
+
 /// The modes in which charts up to 3.3.0 render the push Secret and build scripts.
 pub const EE_MODES: [&str; 2] = ["ee", "deploy"];
 
@@ -284,9 +287,38 @@ pub enum Breaks {
     DockerIoPrefix { host: String },
     /// Up to 3.3.0: the values file's `primehub.mode` is not `ee`/`deploy`.
     NeedsEeMode { mode: Option<String> },
+    /// Values mode with a `pushSecretName` that is not the Secret the chart renders:
+    /// the controller finds no push secret. `from` says where the name came from.
+    SecretNotRendered {
+        name: String,
+        from: &'static str,
+        chart_name: String,
+        release: String,
+    },
 }
 
+/// What `--accept` takes: one name per combination phib knows builds fail with, named
+/// for what the user accepts.
+pub const ACCEPT_NAMES: [&str; 5] = [
+    "ignored-push-repo",
+    "tls-verified-push",
+    "docker-hub-path",
+    "no-push-secret",
+    "missing-push-secret",
+];
+
 impl Breaks {
+    /// The `--accept` name that lets phib write the values anyway.
+    pub fn accept_name(&self) -> &'static str {
+        match self {
+            Breaks::PushRepoIgnored => ACCEPT_NAMES[0],
+            Breaks::SkipTlsNotPassed => ACCEPT_NAMES[1],
+            Breaks::DockerIoPrefix { .. } => ACCEPT_NAMES[2],
+            Breaks::NeedsEeMode { .. } => ACCEPT_NAMES[3],
+            Breaks::SecretNotRendered { .. } => ACCEPT_NAMES[4],
+        }
+    }
+
     /// Why builds fail, for `phib: <reason>`.
     pub fn reason(&self, v: &ChartVersion) -> String {
         match self {
@@ -309,7 +341,19 @@ impl Breaks {
                     None => "no `primehub.mode` (the chart's default is `ce`)".into(),
                 }
             ),
+            Breaks::SecretNotRendered { name, from, chart_name, release } => format!(
+                "{from} `{name}` names a Secret nobody creates: with the credentials in the values, the chart renders its push Secret as `{chart_name}` (release `{release}`), and builds would fail with \"push secret not found\""
+            ),
         }
+    }
+
+    /// The next step and, for a user who knows, the flag that writes the values anyway.
+    pub fn help(&self, v: &ChartVersion) -> String {
+        format!(
+            "{}; or, to write it knowing builds will fail, `--accept {}`",
+            self.fix(v),
+            self.accept_name()
+        )
     }
 
     /// The next step, for `help: <fix>`.
@@ -323,6 +367,9 @@ impl Breaks {
             ),
             Breaks::DockerIoPrefix { .. } => "use the registry's name with a dot (a DNS name) or its IP address".into(),
             Breaks::NeedsEeMode { .. } => "set `primehub.mode: ee` in the values file (the image builder is an Enterprise feature on this chart)".into(),
+            Breaks::SecretNotRendered { name, .. } => format!(
+                "drop the name to use the chart's, or keep the credentials in a Secret of your own named `{name}`: `--secret-mode external --secret-name {name}`"
+            ),
         }
     }
 }
@@ -426,6 +473,29 @@ impl ChartValues {
             fullname_override: self.fullname_override.as_deref(),
         }
     }
+}
+
+/// When a build succeeds the controller sets the new Image's `spec.pullSecret` to the
+/// push Secret's name, and never changes it after: switching `pushSecretName` leaves
+/// every Image built before on the old name. What phib says about that, given the old
+/// and new names, whether the old one was the chart's own (values mode: after the
+/// upgrade the chart renders it without a login), and PrimeHub's namespace.
+pub fn switch_note(old: &str, old_is_charts: bool, new: &str, namespace: &str) -> Option<String> {
+    if old == new {
+        return None;
+    }
+    let command = format!(
+        "kubectl -n {namespace} get images.primehub.io -o jsonpath='{{range .items[?(@.spec.pullSecret==\"{old}\")]}}{{.metadata.name}}{{\"\\n\"}}{{end}}' | xargs -r -I{{}} kubectl -n {namespace} patch images.primehub.io {{}} --type merge -p '{{\"spec\":{{\"pullSecret\":\"{new}\"}}}}'"
+    );
+    Some(if old_is_charts {
+        format!(
+            "images built before pull with the chart's Secret `{old}`, which holds no login once the values hold none: after `helm upgrade`, point them at `{new}` with: {command}"
+        )
+    } else {
+        format!(
+            "images built before pull with the Secret `{old}`: keep it while they are in use, or point them at `{new}` with: {command}"
+        )
+    })
 }
 
 /// Where phib got the chart version from, for the line that says which it assumed.
@@ -827,6 +897,34 @@ mod tests {
             ChartValues::from_values(&serde_yaml::Value::Null),
             ChartValues::default()
         );
+    }
+
+    #[test]
+    fn switching_the_push_secret_says_how_earlier_images_keep_pulling() {
+        assert_eq!(switch_note("a", true, "a", "hub"), None);
+        let note = switch_note(
+            "primehub-controller-custom-image-push-secret",
+            true,
+            "primehub-image-builder-push",
+            "hub",
+        )
+        .unwrap();
+        assert_eq!(
+            note,
+            r#"images built before pull with the chart's Secret `primehub-controller-custom-image-push-secret`, which holds no login once the values hold none: after `helm upgrade`, point them at `primehub-image-builder-push` with: kubectl -n hub get images.primehub.io -o jsonpath='{range .items[?(@.spec.pullSecret=="primehub-controller-custom-image-push-secret")]}{.metadata.name}{"\n"}{end}' | xargs -r -I{} kubectl -n hub patch images.primehub.io {} --type merge -p '{"spec":{"pullSecret":"primehub-image-builder-push"}}'"#
+        );
+        let back = switch_note(
+            "mine",
+            false,
+            "primehub-controller-custom-image-push-secret",
+            "ml",
+        )
+        .unwrap();
+        assert!(
+            back.starts_with("images built before pull with the Secret `mine`: keep it"),
+            "{back}"
+        );
+        assert!(back.contains("kubectl -n ml patch"), "{back}");
     }
 
     #[test]

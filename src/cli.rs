@@ -46,6 +46,11 @@ pub enum Command {
         /// The Helm values file to create, or whose `customImage` block to replace.
         #[arg(long, value_name = "FILE", default_value = "values.yaml")]
         values: PathBuf,
+
+        /// The PrimeHub chart version the values are for (default: the live release's
+        /// when helm reaches it, else the newest phib knows).
+        #[arg(long, value_name = "V")]
+        chart_version: Option<String>,
     },
 
     /// Write the customImage values for a registry, without questions.
@@ -97,8 +102,15 @@ pub enum Command {
         /// Time limit for each request to the registry, in seconds.
         #[arg(long, value_name = "SECS", default_value_t = 30)]
         timeout: u64,
-        /// Namespace of the push Secret, when the credentials are only there.
-        #[arg(long, value_name = "NS", default_value = "hub")]
+        /// Namespace of the push Secret, when the credentials are only there (as a helm
+        /// plugin: helm's namespace).
+        #[arg(
+            long,
+            value_name = "NS",
+            env = "HELM_NAMESPACE",
+            default_value = crate::helm::plan::DEFAULT_NAMESPACE,
+            hide_env_values = true
+        )]
         namespace: String,
         /// Read the credentials from this Secret manifest (as `phib render
         /// --secret-out` writes it) instead of the values or the cluster.
@@ -316,6 +328,16 @@ pub struct RenderArgs {
     /// helm reaches it, else the newest phib knows).
     #[arg(long, value_name = "V")]
     pub chart_version: Option<String>,
+
+    /// Write values phib knows builds fail with, for this one reason (repeatable); phib
+    /// refuses them otherwise and says which name to give.
+    #[arg(
+        long,
+        value_name = "WHAT",
+        action = clap::ArgAction::Append,
+        value_parser = clap::builder::PossibleValuesParser::new(crate::chart::ACCEPT_NAMES)
+    )]
+    pub accept: Vec<String>,
 
     /// Values file to write (default `values.yaml`): created, or in an existing file only
     /// the `customImage` block is replaced (the old content is kept as `FILE.bak`).

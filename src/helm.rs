@@ -211,8 +211,32 @@ pub fn prepare_upgrade(helm: &Helm, values_text: &str, opts: &UpgradeOptions) ->
         None => None,
     };
     let plan = plan_upgrade(values_text, release.as_ref(), deployed.as_ref(), opts)?;
+    check_chart_version(values_text, &plan, deployed.as_ref())?;
     helm.check_chart_repo(&plan.chart)?;
     Ok(plan)
+}
+
+/// Refuses to apply a block the chart version being installed is known to break. The
+/// chart's other values are the release's (kept by `--reuse-values`), or the file's on
+/// a first install; a version that is not a plain release (a range) is not checked.
+fn check_chart_version(values_text: &str, plan: &Plan, deployed: Option<&Value>) -> Result<()> {
+    let version = match &plan.version {
+        Some(v) => match v.parse::<crate::chart::ChartVersion>() {
+            Ok(v) => v,
+            Err(_) => return Ok(()),
+        },
+        None => crate::chart::NEWEST,
+    };
+    let doc = crate::values::parse_document(values_text, &plan.source)?;
+    let Some(ci) = crate::values::model::CustomImage::from_values(&doc)? else {
+        return Ok(());
+    };
+    let others = match deployed {
+        Some(d) if !plan.install => serde_yaml::to_value(d).unwrap_or(serde_yaml::Value::Null),
+        _ => doc,
+    };
+    let values = crate::chart::ChartValues::from_values(&others);
+    crate::settings::check_block(&ci, &version, &values, Some(&plan.release))
 }
 
 /// The repository part of `REPO/NAME`, or `None` for a path, URL or OCI reference.

@@ -13,6 +13,10 @@ use crate::secret::Secret;
 use crate::values::model::{CustomImage, PushTarget, DEFAULT_PUSH_SECRET_NAME};
 use crate::{Error, Result};
 
+mod fit;
+
+pub use fit::{check_block, ChartTarget};
+
 /// Every answer a registry may take. `None`/`false`: not given.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -291,17 +295,30 @@ impl Settings {
                 (name != DEFAULT_PUSH_SECRET_NAME).then_some(name)
             });
 
+        // buildah talks https unless told to skip verification: a plain-http endpoint
+        // works only with `insecureSkipVerify`, so it gets it.
+        let plain_http = registry_endpoint.starts_with("http://");
         let custom_image = CustomImage {
             registry_endpoint,
             registry_username,
             registry_password,
             push: Some(push),
             push_secret_name,
-            insecure_skip_verify: self.insecure_skip_verify,
+            insecure_skip_verify: self.insecure_skip_verify || plain_http,
         };
         (spec.check)(self, &custom_image)?;
 
         let mut warnings = Vec::new();
+        if plain_http && !self.insecure_skip_verify {
+            warnings.push(PLAIN_HTTP_NOTE.into());
+        }
+        if let Some(given) = self.endpoint.as_deref().filter(|e| !e.contains("://")) {
+            if kind == Kind::Harbor {
+                warnings.push(format!(
+                    "the endpoint `{given}` has no scheme, so buildah talks https to it; if the registry speaks plain http, write `http://{given}` (`phib render` stays offline: `phib verify` tells which it speaks)"
+                ));
+            }
+        }
         common_warnings(&custom_image, &mut warnings);
         (spec.warnings)(self, &custom_image, &mut warnings);
         Ok(Validated {
@@ -383,112 +400,8 @@ fn check_push_host(endpoint: &str, repo: &str, id: FieldId) -> Result<()> {
     )))
 }
 
-/// The chart a block is written for, and what the values file around the block says.
-#[derive(Debug, Clone)]
-pub struct ChartTarget {
-    pub version: chart::ChartVersion,
-    pub source: chart::Source,
-    /// What the values file being edited says (`None`: printing with `--stdout`).
-    pub values: Option<chart::ChartValues>,
-    /// The live release's name when helm could reach it (used when `--release` is not
-    /// given).
-    pub live_release: Option<String>,
-    /// The credentials go into a Secret of the user's own (`--secret-mode external`).
-    pub external: bool,
-}
-
-impl ChartTarget {
-    /// The release the chart's names follow: `--release`, else the live one, else
-    /// `primehub`.
-    pub fn release<'a>(&'a self, settings: &'a Settings) -> &'a str {
-        settings
-            .release
-            .as_deref()
-            .or(self.live_release.as_deref())
-            .unwrap_or(DEFAULT_RELEASE)
-    }
-}
-
-/// The release PrimeHub is installed as when nothing says otherwise.
-pub const DEFAULT_RELEASE: &str = "primehub";
-
-impl Validated {
-    /// Fits the block to the chart version it is for: adapts what has an equivalent on
-    /// that chart (a `pushRepo` the chart ignores becomes the prefix that reaches the
-    /// same namespace, on registries that create repositories on push), names the
-    /// chart's own push Secret in values mode, and refuses what the chart is known to
-    /// break (exit 2, nothing written). Returns the line saying which chart it assumed.
-    pub fn fit_chart(&mut self, settings: &Settings, target: &ChartTarget) -> Result<String> {
-        let v = &target.version;
-        if !chart::is_known(v) {
-            return Err(Error::usage(format!(
-                "PrimeHub chart {v} is older than {}, the oldest with an image builder phib knows",
-                chart::OLDEST
-            ))
-            .with_help(
-                "upgrade PrimeHub, or pass the chart version it runs with `--chart-version`",
-            ));
-        }
-        let facts = chart::facts(v);
-        let ci = &mut self.custom_image;
-        if let (Some(PushTarget::Repo(repo)), false) = (&ci.push, facts.reads_push_repo) {
-            let parent = repo.rsplit_once('/').map(|(p, _)| p.to_string());
-            let reaches_namespace = parent.as_deref().is_some_and(|p| p.contains('/'));
-            if settings.kind.creates_repositories_on_push() && reaches_namespace {
-                let parent = parent.unwrap_or_default();
-                self.warnings.push(format!(
-                    "PrimeHub chart {v} ignores `pushRepo` (read from 3.7.1): writing `pushRepoPrefix: {parent}` instead, so each image goes to its own repository `{parent}/<image>:<hash>` beside `{repo}`"
-                ));
-                ci.push = Some(PushTarget::Prefix(parent));
-            }
-        }
-        let (push_repo, prefix) = match &ci.push {
-            Some(PushTarget::Repo(r)) => (Some(r.as_str()), None),
-            Some(PushTarget::Prefix(p)) => (None, Some(p.as_str())),
-            None => (None, None),
-        };
-        let needs_skip_tls = ci.insecure_skip_verify || ci.registry_endpoint.starts_with("http://");
-        let mode = target.values.as_ref().map(|cv| cv.mode.as_deref());
-        if let Some(b) = chart::breaks(v, push_repo, prefix, needs_skip_tls, mode).first() {
-            return Err(Error::usage(b.reason(v)).with_help(b.fix(v)));
-        }
-        if facts.needs_ee_mode && target.values.is_none() {
-            self.warnings.push(format!(
-                "PrimeHub chart {v} renders the push Secret and build scripts only with `primehub.mode: ee` (or `deploy`); make sure the values PrimeHub is installed with say so"
-            ));
-        }
-        if !facts.prepends_docker_io {
-            if let Some(b) = chart::breaks(&chart::NEWEST, None, push_repo.or(prefix), false, None)
-                .into_iter()
-                .find(|b| matches!(b, chart::Breaks::DockerIoPrefix { .. }))
-            {
-                self.warnings.push(format!(
-                    "{}; it works on chart {v}, but not after an upgrade to 4.0 or later",
-                    b.reason(&chart::NEWEST)
-                ));
-            }
-        }
-
-        // Values mode: the controller must find the Secret the chart renders.
-        if !target.external && ci.registry_password.is_some() {
-            let release = target.release(settings);
-            let values = target.values.clone().unwrap_or_default();
-            let chart_name = chart::push_secret_name(&values.naming(release));
-            if let Some(given) = settings.push_secret_name.as_deref() {
-                if given != chart_name {
-                    return Err(Error::usage(format!(
-                        "`--push-secret-name` `{given}` names a Secret nobody creates: with the credentials in the values, the chart renders its push Secret as `{chart_name}` (release `{release}`), and builds would fail with \"push secret not found\""
-                    ))
-                    .with_help(format!(
-                        "drop `--push-secret-name`, or keep the credentials in a Secret of your own named `{given}`: `--secret-mode external --secret-name {given}`"
-                    )));
-                }
-            }
-            ci.push_secret_name = (chart_name != DEFAULT_PUSH_SECRET_NAME).then_some(chart_name);
-        }
-        Ok(chart::assumed_line(v, &target.source))
-    }
-}
+/// What phib says when an `http://` endpoint makes it write `insecureSkipVerify: true`.
+pub const PLAIN_HTTP_NOTE: &str = "the endpoint is plain `http://`: writing `insecureSkipVerify: true`, without which buildah talks https to it and every push fails";
 
 /// The warning for a password kept in the values (the external push-secret mode drops it).
 pub const PASSWORD_IN_VALUES_WARNING: &str = "the password is stored in the values file as `registryPassword`, and the chart copies it into the controller ConfigMap in plain text: anyone who can read ConfigMaps in PrimeHub's namespace can read it; keep the values file private, or keep the password out of the values with `--secret-mode external`";
@@ -499,9 +412,6 @@ fn common_warnings(ci: &CustomImage, out: &mut Vec<String>) {
         if password.expose().ends_with(['\n', '\r']) {
             out.push("the password ends with a line break, which is kept as part of it (a token never ends with one); `--password-stdin` removes only one trailing newline, so check what is piped in".into());
         }
-    }
-    if ci.registry_endpoint.starts_with("http://") && !ci.insecure_skip_verify {
-        out.push("the endpoint is plain `http://`, but buildah still talks https unless `insecureSkipVerify` is set; add `--insecure-skip-verify` for a plain-http registry".into());
     }
 }
 

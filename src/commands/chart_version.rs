@@ -8,7 +8,8 @@ use crate::chart::{ChartValues, ChartVersion, Source, NEWEST};
 use crate::helm;
 use crate::helm::plan::DEFAULT_NAMESPACE;
 use crate::settings::ChartTarget;
-use crate::values::read::read_text;
+use crate::values::model::{CustomImage, DEFAULT_PUSH_SECRET_NAME};
+use crate::values::read;
 use crate::{Error, Result};
 
 /// helm's namespace when phib runs as a helm plugin (`helm -n NS phib ...`); helm passes
@@ -28,17 +29,41 @@ pub fn parse_flag(text: &str) -> Result<ChartVersion> {
 }
 
 /// What the values file at `path` says besides the block (`None` when it does not exist
-/// yet counts as empty; `--stdout` passes `None`).
+/// yet counts as empty; `--stdout` passes `None`). Read with the one values reader.
 pub fn chart_values(path: Option<&Path>) -> Result<Option<ChartValues>> {
     let Some(path) = path else {
         return Ok(None);
     };
-    let Some(text) = read_text(path)? else {
-        return Ok(Some(ChartValues::default()));
-    };
-    // A file the merge cannot read is refused there, with its own message.
-    let doc: serde_yaml::Value = serde_yaml::from_str(&text).unwrap_or(serde_yaml::Value::Null);
+    let doc = read::read(path)?.map(|f| f.doc).unwrap_or_default();
     Ok(Some(ChartValues::from_values(&doc)))
+}
+
+/// The block the values file at `path` configures now, if it can be read (a file that
+/// cannot is refused by the merge, with its own message).
+pub fn old_block(path: &Path) -> Option<CustomImage> {
+    let file = read::read(path).ok()??;
+    CustomImage::from_values(&file.doc).ok()?
+}
+
+/// What to say when the new block pushes with another Secret than the old one: Images
+/// built before keep pulling with the old name.
+pub fn switch_note(
+    old: Option<&CustomImage>,
+    new: &CustomImage,
+    namespace: &str,
+) -> Option<String> {
+    let old = old?;
+    let name = |ci: &CustomImage| {
+        ci.push_secret_name
+            .clone()
+            .unwrap_or_else(|| DEFAULT_PUSH_SECRET_NAME.to_string())
+    };
+    crate::chart::switch_note(
+        &name(old),
+        old.registry_password.is_some(),
+        &name(new),
+        namespace,
+    )
 }
 
 /// The chart target: the version and where it came from, the release and namespace
@@ -49,6 +74,7 @@ pub fn resolve(
     namespace: Option<&str>,
     values: Option<ChartValues>,
     external: bool,
+    accepted: Vec<String>,
 ) -> Result<ChartTarget> {
     let given = flag.map(parse_flag).transpose()?;
     let namespace = namespace
@@ -77,5 +103,31 @@ pub fn resolve(
         values,
         live_release: live.map(|r| r.name),
         external,
+        accepted,
     })
+}
+
+/// For the commands that only read a block (`show`, `verify`): a warning when the chart
+/// version PrimeHub runs (the live release's, else the newest) is known to break it.
+pub fn warn_if_broken(doc: &serde_yaml::Value, release: Option<&str>, namespace: Option<&str>) {
+    let Ok(Some(ci)) = CustomImage::from_values(doc) else {
+        return;
+    };
+    let Ok(target) = resolve(None, release, namespace, None, false, Vec::new()) else {
+        return;
+    };
+    let release = release.or(target.live_release.as_deref());
+    let mut values = ChartValues::from_values(doc);
+    if values.mode.is_none() && target.source == Source::Newest {
+        // Nothing says which mode the release runs in; only the chart's own facts count.
+        values.mode = Some("ee".into());
+    }
+    if let Err(e) = crate::settings::check_block(&ci, &target.version, &values, release) {
+        let line = crate::chart::assumed_line(&target.version, &target.source);
+        super::warn(&format!(
+            "{} ({line}); {}",
+            e.message,
+            e.help.unwrap_or_default()
+        ));
+    }
 }

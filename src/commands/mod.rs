@@ -25,7 +25,10 @@ use crate::{Error, Result};
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         None => wizard::run_default(),
-        Some(Command::Wizard { values }) => wizard::run(&values),
+        Some(Command::Wizard {
+            values,
+            chart_version,
+        }) => wizard::run(&values, chart_version.as_deref()),
         Some(Command::Compact { file }) => compact::run(file.as_deref()),
         Some(Command::Render(args)) => render::run(*args),
         Some(Command::Completions { shell }) => completions(shell),
@@ -43,7 +46,7 @@ pub fn run(cli: Cli) -> Result<()> {
             values: &values,
             push_check: !no_push_check,
             timeout_secs: timeout,
-            namespace: &namespace,
+            namespace: &crate::helm::plan::namespace_or_default(namespace),
             secret_file: secret_file.as_deref(),
         }),
     }

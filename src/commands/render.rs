@@ -42,6 +42,7 @@ pub fn run(args: RenderArgs) -> Result<()> {
         release,
         insecure_skip_verify,
         chart_version,
+        accept,
         values,
         stdout,
         check,
@@ -138,6 +139,7 @@ pub fn run(args: RenderArgs) -> Result<()> {
         choice.namespace.as_deref(),
         super::chart_version::chart_values((!stdout).then_some(path.as_path()))?,
         choice.mode == SecretMode::External,
+        accept,
     )?;
     let mut validated = if rotate {
         let text = read_text(&path)?;
@@ -150,6 +152,10 @@ pub fn run(args: RenderArgs) -> Result<()> {
         settings.validate()?
     };
     let assumed = validated.fit_chart(&settings, &target)?;
+    let old = (!stdout)
+        .then(|| super::chart_version::old_block(&path))
+        .flatten();
+    let choice_namespace = choice.namespace.clone();
     let pending = secret_mode::prepare(
         choice,
         &settings,
@@ -171,8 +177,16 @@ pub fn run(args: RenderArgs) -> Result<()> {
     for warning in &validated.warnings {
         super::warn(warning);
     }
+    let namespace = choice_namespace
+        .or_else(super::chart_version::helm_namespace)
+        .unwrap_or_else(|| crate::helm::plan::DEFAULT_NAMESPACE.to_string());
+    let switched =
+        super::chart_version::switch_note(old.as_ref(), &validated.custom_image, &namespace);
     if let Some(done) = secret_mode::finish(pending)? {
         eprintln!("phib: {done}");
+    }
+    if let Some(note) = switched {
+        eprintln!("phib: {note}");
     }
     Ok(())
 }

@@ -19,7 +19,7 @@ pub fn run(args: ShowArgs) -> Result<()> {
         show_secrets,
     } = args;
     let namespace = plan::namespace_or_default(namespace);
-    let (mut doc, source) = match release {
+    let (mut doc, source) = match release.clone() {
         Some(release) => {
             plan::validate_name("--release", &release)?;
             plan::validate_name("--namespace", &namespace)?;
@@ -32,6 +32,9 @@ pub fn run(args: ShowArgs) -> Result<()> {
         }
         None => (read_values(&values)?, format!("`{}`", values.display())),
     };
+    if let Ok(yaml) = serde_yaml::to_value(&doc) {
+        super::chart_version::warn_if_broken(&yaml, release.as_deref(), Some(&namespace));
+    }
     if !show_secrets {
         redact(&mut doc);
     }

@@ -22,6 +22,9 @@ pub struct Args<'a> {
 }
 
 pub fn run(args: &Args) -> Result<()> {
+    if let Ok(Some(file)) = crate::values::read::read(args.values) {
+        super::chart_version::warn_if_broken(&file.doc, None, Some(args.namespace));
+    }
     run_to(args, &mut std::io::stdout().lock())
 }
 

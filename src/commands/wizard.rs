@@ -25,11 +25,11 @@ pub fn run_default() -> Result<()> {
                 .with_help(RENDER_HINT),
         );
     }
-    run(Path::new(super::render::DEFAULT_VALUES))
+    run(Path::new(super::render::DEFAULT_VALUES), None)
 }
 
-/// `phib wizard [--values FILE]`.
-pub fn run(values: &Path) -> Result<()> {
+/// `phib wizard [--values FILE] [--chart-version V]`.
+pub fn run(values: &Path, chart_version: Option<&str>) -> Result<()> {
     if !is_interactive() {
         return Err(Error::usage(
             "`phib wizard` asks questions and needs a terminal on standard input, output and error",
@@ -39,9 +39,23 @@ pub fn run(values: &Path) -> Result<()> {
     // Found out before the questions, not after them.
     crate::values::write::check_folder(values, "--values")?;
     let existing = read_existing(values)?;
+    let chart = super::chart_version::resolve(
+        chart_version,
+        None,
+        None,
+        super::chart_version::chart_values(Some(values))?,
+        false,
+        Vec::new(),
+    )?;
     let kubectl = which::which("kubectl").is_ok();
     let mut prompter = TermPrompter::new();
-    let mut decision = wizard::ask(&mut prompter, values, existing.as_ref(), kubectl)?;
+    let mut decision = wizard::ask_for(
+        &mut prompter,
+        values,
+        existing.as_ref(),
+        kubectl,
+        Some(&chart),
+    )?;
     // From here on Ctrl-C acts as usual: the write below is atomic either way.
     drop(prompter);
     let block = render::render(&decision.validated.custom_image)?;

@@ -634,3 +634,244 @@ fn buildah_push_fails_with_a_wrong_password_and_with_a_pull_only_token() {
         }
     }
 }
+
+/// Switching the secret mode changes `pushSecretName`, but the Images built before keep
+/// the old name as their pull secret. Values → external: after the upgrade the chart's
+/// Secret holds no login (the pull fails with it, for real), and phib prints the command
+/// that points the Images at the new Secret, which pulls them. External → values: phib
+/// says to keep the old Secret, which still pulls them.
+#[test]
+#[cfg_attr(
+    not(phib_e2e),
+    ignore = "end-to-end: needs helm, buildah, skopeo, docker-registry; run ./scripts/test"
+)]
+fn switching_the_secret_mode_keeps_earlier_images_pullable() {
+    let base = Base::start();
+    let target = Target::htpasswd(Transport::TrustedTls);
+    let case = Case::new("4.1.0", Mode::Values);
+    let first = phib_render(&target, &case, &[]);
+    first.phib.expect_code(0);
+    let dir = first.dir.path();
+    let values = dir.join("values.yaml");
+    let m = helm_manifests(&chart_dir(case.chart), &values, "primehub");
+    let chart_secret = mounted_secret(&m, None).unwrap();
+    let build = run_build(&m, &chart_secret, &base, &target);
+    build.run.expect_code(0);
+    let built = build.pushed.unwrap();
+
+    // To external mode, editing the same values file.
+    let mut cmd = phib();
+    cmd.current_dir(dir)
+        .args(["render", "--registry", "harbor", "--endpoint"])
+        .arg(target.endpoint())
+        .args(["--username", USER, "--password-stdin", "--push-repo"])
+        .arg(format!("{}/team/images", target.registry.host()))
+        .args([
+            "--values",
+            "values.yaml",
+            "--secret-mode",
+            "external",
+            "--secret-out",
+            "secret.yaml",
+        ])
+        .env("HELM_NAMESPACE", "ml");
+    let r = run(&mut cmd, format!("{PASSWORD}\n").as_bytes());
+    r.expect_code(0);
+    let old = "primehub-controller-custom-image-push-secret";
+    let new = "primehub-image-builder-push";
+    assert!(
+        r.stderr.contains(&format!("images built before pull with the chart's Secret `{old}`"))
+            && r.stderr.contains(&format!("kubectl -n ml get images.primehub.io -o jsonpath='{{range .items[?(@.spec.pullSecret==\"{old}\")]}}"))
+            && r.stderr.contains(&format!("\"pullSecret\":\"{new}\"")),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains(PASSWORD));
+    let after = helm_manifests(&chart_dir(case.chart), &values, "primehub");
+    let (_, emptied) = after
+        .secrets
+        .iter()
+        .find(|(n, _)| n == old)
+        .expect("the chart still renders its Secret");
+    assert!(
+        emptied
+            .contains(&base64::engine::general_purpose::STANDARD.encode("%!s(<nil>):%!s(<nil>)")),
+        "{emptied}"
+    );
+    let denied = pull_result(&built, emptied, &target);
+    assert_ne!(denied.code, Some(0), "the emptied Secret must not pull");
+    let err = denied.stderr.to_lowercase();
+    assert!(
+        err.contains("unauthorized") || err.contains("authentication required"),
+        "{}",
+        denied.stderr
+    );
+    let external = mounted_secret(&after, Some(&dir.join("secret.yaml"))).expect("the new Secret");
+    pull_back(&built, &external, &target);
+
+    // And back to values mode: the external Secret is to be kept.
+    let mut cmd = phib();
+    cmd.current_dir(dir)
+        .args(["render", "--registry", "harbor", "--endpoint"])
+        .arg(target.endpoint())
+        .args(["--username", USER, "--password-stdin", "--push-repo"])
+        .arg(format!("{}/team/images", target.registry.host()))
+        .args(["--values", "values.yaml"]);
+    let r = run(&mut cmd, format!("{PASSWORD}\n").as_bytes());
+    r.expect_code(0);
+    assert!(
+        r.stderr.contains(&format!(
+            "images built before pull with the Secret `{new}`: keep it"
+        )),
+        "{}",
+        r.stderr
+    );
+    pull_back(&built, &external, &target);
+}
+
+/// A pull of `image` with `authfile_json`, for a pull that must fail.
+fn pull_result(image: &str, authfile_json: &str, target: &Target) -> Run {
+    let dir = tempdir();
+    let auth = dir.path().join("auth.json");
+    std::fs::write(&auth, authfile_json).unwrap();
+    let mut cmd = Command::new(tool("skopeo"));
+    cmd.args(["inspect", "--authfile"]).arg(&auth);
+    if let Some(cert) = target.trusted_cert() {
+        cmd.env("SSL_CERT_FILE", cert);
+    }
+    cmd.arg(format!("docker://{image}"));
+    run(&mut cmd, b"")
+}
+
+/// An `http://` endpoint given without `--insecure-skip-verify`: phib now writes
+/// `insecureSkipVerify: true` itself, and the real push over plain http works.
+#[test]
+#[cfg_attr(
+    not(phib_e2e),
+    ignore = "end-to-end: needs helm, buildah, skopeo, docker-registry; run ./scripts/test"
+)]
+fn an_http_endpoint_alone_gives_values_buildah_pushes_with() {
+    let base = Base::start();
+    let target = Target::htpasswd(Transport::PlainHttp);
+    for chart in ["3.4.2", "4.1.0"] {
+        let mut case = Case::new(chart, Mode::Values);
+        case.skip_tls = Some(false);
+        let r = phib_render(&target, &case, &[]);
+        r.phib.expect_code(0);
+        assert!(
+            r.phib.stderr.contains("writing `insecureSkipVerify: true`"),
+            "{}",
+            r.phib.stderr
+        );
+        build_cell(&base, &target, &case);
+    }
+}
+
+/// phib's chart facts against the fixture charts rendered by the real helm, without a
+/// build: the Secret's name for every naming case, whether the Secret and the build
+/// scripts are rendered at all, `SKIP_TLS_VERIFY` as the controller passes it, and the
+/// image name for every push setting.
+#[test]
+#[cfg_attr(not(phib_e2e), ignore = "end-to-end: needs helm; run ./scripts/test")]
+fn chart_facts_agree_with_helm_on_every_fixture() {
+    let dir = tempdir();
+    let values = dir.path().join("values.yaml");
+    // helm allows 53 characters in a release name; the overrides make longer names.
+    let long = "r".repeat(53);
+    let long_full = format!("{}-tail", "f".repeat(62));
+    let namings: [(&str, Option<&str>, Option<&str>); 9] = [
+        (&long, Some("tenchars-x"), None),
+        ("hub", None, Some(&long_full)),
+        ("primehub", None, None),
+        ("hub", None, None),
+        ("my-primehub-prod", None, None),
+        ("hub", Some("ph"), None),
+        ("ph-x", Some("ph"), None),
+        ("hub", Some("ph"), Some("builder")),
+        (&long, None, None),
+    ];
+    let pushes: [(Option<&str>, Option<&str>); 4] = [
+        (None, Some("h.example.com/team")),
+        (Some("h.example.com/team/images"), None),
+        (
+            Some("h.example.com/team/images"),
+            Some("h.example.com/other"),
+        ),
+        (None, Some("localhost:5000/team")),
+    ];
+    for chart in CHARTS {
+        let v: ChartVersion = chart.parse().unwrap();
+        let f = chart::facts(&v);
+        for mode in ["ce", "ee"] {
+            // Every naming with the first push setting, every push setting with the
+            // release `primehub`.
+            let cases = namings
+                .iter()
+                .map(|n| (*n, pushes[0]))
+                .chain(pushes.iter().skip(1).map(|p| (namings[2], *p)));
+            for ((release, name_override, fullname_override), (repo, prefix)) in cases {
+                let mut text = format!(
+                        "primehub:\n  mode: {mode}\ncustomImage:\n  registryEndpoint: https://h.example.com\n  registryUsername: u\n  registryPassword: p\n  insecureSkipVerify: true\n"
+                    );
+                if let Some(r) = repo {
+                    text.push_str(&format!("  pushRepo: {r}\n"));
+                }
+                if let Some(p) = prefix {
+                    text.push_str(&format!("  pushRepoPrefix: {p}\n"));
+                }
+                for (key, val) in [
+                    ("nameOverride", name_override),
+                    ("fullnameOverride", fullname_override),
+                ] {
+                    if let Some(val) = val {
+                        text.push_str(&format!("{key}: {val}\n"));
+                    }
+                }
+                std::fs::write(&values, &text).unwrap();
+                let m = helm_manifests(&chart_dir(chart), &values, release);
+                let label = format!("{chart} {mode} {release} {name_override:?} {fullname_override:?} {repo:?} {prefix:?}");
+                let rendered = !(f.needs_ee_mode && mode == "ce");
+                let naming = chart::Naming {
+                    release,
+                    name_override,
+                    fullname_override,
+                };
+                let names: Vec<&str> = m.secrets.iter().map(|(n, _)| n.as_str()).collect();
+                if rendered {
+                    assert_eq!(
+                        names,
+                        [chart::push_secret_name(&naming).as_str()],
+                        "{label}"
+                    );
+                } else {
+                    assert!(names.is_empty() && m.script.is_none(), "{label}");
+                }
+                assert_eq!(m.script.is_some(), rendered, "{label}");
+                assert_eq!(
+                    m.build_pod["SKIP_TLS_VERIFY"].as_str(),
+                    f.has_skip_tls_key.then_some("true"),
+                    "{label}"
+                );
+                if let Some(script) = &m.script {
+                    // The script's own reading of it: `true` only where it passes it on.
+                    let passes = script.contains("skip=\"${SKIP_TLS_VERIFY:-false}\"");
+                    assert_eq!(passes, f.push_skips_tls, "{label}");
+                    assert_eq!(
+                        script.contains("docker.io/"),
+                        f.prepends_docker_io,
+                        "{label}"
+                    );
+                }
+                let computed = m.build_pod["TARGET_IMAGE"].as_str().unwrap();
+                let want = chart::target_image(&v, repo, prefix, IMAGE_NAME, IMAGE_HASH);
+                let pushed =
+                    if f.prepends_docker_io && !computed.split('/').next().unwrap().contains('.') {
+                        format!("docker.io/{computed}")
+                    } else {
+                        computed.to_string()
+                    };
+                assert_eq!(pushed, want, "{label}");
+            }
+        }
+    }
+}

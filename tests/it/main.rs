@@ -9,7 +9,7 @@ mod cli;
 mod compact;
 mod doctor;
 mod external;
-mod helm;
+pub mod helm;
 mod merge;
 mod pty;
 mod registry;

@@ -3,12 +3,14 @@
 //! registry, skopeo) are the end-to-end tier: they run under `./scripts/test`
 //! (`PHIB_E2E=1`) and are listed as ignored, with the reason, under plain `cargo test`.
 
+mod adversarial;
 mod bom;
 mod buildah;
 mod cli;
 mod compact;
 mod external;
 pub mod helm;
+mod layers;
 mod merge;
 mod pty;
 mod registry;

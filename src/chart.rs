@@ -16,6 +16,8 @@
 //!   `primehub.mode` is `ee` or `deploy` (the chart's default is `ce`).
 //! - From 4.0.0 the build script prepends `docker.io/` to an image name whose first
 //!   `/`-separated component has no `.`.
+//!
+//! Also here: the release, namespace and chart PrimeHub is installed as by default.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -176,8 +178,17 @@ pub fn is_known(v: &ChartVersion) -> bool {
     v.core() >= OLDEST.core()
 }
 
+/// The chart phib upgrades by default.
+pub const DEFAULT_CHART: &str = "infuseai/primehub";
+
 /// PrimeHub's Helm release when none is given.
 pub const DEFAULT_RELEASE: &str = "primehub";
+
+/// PrimeHub's namespace when none is given.
+pub const DEFAULT_NAMESPACE: &str = "hub";
+
+/// The chart's push secret name for the default release (fullname `primehub`).
+pub const DEFAULT_PUSH_SECRET_NAME: &str = "primehub-controller-custom-image-push-secret";
 
 /// The modes in which charts up to 3.3.0 render the push Secret and build scripts.
 pub const EE_MODES: [&str; 2] = ["ee", "deploy"];

@@ -5,10 +5,10 @@
 use std::path::PathBuf;
 
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Arg, ArgAction, ArgMatches, Args, FromArgMatches, Parser, Subcommand, ValueEnum};
 
-use crate::helm::plan::{DEFAULT_CHART, DEFAULT_NAMESPACE, DEFAULT_RELEASE};
-use crate::registry::Kind;
+use phib::chart::{DEFAULT_CHART, DEFAULT_NAMESPACE, DEFAULT_RELEASE};
+use phib::registry::{FieldId, Input, Kind};
 
 /// Set up PrimeHub's Image Builder: registry credentials into the `customImage` Helm values.
 #[derive(Debug, Parser)]
@@ -108,7 +108,7 @@ pub enum Command {
             long,
             value_name = "NS",
             env = "HELM_NAMESPACE",
-            default_value = crate::helm::plan::DEFAULT_NAMESPACE,
+            default_value = phib::chart::DEFAULT_NAMESPACE,
             hide_env_values = true
         )]
         namespace: String,
@@ -258,71 +258,9 @@ pub struct RenderArgs {
     #[arg(long, value_name = "KIND", value_parser = registry_kind())]
     pub registry: Kind,
 
-    /// Registry endpoint, `host[:port]` or `https://host[:port]` (harbor needs it).
-    #[arg(long, value_name = "URL")]
-    pub endpoint: Option<String>,
-
-    /// Registry user name (robot account, token name, app ID).
-    #[arg(long, value_name = "USER")]
-    pub username: Option<String>,
-
-    /// Read the password or token from standard input; one trailing newline is removed.
-    /// Without it, the environment variable `PHIB_REGISTRY_PASSWORD` is used.
-    #[arg(long)]
-    pub password_stdin: bool,
-
-    /// Service-account keyfile (JSON) for gcr and artifact-registry; `-` reads standard
-    /// input.
-    #[arg(long, value_name = "PATH")]
-    pub keyfile: Option<PathBuf>,
-
-    /// Container Registry host: gcr.io, us.gcr.io, eu.gcr.io or asia.gcr.io.
-    #[arg(long, value_name = "HOST")]
-    pub gcr_host: Option<String>,
-
-    /// Artifact Registry location, e.g. `us-central1`.
-    #[arg(long, value_name = "LOCATION")]
-    pub location: Option<String>,
-
-    /// Google Cloud project ID (default: the keyfile's `project_id`).
-    #[arg(long, value_name = "PROJECT")]
-    pub project: Option<String>,
-
-    /// Artifact Registry repository name.
-    #[arg(long, value_name = "NAME")]
-    pub repository: Option<String>,
-
-    /// AWS account ID (12 digits) of the ECR registry.
-    #[arg(long, value_name = "ID")]
-    pub aws_account: Option<String>,
-
-    /// AWS region of the ECR registry, e.g. `us-east-1`.
-    #[arg(long, value_name = "REGION")]
-    pub aws_region: Option<String>,
-
-    /// Azure Container Registry name (NAME of NAME.azurecr.io).
-    #[arg(long, value_name = "NAME")]
-    pub acr_name: Option<String>,
-
-    /// Images go to PREFIX/IMAGE:HASH (a repository per image).
-    #[arg(long, value_name = "PREFIX", conflicts_with = "push_repo")]
-    pub push_repo_prefix: Option<String>,
-
-    /// Images go to REPO:IMAGE-HASH (one repository; chart 3.7.1+).
-    #[arg(long, value_name = "REPO")]
-    pub push_repo: Option<String>,
-
-    /// Name of the dockerconfigjson Secret the image builder pushes with.
-    #[arg(long, value_name = "NAME")]
-    pub push_secret_name: Option<String>,
-
-    /// PrimeHub's Helm release (default `primehub`): decides the chart's secret name.
-    #[arg(long, value_name = "NAME")]
-    pub release: Option<String>,
-
-    /// Skip TLS verification: self-signed certificates or plain http.
-    #[arg(long)]
-    pub insecure_skip_verify: bool,
+    /// The registry options, one per field of the field list (`registry::field`).
+    #[command(flatten)]
+    pub fields: FieldArgs,
 
     /// The PrimeHub chart version the values are for (default: the live release's when
     /// helm reaches it, else the newest phib knows).
@@ -335,7 +273,7 @@ pub struct RenderArgs {
         long,
         value_name = "WHAT",
         action = clap::ArgAction::Append,
-        value_parser = clap::builder::PossibleValuesParser::new(crate::chart::ACCEPT_NAMES)
+        value_parser = clap::builder::PossibleValuesParser::new(phib::chart::ACCEPT_NAMES)
     )]
     pub accept: Vec<String>,
 
@@ -380,6 +318,11 @@ pub struct SecretArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "apply")]
     pub secret_out: Option<PathBuf>,
 
+    /// External mode: let `--secret-out` replace an existing file that is not a
+    /// Secret manifest phib wrote.
+    #[arg(long, requires = "secret_out")]
+    pub overwrite_secret_out: bool,
+
     /// External mode: create or update the Secret with `kubectl apply -f -`.
     #[arg(long)]
     pub apply: bool,
@@ -417,4 +360,81 @@ pub enum EcrRefreshArg {
 fn registry_kind() -> impl TypedValueParser<Value = Kind> {
     PossibleValuesParser::new(Kind::ALL.map(|k| PossibleValue::new(k.name()).help(k.description())))
         .map(|name| Kind::from_name(&name).unwrap_or(Kind::Harbor))
+}
+
+/// The registry options of `phib render`, made from the field list: one flag per
+/// [`FieldId`], with its value name and help. What was given, in the list's order.
+#[derive(Debug, Default)]
+pub struct FieldArgs {
+    /// The text options given, with their values.
+    pub texts: Vec<(FieldId, String)>,
+    /// `--keyfile PATH` (`-`: standard input).
+    pub keyfile: Option<PathBuf>,
+    /// `--password-stdin`.
+    pub password_stdin: bool,
+    /// The switches given (`--insecure-skip-verify`).
+    pub switches: Vec<FieldId>,
+}
+
+/// The argument id of a field's flag.
+fn arg_id(id: FieldId) -> &'static str {
+    id.flag().trim_start_matches("--")
+}
+
+impl Args for FieldArgs {
+    fn augment_args(mut cmd: clap::Command) -> clap::Command {
+        for id in FieldId::ALL {
+            let arg = Arg::new(arg_id(id)).long(arg_id(id)).help(id.help());
+            let arg = match (id.input(), id.value_name()) {
+                (Input::Secret | Input::YesNo, _) | (_, None) => arg.action(ArgAction::SetTrue),
+                (Input::KeyfilePath, Some(value)) => arg
+                    .value_name(value)
+                    .value_parser(clap::value_parser!(PathBuf)),
+                (Input::Text, Some(value)) => arg.value_name(value),
+            };
+            let arg = match id {
+                FieldId::PushRepoPrefix => arg.conflicts_with(arg_id(FieldId::PushRepo)),
+                _ => arg,
+            };
+            cmd = cmd.arg(arg);
+        }
+        cmd
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
+impl FromArgMatches for FieldArgs {
+    fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
+        let mut args = FieldArgs::default();
+        args.update_from_arg_matches(m)?;
+        Ok(args)
+    }
+
+    fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
+        for id in FieldId::ALL {
+            let name = arg_id(id);
+            match (id.input(), id.value_name()) {
+                (Input::Secret, _) => self.password_stdin |= m.get_flag(name),
+                (Input::YesNo, _) | (_, None) => {
+                    if m.get_flag(name) {
+                        self.switches.push(id);
+                    }
+                }
+                (Input::KeyfilePath, Some(_)) => {
+                    if let Some(path) = m.get_one::<PathBuf>(name) {
+                        self.keyfile = Some(path.clone());
+                    }
+                }
+                (Input::Text, Some(_)) => {
+                    if let Some(value) = m.get_one::<String>(name) {
+                        self.texts.push((id, value.clone()));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
 }

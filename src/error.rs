@@ -2,6 +2,7 @@
 //! to, a lowercase message and, where there is a next step, a `help:` line. `main`
 //! prints it once; nothing deeper prints errors or calls `process::exit`.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;
 
@@ -85,6 +86,33 @@ impl Error {
     }
 }
 
+/// Whether a terminal would act on `c` instead of showing it: the C0 controls but
+/// newline and tab, DEL, the C1 controls (CSI is U+009B) and the bidirectional
+/// overrides and isolates, which reorder what follows them.
+pub fn is_terminal_control(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` as it may be printed on a terminal: every [`is_terminal_control`] character
+/// written as a visible escape (`\u{1b}`), so that a values file, an argument or a
+/// server's answer cannot move the cursor, retitle the window or hide text. Every
+/// message phib prints goes through it (`main`, warnings, verify's step lines).
+pub fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_terminal_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_terminal_control(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
@@ -92,3 +120,19 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printable_escapes_what_a_terminal_acts_on() {
+        assert_eq!(printable("plain `x`\n\tok"), "plain `x`\n\tok");
+        assert!(matches!(printable("plain"), Cow::Borrowed(_)));
+        assert_eq!(
+            printable("a\u{1b}[2Jb\rc\u{7}\u{7f}\u{9b}1m\u{202e}d\u{85}"),
+            "a\\u{1b}[2Jb\\u{d}c\\u{7}\\u{7f}\\u{9b}1m\\u{202e}d\\u{85}"
+        );
+        assert_eq!(printable("caf\u{e9} \u{1f600}"), "caf\u{e9} \u{1f600}");
+    }
+}

@@ -3,6 +3,7 @@
 //! helm and reads its JSON (queried with JSONPath, so a field helm adds or reorders does
 //! not matter). Values with secrets go to helm only in files, never in its argv.
 
+pub mod chart_version;
 mod describe;
 mod exec;
 pub mod plan;
@@ -285,9 +286,17 @@ fn repo_names(list: &Value) -> Vec<String> {
         .collect()
 }
 
+/// A helm command: no password in its environment, and no `HELM_DEBUG`, under which
+/// helm prints the values it was given (the password among them).
+pub(crate) fn helm_command(path: &Path) -> Command {
+    let mut cmd = crate::registry::child_command(path);
+    cmd.env_remove("HELM_DEBUG");
+    cmd
+}
+
 /// Runs helm at `path` with `args` and no input, capturing its output.
 fn run<S: AsRef<OsStr>>(path: &Path, args: &[S]) -> Result<Output> {
-    Command::new(path)
+    helm_command(path)
         .args(args)
         .stdin(Stdio::null())
         .output()

@@ -1,18 +1,19 @@
 //! phib sets up PrimeHub's Image Builder: it turns what an administrator knows about a
 //! container registry into the `customImage` block of PrimeHub's Helm values.
 //!
-//! The binary (`src/main.rs`) only parses arguments and maps errors to exit codes; all
-//! the work lives in these modules so that it can be tested without a terminal.
+//! The binary (`src/main.rs`, with the command line in `src/cli.rs` and `src/commands/`)
+//! only parses arguments, wires them to these modules and maps errors to exit codes; all
+//! the work lives here so that it can be tested without a terminal.
 
+pub mod apply;
+pub mod block;
 pub mod chart;
-pub mod cli;
-pub mod commands;
+pub mod cleanup;
 pub mod compact;
 pub mod doctor;
 pub mod error;
 pub mod helm;
 pub mod interrupt;
-pub mod keyfile;
 pub mod pushsecret;
 pub mod registry;
 pub mod rotate;

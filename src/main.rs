@@ -5,7 +5,12 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use phib::cli::Cli;
+
+mod cli;
+mod commands;
+
+use cli::Cli;
+use phib::error::printable;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -16,12 +21,14 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    match phib::commands::run(cli) {
+    match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("phib: {}", err.message);
+            // Messages quote paths, arguments and what files and servers said: no
+            // control character of theirs reaches the terminal.
+            eprintln!("phib: {}", printable(&err.message));
             if let Some(help) = &err.help {
-                eprintln!("help: {help}");
+                eprintln!("help: {}", printable(help));
             }
             ExitCode::from(err.exit_code() as u8)
         }

@@ -18,11 +18,10 @@ pub mod ecr;
 use base64::Engine;
 use serde_json::{json, Value};
 
+use crate::block::CustomImage;
 use crate::chart;
-use crate::registry::check;
+use crate::registry::{check, Code, Warning};
 use crate::secret::Secret;
-use crate::settings::PASSWORD_IN_VALUES_WARNING;
-use crate::values::model::CustomImage;
 use crate::values::render::yaml_quote;
 use crate::{Error, Result};
 
@@ -31,7 +30,7 @@ use crate::{Error, Result};
 pub const DEFAULT_NAME: &str = "primehub-image-builder-push";
 
 /// PrimeHub's namespace when none is given.
-pub use crate::helm::plan::DEFAULT_NAMESPACE;
+pub use crate::chart::DEFAULT_NAMESPACE;
 
 /// The label that marks a Secret as written by phib.
 pub const MANAGED_BY_LABEL: (&str, &str) = ("app.kubernetes.io/managed-by", "phib");
@@ -97,6 +96,25 @@ impl PushSecret {
             yaml_quote(value),
         ))
     }
+}
+
+/// Whether `text` is a manifest phib wrote: one or more YAML documents, each carrying
+/// the [`MANAGED_BY_LABEL`]. Only such a file may be replaced by `--secret-out` without
+/// `--overwrite-secret-out`.
+pub fn is_own_manifest(text: &str) -> bool {
+    use serde::Deserialize;
+    let (label, value) = MANAGED_BY_LABEL;
+    let mut docs = 0;
+    for de in serde_yaml::Deserializer::from_str(text) {
+        let Ok(doc) = serde_yaml::Value::deserialize(de) else {
+            return false;
+        };
+        if doc["metadata"]["labels"][label].as_str() != Some(value) {
+            return false;
+        }
+        docs += 1;
+    }
+    docs > 0
 }
 
 /// The `.dockerconfigjson` text for one login under `auth_key`. JSON-escaped throughout;
@@ -168,21 +186,9 @@ pub fn check_name(name: &str, release: &str) -> Result<()> {
 
 /// A Kubernetes namespace name (DNS label).
 pub fn check_namespace(namespace: &str) -> Result<()> {
-    let ok = !namespace.is_empty()
-        && namespace.len() <= 63
-        && namespace
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !namespace.starts_with('-')
-        && !namespace.ends_with('-');
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::usage(format!(
-            "`--namespace` `{namespace}` is not a valid namespace"
-        ))
-        .with_help("use PrimeHub's namespace as `kubectl get ns` shows it, e.g. `hub`"))
-    }
+    check::namespace(namespace).map_err(|e| {
+        Error::usage(format!("`--namespace` `{namespace}` {}", e.reason)).with_help(e.help)
+    })
 }
 
 /// Moves the credentials of a validated block into a [`PushSecret`]: the block keeps
@@ -191,7 +197,7 @@ pub fn check_namespace(namespace: &str) -> Result<()> {
 /// The warning about the password in the values no longer applies and is dropped.
 pub fn split(
     custom_image: CustomImage,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
     opts: &ExternalOptions,
 ) -> Result<External> {
     let (name, namespace) = opts.name_and_namespace()?;
@@ -218,7 +224,7 @@ pub fn split(
             ))
         }
     };
-    warnings.retain(|w| w != PASSWORD_IN_VALUES_WARNING);
+    warnings.retain(|w| w.code != Code::PasswordInValues);
     Ok(External {
         custom_image: CustomImage {
             registry_endpoint,
@@ -265,9 +271,10 @@ mod tests {
 
     #[test]
     fn split_moves_the_login_into_the_secret() {
-        let mut warnings = vec![PASSWORD_IN_VALUES_WARNING.to_string(), "other".into()];
+        let other = Warning::new(Code::PlainHttp, "other");
+        let mut warnings = vec![crate::settings::password_in_values(), other.clone()];
         let ext = split(block(), &mut warnings, &opts()).unwrap();
-        assert_eq!(warnings, ["other"]);
+        assert_eq!(warnings, [other]);
         let ci = &ext.custom_image;
         assert_eq!(ci.registry_username, None);
         assert_eq!(ci.registry_password, None);

@@ -1,121 +1,117 @@
 //! Rotating credentials (`--rotate`, and the wizard's "rotate the credentials only"):
 //! keep every non-credential field of an existing `customImage` block and replace only
-//! the user name and password. The new credentials arrive as [`Settings`], so each went
-//! through its field's validator, exactly as for a new block; this module decides which
-//! kind of credentials the existing block needs and builds the new block from the two.
+//! the user name and password, or the keyfile. The existing block and the new
+//! credentials become one [`Settings`], which goes through the same plan as a fresh
+//! block ([`Settings::validate`]): the registry's own checks, the push-host check and
+//! the warnings apply to a rotated block too.
 
 use std::path::Path;
 
-use crate::keyfile;
-use crate::registry::check;
-use crate::registry::{Credentials, FieldId, Kind, PASSWORD_ENV};
-use crate::settings::{Settings, Validated, ALL_IDS};
-use crate::values::model::CustomImage;
+use crate::block::CustomImage;
+use crate::registry::{Answer, Credentials, FieldId, Kind, PushTarget, Surface, PASSWORD_ENV};
+use crate::settings::{Refusal, Settings, Validated};
 use crate::{Error, Result};
 
-/// The registry kind an existing block was written for, from its user name and
-/// endpoint: `_json_key` is a keyfile (Artifact Registry on `*-docker.pkg.dev`, else
-/// GCR); known hosts name their registry; anything else is self-hosted.
+/// The registry kind an existing block was written for (see [`Kind::of_block`]).
 pub fn detect_kind(ci: &CustomImage) -> Kind {
-    let host = check::endpoint_host(&ci.registry_endpoint).to_ascii_lowercase();
-    let json_key = ci
-        .registry_username
-        .as_deref()
-        .is_some_and(|u| u == keyfile::USERNAME || u == "_json_key_base64");
-    if host.ends_with("-docker.pkg.dev") {
-        Kind::ArtifactRegistry
-    } else if json_key || host == "gcr.io" || host.ends_with(".gcr.io") {
-        Kind::Gcr
-    } else if host.ends_with(".amazonaws.com") && host.contains(".dkr.ecr.") {
-        Kind::Ecr
-    } else if host.ends_with(".azurecr.io") {
-        Kind::Acr
-    } else if host == "ghcr.io" {
-        Kind::Ghcr
-    } else if host == "quay.io" {
-        Kind::Quay
-    } else if matches!(
-        host.as_str(),
-        "docker.io" | "index.docker.io" | "registry-1.docker.io"
-    ) {
-        Kind::DockerHub
-    } else {
-        Kind::Harbor
-    }
+    Kind::of_block(&ci.registry_endpoint, ci.registry_username.as_deref())
 }
 
 /// The fields that carry credentials for `kind`, in the order to ask them. Empty when
 /// the kind keeps no credentials in values (ECR).
 pub fn credential_fields(kind: Kind) -> &'static [FieldId] {
-    match kind.spec().credentials {
-        Credentials::UserPassword => &[FieldId::Username, FieldId::Password],
-        Credentials::JsonKey => &[FieldId::Keyfile],
-        Credentials::External => &[],
-    }
+    kind.credential_fields()
 }
 
 /// `existing` with its credentials replaced by those in `new`, which must hold every
 /// field of [`credential_fields`] (a user name not given keeps the existing one).
-/// Everything else, endpoint and push target included, is kept as it is.
-pub fn rotate(existing: &CustomImage, new: &Settings) -> Result<Validated> {
-    let kind = new.kind;
-    let (username, password) = match kind.spec().credentials {
+/// Everything else, endpoint and push target included, is kept as it is, and the whole
+/// is checked by the plan a fresh block goes through.
+pub fn rotate(existing: &CustomImage, new: &Settings) -> Result<Validated, Refusal> {
+    let kind = new.kind();
+    let mut settings = new.clone();
+    match kind.spec().credentials {
         Credentials::External => {
             return Err(Error::usage(format!(
                 "`--registry {}` keeps no credentials in the values file, so there is nothing to rotate",
                 kind.name()
             ))
-            .with_help("renew the credentials in the Secret named by `pushSecretName` instead"))
+            .with_help("renew the credentials in the Secret named by `pushSecretName` instead")
+            .into())
         }
         Credentials::JsonKey => {
-            let key = new.keyfile.as_ref().ok_or_else(|| {
-                Error::usage("rotating a keyfile credential needs the new keyfile")
-                    .with_help("give it with `--keyfile PATH`")
-            })?;
-            (keyfile::USERNAME.to_string(), key.one_line().clone())
+            if new.keyfile().is_none() {
+                return Err(
+                    Error::usage("rotating a keyfile credential needs the new keyfile")
+                        .with_help("give it with `--keyfile PATH`")
+                        .into(),
+                );
+            }
         }
         Credentials::UserPassword => {
-            let password = new.password.clone().ok_or_else(|| {
-                Error::usage("rotating credentials needs the new password or token").with_help(
-                    format!("pipe it into `--password-stdin`, or set `{PASSWORD_ENV}`"),
-                )
-            })?;
-            let username = match (&new.username, &existing.registry_username) {
-                (Some(u), _) | (None, Some(u)) => u.clone(),
-                (None, None) => {
+            if new.password().is_none() {
+                return Err(Error::usage("rotating credentials needs the new password or token")
+                    .with_help(format!(
+                        "pipe it into `--password-stdin`, or set `{PASSWORD_ENV}`"
+                    ))
+                    .into());
+            }
+            if new.text(FieldId::Username).is_none() {
+                let Some(user) = &existing.registry_username else {
                     return Err(Error::usage(
                         "the existing block has no `registryUsername` to keep",
                     )
-                    .with_help("give the user name with `--username`"))
-                }
-            };
-            check::username(&username).map_err(|e| e.for_field(FieldId::Username))?;
-            (username, password)
-        }
-    };
-    let custom_image = CustomImage {
-        registry_username: Some(username),
-        registry_password: Some(password),
-        ..existing.clone()
-    };
-    let mut warnings = Vec::new();
-    (kind.spec().warnings)(new, &custom_image, &mut warnings);
-    if let (Some(key), Some(push)) = (&new.keyfile, &custom_image.push) {
-        // gcr.io/PROJECT/... and LOCATION-docker.pkg.dev/PROJECT/...: the project is
-        // the second component.
-        let project = push.as_str().split('/').nth(1).unwrap_or_default();
-        if !project.is_empty() && project != key.project_id() {
-            warnings.push(format!(
-                "the new keyfile belongs to project `{}`, but images are pushed to project `{project}` (`{}`): its service account needs push rights there",
-                key.project_id(),
-                push.as_str()
-            ));
+                    .with_help("give the user name with `--username`")
+                    .into());
+                };
+                settings
+                    .set(FieldId::Username, Answer::Text(user.clone()))
+                    .map_err(|e| Refusal::Field(FieldId::Username, e))?;
+            }
         }
     }
-    Ok(Validated {
-        custom_image,
-        warnings,
-    })
+    keep(&mut settings, existing)?;
+    settings.plan()
+}
+
+/// Puts everything but the credentials of `existing` into `settings`, each through its
+/// field's validator.
+fn keep(settings: &mut Settings, existing: &CustomImage) -> Result<()> {
+    let CustomImage {
+        registry_endpoint,
+        registry_username: _,
+        registry_password: _,
+        push,
+        push_secret_name,
+        insecure_skip_verify,
+    } = existing;
+    settings.keep_endpoint(registry_endpoint.clone());
+    let mut kept = Vec::new();
+    match push {
+        Some(PushTarget::Prefix(p)) => kept.push((FieldId::PushRepoPrefix, p.clone())),
+        Some(PushTarget::Repo(r)) => kept.push((FieldId::PushRepo, r.clone())),
+        None => {}
+    }
+    if let Some(name) = push_secret_name {
+        kept.push((FieldId::PushSecretName, name.clone()));
+    }
+    for (id, value) in kept {
+        settings
+            .set(id, Answer::Text(value))
+            .map_err(|e| kept_refused(id, e))?;
+    }
+    if *insecure_skip_verify {
+        settings
+            .set(FieldId::InsecureSkipVerify, Answer::YesNo(true))
+            .map_err(|e| kept_refused(FieldId::InsecureSkipVerify, e))?;
+    }
+    Ok(())
+}
+
+/// A kept value the plan refuses: the existing block is wrong, not the command.
+fn kept_refused(id: FieldId, e: crate::registry::Invalid) -> Error {
+    Error::usage(format!("the existing block's `{}` {}", id.name(), e.reason))
+        .with_help("run without `--rotate` to configure the block again")
 }
 
 /// The Secret of its own that an existing block keeps its credentials in (external
@@ -144,8 +140,8 @@ pub struct Rotation {
 /// written for; anything else is refused (exit 2) rather than silently ignored.
 pub fn rotate_values(values: Option<&str>, path: &Path, new: &Settings) -> Result<Rotation> {
     let shown = path.display();
-    let credentials = credential_fields(new.kind);
-    if let Some(id) = ALL_IDS
+    let credentials = credential_fields(new.kind());
+    if let Some(id) = FieldId::ALL
         .into_iter()
         .find(|&id| new.is_set(id) && !credentials.contains(&id))
     {
@@ -175,12 +171,12 @@ pub fn rotate_values(values: Option<&str>, path: &Path, new: &Settings) -> Resul
         .with_help("run the command without `--rotate` to configure the whole block"));
     }
     let found = detect_kind(&existing);
-    if found != new.kind {
+    if found != new.kind() {
         return Err(Error::usage(format!(
             "the customImage block in `{shown}` is for {} (`{}`), not `--registry {}`",
             found.title(),
             existing.registry_endpoint,
-            new.kind.name()
+            new.kind().name()
         ))
         .with_help(format!(
             "rotate with `--registry {}`, or run without `--rotate` to switch registries",
@@ -188,7 +184,7 @@ pub fn rotate_values(values: Option<&str>, path: &Path, new: &Settings) -> Resul
         )));
     }
     Ok(Rotation {
-        validated: rotate(&existing, new)?,
+        validated: rotate(&existing, new).map_err(|r| r.render(Surface::Flags))?,
         external_secret: external_secret(&existing).map(str::to_string),
     })
 }
@@ -196,9 +192,13 @@ pub fn rotate_values(values: Option<&str>, path: &Path, new: &Settings) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::registry::Code;
     use crate::secret::Secret;
-    use crate::settings::Answer;
-    use crate::values::model::PushTarget;
+
+    /// The rotation as `--rotate` says its refusals.
+    fn rotate(existing: &CustomImage, new: &Settings) -> Result<Validated> {
+        super::rotate(existing, new).map_err(|r| r.render(Surface::Flags))
+    }
 
     fn block(endpoint: &str, user: Option<&str>) -> CustomImage {
         CustomImage {
@@ -260,14 +260,47 @@ mod tests {
 
     #[test]
     fn a_user_name_not_given_is_kept_and_a_missing_password_refused() {
-        let old = block("docker.io", Some("ann"));
+        let mut old = block("docker.io", Some("ann"));
+        old.push = Some(PushTarget::Repo("docker.io/ann/images".into()));
         let mut s = Settings::new(Kind::DockerHub);
         assert_eq!(rotate(&old, &s).unwrap_err().exit_code(), 2);
         s.set(FieldId::Password, Answer::Secret(Secret::new("dckr_pat_x")))
             .unwrap();
         let v = rotate(&old, &s).unwrap();
         assert_eq!(v.custom_image.registry_username.as_deref(), Some("ann"));
-        assert!(v.warnings.is_empty(), "{:?}", v.warnings);
+        // The plan's warnings, as for a fresh block: only that the password is in the
+        // values (the token looks like one).
+        let codes: Vec<Code> = v.warnings.iter().map(|w| w.code).collect();
+        assert_eq!(codes, [Code::PasswordInValues], "{:?}", v.warnings);
+    }
+
+    /// A rotated block goes through the plan a fresh one does: a push repository on
+    /// another host than the endpoint, which buildah would push without credentials,
+    /// is refused, as are a Docker Hub repository of the wrong depth and a bad user name.
+    #[test]
+    fn a_rotated_block_gets_the_checks_of_a_fresh_one() {
+        let mut s = Settings::new(Kind::DockerHub);
+        s.set(FieldId::Password, Answer::Secret(Secret::new("dckr_pat_x")))
+            .unwrap();
+        let other_host = block("docker.io", Some("ann"));
+        let err = rotate(&other_host, &s).unwrap_err();
+        assert!(
+            err.message.contains("no credentials for the push"),
+            "{}",
+            err.message
+        );
+        let mut too_deep = block("docker.io", Some("ann"));
+        too_deep.push = Some(PushTarget::Repo("docker.io/ann/a/b".into()));
+        let err = rotate(&too_deep, &s).unwrap_err();
+        assert!(
+            err.message.contains("does not fit Docker Hub"),
+            "{}",
+            err.message
+        );
+        let mut bad_user = block("docker.io", Some("a:b"));
+        bad_user.push = Some(PushTarget::Repo("docker.io/ann/images".into()));
+        let err = rotate(&bad_user, &s).unwrap_err();
+        assert!(err.message.contains("`--username`"), "{}", err.message);
     }
 
     #[test]
@@ -292,14 +325,18 @@ mod tests {
             .unwrap()
             .expose()
             .starts_with('{'));
-        assert!(!v.warnings.iter().any(|w| w.contains("belongs to project")));
+        assert!(!v.warnings.iter().any(|w| w
+            .render(crate::registry::Surface::Flags)
+            .contains("belongs to project")));
 
         old.push = Some(PushTarget::Prefix("gcr.io/other-project".into()));
         let v = rotate(&old, &s).unwrap();
         assert!(
-            v.warnings
-                .iter()
-                .any(|w| w.contains("project `phib-test-123`") && w.contains("`other-project`")),
+            v.warnings.iter().any(|w| w
+                .render(crate::registry::Surface::Flags)
+                .contains("project `phib-test-123`")
+                && w.render(crate::registry::Surface::Flags)
+                    .contains("`other-project`")),
             "{:?}",
             v.warnings
         );

@@ -49,6 +49,44 @@ impl fmt::Display for Secret {
     }
 }
 
+/// `text` with the password of every URL in it hidden: `https://user:PASSWORD@host`
+/// becomes `https://user:<redacted>@host`, and `https://TOKEN@host` becomes
+/// `https://<redacted>@host`. A URL's user part is a secret by what it is, whatever key
+/// or message it sits in.
+pub fn hide_url_passwords(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("://") || !text.contains('@') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let start = i + 3;
+        out.push_str(&rest[..start]);
+        let after = &rest[start..];
+        let end = after
+            .find(|c: char| {
+                matches!(c, '/' | '?' | '#' | '"' | '\'' | '`' | '<' | '>') || c.is_whitespace()
+            })
+            .unwrap_or(after.len());
+        let authority = &after[..end];
+        match authority.rfind('@') {
+            Some(at) => {
+                let userinfo = &authority[..at];
+                if let Some((user, _)) = userinfo.split_once(':') {
+                    out.push_str(user);
+                    out.push(':');
+                }
+                out.push_str(REDACTED);
+                out.push_str(&authority[at..]);
+            }
+            None => out.push_str(authority),
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
 /// Hides known secrets in text phib did not write itself (what helm or kubectl print),
 /// before it reaches the terminal or an error message. Each secret is hidden as it is,
 /// as JSON and single-quoted YAML escape it, and in base64 (padded and not); a login
@@ -57,6 +95,17 @@ impl fmt::Display for Secret {
 #[derive(Clone, Default, PartialEq, Eq, Debug)]
 pub struct Redactor {
     needles: Vec<Secret>,
+    /// The secrets as given, for looking inside base64 runs.
+    plain: Vec<Secret>,
+}
+
+/// The shortest piece of a folded secret that is hidden on its own.
+const MIN_PIECE: usize = 8;
+/// The shortest run of base64 that is decoded to look for a secret inside.
+const MIN_BASE64_RUN: usize = 12;
+
+fn find_bytes(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 impl Redactor {
@@ -71,9 +120,31 @@ impl Redactor {
         }
         self.add_exact(secret);
         let json = serde_json::to_string(secret).unwrap_or_default();
-        self.add_exact(json.trim_start_matches('"').trim_end_matches('"'));
-        self.add_exact(&secret.replace('\'', "''"));
+        let json = json
+            .trim_start_matches('"')
+            .trim_end_matches('"')
+            .to_string();
+        // JSON inside a JSON string (helm prints values as JSON, a keyfile is JSON).
+        let json2 = serde_json::to_string(&json).unwrap_or_default();
+        let json2 = json2
+            .trim_start_matches('"')
+            .trim_end_matches('"')
+            .to_string();
+        let single = secret.replace('\'', "''");
+        for form in [&json, &json2, &single] {
+            self.add_exact(form);
+        }
+        // YAML folds a long string at its spaces: each piece is hidden on its own (a
+        // piece too short to mean anything alone may show).
+        for form in [secret, json.as_str(), json2.as_str(), single.as_str()] {
+            if form.contains(char::is_whitespace) {
+                for piece in form.split_whitespace().filter(|p| p.len() >= MIN_PIECE) {
+                    self.add_exact(piece);
+                }
+            }
+        }
         self.add_base64(secret);
+        self.plain.push(Secret::new(secret));
         self
     }
 
@@ -137,13 +208,65 @@ impl Redactor {
     }
 
     /// Like [`Redactor::redact`] for output that may not be UTF-8 (or may end inside a
-    /// character): bytes that are not part of a secret pass through unchanged.
+    /// character): bytes that are not part of a secret pass through unchanged. A run of
+    /// base64 that decodes (once or twice) to text holding a secret is hidden whole: a
+    /// Secret's `.dockerconfigjson` holds the password inside a larger base64 blob.
     pub fn redact_bytes(&self, bytes: &[u8]) -> Vec<u8> {
-        let mut text = bytes.to_vec();
+        let mut text = self.hide_base64_runs(bytes);
         for needle in &self.needles {
             text = replace_bytes(&text, needle.expose().as_bytes(), REDACTED.as_bytes());
         }
         text
+    }
+
+    fn hide_base64_runs(&self, bytes: &[u8]) -> Vec<u8> {
+        if self.plain.is_empty() {
+            return bytes.to_vec();
+        }
+        let is_b64 = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=');
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            if !is_b64(bytes[i]) {
+                out.push(bytes[i]);
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < bytes.len() && is_b64(bytes[i]) {
+                i += 1;
+            }
+            let run = &bytes[start..i];
+            if run.len() >= MIN_BASE64_RUN && self.decodes_to_secret(run, 2) {
+                out.extend_from_slice(REDACTED.as_bytes());
+            } else {
+                out.extend_from_slice(run);
+            }
+        }
+        out
+    }
+
+    /// Whether `run` is base64 of text that holds a known secret (in any form this
+    /// redactor knows), looking `depth` encodings deep.
+    fn decodes_to_secret(&self, run: &[u8], depth: usize) -> bool {
+        use base64::Engine;
+        let trimmed: Vec<u8> = run.iter().copied().filter(|b| *b != b'=').collect();
+        let Ok(decoded) = base64::engine::general_purpose::STANDARD_NO_PAD.decode(&trimmed) else {
+            return false;
+        };
+        let found = self
+            .needles
+            .iter()
+            .chain(&self.plain)
+            .any(|n| find_bytes(&decoded, n.expose().as_bytes()));
+        if found {
+            return true;
+        }
+        depth > 1
+            && decoded
+                .split(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')))
+                .filter(|r| r.len() >= MIN_BASE64_RUN)
+                .any(|r| self.decodes_to_secret(r, depth - 1))
     }
 }
 
@@ -176,21 +299,90 @@ pub fn is_secret_key(key: &str) -> bool {
         .any(|word| k.contains(word))
 }
 
+/// Keys whose string value is a login by what it is: a docker config's `auth`
+/// (base64 of `user:password`) and a pull Secret's whole docker config in base64.
+const LOGIN_KEYS: &[&str] = &[
+    "auth",
+    ".dockerconfigjson",
+    "dockerconfigjson",
+    ".dockercfg",
+    "dockercfg",
+];
+
 /// Replaces every non-empty value under a secret key, at any depth, by `<redacted>`.
-/// Empty and null values are kept, so "no password set" stays visible.
+/// Empty and null values are kept, so "no password set" stays visible. Secrets are
+/// also recognised by meaning, not only by key: a string under a [`LOGIN_KEYS`] key,
+/// any string that is, holds, or decodes from base64 to a secret found under a secret
+/// key (a YAML alias or a copy elsewhere), and the password of a URL.
 pub fn redact_document(value: &mut Value) {
+    let mut secrets = Vec::new();
+    collect_secrets(value, &mut secrets);
+    redact_with(value, &secrets);
+}
+
+fn collect_secrets(value: &Value, out: &mut Vec<String>) {
     match value {
         Value::Object(map) => {
-            for (key, v) in map.iter_mut() {
-                if is_secret_key(key) && !is_blank(v) {
-                    *v = Value::String(REDACTED.to_string());
-                } else {
-                    redact_document(v);
+            for (key, v) in map {
+                match v {
+                    Value::String(s) if is_secret_key(key) && !s.is_empty() => out.push(s.clone()),
+                    _ => collect_secrets(v, out),
                 }
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(redact_document),
+        Value::Array(items) => items.iter().for_each(|v| collect_secrets(v, out)),
         _ => {}
+    }
+}
+
+fn redact_with(value: &mut Value, secrets: &[String]) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                let login = LOGIN_KEYS.contains(&key.as_str()) && v.is_string();
+                if (is_secret_key(key) || login) && !is_blank(v) {
+                    *v = Value::String(REDACTED.to_string());
+                } else {
+                    redact_with(v, secrets);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| redact_with(v, secrets)),
+        Value::String(text) => {
+            if holds_secret(text, secrets) {
+                *text = REDACTED.to_string();
+            } else if let std::borrow::Cow::Owned(hidden) = hide_url_passwords(text) {
+                *text = hidden;
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether `text` is or holds one of `secrets`, as it is or in base64. A secret too
+/// short to be told from ordinary text (under 4 characters) only counts whole.
+fn holds_secret(text: &str, secrets: &[String]) -> bool {
+    use base64::Engine;
+    if secrets.iter().any(|s| text == s) {
+        return true;
+    }
+    let secrets: Vec<&String> = secrets.iter().filter(|s| s.chars().count() >= 4).collect();
+    if secrets.is_empty() {
+        return false;
+    }
+    if secrets.iter().any(|s| text.contains(s.as_str())) {
+        return true;
+    }
+    let b64 = &base64::engine::general_purpose::STANDARD;
+    let decoded = b64
+        .decode(text.trim())
+        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(text.trim()));
+    match decoded {
+        Ok(bytes) => {
+            let plain = String::from_utf8_lossy(&bytes);
+            secrets.iter().any(|s| plain.contains(s.as_str()))
+        }
+        Err(_) => false,
     }
 }
 
@@ -254,6 +446,62 @@ mod tests {
         assert_eq!(r.redact("caf\u{e9} hunter2"), "caf\u{e9} <redacted>");
         assert_eq!(Redactor::new().redact("hunter2"), "hunter2");
         assert!(!format!("{r:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn documents_hide_secrets_by_meaning_not_only_by_key() {
+        use base64::Engine;
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        let mut doc = serde_json::json!({
+            "customImage": {"registryPassword": "hunter22", "registryUsername": "u"},
+            "copy": "hunter22",
+            "note": "pw is hunter22 here",
+            "pull": {"auths": {"r": {"auth": b64("u:other")}}},
+            "blob": b64("{\"password\":\"hunter22\"}"),
+            "url": "https://bob:pw@h",
+            "plain": "nothing secret",
+            "auth": {"enabled": true}
+        });
+        redact_document(&mut doc);
+        assert_eq!(
+            doc,
+            serde_json::json!({
+                "customImage": {"registryPassword": REDACTED, "registryUsername": "u"},
+                "copy": REDACTED,
+                "note": REDACTED,
+                "pull": {"auths": {"r": {"auth": REDACTED}}},
+                "blob": REDACTED,
+                "url": "https://bob:<redacted>@h",
+                "plain": "nothing secret",
+                "auth": {"enabled": true}
+            })
+        );
+        // A one-letter password hides only itself, not every string with that letter.
+        let mut doc = serde_json::json!({"password": "x", "a": "x", "b": "box"});
+        redact_document(&mut doc);
+        assert_eq!(
+            doc,
+            serde_json::json!({"password": REDACTED, "a": REDACTED, "b": "box"})
+        );
+    }
+
+    #[test]
+    fn url_passwords_are_hidden_wherever_they_are() {
+        for (text, want) in [
+            (
+                "https://bob:Hunter2@reg.example.com/x",
+                "https://bob:<redacted>@reg.example.com/x",
+            ),
+            ("`http://tok3n@h:5000`", "`http://<redacted>@h:5000`"),
+            (
+                "a http://u:p:q@h b https://h/c@d",
+                "a http://u:<redacted>@h b https://h/c@d",
+            ),
+            ("no url a@b", "no url a@b"),
+            ("https://h", "https://h"),
+        ] {
+            assert_eq!(hide_url_passwords(text), want, "{text}");
+        }
     }
 
     #[test]

@@ -1,363 +1,260 @@
-//! What the user chose, from flags or from the wizard, as one plain struct, and the one
-//! place that turns it into the values model: [`Settings::set`] checks each answer with
-//! the registry field's validator, [`Settings::validate`] checks the whole (required
-//! options, refused options, the push host against the endpoint) and fills defaults.
+//! What the user chose, from flags or from the wizard, and the one pure plan that turns
+//! it into the `customImage` block: [`Settings`] holds the [`Answers`] (each checked by
+//! its field's validator when it was set) and [`Settings::validate`] checks the whole
+//! (refused and required options, the push host against the endpoint, the registry's
+//! own checks), fills the defaults and says what the user should hear as typed
+//! [`Warning`]s. A fresh block and a rotation (`--rotate`) both come through here.
 //! Nothing is written until this has passed.
 
-use std::path::Path;
+use std::ops::{Deref, DerefMut};
 
-use crate::chart;
-use crate::keyfile::{self, Keyfile};
-use crate::registry::{check, Credentials, Field, FieldId, Invalid, Kind, PASSWORD_ENV};
-use crate::secret::Secret;
-use crate::values::model::{CustomImage, PushTarget, DEFAULT_PUSH_SECRET_NAME};
+use crate::block::CustomImage;
+use crate::chart::{self, DEFAULT_PUSH_SECRET_NAME};
+use crate::registry::keyfile;
+use crate::registry::{
+    check, Answers, Code, Credentials, Field, FieldId, Invalid, Kind, Outcome, PushTarget, Surface,
+    Warning, PASSWORD_ENV,
+};
 use crate::{Error, Result};
+
+pub use crate::registry::{refused, Answer};
 
 mod fit;
 
 pub use fit::{check_block, ChartTarget};
 
-/// Every answer a registry may take. `None`/`false`: not given.
+/// Every answer a registry may take, and what a rotation keeps of an existing block.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub kind: Kind,
-    pub endpoint: Option<String>,
-    pub username: Option<String>,
-    pub password: Option<Secret>,
-    pub keyfile: Option<Keyfile>,
-    pub gcr_host: Option<String>,
-    pub location: Option<String>,
-    pub project: Option<String>,
-    pub repository: Option<String>,
-    pub aws_account: Option<String>,
-    pub aws_region: Option<String>,
-    pub acr_name: Option<String>,
-    pub push_repo_prefix: Option<String>,
-    pub push_repo: Option<String>,
-    pub push_secret_name: Option<String>,
-    pub release: Option<String>,
-    pub insecure_skip_verify: bool,
+    answers: Answers,
+    /// `registryEndpoint` of the block a rotation keeps, used as it is written instead
+    /// of the kind's endpoint from the answers (still checked like any endpoint).
+    kept_endpoint: Option<String>,
 }
 
-/// One answer to one field.
-#[derive(Debug, Clone)]
-pub enum Answer {
-    Text(String),
-    Secret(Secret),
-    /// A keyfile already read and checked (from `--keyfile -`).
-    Keyfile(Keyfile),
-    YesNo(bool),
+impl Deref for Settings {
+    type Target = Answers;
+    fn deref(&self) -> &Answers {
+        &self.answers
+    }
+}
+
+impl DerefMut for Settings {
+    fn deref_mut(&mut self) -> &mut Answers {
+        &mut self.answers
+    }
 }
 
 /// The values block to render, and what the user should hear about it.
 #[derive(Debug, Clone)]
 pub struct Validated {
     pub custom_image: CustomImage,
-    /// One line each, for `phib: warning: ...`.
-    pub warnings: Vec<String>,
-}
-
-/// Every field, in the order the catalog declares them.
-pub const ALL_IDS: [FieldId; 16] = [
-    FieldId::Endpoint,
-    FieldId::Username,
-    FieldId::Password,
-    FieldId::Keyfile,
-    FieldId::GcrHost,
-    FieldId::Location,
-    FieldId::Project,
-    FieldId::Repository,
-    FieldId::AwsAccount,
-    FieldId::AwsRegion,
-    FieldId::AcrName,
-    FieldId::PushRepoPrefix,
-    FieldId::PushRepo,
-    FieldId::PushSecretName,
-    FieldId::Release,
-    FieldId::InsecureSkipVerify,
-];
-
-/// The field of a [`Settings`] that holds the text answer to a [`FieldId`], borrowed
-/// with `&` or `&mut`; `None` for the password, the keyfile and the yes/no field. One
-/// list serves both [`Settings::text`] and the setter.
-macro_rules! text_field {
-    ($settings:expr, $id:expr, $($borrow:tt)+) => {
-        match $id {
-            FieldId::Endpoint => Some($($borrow)+ $settings.endpoint),
-            FieldId::Username => Some($($borrow)+ $settings.username),
-            FieldId::GcrHost => Some($($borrow)+ $settings.gcr_host),
-            FieldId::Location => Some($($borrow)+ $settings.location),
-            FieldId::Project => Some($($borrow)+ $settings.project),
-            FieldId::Repository => Some($($borrow)+ $settings.repository),
-            FieldId::AwsAccount => Some($($borrow)+ $settings.aws_account),
-            FieldId::AwsRegion => Some($($borrow)+ $settings.aws_region),
-            FieldId::AcrName => Some($($borrow)+ $settings.acr_name),
-            FieldId::PushRepoPrefix => Some($($borrow)+ $settings.push_repo_prefix),
-            FieldId::PushRepo => Some($($borrow)+ $settings.push_repo),
-            FieldId::PushSecretName => Some($($borrow)+ $settings.push_secret_name),
-            FieldId::Release => Some($($borrow)+ $settings.release),
-            FieldId::Password | FieldId::Keyfile | FieldId::InsecureSkipVerify => None,
-        }
-    };
+    pub warnings: Vec<Warning>,
 }
 
 impl Settings {
     /// Nothing answered yet.
     pub fn new(kind: Kind) -> Self {
         Settings {
-            kind,
-            endpoint: None,
-            username: None,
-            password: None,
-            keyfile: None,
-            gcr_host: None,
-            location: None,
-            project: None,
-            repository: None,
-            aws_account: None,
-            aws_region: None,
-            acr_name: None,
-            push_repo_prefix: None,
-            push_repo: None,
-            push_secret_name: None,
-            release: None,
-            insecure_skip_verify: false,
+            answers: Answers::new(kind),
+            kept_endpoint: None,
         }
     }
 
-    fn slot(&mut self, id: FieldId) -> Option<&mut Option<String>> {
-        text_field!(self, id, &mut)
+    /// Uses `endpoint` as the block's `registryEndpoint` instead of the one the kind
+    /// forms from the answers (a rotation keeps the existing block's).
+    pub fn keep_endpoint(&mut self, endpoint: String) {
+        self.kept_endpoint = Some(endpoint);
     }
 
-    /// The text answer of a plain-text field (not the password or keyfile).
-    pub fn text(&self, id: FieldId) -> Option<&str> {
-        text_field!(self, id, &).and_then(|v| v.as_deref())
-    }
-
-    /// The answer given for `id`, or else its default from the earlier answers.
-    pub fn text_or_default(&self, id: FieldId) -> Option<String> {
-        self.text(id).map(str::to_string).or_else(|| {
-            self.kind
-                .field(id)
-                .and_then(|f: &Field| f.default_value(self))
-        })
-    }
-
-    /// Whether `id` was answered.
-    pub fn is_set(&self, id: FieldId) -> bool {
-        match id {
-            FieldId::Password => self.password.is_some(),
-            FieldId::Keyfile => self.keyfile.is_some(),
-            FieldId::InsecureSkipVerify => self.insecure_skip_verify,
-            other => self.text(other).is_some(),
-        }
-    }
-
-    /// Forgets the answer to `id` (a wizard that switches from a prefix to a single
-    /// push repository clears the other).
-    pub fn clear(&mut self, id: FieldId) {
-        match id {
-            FieldId::Password => self.password = None,
-            FieldId::Keyfile => self.keyfile = None,
-            FieldId::InsecureSkipVerify => self.insecure_skip_verify = false,
-            other => {
-                if let Some(slot) = self.slot(other) {
-                    *slot = None;
-                }
-            }
-        }
-    }
-
-    /// The answer to `id` as a summary may show it: secrets as `<redacted>`, the
-    /// keyfile as its service account. `None` when not answered.
-    pub fn display_value(&self, id: FieldId) -> Option<String> {
-        match id {
-            FieldId::Password => self.password.as_ref().map(|p| p.to_string()),
-            FieldId::Keyfile => self
-                .keyfile
-                .as_ref()
-                .map(|k| format!("service account {}", k.client_email())),
-            FieldId::InsecureSkipVerify => Some(self.insecure_skip_verify.to_string()),
-            other => self.text(other).map(str::to_string),
-        }
-    }
-
-    /// Checks `answer` with the field's validator and stores it. Refuses a field the
-    /// kind does not use. A keyfile path (`Answer::Text`) is read and checked here.
-    pub fn set(&mut self, id: FieldId, answer: Answer) -> Result<(), Invalid> {
-        let Some(field) = self.kind.field(id) else {
-            return Err(refused(self.kind));
-        };
-        match (id, answer) {
-            (FieldId::Password, Answer::Secret(s)) => {
-                (field.validate)(s.expose())?;
-                self.password = Some(s);
-            }
-            (FieldId::Keyfile, Answer::Keyfile(k)) => self.keyfile = Some(k),
-            (FieldId::Keyfile, Answer::Text(path)) => {
-                self.keyfile = Some(keyfile::load(Path::new(&path))?);
-            }
-            (FieldId::InsecureSkipVerify, Answer::YesNo(b)) => self.insecure_skip_verify = b,
-            (FieldId::InsecureSkipVerify, Answer::Text(t)) => {
-                (field.validate)(&t)?;
-                self.insecure_skip_verify = t == "true";
-            }
-            (id, Answer::Text(t)) => {
-                (field.validate)(&t)?;
-                match self.slot(id) {
-                    Some(slot) => *slot = Some(t),
-                    None => return Err(wrong_answer()),
-                }
-            }
-            _ => return Err(wrong_answer()),
-        }
-        Ok(())
-    }
-
-    /// Checks the whole and builds the values model, or says what is wrong (exit 2).
+    /// The plan, its refusals said for the command line (exit 2).
     pub fn validate(&self) -> Result<Validated> {
-        let kind = self.kind;
+        self.plan().map_err(|r| r.render(Surface::Flags))
+    }
+
+    /// Checks the whole and builds the values block with its warnings, or says what is
+    /// wrong as a [`Refusal`] that each surface words its way.
+    pub fn plan(&self) -> Result<Validated, Refusal> {
+        let kind = self.kind();
         let spec = kind.spec();
-        for id in ALL_IDS {
+        for id in FieldId::ALL {
             if self.is_set(id) && !kind.accepts(id) {
-                return Err(refused(kind).for_field(id));
+                return Err(Refusal::Field(id, refused(kind)));
             }
         }
-        if let Some(p) = &self.password {
-            check::password(p.expose()).map_err(|e| e.for_field(FieldId::Password))?;
+        if let Some(p) = self.password() {
+            check::password(p.expose()).map_err(|e| Refusal::Field(FieldId::Password, e))?;
         }
         for field in kind.fields() {
             if let Some(v) = self.text(field.id) {
-                (field.validate)(v).map_err(|e| e.for_field(field.id))?;
+                (field.validate)(v).map_err(|e| Refusal::Field(field.id, e))?;
             }
         }
-        if self.push_repo.is_some() && self.push_repo_prefix.is_some() {
-            return Err(Error::usage(
-                "`--push-repo` and `--push-repo-prefix` were both given; PrimeHub uses one",
-            )
-            .with_help("keep `--push-repo` for one repository with many tags, or `--push-repo-prefix` for a repository per image"));
+        let push_repo = self.text(FieldId::PushRepo);
+        if push_repo.is_some() && self.is_set(FieldId::PushRepoPrefix) {
+            return Err(Refusal::BothPush);
         }
-        for field in kind.fields().filter(|f| f.required) {
+        // A rotation keeps the endpoint and the push target: only the credentials are
+        // required then, the fields that form the endpoint or a default are not.
+        let credentials = kind.credential_fields();
+        let required = |f: &&Field| {
+            f.required && (self.kept_endpoint.is_none() || credentials.contains(&f.id))
+        };
+        for field in kind.fields().filter(required) {
             let covered = match field.id {
                 FieldId::PushRepoPrefix | FieldId::PushRepo => {
-                    self.push_repo.is_some() || self.push_repo_prefix.is_some()
+                    self.is_set(FieldId::PushRepo) || self.is_set(FieldId::PushRepoPrefix)
                 }
                 id => self.is_set(id),
             };
             if !covered && field.default_value(self).is_none() {
-                return Err(missing(kind, field));
+                return Err(Refusal::Missing(kind, field.id));
             }
         }
 
-        let registry_endpoint = (spec.endpoint)(self)
+        let registry_endpoint = self
+            .kept_endpoint
+            .clone()
+            .or_else(|| (spec.endpoint)(self))
             .ok_or_else(|| Error::bug(format!("no endpoint for `{}`", kind.name())))?;
-        check::endpoint(&registry_endpoint).map_err(|e| e.for_field(FieldId::Endpoint))?;
+        check::endpoint(&registry_endpoint).map_err(|e| Refusal::Field(FieldId::Endpoint, e))?;
 
         let (registry_username, registry_password) = match spec.credentials {
-            Credentials::UserPassword => (self.username.clone(), self.password.clone()),
+            Credentials::UserPassword => (
+                self.text(FieldId::Username).map(str::to_string),
+                self.password().cloned(),
+            ),
             Credentials::JsonKey => (
                 Some(keyfile::USERNAME.to_string()),
-                self.keyfile.as_ref().map(|k| k.one_line().clone()),
+                self.keyfile().map(|k| k.one_line().clone()),
             ),
             Credentials::External => (None, None),
         };
         if spec.credentials != Credentials::External
             && (registry_username.is_none() || registry_password.is_none())
         {
-            return Err(Error::bug("credentials missing after the required checks"));
+            return Err(Error::bug("credentials missing after the required checks").into());
         }
 
-        let (push, push_id) = match &self.push_repo {
-            Some(repo) => (PushTarget::Repo(repo.clone()), FieldId::PushRepo),
+        let push = match push_repo {
+            Some(repo) => PushTarget::Repo(repo.to_string()),
             None => {
                 let prefix = self
                     .text_or_default(FieldId::PushRepoPrefix)
                     .ok_or_else(|| Error::bug("no push prefix after the required checks"))?;
                 crate::registry::push_repo_prefix(&prefix).map_err(|e| {
-                    let mut err = e.for_field(FieldId::PushRepoPrefix);
-                    err.message = format!("{} (the default `{prefix}`)", err.message);
-                    err
+                    let reason = format!("{} (the default `{prefix}`)", e.reason);
+                    Refusal::Field(FieldId::PushRepoPrefix, Invalid::new(reason, e.help))
                 })?;
-                (PushTarget::Prefix(prefix), FieldId::PushRepoPrefix)
+                PushTarget::Prefix(prefix)
             }
         };
-        check_push_host(&registry_endpoint, push.as_str(), push_id)?;
+        check_push_host(&registry_endpoint, &push)?;
 
         let push_secret_name = self
-            .push_secret_name
-            .clone()
+            .text(FieldId::PushSecretName)
+            .map(str::to_string)
             .or_else(|| spec.default_push_secret_name.map(str::to_string))
             .or_else(|| {
                 let name = chart::push_secret_name(&chart::Naming {
-                    release: self.release.as_deref()?,
+                    release: self.text(FieldId::Release)?,
                     ..Default::default()
                 });
                 (name != DEFAULT_PUSH_SECRET_NAME).then_some(name)
             });
 
+        let outcome = Outcome {
+            answers: self,
+            endpoint: &registry_endpoint,
+            username: registry_username.as_deref(),
+            password: registry_password.as_ref(),
+            push: &push,
+            push_secret_name: push_secret_name.as_deref(),
+        };
+        (spec.check)(&outcome).map_err(|(id, e)| Refusal::Field(id, e))?;
+        let mut warnings = Vec::new();
         // buildah talks https unless told to skip verification: a plain-http endpoint
         // works only with `insecureSkipVerify`, so it gets it.
         let plain_http = registry_endpoint.starts_with("http://");
-        let custom_image = CustomImage {
-            registry_endpoint,
-            registry_username,
-            registry_password,
-            push: Some(push),
-            push_secret_name,
-            insecure_skip_verify: self.insecure_skip_verify || plain_http,
-        };
-        (spec.check)(self, &custom_image)?;
+        if plain_http && !self.insecure_skip_verify() {
+            warnings.push(Warning::new(Code::PlainHttp, PLAIN_HTTP_NOTE));
+        }
+        if let Some(given) = self
+            .text(FieldId::Endpoint)
+            .filter(|e| !e.contains("://") && kind == Kind::Harbor)
+        {
+            warnings.push(Warning::new(Code::SchemeLess, format!(
+                "the endpoint `{given}` has no scheme, so buildah talks https to it; if the registry speaks plain http, write `http://{given}` (`phib render` stays offline: `phib verify` tells which it speaks)"
+            )));
+        }
+        common_warnings(&outcome, &mut warnings);
+        (spec.warnings)(&outcome, &mut warnings);
 
-        let mut warnings = Vec::new();
-        if plain_http && !self.insecure_skip_verify {
-            warnings.push(PLAIN_HTTP_NOTE.into());
-        }
-        if let Some(given) = self.endpoint.as_deref().filter(|e| !e.contains("://")) {
-            if kind == Kind::Harbor {
-                warnings.push(format!(
-                    "the endpoint `{given}` has no scheme, so buildah talks https to it; if the registry speaks plain http, write `http://{given}` (`phib render` stays offline: `phib verify` tells which it speaks)"
-                ));
-            }
-        }
-        common_warnings(&custom_image, &mut warnings);
-        (spec.warnings)(self, &custom_image, &mut warnings);
         Ok(Validated {
-            custom_image,
+            custom_image: CustomImage {
+                registry_endpoint,
+                registry_username,
+                registry_password,
+                push: Some(push),
+                push_secret_name,
+                insecure_skip_verify: self.insecure_skip_verify() || plain_http,
+            },
             warnings,
         })
     }
 }
 
-fn wrong_answer() -> Invalid {
-    Invalid::new(
-        "got the wrong kind of answer",
-        "this is a bug in phib; please report it",
-    )
+/// Why the plan refused the settings, naming the field it is about, so that each
+/// surface says it its way: `phib render` names the flag, the wizard the answer.
+#[derive(Debug)]
+pub enum Refusal {
+    /// The value of one field is wrong (its validator, or a check across fields).
+    Field(FieldId, Invalid),
+    /// A required field has no answer and no default.
+    Missing(Kind, FieldId),
+    /// Both a single push repository and a prefix; PrimeHub uses one.
+    BothPush,
+    /// Anything else (an internal check that caught a bug).
+    Other(Error),
 }
 
-fn accepted_flags(kind: Kind) -> String {
-    kind.fields()
-        .map(|f| match f.id {
-            FieldId::Password => "`--password-stdin`".to_string(),
-            id => format!("`{}`", id.flag()),
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+impl From<Error> for Refusal {
+    fn from(e: Error) -> Self {
+        Refusal::Other(e)
+    }
 }
 
-/// The error for an option this kind does not use.
-pub fn refused(kind: Kind) -> Invalid {
-    Invalid::new(
-        format!("is not used by `--registry {}`", kind.name()),
-        format!(
-            "remove it; `--registry {}` takes {}",
-            kind.name(),
-            accepted_flags(kind)
-        ),
-    )
+impl Refusal {
+    /// The error as `surface` shows it (exit 2, or 1 for a bug).
+    pub fn render(self, surface: Surface) -> Error {
+        match (self, surface) {
+            (Refusal::Field(id, invalid), Surface::Flags) => invalid.for_field(id),
+            (Refusal::Field(id, invalid), Surface::Wizard) => {
+                Error::usage(format!("{} {}", id.name(), invalid.reason)).with_help(invalid.help)
+            }
+            (Refusal::Missing(kind, id), Surface::Flags) => missing(kind, id),
+            (Refusal::Missing(kind, id), Surface::Wizard) => match kind.field(id) {
+                Some(field) => Error::usage(format!("{} is needed", field.prompt))
+                    .with_help(field.hint),
+                None => missing(kind, id),
+            },
+            (Refusal::BothPush, Surface::Flags) => Error::usage(
+                "`--push-repo` and `--push-repo-prefix` were both given; PrimeHub uses one",
+            )
+            .with_help("keep `--push-repo` for one repository with many tags, or `--push-repo-prefix` for a repository per image"),
+            (Refusal::BothPush, Surface::Wizard) => Error::usage(
+                "both a single push repository and a push repository prefix were answered; PrimeHub uses one",
+            )
+            .with_help("answer only one of the two"),
+            (Refusal::Other(e), _) => e,
+        }
+    }
 }
 
-fn missing(kind: Kind, field: &Field) -> Error {
+fn missing(kind: Kind, id: FieldId) -> Error {
+    let Some(field) = kind.field(id) else {
+        return Error::bug(format!("`{}` has no field {id:?}", kind.name()));
+    };
     match field.id {
         FieldId::Password => Error::usage(format!(
             "`--registry {}` needs a password or token",
@@ -383,41 +280,59 @@ fn missing(kind: Kind, field: &Field) -> Error {
 
 /// buildah finds the push credentials only when the endpoint, normalised its way, is
 /// the host of the push repository.
-fn check_push_host(endpoint: &str, repo: &str, id: FieldId) -> Result<()> {
-    let host = check::repository_host(repo)
-        .ok_or_else(|| Error::bug("push repository without a host after validation"))?;
-    let key = check::normalize_auth_key(endpoint);
-    if key == check::normalize_registry(host) {
+fn check_push_host(endpoint: &str, push: &PushTarget) -> Result<(), Refusal> {
+    let repo = push.as_str();
+    let Some((host, endpoint_host)) = check::push_host_mismatch(endpoint, repo) else {
         return Ok(());
-    }
-    let endpoint_host = check::endpoint_host(endpoint);
-    Err(Error::usage(format!(
-        "`{}` `{repo}` is on host `{host}`, but the registry endpoint is `{endpoint}`: buildah would find no credentials for the push",
-        id.flag(),
+    };
+    Err(Refusal::Field(
+        push.field(),
+        Invalid::new(
+            format!("`{repo}` is on host `{host}`, but the registry endpoint is `{endpoint}`: buildah would find no credentials for the push"),
+            format!("start the push repository with `{endpoint_host}/`, or change the endpoint to match `{host}`"),
+        ),
     ))
-    .with_help(format!(
-        "start the push repository with `{endpoint_host}/`, or change the endpoint to match `{host}`"
-    )))
 }
 
 /// What phib says when an `http://` endpoint makes it write `insecureSkipVerify: true`.
 pub const PLAIN_HTTP_NOTE: &str = "the endpoint is plain `http://`: writing `insecureSkipVerify: true`, without which buildah talks https to it and every push fails";
 
-/// The warning for a password kept in the values (the external push-secret mode drops it).
-pub const PASSWORD_IN_VALUES_WARNING: &str = "the password is stored in the values file as `registryPassword`, and the chart copies it into the controller ConfigMap in plain text: anyone who can read ConfigMaps in PrimeHub's namespace can read it; keep the values file private, or keep the password out of the values with `--secret-mode external`";
-
-fn common_warnings(ci: &CustomImage, out: &mut Vec<String>) {
-    if let Some(password) = &ci.registry_password {
-        out.push(PASSWORD_IN_VALUES_WARNING.into());
+/// The warnings every kind shares.
+fn common_warnings(o: &Outcome, out: &mut Vec<Warning>) {
+    if let Some(password) = o.password {
+        out.push(password_in_values());
         if password.expose().ends_with(['\n', '\r']) {
-            out.push("the password ends with a line break, which is kept as part of it (a token never ends with one); `--password-stdin` removes only one trailing newline, so check what is piped in".into());
+            out.push(Warning::new(Code::PasswordLineBreak, "the password ends with a line break, which is kept as part of it (a token never ends with one); `--password-stdin` removes only one trailing newline, so check what is piped in"));
         }
     }
+    if let Some(key) = o.answers.keyfile() {
+        // gcr.io/PROJECT/... and LOCATION-docker.pkg.dev/PROJECT/...: the project is
+        // the second component.
+        let push = o.push.as_str();
+        let project = push.split('/').nth(1).unwrap_or_default();
+        if !project.is_empty() && project != key.project_id() {
+            out.push(Warning::new(Code::KeyfileProject, format!(
+                "the keyfile belongs to project `{}`, but images are pushed to project `{project}` (`{push}`): its service account needs push rights there",
+                key.project_id(),
+            )));
+        }
+    }
+}
+
+/// The warning for a password kept in the values ([`Code::PasswordInValues`]; the
+/// external push-secret mode drops it).
+pub fn password_in_values() -> Warning {
+    Warning::new(Code::PasswordInValues, "the password is stored in the values file as `registryPassword`, and the chart copies it into the controller ConfigMap in plain text: anyone who can read ConfigMaps in PrimeHub's namespace can read it; keep the values file private, or ")
+        .advice(
+            "keep the password out of the values with `--secret-mode external`",
+            "keep the password out of the values by answering \"a Secret of your own\" to where the credentials live",
+        )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secret::Secret;
 
     /// What a wizard does: walk the kind's fields, take each default, answer the
     /// rest, validate each answer with the field's own validator. The result is the
@@ -463,6 +378,40 @@ mod tests {
             s.validate().unwrap().custom_image.push,
             Some(PushTarget::Repo("h.example.com/team/all".into()))
         );
+    }
+
+    /// A refusal of the plan names the flag for `phib render` and the answer for the
+    /// wizard, from the same value.
+    #[test]
+    fn refusals_are_worded_for_their_surface() {
+        let mut s = Settings::new(Kind::Harbor);
+        for (id, v) in [
+            (FieldId::Endpoint, "https://h.example.com"),
+            (FieldId::Username, "u"),
+            (FieldId::PushRepoPrefix, "other.example.com/team"),
+        ] {
+            s.set(id, Answer::Text(v.into())).unwrap();
+        }
+        s.set(FieldId::Password, Answer::Secret(Secret::new("pw")))
+            .unwrap();
+        let flags = s.validate().unwrap_err();
+        assert!(
+            flags
+                .message
+                .starts_with("`--push-repo-prefix` `other.example.com/team` is on host"),
+            "{}",
+            flags.message
+        );
+        let wizard = s.plan().unwrap_err().render(Surface::Wizard);
+        assert!(
+            wizard
+                .message
+                .starts_with("push-repo-prefix `other.example.com/team` is on host"),
+            "{}",
+            wizard.message
+        );
+        assert!(!wizard.message.contains("`--"), "{}", wizard.message);
+        assert_eq!(wizard.help, flags.help);
     }
 
     #[test]

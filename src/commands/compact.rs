@@ -1,10 +1,10 @@
 //! `phib compact [FILE|-]`: the command around the jq-exact compactor in
-//! [`crate::compact`], which itself knows nothing of files, messages or exit codes.
+//! [`phib::compact`], which itself knows nothing of files, messages or exit codes.
 
 use std::io::Read;
 use std::path::Path;
 
-use crate::{compact, Error, Result};
+use phib::{compact, Error, Result};
 
 /// Runs `phib compact [FILE|-]`: reads the file (standard input for `-` or none) and
 /// prints its compact form, or prints nothing and fails with the position of the error.

@@ -1,17 +1,17 @@
 //! `phib doctor`: gathers the inputs (a manifest file and a values file offline, or
-//! helm and kubectl live), runs the checks of [`crate::doctor`], prints the checklist
+//! helm and kubectl live), runs the checks of [`phib::doctor`], prints the checklist
 //! and exits 1 when a check failed.
 
 use std::path::Path;
 use std::time::Duration;
 
-use crate::chart::{ChartVersion, NEWEST};
 use crate::cli::{DoctorArgs, HelmArgs, OutputFormat};
-use crate::doctor::objects::Objects;
-use crate::doctor::report::{self, Subject};
-use crate::doctor::{checks, live, Inputs, Listing, Status, VersionSource};
-use crate::helm::{plan, Helm};
-use crate::{verify, Error, Result};
+use phib::chart::{ChartVersion, NEWEST};
+use phib::doctor::objects::Objects;
+use phib::doctor::report::{self, Subject};
+use phib::doctor::{checks, live, Inputs, Listing, Status, VersionSource};
+use phib::helm::{plan, Helm};
+use phib::{verify, Error, Result};
 
 pub fn run(args: DoctorArgs) -> Result<()> {
     let DoctorArgs {
@@ -126,7 +126,7 @@ fn offline(
                 .with_help("pass the values with `--values FILE`, or give the whole output of `helm get manifest RELEASE`"));
             };
             let mut doc = serde_yaml::Mapping::new();
-            doc.insert(crate::values::model::BLOCK_KEY.into(), block);
+            doc.insert(phib::values::model::BLOCK_KEY.into(), block);
             (
                 serde_yaml::Value::Mapping(doc),
                 false,

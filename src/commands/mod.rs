@@ -4,7 +4,6 @@
 mod compact;
 mod show;
 mod upgrade;
-pub mod verify;
 
 use std::io::Write;
 use std::path::Path;
@@ -13,13 +12,14 @@ use clap::CommandFactory;
 
 use crate::cli::{Cli, Command, Shell};
 
-mod chart_version;
 mod doctor;
 mod render;
-mod secret_mode;
 mod wizard;
-use crate::values::read::{self, ValuesFile};
-use crate::{Error, Result};
+use phib::values::read::{self, ValuesFile};
+use phib::{Error, Result};
+
+/// The values file a command works on when `--values` is not given.
+pub const DEFAULT_VALUES: &str = "values.yaml";
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
@@ -42,13 +42,23 @@ pub fn run(cli: Cli) -> Result<()> {
             timeout,
             namespace,
             secret_file,
-        }) => verify::run(&verify::Args {
-            values: &values,
-            push_check: !no_push_check,
-            timeout_secs: timeout,
-            namespace: &crate::helm::plan::namespace_or_default(namespace),
-            secret_file: secret_file.as_deref(),
-        }),
+        }) => {
+            let namespace = phib::helm::plan::namespace_or_default(namespace);
+            if let Some(w) = phib::helm::chart_version::broken_warning_for_file(&values, &namespace)
+            {
+                warn(&w);
+            }
+            phib::verify::file::run_to(
+                &phib::verify::file::Args {
+                    values: &values,
+                    push_check: !no_push_check,
+                    timeout_secs: timeout,
+                    namespace: &namespace,
+                    secret_file: secret_file.as_deref(),
+                },
+                &mut std::io::stdout().lock(),
+            )
+        }
     }
 }
 
@@ -100,5 +110,5 @@ pub fn write_stdout(bytes: &[u8]) -> Result<()> {
 
 /// Prints one warning on stderr as `phib: warning: ...`. The command still succeeds.
 pub fn warn(message: &str) {
-    eprintln!("phib: warning: {message}");
+    eprintln!("phib: warning: {}", phib::error::printable(message));
 }

@@ -5,42 +5,29 @@ use std::ffi::OsString;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::secret_mode;
-use crate::cli::RenderArgs;
-use crate::keyfile;
-use crate::pushsecret::deliver::Choice;
-use crate::pushsecret::SecretMode;
-use crate::registry::{FieldId, Invalid, PASSWORD_ENV};
-use crate::rotate::rotate_values;
-use crate::secret::Secret;
-use crate::settings::{refused, Answer, Settings};
-use crate::values::read::read_text;
-use crate::values::render;
-use crate::values::update::{Applied, Update};
-use crate::{Error, Result};
-
-/// The values file written when `--values` is not given.
-pub const DEFAULT_VALUES: &str = "values.yaml";
+use crate::cli::{EcrRefreshArg, FieldArgs, RenderArgs, SecretArgs, SecretModeArg};
+use phib::pushsecret::deliver::{self, Choice};
+use phib::pushsecret::SecretMode;
+use phib::registry::keyfile;
+use phib::registry::{FieldId, Invalid, Surface, PASSWORD_ENV};
+use phib::rotate::rotate_values;
+use phib::secret::Secret;
+use phib::settings::{refused, Answer, Settings};
+use phib::values::read::read_text;
+use phib::values::render;
+use phib::values::update::Update;
+use phib::{Error, Result};
 
 pub fn run(args: RenderArgs) -> Result<()> {
     let RenderArgs {
         registry,
-        endpoint,
-        username,
-        password_stdin,
-        keyfile,
-        gcr_host,
-        location,
-        project,
-        repository,
-        aws_account,
-        aws_region,
-        acr_name,
-        push_repo_prefix,
-        push_repo,
-        push_secret_name,
-        release,
-        insecure_skip_verify,
+        fields:
+            FieldArgs {
+                texts,
+                keyfile,
+                password_stdin,
+                switches,
+            },
         chart_version,
         accept,
         values,
@@ -51,30 +38,12 @@ pub fn run(args: RenderArgs) -> Result<()> {
     } = args;
     let kind = registry;
     let mut settings = Settings::new(kind);
-    let texts = [
-        (FieldId::Endpoint, endpoint),
-        (FieldId::Username, username),
-        (FieldId::GcrHost, gcr_host),
-        (FieldId::Location, location),
-        (FieldId::Project, project),
-        (FieldId::Repository, repository),
-        (FieldId::AwsAccount, aws_account),
-        (FieldId::AwsRegion, aws_region),
-        (FieldId::AcrName, acr_name),
-        (FieldId::PushRepoPrefix, push_repo_prefix),
-        (FieldId::PushRepo, push_repo),
-        (FieldId::PushSecretName, push_secret_name),
-        (FieldId::Release, release),
-    ];
     for (id, value) in texts {
-        if let Some(value) = value {
-            settings
-                .set(id, Answer::Text(value))
-                .map_err(|e| e.for_field(id))?;
-        }
+        settings
+            .set(id, Answer::Text(value))
+            .map_err(|e| e.for_field(id))?;
     }
-    if insecure_skip_verify {
-        let id = FieldId::InsecureSkipVerify;
+    for id in switches {
         settings
             .set(id, Answer::YesNo(true))
             .map_err(|e| e.for_field(id))?;
@@ -128,16 +97,16 @@ pub fn run(args: RenderArgs) -> Result<()> {
             .map_err(|e| e.for_field(id))?;
     }
 
-    let path = values.unwrap_or_else(|| PathBuf::from(DEFAULT_VALUES));
-    let mut choice = secret_mode::choice(secret);
+    let path = values.unwrap_or_else(|| PathBuf::from(super::DEFAULT_VALUES));
+    let mut choice = secret_choice(secret);
     if choice.mode == SecretMode::External && choice.namespace.is_none() {
-        choice.namespace = super::chart_version::helm_namespace();
+        choice.namespace = phib::helm::chart_version::helm_namespace();
     }
-    let target = super::chart_version::resolve(
+    let target = phib::helm::chart_version::resolve(
         chart_version.as_deref(),
-        settings.release.as_deref(),
+        settings.text(FieldId::Release),
         choice.namespace.as_deref(),
-        super::chart_version::chart_values((!stdout).then_some(path.as_path()))?,
+        phib::helm::chart_version::chart_values((!stdout).then_some(path.as_path()))?,
         choice.mode == SecretMode::External,
         accept,
     )?;
@@ -151,12 +120,12 @@ pub fn run(args: RenderArgs) -> Result<()> {
     } else {
         settings.validate()?
     };
-    let assumed = validated.fit_chart(&settings, &target)?;
+    let assumed = validated.fit_chart(&settings, &target, Surface::Flags)?;
     let old = (!stdout)
-        .then(|| super::chart_version::old_block(&path))
+        .then(|| phib::helm::chart_version::old_block(&path))
         .flatten();
     let choice_namespace = choice.namespace.clone();
-    let pending = secret_mode::prepare(
+    let pending = deliver::prepare(
         choice,
         &settings,
         (!stdout).then_some(path.as_path()),
@@ -164,31 +133,65 @@ pub fn run(args: RenderArgs) -> Result<()> {
     )?;
     let block = render::render(&validated.custom_image)?;
     if check {
-        let manifest_drift = secret_mode::check(&pending)?;
+        let manifest_drift = deliver::check(&pending)?;
         return check_values(&path, &block, manifest_drift);
     }
     eprintln!("phib: {assumed}");
     if stdout {
         super::write_stdout(block.as_bytes())?;
     } else {
-        let done = write_values(&path, &block)?;
-        eprintln!("phib: {done}");
+        let done = phib::apply::write_values(&path, &block)?;
+        for warning in &done.warnings {
+            super::warn(&warning.render(Surface::Flags));
+        }
+        eprintln!("phib: {}", done.sentence);
     }
     for warning in &validated.warnings {
-        super::warn(warning);
+        super::warn(&warning.render(Surface::Flags));
     }
     let namespace = choice_namespace
-        .or_else(super::chart_version::helm_namespace)
-        .unwrap_or_else(|| crate::helm::plan::DEFAULT_NAMESPACE.to_string());
+        .or_else(phib::helm::chart_version::helm_namespace)
+        .unwrap_or_else(|| phib::chart::DEFAULT_NAMESPACE.to_string());
     let switched =
-        super::chart_version::switch_note(old.as_ref(), &validated.custom_image, &namespace);
-    if let Some(done) = secret_mode::finish(pending)? {
+        phib::helm::chart_version::switch_note(old.as_ref(), &validated.custom_image, &namespace);
+    if let Some(done) = deliver::finish(pending)? {
         eprintln!("phib: {done}");
     }
     if let Some(note) = switched {
         eprintln!("phib: {note}");
     }
     Ok(())
+}
+
+/// The `--secret-*` flags as the library's plain [`Choice`]; checking, splitting the
+/// block and delivering the Secret are [`deliver`]'s, shared with the wizard.
+fn secret_choice(args: SecretArgs) -> Choice {
+    let SecretArgs {
+        secret_mode,
+        secret_name,
+        secret_out,
+        overwrite_secret_out,
+        apply,
+        namespace,
+        ecr_refresh,
+        ecr_service_account,
+    } = args;
+    Choice {
+        mode: match secret_mode {
+            Some(SecretModeArg::External) => SecretMode::External,
+            Some(SecretModeArg::Values) | None => SecretMode::Values,
+        },
+        name: secret_name,
+        out: secret_out,
+        apply,
+        namespace,
+        ecr_refresh: match ecr_refresh {
+            Some(EcrRefreshArg::ExternalSecrets) => true,
+            None => false,
+        },
+        ecr_service_account,
+        overwrite: overwrite_secret_out,
+    }
 }
 
 /// Rotating a block whose credentials live in a Secret of its own rewrites that
@@ -247,32 +250,6 @@ fn strip_one_newline(mut bytes: Vec<u8>) -> Vec<u8> {
         bytes.truncate(bytes.len() - 1);
     }
     bytes
-}
-
-/// Writes the block into the values file: a new file, or only the `customImage` block
-/// of an existing one (the rest of the file stays byte for byte). Returns what was done,
-/// as a sentence for the caller to show.
-pub(super) fn write_values(path: &Path, block: &str) -> Result<String> {
-    let update = Update::plan(path, block)?;
-    let shown = path.display();
-    Ok(match update.apply()? {
-        Applied::Unchanged => {
-            format!("`{shown}` already holds this customImage block; nothing to write")
-        }
-        Applied::Created(_) => format!("wrote the customImage block to `{shown}` (mode 0600)"),
-        Applied::Updated(written) => {
-            if written.was_too_open {
-                super::warn(&format!(
-                    "`{shown}` was readable by other users; it holds a secret, so it is now mode 0600"
-                ));
-            }
-            let backup = written
-                .backup
-                .map(|b| format!("; the previous content is in `{}`", b.display()))
-                .unwrap_or_default();
-            format!("updated the customImage block in `{shown}` (mode 0600){backup}")
-        }
-    })
 }
 
 /// `--check`: write nothing; exit 0 when the values file (and the Secret manifest, in

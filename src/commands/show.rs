@@ -5,10 +5,10 @@ use jsonpath_rust::JsonPath;
 use serde_json::{json, Value};
 
 use crate::cli::{HelmArgs, ShowArgs};
-use crate::helm::{plan, Helm};
-use crate::secret::redact_document as redact;
-use crate::values::model::BLOCK_KEY;
-use crate::{Error, Result};
+use phib::helm::{plan, Helm};
+use phib::secret::redact_document as redact;
+use phib::values::model::BLOCK_KEY;
+use phib::{Error, Result};
 
 pub fn run(args: ShowArgs) -> Result<()> {
     let ShowArgs {
@@ -32,8 +32,12 @@ pub fn run(args: ShowArgs) -> Result<()> {
         }
         None => (read_values(&values)?, format!("`{}`", values.display())),
     };
-    if let Ok(yaml) = serde_yaml::to_value(&doc) {
-        super::chart_version::warn_if_broken(&yaml, release.as_deref(), Some(&namespace));
+    let yaml = serde_yaml::to_value(&doc).unwrap_or_default();
+    let release_name = release.as_deref();
+    if let Some(w) =
+        phib::helm::chart_version::broken_warning(&yaml, release_name, Some(&namespace))
+    {
+        super::warn(&w);
     }
     if !show_secrets {
         redact(&mut doc);

@@ -4,11 +4,11 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use crate::cli::{HelmArgs, UpgradeArgs};
-use crate::helm::plan::{self, ValuesArg};
-use crate::helm::{self, Helm, UpgradeOptions};
-use crate::wizard::prompt::Prompter;
-use crate::wizard::terminal::TermPrompter;
-use crate::{Error, Result};
+use phib::helm::plan::{self, ValuesArg};
+use phib::helm::{self, Helm, UpgradeOptions};
+use phib::wizard::prompt::Prompter;
+use phib::wizard::terminal::TermPrompter;
+use phib::{Error, Result};
 
 pub fn run(args: UpgradeArgs) -> Result<()> {
     let UpgradeArgs {

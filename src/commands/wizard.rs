@@ -7,13 +7,14 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::helm::{self, plan, Helm, UpgradeOptions};
-use crate::pushsecret::{self, deliver, deliver::Manifests, deliver::Output, deliver::Pending};
-use crate::values::model::CustomImage;
-use crate::values::render;
-use crate::wizard::prompt::Prompter;
-use crate::wizard::terminal::{self, is_interactive, TermPrompter};
-use crate::{wizard, Error, Result};
+use phib::helm::{self, plan, Helm, UpgradeOptions};
+use phib::pushsecret::{self, deliver, deliver::Manifests, deliver::Output, deliver::Pending};
+use phib::registry::Surface;
+use phib::values::model::CustomImage;
+use phib::values::render;
+use phib::wizard::prompt::Prompter;
+use phib::wizard::terminal::{self, is_interactive, TermPrompter};
+use phib::{wizard, Error, Result};
 
 const RENDER_HINT: &str = "to write the values without questions use `phib render --registry KIND [options] --values FILE` (see `phib render --help`); `phib --help` lists every command";
 
@@ -25,7 +26,7 @@ pub fn run_default() -> Result<()> {
                 .with_help(RENDER_HINT),
         );
     }
-    run(Path::new(super::render::DEFAULT_VALUES), None)
+    run(Path::new(super::DEFAULT_VALUES), None)
 }
 
 /// `phib wizard [--values FILE] [--chart-version V]`.
@@ -37,13 +38,13 @@ pub fn run(values: &Path, chart_version: Option<&str>) -> Result<()> {
         .with_help(RENDER_HINT));
     }
     // Found out before the questions, not after them.
-    crate::values::write::check_folder(values, "--values")?;
+    phib::values::write::check_folder(values, "--values")?;
     let existing = read_existing(values)?;
-    let chart = super::chart_version::resolve(
+    let chart = phib::helm::chart_version::resolve(
         chart_version,
         None,
         None,
-        super::chart_version::chart_values(Some(values))?,
+        phib::helm::chart_version::chart_values(Some(values))?,
         false,
         Vec::new(),
     )?;
@@ -92,7 +93,11 @@ pub fn run(values: &Path, chart_version: Option<&str>) -> Result<()> {
             values.display()
         ));
     } else {
-        say_done(&super::render::write_values(values, &block)?);
+        let done = phib::apply::write_values(values, &block)?;
+        for warning in &done.warnings {
+            super::warn(&warning.render(Surface::Wizard));
+        }
+        say_done(&done.sentence);
     }
     // Ctrl-C from now on says that what was written stays (the Secret, at least).
     terminal::mark_written();
@@ -152,14 +157,14 @@ pub fn run(values: &Path, chart_version: Option<&str>) -> Result<()> {
 /// `phib verify --values VALUES [--secret-file FILE]`, its step lines on the wizard's
 /// terminal (standard error). A failure is the wizard's error: the file stays written.
 fn verify_now(values: &Path, secret_file: Option<&Path>, namespace: Option<&str>) -> Result<()> {
-    let args = super::verify::Args {
+    let args = phib::verify::file::Args {
         values,
         push_check: true,
         timeout_secs: 30,
         namespace: namespace.unwrap_or(pushsecret::DEFAULT_NAMESPACE),
         secret_file,
     };
-    super::verify::run_to(&args, &mut std::io::stderr().lock())
+    phib::verify::file::run_to(&args, &mut std::io::stderr().lock())
 }
 
 /// What `phib upgrade --values VALUES --release R --namespace NS` does: plan against
@@ -266,7 +271,7 @@ fn print_command(decision: &wizard::Decision, lead: &str) {
 /// An interruption at a question after the values file (or the Secret) was written.
 fn after_write(_: wizard::prompt::Interrupted) -> Error {
     Error {
-        kind: crate::error::Kind::Interrupted,
+        kind: phib::error::Kind::Interrupted,
         message: terminal::INTERRUPTED_AFTER_WRITE.into(),
         help: None,
     }
@@ -274,7 +279,7 @@ fn after_write(_: wizard::prompt::Interrupted) -> Error {
 
 /// The wizard talks on standard error, like its prompts.
 fn say(text: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "{text}");
+    let _ = writeln!(std::io::stderr().lock(), "{}", phib::error::printable(text));
 }
 
 /// What was done (`wrote ...`), said as a sentence.
@@ -297,13 +302,13 @@ fn say_lines(lines: &[String]) {
 /// the write could not read or edit (a folder, not UTF-8, a layout phib cannot merge
 /// into) is refused here, before the questions, with the same messages as `phib render`.
 fn read_existing(values: &Path) -> Result<Option<CustomImage>> {
-    let Some(crate::values::read::ValuesFile { text, doc }) = crate::values::read::read(values)?
+    let Some(phib::values::read::ValuesFile { text, doc }) = phib::values::read::read(values)?
     else {
         return Ok(None);
     };
     // A file phib cannot edit in place is refused now, not after every question.
-    crate::values::merge::validate(&text)
-        .map_err(|e| crate::values::update::name_the_file(e, values))?;
+    phib::values::merge::validate(&text)
+        .map_err(|e| phib::values::update::name_the_file(e, values))?;
     CustomImage::from_values(&doc)
 }
 

@@ -7,7 +7,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use super::plan::{Plan, ValuesArg};
 use super::{helm_failed, Helm};
@@ -40,6 +40,8 @@ pub fn run_upgrade(
             &temp
         }
     };
+    // Removed on any fatal signal too, not only when `temp` is dropped.
+    let _tracked = crate::cleanup::track(values_path);
     let command_line = plan.command_line(&helm.path.display().to_string(), values_path);
     if !confirm(&command_line)? {
         return Ok(false);
@@ -52,13 +54,14 @@ pub fn run_upgrade(
         return Err(Error::interrupted());
     }
 
-    let mut child = Command::new(&helm.path)
+    let mut child = super::helm_command(&helm.path)
         .args(plan.argv(values_path))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| Error::io(&helm.path, e))?;
+    let _helm_gets_signals = crate::cleanup::track_child(child.id());
     let stdout = child.stdout.take().expect("stdout is piped");
     let stderr = child.stderr.take().expect("stderr is piped");
     let (status, tail) = std::thread::scope(|s| {
@@ -98,12 +101,20 @@ pub fn run_upgrade(
 fn write_temp_values(content: &str) -> Result<tempfile::TempPath> {
     use std::os::unix::fs::PermissionsExt;
     let dir = std::env::temp_dir();
+    crate::cleanup::sweep(&dir, "phib-values-", ".yaml");
+    // Tracked from before its creation; once created, the path itself is tracked.
+    let _tracked = crate::cleanup::track_dir(&dir, "phib-values-", ".yaml");
+    let prefix = crate::cleanup::temp_prefix("phib-values-");
     let mut file = tempfile::Builder::new()
-        .prefix("phib-values-")
+        .prefix(&prefix)
         .suffix(".yaml")
         .permissions(std::fs::Permissions::from_mode(0o600))
         .tempfile_in(&dir)
         .map_err(|e| Error::io(&dir, e))?;
+    // Explicitly: the umask applies to the mode asked for at creation.
+    file.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(0o600))
+        .map_err(|e| Error::io(file.path(), e))?;
     file.write_all(content.as_bytes())
         .and_then(|()| file.as_file().sync_all())
         .map_err(|e| Error::io(file.path(), e))?;
@@ -117,19 +128,61 @@ fn tee(from: impl Read, mut to: impl Write, secrets: &Redactor) -> String {
     let mut from = BufReader::new(from);
     let mut tail: Vec<u8> = Vec::new();
     let mut line = Vec::new();
+    // Lines of a YAML double-quoted string that helm broke with `\` continuations: a
+    // secret in it is only whole once they are joined again.
+    let mut folded: Vec<u8> = Vec::new();
     loop {
         line.clear();
-        match from.read_until(b'\n', &mut line) {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {
-                let shown = secrets.redact_bytes(&line);
-                let _ = to.write_all(&shown).and_then(|()| to.flush());
-                tail.extend_from_slice(&shown);
-                if tail.len() > STDERR_TAIL {
-                    tail.drain(..tail.len() - STDERR_TAIL);
-                }
+        let done = !matches!(from.read_until(b'\n', &mut line), Ok(n) if n > 0);
+        folded.extend_from_slice(&line);
+        let continued = line.ends_with(b"\\\n") || line.ends_with(b"\\\r\n");
+        if !done && continued && folded.len() < STDERR_TAIL {
+            continue;
+        }
+        if !folded.is_empty() {
+            let shown = redact_folded(&folded, secrets);
+            let _ = to.write_all(&shown).and_then(|()| to.flush());
+            tail.extend_from_slice(&shown);
+            if tail.len() > STDERR_TAIL {
+                tail.drain(..tail.len() - STDERR_TAIL);
             }
+            folded.clear();
+        }
+        if done {
+            break;
         }
     }
     String::from_utf8_lossy(&tail).into_owned()
+}
+
+/// Redacts lines that may be one YAML string folded with `\` continuations: when the
+/// joined string holds a secret, it is shown joined and redacted; else line by line.
+fn redact_folded(lines: &[u8], secrets: &Redactor) -> Vec<u8> {
+    let shown = secrets.redact_bytes(lines);
+    if !lines.ends_with(b"\n") || lines.iter().filter(|b| **b == b'\n').count() < 2 {
+        return shown;
+    }
+    let mut joined = Vec::with_capacity(lines.len());
+    let mut i = 0;
+    while i < lines.len() {
+        if lines[i] == b'\\' && lines.get(i + 1) == Some(&b'\n') {
+            i += 2;
+            while i < lines.len() && matches!(lines[i], b' ' | b'\t') {
+                i += 1;
+            }
+            // YAML: an escaped leading space stays a space.
+            if lines[i..].starts_with(b"\\ ") {
+                i += 1;
+            }
+            continue;
+        }
+        joined.push(lines[i]);
+        i += 1;
+    }
+    let redacted = secrets.redact_bytes(&joined);
+    if redacted != joined {
+        redacted
+    } else {
+        shown
+    }
 }

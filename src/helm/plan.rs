@@ -8,17 +8,16 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
 
+use crate::chart::DEFAULT_PUSH_SECRET_NAME;
 use crate::secret::{Redactor, Secret};
 use crate::term::shell_quote;
-use crate::values::model::{CustomImage, BLOCK_KEY, DEFAULT_PUSH_SECRET_NAME, MANAGED_KEYS};
+use crate::values::model::{CustomImage, BLOCK_KEY, MANAGED_KEYS};
 use crate::{Error, Result};
 
 /// The chart repository PrimeHub is published in.
 pub const INFUSEAI_REPO_NAME: &str = "infuseai";
 pub const INFUSEAI_REPO_URL: &str = "https://charts.infuseai.io";
-pub const DEFAULT_CHART: &str = "infuseai/primehub";
-pub const DEFAULT_RELEASE: &str = "primehub";
-pub const DEFAULT_NAMESPACE: &str = "hub";
+pub use crate::chart::{DEFAULT_CHART, DEFAULT_NAMESPACE, DEFAULT_RELEASE};
 
 /// The namespace to use: helm passes plugins an empty `HELM_NAMESPACE` when it has none,
 /// and then PrimeHub's default applies.
@@ -408,14 +407,7 @@ fn looks_like_version(s: &str) -> bool {
 /// Release and namespace names are DNS labels (release names may also hold `.`);
 /// checking them keeps them safe to put in a JSONPath filter and a shell line.
 pub fn validate_name(flag: &str, name: &str) -> Result<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 63
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
-        && name.as_bytes()[0].is_ascii_alphanumeric()
-        && name.as_bytes()[name.len() - 1].is_ascii_alphanumeric();
-    if ok {
+    if crate::registry::check::dns_name(name, 63, true) {
         Ok(())
     } else {
         Err(

@@ -7,11 +7,11 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use super::ecr::EcrRefresh;
 use super::{ExternalOptions, PushSecret, SecretMode, VALUES_MODE_NOTE};
-use crate::registry::Kind;
+use crate::registry::{Code, FieldId, Kind};
 use crate::secret::{Redactor, Secret};
 use crate::settings::{Settings, Validated};
 use crate::values::write;
@@ -34,6 +34,8 @@ pub struct Choice {
     pub ecr_refresh: bool,
     /// `--ecr-service-account`.
     pub ecr_service_account: Option<String>,
+    /// `--overwrite-secret-out`: `--secret-out` may replace a file phib did not write.
+    pub overwrite: bool,
 }
 
 impl Choice {
@@ -47,6 +49,7 @@ impl Choice {
             namespace,
             ecr_refresh,
             ecr_service_account,
+            overwrite,
         } = self;
         let mut words: Vec<String> = vec!["--secret-mode".into()];
         if *mode == SecretMode::Values {
@@ -71,6 +74,9 @@ impl Choice {
         if let Some(path) = out {
             words.push("--secret-out".into());
             words.push(path.display().to_string());
+        }
+        if *overwrite {
+            words.push("--overwrite-secret-out".into());
         }
         if *apply {
             words.push("--apply".into());
@@ -145,6 +151,7 @@ pub fn prepare(
         namespace,
         ecr_refresh,
         ecr_service_account,
+        overwrite,
     } = choice;
     let external_only = [
         ("--secret-name", secret_name.is_some()),
@@ -153,6 +160,7 @@ pub fn prepare(
         ("--namespace", namespace.is_some()),
         ("--ecr-refresh", ecr_refresh),
         ("--ecr-service-account", ecr_service_account.is_some()),
+        ("--overwrite-secret-out", overwrite),
     ];
     if mode == SecretMode::Values {
         if let Some((flag, _)) = external_only.iter().find(|(_, given)| *given) {
@@ -166,8 +174,8 @@ pub fn prepare(
         });
     }
 
-    let kind = settings.kind;
-    if settings.push_secret_name.is_some() {
+    let kind = settings.kind();
+    if settings.is_set(FieldId::PushSecretName) {
         return Err(Error::usage(
             "`--push-secret-name` names a Secret managed elsewhere; in external mode phib makes the Secret itself",
         )
@@ -199,7 +207,7 @@ pub fn prepare(
 
     let to = match (secret_out, apply) {
         (Some(path), false) => {
-            check_secret_out(&path, values_path)?;
+            check_secret_out(&path, values_path, overwrite)?;
             Output::File(path)
         }
         (None, true) => Output::Apply(which::which("kubectl").map_err(|_| {
@@ -221,9 +229,8 @@ pub fn prepare(
     let opts = ExternalOptions {
         name: secret_name,
         namespace,
-        release: settings.release.clone(),
+        release: settings.text(FieldId::Release).map(str::to_string),
     };
-    let old_secret_name = validated.custom_image.push_secret_name.clone();
     let external = super::split(
         validated.custom_image.clone(),
         &mut validated.warnings,
@@ -231,11 +238,9 @@ pub fn prepare(
     )?;
     let manifests = match (kind, external.secret) {
         (Kind::Ecr, _) => {
-            let old = crate::registry::ecr::refresh_warning(old_secret_name.as_deref());
-            validated.warnings.retain(|w| *w != old);
+            validated.warnings.retain(|w| w.code != Code::EcrRefresh);
             let region = settings
-                .aws_region
-                .as_deref()
+                .text(FieldId::AwsRegion)
                 .ok_or_else(|| Error::bug("ECR without a region after validation"))?;
             Manifests::EcrRefresh(EcrRefresh::new(
                 &opts,
@@ -251,24 +256,54 @@ pub fn prepare(
     Ok(Pending::External { manifests, to })
 }
 
-/// The manifest file must be a file, and not the values file.
-pub fn check_secret_out(path: &Path, values_path: Option<&Path>) -> Result<()> {
-    crate::values::write::check_folder(path, "--secret-out")?;
-    if path.is_dir() {
-        return Err(Error::usage(format!(
-            "`--secret-out` `{}` is a directory",
-            path.display()
-        ))
-        .with_help("name a file, for example `--secret-out push-secret.yaml`"));
+/// The manifest file must be a regular file (or not exist yet), must not be the values
+/// file or its backup however it is spelled (`./values.yaml`, a symlink to it: files
+/// are compared by identity), and may replace an existing file only when that file is
+/// a manifest phib wrote, or when `overwrite` (`--overwrite-secret-out`) says so.
+pub fn check_secret_out(path: &Path, values_path: Option<&Path>, overwrite: bool) -> Result<()> {
+    write::check_folder(path, "--secret-out")?;
+    let out = write::resolve_target(path)?;
+    if let Some(values) = values_path {
+        let values = write::resolve_target(values)?;
+        let mut bak = values.clone().into_os_string();
+        bak.push(".bak");
+        for (other, what) in [
+            (values.as_path(), "also the values file"),
+            (Path::new(&bak), "the values file's backup"),
+        ] {
+            if write::same_file(&out, other) {
+                return Err(Error::usage(format!(
+                    "`--secret-out` `{}` is {what} (`{}`)",
+                    path.display(),
+                    other.display()
+                ))
+                .with_help(
+                    "keep the Secret manifest in a file of its own, e.g. `push-secret.yaml`",
+                ));
+            }
+        }
     }
-    if values_path.is_some_and(|v| v == path) {
-        return Err(Error::usage(format!(
-            "`--secret-out` `{}` is also the values file",
-            path.display()
-        ))
-        .with_help("keep the Secret manifest in a file of its own, e.g. `push-secret.yaml`"));
+    if overwrite {
+        return Ok(());
     }
-    Ok(())
+    match std::fs::File::open(&out) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::input_io(&out, e)),
+        Ok(file) => {
+            use std::io::Read;
+            // A manifest is a few kilobytes; more is no manifest of phib's.
+            let mut text = String::new();
+            let read = file.take(1024 * 1024).read_to_string(&mut text);
+            if read.is_ok() && super::is_own_manifest(&text) {
+                return Ok(());
+            }
+            Err(Error::usage(format!(
+                "`--secret-out` `{}` exists and is not a Secret manifest phib wrote; phib does not replace it",
+                path.display()
+            ))
+            .with_help("name a new file, or add `--overwrite-secret-out` to replace this one"))
+        }
+    }
 }
 
 /// `--check` for the manifest: `None` when the file already holds what would be
@@ -367,13 +402,15 @@ fn after_values(err: Error) -> Error {
 /// Returns kubectl's one-line report. Its error output, which should name no secret,
 /// has every secret replaced anyway before it is shown.
 fn kubectl_apply(kubectl: &Path, manifest: &Secret, secrets: &Redactor) -> Result<String> {
-    let mut child = Command::new(kubectl)
+    let mut child = crate::registry::child_command(kubectl)
         .args(["apply", "-f", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| Error::failed(format!("cannot run `{}`: {e}", kubectl.display())))?;
+    // A signal that ends phib mid-manifest ends kubectl too, before it applies a part.
+    let _kubectl_gets_signals = crate::cleanup::track_child(child.id());
     let mut stdin = child
         .stdin
         .take()

@@ -1,23 +1,26 @@
 //! Azure Container Registry: `https://NAME.azurecr.io`, a service principal (app ID and
 //! secret) or a repository-scoped token with push rights.
 
-use super::parts::{self, no_check, no_warnings};
-use super::{Credentials, Field, FieldId, Input, Invalid, Spec};
-use crate::settings::Settings;
+use super::parts::{self, no_check, no_create, no_warnings};
+use super::{Answers, Credentials, Field, FieldId, Invalid, Seen, Spec};
 
 pub const SPEC: Spec = Spec {
     name: "acr",
     title: "Azure Container Registry",
     description: "Azure Container Registry (NAME.azurecr.io), with a service principal or a token",
+    list_label: Some("Azure Container Registry (NAME.azurecr.io), app id or token"),
     fields: &FIELDS,
     credentials: Credentials::UserPassword,
     endpoint: |s| {
         Some(format!(
             "https://{}.azurecr.io",
-            s.acr_name.as_deref()?.to_lowercase()
+            s.text(FieldId::AcrName)?.to_lowercase()
         ))
     },
     default_push_secret_name: None,
+    recognise: |seen: &Seen| seen.host.ends_with(".azurecr.io") && !seen.json_key,
+    push_role: "assign the AcrPush role to the service principal (or use a repository-scoped token with `content/write`)",
+    create_repository: no_create,
     check: no_check,
     warnings: no_warnings,
 };
@@ -27,7 +30,6 @@ const FIELDS: [Field; 4] = [
         id: FieldId::AcrName,
         prompt: "Registry name",
         hint: "the NAME of NAME.azurecr.io: Azure portal > Container registries",
-        input: Input::Text,
         required: true,
         advanced: false,
         default: None,
@@ -43,10 +45,10 @@ const FIELDS: [Field; 4] = [
     ),
     parts::prefix(
         "`NAME.azurecr.io/PATH`; images go to NAME.azurecr.io/PATH/<image>",
-        Some(|s: &Settings| {
+        Some(|s: &Answers| {
             Some(format!(
                 "{}.azurecr.io/primehub",
-                s.acr_name.as_deref()?.to_lowercase()
+                s.text(FieldId::AcrName)?.to_lowercase()
             ))
         }),
     ),

@@ -5,20 +5,36 @@
 use std::ops::RangeInclusive;
 
 use super::parts::{self, no_warnings};
-use super::{Credentials, Field, FieldId, Input, Invalid, Spec};
-use crate::settings::Settings;
-use crate::values::model::{CustomImage, PushTarget};
-use crate::Error;
+use super::{Answers, Credentials, Field, FieldId, Invalid, Outcome, PushTarget, Seen, Spec};
+
+/// The role Google's registries need for a push (Container Registry hosts are backed by
+/// Artifact Registry too).
+pub const WRITER_ROLE: &str = "grant the service account the Artifact Registry Writer role (`roles/artifactregistry.writer`) on the repository or project";
 
 pub const SPEC: Spec = Spec {
     name: "artifact-registry",
     title: "Google Artifact Registry",
     description:
         "Google Artifact Registry (LOCATION-docker.pkg.dev), with a service-account keyfile",
+    list_label: Some("Google Artifact Registry (LOCATION-docker.pkg.dev) with a keyfile"),
     fields: &FIELDS,
     credentials: Credentials::JsonKey,
-    endpoint: |s| Some(format!("https://{}-docker.pkg.dev", s.location.as_deref()?)),
+    endpoint: |s| {
+        Some(format!(
+            "https://{}-docker.pkg.dev",
+            s.text(FieldId::Location)?
+        ))
+    },
     default_push_secret_name: None,
+    recognise: |seen: &Seen| seen.host.ends_with("-docker.pkg.dev"),
+    push_role: WRITER_ROLE,
+    create_repository: |host, path, _| {
+        let location = host.trim_end_matches("-docker.pkg.dev");
+        let repo = path.split('/').nth(1).unwrap_or("REPOSITORY");
+        Some(format!(
+            "create the Artifact Registry repository first: `gcloud artifacts repositories create {repo} --repository-format=docker --location={location}`"
+        ))
+    },
     check,
     warnings: no_warnings,
 };
@@ -29,7 +45,6 @@ const FIELDS: [Field; 5] = [
         id: FieldId::Location,
         prompt: "Repository location",
         hint: "the region of the repository, e.g. `us-central1`, `europe-west1` or `us`: Google Cloud console > Artifact Registry > Repositories",
-        input: Input::Text,
         required: true,
         advanced: false,
         default: None,
@@ -39,17 +54,15 @@ const FIELDS: [Field; 5] = [
         id: FieldId::Project,
         prompt: "Google Cloud project ID",
         hint: "defaults to the keyfile's `project_id`",
-        input: Input::Text,
         required: true,
         advanced: false,
-        default: Some(|s| s.keyfile.as_ref().map(|k| k.project_id().to_string())),
+        default: Some(|s| s.keyfile().map(|k| k.project_id().to_string())),
         validate: project,
     },
     Field {
         id: FieldId::Repository,
         prompt: "Artifact Registry repository (format Docker)",
         hint: "it must exist: Artifact Registry > Repositories > Create repository; grant the service account Artifact Registry Writer on it",
-        input: Input::Text,
         required: true,
         advanced: false,
         default: None,
@@ -57,12 +70,12 @@ const FIELDS: [Field; 5] = [
     },
     parts::prefix(
         "`LOCATION-docker.pkg.dev/PROJECT/REPOSITORY`; images go to .../REPOSITORY/<image>",
-        Some(|s: &Settings| {
+        Some(|s: &Answers| {
             Some(format!(
                 "{}-docker.pkg.dev/{}/{}",
-                s.location.as_deref()?,
+                s.text(FieldId::Location)?,
                 s.text_or_default(FieldId::Project)?,
-                s.repository.as_deref()?
+                s.text(FieldId::Repository)?
             ))
         }),
     ),
@@ -121,17 +134,19 @@ fn lower_digits_dashes(value: &str) -> bool {
 }
 
 /// Images live at `HOST/PROJECT/REPOSITORY/IMAGE`.
-fn check(_: &Settings, ci: &CustomImage) -> Result<(), Error> {
-    let (value, min, flag) = match &ci.push {
-        Some(PushTarget::Prefix(p)) => (p, 3, "--push-repo-prefix"),
-        Some(PushTarget::Repo(r)) => (r, 4, "--push-repo"),
-        None => return Ok(()),
+fn check(o: &Outcome) -> Result<(), (FieldId, Invalid)> {
+    let (value, min) = match o.push {
+        PushTarget::Prefix(p) => (p, 3),
+        PushTarget::Repo(r) => (r, 4),
     };
     if value.split('/').count() < min {
-        return Err(Error::usage(format!(
-            "`{flag}` `{value}` is too short for Artifact Registry, whose images are `LOCATION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE`"
-        ))
-        .with_help("include the project and the repository, or leave the option out to use the default"));
+        return Err((
+            o.push.field(),
+            Invalid::new(
+                format!("`{value}` is too short for Artifact Registry, whose images are `LOCATION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE`"),
+                "include the project and the repository, or leave the option out to use the default",
+            ),
+        ));
     }
     Ok(())
 }

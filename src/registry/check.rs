@@ -28,6 +28,23 @@ pub fn normalize_registry(host: &str) -> &str {
     }
 }
 
+/// Docker Hub's names for itself.
+pub const DOCKER_HUB_HOSTS: [&str; 3] = ["docker.io", "index.docker.io", "registry-1.docker.io"];
+
+/// Whether `host` is one of Docker Hub's names.
+pub fn is_docker_hub(host: &str) -> bool {
+    DOCKER_HUB_HOSTS.contains(&host)
+}
+
+/// The push host and the endpoint's host when buildah would find no credentials for a
+/// push to `repo` (its host, normalised its way, is not the endpoint's); `None` when
+/// they match. A repository without a host is on Docker Hub.
+pub fn push_host_mismatch<'a>(endpoint: &'a str, repo: &'a str) -> Option<(&'a str, &'a str)> {
+    let host = repository_host(repo).unwrap_or("docker.io");
+    (normalize_auth_key(endpoint) != normalize_registry(host))
+        .then(|| (host, endpoint_host(endpoint)))
+}
+
 /// The first component of a repository path when it names a registry host (it has a
 /// `.` or a `:`, or is `localhost`), as the image reference grammar decides.
 pub fn repository_host(repo: &str) -> Option<&str> {
@@ -91,6 +108,13 @@ pub fn endpoint(value: &str) -> Result<(), Invalid> {
             ))
         }
     };
+    if host.contains('@') {
+        // Never echoed: the part before `@` is a login.
+        return Err(invalid(
+            "has a user name or password in it (`user:password@`); the chart pastes the endpoint into a ConfigMap, and the login belongs in `--username` and the password on standard input",
+            "give only the scheme and host, for example `https://registry.example.com`",
+        ));
+    }
     host_port(host).map_err(|reason| invalid(reason, fix))
 }
 
@@ -124,17 +148,8 @@ fn host_port(value: &str) -> Result<(), String> {
                 .into(),
         );
     }
-    for label in host.split('.') {
-        let ok = !label.is_empty()
-            && label.len() <= 63
-            && label
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-            && !label.starts_with('-')
-            && !label.ends_with('-');
-        if !ok {
-            return Err(format!("has an invalid host `{host}`"));
-        }
+    if !dns_name(host, usize::MAX, true) {
+        return Err(format!("has an invalid host `{host}`"));
     }
     Ok(())
 }
@@ -267,16 +282,21 @@ pub fn password(value: &str) -> Result<(), Invalid> {
 /// The characters the chart cannot carry into the controller ConfigMap: Go's YAML
 /// encoder behind helm's `toYaml` fails on DEL, the C1 controls other than NEL and
 /// U+FFFE/U+FFFF (the ConfigMap then silently loses the whole `customImage` block),
-/// and writes U+2028/U+2029 raw, so the rendered manifest no longer parses.
+/// writes U+2028/U+2029 raw, so the rendered manifest no longer parses, and writes NEL
+/// (U+0085) raw too, which YAML reads back as a line break: the ConfigMap's copy of
+/// the password then has a space where the NEL was.
 pub fn chart_breaking(c: char) -> bool {
-    matches!(c, '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{fffe}' | '\u{ffff}')
+    matches!(
+        c,
+        '\u{7f}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{fffe}' | '\u{ffff}'
+    )
 }
 
 /// Refuses a value with a [`chart_breaking`] character, without showing it.
 pub fn chart_copyable(value: &str) -> Result<(), Invalid> {
     if value.chars().any(chart_breaking) {
         return Err(invalid(
-            "contains a character (DEL, a C1 control, U+2028, U+2029, U+FFFE or U+FFFF) that the chart cannot copy into the controller ConfigMap: helm's `toYaml` drops the whole customImage block there, or the manifest stops parsing",
+            "contains a character (DEL, a C1 control such as NEL, U+2028, U+2029, U+FFFE or U+FFFF) that the chart cannot copy into the controller ConfigMap: helm's `toYaml` drops the whole customImage block there, or the manifest stops parsing",
             "create a password or token without control characters",
         ));
     }
@@ -285,7 +305,7 @@ pub fn chart_copyable(value: &str) -> Result<(), Invalid> {
 
 /// A Kubernetes Secret name (DNS subdomain).
 pub fn secret_name(value: &str) -> Result<(), Invalid> {
-    if dns_subdomain(value, 253) {
+    if dns_name(value, 253, true) {
         Ok(())
     } else {
         Err(invalid(
@@ -297,7 +317,7 @@ pub fn secret_name(value: &str) -> Result<(), Invalid> {
 
 /// A Helm release name (lower-case DNS subdomain, at most 53 characters).
 pub fn release(value: &str) -> Result<(), Invalid> {
-    if dns_subdomain(value, 53) {
+    if dns_name(value, 53, true) {
         Ok(())
     } else {
         Err(invalid(
@@ -307,16 +327,37 @@ pub fn release(value: &str) -> Result<(), Invalid> {
     }
 }
 
-fn dns_subdomain(s: &str, max: usize) -> bool {
+/// A Kubernetes namespace name (DNS label).
+pub fn namespace(value: &str) -> Result<(), Invalid> {
+    if dns_name(value, 63, false) {
+        Ok(())
+    } else {
+        Err(invalid(
+            "is not a valid namespace",
+            "use PrimeHub's namespace as `kubectl get ns` shows it, e.g. `hub`",
+        ))
+    }
+}
+
+/// The one DNS-name rule: at most `max` characters of lower-case labels (letters,
+/// digits, `-`, not at either end) of at most 63 characters, joined by `.` when `dots`
+/// (a subdomain), else exactly one label.
+pub fn dns_name(s: &str, max: usize, dots: bool) -> bool {
+    let label = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
     !s.is_empty()
         && s.len() <= max
-        && s.split('.').all(|l| {
-            !l.is_empty()
-                && l.bytes()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-        })
+        && if dots {
+            s.split('.').all(label)
+        } else {
+            label(s)
+        }
 }
 
 /// Anything: the field has no format of its own.
@@ -457,14 +498,12 @@ mod tests {
         assert!(secret_name("aws-registry").is_ok());
         assert!(secret_name("aws_registry").is_err());
         for c in [
-            '\u{7f}', '\u{80}', '\u{9f}', '\u{2028}', '\u{2029}', '\u{fffe}', '\u{ffff}',
+            '\u{7f}', '\u{80}', '\u{85}', '\u{9f}', '\u{2028}', '\u{2029}', '\u{fffe}', '\u{ffff}',
         ] {
             assert!(password(&format!("a{c}")).is_err(), "{c:?}");
             assert!(username(&format!("a{c}")).is_err(), "{c:?}");
         }
-        for c in [
-            '\u{0}', '\u{1b}', '\u{85}', '\u{a0}', '\u{feff}', '\u{fffd}', '😀',
-        ] {
+        for c in ['\u{0}', '\u{1b}', '\u{a0}', '\u{feff}', '\u{fffd}', '😀'] {
             assert!(password(&format!("a{c}")).is_ok(), "{c:?}");
         }
     }

@@ -1,20 +1,24 @@
 //! Docker Hub: `docker.io`, a personal or organisation access token, repositories
 //! exactly two levels deep (`docker.io/NAMESPACE/REPO`).
 
-use super::parts;
-use super::{Credentials, Field, Spec};
-use crate::settings::Settings;
-use crate::values::model::{CustomImage, PushTarget};
-use crate::Error;
+use super::parts::{self, no_create};
+use super::{
+    check, Answers, Code, Credentials, Field, FieldId, Invalid, Outcome, PushTarget, Seen, Spec,
+    Warning,
+};
 
 pub const SPEC: Spec = Spec {
     name: "dockerhub",
     title: "Docker Hub",
     description: "Docker Hub (docker.io), with a personal or organisation access token",
+    list_label: Some("Docker Hub (docker.io), with a personal or organisation token"),
     fields: &FIELDS,
     credentials: Credentials::UserPassword,
-    endpoint: |s| Some(s.endpoint.clone().unwrap_or_else(|| "docker.io".into())),
+    endpoint: |s| Some(s.text(FieldId::Endpoint).unwrap_or("docker.io").to_string()),
     default_push_secret_name: None,
+    recognise,
+    push_role: "use a personal access token with Read & Write access (or an organisation access token allowed to push to the repository)",
+    create_repository: no_create,
     check,
     warnings,
 };
@@ -30,30 +34,37 @@ const FIELDS: [Field; 4] = [
     ),
     parts::prefix(
         "`docker.io/NAMESPACE`: your user or organisation; images go to docker.io/NAMESPACE/<image>",
-        Some(|s: &Settings| s.username.as_ref().map(|u| format!("docker.io/{}", u.to_lowercase()))),
+        Some(|s: &Answers| s.text(FieldId::Username).map(|u| format!("docker.io/{}", u.to_lowercase()))),
     ),
     parts::endpoint("leave `docker.io` unless you know better", false, Some(|_| Some("docker.io".into()))),
 ];
 
 /// Docker Hub repositories are `docker.io/NAMESPACE/REPO`, no deeper.
-fn check(_: &Settings, ci: &CustomImage) -> Result<(), Error> {
-    let (value, want, flag, example) = match &ci.push {
-        Some(PushTarget::Prefix(p)) => (p, 2, "--push-repo-prefix", "docker.io/NAMESPACE"),
-        Some(PushTarget::Repo(r)) => (r, 3, "--push-repo", "docker.io/NAMESPACE/REPO"),
-        None => return Ok(()),
+fn check(o: &Outcome) -> Result<(), (FieldId, Invalid)> {
+    let (value, want, example) = match o.push {
+        PushTarget::Prefix(p) => (p, 2, "docker.io/NAMESPACE"),
+        PushTarget::Repo(r) => (r, 3, "docker.io/NAMESPACE/REPO"),
     };
     if value.split('/').count() != want {
-        return Err(Error::usage(format!(
-            "`{flag}` `{value}` does not fit Docker Hub, whose repositories are exactly `docker.io/NAMESPACE/REPO`"
-        ))
-        .with_help(format!("write it as `{example}`")));
+        return Err((
+            o.push.field(),
+            Invalid::new(
+                format!("`{value}` does not fit Docker Hub, whose repositories are exactly `docker.io/NAMESPACE/REPO`"),
+                format!("write it as `{example}`"),
+            ),
+        ));
     }
     Ok(())
 }
 
-fn warnings(s: &Settings, _: &CustomImage, out: &mut Vec<String>) {
-    let token = s.password.as_ref().map(|p| p.expose()).unwrap_or_default();
+/// Docker Hub's names for itself; a block on any of them is Docker Hub's.
+fn recognise(seen: &Seen) -> bool {
+    check::is_docker_hub(&seen.host) && !seen.json_key
+}
+
+fn warnings(o: &Outcome, out: &mut Vec<Warning>) {
+    let token = o.answers.password().map(|p| p.expose()).unwrap_or_default();
     if !token.starts_with("dckr_pat_") && !token.starts_with("dckr_oat_") {
-        out.push("the Docker Hub secret does not look like an access token (`dckr_pat_...` or `dckr_oat_...`); an account password stops working with two-factor login and gives full account access: create a token at hub.docker.com > Account settings > Personal access tokens".into());
+        out.push(Warning::new(Code::Registry, "the Docker Hub secret does not look like an access token (`dckr_pat_...` or `dckr_oat_...`); an account password stops working with two-factor login and gives full account access: create a token at hub.docker.com > Account settings > Personal access tokens"));
     }
 }

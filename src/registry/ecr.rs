@@ -3,24 +3,30 @@
 //! something else, and phib says so.
 
 use super::parts::{self, no_check, push_repo_field};
-use super::{Credentials, Field, FieldId, Input, Invalid, Spec};
-use crate::settings::Settings;
-use crate::values::model::CustomImage;
+use super::{Code, Credentials, Field, FieldId, Invalid, Outcome, Seen, Spec, Warning};
 
 pub const SPEC: Spec = Spec {
     name: "ecr",
     title: "Amazon ECR",
     description: "Amazon Elastic Container Registry; credentials come from a Secret kept fresh in the cluster",
+    list_label: Some("Amazon Elastic Container Registry, login kept fresh in the cluster"),
     fields: &FIELDS,
     credentials: Credentials::External,
     endpoint: |s| {
         Some(format!(
             "https://{}.dkr.ecr.{}.amazonaws.com",
-            s.aws_account.as_deref()?,
-            s.aws_region.as_deref()?
+            s.text(FieldId::AwsAccount)?,
+            s.text(FieldId::AwsRegion)?
         ))
     },
     default_push_secret_name: Some("aws-registry"),
+    recognise: |seen: &Seen| is_ecr(&seen.host) && !seen.json_key,
+    push_role: "allow the IAM user or role to push: ecr:InitiateLayerUpload, ecr:UploadLayerPart, ecr:CompleteLayerUpload, ecr:PutImage, ecr:BatchCheckLayerAvailability (e.g. the AmazonEC2ContainerRegistryPowerUser policy)",
+    create_repository: |_, path, prefer_repo| {
+        Some(format!(
+            "create it first: `aws ecr create-repository --repository-name {path}`.{prefer_repo}"
+        ))
+    },
     check: no_check,
     warnings,
 };
@@ -30,7 +36,6 @@ const FIELDS: [Field; 4] = [
         id: FieldId::AwsAccount,
         prompt: "AWS account ID",
         hint: "12 digits, at the top right of the AWS console",
-        input: Input::Text,
         required: true,
         advanced: false,
         default: None,
@@ -40,7 +45,6 @@ const FIELDS: [Field; 4] = [
         id: FieldId::AwsRegion,
         prompt: "AWS region of the registry",
         hint: "e.g. `us-east-1`, as in the repository URI in the ECR console",
-        input: Input::Text,
         required: true,
         advanced: false,
         default: None,
@@ -91,13 +95,22 @@ fn region(value: &str) -> Result<(), Invalid> {
     }
 }
 
-fn warnings(_: &Settings, ci: &CustomImage, out: &mut Vec<String>) {
-    out.push(refresh_warning(ci.push_secret_name.as_deref()));
+/// An ECR registry host: `ACCOUNT.dkr.ecr.REGION.amazonaws.com` (`.com.cn` in China).
+pub fn is_ecr(host: &str) -> bool {
+    host.contains(".dkr.ecr.") && (host.ends_with(".amazonaws.com") || host.ends_with(".com.cn"))
 }
 
-/// The warning that the Secret named by `pushSecretName` must be kept fresh (dropped
-/// when phib renders the refresh itself, `--ecr-refresh`).
-pub fn refresh_warning(push_secret_name: Option<&str>) -> String {
+fn warnings(o: &Outcome, out: &mut Vec<Warning>) {
+    out.push(refresh_warning(o.push_secret_name));
+}
+
+/// The warning that the Secret named by `pushSecretName` must be kept fresh
+/// ([`Code::EcrRefresh`]: dropped when phib renders the refresh itself).
+pub fn refresh_warning(push_secret_name: Option<&str>) -> Warning {
     let name = push_secret_name.unwrap_or("aws-registry");
-    format!("ECR tokens expire after 12 hours: no credentials are written, and the Secret `{name}` in PrimeHub's namespace must be kept fresh by something else. PrimeHub's docs use InfuseAI's aws-ecr-credential chart, but its 1.5.0 uses `batch/v1beta1` CronJob and does not install on Kubernetes 1.25 or later; `--secret-mode external --ecr-refresh external-secrets --apply` sets up the external-secrets.io operator to do it")
+    Warning::new(Code::EcrRefresh, format!("ECR tokens expire after 12 hours: no credentials are written, and the Secret `{name}` in PrimeHub's namespace must be kept fresh by something else. PrimeHub's docs use InfuseAI's aws-ecr-credential chart, but its 1.5.0 uses `batch/v1beta1` CronJob and does not install on Kubernetes 1.25 or later; "))
+        .advice(
+            "`--secret-mode external --ecr-refresh external-secrets --apply` sets up the external-secrets.io operator to do it",
+            "keeping the credentials in \"a Secret of your own\" sets up the external-secrets.io operator to do it",
+        )
 }

@@ -2,10 +2,8 @@
 //! keyfile. Container Registry no longer accepts writes unless the host is backed by
 //! Artifact Registry, so phib warns and points to Artifact Registry.
 
-use super::parts::{self, no_check};
-use super::{Credentials, Field, FieldId, Input, Invalid, Spec};
-use crate::settings::Settings;
-use crate::values::model::CustomImage;
+use super::parts::{self, no_check, no_create};
+use super::{Answers, Code, Credentials, Field, FieldId, Invalid, Outcome, Seen, Spec, Warning};
 
 pub const HOSTS: [&str; 4] = ["gcr.io", "us.gcr.io", "eu.gcr.io", "asia.gcr.io"];
 
@@ -14,16 +12,23 @@ pub const SPEC: Spec = Spec {
     title: "Google Container Registry",
     description:
         "Google Container Registry (gcr.io; deprecated, use Artifact Registry where you can)",
+    list_label: Some("Google Container Registry (gcr.io; deprecated), with a keyfile"),
     fields: &FIELDS,
     credentials: Credentials::JsonKey,
     endpoint: |s| Some(format!("https://{}", host(s))),
     default_push_secret_name: None,
+    recognise: |seen: &Seen| {
+        let gcr_host = seen.host == "gcr.io" || seen.host.ends_with(".gcr.io");
+        gcr_host || (seen.json_key && !seen.host.ends_with("-docker.pkg.dev"))
+    },
+    push_role: super::artifact_registry::WRITER_ROLE,
+    create_repository: no_create,
     check: no_check,
     warnings,
 };
 
-fn host(s: &Settings) -> &str {
-    s.gcr_host.as_deref().unwrap_or("gcr.io")
+fn host(s: &Answers) -> &str {
+    s.text(FieldId::GcrHost).unwrap_or("gcr.io")
 }
 
 const FIELDS: [Field; 4] = [
@@ -32,7 +37,6 @@ const FIELDS: [Field; 4] = [
         id: FieldId::GcrHost,
         prompt: "Container Registry host",
         hint: "gcr.io, us.gcr.io, eu.gcr.io or asia.gcr.io, as in your image names",
-        input: Input::Text,
         required: false,
         advanced: false,
         default: Some(|_| Some("gcr.io".into())),
@@ -42,15 +46,14 @@ const FIELDS: [Field; 4] = [
         id: FieldId::Project,
         prompt: "Google Cloud project ID",
         hint: "defaults to the keyfile's `project_id`; the service account needs Storage Admin or Artifact Registry Writer there",
-        input: Input::Text,
         required: false,
         advanced: false,
-        default: Some(|s| s.keyfile.as_ref().map(|k| k.project_id().to_string())),
+        default: Some(|s| s.keyfile().map(|k| k.project_id().to_string())),
         validate: super::artifact_registry::project,
     },
     parts::prefix(
         "`HOST/PROJECT`; images go to HOST/PROJECT/<image>",
-        Some(|s: &Settings| {
+        Some(|s: &Answers| {
             let project = s.text_or_default(FieldId::Project)?;
             Some(format!("{}/{project}", host(s)))
         }),
@@ -68,6 +71,12 @@ fn gcr_host(value: &str) -> Result<(), Invalid> {
     }
 }
 
-fn warnings(_: &Settings, _: &CustomImage, out: &mut Vec<String>) {
-    out.push("Google Container Registry is shut down for writes (since 2025-03-18) unless the gcr.io host is backed by Artifact Registry; prefer `--registry artifact-registry`".into());
+fn warnings(_: &Outcome, out: &mut Vec<Warning>) {
+    out.push(
+        Warning::new(Code::Registry, "Google Container Registry is shut down for writes (since 2025-03-18) unless the gcr.io host is backed by Artifact Registry; ")
+            .advice(
+                "prefer `--registry artifact-registry`",
+                "prefer Google Artifact Registry (in the registry list)",
+            ),
+    );
 }

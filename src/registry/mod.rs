@@ -1,80 +1,67 @@
 //! The registries phib can configure, as a closed [`Kind`] and a catalog of data: each
 //! registry module declares its one-line description, the questions it needs
-//! ([`Field`]s: prompt, hint, secret or not, default, validator), how its endpoint is
-//! formed, and its extra checks and warnings. The flag path (`phib render`) and the
-//! wizard both walk these fields and call the same validators through
-//! [`crate::settings::Settings::set`], so a value means the same wherever it came from.
+//! ([`Field`]s: prompt, hint, default, validator, over the one field list of
+//! [`field`]), how its endpoint is formed, how an existing block is recognised as that
+//! kind, its extra checks and typed warnings, and what verify tells the administrator
+//! when the registry refuses a push. The flag path (`phib render`) and the wizard both
+//! walk these fields and call the same validators through [`Answers::set`], so a value
+//! means the same wherever it came from.
 //!
-//! A wizard uses it like this: list [`Kind::ALL`] with [`Kind::title`] and
-//! [`Kind::description`]; for the chosen kind, walk [`Kind::fields`] (skip or offer the
-//! `advanced` ones), show [`Field::prompt`] and [`Field::hint`], offer
-//! [`Field::default_value`] computed from the answers so far, ask hidden for
-//! [`Input::Secret`], and store each answer with
-//! [`Settings::set`](crate::settings::Settings::set), which runs [`Field::validate`] (the
-//! same function the flag path runs) and returns an [`Invalid`] to show before asking
-//! again. [`FieldId::PushRepo`] and [`FieldId::PushRepoPrefix`] are alternatives: set
-//! one and [`Settings::clear`](crate::settings::Settings::clear) the other. Finally
-//! [`Settings::validate`](crate::settings::Settings::validate) gives the values model and
-//! the warnings.
+//! A wizard lists [`Kind::ALL`] with [`Kind::title`] and [`Kind::description`]; for the
+//! chosen kind it walks [`Kind::fields`] (skipping or offering the `advanced` ones),
+//! shows [`Field::prompt`] and [`Field::hint`], offers [`Field::default_value`] computed
+//! from the answers so far, asks hidden for [`Input::Secret`], and stores each answer
+//! with [`Answers::set`], which runs [`Field::validate`] (the same function the flag path
+//! runs) and returns an [`Invalid`] to show before asking again.
 //!
-//! Adding a registry: one module here, one variant of [`Kind`], one arm in
-//! [`Kind::spec`].
+//! Adding a registry: one module here and one line in the catalog (`catalog!` below).
 
 pub mod check;
+pub mod field;
+pub mod keyfile;
+pub mod warning;
 
-mod acr;
-mod artifact_registry;
-mod dockerhub;
-pub mod ecr;
-mod gcr;
-mod ghcr;
-mod harbor;
-mod quay;
+pub use field::{refused, Answer, Answers, FieldId, Input, PASSWORD_ENV};
+pub use warning::{Code, Surface, Warning};
 
-use crate::settings::Settings;
-use crate::values::model::CustomImage;
+use crate::secret::Secret;
 use crate::Error;
 
-/// The registries phib knows. `Harbor` stands for any self-hosted registry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Kind {
-    DockerHub,
-    Gcr,
-    ArtifactRegistry,
-    Ecr,
-    Acr,
-    Ghcr,
-    Quay,
-    Harbor,
+/// The catalog: one line per registry, `Kind` variant and module, in the order a
+/// selection list shows them. `Harbor` stands for any self-hosted registry and comes
+/// last (a block no other kind recognises is its).
+macro_rules! catalog {
+    ($($kind:ident => $module:ident,)*) => {
+        $(mod $module;)*
+
+        /// The registries phib knows. `Harbor` stands for any self-hosted registry.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Kind { $($kind),* }
+
+        impl Kind {
+            /// Every kind, in the order a selection list shows them.
+            pub const ALL: [Kind; [$(Kind::$kind),*].len()] = [$(Kind::$kind),*];
+
+            /// What the registry module declares.
+            pub fn spec(self) -> &'static Spec {
+                match self { $(Kind::$kind => &$module::SPEC),* }
+            }
+        }
+    };
+}
+
+catalog! {
+    DockerHub => dockerhub,
+    ArtifactRegistry => artifact_registry,
+    Gcr => gcr,
+    Ecr => ecr,
+    Acr => acr,
+    Ghcr => ghcr,
+    Quay => quay,
+    Harbor => harbor,
 }
 
 impl Kind {
-    /// Every kind, in the order a selection list shows them.
-    pub const ALL: [Kind; 8] = [
-        Kind::DockerHub,
-        Kind::ArtifactRegistry,
-        Kind::Gcr,
-        Kind::Ecr,
-        Kind::Acr,
-        Kind::Ghcr,
-        Kind::Quay,
-        Kind::Harbor,
-    ];
-
-    /// What the registry module declares.
-    pub fn spec(self) -> &'static Spec {
-        match self {
-            Kind::DockerHub => &dockerhub::SPEC,
-            Kind::Gcr => &gcr::SPEC,
-            Kind::ArtifactRegistry => &artifact_registry::SPEC,
-            Kind::Ecr => &ecr::SPEC,
-            Kind::Acr => &acr::SPEC,
-            Kind::Ghcr => &ghcr::SPEC,
-            Kind::Quay => &quay::SPEC,
-            Kind::Harbor => &harbor::SPEC,
-        }
-    }
-
     /// Whether a push creates the image's repository. ECR creates none: every
     /// repository must exist first, so a prefix never reaches the place one given
     /// repository does.
@@ -102,6 +89,11 @@ impl Kind {
         self.spec().description
     }
 
+    /// The line for the wizard's registry list: the description, or a shorter one.
+    pub fn list_label(self) -> &'static str {
+        self.spec().list_label.unwrap_or(self.spec().description)
+    }
+
     /// The questions for this kind, in the order to ask them: the kind's own fields,
     /// then the advanced fields every kind shares. A field whose value is computed
     /// (the endpoint of gcr, say) is not listed.
@@ -122,6 +114,29 @@ impl Kind {
     pub fn accepts(self, id: FieldId) -> bool {
         self.field(id).is_some()
     }
+
+    /// The kind an existing block was written for, from its endpoint and user name, as
+    /// each registry module recognises its own; anything else is self-hosted.
+    pub fn of_block(endpoint: &str, username: Option<&str>) -> Kind {
+        let seen = Seen {
+            host: check::endpoint_host(endpoint).to_ascii_lowercase(),
+            json_key: username.is_some_and(|u| u == keyfile::USERNAME || u == "_json_key_base64"),
+        };
+        Kind::ALL
+            .into_iter()
+            .find(|k| *k != Kind::Harbor && (k.spec().recognise)(&seen))
+            .unwrap_or(Kind::Harbor)
+    }
+
+    /// The fields that carry credentials for this kind, in the order to ask them.
+    /// Empty when the kind keeps no credentials in values (ECR).
+    pub fn credential_fields(self) -> &'static [FieldId] {
+        match self.spec().credentials {
+            Credentials::UserPassword => &[FieldId::Username, FieldId::Password],
+            Credentials::JsonKey => &[FieldId::Keyfile],
+            Credentials::External => &[],
+        }
+    }
 }
 
 /// What one registry module declares.
@@ -131,19 +146,76 @@ pub struct Spec {
     pub title: &'static str,
     /// One line for a selection list.
     pub description: &'static str,
+    /// The description said shorter for the wizard's registry list, where the
+    /// description would not fit (`None`: the description fits).
+    pub list_label: Option<&'static str>,
     /// Its own questions, in order. Shared advanced ones come from [`COMMON_FIELDS`].
     pub fields: &'static [Field],
     /// How this kind logs in.
     pub credentials: Credentials,
     /// The endpoint from the answers (a default, or built from other fields). `None`
     /// only when a required field is missing, which validation reports first.
-    pub endpoint: fn(&Settings) -> Option<String>,
+    pub endpoint: fn(&Answers) -> Option<String>,
     /// The push secret name this kind needs when the user gives none.
     pub default_push_secret_name: Option<&'static str>,
-    /// Checks across fields, after the common ones.
-    pub check: fn(&Settings, &CustomImage) -> Result<(), Error>,
+    /// Whether an existing block was written for this kind (see [`Kind::of_block`]).
+    pub recognise: fn(&Seen) -> bool,
+    /// What verify says when the registry refuses a push: the right or role it needs.
+    pub push_role: &'static str,
+    /// How to create a repository that must exist before a push (`host`, repository
+    /// `path`, and the advice to prefer `pushRepo` when a prefix was probed), when the
+    /// kind has its own way; `None`: the generic advice.
+    pub create_repository: fn(&str, &str, &str) -> Option<String>,
+    /// Checks across fields, after the common ones: the field a refusal is about, and
+    /// why.
+    pub check: fn(&Outcome) -> Result<(), (FieldId, Invalid)>,
     /// Warnings (stderr, exit 0), after the common ones.
-    pub warnings: fn(&Settings, &CustomImage, &mut Vec<String>),
+    pub warnings: fn(&Outcome, &mut Vec<Warning>),
+}
+
+/// What an existing block shows of its kind: the endpoint's host (lower case) and
+/// whether its user name is a keyfile's.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub host: String,
+    pub json_key: bool,
+}
+
+/// What the plan made of the answers, for a registry's own checks and warnings.
+#[derive(Debug, Clone, Copy)]
+pub struct Outcome<'a> {
+    pub answers: &'a Answers,
+    pub endpoint: &'a str,
+    pub username: Option<&'a str>,
+    pub password: Option<&'a Secret>,
+    pub push: &'a PushTarget,
+    pub push_secret_name: Option<&'a str>,
+}
+
+/// Where built images go: a repository per image under a prefix, or one repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PushTarget {
+    /// `pushRepoPrefix`: `<prefix>/<imageName>:<hash8>`.
+    Prefix(String),
+    /// `pushRepo` (chart 3.7.1+): `<repo>:<imageName>-<hash8>`.
+    Repo(String),
+}
+
+impl PushTarget {
+    /// The repository path as written (prefix or repository).
+    pub fn as_str(&self) -> &str {
+        match self {
+            PushTarget::Prefix(s) | PushTarget::Repo(s) => s,
+        }
+    }
+
+    /// The field that gives it.
+    pub fn field(&self) -> FieldId {
+        match self {
+            PushTarget::Prefix(_) => FieldId::PushRepoPrefix,
+            PushTarget::Repo(_) => FieldId::PushRepo,
+        }
+    }
 }
 
 /// How a kind logs in to its registry.
@@ -157,73 +229,6 @@ pub enum Credentials {
     External,
 }
 
-/// Every option a registry may use. The flag is [`FieldId::flag`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum FieldId {
-    Endpoint,
-    Username,
-    Password,
-    Keyfile,
-    GcrHost,
-    Location,
-    Project,
-    Repository,
-    AwsAccount,
-    AwsRegion,
-    AcrName,
-    PushRepoPrefix,
-    PushRepo,
-    PushSecretName,
-    Release,
-    InsecureSkipVerify,
-}
-
-impl FieldId {
-    /// The option as the user types it, e.g. `--push-repo-prefix`. The password has no
-    /// flag of its own: it comes from `--password-stdin` or `PHIB_REGISTRY_PASSWORD`.
-    pub fn flag(self) -> &'static str {
-        match self {
-            FieldId::Endpoint => "--endpoint",
-            FieldId::Username => "--username",
-            FieldId::Password => "--password-stdin",
-            FieldId::Keyfile => "--keyfile",
-            FieldId::GcrHost => "--gcr-host",
-            FieldId::Location => "--location",
-            FieldId::Project => "--project",
-            FieldId::Repository => "--repository",
-            FieldId::AwsAccount => "--aws-account",
-            FieldId::AwsRegion => "--aws-region",
-            FieldId::AcrName => "--acr-name",
-            FieldId::PushRepoPrefix => "--push-repo-prefix",
-            FieldId::PushRepo => "--push-repo",
-            FieldId::PushSecretName => "--push-secret-name",
-            FieldId::Release => "--release",
-            FieldId::InsecureSkipVerify => "--insecure-skip-verify",
-        }
-    }
-
-    /// A short name for the field, e.g. `push-repo-prefix` (the flag without `--`).
-    pub fn name(self) -> &'static str {
-        match self {
-            FieldId::Password => "password",
-            other => &other.flag()[2..],
-        }
-    }
-}
-
-/// How a question is answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Input {
-    /// Plain text.
-    Text,
-    /// A password or token: ask hidden, store as [`crate::secret::Secret`].
-    Secret,
-    /// A path to a service-account keyfile (`~` is the wizard's to expand).
-    KeyfilePath,
-    /// Yes or no (`true`/`false`).
-    YesNo,
-}
-
 /// One question a registry asks, as data.
 pub struct Field {
     pub id: FieldId,
@@ -231,13 +236,12 @@ pub struct Field {
     pub prompt: &'static str,
     /// One line: where to find the value (console page, role needed).
     pub hint: &'static str,
-    pub input: Input,
     /// Must have a value (given, or from [`Field::default`]).
     pub required: bool,
     /// Has a sensible default or is rarely needed: a wizard may skip it.
     pub advanced: bool,
     /// A default computed from earlier answers.
-    pub default: Option<fn(&Settings) -> Option<String>>,
+    pub default: Option<fn(&Answers) -> Option<String>>,
     /// The validator, the same for a flag and a prompt. For a keyfile path it loads and
     /// checks the file.
     pub validate: fn(&str) -> Result<(), Invalid>,
@@ -245,8 +249,13 @@ pub struct Field {
 
 impl Field {
     /// The default for this field given the answers so far.
-    pub fn default_value(&self, settings: &Settings) -> Option<String> {
-        self.default.and_then(|f| f(settings))
+    pub fn default_value(&self, answers: &Answers) -> Option<String> {
+        self.default.and_then(|f| f(answers))
+    }
+
+    /// How the field is answered (from the field list).
+    pub fn input(&self) -> Input {
+        self.id.input()
     }
 }
 
@@ -268,19 +277,18 @@ impl Invalid {
 
     /// The error for the command line: names the option, exit 2.
     pub fn for_field(self, id: FieldId) -> Error {
-        let subject = match id {
-            FieldId::Password => {
-                format!("the password (`--password-stdin` or `{PASSWORD_ENV}`)")
-            }
-            other => format!("`{}`", other.flag()),
-        };
-        Error::usage(format!("{subject} {}", self.reason)).with_help(self.help)
+        Error::usage(format!("{} {}", id.subject(), self.reason)).with_help(self.help)
     }
 }
 
-/// The environment variable that may hold the password or token, the other source
-/// besides `--password-stdin`.
-pub const PASSWORD_ENV: &str = "PHIB_REGISTRY_PASSWORD";
+/// A command for a child process (helm, kubectl) that does not inherit the password
+/// from [`PASSWORD_ENV`]: a child's environment is readable in `/proc/PID/environ`,
+/// and no child needs it. The one way phib starts other programs.
+pub fn child_command(program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+    let mut cmd = std::process::Command::new(program);
+    cmd.env_remove(PASSWORD_ENV);
+    cmd
+}
 
 /// The advanced options every kind shares.
 pub const COMMON_FIELDS: [Field; 4] = [
@@ -288,7 +296,6 @@ pub const COMMON_FIELDS: [Field; 4] = [
         id: FieldId::PushRepo,
         prompt: "Single push repository (instead of a prefix)",
         hint: "all images go to one repository as tags `<image>-<hash>` (chart 3.7.1+); it must exist on registries that do not create repositories on push",
-        input: Input::Text,
         required: false,
         advanced: true,
         default: None,
@@ -298,7 +305,6 @@ pub const COMMON_FIELDS: [Field; 4] = [
         id: FieldId::PushSecretName,
         prompt: "Push secret name",
         hint: "only when the secret is not the chart's own (`<fullname>-controller-custom-image-push-secret`, where fullname is the release name if it contains `primehub`, else `<release>-primehub`)",
-        input: Input::Text,
         required: false,
         advanced: true,
         default: None,
@@ -308,7 +314,6 @@ pub const COMMON_FIELDS: [Field; 4] = [
         id: FieldId::Release,
         prompt: "Helm release name of PrimeHub",
         hint: "as `helm list -n hub` shows it; decides the chart's push secret name",
-        input: Input::Text,
         required: false,
         advanced: true,
         default: Some(|_| Some("primehub".into())),
@@ -318,7 +323,6 @@ pub const COMMON_FIELDS: [Field; 4] = [
         id: FieldId::InsecureSkipVerify,
         prompt: "Skip TLS verification (self-signed certificate or plain http)?",
         hint: "needed for a registry served over plain http or with a self-signed certificate",
-        input: Input::YesNo,
         required: false,
         advanced: true,
         default: Some(|_| Some("false".into())),
@@ -345,7 +349,6 @@ pub(crate) mod parts {
             id: FieldId::Username,
             prompt,
             hint,
-            input: Input::Text,
             required: true,
             advanced: false,
             default: None,
@@ -358,7 +361,6 @@ pub(crate) mod parts {
             id: FieldId::Password,
             prompt,
             hint,
-            input: Input::Secret,
             required: true,
             advanced: false,
             default: None,
@@ -371,23 +373,21 @@ pub(crate) mod parts {
             id: FieldId::Keyfile,
             prompt: "Path to the service-account keyfile (JSON)",
             hint: "Google Cloud console > IAM & Admin > Service Accounts > (account) > Keys > Add key > JSON",
-            input: Input::KeyfilePath,
             required: true,
             advanced: false,
             default: None,
-            validate: crate::keyfile::validate_path,
+            validate: keyfile::validate_path,
         }
     }
 
     pub const fn prefix(
         hint: &'static str,
-        default: Option<fn(&Settings) -> Option<String>>,
+        default: Option<fn(&Answers) -> Option<String>>,
     ) -> Field {
         Field {
             id: FieldId::PushRepoPrefix,
             prompt: "Push repository prefix (images go to PREFIX/<image>)",
             hint,
-            input: Input::Text,
             required: true,
             advanced: false,
             default,
@@ -398,13 +398,12 @@ pub(crate) mod parts {
     pub const fn endpoint(
         hint: &'static str,
         required: bool,
-        default: Option<fn(&Settings) -> Option<String>>,
+        default: Option<fn(&Answers) -> Option<String>>,
     ) -> Field {
         Field {
             id: FieldId::Endpoint,
             prompt: "Registry endpoint",
             hint,
-            input: Input::Text,
             required,
             advanced: !required,
             default,
@@ -417,7 +416,6 @@ pub(crate) mod parts {
             id: FieldId::PushRepo,
             prompt: "Push repository (one repository; images become tags)",
             hint,
-            input: Input::Text,
             required: true,
             advanced: false,
             default: None,
@@ -426,12 +424,17 @@ pub(crate) mod parts {
     }
 
     /// No checks beyond the common ones.
-    pub fn no_check(_: &Settings, _: &CustomImage) -> Result<(), Error> {
+    pub fn no_check(_: &Outcome) -> Result<(), (FieldId, Invalid)> {
         Ok(())
     }
 
     /// No warnings beyond the common ones.
-    pub fn no_warnings(_: &Settings, _: &CustomImage, _: &mut Vec<String>) {}
+    pub fn no_warnings(_: &Outcome, _: &mut Vec<Warning>) {}
+
+    /// No way of creating repositories beyond the generic advice.
+    pub fn no_create(_: &str, _: &str, _: &str) -> Option<String> {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -456,6 +459,35 @@ mod tests {
             }
         }
         assert_eq!(Kind::from_name("docker"), None);
+    }
+
+    /// The endpoint a kind forms is recognised as that kind again (what `--rotate` and
+    /// verify's hints rely on), and each kind says what verify should tell about roles.
+    #[test]
+    fn each_kind_recognises_the_endpoint_it_forms() {
+        let given: [(FieldId, &str); 5] = [
+            (FieldId::Endpoint, "https://registry.example.com"),
+            (FieldId::Location, "europe-west1"),
+            (FieldId::AwsAccount, "123456789012"),
+            (FieldId::AwsRegion, "us-east-1"),
+            (FieldId::AcrName, "team1"),
+        ];
+        for kind in Kind::ALL {
+            let mut answers = Answers::new(kind);
+            for (id, value) in given {
+                if kind.accepts(id) && (kind == Kind::Harbor || id != FieldId::Endpoint) {
+                    answers.set(id, Answer::Text(value.into())).unwrap();
+                }
+            }
+            let endpoint = (kind.spec().endpoint)(&answers).expect("an endpoint");
+            let user = match kind.spec().credentials {
+                Credentials::JsonKey => Some(keyfile::USERNAME),
+                Credentials::UserPassword => Some("someone"),
+                Credentials::External => None,
+            };
+            assert_eq!(Kind::of_block(&endpoint, user), kind, "{endpoint}");
+            assert!(!kind.spec().push_role.is_empty(), "{kind:?}");
+        }
     }
 
     #[test]

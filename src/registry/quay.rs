@@ -1,17 +1,20 @@
 //! Quay.io: robot accounts `ORG+NAME` with write permission on the repositories.
 
-use super::parts::{self, no_check, no_warnings};
-use super::{Credentials, Field, Spec};
-use crate::settings::Settings;
+use super::parts::{self, no_check, no_create, no_warnings};
+use super::{Answers, Credentials, Field, FieldId, Seen, Spec};
 
 pub const SPEC: Spec = Spec {
     name: "quay",
     title: "Quay.io",
     description: "Quay.io, with a robot account (ORG+NAME)",
+    list_label: None,
     fields: &FIELDS,
     credentials: Credentials::UserPassword,
-    endpoint: |s| Some(s.endpoint.clone().unwrap_or_else(|| "quay.io".into())),
+    endpoint: |s| Some(s.text(FieldId::Endpoint).unwrap_or("quay.io").to_string()),
     default_push_secret_name: None,
+    recognise: |seen: &Seen| seen.host == "quay.io" && !seen.json_key,
+    push_role: "give the robot account Write permission on the repository (or make it the organisation's default)",
+    create_repository: no_create,
     check: no_check,
     warnings: no_warnings,
 };
@@ -27,8 +30,8 @@ const FIELDS: [Field; 4] = [
     ),
     parts::prefix(
         "`quay.io/ORG`; images go to quay.io/ORG/<image>",
-        Some(|s: &Settings| {
-            let user = s.username.as_deref()?;
+        Some(|s: &Answers| {
+            let user = s.text(FieldId::Username)?;
             let org = user.split('+').next().unwrap_or(user);
             Some(format!("quay.io/{}", org.to_lowercase()))
         }),

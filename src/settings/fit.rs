@@ -4,8 +4,9 @@
 //! (`--accept`). The facts come from [`crate::chart`]; this is the plan's use of them.
 
 use super::{Settings, Validated};
-use crate::chart;
-use crate::values::model::{CustomImage, PushTarget, DEFAULT_PUSH_SECRET_NAME};
+use crate::block::CustomImage;
+use crate::chart::{self, DEFAULT_PUSH_SECRET_NAME};
+use crate::registry::{Code, FieldId, PushTarget, Surface, Warning};
 use crate::{Error, Result};
 
 /// The chart a block is written for, and what the values file around the block says.
@@ -30,8 +31,7 @@ impl ChartTarget {
     /// `primehub`.
     pub fn release<'a>(&'a self, settings: &'a Settings) -> &'a str {
         settings
-            .release
-            .as_deref()
+            .text(FieldId::Release)
             .or(self.live_release.as_deref())
             .unwrap_or(chart::DEFAULT_RELEASE)
     }
@@ -42,8 +42,14 @@ impl Validated {
     /// that chart (a `pushRepo` the chart ignores becomes the prefix that reaches the
     /// same namespace, on registries that create repositories on push), names the
     /// chart's own push Secret in values mode, and refuses what the chart is known to
-    /// break (exit 2, nothing written). Returns the line saying which chart it assumed.
-    pub fn fit_chart(&mut self, settings: &Settings, target: &ChartTarget) -> Result<String> {
+    /// break (exit 2, nothing written; the help names `--accept` on the command line
+    /// only). Returns the line saying which chart it assumed.
+    pub fn fit_chart(
+        &mut self,
+        settings: &Settings,
+        target: &ChartTarget,
+        surface: Surface,
+    ) -> Result<String> {
         let v = &target.version;
         if !chart::is_known(v) {
             return Err(Error::usage(format!(
@@ -59,11 +65,11 @@ impl Validated {
         if let (Some(PushTarget::Repo(repo)), false) = (&ci.push, facts.reads_push_repo) {
             let parent = repo.rsplit_once('/').map(|(p, _)| p.to_string());
             let reaches_namespace = parent.as_deref().is_some_and(|p| p.contains('/'));
-            if settings.kind.creates_repositories_on_push() && reaches_namespace {
+            if settings.kind().creates_repositories_on_push() && reaches_namespace {
                 let parent = parent.unwrap_or_default();
-                self.warnings.push(format!(
+                self.warnings.push(Warning::new(Code::Chart, format!(
                     "PrimeHub chart {v} ignores `pushRepo` (read from 3.7.1): writing `pushRepoPrefix: {parent}` instead, so each image goes to its own repository `{parent}/<image>:<hash>` beside `{repo}`"
-                ));
+                )));
                 ci.push = Some(PushTarget::Prefix(parent));
             }
         }
@@ -76,18 +82,21 @@ impl Validated {
         let mode = target.values.as_ref().map(|cv| cv.mode.as_deref());
         let mut found = chart::breaks(v, push_repo, prefix, needs_skip_tls, mode);
         if facts.needs_ee_mode && target.values.is_none() {
-            self.warnings.push(format!(
+            self.warnings.push(Warning::new(Code::Chart, format!(
                 "PrimeHub chart {v} renders the push Secret and build scripts only with `primehub.mode: ee` (or `deploy`); make sure the values PrimeHub is installed with say so"
-            ));
+            )));
         }
         if !facts.prepends_docker_io {
             if let Some(b) = chart::breaks(&chart::NEWEST, None, push_repo.or(prefix), false, None)
                 .into_iter()
                 .find(|b| matches!(b, chart::Breaks::DockerIoPrefix { .. }))
             {
-                self.warnings.push(format!(
-                    "{}; it works on chart {v}, but not after an upgrade to 4.0 or later",
-                    b.reason(&chart::NEWEST)
+                self.warnings.push(Warning::new(
+                    Code::HostWithoutDot,
+                    format!(
+                        "{}; it works on chart {v}, but not after an upgrade to 4.0 or later",
+                        b.reason(&chart::NEWEST)
+                    ),
                 ));
             }
         }
@@ -99,19 +108,19 @@ impl Validated {
             let chart_name = chart::push_secret_name(&values.naming(release));
             // The name `validate` derived from `--release` alone is recomputed here with
             // the values file's overrides.
-            let derived = settings.release.as_deref().map(|r| {
+            let derived = settings.text(FieldId::Release).map(|r| {
                 chart::push_secret_name(&chart::Naming {
                     release: r,
                     ..Default::default()
                 })
             });
-            if settings.push_secret_name.is_none() && ci.push_secret_name == derived {
+            if !settings.is_set(FieldId::PushSecretName) && ci.push_secret_name == derived {
                 ci.push_secret_name = None;
             }
             // A kept name (`--rotate`) is checked only against a known release.
-            let known = settings.release.is_some() || target.live_release.is_some();
-            let given = match (&settings.push_secret_name, &ci.push_secret_name) {
-                (Some(n), _) => Some((n.clone(), "`--push-secret-name`")),
+            let known = settings.is_set(FieldId::Release) || target.live_release.is_some();
+            let given = match (settings.text(FieldId::PushSecretName), &ci.push_secret_name) {
+                (Some(n), _) => Some((n.to_string(), "`--push-secret-name`")),
                 (None, Some(n)) if known => Some((n.clone(), "`pushSecretName`")),
                 _ => None,
             };
@@ -133,13 +142,20 @@ impl Validated {
         }
         for b in found {
             if target.accepted.iter().any(|a| a == b.accept_name()) {
-                self.warnings.push(format!(
-                    "{} (written anyway: `--accept {}`)",
-                    b.reason(v),
-                    b.accept_name()
+                self.warnings.push(Warning::new(
+                    Code::Accepted,
+                    format!(
+                        "{} (written anyway: `--accept {}`)",
+                        b.reason(v),
+                        b.accept_name()
+                    ),
                 ));
             } else {
-                return Err(Error::usage(b.reason(v)).with_help(b.help(v)));
+                let help = match surface {
+                    Surface::Flags => b.help(v),
+                    Surface::Wizard => b.fix(v),
+                };
+                return Err(Error::usage(b.reason(v)).with_help(help));
             }
         }
         Ok(chart::assumed_line(v, &target.source))

@@ -153,7 +153,8 @@ fn redacted_lines(text: &str) -> Vec<Shown> {
         }
         if !mentions_secret_key(t) {
             shown.push(Shown {
-                text: t.to_string(),
+                // A URL's password is a secret under any key.
+                text: crate::secret::hide_url_passwords(t).into_owned(),
                 newline: newline(i),
             });
             i += 1;

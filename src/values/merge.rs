@@ -269,9 +269,15 @@ fn edit(
     let wants = |name: &str| wanted.iter().any(|w| w.key == name);
     let current = a.doc.get(BLOCK_KEY);
     let rendered: Option<Value> = serde_yaml::from_str(block).ok();
-    let unchanged = |name: &str| {
+    // Kept as written only when it already means the rendered value, to YAML 1.2 (what
+    // phib parses with) and to YAML 1.1 (what helm parses with) alike.
+    let unchanged = |e: &super::layout::Entry, name: &str| {
         let old = current.and_then(|c| c.get(name));
-        old.is_some() && old == rendered.as_ref().and_then(|r| r.get(BLOCK_KEY)?.get(name))
+        let (written, _) = scan::split_comment(&lines[e.line].text[e.value_col..]);
+        old.is_some()
+            && old == rendered.as_ref().and_then(|r| r.get(BLOCK_KEY)?.get(name))
+            && (e.end == e.line || written.trim_start().starts_with(['|', '>']))
+            && (!old.is_some_and(Value::is_string) || yaml11_reads_a_string(written.trim()))
     };
 
     let mut acts: Vec<(usize, Act)> = Vec::new();
@@ -286,7 +292,7 @@ fn edit(
         let Some(name) = e.name else { continue };
         match wanted.iter().find(|w| w.key == name) {
             // Already the rendered value: the line stays as the user wrote it.
-            Some(w) if unchanged(w.key) => continue,
+            Some(w) if unchanged(e, w.key) => continue,
             Some(w) => {
                 let (_, comment) = scan::split_comment(&lines[e.line].text[e.value_col..]);
                 acts.push((e.line, Act::Replace(line_of(w, comment))));
@@ -357,6 +363,38 @@ fn edit(
     }
     out.push_str(&old[stop..]);
     out
+}
+
+/// Whether a scalar written as `text` (one line, comment removed) reads as a string in
+/// YAML 1.1 as it does in YAML 1.2. Quoted and block scalars do; a plain scalar does
+/// unless YAML 1.1 (Go's yaml.v2, behind helm) may read it as a bool (`yes`, `on`, `y`),
+/// a null, a number (`0123` octal, `0x1F`, `1_000`, `190:20:30`, `.5`, `1e3`, `.inf`),
+/// a timestamp, or the `=` and `<<` keys. Erring towards "no" only costs quotes.
+pub(super) fn yaml11_reads_a_string(text: &str) -> bool {
+    if text.starts_with(['\'', '"', '|', '>']) {
+        return true;
+    }
+    const WORDS: &[&str] = &[
+        "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false",
+        "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "~", "null", "Null", "NULL", "=",
+        "<<", "",
+    ];
+    if WORDS.contains(&text) {
+        return false;
+    }
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let lower = unsigned.to_ascii_lowercase();
+    if matches!(lower.as_str(), ".inf" | ".nan") {
+        return false;
+    }
+    let numberish = unsigned.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        && unsigned
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() || "xXoO_.:+-".contains(c));
+    // `2001-12-14`, `2001-12-14t21:59:43.10-05:00`, `2001-12-14 21:59:43.10 -5`.
+    let b = unsigned.as_bytes();
+    let timestamp = b.len() >= 8 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-';
+    !(numberish || timestamp)
 }
 
 #[cfg(test)]

@@ -25,37 +25,9 @@ pub const MANAGED_KEYS: [&str; 8] = [
 
 pub use crate::secret::SECRET_KEYS;
 
-/// The chart's default push secret name (for a release whose fullname is `primehub`).
-pub const DEFAULT_PUSH_SECRET_NAME: &str = "primehub-controller-custom-image-push-secret";
-
-/// Where built images go: a repository per image under a prefix, or one repository.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PushTarget {
-    /// `pushRepoPrefix`: `<prefix>/<imageName>:<hash8>`.
-    Prefix(String),
-    /// `pushRepo` (chart 3.7.1+): `<repo>:<imageName>-<hash8>`.
-    Repo(String),
-}
-
-impl PushTarget {
-    /// The repository path as written (prefix or repository).
-    pub fn as_str(&self) -> &str {
-        match self {
-            PushTarget::Prefix(s) | PushTarget::Repo(s) => s,
-        }
-    }
-}
-
-/// The managed part of a `customImage` block.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CustomImage {
-    pub registry_endpoint: String,
-    pub registry_username: Option<String>,
-    pub registry_password: Option<Secret>,
-    pub push: Option<PushTarget>,
-    pub push_secret_name: Option<String>,
-    pub insecure_skip_verify: bool,
-}
+pub use crate::block::CustomImage;
+pub use crate::chart::DEFAULT_PUSH_SECRET_NAME;
+pub use crate::registry::PushTarget;
 
 impl CustomImage {
     /// Reads the managed keys from a whole values document. `Ok(None)` when the document

@@ -14,8 +14,8 @@ use serde_yaml::Value;
 use crate::{Error, Result};
 
 /// The largest values file phib reads. PrimeHub's values are tens of kilobytes; a file
-/// this large is not one, and reading it whole would only waste memory.
-pub const MAX_BYTES: u64 = 16 * 1024 * 1024;
+/// this large is not one, and parsing it whole takes some 60 times its size in memory.
+pub const MAX_BYTES: u64 = 4 * 1024 * 1024;
 
 /// A values file as read: its text, exactly as on disk, and what it means.
 #[derive(Debug)]
@@ -33,16 +33,50 @@ pub fn read(path: &Path) -> Result<Option<ValuesFile>> {
     Ok(Some(ValuesFile { text, doc }))
 }
 
-/// Reads the text of `path`. `Ok(None)` when it does not exist.
+/// Reads the text of `path`. `Ok(None)` when it does not exist. Anything but a regular
+/// file (or a symlink to one) is refused before a byte is read: a FIFO may never end
+/// (or block the open), a device like `/dev/zero` never ends, a socket is no file.
 pub fn read_text(path: &Path) -> Result<Option<String>> {
-    let file = match std::fs::File::open(path) {
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::input_io(path, e)),
+    };
+    let t = meta.file_type();
+    if t.is_dir() {
+        return Err(is_a_directory(path));
+    }
+    if !t.is_file() {
+        let what = if t.is_fifo() {
+            "a named pipe (FIFO)"
+        } else if t.is_char_device() || t.is_block_device() {
+            "a device"
+        } else if t.is_socket() {
+            "a socket"
+        } else {
+            "not a regular file"
+        };
+        return Err(Error::usage(format!(
+            "`{}` is {what}, not a regular file; phib does not read it",
+            path.display()
+        ))
+        .with_help("pass the path of a YAML values file, e.g. `--values values.yaml`"));
+    }
+    if meta.len() > MAX_BYTES {
+        return Err(too_large(path));
+    }
+    // Non-blocking: should a FIFO replace the file after the check, the open does not
+    // wait for a writer.
+    let file = match std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(path)
+    {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::input_io(path, e)),
     };
-    if path.is_dir() {
-        return Err(is_a_directory(path));
-    }
     let mut bytes = Vec::new();
     match file.take(MAX_BYTES + 1).read_to_end(&mut bytes) {
         Ok(_) => {}
@@ -50,12 +84,7 @@ pub fn read_text(path: &Path) -> Result<Option<String>> {
         Err(e) => return Err(Error::input_io(path, e)),
     }
     if bytes.len() as u64 > MAX_BYTES {
-        return Err(Error::usage(format!(
-            "`{}` is larger than {} MiB, too large for a values file",
-            path.display(),
-            MAX_BYTES >> 20
-        ))
-        .with_help("pass the path of PrimeHub's Helm values file, e.g. `--values values.yaml`"));
+        return Err(too_large(path));
     }
     match String::from_utf8(bytes) {
         Ok(text) => Ok(Some(text)),
@@ -69,6 +98,15 @@ pub fn read_text(path: &Path) -> Result<Option<String>> {
             .with_help("convert the file to UTF-8 (e.g. `iconv -t UTF-8`), then run phib again"))
         }
     }
+}
+
+fn too_large(path: &Path) -> Error {
+    Error::usage(format!(
+        "`{}` is larger than {} MiB, too large for a values file",
+        path.display(),
+        MAX_BYTES >> 20
+    ))
+    .with_help("pass the path of PrimeHub's Helm values file, e.g. `--values values.yaml`")
 }
 
 fn is_a_directory(path: &Path) -> Error {
@@ -112,12 +150,34 @@ pub fn parse(text: &str) -> Result<Value> {
                 "{THE_FILE} is not valid YAML: {}",
                 super::safe_parse_error(&e)
             ))
-            .with_help(
+            .with_help(parse_error_help(
+                &e,
                 "fix the YAML at that line and column (`helm lint` or `yamllint` can help), then run phib again",
-            )
+            ))
         })?;
     }
     Ok(doc)
+}
+
+/// The `help:` for a YAML error: `at_place` when the parser names a line and column;
+/// otherwise the error is about the document as a whole, which only aliases cause
+/// (serde_yaml stops expanding nested aliases at a repetition limit).
+fn parse_error_help(err: &serde_yaml::Error, at_place: &str) -> String {
+    if err.location().is_some() {
+        return at_place.to_string();
+    }
+    "the document as a whole is refused, not one line: YAML aliases (`*name`) nested so deep that they expand to a huge document do this; write the values out without aliases, or name another file with `--values FILE`".to_string()
+}
+
+/// Reads a file that is not a values file (a Secret manifest) with the same checks and
+/// bound; a missing file is bad input.
+pub fn read_input(path: &Path) -> Result<String> {
+    read_text(path)?.ok_or_else(|| {
+        Error::usage(format!(
+            "cannot read `{}`: it does not exist",
+            path.display()
+        ))
+    })
 }
 
 #[cfg(test)]
@@ -171,10 +231,6 @@ mod tests {
         f.set_len(MAX_BYTES + 1).unwrap();
         let err = read(&big).unwrap_err();
         assert_eq!(err.exit_code(), 2);
-        assert!(
-            err.message.contains("larger than 16 MiB"),
-            "{}",
-            err.message
-        );
+        assert!(err.message.contains("larger than 4 MiB"), "{}", err.message);
     }
 }

@@ -72,7 +72,7 @@ impl Update {
 }
 
 /// The merge speaks of "the values file"; the user needs to know which one.
-pub(crate) fn name_the_file(mut err: Error, path: &Path) -> Error {
+pub fn name_the_file(mut err: Error, path: &Path) -> Error {
     if !err.message.contains(&format!("`{}`", path.display())) {
         err.message = format!("`{}`: {}", path.display(), err.message);
     }

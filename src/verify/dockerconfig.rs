@@ -4,7 +4,7 @@
 //! containers/image does, with the normalisation of [`crate::registry::check`].
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use base64::Engine;
 use serde::Deserialize;
@@ -120,7 +120,7 @@ pub fn from_kubectl(
     auth_host: &str,
 ) -> Result<Credentials> {
     let source = format!("Secret `{name}` in namespace `{namespace}`");
-    let out = Command::new(kubectl)
+    let out = crate::registry::child_command(kubectl)
         .args(["get", "secret", name, "-n", namespace, "-o", "json"])
         .stdin(Stdio::null())
         .output()

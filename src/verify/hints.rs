@@ -1,38 +1,13 @@
 //! What to tell the administrator when the registry says no: the right or role each
 //! registry needs for a push, and how to create a repository where one must exist
-//! first. Chosen by the registry's host, the only thing verify knows about its kind.
+//! first. Each registry module declares its own; verify picks the kind by the registry's
+//! host, the only thing it knows about it.
+
+use crate::registry::Kind;
 
 /// The push right this registry needs, as its own documentation names it.
 pub fn push_role(host: &str) -> String {
-    let h = host.to_ascii_lowercase();
-    if h.ends_with("-docker.pkg.dev") || h == "gcr.io" || h.ends_with(".gcr.io") {
-        "grant the service account the Artifact Registry Writer role \
-         (`roles/artifactregistry.writer`) on the repository or project"
-            .into()
-    } else if h.ends_with(".azurecr.io") {
-        "assign the AcrPush role to the service principal (or use a repository-scoped token \
-         with `content/write`)"
-            .into()
-    } else if h == "ghcr.io" {
-        "use a classic personal access token with `write:packages` (and `read:packages`)".into()
-    } else if is_ecr(&h) {
-        "allow the IAM user or role to push: ecr:InitiateLayerUpload, ecr:UploadLayerPart, \
-         ecr:CompleteLayerUpload, ecr:PutImage, ecr:BatchCheckLayerAvailability \
-         (e.g. the AmazonEC2ContainerRegistryPowerUser policy)"
-            .into()
-    } else if h == "docker.io" {
-        "use a personal access token with Read & Write access (or an organisation access \
-         token allowed to push to the repository)"
-            .into()
-    } else if h == "quay.io" {
-        "give the robot account Write permission on the repository (or make it the \
-         organisation's default)"
-            .into()
-    } else {
-        "give the account push rights on the project or repository (Harbor: a robot account \
-         with the `push repository` permission, or a member with the Developer role or above)"
-            .into()
-    }
+    Kind::of_block(host, None).spec().push_role.to_string()
 }
 
 /// How to create the repository that does not exist yet.
@@ -44,20 +19,10 @@ pub fn create_repository(host: &str, path: &str, is_probe: bool) -> String {
     } else {
         ""
     };
-    if is_ecr(&h) {
-        format!(
-            "create it first: `aws ecr create-repository --repository-name {path}`.{prefer_repo}"
-        )
-    } else if h.ends_with("-docker.pkg.dev") {
-        let location = h.trim_end_matches("-docker.pkg.dev");
-        let repo = path.split('/').nth(1).unwrap_or("REPOSITORY");
-        format!(
-            "create the Artifact Registry repository first: `gcloud artifacts repositories \
-             create {repo} --repository-format=docker --location={location}`"
-        )
-    } else {
+    let kind = Kind::of_block(&h, None);
+    (kind.spec().create_repository)(&h, path, prefer_repo).unwrap_or_else(|| {
         format!("create the repository `{path}` in the registry first.{prefer_repo}")
-    }
+    })
 }
 
 /// What to check when the registry refuses the login.
@@ -74,10 +39,6 @@ pub fn login_refused(username: &str) -> String {
         );
     }
     help
-}
-
-fn is_ecr(host: &str) -> bool {
-    host.contains(".dkr.ecr.") && (host.ends_with(".amazonaws.com") || host.ends_with(".com.cn"))
 }
 
 #[cfg(test)]

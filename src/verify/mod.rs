@@ -11,6 +11,7 @@
 
 pub mod challenge;
 pub mod dockerconfig;
+pub mod file;
 pub mod hints;
 mod net;
 pub mod target;
@@ -65,6 +66,16 @@ pub fn verify(
 ) -> Result<()> {
     let mut steps = Steps { out };
     let (client, base, answer) = ping(ci, target, opts, &mut steps)?;
+    if base.starts_with("http://") && !ci.insecure_skip_verify {
+        // buildah talks plain http only under insecureSkipVerify; without it the login
+        // is not sent over plain http at all.
+        let err = Error::failed(format!(
+            "`registryEndpoint` says http://, but image builds (buildah) always try https first and use plain http only with `insecureSkipVerify`; builds pushing to `{}` will fail",
+            target.host
+        ))
+        .with_help("set `insecureSkipVerify: true` (`phib render --insecure-skip-verify`); the login was not sent over plain http");
+        return Err(steps.fail("image builds use plain http (`insecureSkipVerify`)", err));
+    }
     let session = Session {
         client: &client,
         base: &base,
@@ -83,15 +94,6 @@ pub fn verify(
     } else {
         steps.line(true, "push check skipped (`--no-push-check`)");
     }
-
-    if target.scheme == Scheme::Http && !ci.insecure_skip_verify {
-        let err = Error::failed(format!(
-            "`registryEndpoint` says http://, but image builds (buildah) always try https first and use plain http only with `insecureSkipVerify`; builds pushing to `{}` will fail",
-            target.host
-        ))
-        .with_help("set `insecureSkipVerify: true` (`phib render --insecure-skip-verify`)");
-        return Err(steps.fail("image builds use plain http (`insecureSkipVerify`)", err));
-    }
     Ok(())
 }
 
@@ -108,7 +110,9 @@ impl Steps<'_> {
 
     fn mark(&mut self, mark: &str, text: &str) {
         // A closed stdout must not hide the verdict, which goes to stderr via the error.
-        let _ = writeln!(self.out, "{mark}  {text}");
+        // The text names what the values file and the registry said: no control
+        // character of theirs reaches the terminal.
+        let _ = writeln!(self.out, "{mark}  {}", crate::error::printable(text));
         let _ = self.out.flush();
     }
 
@@ -207,6 +211,7 @@ fn login(s: &Session, steps: &mut Steps) -> Result<Auth> {
         }
         Some(Challenge::Basic) => Auth::Header(creds.basic()),
         Some(Challenge::Bearer { realm, service, .. }) => {
+            net::check_realm(s.base, realm, client.insecure).map_err(|e| steps.fail(&who, e))?;
             let scope = target
                 .repo_path
                 .as_ref()
@@ -245,6 +250,10 @@ fn login(s: &Session, steps: &mut Steps) -> Result<Auth> {
             Ok(auth)
         }
         401 | 403 => Err(steps.fail(&who, refused(answer.status, "the registry"))),
+        300..=399 => Err(steps.fail(
+            &who,
+            net::redirected(&format!("`{ping_url}`"), &ping_url, &answer),
+        )),
         s => Err(steps.fail(
             &who,
             Error::failed(format!("`{ping_url}` answered HTTP {s} after login")),
@@ -280,6 +289,12 @@ fn push_probe(s: &Session, path: &str, auth: &Auth, steps: &mut Steps) -> Result
                     creds.username, answer.status
                 ))
                 .with_help(hints::push_role(&target.auth_host)),
+            ))
+        }
+        300..=399 => {
+            return Err(steps.fail(
+                &what,
+                net::redirected(&format!("`POST {url}`"), &url, &answer),
             ))
         }
         404 if answer.body.contains("NAME_UNKNOWN") => {

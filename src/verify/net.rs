@@ -44,6 +44,8 @@ pub struct Answer {
 
 pub struct Client {
     agent: Agent,
+    /// Certificate checks are off (`insecureSkipVerify`).
+    pub insecure: bool,
 }
 
 impl Client {
@@ -59,12 +61,14 @@ impl Client {
             .http_status_as_error(false)
             .timeout_global(Some(timeout))
             .user_agent(concat!("phib/", env!("CARGO_PKG_VERSION")))
-            // A redirect may lead anywhere: the login is never sent after one.
+            // A redirect may lead anywhere: phib follows none (the caller reports where
+            // it pointed), and would never send the login after one.
+            .max_redirects(0)
             .redirect_auth_headers(RedirectAuthHeaders::Never)
             .tls_config(tls)
             .build()
             .new_agent();
-        Client { agent }
+        Client { agent, insecure }
     }
 
     pub fn get(&self, url: &str, auth: &Auth) -> Result<Answer, ureq::Error> {
@@ -158,7 +162,40 @@ struct TokenAnswer {
     access_token: Option<String>,
 }
 
-/// Asks the token service (`realm`) for a token with Basic login.
+/// Whether the login may go to the token service at `realm`, named by the registry
+/// reached at `base`: an http(s) URL with a host and no user name in it, and plain http
+/// only when the registry itself was reached over plain http (an https registry naming
+/// an http realm is a downgrade: the login would cross the network in clear).
+pub fn check_realm(base: &str, realm: &str, insecure: bool) -> Result<(), Error> {
+    let shown = crate::error::printable(realm);
+    let uri: Option<ureq::http::Uri> = realm.parse().ok();
+    let scheme = uri
+        .as_ref()
+        .and_then(|u| u.scheme_str())
+        .map(str::to_ascii_lowercase);
+    let authority = uri.as_ref().and_then(|u| u.authority()).map(|a| a.as_str());
+    let usable = matches!(scheme.as_deref(), Some("http" | "https"))
+        && authority.is_some_and(|a| !a.is_empty() && !a.contains('@'));
+    if !usable {
+        return Err(Error::failed(format!(
+            "the registry names a token service at `{shown}`, which is not an http(s) address phib can send a login to"
+        ))
+        .with_help("this is the registry's setup (its token `realm`); check it with the registry's administrator"));
+    }
+    let base_is_https = base.to_ascii_lowercase().starts_with("https://");
+    if scheme.as_deref() == Some("http") && (base_is_https || !insecure) {
+        return Err(Error::failed(format!(
+            "the registry, reached over https, names a token service over plain http (`{shown}`): phib does not send the login there, where anyone on the way could read it"
+        ))
+        .with_help("configure the registry's token `realm` with an https address; the login was not sent"));
+    }
+    Ok(())
+}
+
+const TOKEN_SERVICE_ALREADY_INSECURE: &str = "the registry sends phib there to log in (its token `realm`); `insecureSkipVerify` is already set, so the token service's address is wrong (http vs https, host or port) or it is down: check the registry's token `realm` setting";
+
+/// Asks the token service (`realm`) for a token with Basic login. The caller has
+/// checked the realm with [`check_realm`].
 pub fn fetch_token(
     client: &Client,
     realm: &str,
@@ -167,6 +204,22 @@ pub fn fetch_token(
     creds: &Credentials,
     target: &Target,
 ) -> Result<Secret, TokenError> {
+    // Transport failures are about the token service's host, not the registry's.
+    let token_target = Target {
+        host: realm
+            .parse::<ureq::http::Uri>()
+            .ok()
+            .and_then(|u| u.authority().map(|a| a.to_string()))
+            .unwrap_or_else(|| target.host.clone()),
+        scheme: if realm.to_ascii_lowercase().starts_with("http://") {
+            super::target::Scheme::Http
+        } else {
+            super::target::Scheme::Https
+        },
+        ..target.clone()
+    };
+    let target = &token_target;
+    let shown = crate::error::printable(realm);
     let mut req = client.agent.get(realm);
     if let Some(s) = service {
         req = req.query("service", s);
@@ -178,22 +231,45 @@ pub fn fetch_token(
         req.query("account", &creds.username),
         &Auth::Header(creds.basic()),
     );
-    let resp = req
-        .call()
-        .map_err(|e| TokenError::Other(explain(e, target)))?;
-    let answer = answer(resp).map_err(|e| TokenError::Other(explain(e, target)))?;
+    let about_token_service = |e: ureq::Error| {
+        let err = explain(e, target);
+        TokenError::Other(Error {
+            message: format!("the token service at `{shown}`: {}", err.message),
+            help: Some(match err.help {
+                // Advice to set the flag that is already set would send the user in
+                // circles: the token service itself is what is wrong.
+                Some(h) if client.insecure && h.contains("insecureSkipVerify") => {
+                    TOKEN_SERVICE_ALREADY_INSECURE.to_string()
+                }
+                Some(h) => format!(
+                    "the registry sends phib there to log in (its token `realm`); {h}"
+                ),
+                None => "the registry sends phib there to log in (its token `realm`); check that address".into(),
+            }),
+            ..err
+        })
+    };
+    let resp = req.call().map_err(about_token_service)?;
+    let answer = answer(resp).map_err(about_token_service)?;
     match answer.status {
         200 => {}
         401 | 403 => return Err(TokenError::Refused(answer.status)),
+        300..=399 => {
+            return Err(TokenError::Other(redirected(
+                &format!("the token service at `{shown}`"),
+                realm,
+                &answer,
+            )))
+        }
         s => {
             return Err(TokenError::Other(Error::failed(format!(
-                "the token service at `{realm}` answered HTTP {s}"
+                "the token service at `{shown}` answered HTTP {s}"
             ))))
         }
     }
     let parsed: TokenAnswer = serde_json::from_str(&answer.body).map_err(|_| {
         TokenError::Other(Error::failed(format!(
-            "the token service at `{realm}` sent no JSON token"
+            "the token service at `{shown}` sent no JSON token"
         )))
     })?;
     parsed
@@ -203,15 +279,68 @@ pub fn fetch_token(
         .map(Secret::new)
         .ok_or_else(|| {
             TokenError::Other(Error::failed(format!(
-                "the token service at `{realm}` answered without `token` or `access_token`"
+                "the token service at `{shown}` answered without `token` or `access_token`"
             )))
         })
+}
+
+/// A redirect (3xx) from `what` at `url`: phib follows none, so that the login goes only
+/// where `registryEndpoint` points; the error names where the redirect led.
+pub fn redirected(what: &str, url: &str, answer: &Answer) -> Error {
+    let to = answer
+        .location
+        .as_deref()
+        .filter(|l| !l.is_empty())
+        .map(|l| resolve_location(&origin_of(url), l));
+    let Some(to) = to else {
+        return Error::failed(format!(
+            "{what} answered HTTP {} (a redirect) without saying where to",
+            answer.status
+        ))
+        .with_help("check the host and port in `registryEndpoint`");
+    };
+    let shown = crate::error::printable(&to);
+    let elsewhere = match (origin(url), origin(&to)) {
+        (Some((_, a, ap)), Some((scheme, b, bp))) if a != b || ap != bp => {
+            Some(format!("{b}:{bp} ({scheme})"))
+        }
+        _ => None,
+    };
+    let help = match (&elsewhere, origin(&to)) {
+        (Some(other), _) => format!(
+            "the redirect leads to another host, `{other}`; phib follows no redirect, so that the login goes only to `registryEndpoint`: if the registry really lives there, set `registryEndpoint` to it (`phib render --endpoint ...`)"
+        ),
+        (None, Some((scheme, _, _))) if scheme == "https" && url.starts_with("http://") => {
+            "the registry redirects plain http to https: write `registryEndpoint` with https://".to_string()
+        }
+        _ => "check the path in `registryEndpoint` (a registry answers at `/v2/`); phib follows no redirect".to_string(),
+    };
+    Error::failed(format!(
+        "{what} redirects (HTTP {}) to `{shown}`",
+        answer.status
+    ))
+    .with_help(help)
+}
+
+/// `scheme://authority` of `url` (for resolving a relative `Location`).
+fn origin_of(url: &str) -> String {
+    match url.parse::<ureq::http::Uri>() {
+        Ok(u) => format!(
+            "{}://{}",
+            u.scheme_str().unwrap_or("https"),
+            u.authority().map(|a| a.as_str()).unwrap_or("")
+        ),
+        Err(_) => url.to_string(),
+    }
 }
 
 /// An answer to `GET /v2/` that is neither 200 nor 401 with a challenge.
 pub fn unexpected_ping(answer: &Answer, url: &str, target: &Target) -> Error {
     if answer.status == 400 && answer.body.contains("HTTPS server") {
         return https_where_http(target);
+    }
+    if (300..400).contains(&answer.status) {
+        return redirected(&format!("`{}`", crate::error::printable(url)), url, answer);
     }
     if answer.status == 401 {
         return Error::failed(format!(

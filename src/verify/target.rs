@@ -50,9 +50,10 @@ fn parse_endpoint(endpoint: &str) -> Option<(Scheme, String)> {
 
 /// Docker Hub's three names are one registry; everything else is compared as written.
 fn normalise_host(host: &str) -> String {
-    match host {
-        "docker.io" | "index.docker.io" | "registry-1.docker.io" => "docker.io".to_string(),
-        h => h.to_string(),
+    if check::is_docker_hub(host) {
+        "docker.io".to_string()
+    } else {
+        host.to_string()
     }
 }
 
@@ -81,7 +82,7 @@ impl Target {
         let Some((scheme, auth_host)) = parse_endpoint(&ci.registry_endpoint) else {
             return Err(Error::usage(format!(
                 "`customImage.registryEndpoint` ({:?}) names no registry host",
-                ci.registry_endpoint
+                crate::secret::hide_url_passwords(&ci.registry_endpoint)
             ))
             .with_help(
                 "set it with `phib render`, e.g. `--endpoint https://registry.example.com`",
@@ -91,13 +92,16 @@ impl Target {
             None => None,
             Some(push) => {
                 let written = push.as_str().trim_end_matches('/');
-                let (host, path) = split_repo(written);
-                let push_host = normalise_host(host.unwrap_or("docker.io"));
+                let (_, path) = split_repo(written);
                 let key = match push {
                     PushTarget::Prefix(_) => "pushRepoPrefix",
                     PushTarget::Repo(_) => "pushRepo",
                 };
-                if push_host != auth_host {
+                // The check `phib render` makes, so verify refuses what render would.
+                if let Some((push_host, _)) =
+                    check::push_host_mismatch(&ci.registry_endpoint, written)
+                {
+                    let push_host = normalise_host(push_host);
                     return Err(Error::usage(format!(
                         "`customImage.{key}` pushes to `{push_host}` but `registryEndpoint` is `{auth_host}`: image builds would find no credentials"
                     ))

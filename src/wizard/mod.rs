@@ -17,7 +17,7 @@ use prompt::Prompter;
 use questions::{Answers, Existing};
 
 use crate::pushsecret::deliver::{self, Choice, Pending};
-use crate::registry::Kind;
+use crate::registry::{Code, FieldId, Kind, Surface};
 use crate::rotate::{credential_fields, detect_kind, external_secret, rotate};
 use crate::settings::{ChartTarget, Settings, Validated};
 use crate::term::shell_quote;
@@ -131,14 +131,16 @@ pub fn ask_for(
             p.say(&line);
         }
     }
-    // The ECR warning names `phib render` flags; the lines above say it for the wizard.
-    let ecr_warning = ecr_chart.map(|name| crate::registry::ecr::refresh_warning(Some(name)));
+    // The lines above say what the ECR warning says, for the wizard.
     for warning in validated
         .warnings
         .iter()
-        .filter(|w| Some(*w) != ecr_warning.as_ref())
+        .filter(|w| !(ecr_chart.is_some() && w.code == Code::EcrRefresh))
     {
-        for line in wrap(&format!("warning: {}", for_wizard(warning)), WIDTH) {
+        for line in wrap(
+            &format!("warning: {}", warning.render(Surface::Wizard)),
+            WIDTH,
+        ) {
             p.say(&line);
         }
     }
@@ -155,7 +157,9 @@ pub fn ask_for(
     if !p.confirm(&question, true)? {
         return Err(Error::interrupted());
     }
-    let release = answers.as_ref().and_then(|a| a.settings.release.clone());
+    let release = answers
+        .as_ref()
+        .and_then(|a| a.settings.text(FieldId::Release).map(str::to_string));
     let command = match (&answers, &rotated) {
         (Some(a), _) => Some(show::render_command(a, values)),
         (None, Some(r)) => Some(show::rotate_command(r, values)),
@@ -186,7 +190,7 @@ fn fit(
     chart: Option<&ChartTarget>,
 ) -> Result<Validated> {
     if let Some(target) = chart {
-        let line = validated.fit_chart(settings, target)?;
+        let line = validated.fit_chart(settings, target, Surface::Wizard)?;
         let mut line = line.replace("values for ", "Values for ");
         line.push('.');
         for line in wrap(&line, WIDTH) {
@@ -220,11 +224,12 @@ fn ask_new(
     let mut previous: Option<Answers> = None;
     let (validated, answers) = loop {
         let answers = questions::ask_settings(p, kind, previous.as_ref())?;
-        match answers
+        let planned = answers
             .settings
-            .validate()
-            .and_then(|v| fit(p, v, &answers.settings, chart))
-        {
+            .plan()
+            .map_err(|r| r.render(Surface::Wizard))
+            .and_then(|v| fit(p, v, &answers.settings, chart));
+        match planned {
             Ok(validated) => break (validated, answers),
             Err(err) => {
                 p.refuse(&prompt::refusal(&err));
@@ -253,7 +258,8 @@ fn ask_rotation(
     let kind = detect_kind(ci);
     p.say(&format!("New credentials for {}:", kind.title()));
     let mut keep = Answers::new(kind);
-    keep.settings.username = ci.registry_username.clone();
+    keep.settings
+        .offer(FieldId::Username, ci.registry_username.clone());
     let mut answers = Answers::new(kind);
     for id in credential_fields(kind) {
         let field = kind
@@ -261,7 +267,8 @@ fn ask_rotation(
             .ok_or_else(|| Error::bug(format!("`{}` has no field {id:?}", kind.name())))?;
         questions::ask_field(p, &mut answers, field, Some(&keep))?;
     }
-    let validated = fit(p, rotate(ci, &answers.settings)?, &answers.settings, chart)?;
+    let rotated = rotate(ci, &answers.settings).map_err(|r| r.render(Surface::Wizard))?;
+    let validated = fit(p, rotated, &answers.settings, chart)?;
     let Some(name) = external_secret(ci) else {
         let pending = Pending::Values {
             note: validated.custom_image.registry_password.is_some(),
@@ -321,26 +328,6 @@ fn ask_delivery(
             Err(err) => return Err(err),
         }
     }
-}
-
-/// A warning of `phib render` said for the wizard's user, who answers questions rather
-/// than giving flags: the advice that names a flag names the answer instead.
-fn for_wizard(warning: &str) -> String {
-    const ANSWERS: [(&str, &str); 2] = [
-        (
-            "prefer `--registry artifact-registry`",
-            "prefer Google Artifact Registry (in the registry list)",
-        ),
-        (
-            "keep the password out of the values with `--secret-mode external`",
-            "keep the password out of the values by answering \"a Secret of your own\" to where the credentials live",
-        ),
-    ];
-    ANSWERS
-        .iter()
-        .fold(warning.to_string(), |w, (flag, answer)| {
-            w.replace(flag, answer)
-        })
 }
 
 /// The Secret an ECR block in the chart's way (no credentials, secret mode values)

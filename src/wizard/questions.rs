@@ -1,7 +1,8 @@
 //! The question logic: which registry, then that registry's fields as the catalog
 //! declares them (prompt, hint, default from earlier answers, validator), asked one by
 //! one until each answer passes the same check the flag goes through
-//! ([`Settings::set`]). Only `Settings` comes out; nothing here renders or writes.
+//! ([`Answers::set`](crate::registry::Answers::set)). Only `Settings` comes out;
+//! nothing here renders or writes.
 
 use std::path::PathBuf;
 
@@ -21,26 +22,11 @@ pub const fn item_width(prompt_width: usize) -> usize {
 /// The widest an item of the registry list may be (its prompt is `Registry`).
 const ITEM_WIDTH: usize = item_width("Registry".len());
 
-/// A kind's item in the registry list: its description, said shorter where that one
-/// would not fit.
-fn kind_label(kind: Kind) -> &'static str {
-    match kind {
-        Kind::DockerHub => "Docker Hub (docker.io), with a personal or organisation token",
-        Kind::ArtifactRegistry => {
-            "Google Artifact Registry (LOCATION-docker.pkg.dev) with a keyfile"
-        }
-        Kind::Gcr => "Google Container Registry (gcr.io; deprecated), with a keyfile",
-        Kind::Ecr => "Amazon Elastic Container Registry, login kept fresh in the cluster",
-        Kind::Acr => "Azure Container Registry (NAME.azurecr.io), app id or token",
-        _ => kind.description(),
-    }
-}
-
 /// The registry list: each kind's one-line label, cut to fit.
 fn kind_items() -> Vec<String> {
     Kind::ALL
         .iter()
-        .map(|k| fit(kind_label(*k), ITEM_WIDTH))
+        .map(|k| fit(k.list_label(), ITEM_WIDTH))
         .collect()
 }
 
@@ -152,7 +138,7 @@ pub fn ask_field(
         p.say(&format!("  {line}"));
     }
     loop {
-        let result = match field.input {
+        let result = match field.input() {
             Input::Text => {
                 let text = p.input(field.prompt, default.as_deref())?;
                 let text = text.trim().to_string();
@@ -317,8 +303,12 @@ mod tests {
             .transcript
             .iter()
             .any(|l| l.contains("[docker.io/ann] => docker.io/ann")));
-        assert_eq!(s.username.as_deref(), Some("Ann"));
-        assert_eq!(s.push_repo_prefix, None, "the default is left to render");
+        assert_eq!(s.text(FieldId::Username), Some("Ann"));
+        assert_eq!(
+            s.text(FieldId::PushRepoPrefix),
+            None,
+            "the default is left to render"
+        );
         let ci = s.validate().unwrap().custom_image;
         assert_eq!(ci.push, Some(PushTarget::Prefix("docker.io/ann".into())));
         assert_eq!(ci.registry_password.unwrap().expose(), "dckr_pat_abc");
@@ -340,7 +330,7 @@ mod tests {
         let s = ask_settings(&mut p, Kind::DockerHub, None)
             .unwrap()
             .settings;
-        assert_eq!(s.username.as_deref(), Some("ann"));
+        assert_eq!(s.text(FieldId::Username), Some("ann"));
         let refusals = refusals(&p);
         assert_eq!(refusals.len(), 1, "{:#?}", p.transcript);
         assert!(refusals[0].starts_with("! username "), "{}", refusals[0]);
@@ -393,7 +383,7 @@ mod tests {
         ]);
         let s = ask_settings(&mut p, Kind::Harbor, None).unwrap().settings;
         assert!(p.finished(), "{:#?}", p.transcript);
-        assert!(s.insecure_skip_verify);
+        assert!(s.insecure_skip_verify());
         let ci = s.validate().unwrap().custom_image;
         assert_eq!(ci.registry_username.as_deref(), Some("robot$ci+builder"));
         assert_eq!(ci.push, Some(PushTarget::Prefix("10.0.0.5:5000/ci".into())));

@@ -10,7 +10,7 @@ use super::prompt::{ask_until, Answer, Prompter};
 use super::{wrap, WIDTH};
 use crate::pushsecret::deliver::{check_secret_out, Choice};
 use crate::pushsecret::{self, SecretMode, DEFAULT_NAME, DEFAULT_NAMESPACE, WHY_EXTERNAL};
-use crate::registry::Kind;
+use crate::registry::{FieldId, Kind};
 use crate::settings::Settings;
 
 /// The prompt of the list of where the credentials live (the question is said above it,
@@ -52,8 +52,8 @@ pub fn ask_choice(
     kubectl: bool,
     previous: Option<&Choice>,
 ) -> Answer<Option<Choice>> {
-    let ecr = settings.kind == Kind::Ecr;
-    if settings.push_secret_name.is_some() {
+    let ecr = settings.kind() == Kind::Ecr;
+    if settings.is_set(FieldId::PushSecretName) {
         return Ok(None);
     }
     p.say("");
@@ -73,8 +73,7 @@ pub fn ask_choice(
     }
 
     let release = settings
-        .release
-        .as_deref()
+        .text(FieldId::Release)
         .unwrap_or("primehub")
         .to_string();
     let name_before = previous.and_then(|c| c.name.clone());
@@ -100,6 +99,7 @@ pub fn ask_choice(
         namespace,
         ecr_refresh: ecr,
         ecr_service_account: None,
+        overwrite: false,
     }))
 }
 
@@ -149,7 +149,7 @@ pub fn ask_destination(
             },
             |text| {
                 let path = PathBuf::from(text);
-                check_secret_out(&path, Some(values)).map(|()| path)
+                check_secret_out(&path, Some(values), false).map(|()| path)
             },
         )?)
     };

@@ -38,20 +38,20 @@ pub fn block_lines(ci: &CustomImage) -> Vec<String> {
 /// `--password-stdin`.
 pub fn render_command(answers: &Answers, values: &Path) -> Vec<String> {
     let s = &answers.settings;
-    let kind = s.kind;
+    let kind = s.kind();
     let mut words: Vec<String> = ["phib", "render", "--registry", kind.name()]
         .map(String::from)
         .to_vec();
     for field in kind.fields() {
         match field.id {
-            FieldId::Password if s.password.is_some() => words.push(field.id.flag().into()),
+            FieldId::Password if s.password().is_some() => words.push(field.id.flag().into()),
             FieldId::Keyfile => {
                 if let Some(path) = &answers.keyfile_path {
                     words.push(field.id.flag().into());
                     words.push(shell_quote(&path.display().to_string()));
                 }
             }
-            FieldId::InsecureSkipVerify if s.insecure_skip_verify => {
+            FieldId::InsecureSkipVerify if s.insecure_skip_verify() => {
                 words.push(field.id.flag().into())
             }
             id => {

@@ -81,3 +81,41 @@ fn a_value_the_yaml_parser_rejects_is_never_quoted_in_an_error() {
         assert!(r.stderr.contains("help: "), "{args:?}: {}", r.stderr);
     }
 }
+
+/// `phib render`'s registry options come from the field list: every field has its flag,
+/// value name and help there, and `--push-repo-prefix` still excludes `--push-repo`.
+#[test]
+fn render_options_are_the_field_list() {
+    use phib::registry::FieldId;
+    let r = phib_run(["render", "--help"]);
+    r.expect_code(0);
+    let flat = r
+        .stdout_str()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for id in FieldId::ALL {
+        let usage = match id.value_name() {
+            Some(value) => format!("{} <{value}>", id.flag()),
+            None => id.flag().to_string(),
+        };
+        assert!(flat.contains(&usage), "{usage}: {flat}");
+        let help = id.help().split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains(&help), "{help}: {flat}");
+    }
+    let both = phib_run([
+        "render",
+        "--registry",
+        "harbor",
+        "--push-repo-prefix",
+        "a.io/x",
+        "--push-repo",
+        "a.io/x/y",
+    ]);
+    both.expect_code(2);
+    assert!(
+        both.stderr.contains("cannot be used with"),
+        "{}",
+        both.stderr
+    );
+}

@@ -3,6 +3,7 @@
 //! registry, skopeo) are the end-to-end tier: they run under `./scripts/test`
 //! (`PHIB_E2E=1`) and are listed as ignored, with the reason, under plain `cargo test`.
 
+mod adversarial;
 mod bom;
 mod buildah;
 mod cli;
@@ -10,6 +11,7 @@ mod compact;
 mod doctor;
 mod external;
 pub mod helm;
+mod layers;
 mod merge;
 mod pty;
 mod registry;

@@ -166,6 +166,62 @@ fn golden_cases() {
 }
 
 #[test]
+fn a_value_yaml_1_1_reads_otherwise_is_rewritten_not_kept() {
+    // YAML 1.2 reads each of these plain scalars as the string phib would render; helm's
+    // YAML 1.1 reads a number, a bool or a null. Kept as written, the chart would get that.
+    let mut tried = Vec::new();
+    for (password, user) in [
+        ("0123456", "me"),
+        ("0x1F", "me"),
+        ("1_000", "me"),
+        ("190:20:30", "me"),
+        ("s3cret", "yes"),
+        ("s3cret", "on"),
+        ("s3cret", "y"),
+        ("2001-12-14", "me"),
+    ] {
+        let block = format!(
+            "customImage:\n  registryEndpoint: \"https://gcr.io\"\n  registryUsername: \"{user}\"\n  registryPassword: \"{password}\"\n"
+        );
+        let old = format!(
+            "customImage:\n  registryEndpoint: \"https://gcr.io\"\n  registryUsername: {user}\n  registryPassword: {password} # typed by hand\n"
+        );
+        let doc: Value = serde_yaml::from_str(&old).unwrap();
+        if doc[BLOCK_KEY]["registryPassword"].as_str() != Some(password)
+            || doc[BLOCK_KEY]["registryUsername"].as_str() != Some(user)
+        {
+            // Not a string to YAML 1.2 either: an ordinary change.
+            continue;
+        }
+        tried.push(password);
+        let new = merge(&old, &block).unwrap();
+        assert_ne!(new, old, "{password} / {user}: kept as written");
+        assert!(
+            new.contains(&format!("registryPassword: \"{password}\""))
+                || yaml11_reads_a_string(password),
+            "{new}"
+        );
+        assert!(
+            new.contains(&format!("registryUsername: \"{user}\"")) || yaml11_reads_a_string(user),
+            "{new}"
+        );
+    }
+    assert!(tried.len() >= 6, "only {tried:?} are strings to YAML 1.2");
+    // Unambiguous plain scalars and quoted ones stay as written.
+    let old = "customImage:\n  registryEndpoint: https://gcr.io\n  registryUsername: '0123'\n  registryPassword: s3cret\n";
+    let block = "customImage:\n  registryEndpoint: \"https://gcr.io\"\n  registryUsername: \"0123\"\n  registryPassword: \"s3cret\"\n";
+    assert_eq!(merge(old, block).unwrap(), old);
+    for plain in ["s3cret", "robot$ci", "p@ss", "abc123", "1a-b"] {
+        assert!(yaml11_reads_a_string(plain) || plain == "1a-b", "{plain}");
+    }
+    for ambiguous in [
+        "012", "+12", "-.5", ".inf", "-.Inf", "NO", "~", "1e3", "12:30", "<<",
+    ] {
+        assert!(!yaml11_reads_a_string(ambiguous), "{ambiguous}");
+    }
+}
+
+#[test]
 fn appending_to_a_file_with_a_byte_order_mark_and_no_final_newline() {
     let block = "customImage:\n  registryEndpoint: \"docker.io\"\n";
     let new = merge("\u{feff}a: 1", block).unwrap();

@@ -13,8 +13,14 @@ pub fn name_unknown_registry(requests: usize) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let host = listener.local_addr().unwrap().to_string();
     std::thread::spawn(move || {
-        for stream in listener.incoming().take(requests) {
+        // One more connection: phib tries https first under insecureSkipVerify.
+        for stream in listener.incoming().take(requests + 1) {
             let mut stream = stream.unwrap();
+            let mut first = [0u8; 1];
+            if matches!(stream.peek(&mut first), Ok(1) if first[0] == 0x16) {
+                // A TLS hello: this stand-in speaks plain http only.
+                continue;
+            }
             let mut reader = BufReader::new(stream.try_clone().unwrap());
             let mut request = String::new();
             reader.read_line(&mut request).unwrap();

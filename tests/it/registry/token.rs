@@ -23,6 +23,8 @@ pub struct TokenIssuer {
     pub port: u16,
     pub cert: PathBuf,
     stop: Arc<AtomicBool>,
+    /// Requests that carried an `Authorization` header (a login).
+    pub logins: Arc<std::sync::atomic::AtomicUsize>,
     thread: Option<std::thread::JoinHandle<()>>,
     _dir: tempfile::TempDir,
 }
@@ -70,13 +72,15 @@ impl TokenIssuer {
         let port = listener.local_addr().unwrap().port();
         let stop = Arc::new(AtomicBool::new(false));
         let stop2 = stop.clone();
+        let logins = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let logins2 = logins.clone();
         let thread = std::thread::spawn(move || {
             for conn in listener.incoming() {
                 if stop2.load(Ordering::SeqCst) {
                     return;
                 }
                 if let Ok(stream) = conn {
-                    let _ = serve(&state, stream);
+                    let _ = serve(&state, stream, &logins2);
                 }
             }
         });
@@ -84,6 +88,7 @@ impl TokenIssuer {
             port,
             cert,
             stop,
+            logins,
             thread: Some(thread),
             _dir: dir,
         }
@@ -140,7 +145,11 @@ fn respond(stream: &mut TcpStream, status: &str, body: &str) -> std::io::Result<
     )
 }
 
-fn serve(state: &IssuerState, mut stream: TcpStream) -> std::io::Result<()> {
+fn serve(
+    state: &IssuerState,
+    mut stream: TcpStream,
+    logins: &std::sync::atomic::AtomicUsize,
+) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
@@ -153,6 +162,7 @@ fn serve(state: &IssuerState, mut stream: TcpStream) -> std::io::Result<()> {
         }
         if let Some((name, value)) = line.split_once(':') {
             if name.eq_ignore_ascii_case("authorization") {
+                logins.fetch_add(1, Ordering::SeqCst);
                 authorization = Some(value.trim().to_string());
             }
         }

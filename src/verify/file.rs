@@ -1,15 +1,20 @@
-//! `phib verify`: reads the `customImage` block of a values file, finds the credentials
-//! (in the values, or in the external push Secret through `kubectl`), and runs the
-//! registry checks of [`crate::verify`], one line per step on standard output.
+//! `phib verify` and the wizard's check after writing: reads the `customImage` block of a
+//! values file, finds the credentials (in the values, in a Secret manifest file, or in
+//! the external push Secret through `kubectl`), and runs the registry checks of
+//! [`crate::verify`], one line per step.
 
 use std::path::Path;
 use std::time::Duration;
 
+use super::target::Target;
+use super::{dockerconfig, Credentials, Options};
 use crate::registry::check;
 use crate::values::model::CustomImage;
-use crate::verify::target::Target;
-use crate::verify::{self, dockerconfig, Credentials, Options};
 use crate::{Error, Result};
+
+/// The longest `--timeout`: a day. Longer makes no sense for one request, and a time
+/// this far ahead must still be computable from the clock.
+pub const MAX_TIMEOUT_SECS: u64 = 24 * 60 * 60;
 
 /// The flags of `phib verify`, as plain values.
 pub struct Args<'a> {
@@ -21,15 +26,8 @@ pub struct Args<'a> {
     pub secret_file: Option<&'a Path>,
 }
 
-pub fn run(args: &Args) -> Result<()> {
-    if let Ok(Some(file)) = crate::values::read::read(args.values) {
-        super::chart_version::warn_if_broken(&file.doc, None, Some(args.namespace));
-    }
-    run_to(args, &mut std::io::stdout().lock())
-}
-
-/// [`run`], with the step lines written to `out` (the wizard shows them on its
-/// terminal, standard error).
+/// Verifies what the values file says, with the step lines written to `out` (standard
+/// output for `phib verify`; the wizard shows them on its terminal, standard error).
 pub fn run_to(args: &Args, out: &mut dyn std::io::Write) -> Result<()> {
     let ci = read_block(args.values)?;
     let target = Target::from_block(&ci)?;
@@ -40,15 +38,19 @@ pub fn run_to(args: &Args, out: &mut dyn std::io::Write) -> Result<()> {
         ))
         .with_help("set one with `phib render` (`--push-repo` or `--push-repo-prefix`), or check only the login with `--no-push-check`"));
     }
-    if args.timeout_secs == 0 {
-        return Err(Error::usage("`--timeout` must be at least 1 second"));
+    if !(1..=MAX_TIMEOUT_SECS).contains(&args.timeout_secs) {
+        return Err(Error::usage(format!(
+            "`--timeout` must be between 1 and {MAX_TIMEOUT_SECS} seconds, not {}",
+            args.timeout_secs
+        ))
+        .with_help("each request of the check gets this long; 30 is plenty for a slow registry"));
     }
     let creds = credentials(&ci, &target, args, out)?;
     let opts = Options {
         push_check: args.push_check,
         timeout: Duration::from_secs(args.timeout_secs),
     };
-    verify::verify(&ci, &target, &creds, &opts, out)
+    super::verify(&ci, &target, &creds, &opts, out)
 }
 
 fn read_block(path: &Path) -> Result<CustomImage> {
@@ -128,11 +130,11 @@ fn credentials(
         .with_help("run `phib verify` where `kubectl` can read that Secret"));
     };
     let creds = dockerconfig::from_kubectl(&kubectl, secret, args.namespace, &target.auth_host)?;
-    let _ = writeln!(
-        out,
+    let line = format!(
         "ok    credentials for `{}` from Secret `{secret}` (namespace `{}`)",
         target.auth_host, args.namespace
     );
+    let _ = writeln!(out, "{}", crate::error::printable(&line));
     Ok(creds)
 }
 
@@ -144,7 +146,7 @@ fn from_secret_file(
     target: &Target,
     out: &mut dyn std::io::Write,
 ) -> Result<Credentials> {
-    let text = std::fs::read_to_string(file).map_err(|e| Error::input_io(file, e))?;
+    let text = crate::values::read::read_input(file)?;
     let source = format!("`{}`", file.display());
     let (name, creds) = dockerconfig::from_manifest(&text, &target.auth_host, &source)?;
     match &ci.push_secret_name {
@@ -158,11 +160,11 @@ fn from_secret_file(
             .with_help("write both with the same `phib render --secret-mode external --secret-name NAME`"));
         }
     }
-    let _ = writeln!(
-        out,
+    let line = format!(
         "ok    credentials for `{}` from Secret `{name}` in `{}`",
         target.auth_host,
         file.display()
     );
+    let _ = writeln!(out, "{}", crate::error::printable(&line));
     Ok(creds)
 }

@@ -1,14 +1,17 @@
 //! Which PrimeHub chart the values are for: `--chart-version`, else the live release's
-//! version when helm reaches it, else the newest phib knows; and the namespace phib
-//! looks in (as a helm plugin, helm's own).
+//! version when helm reaches it, else the newest phib knows; the namespace phib looks in
+//! (as a helm plugin, helm's own); and what the commands say from it: which chart was
+//! assumed, how earlier Images keep pulling after a secret-mode switch, and a warning
+//! when the running chart is known to break a block.
 
 use std::path::Path;
 
-use crate::chart::{ChartValues, ChartVersion, Source, NEWEST};
+use crate::block::CustomImage;
+use crate::chart::{
+    ChartValues, ChartVersion, Source, DEFAULT_NAMESPACE, DEFAULT_PUSH_SECRET_NAME, NEWEST,
+};
 use crate::helm;
-use crate::helm::plan::DEFAULT_NAMESPACE;
 use crate::settings::ChartTarget;
-use crate::values::model::{CustomImage, DEFAULT_PUSH_SECRET_NAME};
 use crate::values::read;
 use crate::{Error, Result};
 
@@ -29,12 +32,18 @@ pub fn parse_flag(text: &str) -> Result<ChartVersion> {
 }
 
 /// What the values file at `path` says besides the block (`None` when it does not exist
-/// yet counts as empty; `--stdout` passes `None`). Read with the one values reader.
+/// yet counts as empty; `--stdout` passes `None`). Read with the one values reader; a
+/// file that cannot be read counts as empty here, and is refused with its own message
+/// where the block is written.
 pub fn chart_values(path: Option<&Path>) -> Result<Option<ChartValues>> {
     let Some(path) = path else {
         return Ok(None);
     };
-    let doc = read::read(path)?.map(|f| f.doc).unwrap_or_default();
+    let doc = read::read(path)
+        .ok()
+        .flatten()
+        .map(|f| f.doc)
+        .unwrap_or_default();
     Ok(Some(ChartValues::from_values(&doc)))
 }
 
@@ -107,27 +116,34 @@ pub fn resolve(
     })
 }
 
-/// For the commands that only read a block (`show`, `verify`): a warning when the chart
-/// version PrimeHub runs (the live release's, else the newest) is known to break it.
-pub fn warn_if_broken(doc: &serde_yaml::Value, release: Option<&str>, namespace: Option<&str>) {
-    let Ok(Some(ci)) = CustomImage::from_values(doc) else {
-        return;
-    };
-    let Ok(target) = resolve(None, release, namespace, None, false, Vec::new()) else {
-        return;
-    };
+/// For the commands that only read a block (`show`, `verify`): the warning to give when
+/// the chart version PrimeHub runs (the live release's, else the newest) is known to
+/// break it.
+pub fn broken_warning(
+    doc: &serde_yaml::Value,
+    release: Option<&str>,
+    namespace: Option<&str>,
+) -> Option<String> {
+    let ci = CustomImage::from_values(doc).ok()??;
+    let target = resolve(None, release, namespace, None, false, Vec::new()).ok()?;
     let release = release.or(target.live_release.as_deref());
     let mut values = ChartValues::from_values(doc);
     if values.mode.is_none() && target.source == Source::Newest {
         // Nothing says which mode the release runs in; only the chart's own facts count.
         values.mode = Some("ee".into());
     }
-    if let Err(e) = crate::settings::check_block(&ci, &target.version, &values, release) {
-        let line = crate::chart::assumed_line(&target.version, &target.source);
-        super::warn(&format!(
-            "{} ({line}); {}",
-            e.message,
-            e.help.unwrap_or_default()
-        ));
-    }
+    let e = crate::settings::check_block(&ci, &target.version, &values, release).err()?;
+    let line = crate::chart::assumed_line(&target.version, &target.source);
+    Some(format!(
+        "{} ({line}); {}",
+        e.message,
+        e.help.unwrap_or_default()
+    ))
+}
+
+/// [`broken_warning`] for a values file (nothing when it cannot be read: the command
+/// says why itself).
+pub fn broken_warning_for_file(path: &Path, namespace: &str) -> Option<String> {
+    let file = read::read(path).ok()??;
+    broken_warning(&file.doc, None, Some(namespace))
 }

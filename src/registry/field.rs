@@ -1,0 +1,292 @@
+//! The one field list: every option a registry may take, declared once with its name,
+//! its flag, the flag's value name and help, and how it is answered. The `phib render`
+//! arguments, the answers a [`Settings`](crate::settings::Settings) holds and the
+//! wizard's questions are all made from this list; the registry modules add, per kind,
+//! the prompt, hint, default and validator ([`super::Field`]).
+
+use std::path::Path;
+
+use super::keyfile::{self, Keyfile};
+use super::{Invalid, Kind};
+use crate::secret::Secret;
+
+/// How a field is answered (and stored).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    /// Plain text.
+    Text,
+    /// A password or token: asked hidden, stored as a [`Secret`]; on the command line it
+    /// comes from standard input or the environment, never from a flag's value.
+    Secret,
+    /// A path to a service-account keyfile (`~` is the wizard's to expand).
+    KeyfilePath,
+    /// Yes or no (`true`/`false`); a switch on the command line.
+    YesNo,
+}
+
+macro_rules! field_list {
+    ($( $id:ident : $name:literal, $flag:literal, $value:expr, $input:ident, $help:literal; )*) => {
+        /// Every option a registry may use.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum FieldId { $($id),* }
+
+        impl FieldId {
+            /// Every field, in the order `phib render --help` lists them.
+            pub const ALL: [FieldId; [$(FieldId::$id),*].len()] = [$(FieldId::$id),*];
+
+            /// A short name, e.g. `push-repo-prefix`.
+            pub fn name(self) -> &'static str {
+                match self { $(FieldId::$id => $name),* }
+            }
+
+            /// The option as the user types it, e.g. `--push-repo-prefix`. The password
+            /// has no flag that takes it: `--password-stdin` reads it from standard input.
+            pub fn flag(self) -> &'static str {
+                match self { $(FieldId::$id => $flag),* }
+            }
+
+            /// The flag's value name in `--help` (`None`: a switch).
+            pub fn value_name(self) -> Option<&'static str> {
+                match self { $(FieldId::$id => $value),* }
+            }
+
+            /// How the field is answered.
+            pub fn input(self) -> Input {
+                match self { $(FieldId::$id => Input::$input),* }
+            }
+
+            /// The flag's help, as `--help` shows it (no final period).
+            pub fn help(self) -> &'static str {
+                match self { $(FieldId::$id => $help),* }
+            }
+        }
+    };
+}
+
+field_list! {
+    Endpoint: "endpoint", "--endpoint", Some("URL"), Text,
+        "Registry endpoint, `host[:port]` or `https://host[:port]` (harbor needs it)";
+    Username: "username", "--username", Some("USER"), Text,
+        "Registry user name (robot account, token name, app ID)";
+    Password: "password", "--password-stdin", None, Secret,
+        "Read the password or token from standard input; one trailing newline is removed. Without it, the environment variable `PHIB_REGISTRY_PASSWORD` is used";
+    Keyfile: "keyfile", "--keyfile", Some("PATH"), KeyfilePath,
+        "Service-account keyfile (JSON) for gcr and artifact-registry; `-` reads standard input";
+    GcrHost: "gcr-host", "--gcr-host", Some("HOST"), Text,
+        "Container Registry host: gcr.io, us.gcr.io, eu.gcr.io or asia.gcr.io";
+    Location: "location", "--location", Some("LOCATION"), Text,
+        "Artifact Registry location, e.g. `us-central1`";
+    Project: "project", "--project", Some("PROJECT"), Text,
+        "Google Cloud project ID (default: the keyfile's `project_id`)";
+    Repository: "repository", "--repository", Some("NAME"), Text,
+        "Artifact Registry repository name";
+    AwsAccount: "aws-account", "--aws-account", Some("ID"), Text,
+        "AWS account ID (12 digits) of the ECR registry";
+    AwsRegion: "aws-region", "--aws-region", Some("REGION"), Text,
+        "AWS region of the ECR registry, e.g. `us-east-1`";
+    AcrName: "acr-name", "--acr-name", Some("NAME"), Text,
+        "Azure Container Registry name (NAME of NAME.azurecr.io)";
+    PushRepoPrefix: "push-repo-prefix", "--push-repo-prefix", Some("PREFIX"), Text,
+        "Images go to PREFIX/IMAGE:HASH (a repository per image)";
+    PushRepo: "push-repo", "--push-repo", Some("REPO"), Text,
+        "Images go to REPO:IMAGE-HASH (one repository; chart 3.7.1+)";
+    PushSecretName: "push-secret-name", "--push-secret-name", Some("NAME"), Text,
+        "Name of the dockerconfigjson Secret the image builder pushes with";
+    Release: "release", "--release", Some("NAME"), Text,
+        "PrimeHub's Helm release (default `primehub`): decides the chart's secret name";
+    InsecureSkipVerify: "insecure-skip-verify", "--insecure-skip-verify", None, YesNo,
+        "Skip TLS verification: self-signed certificates or plain http";
+}
+
+/// The environment variable that may hold the password or token, the other source
+/// besides `--password-stdin`.
+pub const PASSWORD_ENV: &str = "PHIB_REGISTRY_PASSWORD";
+
+impl FieldId {
+    /// How a message names the field on the command line: the flag, in backticks (the
+    /// password by both of its sources).
+    pub fn subject(self) -> String {
+        match self {
+            FieldId::Password => {
+                format!("the password (`--password-stdin` or `{PASSWORD_ENV}`)")
+            }
+            other => format!("`{}`", other.flag()),
+        }
+    }
+}
+
+/// One answer to one field.
+#[derive(Debug, Clone)]
+pub enum Answer {
+    Text(String),
+    Secret(Secret),
+    /// A keyfile already read and checked (from `--keyfile -`).
+    Keyfile(Keyfile),
+    YesNo(bool),
+}
+
+/// The answers given for one registry kind, each checked by its field's validator when
+/// it was set. `None`/`false`: not given.
+#[derive(Debug, Clone)]
+pub struct Answers {
+    kind: Kind,
+    texts: [Option<String>; FieldId::ALL.len()],
+    password: Option<Secret>,
+    keyfile: Option<Keyfile>,
+    insecure_skip_verify: bool,
+}
+
+impl Answers {
+    /// Nothing answered yet.
+    pub fn new(kind: Kind) -> Self {
+        Answers {
+            kind,
+            texts: Default::default(),
+            password: None,
+            keyfile: None,
+            insecure_skip_verify: false,
+        }
+    }
+
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// The text answer of a plain-text field (`None` for the password, the keyfile and
+    /// the yes/no field).
+    pub fn text(&self, id: FieldId) -> Option<&str> {
+        self.texts[id as usize].as_deref()
+    }
+
+    pub fn password(&self) -> Option<&Secret> {
+        self.password.as_ref()
+    }
+
+    pub fn keyfile(&self) -> Option<&Keyfile> {
+        self.keyfile.as_ref()
+    }
+
+    pub fn insecure_skip_verify(&self) -> bool {
+        self.insecure_skip_verify
+    }
+
+    /// The answer given for `id`, or else its default from the earlier answers.
+    pub fn text_or_default(&self, id: FieldId) -> Option<String> {
+        self.text(id)
+            .map(str::to_string)
+            .or_else(|| self.kind.field(id).and_then(|f| f.default_value(self)))
+    }
+
+    /// Whether `id` was answered.
+    pub fn is_set(&self, id: FieldId) -> bool {
+        match id.input() {
+            Input::Secret => self.password.is_some(),
+            Input::KeyfilePath => self.keyfile.is_some(),
+            Input::YesNo => self.insecure_skip_verify,
+            Input::Text => self.text(id).is_some(),
+        }
+    }
+
+    /// Forgets the answer to `id` (a wizard that switches from a prefix to a single
+    /// push repository clears the other).
+    pub fn clear(&mut self, id: FieldId) {
+        match id.input() {
+            Input::Secret => self.password = None,
+            Input::KeyfilePath => self.keyfile = None,
+            Input::YesNo => self.insecure_skip_verify = false,
+            Input::Text => self.texts[id as usize] = None,
+        }
+    }
+
+    /// A text answer stored without its validator: only for the defaults a question
+    /// offers (the user name an existing block keeps), never for what is rendered.
+    pub fn offer(&mut self, id: FieldId, value: Option<String>) {
+        if id.input() == Input::Text {
+            self.texts[id as usize] = value;
+        }
+    }
+
+    /// The answer to `id` as a summary may show it: secrets as `<redacted>`, the
+    /// keyfile as its service account. `None` when not answered.
+    pub fn display_value(&self, id: FieldId) -> Option<String> {
+        match id.input() {
+            Input::Secret => self.password.as_ref().map(|p| p.to_string()),
+            Input::KeyfilePath => self
+                .keyfile
+                .as_ref()
+                .map(|k| format!("service account {}", k.client_email())),
+            Input::YesNo => Some(self.insecure_skip_verify.to_string()),
+            Input::Text => self.text(id).map(str::to_string),
+        }
+    }
+
+    /// Checks `answer` with the field's validator and stores it. Refuses a field the
+    /// kind does not use. A keyfile path (`Answer::Text`) is read and checked here.
+    pub fn set(&mut self, id: FieldId, answer: Answer) -> Result<(), Invalid> {
+        let Some(field) = self.kind.field(id) else {
+            return Err(refused(self.kind));
+        };
+        match (id.input(), answer) {
+            (Input::Secret, Answer::Secret(s)) => {
+                (field.validate)(s.expose())?;
+                self.password = Some(s);
+            }
+            (Input::KeyfilePath, Answer::Keyfile(k)) => self.keyfile = Some(k),
+            (Input::KeyfilePath, Answer::Text(path)) => {
+                self.keyfile = Some(keyfile::load(Path::new(&path))?);
+            }
+            (Input::YesNo, Answer::YesNo(b)) => self.insecure_skip_verify = b,
+            (Input::YesNo, Answer::Text(t)) => {
+                (field.validate)(&t)?;
+                self.insecure_skip_verify = t == "true";
+            }
+            (Input::Text, Answer::Text(t)) => {
+                (field.validate)(&t)?;
+                self.texts[id as usize] = Some(t);
+            }
+            _ => return Err(wrong_answer()),
+        }
+        Ok(())
+    }
+}
+
+fn wrong_answer() -> Invalid {
+    Invalid::new(
+        "got the wrong kind of answer",
+        "this is a bug in phib; please report it",
+    )
+}
+
+/// The refusal of an option this kind does not use.
+pub fn refused(kind: Kind) -> Invalid {
+    let accepted = kind
+        .fields()
+        .map(|f| format!("`{}`", f.id.flag()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Invalid::new(
+        format!("is not used by `--registry {}`", kind.name()),
+        format!("remove it; `--registry {}` takes {accepted}", kind.name()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_flags_follow_one_rule() {
+        for id in FieldId::ALL {
+            match id {
+                FieldId::Password => assert_eq!(id.flag(), "--password-stdin"),
+                _ => assert_eq!(id.flag(), format!("--{}", id.name())),
+            }
+            assert_eq!(
+                id.value_name().is_none(),
+                matches!(id.input(), Input::Secret | Input::YesNo),
+                "{id:?}"
+            );
+            assert!(!id.help().is_empty());
+        }
+    }
+}

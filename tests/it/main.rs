@@ -10,6 +10,7 @@ mod cli;
 mod compact;
 mod external;
 pub mod helm;
+mod keyless;
 mod layers;
 mod merge;
 mod pty;

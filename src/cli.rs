@@ -8,6 +8,7 @@ use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Arg, ArgAction, ArgMatches, Args, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use phib::chart::{DEFAULT_CHART, DEFAULT_NAMESPACE, DEFAULT_RELEASE};
+use phib::pushsecret::keyless::Flag;
 use phib::registry::{FieldId, Input, Kind};
 
 /// Set up PrimeHub's Image Builder: registry credentials into the `customImage` Helm values.
@@ -335,12 +336,68 @@ pub struct SecretArgs {
     /// External mode with ECR: keep the Secret fresh with the external-secrets.io
     /// operator (an `ECRAuthorizationToken` generator and an `ExternalSecret`).
     #[arg(long, value_enum, value_name = "HOW")]
-    pub ecr_refresh: Option<EcrRefreshArg>,
+    pub ecr_refresh: Option<RefreshArg>,
 
     /// With `--ecr-refresh`: an IRSA service account in the namespace that may call
     /// `ecr:GetAuthorizationToken` (default: the operator's own AWS identity).
     #[arg(long, value_name = "NAME")]
     pub ecr_service_account: Option<String>,
+
+    #[command(flatten)]
+    pub keyless: KeylessArgs,
+}
+
+/// No long-lived keys (docs/keyless/README.md): the options of
+/// [`crate::pushsecret::keyless::Flag`], one flag each, made from that list. What was
+/// given, in the list's order.
+#[derive(Debug, Default)]
+pub struct KeylessArgs {
+    pub given: Vec<(Flag, String)>,
+}
+
+fn keyless_id(flag: Flag) -> &'static str {
+    flag.name().trim_start_matches("--")
+}
+
+impl Args for KeylessArgs {
+    fn augment_args(mut cmd: clap::Command) -> clap::Command {
+        // The identity options are fields of the field list, made with the others.
+        for flag in Flag::ALL.into_iter().filter(|f| f.field().is_none()) {
+            let mut arg = Arg::new(keyless_id(flag))
+                .long(keyless_id(flag))
+                .value_name(flag.value_name())
+                .help(flag.help());
+            if let Some(values) = flag.choices() {
+                arg = arg.value_parser(PossibleValuesParser::new(values.iter().copied()));
+            }
+            if flag == Flag::Refresh {
+                arg = arg.conflicts_with(keyless_id(Flag::FromStore));
+            }
+            cmd = cmd.arg(arg);
+        }
+        cmd
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
+impl FromArgMatches for KeylessArgs {
+    fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
+        let mut args = KeylessArgs::default();
+        args.update_from_arg_matches(m)?;
+        Ok(args)
+    }
+
+    fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
+        for flag in Flag::ALL.into_iter().filter(|f| f.field().is_none()) {
+            if let Some(value) = m.get_one::<String>(keyless_id(flag)) {
+                self.given.push((flag, value.clone()));
+            }
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -352,7 +409,7 @@ pub enum SecretModeArg {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum EcrRefreshArg {
+pub enum RefreshArg {
     /// external-secrets.io `ECRAuthorizationToken` + `ExternalSecret`.
     ExternalSecrets,
 }

@@ -8,12 +8,17 @@
 //! Everything here is pure (no files, no processes), so the command line and a wizard
 //! build the same values block and the same manifest: [`split`] turns a validated
 //! `customImage` into the block without credentials plus a [`PushSecret`], whose
-//! [`PushSecret::manifest`] is the Secret to write or apply. For ECR, whose tokens expire
-//! after 12 hours, [`ecr`] renders an external-secrets.io generator and `ExternalSecret`
-//! that keep such a Secret fresh instead.
+//! [`PushSecret::manifest`] is the Secret to write or apply. Without a long-lived key,
+//! [`keyless`] plans the External Secrets Operator manifests that keep such a Secret
+//! fresh instead: a generator of short-lived tokens ([`refresh`]), or a copy from a
+//! central store ([`store`]).
 
 pub mod deliver;
-pub mod ecr;
+pub mod keyless;
+pub mod refresh;
+pub mod store;
+pub mod template;
+pub mod yaml;
 
 use base64::Engine;
 use serde_json::{json, Value};
@@ -145,7 +150,7 @@ pub struct ExternalOptions {
 
 impl ExternalOptions {
     /// The Secret's name and namespace, defaults filled in, both checked.
-    fn name_and_namespace(&self) -> Result<(&str, &str)> {
+    pub fn name_and_namespace(&self) -> Result<(&str, &str)> {
         let name = self.name.as_deref().unwrap_or(DEFAULT_NAME);
         let namespace = self.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE);
         check_name(name, self.release.as_deref().unwrap_or("primehub"))?;

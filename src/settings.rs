@@ -30,6 +30,10 @@ pub struct Settings {
     /// `registryEndpoint` of the block a rotation keeps, used as it is written instead
     /// of the kind's endpoint from the answers (still checked like any endpoint).
     kept_endpoint: Option<String>,
+    /// `Some`: the External Secrets Operator provides the login (`--refresh`,
+    /// `--from-store`), so no password or keyfile is needed; `Some(true)` when the user
+    /// name still names someone (a stored credential's owner, the Quay robot).
+    operator_login: Option<bool>,
 }
 
 impl Deref for Settings {
@@ -58,6 +62,7 @@ impl Settings {
         Settings {
             answers: Answers::new(kind),
             kept_endpoint: None,
+            operator_login: None,
         }
     }
 
@@ -72,6 +77,39 @@ impl Settings {
         self.plan().map_err(|r| r.render(Surface::Flags))
     }
 
+    /// [`Settings::validate`] for a block whose login the External Secrets Operator
+    /// provides (`--refresh`, `--from-store`): no password or keyfile is needed, and one
+    /// given is refused rather than ignored; so is a user name when `username` is false
+    /// (a generator's login has its own). The block then holds no credentials.
+    pub fn validate_keyless(&self, username: bool) -> Result<Validated> {
+        self.plan_keyless(username)
+            .map_err(|r| r.render(Surface::Flags))
+    }
+
+    /// The plan of [`Settings::validate_keyless`], its refusals for each surface.
+    pub fn plan_keyless(&self, username: bool) -> Result<Validated, Refusal> {
+        for (id, given) in [
+            (FieldId::Password, self.password().is_some()),
+            (FieldId::Keyfile, self.keyfile().is_some()),
+            (
+                FieldId::Username,
+                !username && self.is_set(FieldId::Username),
+            ),
+        ] {
+            if given {
+                return Err(Error::usage(format!(
+                    "{} is not used with `--refresh` or `--from-store`: the External Secrets Operator provides the login",
+                    id.subject()
+                ))
+                .with_help("remove it; no long-lived key is kept in the cluster (docs/keyless/README.md)")
+                .into());
+            }
+        }
+        let mut keyless = self.clone();
+        keyless.operator_login = Some(username);
+        keyless.plan()
+    }
+
     /// Checks the whole and builds the values block with its warnings, or says what is
     /// wrong as a [`Refusal`] that each surface words its way.
     pub fn plan(&self) -> Result<Validated, Refusal> {
@@ -80,6 +118,20 @@ impl Settings {
         for id in FieldId::ALL {
             if self.is_set(id) && !kind.accepts(id) {
                 return Err(Refusal::Field(id, refused(kind)));
+            }
+        }
+        if self.operator_login.is_none() {
+            if let Some(id) = FieldId::ALL
+                .into_iter()
+                .find(|id| id.keyless() && self.is_set(*id))
+            {
+                return Err(Refusal::Field(
+                    id,
+                    Invalid::new(
+                        "is only used with `--secret-mode external --refresh external-secrets`",
+                        "add `--secret-mode external --refresh external-secrets`, or remove it",
+                    ),
+                ));
             }
         }
         if let Some(p) = self.password() {
@@ -97,8 +149,17 @@ impl Settings {
         // A rotation keeps the endpoint and the push target: only the credentials are
         // required then, the fields that form the endpoint or a default are not.
         let credentials = kind.credential_fields();
+        let from_operator = |id: FieldId| match self.operator_login {
+            Some(username) => {
+                matches!(id, FieldId::Password | FieldId::Keyfile)
+                    || (!username && id == FieldId::Username)
+            }
+            None => false,
+        };
         let required = |f: &&Field| {
-            f.required && (self.kept_endpoint.is_none() || credentials.contains(&f.id))
+            f.required
+                && !from_operator(f.id)
+                && (self.kept_endpoint.is_none() || credentials.contains(&f.id))
         };
         for field in kind.fields().filter(required) {
             let covered = match field.id {
@@ -120,6 +181,7 @@ impl Settings {
         check::endpoint(&registry_endpoint).map_err(|e| Refusal::Field(FieldId::Endpoint, e))?;
 
         let (registry_username, registry_password) = match spec.credentials {
+            _ if self.operator_login.is_some() => (None, None),
             Credentials::UserPassword => (
                 self.text(FieldId::Username).map(str::to_string),
                 self.password().cloned(),
@@ -130,7 +192,8 @@ impl Settings {
             ),
             Credentials::External => (None, None),
         };
-        if spec.credentials != Credentials::External
+        if self.operator_login.is_none()
+            && spec.credentials != Credentials::External
             && (registry_username.is_none() || registry_password.is_none())
         {
             return Err(Error::bug("credentials missing after the required checks").into());

@@ -5,8 +5,9 @@ use std::ffi::OsString;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::cli::{EcrRefreshArg, FieldArgs, RenderArgs, SecretArgs, SecretModeArg};
+use crate::cli::{FieldArgs, RefreshArg, RenderArgs, SecretArgs, SecretModeArg};
 use phib::pushsecret::deliver::{self, Choice};
+use phib::pushsecret::keyless::{Flag, KeylessChoice};
 use phib::pushsecret::SecretMode;
 use phib::registry::keyfile;
 use phib::registry::{FieldId, Invalid, Surface, PASSWORD_ENV};
@@ -99,6 +100,21 @@ pub fn run(args: RenderArgs) -> Result<()> {
 
     let path = values.unwrap_or_else(|| PathBuf::from(super::DEFAULT_VALUES));
     let mut choice = secret_choice(secret);
+    // The identity options are fields: checked by their validators above, used by the
+    // keyless plan.
+    for id in FieldId::ALL.into_iter().filter(|id| id.keyless()) {
+        if let (Some(flag), Some(value)) = (Flag::of_field(id), settings.text(id)) {
+            choice.keyless.set(flag, value.to_string());
+        }
+    }
+    let keyless = choice.keyless.is_keyless();
+    if rotate && keyless {
+        return Err(Error::usage(
+            "`--rotate` replaces stored credentials, but with `--refresh` or `--from-store` the External Secrets Operator provides them",
+        )
+        .with_help("remove `--rotate`: generated tokens renew themselves, and a stored credential is rotated in its store"));
+    }
+    phib::pushsecret::keyless::check_kind(&choice.keyless, kind)?;
     if choice.mode == SecretMode::External && choice.namespace.is_none() {
         choice.namespace = phib::helm::chart_version::helm_namespace();
     }
@@ -110,7 +126,9 @@ pub fn run(args: RenderArgs) -> Result<()> {
         choice.mode == SecretMode::External,
         accept,
     )?;
-    let mut validated = if rotate {
+    let mut validated = if keyless {
+        settings.validate_keyless(choice.keyless.uses_username(kind))?
+    } else if rotate {
         let text = read_text(&path)?;
         let rotation = rotate_values(text.as_deref(), &path, &settings)?;
         if let Some(name) = rotation.external_secret {
@@ -175,7 +193,12 @@ fn secret_choice(args: SecretArgs) -> Choice {
         namespace,
         ecr_refresh,
         ecr_service_account,
+        keyless,
     } = args;
+    let mut keyless_choice = KeylessChoice::default();
+    for (flag, value) in keyless.given {
+        keyless_choice.set(flag, value);
+    }
     Choice {
         mode: match secret_mode {
             Some(SecretModeArg::External) => SecretMode::External,
@@ -186,10 +209,11 @@ fn secret_choice(args: SecretArgs) -> Choice {
         apply,
         namespace,
         ecr_refresh: match ecr_refresh {
-            Some(EcrRefreshArg::ExternalSecrets) => true,
+            Some(RefreshArg::ExternalSecrets) => true,
             None => false,
         },
         ecr_service_account,
+        keyless: keyless_choice,
         overwrite: overwrite_secret_out,
     }
 }

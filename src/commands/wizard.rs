@@ -65,7 +65,15 @@ pub fn run(values: &Path, chart_version: Option<&str>) -> Result<()> {
     let check = verify_source(&decision);
     let written = wizard::written_lines(&decision);
     let upgrade_hint = wizard::upgrade_hint(values, &decision, helm.is_some());
-    let verify_hint = wizard::verify_hint(values, check.as_ref().and_then(|f| f.as_deref()));
+    let synced_later = matches!(
+        &decision.pending,
+        Pending::External { manifests, .. } if manifests.needs_operator()
+    );
+    let verify_hint = if synced_later {
+        wizard::verify_hint_after_sync(values)
+    } else {
+        wizard::verify_hint(values, check.as_ref().and_then(|f| f.as_deref()))
+    };
     let rotation = wizard::rotation_note(&decision);
     let namespace = decision.choice.as_ref().and_then(|c| c.namespace.clone());
     // The wizard asked where the credentials go: no note about the mode, only what
@@ -283,13 +291,19 @@ fn say(text: &str) {
 }
 
 /// What was done (`wrote ...`), said as a sentence.
+/// The first line as a sentence, wrapped; the lines after it (a grant's commands) as
+/// they are, so that they can be copied.
 fn say_done(done: &str) {
-    let mut chars = done.chars();
+    let (first, rest) = done.split_once('\n').unwrap_or((done, ""));
+    let mut chars = first.chars();
     let sentence = match chars.next() {
-        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        Some(c) => format!("{}{}.", c.to_uppercase(), chars.as_str()),
         None => return,
     };
     say_lines(&wizard::wrap(&sentence, wizard::WIDTH));
+    for line in rest.lines() {
+        say(line);
+    }
 }
 
 fn say_lines(lines: &[String]) {

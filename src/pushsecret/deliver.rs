@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use super::ecr::EcrRefresh;
+use super::keyless::{self, Facts, KeylessChoice, Plan};
 use super::{ExternalOptions, PushSecret, SecretMode, VALUES_MODE_NOTE};
 use crate::registry::{Code, FieldId, Kind};
 use crate::secret::{Redactor, Secret};
@@ -36,6 +36,8 @@ pub struct Choice {
     pub ecr_service_account: Option<String>,
     /// `--overwrite-secret-out`: `--secret-out` may replace a file phib did not write.
     pub overwrite: bool,
+    /// `--refresh`, `--from-store` and the identity options that go with them.
+    pub keyless: KeylessChoice,
 }
 
 impl Choice {
@@ -50,6 +52,7 @@ impl Choice {
             ecr_refresh,
             ecr_service_account,
             overwrite,
+            keyless,
         } = self;
         let mut words: Vec<String> = vec!["--secret-mode".into()];
         if *mode == SecretMode::Values {
@@ -71,6 +74,7 @@ impl Choice {
             words.push("--ecr-service-account".into());
             words.push(sa.clone());
         }
+        words.extend(keyless.flags());
         if let Some(path) = out {
             words.push("--secret-out".into());
             words.push(path.display().to_string());
@@ -97,7 +101,15 @@ pub enum Pending {
 #[derive(Debug)]
 pub enum Manifests {
     Static(PushSecret),
-    EcrRefresh(EcrRefresh),
+    /// Kept fresh by the External Secrets Operator (a generator, or a central store).
+    Keyless(Box<Plan>),
+}
+
+impl Manifests {
+    /// Whether the External Secrets Operator makes the Secret.
+    pub fn needs_operator(&self) -> bool {
+        matches!(self, Manifests::Keyless(_))
+    }
 }
 
 #[derive(Debug)]
@@ -123,9 +135,11 @@ impl Pending {
                 "the credentials go into the Secret `{}` (namespace `{}`)",
                 s.name, s.namespace
             ),
-            Manifests::EcrRefresh(r) => format!(
-                "external-secrets.io keeps the Secret `{}` (namespace `{}`) fresh",
-                r.name, r.namespace
+            Manifests::Keyless(p) => format!(
+                "external-secrets.io keeps the Secret `{}` (namespace `{}`) fresh: {}",
+                p.manifests.name(),
+                p.manifests.namespace(),
+                p.manifests.describe()
             ),
         };
         match to {
@@ -152,7 +166,9 @@ pub fn prepare(
         ecr_refresh,
         ecr_service_account,
         overwrite,
+        mut keyless,
     } = choice;
+    let keyless_flags = keyless.flags();
     let external_only = [
         ("--secret-name", secret_name.is_some()),
         ("--secret-out", secret_out.is_some()),
@@ -161,6 +177,10 @@ pub fn prepare(
         ("--ecr-refresh", ecr_refresh),
         ("--ecr-service-account", ecr_service_account.is_some()),
         ("--overwrite-secret-out", overwrite),
+        (
+            keyless_flags.first().map_or("--refresh", String::as_str),
+            !keyless_flags.is_empty(),
+        ),
     ];
     if mode == SecretMode::Values {
         if let Some((flag, _)) = external_only.iter().find(|(_, given)| *given) {
@@ -182,27 +202,35 @@ pub fn prepare(
         .with_help("name it with `--secret-name` instead"));
     }
     match (kind, ecr_refresh) {
-        (Kind::Ecr, false) => {
-            return Err(Error::usage(
-                "`--registry ecr` with `--secret-mode external` needs `--ecr-refresh external-secrets`: ECR tokens expire after 12 hours, so a static Secret would stop working",
-            )
-            .with_help("add `--ecr-refresh external-secrets` (needs the external-secrets.io operator in the cluster; see docs/registries/ecr.md)"));
-        }
-        (Kind::Ecr, true) => {}
+        (Kind::Ecr, _) | (_, false) => {}
         (_, true) => {
             return Err(Error::usage(format!(
                 "`--ecr-refresh` is only for `--registry ecr`, not `--registry {}`",
                 kind.name()
             ))
-            .with_help("remove it; the Secret phib writes for this registry does not expire"));
+            .with_help("use `--refresh external-secrets`, which knows every registry that can do it (docs/keyless/README.md)"));
         }
-        (_, false) if ecr_service_account.is_some() => {
+    }
+    keyless.refresh |= ecr_refresh;
+    if let Some(sa) = ecr_service_account {
+        if !keyless.refresh {
             return Err(
                 Error::usage("`--ecr-service-account` is only used with `--ecr-refresh`")
                     .with_help("remove it"),
             );
         }
-        (_, false) => {}
+        if keyless.service_account.replace(sa).is_some() {
+            return Err(Error::usage(
+                "`--ecr-service-account` and `--refresh-service-account` were both given",
+            )
+            .with_help("keep `--refresh-service-account`"));
+        }
+    }
+    if kind == Kind::Ecr && !keyless.is_keyless() {
+        return Err(Error::usage(
+            "`--registry ecr` with `--secret-mode external` needs `--refresh external-secrets`: ECR tokens expire after 12 hours, so a static Secret would stop working",
+        )
+        .with_help("add `--refresh external-secrets` (needs the external-secrets.io operator in the cluster; see docs/keyless/aws.md)"));
     }
 
     let to = match (secret_out, apply) {
@@ -236,21 +264,24 @@ pub fn prepare(
         &mut validated.warnings,
         &opts,
     )?;
-    let manifests = match (kind, external.secret) {
-        (Kind::Ecr, _) => {
+    let (name, ns) = opts.name_and_namespace()?;
+    let facts = Facts {
+        kind,
+        registry_endpoint: &external.custom_image.registry_endpoint,
+        push: external
+            .custom_image
+            .push
+            .as_ref()
+            .ok_or_else(|| Error::bug("no push target after validation"))?,
+        username: settings.text(FieldId::Username),
+    };
+    let manifests = match (keyless::plan(&keyless, facts, name, ns)?, external.secret) {
+        (Some(plan), _) => {
             validated.warnings.retain(|w| w.code != Code::EcrRefresh);
-            let region = settings
-                .text(FieldId::AwsRegion)
-                .ok_or_else(|| Error::bug("ECR without a region after validation"))?;
-            Manifests::EcrRefresh(EcrRefresh::new(
-                &opts,
-                &external.custom_image.registry_endpoint,
-                region,
-                ecr_service_account,
-            )?)
+            Manifests::Keyless(Box::new(plan))
         }
-        (_, Some(secret)) => Manifests::Static(secret),
-        (_, None) => return Err(Error::bug("no login to put into the push Secret")),
+        (None, Some(secret)) => Manifests::Static(secret),
+        (None, None) => return Err(Error::bug("no login to put into the push Secret")),
     };
     validated.custom_image = external.custom_image;
     Ok(Pending::External { manifests, to })
@@ -324,7 +355,7 @@ pub fn check(pending: &Pending) -> Result<Option<String>> {
     };
     let want = match manifests {
         Manifests::Static(s) => s.manifest(),
-        Manifests::EcrRefresh(r) => Secret::new(r.manifests()),
+        Manifests::Keyless(p) => Secret::new(p.manifests.text()),
     };
     Ok(match std::fs::read(path) {
         Ok(have) if have == want.expose().as_bytes() => None,
@@ -359,30 +390,32 @@ pub fn finish(pending: Pending) -> Result<Option<String>> {
                 .add_exact(s.data().expose());
             (manifest, what, hide)
         }
-        Manifests::EcrRefresh(r) => (
-            Secret::new(r.manifests()),
-            format!(
-                "the ECRAuthorizationToken `{}` and ExternalSecret `{}` (namespace `{}`)",
-                r.generator_name(),
-                r.name,
-                r.namespace
-            ),
+        Manifests::Keyless(p) => (
+            Secret::new(p.manifests.text()),
+            p.manifests.describe(),
             Redactor::new(),
         ),
+    };
+    let grant = match &manifests {
+        Manifests::Keyless(p) => format!(
+            "\nleast-privilege grant for the identity (push and pull on the one repository; run once):\n{}",
+            p.grant.script().trim_end()
+        ),
+        Manifests::Static(_) => String::new(),
     };
     match to {
         Output::File(path) => {
             write::write_secret_file(&path, text.expose().as_bytes(), false)
                 .map_err(after_values)?;
             Ok(Some(format!(
-                "wrote {what} to `{}` (mode 0600); apply it with `kubectl apply -f {}`",
+                "wrote {what} to `{}` (mode 0600); apply it with `kubectl apply -f {}`{grant}",
                 path.display(),
                 path.display()
             )))
         }
         Output::Apply(kubectl) => {
             let out = kubectl_apply(&kubectl, &text, &secrets).map_err(after_values)?;
-            Ok(Some(format!("applied {what} with kubectl: {out}")))
+            Ok(Some(format!("applied {what} with kubectl: {out}{grant}")))
         }
     }
 }

@@ -63,7 +63,10 @@ fn recognise(seen: &Seen) -> bool {
 }
 
 fn warnings(o: &Outcome, out: &mut Vec<Warning>) {
-    let token = o.answers.password().map(|p| p.expose()).unwrap_or_default();
+    // No password given: the login is kept elsewhere (a central store).
+    let Some(token) = o.answers.password().map(|p| p.expose()) else {
+        return;
+    };
     if !token.starts_with("dckr_pat_") && !token.starts_with("dckr_oat_") {
         out.push(Warning::new(Code::Registry, "the Docker Hub secret does not look like an access token (`dckr_pat_...` or `dckr_oat_...`); an account password stops working with two-factor login and gives full account access: create a token at hub.docker.com > Account settings > Personal access tokens"));
     }

@@ -96,6 +96,37 @@ field_list! {
         "PrimeHub's Helm release (default `primehub`): decides the chart's secret name";
     InsecureSkipVerify: "insecure-skip-verify", "--insecure-skip-verify", None, YesNo,
         "Skip TLS verification: self-signed certificates or plain http";
+    RefreshServiceAccount: "refresh-service-account", "--refresh-service-account", Some("NAME"), Text,
+        "With `--refresh`: the Kubernetes ServiceAccount the operator authenticates as (default `phib-image-builder`; ecr: the operator's own identity unless given)";
+    GkeCluster: "gke-cluster", "--gke-cluster", Some("LOCATION/NAME"), Text,
+        "With `--refresh` (artifact-registry, gcr): the GKE cluster for Workload Identity, `LOCATION/NAME` (its project is `--project`) or `PROJECT/LOCATION/NAME`";
+    GcpServiceAccount: "gcp-service-account", "--gcp-service-account", Some("EMAIL"), Text,
+        "With `--refresh` (artifact-registry, gcr): the Google service account to act as (default `phib-image-builder@PROJECT.iam.gserviceaccount.com`)";
+    AzureIdentity: "azure-identity", "--azure-identity", Some("HOW"), Text,
+        "With `--refresh` (acr): `workload` (Azure Workload Identity, the default) or `managed` (the nodes' managed identity)";
+    AzureClientId: "azure-client-id", "--azure-client-id", Some("ID"), Text,
+        "With `--refresh` (acr): the managed identity's client id";
+    AzureTenantId: "azure-tenant-id", "--azure-tenant-id", Some("ID"), Text,
+        "With `--refresh` (acr, workload identity): the Microsoft Entra tenant id";
+    AwsRoleArn: "aws-role-arn", "--aws-role-arn", Some("ARN"), Text,
+        "With `--refresh` (ecr): IRSA, the role the ServiceAccount assumes; phib writes the ServiceAccount with `eks.amazonaws.com/role-arn`";
+}
+
+impl FieldId {
+    /// Whether the field says who the External Secrets Operator logs in as (used only
+    /// with `--refresh external-secrets`; see [`super::keyless`]).
+    pub fn keyless(self) -> bool {
+        matches!(
+            self,
+            FieldId::RefreshServiceAccount
+                | FieldId::GkeCluster
+                | FieldId::GcpServiceAccount
+                | FieldId::AzureIdentity
+                | FieldId::AzureClientId
+                | FieldId::AzureTenantId
+                | FieldId::AwsRoleArn
+        )
+    }
 }
 
 /// The environment variable that may hold the password or token, the other source

@@ -19,6 +19,7 @@
 pub mod check;
 pub mod field;
 pub mod keyfile;
+pub mod keyless;
 pub mod warning;
 
 pub use field::{refused, Answer, Answers, FieldId, Input, PASSWORD_ENV};
@@ -98,11 +99,15 @@ impl Kind {
     /// then the advanced fields every kind shares. A field whose value is computed
     /// (the endpoint of gcr, say) is not listed.
     pub fn fields(self) -> impl Iterator<Item = &'static Field> {
-        self.spec().fields.iter().chain(
-            COMMON_FIELDS
-                .iter()
-                .filter(move |c| !self.spec().fields.iter().any(|f| f.id == c.id)),
-        )
+        self.spec()
+            .fields
+            .iter()
+            .chain(
+                COMMON_FIELDS
+                    .iter()
+                    .filter(move |c| !self.spec().fields.iter().any(|f| f.id == c.id)),
+            )
+            .chain(keyless::fields(self))
     }
 
     /// The field `id` of this kind, if the kind uses it.

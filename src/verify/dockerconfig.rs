@@ -75,11 +75,20 @@ pub fn from_manifest(text: &str, auth_host: &str, source: &str) -> Result<(Strin
             "give the manifest `phib render --secret-mode external --secret-out FILE` wrote",
         )
     };
+    let mut external_secret = None;
     for doc in serde_yaml::Deserializer::from_str(text) {
         let Ok(doc) = serde_yaml::Value::deserialize(doc) else {
             return Err(bad("is not valid YAML"));
         };
-        if doc.get("kind").and_then(serde_yaml::Value::as_str) != Some("Secret") {
+        let kind = doc.get("kind").and_then(serde_yaml::Value::as_str);
+        if kind == Some("ExternalSecret") {
+            external_secret = doc
+                .get("metadata")
+                .and_then(|m| m.get("name"))
+                .and_then(serde_yaml::Value::as_str)
+                .map(str::to_string);
+        }
+        if kind != Some("Secret") {
             continue;
         }
         let name = doc
@@ -108,6 +117,15 @@ pub fn from_manifest(text: &str, auth_host: &str, source: &str) -> Result<(Strin
         })?;
         return Ok((name, creds));
     }
+    if let Some(name) = external_secret {
+        // Keyless manifests: the operator makes the Secret in the cluster.
+        return Err(Error::usage(format!(
+            "{source} holds the ExternalSecret `{name}`, not credentials: the External Secrets Operator makes the Secret from it in the cluster, so there is no login to check in the file"
+        ))
+        .with_help(format!(
+            "apply it (`kubectl apply -f FILE`); once `kubectl get secret {name}` finds the Secret, run `phib verify` without `--secret-file`: it reads the generated Secret with kubectl"
+        )));
+    }
     Err(bad("has no `kind: Secret`"))
 }
 
@@ -128,6 +146,9 @@ pub fn from_kubectl(
     if !out.status.success() {
         // kubectl's own message (not found, forbidden, no cluster) names no secret data.
         let why = String::from_utf8_lossy(&out.stderr);
+        if super::synced::is_not_found(&why) {
+            return Err(super::synced::missing_secret(kubectl, name, namespace));
+        }
         return Err(Error::failed(format!(
             "cannot read {source} with kubectl: {}",
             why.trim()

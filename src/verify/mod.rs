@@ -14,6 +14,7 @@ pub mod dockerconfig;
 pub mod file;
 pub mod hints;
 mod net;
+pub mod synced;
 pub mod target;
 
 use std::io::Write;

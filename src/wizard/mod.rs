@@ -5,6 +5,7 @@
 //! no terminal.
 
 pub mod after;
+pub mod keyless;
 pub mod prompt;
 pub mod questions;
 pub mod secret;
@@ -220,13 +221,25 @@ fn ask_new(
     chart: Option<&ChartTarget>,
 ) -> Result<(New, Answers)> {
     let kind = questions::ask_kind(p, default_kind)?;
+    // The keyless way first, where the registry has it: no key is asked for then.
+    let no_key = keyless::ask_way(p, kind, true)?;
+    let skip = if no_key {
+        keyless::skipped_fields(kind)
+    } else {
+        Vec::new()
+    };
     p.say(&format!("{}:", kind.title()));
     let mut previous: Option<Answers> = None;
     let (validated, answers) = loop {
-        let answers = questions::ask_settings(p, kind, previous.as_ref())?;
-        let planned = answers
-            .settings
-            .plan()
+        let answers = questions::ask_settings_skipping(p, kind, previous.as_ref(), &skip)?;
+        let checked = if no_key {
+            answers
+                .settings
+                .plan_keyless(!skip.contains(&FieldId::Username))
+        } else {
+            answers.settings.plan()
+        };
+        let planned = checked
             .map_err(|r| r.render(Surface::Wizard))
             .and_then(|v| fit(p, v, &answers.settings, chart));
         match planned {
@@ -239,7 +252,11 @@ fn ask_new(
         }
     };
     let new = ask_delivery(p, &answers.settings, values, validated, |p, before| {
-        secret::ask_choice(p, &answers.settings, values, kubectl, before)
+        if no_key {
+            keyless::ask_choice(p, &answers.settings, values, kubectl, before)
+        } else {
+            secret::ask_choice(p, &answers.settings, values, kubectl, before)
+        }
     })?;
     Ok((new, answers))
 }
@@ -345,7 +362,7 @@ fn ecr_refresh(pending: &Pending) -> bool {
     matches!(
         pending,
         Pending::External {
-            manifests: deliver::Manifests::EcrRefresh(_),
+            manifests: deliver::Manifests::Keyless(_),
             ..
         }
     )
@@ -390,6 +407,21 @@ pub fn written_lines(decision: &Decision) -> Vec<String> {
 
 /// The command to check the credentials later; `secret_file` is the Secret manifest
 /// that holds them in external mode.
+/// The check for a Secret the External Secrets Operator makes: possible once it has
+/// synced, when `phib verify` reads the generated Secret with kubectl.
+pub fn verify_hint_after_sync(values: &Path) -> Vec<String> {
+    let words = vec![
+        "phib".to_string(),
+        "verify".into(),
+        "--values".into(),
+        shell_quote(&values.display().to_string()),
+    ];
+    show::command_block(
+        "Once the operator has synced the Secret (`kubectl get externalsecret` shows it Ready), check the login against the registry with",
+        &words,
+    )
+}
+
 pub fn verify_hint(values: &Path, secret_file: Option<&Path>) -> Vec<String> {
     let mut words = vec![
         "phib".to_string(),
@@ -435,7 +467,7 @@ pub fn rotation_note(decision: &Decision) -> Vec<String> {
     }
     if ecr_refresh(&decision.pending) {
         return wrap(
-            "After this upgrade, external-secrets.io renews the ECR login by itself: nothing to rotate.",
+            "After this upgrade, external-secrets.io renews the login by itself: nothing to rotate.",
             WIDTH,
         );
     }

@@ -79,8 +79,23 @@ pub fn ask_settings(
     kind: Kind,
     previous: Option<&Answers>,
 ) -> Answer<Answers> {
+    ask_settings_skipping(p, kind, previous, &[])
+}
+
+/// [`ask_settings`] without the fields in `skip` (the credentials, when the External
+/// Secrets Operator provides the login).
+pub fn ask_settings_skipping(
+    p: &mut dyn Prompter,
+    kind: Kind,
+    previous: Option<&Answers>,
+    skip: &[FieldId],
+) -> Answer<Answers> {
     let mut s = Answers::new(kind);
-    let (basic, advanced): (Vec<&Field>, Vec<&Field>) = kind.fields().partition(|f| !f.advanced);
+    let (basic, advanced): (Vec<&Field>, Vec<&Field>) = kind
+        .fields()
+        // Who the operator logs in as is asked with the keyless way (`super::keyless`).
+        .filter(|f| !skip.contains(&f.id) && !f.id.keyless())
+        .partition(|f| !f.advanced);
     for field in basic {
         ask_field(p, &mut s, field, previous)?;
     }

@@ -99,6 +99,7 @@ pub fn ask_choice(
         namespace,
         ecr_refresh: ecr,
         ecr_service_account: None,
+        keyless: Default::default(),
         overwrite: false,
     }))
 }

@@ -110,6 +110,7 @@ fn asking_again_offers_the_keyfile_path_given_before() {
     );
     let mut p = Scripted::new([
         Step::Select("Google Container Registry"),
+        Step::Select("a service-account key"),
         text(key),
         text(""),
         text(""),
@@ -541,7 +542,7 @@ fn ecr_offers_the_external_secrets_refresh_as_render_does() {
     assert!(matches!(
         d.pending,
         Pending::External {
-            manifests: deliver::Manifests::EcrRefresh(_),
+            manifests: deliver::Manifests::Keyless(_),
             ..
         }
     ));
@@ -608,6 +609,7 @@ fn render_warnings_are_said_without_flags_the_wizard_has_no_use_for() {
     );
     let mut p = Scripted::new([
         Step::Select("Google Container Registry"),
+        Step::Select("a service-account key"),
         text(key),
         text(""),
         text(""),
@@ -657,4 +659,49 @@ fn an_empty_token_is_refused_naming_what_was_asked() {
         "{:#?}",
         p.transcript
     );
+}
+
+#[test]
+fn artifact_registry_offers_the_keyless_way_first_and_asks_no_key() {
+    let mut p = Scripted::new([
+        Step::Select("Google Artifact Registry"),
+        Step::Select("short-lived tokens"),
+        text("europe-west1"),
+        text("acme-images"),
+        text("primehub"),
+        text("europe-west1-docker.pkg.dev/acme-images/primehub"),
+        Step::Confirm(false),
+        // Refused: not LOCATION/NAME; asked again.
+        text("hub"),
+        text("europe-west1/hub"),
+        text(""),
+        text(""),
+        text(""),
+        text("push-refresh.yaml"),
+        Step::Confirm(true),
+    ]);
+    let d = ask(&mut p, Path::new("values.yaml"), None, false).unwrap();
+    assert!(p.finished(), "{:#?}", p.transcript);
+    let prompts = p.prompts().join("\n");
+    assert!(!prompts.contains("keyfile"), "{prompts}");
+    assert!(p.prompts()[1].starts_with("Login"), "{prompts}");
+    let shown = p.transcript.join("\n");
+    assert!(shown.contains("is not `LOCATION/NAME`"), "{shown}");
+    assert!(shown.contains("GCRAccessToken"), "{shown}");
+    let Pending::External {
+        manifests: deliver::Manifests::Keyless(plan),
+        ..
+    } = &d.pending
+    else {
+        panic!("{:?}", d.pending)
+    };
+    assert!(plan.manifests.text().contains("kind: \"GCRAccessToken\""));
+    assert_eq!(d.validated.custom_image.registry_password, None);
+    assert_eq!(d.validated.custom_image.registry_username, None);
+    let command = d.command.unwrap().join(" ");
+    assert!(
+        command.contains("--refresh external-secrets --gke-cluster europe-west1/hub"),
+        "{command}"
+    );
+    assert!(!command.contains("--keyfile"), "{command}");
 }

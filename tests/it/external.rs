@@ -748,7 +748,7 @@ fn refusals_exit_2_write_nothing_and_show_no_secret() {
     let r = run(&mut cmd, b"");
     r.expect_code(2);
     assert!(
-        r.stderr.contains("needs `--ecr-refresh external-secrets`"),
+        r.stderr.contains("needs `--refresh external-secrets`"),
         "{}",
         r.stderr
     );

@@ -11,6 +11,7 @@ mod compact;
 mod doctor;
 mod external;
 pub mod helm;
+mod keyless;
 mod layers;
 mod merge;
 mod pty;

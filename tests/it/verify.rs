@@ -587,8 +587,9 @@ fn external_push_secret_is_read_with_kubectl_stub_cluster() {
     let r = run(verify_cmd(&block("other"), &[]).env("PATH", &path), b"");
     r.expect_code(1);
     assert!(
-        r.stderr
-            .contains("cannot read Secret `other` in namespace `hub` with kubectl"),
+        r.stderr.contains(
+            "the push Secret `other` (namespace `hub`) does not exist, and no ExternalSecret"
+        ),
         "{}",
         r.stderr
     );

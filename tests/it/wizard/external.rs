@@ -459,3 +459,74 @@ fn a_secret_file_in_a_missing_folder_is_asked_again_before_anything_is_written()
     assert_eq!(mode(&dir.path().join("push.yaml")), 0o600);
     assert!(!dir.path().join("no-such-dir").exists());
 }
+
+#[test]
+#[cfg_attr(
+    not(phib_e2e),
+    ignore = "end-to-end: needs a pseudo-terminal; run ./scripts/test"
+)]
+fn acr_keyless_asks_no_password_and_writes_what_phib_render_refresh_writes() {
+    let (dir, mut t) = start();
+    pick(&mut t, Kind::Acr);
+    t.expect("short-lived tokens, no key (recommended)")
+        .expect("a password or token")
+        .send("\r");
+    t.answer("Registry name", "acmeregistry");
+    t.answer("[acmeregistry.azurecr.io/primehub]", "");
+    t.expect("Change the advanced options?").send("n\r");
+    t.expect("Azure identity")
+        .expect("the nodes' managed identity")
+        .send("\r");
+    t.answer(
+        "Managed identity client id",
+        "11111111-2222-3333-4444-555555555555",
+    );
+    t.answer("Tenant id", "not-a-guid");
+    t.expect("is not a GUID");
+    t.answer("Tenant id", "66666666-7777-8888-9999-000000000000");
+    t.answer("Kubernetes ServiceAccount for the operator", "");
+    t.answer("PrimeHub's namespace", "");
+    t.answer("File for the Secret manifest", "push-refresh.yaml");
+    t.expect("ACRAccessToken");
+    t.expect("Create `values.yaml`?").send("y\r");
+    t.expect("least-privilege grant");
+    let (code, screen) = t.finish_screen();
+    assert_eq!(code, Some(0), "exit {code:?}: {screen}");
+    assert!(!screen.contains("Password"), "{screen}");
+    assert!(
+        screen.contains("Once the operator has synced the Secret"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Container Registry Repository Writer"),
+        "{screen}"
+    );
+
+    let sub = dir.path().join("render");
+    std::fs::create_dir(&sub).unwrap();
+    let args = [
+        "--registry",
+        "acr",
+        "--acr-name",
+        "acmeregistry",
+        "--secret-mode",
+        "external",
+        "--refresh",
+        "external-secrets",
+        "--azure-client-id",
+        "11111111-2222-3333-4444-555555555555",
+        "--azure-tenant-id",
+        "66666666-7777-8888-9999-000000000000",
+        "--secret-out",
+        "push-refresh.yaml",
+    ];
+    run(phib().current_dir(&sub).arg("render").args(args), b"").expect_code(0);
+    for file in ["values.yaml", "push-refresh.yaml"] {
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(file)).unwrap(),
+            std::fs::read_to_string(sub.join(file)).unwrap(),
+            "{file}: the wizard and phib render disagree"
+        );
+    }
+    assert_eq!(mode(&dir.path().join("push-refresh.yaml")), 0o600);
+}

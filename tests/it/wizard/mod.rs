@@ -260,6 +260,10 @@ fn gcr_asks_again_after_a_wrong_keyfile_path_then_writes_what_phib_render_writes
     keyfile_fixture("authorized-user.json", &dir.path().join("adc.json"));
     let mut t = Pty::spawn(dir.path(), &["wizard"], &path, &[]);
     pick(&mut t, Kind::Gcr);
+    // The keyless way is offered first; this test takes the key.
+    t.expect("short-lived tokens, no key (recommended)")
+        .expect("a service-account key")
+        .send("j\r");
     t.answer("Path to the service-account keyfile", "~/keys/sa.json");
     // `~` was expanded (HOME is the test folder) and the reason is shown.
     t.expect(&format!(

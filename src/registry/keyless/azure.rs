@@ -1,0 +1,221 @@
+//! Azure Container Registry: ESO's `ACRAccessToken` generator gets a Microsoft Entra
+//! token, by default through Azure Workload Identity (a Kubernetes ServiceAccount
+//! annotated with the managed identity's client and tenant id, trusted by a federated
+//! credential), or as a managed identity of the nodes, and exchanges it for an ACR
+//! refresh token, valid three hours. The login is the all-zero user name and that
+//! token. The token carries the identity's role assignments; in a registry with ABAC
+//! repository permissions one assignment can be limited to the one repository.
+
+use super::{sh, GeneratedLogin, Generator, Grant, Scope, SERVICE_ACCOUNT_FIELD};
+use crate::registry::{Field, FieldId, Invalid};
+
+/// Who the operator logs in as on Azure.
+pub const FIELDS: [Field; 4] = [
+    Field {
+        id: FieldId::AzureIdentity,
+        prompt: "Azure identity (workload or managed)",
+        hint: "`workload`: Azure Workload Identity, a federated ServiceAccount (recommended); `managed`: the managed identity of the operator's nodes",
+        required: false,
+        advanced: true,
+        default: Some(|_| Some("workload".into())),
+        validate: |v| match v {
+            "workload" | "managed" => Ok(()),
+            _ => Err(Invalid::new("is neither `workload` nor `managed`", "write `workload` (Azure Workload Identity) or `managed` (the nodes' managed identity)")),
+        },
+    },
+    Field {
+        id: FieldId::AzureClientId,
+        prompt: "Managed identity client id",
+        hint: "`az identity show --name IDENTITY --resource-group RG --query clientId`",
+        required: false,
+        advanced: true,
+        default: None,
+        validate: guid,
+    },
+    Field {
+        id: FieldId::AzureTenantId,
+        prompt: "Tenant id",
+        hint: "`az account show --query tenantId`",
+        required: false,
+        advanced: true,
+        default: None,
+        validate: guid,
+    },
+    SERVICE_ACCOUNT_FIELD,
+];
+
+fn guid(v: &str) -> Result<(), Invalid> {
+    if is_guid(v) {
+        Ok(())
+    } else {
+        Err(Invalid::new(
+            "is not a GUID",
+            "copy it from `az identity show --query clientId` / `az account show --query tenantId`",
+        ))
+    }
+}
+
+pub const GENERATOR: Generator = Generator {
+    kind: "ACRAccessToken",
+    lifetime_secs: 3 * 3600,
+    login: GeneratedLogin::UserPassword,
+    sample: &[
+        ("username", "00000000-0000-0000-0000-000000000000"),
+        (
+            "password",
+            "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzYW1wbGUiOnRydWV9.c2FtcGxlLXNpZ25hdHVyZQ",
+        ),
+    ],
+    docs: "docs/keyless/azure.md",
+};
+
+/// The annotations Azure Workload Identity (and ESO) read on a ServiceAccount.
+pub const CLIENT_ID_ANNOTATION: &str = "azure.workload.identity/client-id";
+pub const TENANT_ID_ANNOTATION: &str = "azure.workload.identity/tenant-id";
+
+/// The audience of the federated credential.
+pub const FEDERATION_AUDIENCE: &str = "api://AzureADTokenExchange";
+
+/// A GUID as Entra writes client and tenant ids.
+pub fn is_guid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 5
+        && parts
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// How the generator authenticates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMode {
+    /// Azure Workload Identity (the default).
+    Workload,
+    /// A managed identity of the nodes the operator runs on.
+    Managed,
+}
+
+/// What the grant needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantFor<'a> {
+    pub registry_name: &'a str,
+    pub mode: AuthMode,
+    /// The managed identity's client id, when known.
+    pub client_id: Option<&'a str>,
+    pub namespace: &'a str,
+    pub kubernetes_service_account: &'a str,
+}
+
+/// The ABAC condition that limits `Container Registry Repository Writer` to `scope`:
+/// read and write of content and metadata only where the repository matches.
+pub fn condition(scope: &Scope) -> String {
+    let matches = match scope {
+        Scope::Repo(r) => format!(
+            "@Request[Microsoft.ContainerRegistry/registries/repositories:name] StringEqualsIgnoreCase '{r}'"
+        ),
+        Scope::Prefix(p) => format!(
+            "@Request[Microsoft.ContainerRegistry/registries/repositories:name] StringStartsWithIgnoreCase '{p}/'"
+        ),
+    };
+    let actions = [
+        "content/read",
+        "content/write",
+        "metadata/read",
+        "metadata/write",
+    ]
+    .map(|a| {
+        format!("!(ActionMatches{{'Microsoft.ContainerRegistry/registries/repositories/{a}'}})")
+    })
+    .join(" AND ");
+    format!("(({actions}) OR ({matches}))")
+}
+
+pub fn grant(g: &GrantFor<'_>, scope: &Scope) -> Grant {
+    let mut inputs = vec![(
+        "RESOURCE_GROUP",
+        "the resource group of the managed identity and the AKS cluster",
+    )];
+    let assignee = match g.client_id {
+        Some(id) => sh(id),
+        None => {
+            inputs.push((
+                "IDENTITY_CLIENT_ID",
+                "the managed identity's client id (`az identity show --query clientId`)",
+            ));
+            "\"$IDENTITY_CLIENT_ID\"".into()
+        }
+    };
+    let registry = sh(g.registry_name);
+    let mut commands = Vec::new();
+    if g.mode == AuthMode::Workload {
+        inputs.push(("IDENTITY_NAME", "the user-assigned managed identity (`az identity create --name phib-image-builder --resource-group \"$RESOURCE_GROUP\"`)"));
+        inputs.push((
+            "AKS_CLUSTER",
+            "the AKS cluster's name (`az aks list --query [].name`)",
+        ));
+        commands.extend([
+            "# the cluster must issue OIDC tokens and run workload identity:".to_string(),
+            "az aks update --name \"$AKS_CLUSTER\" --resource-group \"$RESOURCE_GROUP\" --enable-oidc-issuer --enable-workload-identity".to_string(),
+            "# only this Kubernetes ServiceAccount may act as the identity:".to_string(),
+            format!(
+                "az identity federated-credential create --name phib-image-builder --identity-name \"$IDENTITY_NAME\" --resource-group \"$RESOURCE_GROUP\" --issuer \"$(az aks show --name \"$AKS_CLUSTER\" --resource-group \"$RESOURCE_GROUP\" --query oidcIssuerProfile.issuerUrl -o tsv)\" --subject system:serviceaccount:{}:{} --audiences {FEDERATION_AUDIENCE}",
+                g.namespace, g.kubernetes_service_account
+            ),
+        ]);
+    }
+    commands.extend([
+        "# repository permissions need the registry in ABAC mode (AcrPush/AcrPull are then ignored there: check the registry's other users first):".to_string(),
+        format!("az acr update --name {registry} --role-assignment-mode rbac-abac"),
+        "# push and pull on the one repository the builds use, nothing else:".to_string(),
+        format!(
+            "az role assignment create --assignee {assignee} --role 'Container Registry Repository Writer' --scope \"$(az acr show --name {registry} --query id -o tsv)\" --condition {} --condition-version 2.0",
+            sh(&condition(scope))
+        ),
+        "# (a registry that stays in RBAC mode can only grant the whole registry: --role AcrPush)".to_string(),
+    ]);
+    Grant { inputs, commands }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_condition_names_the_repository() {
+        let c = condition(&Scope::Repo("team/app".into()));
+        assert_eq!(
+            c,
+            "((!(ActionMatches{'Microsoft.ContainerRegistry/registries/repositories/content/read'}) AND !(ActionMatches{'Microsoft.ContainerRegistry/registries/repositories/content/write'}) AND !(ActionMatches{'Microsoft.ContainerRegistry/registries/repositories/metadata/read'}) AND !(ActionMatches{'Microsoft.ContainerRegistry/registries/repositories/metadata/write'})) OR (@Request[Microsoft.ContainerRegistry/registries/repositories:name] StringEqualsIgnoreCase 'team/app'))"
+        );
+        assert!(
+            condition(&Scope::Prefix("team".into())).contains("StringStartsWithIgnoreCase 'team/'")
+        );
+    }
+
+    #[test]
+    fn workload_identity_grant() {
+        let g = GrantFor {
+            registry_name: "acme",
+            mode: AuthMode::Workload,
+            client_id: Some("11111111-2222-3333-4444-555555555555"),
+            namespace: "hub",
+            kubernetes_service_account: "phib-image-builder",
+        };
+        let s = grant(&g, &Scope::Repo("app".into())).script();
+        assert!(s.contains("--subject system:serviceaccount:hub:phib-image-builder --audiences api://AzureADTokenExchange"), "{s}");
+        assert!(s.contains("az role assignment create --assignee 11111111-2222-3333-4444-555555555555 --role 'Container Registry Repository Writer'"), "{s}");
+        let m = grant(
+            &GrantFor {
+                mode: AuthMode::Managed,
+                client_id: None,
+                ..g
+            },
+            &Scope::Repo("app".into()),
+        )
+        .script();
+        assert!(!m.contains("federated-credential"));
+        assert!(m.contains("IDENTITY_CLIENT_ID=..."));
+        assert!(is_guid("11111111-2222-3333-4444-555555555555"));
+        assert!(!is_guid("1111-2222"));
+    }
+}

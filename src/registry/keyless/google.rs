@@ -1,0 +1,221 @@
+//! Google Cloud (Artifact Registry, and gcr.io served by Artifact Registry): ESO's
+//! `GCRAccessToken` generator exchanges a token of a Kubernetes ServiceAccount for a
+//! Google access token through GKE Workload Identity, impersonating a Google service
+//! account (`iam.gke.io/gcp-service-account`). No JSON key exists anywhere, so it works
+//! where `iam.disableServiceAccountKeyCreation` forbids keys. Access tokens last one
+//! hour; the registry login is `oauth2accesstoken` and the token.
+
+use super::{sh, GeneratedLogin, Generator, Grant, Scope, SERVICE_ACCOUNT_FIELD};
+use crate::registry::{Field, FieldId, Invalid};
+
+/// Who the operator logs in as on Google.
+pub const FIELDS: [Field; 3] = [
+    Field {
+        id: FieldId::GkeCluster,
+        prompt: "GKE cluster (LOCATION/NAME)",
+        hint: "the cluster the operator runs in, as `gcloud container clusters list` shows it; `PROJECT/LOCATION/NAME` when it is in another project",
+        required: false,
+        advanced: true,
+        default: None,
+        validate: |v| gke_cluster(v, "project").map(|_| ()),
+    },
+    Field {
+        id: FieldId::GcpServiceAccount,
+        prompt: "Google service account",
+        hint: "the account the operator acts as; it gets Artifact Registry Writer on the one repository",
+        required: false,
+        advanced: true,
+        default: Some(|a| a.text_or_default(FieldId::Project).map(|p| default_service_account(&p))),
+        validate: service_account_email,
+    },
+    SERVICE_ACCOUNT_FIELD,
+];
+
+const GKE_FIX: &str = "write `LOCATION/NAME` (or `PROJECT/LOCATION/NAME` when the cluster is in another project), as `gcloud container clusters list` shows it";
+
+/// `[PROJECT/]LOCATION/NAME` as (project, location, name); the project is
+/// `default_project` when not given.
+pub fn gke_cluster(
+    value: &str,
+    default_project: &str,
+) -> Result<(String, String, String), Invalid> {
+    let words: Vec<&str> = value.split('/').collect();
+    let (project, location, name) = match words[..] {
+        [l, n] => (default_project, l, n),
+        [p, l, n] => (p, l, n),
+        _ => {
+            return Err(Invalid::new(
+                "is not `LOCATION/NAME` or `PROJECT/LOCATION/NAME`",
+                GKE_FIX,
+            ))
+        }
+    };
+    let label_ok = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    };
+    if ![project, location, name].iter().all(|s| label_ok(s)) {
+        return Err(Invalid::new(
+            "has an invalid project, location or name (lower-case letters, digits and `-`)",
+            GKE_FIX,
+        ));
+    }
+    Ok((project.to_string(), location.to_string(), name.to_string()))
+}
+
+fn service_account_email(v: &str) -> Result<(), Invalid> {
+    if is_service_account_email(v) {
+        Ok(())
+    } else {
+        Err(Invalid::new(
+            "is not a Google service account (`NAME@PROJECT.iam.gserviceaccount.com`)",
+            "give the e-mail `gcloud iam service-accounts list` shows",
+        ))
+    }
+}
+
+pub const GENERATOR: Generator = Generator {
+    kind: "GCRAccessToken",
+    lifetime_secs: 3600,
+    login: GeneratedLogin::UserPassword,
+    sample: &[
+        ("username", "oauth2accesstoken"),
+        ("password", "ya29.c.b0AXv0zTPsample-access-token_0123456789"),
+        ("expiry", "1767229200"),
+    ],
+    docs: "docs/keyless/google.md",
+};
+
+/// The annotation that binds a Kubernetes ServiceAccount to a Google service account.
+pub const SERVICE_ACCOUNT_ANNOTATION: &str = "iam.gke.io/gcp-service-account";
+
+/// The Google service account phib suggests in `project`.
+pub fn default_service_account(project: &str) -> String {
+    format!(
+        "{}@{project}.iam.gserviceaccount.com",
+        super::DEFAULT_IDENTITY_NAME
+    )
+}
+
+/// A Google service account e-mail, as the generator's schema requires it.
+pub fn is_service_account_email(email: &str) -> bool {
+    email.split_once('@').is_some_and(|(name, domain)| {
+        !name.is_empty() && domain.ends_with(".iam.gserviceaccount.com")
+    })
+}
+
+/// The Artifact Registry location and repository that serve a gcr.io host (Google's
+/// gcr.io repositories: `gcr.io` and `us.gcr.io` live in `us`, `eu.gcr.io` in
+/// `europe`, `asia.gcr.io` in `asia`).
+pub fn gcr_repository(host: &str) -> Option<(&'static str, &'static str)> {
+    match host {
+        "gcr.io" => Some(("us", "gcr.io")),
+        "us.gcr.io" => Some(("us", "us.gcr.io")),
+        "eu.gcr.io" => Some(("europe", "eu.gcr.io")),
+        "asia.gcr.io" => Some(("asia", "asia.gcr.io")),
+        _ => None,
+    }
+}
+
+/// What the grant needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantFor<'a> {
+    /// The project of the registry.
+    pub project: &'a str,
+    /// The Artifact Registry location and repository the builds push to.
+    pub location: &'a str,
+    pub repository: &'a str,
+    pub gcp_service_account: &'a str,
+    /// The GKE cluster's project (its workload identity pool is `PROJECT.svc.id.goog`).
+    pub cluster_project: &'a str,
+    pub cluster_location: &'a str,
+    pub cluster_name: &'a str,
+    pub namespace: &'a str,
+    pub kubernetes_service_account: &'a str,
+}
+
+/// Artifact Registry grants per repository, the narrowest IAM resource it has:
+/// `roles/artifactregistry.writer` there (push and pull), and the Kubernetes
+/// ServiceAccount may impersonate the Google one, nothing else.
+pub fn grant(g: &GrantFor<'_>, _scope: &Scope) -> Grant {
+    let sa_name = g.gcp_service_account.split('@').next().unwrap_or_default();
+    let sa_project = g
+        .gcp_service_account
+        .split_once('@')
+        .and_then(|(_, d)| d.strip_suffix(".iam.gserviceaccount.com"))
+        .unwrap_or(g.project);
+    let member = format!(
+        "serviceAccount:{}.svc.id.goog[{}/{}]",
+        g.cluster_project, g.namespace, g.kubernetes_service_account
+    );
+    Grant {
+        inputs: Vec::new(),
+        commands: vec![
+            "# the cluster must have Workload Identity on (prints the pool, PROJECT.svc.id.goog):".into(),
+            format!(
+                "gcloud container clusters describe {} --location={} --project={} --format='value(workloadIdentityConfig.workloadPool)'",
+                sh(g.cluster_name),
+                sh(g.cluster_location),
+                sh(g.cluster_project)
+            ),
+            "# the Google service account the operator impersonates (skip if it exists):".into(),
+            format!(
+                "gcloud iam service-accounts create {} --project={} --display-name='PrimeHub image builder'",
+                sh(sa_name),
+                sh(sa_project)
+            ),
+            "# push and pull on the one repository the builds use, nothing else:".into(),
+            format!(
+                "gcloud artifacts repositories add-iam-policy-binding {} --project={} --location={} --member=serviceAccount:{} --role=roles/artifactregistry.writer",
+                sh(g.repository),
+                sh(g.project),
+                sh(g.location),
+                sh(g.gcp_service_account)
+            ),
+            "# only this Kubernetes ServiceAccount may act as it:".into(),
+            format!(
+                "gcloud iam service-accounts add-iam-policy-binding {} --project={} --role=roles/iam.workloadIdentityUser --member={}",
+                sh(g.gcp_service_account),
+                sh(sa_project),
+                sh(&member)
+            ),
+        ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grant_golden() {
+        let g = GrantFor {
+            project: "acme",
+            location: "europe-west1",
+            repository: "images",
+            gcp_service_account: "phib-image-builder@acme.iam.gserviceaccount.com",
+            cluster_project: "acme-gke",
+            cluster_location: "europe-west1",
+            cluster_name: "hub",
+            namespace: "hub",
+            kubernetes_service_account: "phib-image-builder",
+        };
+        let got = grant(&g, &Scope::Repo("acme/images/builds".into())).script();
+        assert!(got.contains("gcloud artifacts repositories add-iam-policy-binding images --project=acme --location=europe-west1 --member=serviceAccount:phib-image-builder@acme.iam.gserviceaccount.com --role=roles/artifactregistry.writer\n"), "{got}");
+        assert!(got.contains("--role=roles/iam.workloadIdentityUser --member='serviceAccount:acme-gke.svc.id.goog[hub/phib-image-builder]'\n"), "{got}");
+        assert!(
+            got.contains("gcloud iam service-accounts create phib-image-builder --project=acme ")
+        );
+        assert!(!got.contains("roles/owner") && !got.contains("roles/editor"));
+    }
+
+    #[test]
+    fn gcr_hosts_map_to_their_repositories() {
+        assert_eq!(gcr_repository("eu.gcr.io"), Some(("europe", "eu.gcr.io")));
+        assert_eq!(gcr_repository("gcr.io"), Some(("us", "gcr.io")));
+        assert_eq!(gcr_repository("example.com"), None);
+        assert!(is_service_account_email("a@p.iam.gserviceaccount.com"));
+        assert!(!is_service_account_email("a@gmail.com"));
+    }
+}

@@ -1,5 +1,182 @@
-//! Facts about PrimeHub's chart that phib's choices depend on: the release, namespace and
-//! chart it is installed as by default, and how it names its own push Secret.
+//! What the PrimeHub chart (and the controller it ships) does with the `customImage`
+//! block, by chart version: which keys it reads, when it renders the push Secret, what
+//! it names it, which image name the controller computes and what the build script hands
+//! to buildah. Every such fact lives here and only here; the plan asks these functions
+//! instead of knowing versions itself. All pure, checked by golden tables below.
+//!
+//! The facts were read from the chart's templates and build script at each release tag
+//! and from the controller source the chart pins:
+//! - `pushRepo` is read from chart 3.7.1 (controller `v3.7-4d5a6f65`); before that only
+//!   `pushRepoPrefix`, and a missing prefix pushes a bare `<image>:<hash>`.
+//! - `insecureSkipVerify` is in the values from 3.3.0, but the build script of 3.3.0 to
+//!   3.4.1 reads it as the literal text `{SKIP_TLS_VERIFY:-false}` (a missing `$`), so
+//!   buildah gets `--tls-verify=false` only from 3.4.2. From 3.8.0 the base image pull
+//!   and `buildah bud` skip verification too.
+//! - Up to 3.3.0 the push Secret and the build scripts are rendered only when
+//!   `primehub.mode` is `ee` or `deploy` (the chart's default is `ce`).
+//! - From 4.0.0 the build script prepends `docker.io/` to an image name whose first
+//!   `/`-separated component has no `.`.
+//!
+//! Also here: the release, namespace and chart PrimeHub is installed as by default.
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::str::FromStr;
+
+/// A PrimeHub chart release, `MAJOR.MINOR.PATCH`, optionally with a pre-release suffix
+/// (`4.0.0-rc.1`, `3.7.0-aws.1`). Facts are looked up by the numeric core only: a
+/// pre-release gets the facts of the release it leads to, which is never less than the
+/// older release's (the checks only grow stricter with age).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChartVersion {
+    pub major: u32,
+    pub minor: u32,
+    pub patch: u32,
+    pub pre: Option<String>,
+}
+
+/// The newest chart whose facts phib knows; assumed when nothing says otherwise.
+pub const NEWEST: ChartVersion = ChartVersion::new(4, 1, 0);
+/// The oldest chart with an image builder phib knows how to configure.
+pub const OLDEST: ChartVersion = ChartVersion::new(2, 7, 0);
+
+const PUSH_REPO_FROM: ChartVersion = ChartVersion::new(3, 7, 1);
+const SKIP_TLS_KEY_FROM: ChartVersion = ChartVersion::new(3, 3, 0);
+const SKIP_TLS_WORKS_FROM: ChartVersion = ChartVersion::new(3, 4, 2);
+const SKIP_TLS_BASE_PULL_FROM: ChartVersion = ChartVersion::new(3, 8, 0);
+const SECRET_ANY_MODE_FROM: ChartVersion = ChartVersion::new(3, 4, 0);
+const DOCKER_IO_PREFIX_FROM: ChartVersion = ChartVersion::new(4, 0, 0);
+
+impl ChartVersion {
+    pub const fn new(major: u32, minor: u32, patch: u32) -> Self {
+        ChartVersion {
+            major,
+            minor,
+            patch,
+            pre: None,
+        }
+    }
+
+    fn core(&self) -> (u32, u32, u32) {
+        (self.major, self.minor, self.patch)
+    }
+
+    /// The chart version from `helm list`'s `chart` column (`primehub-4.1.0`).
+    pub fn from_chart_column(chart: &str) -> Option<ChartVersion> {
+        chart.strip_prefix("primehub-")?.parse().ok()
+    }
+}
+
+impl PartialOrd for ChartVersion {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ChartVersion {
+    /// By the numeric core; a pre-release sorts right after its core (see the type's
+    /// comment: it gets the core's facts).
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.core()
+            .cmp(&other.core())
+            .then_with(|| self.pre.cmp(&other.pre))
+    }
+}
+
+impl fmt::Display for ChartVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)?;
+        if let Some(pre) = &self.pre {
+            write!(f, "-{pre}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a version string was not understood.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadVersion(pub String);
+
+impl fmt::Display for BadVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for ChartVersion {
+    type Err = BadVersion;
+
+    /// `3.7.1`, `v3.7.1`, `4.0.0-rc.1`, `3.7.0-aws.1`; build metadata (`+x`) is ignored.
+    fn from_str(s: &str) -> Result<Self, BadVersion> {
+        let bad = || {
+            BadVersion(format!(
+                "`{s}` is not a chart version like `{NEWEST}` (MAJOR.MINOR.PATCH)"
+            ))
+        };
+        let t = s.strip_prefix('v').unwrap_or(s);
+        let t = t.split_once('+').map_or(t, |(v, _)| v);
+        let (core, pre) = match t.split_once('-') {
+            Some((c, p)) if !p.is_empty() => (c, Some(p.to_string())),
+            Some(_) => return Err(bad()),
+            None => (t, None),
+        };
+        let mut parts = core.split('.');
+        let mut num = || -> Result<u32, BadVersion> {
+            let p = parts.next().ok_or_else(bad)?;
+            if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) || p.len() > 6 {
+                return Err(bad());
+            }
+            p.parse().map_err(|_| bad())
+        };
+        let (major, minor, patch) = (num()?, num()?, num()?);
+        if parts.next().is_some() {
+            return Err(bad());
+        }
+        Ok(ChartVersion {
+            major,
+            minor,
+            patch,
+            pre,
+        })
+    }
+}
+
+/// What one chart version does with the `customImage` block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Facts {
+    /// The controller reads `pushRepo` (one repository, tag `<image>-<hash>`).
+    pub reads_push_repo: bool,
+    /// The chart's values have `insecureSkipVerify` (the controller passes it on).
+    pub has_skip_tls_key: bool,
+    /// The build script really hands `--tls-verify=false` to `buildah push`.
+    pub push_skips_tls: bool,
+    /// The build script also pulls the base image and builds with `--tls-verify=false`.
+    pub base_pull_skips_tls: bool,
+    /// The push Secret and build scripts are rendered only with `primehub.mode` `ee` or
+    /// `deploy`.
+    pub needs_ee_mode: bool,
+    /// The build script prepends `docker.io/` to names whose first component has no `.`.
+    pub prepends_docker_io: bool,
+}
+
+/// The facts of `v`. A version older than [`OLDEST`] gets the oldest facts.
+pub fn facts(v: &ChartVersion) -> Facts {
+    let at = |from: &ChartVersion| v.core() >= from.core();
+    Facts {
+        reads_push_repo: at(&PUSH_REPO_FROM),
+        has_skip_tls_key: at(&SKIP_TLS_KEY_FROM),
+        push_skips_tls: at(&SKIP_TLS_WORKS_FROM),
+        base_pull_skips_tls: at(&SKIP_TLS_BASE_PULL_FROM),
+        needs_ee_mode: !at(&SECRET_ANY_MODE_FROM),
+        prepends_docker_io: at(&DOCKER_IO_PREFIX_FROM),
+    }
+}
+
+/// Whether phib knows this version's facts (from [`OLDEST`]; newer than [`NEWEST`] is
+/// assumed to behave like the newest).
+pub fn is_known(v: &ChartVersion) -> bool {
+    v.core() >= OLDEST.core()
+}
 
 /// The chart phib upgrades by default.
 pub const DEFAULT_CHART: &str = "infuseai/primehub";
@@ -13,45 +190,768 @@ pub const DEFAULT_NAMESPACE: &str = "hub";
 /// The chart's push secret name for the default release (fullname `primehub`).
 pub const DEFAULT_PUSH_SECRET_NAME: &str = "primehub-controller-custom-image-push-secret";
 
-/// The chart's push secret name for a release: fullname is the release when it
-/// contains `primehub`, else `<release>-primehub` (63 characters at most).
-pub fn push_secret_name(release: &str) -> String {
-    let full = if release.contains("primehub") {
-        release.to_string()
-    } else {
-        format!("{release}-primehub")
-    };
-    let mut full: String = full.chars().take(63).collect();
-    if full.ends_with('-') {
-        full.pop();
+/// The modes in which charts up to 3.3.0 render the push Secret and build scripts.
+pub const EE_MODES: [&str; 2] = ["ee", "deploy"];
+
+/// The chart's default chart name, which `nameOverride` replaces in the fullname.
+const CHART_NAME: &str = "primehub";
+
+/// How the chart names a release's objects: the values that change it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Naming<'a> {
+    pub release: &'a str,
+    pub name_override: Option<&'a str>,
+    pub fullname_override: Option<&'a str>,
+}
+
+/// Helm's `trunc 63 | trimSuffix "-"`.
+fn trunc63(s: &str) -> String {
+    let cut: String = s.chars().take(63).collect();
+    cut.strip_suffix('-').map(str::to_string).unwrap_or(cut)
+}
+
+/// The chart's `primehub.fullname`: `fullnameOverride`, else the release when it
+/// contains the (overridden) chart name, else `<release>-<name>`; 63 characters, no
+/// trailing `-`. Empty overrides count as unset, as the chart's `default` does.
+pub fn fullname(n: &Naming) -> String {
+    if let Some(full) = n.fullname_override.filter(|s| !s.is_empty()) {
+        return trunc63(full);
     }
-    format!("{full}-controller-custom-image-push-secret")
+    let name = n
+        .name_override
+        .filter(|s| !s.is_empty())
+        .unwrap_or(CHART_NAME);
+    if n.release.contains(name) {
+        trunc63(n.release)
+    } else {
+        trunc63(&format!("{}-{name}", n.release))
+    }
+}
+
+/// The name of the push Secret the chart renders for this release.
+pub fn push_secret_name(n: &Naming) -> String {
+    format!("{}-controller-custom-image-push-secret", fullname(n))
+}
+
+/// What the chart appends to the fullname for the controller's ConfigMap, which embeds
+/// the whole `customImage` block (`toYaml`).
+pub const CONTROLLER_CONFIG_SUFFIX: &str = "-controller-config";
+
+/// The name of the controller ConfigMap the chart renders for this release.
+pub fn controller_config_name(n: &Naming) -> String {
+    format!("{}{CONTROLLER_CONFIG_SUFFIX}", fullname(n))
+}
+
+/// Whether chart `v` renders its push Secret: only with a `registryEndpoint`, and up
+/// to 3.3.0 only in the modes of [`EE_MODES`] (`mode` is `primehub.mode`, the chart's
+/// default `ce` when unset).
+pub fn renders_push_secret(v: &ChartVersion, endpoint_set: bool, mode: Option<&str>) -> bool {
+    endpoint_set && (!facts(v).needs_ee_mode || mode.is_some_and(|m| EE_MODES.contains(&m)))
+}
+
+/// The image name the controller computes for an image `name` with build hash `hash`
+/// (8 hex digits), and that the build script then pushes, for the values
+/// `pushRepo`/`pushRepoPrefix` as they are in the controller's config.
+pub fn target_image(
+    v: &ChartVersion,
+    push_repo: Option<&str>,
+    push_repo_prefix: Option<&str>,
+    name: &str,
+    hash: &str,
+) -> String {
+    let f = facts(v);
+    let repo = push_repo.filter(|s| !s.is_empty() && f.reads_push_repo);
+    let prefix = push_repo_prefix.filter(|s| !s.is_empty());
+    let computed = match (repo, prefix) {
+        (Some(repo), _) => format!("{repo}:{name}-{hash}"),
+        (None, Some(prefix)) => format!("{prefix}/{name}:{hash}"),
+        (None, None) => format!("{name}:{hash}"),
+    };
+    if f.prepends_docker_io {
+        with_docker_io(&computed)
+    } else {
+        computed
+    }
+}
+
+/// The build script's `insert_docker_io` (chart 4.0+).
+fn with_docker_io(image: &str) -> String {
+    let first = image.split('/').next().unwrap_or(image);
+    if first.contains('.') {
+        image.to_string()
+    } else {
+        format!("docker.io/{image}")
+    }
+}
+
+/// A combination a chart version is known to break, with the reason and the fix, as
+/// phib says it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Breaks {
+    /// `pushRepo` on a chart that ignores it.
+    PushRepoIgnored,
+    /// `insecureSkipVerify` (or an `http://` endpoint) on a chart whose build script does
+    /// not pass it to buildah.
+    SkipTlsNotPassed,
+    /// The image host (the push path's first component) has no `.` and chart 4.0+ turns
+    /// the name into a Docker Hub path.
+    DockerIoPrefix { host: String },
+    /// Up to 3.3.0: the values file's `primehub.mode` is not `ee`/`deploy`.
+    NeedsEeMode { mode: Option<String> },
+    /// Values mode with a `pushSecretName` that is not the Secret the chart renders:
+    /// the controller finds no push secret. `from` says where the name came from.
+    SecretNotRendered {
+        name: String,
+        from: &'static str,
+        chart_name: String,
+        release: String,
+    },
+}
+
+/// What `--accept` takes: one name per combination phib knows builds fail with, named
+/// for what the user accepts.
+pub const ACCEPT_NAMES: [&str; 5] = [
+    "ignored-push-repo",
+    "tls-verified-push",
+    "docker-hub-path",
+    "no-push-secret",
+    "missing-push-secret",
+];
+
+impl Breaks {
+    /// The `--accept` name that lets phib write the values anyway.
+    pub fn accept_name(&self) -> &'static str {
+        match self {
+            Breaks::PushRepoIgnored => ACCEPT_NAMES[0],
+            Breaks::SkipTlsNotPassed => ACCEPT_NAMES[1],
+            Breaks::DockerIoPrefix { .. } => ACCEPT_NAMES[2],
+            Breaks::NeedsEeMode { .. } => ACCEPT_NAMES[3],
+            Breaks::SecretNotRendered { .. } => ACCEPT_NAMES[4],
+        }
+    }
+
+    /// Why builds fail, for `phib: <reason>`.
+    pub fn reason(&self, v: &ChartVersion) -> String {
+        match self {
+            Breaks::PushRepoIgnored => format!(
+                "PrimeHub chart {v} ignores `pushRepo` (read from {PUSH_REPO_FROM}): its controller would push every image to a bare `<image>:<hash>` on Docker Hub"
+            ),
+            Breaks::SkipTlsNotPassed if facts(v).has_skip_tls_key => format!(
+                "PrimeHub chart {v} does not pass `insecureSkipVerify` on to buildah (its build script drops it; fixed in {SKIP_TLS_WORKS_FROM}): pushes to a plain-http or self-signed registry fail"
+            ),
+            Breaks::SkipTlsNotPassed => format!(
+                "PrimeHub chart {v} has no `insecureSkipVerify` (from {SKIP_TLS_WORKS_FROM} it reaches buildah): pushes to a plain-http or self-signed registry fail"
+            ),
+            Breaks::DockerIoPrefix { host } => format!(
+                "the registry host `{host}` has no `.`: PrimeHub chart {v} prepends `docker.io/` to such image names, so every push and pull goes to a path on Docker Hub"
+            ),
+            Breaks::NeedsEeMode { mode } => format!(
+                "PrimeHub chart {v} renders the push Secret and build scripts only with `primehub.mode: ee` (or `deploy`), and the values file has {}",
+                match mode {
+                    Some(m) => format!("`primehub.mode: {m}`"),
+                    None => "no `primehub.mode` (the chart's default is `ce`)".into(),
+                }
+            ),
+            Breaks::SecretNotRendered { name, from, chart_name, release } => format!(
+                "{from} `{name}` names a Secret nobody creates: with the credentials in the values, the chart renders its push Secret as `{chart_name}` (release `{release}`), and builds would fail with \"push secret not found\""
+            ),
+        }
+    }
+
+    /// The next step and, for a user who knows, the flag that writes the values anyway.
+    pub fn help(&self, v: &ChartVersion) -> String {
+        format!(
+            "{}; or, to write it knowing builds will fail, `--accept {}`",
+            self.fix(v),
+            self.accept_name()
+        )
+    }
+
+    /// The next step, for `help: <fix>`.
+    pub fn fix(&self, _v: &ChartVersion) -> String {
+        match self {
+            Breaks::PushRepoIgnored => format!(
+                "use `--push-repo-prefix` (a repository per image, `<prefix>/<image>`), or upgrade PrimeHub to {PUSH_REPO_FROM} or later and pass `--chart-version`"
+            ),
+            Breaks::SkipTlsNotPassed => format!(
+                "serve the registry over https with a certificate the build image trusts, or upgrade PrimeHub to {SKIP_TLS_WORKS_FROM} or later and pass `--chart-version`"
+            ),
+            Breaks::DockerIoPrefix { .. } => "use the registry's name with a dot (a DNS name) or its IP address".into(),
+            Breaks::NeedsEeMode { .. } => "set `primehub.mode: ee` in the values file (the image builder is an Enterprise feature on this chart)".into(),
+            Breaks::SecretNotRendered { name, .. } => format!(
+                "drop the name to use the chart's, or keep the credentials in a Secret of your own named `{name}`: `--secret-mode external --secret-name {name}`"
+            ),
+        }
+    }
+}
+
+/// What a chart version breaks in the values phib is about to write: the push target
+/// (`pushRepo` or prefix), whether TLS verification must be skipped (an `http://`
+/// endpoint or `insecureSkipVerify`), and the values file's `primehub.mode` when a
+/// values file is being edited (`None` for `--stdout`).
+pub fn breaks(
+    v: &ChartVersion,
+    push_repo: Option<&str>,
+    push_repo_prefix: Option<&str>,
+    needs_skip_tls: bool,
+    mode: Option<Option<&str>>,
+) -> Vec<Breaks> {
+    let f = facts(v);
+    let mut out = Vec::new();
+    if push_repo.is_some() && !f.reads_push_repo {
+        out.push(Breaks::PushRepoIgnored);
+    }
+    if needs_skip_tls && !f.push_skips_tls {
+        out.push(Breaks::SkipTlsNotPassed);
+    }
+    if f.prepends_docker_io {
+        if let Some(path) = push_repo.or(push_repo_prefix) {
+            let first = path.split('/').next().unwrap_or(path);
+            if !first.contains('.') {
+                out.push(Breaks::DockerIoPrefix {
+                    host: first.to_string(),
+                });
+            }
+        }
+    }
+    if let Some(mode) = mode {
+        if f.needs_ee_mode && !mode.is_some_and(|m| EE_MODES.contains(&m)) {
+            out.push(Breaks::NeedsEeMode {
+                mode: mode.map(str::to_string),
+            });
+        }
+    }
+    out
+}
+
+/// The keys of `customImage` that chart `v` (its templates and its controller) reads.
+/// Anything else in the block is dead: a typo, a key of another version, or one of
+/// [`IGNORED_KEYS`].
+pub fn block_keys(v: &ChartVersion) -> Vec<&'static str> {
+    let f = facts(v);
+    let mut keys = vec![
+        "registryEndpoint",
+        "registryUsername",
+        "registryPassword",
+        "pushRepoPrefix",
+    ];
+    if f.reads_push_repo {
+        keys.push("pushRepo");
+    }
+    keys.push("pushSecretName");
+    if f.has_skip_tls_key {
+        keys.push("insecureSkipVerify");
+    }
+    keys.push("buildJob");
+    keys
+}
+
+/// Keys PrimeHub's documentation shows in `customImage` that no chart reads.
+pub const IGNORED_KEYS: [&str; 1] = ["enabled"];
+
+/// The sections of `customImage.buildJob.resources` the controller parses, and the
+/// quantities each must hold: when a section is set, the controller reads both `cpu`
+/// and `memory` from it and panics at start if one is missing or unparsable.
+pub const BUILD_JOB_RESOURCE_SECTIONS: [&str; 2] = ["requests", "limits"];
+pub const BUILD_JOB_RESOURCE_KEYS: [&str; 2] = ["cpu", "memory"];
+
+/// What the values file around the block says that the chart reads besides it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChartValues {
+    /// `primehub.mode`.
+    pub mode: Option<String>,
+    pub name_override: Option<String>,
+    pub fullname_override: Option<String>,
+}
+
+impl ChartValues {
+    /// Reads them from a whole values document; a key that is not a string counts as
+    /// unset (the chart would fail on it anyway).
+    pub fn from_values(doc: &serde_yaml::Value) -> ChartValues {
+        let text = |v: Option<&serde_yaml::Value>| v.and_then(|v| v.as_str()).map(str::to_string);
+        ChartValues {
+            mode: text(doc.get("primehub").and_then(|p| p.get("mode"))),
+            name_override: text(doc.get("nameOverride")),
+            fullname_override: text(doc.get("fullnameOverride")),
+        }
+    }
+
+    /// The naming of `release` with these overrides.
+    pub fn naming<'a>(&'a self, release: &'a str) -> Naming<'a> {
+        Naming {
+            release,
+            name_override: self.name_override.as_deref(),
+            fullname_override: self.fullname_override.as_deref(),
+        }
+    }
+}
+
+/// When a build succeeds the controller sets the new Image's `spec.pullSecret` to the
+/// push Secret's name, and never changes it after: switching `pushSecretName` leaves
+/// every Image built before on the old name. What phib says about that, given the old
+/// and new names, whether the old one was the chart's own (values mode: after the
+/// upgrade the chart renders it without a login), and PrimeHub's namespace.
+pub fn switch_note(old: &str, old_is_charts: bool, new: &str, namespace: &str) -> Option<String> {
+    if old == new {
+        return None;
+    }
+    let command = format!(
+        "kubectl -n {namespace} get images.primehub.io -o jsonpath='{{range .items[?(@.spec.pullSecret==\"{old}\")]}}{{.metadata.name}}{{\"\\n\"}}{{end}}' | xargs -r -I{{}} kubectl -n {namespace} patch images.primehub.io {{}} --type merge -p '{{\"spec\":{{\"pullSecret\":\"{new}\"}}}}'"
+    );
+    Some(if old_is_charts {
+        format!(
+            "images built before pull with the chart's Secret `{old}`, which holds no login once the values hold none: after `helm upgrade`, point them at `{new}` with: {command}"
+        )
+    } else {
+        format!(
+            "images built before pull with the Secret `{old}`: keep it while they are in use, or point them at `{new}` with: {command}"
+        )
+    })
+}
+
+/// Where phib got the chart version from, for the line that says which it assumed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// `--chart-version`.
+    Flag,
+    /// The live release `NAME` in namespace `NS`.
+    Release { name: String, namespace: String },
+    /// Nothing said: the newest phib knows.
+    Newest,
+}
+
+/// The line phib prints about the chart version it assumed.
+pub fn assumed_line(v: &ChartVersion, source: &Source) -> String {
+    match source {
+        Source::Flag => format!("values for PrimeHub chart {v} (`--chart-version`)"),
+        Source::Release { name, namespace } => format!(
+            "values for PrimeHub chart {v}, the version of release `{name}` in namespace `{namespace}`"
+        ),
+        Source::Newest => format!(
+            "values for PrimeHub chart {v}, the newest phib knows (no release found); pass `--chart-version` if PrimeHub runs an older chart"
+        ),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn v(s: &str) -> ChartVersion {
+        s.parse().unwrap()
+    }
+
     #[test]
-    fn chart_secret_name_follows_the_fullname_rule() {
-        assert_eq!(push_secret_name("primehub"), DEFAULT_PUSH_SECRET_NAME);
+    fn versions_parse_and_order_by_their_core() {
+        for (text, shown) in [
+            ("3.7.1", "3.7.1"),
+            ("v4.1.0", "4.1.0"),
+            ("4.0.0-rc.1", "4.0.0-rc.1"),
+            ("3.7.0-aws.1", "3.7.0-aws.1"),
+            ("3.12.3+build.5", "3.12.3"),
+        ] {
+            assert_eq!(v(text).to_string(), shown, "{text}");
+        }
+        for bad in [
+            "", "3", "3.7", "3.7.1.2", "latest", "3.x.1", "v", "3.7.1-", "-1.2.3", "3..1",
+        ] {
+            let err = bad.parse::<ChartVersion>().unwrap_err();
+            assert!(err.0.contains("MAJOR.MINOR.PATCH"), "{bad}: {err}");
+        }
+        assert!(v("3.12.0") > v("3.7.1"));
+        assert!(v("3.7.0-aws.1") > v("3.7.0"));
+        assert!(v("3.7.0-aws.1") < v("3.7.1"));
         assert_eq!(
-            push_secret_name("hub"),
-            "hub-primehub-controller-custom-image-push-secret"
+            ChartVersion::from_chart_column("primehub-3.8.2"),
+            Some(v("3.8.2"))
         );
-        assert_eq!(
-            push_secret_name("my-primehub"),
-            "my-primehub-controller-custom-image-push-secret"
-        );
+        assert_eq!(ChartVersion::from_chart_column("other-3.8.2"), None);
+        assert!(is_known(&v("2.7.0")) && !is_known(&v("2.6.9")) && is_known(&v("9.0.0")));
+    }
+
+    /// One row per version at each boundary the chart sources show.
+    #[test]
+    fn facts_by_version_golden_table() {
+        // version: push_repo, skip_key, push_skips, base_skips, ee_only, docker_io
+        let table = [
+            ("2.7.0", [false, false, false, false, true, false]),
+            ("3.2.2", [false, false, false, false, true, false]),
+            ("3.3.0", [false, true, false, false, true, false]),
+            ("3.4.0", [false, true, false, false, false, false]),
+            ("3.4.1", [false, true, false, false, false, false]),
+            ("3.4.2", [false, true, true, false, false, false]),
+            ("3.7.0", [false, true, true, false, false, false]),
+            ("3.7.0-aws.1", [false, true, true, false, false, false]),
+            ("3.7.1", [true, true, true, false, false, false]),
+            ("3.8.0", [true, true, true, true, false, false]),
+            ("3.12.3", [true, true, true, true, false, false]),
+            ("4.0.0-rc.1", [true, true, true, true, false, true]),
+            ("4.0.0", [true, true, true, true, false, true]),
+            ("4.1.0", [true, true, true, true, false, true]),
+        ];
+        for (ver, want) in table {
+            let f = facts(&v(ver));
+            let got = [
+                f.reads_push_repo,
+                f.has_skip_tls_key,
+                f.push_skips_tls,
+                f.base_pull_skips_tls,
+                f.needs_ee_mode,
+                f.prepends_docker_io,
+            ];
+            assert_eq!(got, want, "{ver}");
+        }
+    }
+
+    #[test]
+    fn fullname_and_secret_name_golden_table() {
         let long = "a".repeat(60);
+        let dash62 = format!("{}-", "b".repeat(61));
+        let table: Vec<(&str, Option<&str>, Option<&str>, String)> = vec![
+            ("primehub", None, None, "primehub".into()),
+            ("hub", None, None, "hub-primehub".into()),
+            ("my-primehub", None, None, "my-primehub".into()),
+            ("primehub", Some(""), Some(""), "primehub".into()),
+            ("hub", Some("ph"), None, "hub-ph".into()),
+            ("ph-prod", Some("ph"), None, "ph-prod".into()),
+            ("primehub", Some("ph"), None, "primehub-ph".into()),
+            ("hub", Some("ph"), Some("custom"), "custom".into()),
+            ("hub", None, Some(&dash62), "b".repeat(61)),
+            (&long, None, None, format!("{long}-pr")),
+            (&dash62[..61], None, None, "b".repeat(61) + "-p"),
+        ];
+        for (release, name_override, fullname_override, want) in table {
+            let n = Naming {
+                release,
+                name_override,
+                fullname_override,
+            };
+            assert_eq!(fullname(&n), want, "{n:?}");
+            assert_eq!(
+                push_secret_name(&n),
+                format!("{want}-controller-custom-image-push-secret")
+            );
+        }
+        // A cut that lands on a dash drops it.
+        let r62 = "c".repeat(62);
         assert_eq!(
-            push_secret_name(&long),
-            format!("{long}-pr-controller-custom-image-push-secret")
+            fullname(&Naming {
+                release: &r62,
+                ..Default::default()
+            }),
+            r62
         );
-        let cut_at_dash = "b".repeat(62);
+    }
+
+    #[test]
+    fn target_image_golden_table() {
+        let table = [
+            // version, pushRepo, pushRepoPrefix, expected
+            (
+                "3.7.0",
+                Some("h.example.com/t/all"),
+                None,
+                "my-img:0a1b2c3d",
+            ),
+            (
+                "3.7.0",
+                Some("h.example.com/t/all"),
+                Some("h.example.com/t"),
+                "h.example.com/t/my-img:0a1b2c3d",
+            ),
+            (
+                "3.7.0",
+                None,
+                Some("h.example.com/t"),
+                "h.example.com/t/my-img:0a1b2c3d",
+            ),
+            (
+                "3.7.1",
+                Some("h.example.com/t/all"),
+                None,
+                "h.example.com/t/all:my-img-0a1b2c3d",
+            ),
+            (
+                "3.7.1",
+                Some("h.example.com/t/all"),
+                Some("x.example.com/y"),
+                "h.example.com/t/all:my-img-0a1b2c3d",
+            ),
+            (
+                "3.7.1",
+                Some(""),
+                Some("h.example.com/t"),
+                "h.example.com/t/my-img:0a1b2c3d",
+            ),
+            (
+                "3.12.3",
+                None,
+                Some("localhost:5000/t"),
+                "localhost:5000/t/my-img:0a1b2c3d",
+            ),
+            ("3.12.3", None, None, "my-img:0a1b2c3d"),
+            (
+                "4.0.0",
+                None,
+                Some("localhost:5000/t"),
+                "docker.io/localhost:5000/t/my-img:0a1b2c3d",
+            ),
+            (
+                "4.0.0",
+                None,
+                Some("10.0.0.1:5000/t"),
+                "10.0.0.1:5000/t/my-img:0a1b2c3d",
+            ),
+            ("4.1.0", None, Some("me"), "docker.io/me/my-img:0a1b2c3d"),
+            ("4.1.0", None, None, "docker.io/my-img:0a1b2c3d"),
+            (
+                "4.1.0",
+                Some("docker.io/me/all"),
+                None,
+                "docker.io/me/all:my-img-0a1b2c3d",
+            ),
+        ];
+        for (ver, repo, prefix, want) in table {
+            assert_eq!(
+                target_image(&v(ver), repo, prefix, "my-img", "0a1b2c3d"),
+                want,
+                "{ver} {repo:?} {prefix:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn breaks_golden_table() {
+        use Breaks::*;
+        type Row<'a> = (
+            &'a str,
+            Option<&'a str>,
+            Option<&'a str>,
+            bool,
+            Option<Option<&'a str>>,
+            Vec<Breaks>,
+        );
+        let ee = Some(Some("ee"));
+        let table: Vec<Row> = vec![
+            (
+                "4.1.0",
+                Some("h.example.com/t/all"),
+                None,
+                true,
+                None,
+                vec![],
+            ),
+            (
+                "3.7.1",
+                Some("h.example.com/t/all"),
+                None,
+                true,
+                None,
+                vec![],
+            ),
+            (
+                "3.7.0",
+                Some("h.example.com/t/all"),
+                None,
+                false,
+                None,
+                vec![PushRepoIgnored],
+            ),
+            ("3.7.0", None, Some("h.example.com/t"), true, None, vec![]),
+            ("3.4.2", None, Some("h.example.com/t"), true, None, vec![]),
+            (
+                "3.4.1",
+                None,
+                Some("h.example.com/t"),
+                true,
+                None,
+                vec![SkipTlsNotPassed],
+            ),
+            (
+                "3.4.1",
+                None,
+                Some("h.example.com/t"),
+                false,
+                Some(None),
+                vec![],
+            ),
+            (
+                "3.3.0",
+                None,
+                Some("h.example.com/t"),
+                false,
+                Some(None),
+                vec![NeedsEeMode { mode: None }],
+            ),
+            (
+                "3.3.0",
+                None,
+                Some("h.example.com/t"),
+                false,
+                Some(Some("ce")),
+                vec![NeedsEeMode {
+                    mode: Some("ce".into()),
+                }],
+            ),
+            ("3.3.0", None, Some("h.example.com/t"), false, ee, vec![]),
+            (
+                "3.3.0",
+                None,
+                Some("h.example.com/t"),
+                false,
+                Some(Some("deploy")),
+                vec![],
+            ),
+            (
+                "2.7.0",
+                Some("h.example.com/t/a"),
+                None,
+                true,
+                ee,
+                vec![PushRepoIgnored, SkipTlsNotPassed],
+            ),
+            (
+                "4.0.0",
+                None,
+                Some("localhost:5000/t"),
+                false,
+                None,
+                vec![DockerIoPrefix {
+                    host: "localhost:5000".into(),
+                }],
+            ),
+            (
+                "3.12.3",
+                None,
+                Some("localhost:5000/t"),
+                false,
+                None,
+                vec![],
+            ),
+            ("4.0.0", None, Some("10.0.0.1:5000/t"), false, None, vec![]),
+        ];
+        for (ver, repo, prefix, skip, mode, want) in table {
+            assert_eq!(
+                breaks(&v(ver), repo, prefix, skip, mode),
+                want,
+                "{ver} {repo:?} {prefix:?} {skip} {mode:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_break_names_the_version_and_a_fix() {
+        let ver = v("3.3.0");
+        for b in [
+            Breaks::PushRepoIgnored,
+            Breaks::SkipTlsNotPassed,
+            Breaks::DockerIoPrefix {
+                host: "reg:5000".into(),
+            },
+            Breaks::NeedsEeMode { mode: None },
+        ] {
+            let reason = b.reason(&ver);
+            assert!(
+                reason.contains("3.3.0") || reason.contains("reg:5000"),
+                "{reason}"
+            );
+            assert!(!b.fix(&ver).is_empty());
+        }
+        assert!(Breaks::SkipTlsNotPassed
+            .reason(&v("3.2.0"))
+            .contains("has no `insecureSkipVerify`"));
+        assert!(Breaks::SkipTlsNotPassed
+            .reason(&v("3.4.1"))
+            .contains("drops it"));
+    }
+
+    #[test]
+    fn the_controller_config_and_when_the_secret_is_rendered() {
+        let n = Naming {
+            release: "hub",
+            ..Default::default()
+        };
+        assert_eq!(controller_config_name(&n), "hub-primehub-controller-config");
+        assert!(renders_push_secret(&v("3.4.0"), true, None));
+        assert!(!renders_push_secret(&v("4.1.0"), false, Some("ee")));
+        assert!(!renders_push_secret(&v("3.3.0"), true, Some("ce")));
+        assert!(!renders_push_secret(&v("3.3.0"), true, None));
+        assert!(renders_push_secret(&v("2.7.0"), true, Some("deploy")));
+    }
+
+    #[test]
+    fn block_keys_follow_the_version() {
+        let all = block_keys(&v("4.1.0"));
+        assert!(all.contains(&"pushRepo") && all.contains(&"insecureSkipVerify"));
+        assert!(!block_keys(&v("3.7.0")).contains(&"pushRepo"));
+        assert!(block_keys(&v("3.7.0")).contains(&"insecureSkipVerify"));
+        assert!(!block_keys(&v("3.2.2")).contains(&"insecureSkipVerify"));
+        for ver in ["2.7.0", "3.8.0", "4.1.0"] {
+            let keys = block_keys(&v(ver));
+            assert!(keys.contains(&"buildJob") && keys.contains(&"pushSecretName"));
+            assert!(!keys.contains(&IGNORED_KEYS[0]), "{ver}");
+        }
+    }
+
+    #[test]
+    fn chart_values_come_from_the_values_document() {
+        let doc: serde_yaml::Value = serde_yaml::from_str(
+            "primehub:\n  mode: ee\nnameOverride: ph\nfullnameOverride: 3\ncustomImage: {}\n",
+        )
+        .unwrap();
+        let cv = ChartValues::from_values(&doc);
+        assert_eq!(cv.mode.as_deref(), Some("ee"));
+        assert_eq!(cv.name_override.as_deref(), Some("ph"));
+        assert_eq!(cv.fullname_override, None);
+        assert_eq!(fullname(&cv.naming("hub")), "hub-ph");
         assert_eq!(
-            push_secret_name(&cut_at_dash),
-            format!("{cut_at_dash}-controller-custom-image-push-secret")
+            ChartValues::from_values(&serde_yaml::Value::Null),
+            ChartValues::default()
+        );
+    }
+
+    #[test]
+    fn switching_the_push_secret_says_how_earlier_images_keep_pulling() {
+        assert_eq!(switch_note("a", true, "a", "hub"), None);
+        let note = switch_note(
+            "primehub-controller-custom-image-push-secret",
+            true,
+            "primehub-image-builder-push",
+            "hub",
+        )
+        .unwrap();
+        assert_eq!(
+            note,
+            r#"images built before pull with the chart's Secret `primehub-controller-custom-image-push-secret`, which holds no login once the values hold none: after `helm upgrade`, point them at `primehub-image-builder-push` with: kubectl -n hub get images.primehub.io -o jsonpath='{range .items[?(@.spec.pullSecret=="primehub-controller-custom-image-push-secret")]}{.metadata.name}{"\n"}{end}' | xargs -r -I{} kubectl -n hub patch images.primehub.io {} --type merge -p '{"spec":{"pullSecret":"primehub-image-builder-push"}}'"#
+        );
+        let back = switch_note(
+            "mine",
+            false,
+            "primehub-controller-custom-image-push-secret",
+            "ml",
+        )
+        .unwrap();
+        assert!(
+            back.starts_with("images built before pull with the Secret `mine`: keep it"),
+            "{back}"
+        );
+        assert!(back.contains("kubectl -n ml patch"), "{back}");
+    }
+
+    #[test]
+    fn the_assumed_line_says_where_the_version_came_from() {
+        assert!(assumed_line(&NEWEST, &Source::Newest).contains("newest"));
+        assert!(assumed_line(&v("3.8.0"), &Source::Flag).contains("`--chart-version`"));
+        let line = assumed_line(
+            &v("3.8.0"),
+            &Source::Release {
+                name: "primehub".into(),
+                namespace: "hub".into(),
+            },
+        );
+        assert!(
+            line.contains("release `primehub` in namespace `hub`"),
+            "{line}"
         );
     }
 }

@@ -48,6 +48,11 @@ pub enum Command {
         /// The Helm values file to create, or whose `customImage` block to replace.
         #[arg(long, value_name = "FILE", default_value = "values.yaml")]
         values: PathBuf,
+
+        /// The PrimeHub chart version the values are for (default: the live release's
+        /// when helm reaches it, else the newest phib knows).
+        #[arg(long, value_name = "V")]
+        chart_version: Option<String>,
     },
 
     /// Write the customImage values for a registry, without questions.
@@ -99,8 +104,15 @@ pub enum Command {
         /// Time limit for each request to the registry, in seconds.
         #[arg(long, value_name = "SECS", default_value_t = 30)]
         timeout: u64,
-        /// Namespace of the push Secret, when the credentials are only there.
-        #[arg(long, value_name = "NS", default_value = "hub")]
+        /// Namespace of the push Secret, when the credentials are only there (as a helm
+        /// plugin: helm's namespace).
+        #[arg(
+            long,
+            value_name = "NS",
+            env = "HELM_NAMESPACE",
+            default_value = phib::chart::DEFAULT_NAMESPACE,
+            hide_env_values = true
+        )]
         namespace: String,
         /// Read the credentials from this Secret manifest (as `phib render
         /// --secret-out` writes it) instead of the values or the cluster.
@@ -111,6 +123,17 @@ pub enum Command {
         #[arg(long, value_name = "PEM")]
         ca_file: Option<PathBuf>,
     },
+
+    /// Find out why the Image Builder fails on a running PrimeHub.
+    ///
+    /// Reads the release with helm (chart version, computed values, manifest, history)
+    /// and the namespace's Secrets and Images with kubectl, and prints a checklist: each
+    /// line ok, warn or FAIL, with the fix. Last, the registry check of `phib verify`
+    /// with the push Secret's login. `--manifests FILE` checks a bundle offline instead:
+    /// the output of `helm get manifest` or `helm template`, with `--values FILE`.
+    /// Secrets are never shown. Exits 0 when nothing fails (warnings allowed), 1 when a
+    /// check fails, 2 on bad usage. As a helm plugin, `helm -n NS phib doctor`.
+    Doctor(DoctorArgs),
 
     /// Print phib's man page (roff) on standard output, or write every page to a folder.
     #[command(hide = true)]
@@ -189,6 +212,46 @@ pub struct ShowArgs {
     pub show_secrets: bool,
 }
 
+/// Options of `phib doctor`.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Check this file offline instead of the cluster: the output of `helm get manifest
+    /// RELEASE` or `helm template` (more documents, e.g. `kubectl get secret NAME -o
+    /// yaml`, may follow).
+    #[arg(long, value_name = "FILE")]
+    pub manifests: Option<PathBuf>,
+    /// With `--manifests`: the values they were rendered from (`helm get values
+    /// RELEASE`, or the file given to `helm template`); default: the block in the
+    /// controller ConfigMap of the manifests.
+    #[arg(long, value_name = "FILE", requires = "manifests")]
+    pub values: Option<PathBuf>,
+    /// The Helm release of PrimeHub (default: the one PrimeHub release in the namespace;
+    /// with `--manifests`, the name the manifests show).
+    #[arg(long, value_name = "NAME")]
+    pub release: Option<String>,
+    #[command(flatten)]
+    pub helm: HelmArgs,
+    /// With `--manifests`: the PrimeHub chart version they are from (default: their
+    /// `helm.sh/chart` label, else the newest phib knows).
+    #[arg(long, value_name = "V", requires = "manifests")]
+    pub chart_version: Option<String>,
+    /// Do not contact the registry (no login, no push check).
+    #[arg(long)]
+    pub no_registry_check: bool,
+    /// Time limit for each request to the registry, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub timeout: u64,
+    /// `text` for people, `json` for scripts.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "text")]
+    pub output: OutputFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Shell {
     Bash,
@@ -208,6 +271,21 @@ pub struct RenderArgs {
     /// The registry options, one per field of the field list (`registry::field`).
     #[command(flatten)]
     pub fields: FieldArgs,
+
+    /// The PrimeHub chart version the values are for (default: the live release's when
+    /// helm reaches it, else the newest phib knows).
+    #[arg(long, value_name = "V")]
+    pub chart_version: Option<String>,
+
+    /// Write values phib knows builds fail with, for this one reason (repeatable); phib
+    /// refuses them otherwise and says which name to give.
+    #[arg(
+        long,
+        value_name = "WHAT",
+        action = clap::ArgAction::Append,
+        value_parser = clap::builder::PossibleValuesParser::new(phib::chart::ACCEPT_NAMES)
+    )]
+    pub accept: Vec<String>,
 
     /// Values file to write (default `values.yaml`): created, or in an existing file only
     /// the `customImage` block is replaced (the old content is kept as `FILE.bak`).
@@ -259,7 +337,8 @@ pub struct SecretArgs {
     #[arg(long)]
     pub apply: bool,
 
-    /// External mode: PrimeHub's namespace, where the Secret goes (default `hub`).
+    /// External mode: PrimeHub's namespace, where the Secret goes (default: as a helm
+    /// plugin helm's namespace, else `hub`).
     #[arg(long, value_name = "NS")]
     pub namespace: Option<String>,
 

@@ -3,9 +3,11 @@
 //! helm and reads its JSON (queried with JSONPath, so a field helm adds or reorders does
 //! not matter). Values with secrets go to helm only in files, never in its argv.
 
+pub mod chart_version;
 mod describe;
 mod exec;
 pub mod plan;
+mod release;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -17,6 +19,7 @@ use serde_json::Value;
 pub use describe::{describe, next_steps};
 pub use exec::run_upgrade;
 pub use plan::{plan_upgrade, Plan, ReleaseInfo, UpgradeOptions};
+pub use release::HistoryEntry;
 
 use crate::{Error, Result};
 
@@ -174,6 +177,45 @@ impl Helm {
     }
 }
 
+/// The live PrimeHub release, when helm is there and reaches the cluster: `release`
+/// when given, else the one release in `namespace` installed from a `primehub` chart.
+/// Any failure (no helm, no cluster, no such release, several) is `None`: callers then
+/// assume a version and say so.
+pub fn live_primehub(release: Option<&str>, namespace: &str) -> Option<ReleaseInfo> {
+    let helm = Helm::find(std::env::var_os("HELM_BIN").as_deref().map(Path::new)).ok()?;
+    if let Some(name) = release {
+        return helm.find_release(name, namespace).ok().flatten();
+    }
+    let out = helm
+        .output(
+            &[
+                "list",
+                "-n",
+                namespace,
+                "-o",
+                "json",
+                "--deployed",
+                "--failed",
+                "--pending",
+            ],
+            "cannot list the releases",
+        )
+        .ok()?;
+    let list = parse_json(&out, "helm list").ok()?;
+    let names: Vec<String> = list
+        .query("$[*].name")
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    let mut found = names
+        .iter()
+        .filter_map(|n| release_from_list(&list, n).ok().flatten())
+        .filter(|r| r.chart.starts_with("primehub-"));
+    let first = found.next()?;
+    found.next().is_none().then_some(first)
+}
+
 /// Asks helm what the release runs and plans the upgrade of `values_text` (the content
 /// of `opts.values_path`): `helm list`, `helm get values`, [`plan_upgrade`], and the
 /// chart repository check. Runs nothing that changes the cluster.
@@ -186,8 +228,32 @@ pub fn prepare_upgrade(helm: &Helm, values_text: &str, opts: &UpgradeOptions) ->
         None => None,
     };
     let plan = plan_upgrade(values_text, release.as_ref(), deployed.as_ref(), opts)?;
+    check_chart_version(values_text, &plan, deployed.as_ref())?;
     helm.check_chart_repo(&plan.chart)?;
     Ok(plan)
+}
+
+/// Refuses to apply a block the chart version being installed is known to break. The
+/// chart's other values are the release's (kept by `--reuse-values`), or the file's on
+/// a first install; a version that is not a plain release (a range) is not checked.
+fn check_chart_version(values_text: &str, plan: &Plan, deployed: Option<&Value>) -> Result<()> {
+    let version = match &plan.version {
+        Some(v) => match v.parse::<crate::chart::ChartVersion>() {
+            Ok(v) => v,
+            Err(_) => return Ok(()),
+        },
+        None => crate::chart::NEWEST,
+    };
+    let doc = crate::values::parse_document(values_text, &plan.source)?;
+    let Some(ci) = crate::values::model::CustomImage::from_values(&doc)? else {
+        return Ok(());
+    };
+    let others = match deployed {
+        Some(d) if !plan.install => serde_yaml::to_value(d).unwrap_or(serde_yaml::Value::Null),
+        _ => doc,
+    };
+    let values = crate::chart::ChartValues::from_values(&others);
+    crate::settings::check_block(&ci, &version, &values, Some(&plan.release))
 }
 
 /// The repository part of `REPO/NAME`, or `None` for a path, URL or OCI reference.

@@ -10,6 +10,7 @@ pub mod block;
 pub mod chart;
 pub mod cleanup;
 pub mod compact;
+pub mod doctor;
 pub mod error;
 pub mod helm;
 pub mod interrupt;

@@ -174,7 +174,10 @@ pub fn check_name(name: &str, release: &str) -> Result<()> {
     check::secret_name(name).map_err(|e| {
         Error::usage(format!("`--secret-name` `{name}` {}", e.reason)).with_help(e.help)
     })?;
-    let chart = chart::push_secret_name(release);
+    let chart = chart::push_secret_name(&chart::Naming {
+        release,
+        ..Default::default()
+    });
     if name == chart {
         return Err(Error::usage(format!(
             "`--secret-name` `{name}` is the chart's own push secret for release `{release}`: helm would fight over it (`helm upgrade` fails on ownership, or renders it again without credentials)"

@@ -19,6 +19,10 @@ use crate::{Error, Result};
 
 pub use crate::registry::{refused, Answer};
 
+mod fit;
+
+pub use fit::{check_block, ChartTarget};
+
 /// Every answer a registry may take, and what a rotation keeps of an existing block.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -233,7 +237,10 @@ impl Settings {
             .map(str::to_string)
             .or_else(|| spec.default_push_secret_name.map(str::to_string))
             .or_else(|| {
-                let name = chart::push_secret_name(self.text(FieldId::Release)?);
+                let name = chart::push_secret_name(&chart::Naming {
+                    release: self.text(FieldId::Release)?,
+                    ..Default::default()
+                });
                 (name != DEFAULT_PUSH_SECRET_NAME).then_some(name)
             });
 
@@ -247,7 +254,21 @@ impl Settings {
         };
         (spec.check)(&outcome).map_err(|(id, e)| Refusal::Field(id, e))?;
         let mut warnings = Vec::new();
-        common_warnings(&outcome, self.insecure_skip_verify(), &mut warnings);
+        // buildah talks https unless told to skip verification: a plain-http endpoint
+        // works only with `insecureSkipVerify`, so it gets it.
+        let plain_http = registry_endpoint.starts_with("http://");
+        if plain_http && !self.insecure_skip_verify() {
+            warnings.push(Warning::new(Code::PlainHttp, PLAIN_HTTP_NOTE));
+        }
+        if let Some(given) = self
+            .text(FieldId::Endpoint)
+            .filter(|e| !e.contains("://") && kind == Kind::Harbor)
+        {
+            warnings.push(Warning::new(Code::SchemeLess, format!(
+                "the endpoint `{given}` has no scheme, so buildah talks https to it; if the registry speaks plain http, write `http://{given}` (`phib render` stays offline: `phib verify` tells which it speaks)"
+            )));
+        }
+        common_warnings(&outcome, &mut warnings);
         (spec.warnings)(&outcome, &mut warnings);
 
         Ok(Validated {
@@ -257,7 +278,7 @@ impl Settings {
                 registry_password,
                 push: Some(push),
                 push_secret_name,
-                insecure_skip_verify: self.insecure_skip_verify(),
+                insecure_skip_verify: self.insecure_skip_verify() || plain_http,
             },
             warnings,
         })
@@ -354,27 +375,15 @@ fn check_push_host(endpoint: &str, push: &PushTarget) -> Result<(), Refusal> {
     ))
 }
 
+/// What phib says when an `http://` endpoint makes it write `insecureSkipVerify: true`.
+pub const PLAIN_HTTP_NOTE: &str = "the endpoint is plain `http://`: writing `insecureSkipVerify: true`, without which buildah talks https to it and every push fails";
+
 /// The warnings every kind shares.
-fn common_warnings(o: &Outcome, insecure_skip_verify: bool, out: &mut Vec<Warning>) {
+fn common_warnings(o: &Outcome, out: &mut Vec<Warning>) {
     if let Some(password) = o.password {
         out.push(password_in_values());
         if password.expose().ends_with(['\n', '\r']) {
             out.push(Warning::new(Code::PasswordLineBreak, "the password ends with a line break, which is kept as part of it (a token never ends with one); `--password-stdin` removes only one trailing newline, so check what is piped in"));
-        }
-    }
-    if o.endpoint.starts_with("http://") && !insecure_skip_verify {
-        out.push(
-            Warning::new(Code::PlainHttp, "the endpoint is plain `http://`, but buildah still talks https unless `insecureSkipVerify` is set; ")
-                .advice(
-                    "add `--insecure-skip-verify` for a plain-http registry",
-                    "answer yes to \"Skip TLS verification\" for a plain-http registry",
-                ),
-        );
-    }
-    if let Some(host) = check::repository_host(o.push.as_str()) {
-        let name = host.split(':').next().unwrap_or(host);
-        if !name.contains('.') {
-            out.push(Warning::new(Code::HostWithoutDot, format!("the registry host `{host}` has no `.`: PrimeHub chart 4.0+ prepends `docker.io/` to such image names and pulls fail; use a name with a dot or an IP address")));
         }
     }
     if let Some(key) = o.answers.keyfile() {

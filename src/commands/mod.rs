@@ -12,6 +12,7 @@ use clap::CommandFactory;
 
 use crate::cli::{Cli, Command, Shell};
 
+mod doctor;
 mod render;
 mod wizard;
 use phib::values::read::{self, ValuesFile};
@@ -24,13 +25,17 @@ pub const DEFAULT_VALUES: &str = "values.yaml";
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         None => wizard::run_default(),
-        Some(Command::Wizard { values }) => wizard::run(&values),
+        Some(Command::Wizard {
+            values,
+            chart_version,
+        }) => wizard::run(&values, chart_version.as_deref()),
         Some(Command::Compact { file }) => compact::run(file.as_deref()),
         Some(Command::Render(args)) => render::run(*args),
         Some(Command::Completions { shell }) => completions(shell),
         Some(Command::Man { out_dir }) => man_pages(out_dir.as_deref()),
         Some(Command::Upgrade(args)) => upgrade::run(args),
         Some(Command::Show(args)) => show::run(args),
+        Some(Command::Doctor(args)) => doctor::run(args),
         Some(Command::Verify {
             values,
             no_push_check,
@@ -38,17 +43,24 @@ pub fn run(cli: Cli) -> Result<()> {
             namespace,
             secret_file,
             ca_file,
-        }) => phib::verify::file::run_to(
-            &phib::verify::file::Args {
-                values: &values,
-                push_check: !no_push_check,
-                timeout_secs: timeout,
-                namespace: &namespace,
-                secret_file: secret_file.as_deref(),
-                ca_file: ca_file.as_deref(),
-            },
-            &mut std::io::stdout().lock(),
-        ),
+        }) => {
+            let namespace = phib::helm::plan::namespace_or_default(namespace);
+            if let Some(w) = phib::helm::chart_version::broken_warning_for_file(&values, &namespace)
+            {
+                warn(&w);
+            }
+            phib::verify::file::run_to(
+                &phib::verify::file::Args {
+                    values: &values,
+                    push_check: !no_push_check,
+                    timeout_secs: timeout,
+                    namespace: &namespace,
+                    secret_file: secret_file.as_deref(),
+                    ca_file: ca_file.as_deref(),
+                },
+                &mut std::io::stdout().lock(),
+            )
+        }
     }
 }
 

@@ -29,6 +29,8 @@ pub fn run(args: RenderArgs) -> Result<()> {
                 password_stdin,
                 switches,
             },
+        chart_version,
+        accept,
         values,
         stdout,
         check,
@@ -113,6 +115,17 @@ pub fn run(args: RenderArgs) -> Result<()> {
         .with_help("remove `--rotate`: generated tokens renew themselves, and a stored credential is rotated in its store"));
     }
     phib::pushsecret::keyless::check_kind(&choice.keyless, kind)?;
+    if choice.mode == SecretMode::External && choice.namespace.is_none() {
+        choice.namespace = phib::helm::chart_version::helm_namespace();
+    }
+    let target = phib::helm::chart_version::resolve(
+        chart_version.as_deref(),
+        settings.text(FieldId::Release),
+        choice.namespace.as_deref(),
+        phib::helm::chart_version::chart_values((!stdout).then_some(path.as_path()))?,
+        choice.mode == SecretMode::External,
+        accept,
+    )?;
     let mut validated = if keyless {
         settings.validate_keyless(choice.keyless.uses_username(kind))?
     } else if rotate {
@@ -125,6 +138,11 @@ pub fn run(args: RenderArgs) -> Result<()> {
     } else {
         settings.validate()?
     };
+    let assumed = validated.fit_chart(&settings, &target, Surface::Flags)?;
+    let old = (!stdout)
+        .then(|| phib::helm::chart_version::old_block(&path))
+        .flatten();
+    let choice_namespace = choice.namespace.clone();
     let pending = deliver::prepare(
         choice,
         &settings,
@@ -136,6 +154,7 @@ pub fn run(args: RenderArgs) -> Result<()> {
         let manifest_drift = deliver::check(&pending)?;
         return check_values(&path, &block, manifest_drift);
     }
+    eprintln!("phib: {assumed}");
     // A Secret applied with kubectl goes first, as in the wizard: when that fails,
     // nothing is written, and no values file names a Secret that does not exist.
     let apply_first = matches!(
@@ -169,10 +188,18 @@ pub fn run(args: RenderArgs) -> Result<()> {
         };
         super::warn(&warning.render(Surface::Flags));
     }
+    let namespace = choice_namespace
+        .or_else(phib::helm::chart_version::helm_namespace)
+        .unwrap_or_else(|| phib::chart::DEFAULT_NAMESPACE.to_string());
+    let switched =
+        phib::helm::chart_version::switch_note(old.as_ref(), &validated.custom_image, &namespace);
     if let Some(pending) = pending {
         if let Some(done) = deliver::finish(pending)? {
             eprintln!("phib: {done}");
         }
+    }
+    if let Some(note) = switched {
+        eprintln!("phib: {note}");
     }
     Ok(())
 }

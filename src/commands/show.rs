@@ -19,7 +19,7 @@ pub fn run(args: ShowArgs) -> Result<()> {
         show_secrets,
     } = args;
     let namespace = plan::namespace_or_default(namespace);
-    let (mut doc, source) = match release {
+    let (mut doc, source) = match release.clone() {
         Some(release) => {
             plan::validate_name("--release", &release)?;
             plan::validate_name("--namespace", &namespace)?;
@@ -32,6 +32,13 @@ pub fn run(args: ShowArgs) -> Result<()> {
         }
         None => (read_values(&values)?, format!("`{}`", values.display())),
     };
+    let yaml = serde_yaml::to_value(&doc).unwrap_or_default();
+    let release_name = release.as_deref();
+    if let Some(w) =
+        phib::helm::chart_version::broken_warning(&yaml, release_name, Some(&namespace))
+    {
+        super::warn(&w);
+    }
     if !show_secrets {
         redact(&mut doc);
     }

@@ -26,11 +26,11 @@ pub fn run_default() -> Result<()> {
                 .with_help(RENDER_HINT),
         );
     }
-    run(Path::new(super::DEFAULT_VALUES))
+    run(Path::new(super::DEFAULT_VALUES), None)
 }
 
-/// `phib wizard [--values FILE]`.
-pub fn run(values: &Path) -> Result<()> {
+/// `phib wizard [--values FILE] [--chart-version V]`.
+pub fn run(values: &Path, chart_version: Option<&str>) -> Result<()> {
     if !is_interactive() {
         return Err(Error::usage(
             "`phib wizard` asks questions and needs a terminal on standard input, output and error",
@@ -40,9 +40,23 @@ pub fn run(values: &Path) -> Result<()> {
     // Found out before the questions, not after them.
     phib::values::write::check_folder(values, "--values")?;
     let existing = read_existing(values)?;
+    let chart = phib::helm::chart_version::resolve(
+        chart_version,
+        None,
+        None,
+        phib::helm::chart_version::chart_values(Some(values))?,
+        false,
+        Vec::new(),
+    )?;
     let kubectl = which::which("kubectl").is_ok();
     let mut prompter = TermPrompter::new();
-    let mut decision = wizard::ask(&mut prompter, values, existing.as_ref(), kubectl)?;
+    let mut decision = wizard::ask_for(
+        &mut prompter,
+        values,
+        existing.as_ref(),
+        kubectl,
+        Some(&chart),
+    )?;
     // From here on Ctrl-C acts as usual: the write below is atomic either way.
     drop(prompter);
     let block = render::render(&decision.validated.custom_image)?;

@@ -97,8 +97,8 @@ pub fn endpoint(value: &str) -> Result<(), Invalid> {
         Some((host, "")) if had_scheme => host,
         Some(_) if had_scheme => {
             return Err(invalid(
-                "has a path; buildah ignores it, and the chart's secret would not match the push repository",
-                "give only the scheme and host, for example `https://registry.example.com`",
+                "has a path, which the image builder never uses: buildah keeps only the scheme's host when it matches credentials (`https://index.docker.io/v1/` counts as `index.docker.io`), so phib writes the host alone",
+                "give only the scheme and host, for example `https://index.docker.io`",
             ))
         }
         Some(_) => {

@@ -63,6 +63,13 @@ catalog! {
 }
 
 impl Kind {
+    /// Whether a push creates the image's repository. ECR creates none: every
+    /// repository must exist first, so a prefix never reaches the place one given
+    /// repository does.
+    pub fn creates_repositories_on_push(self) -> bool {
+        !matches!(self, Kind::Ecr)
+    }
+
     /// The name on the command line (`--registry NAME`), e.g. `artifact-registry`.
     pub fn name(self) -> &'static str {
         self.spec().name

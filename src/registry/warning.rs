@@ -10,10 +10,18 @@ pub enum Code {
     PasswordInValues,
     /// The password ends with a line break.
     PasswordLineBreak,
-    /// A plain-http endpoint without `insecureSkipVerify`.
+    /// A plain-http endpoint: `insecureSkipVerify` is written for it.
     PlainHttp,
-    /// A registry host without a `.`.
+    /// A self-hosted endpoint without a scheme: only `phib verify` can tell whether it
+    /// speaks plain http.
+    SchemeLess,
+    /// A registry host without a `.` (works before chart 4.0).
     HostWithoutDot,
+    /// The block was fitted to an older chart (a prefix instead of `pushRepo`), or the
+    /// chart version needs something of the values file phib cannot see.
+    Chart,
+    /// A combination known to fail, written because the user accepted it (`--accept`).
+    Accepted,
     /// A keyfile of another project than the push repository's.
     KeyfileProject,
     /// ECR's Secret must be kept fresh by something else.

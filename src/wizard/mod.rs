@@ -20,7 +20,7 @@ use questions::{Answers, Existing};
 use crate::pushsecret::deliver::{self, Choice, Pending};
 use crate::registry::{Code, FieldId, Kind, Surface};
 use crate::rotate::{credential_fields, detect_kind, external_secret, rotate};
-use crate::settings::{Settings, Validated};
+use crate::settings::{ChartTarget, Settings, Validated};
 use crate::term::shell_quote;
 use crate::values::model::CustomImage;
 use crate::{Error, Result};
@@ -55,13 +55,25 @@ pub fn ask(
     existing: Option<&CustomImage>,
     kubectl: bool,
 ) -> Result<Decision> {
+    ask_for(p, values, existing, kubectl, None)
+}
+
+/// [`ask`] for a chart: the block is fitted to `chart` (adapted, or refused and asked
+/// again) as `phib render` fits it, and the wizard says which chart it assumed.
+pub fn ask_for(
+    p: &mut dyn Prompter,
+    values: &Path,
+    existing: Option<&CustomImage>,
+    kubectl: bool,
+    chart: Option<&ChartTarget>,
+) -> Result<Decision> {
     p.say("phib writes the customImage block of PrimeHub's Helm values, which tells");
     p.say("the Image Builder where to push images. Esc or Ctrl-C quits, writing nothing.");
     p.say("");
     // ECR keeps no credentials in the file: nothing to rotate there, it is answered
     // again instead. A block with a Secret of its own rotates into that Secret.
     let rotatable = existing.is_some_and(|ci| !credential_fields(detect_kind(ci)).is_empty());
-    let new = |p: &mut dyn Prompter, kind| ask_new(p, kind, values, kubectl);
+    let new = |p: &mut dyn Prompter, kind| ask_new(p, kind, values, kubectl, chart);
     let (
         New {
             validated,
@@ -73,7 +85,7 @@ pub fn ask(
     ) = match existing {
         Some(ci) if rotatable => match questions::ask_existing(p, ci)? {
             Existing::Rotate => {
-                let (new, answers) = ask_rotation(p, ci, values, kubectl)?;
+                let (new, answers) = ask_rotation(p, ci, values, kubectl, chart)?;
                 (new, None, Some(answers))
             }
             Existing::Reconfigure => {
@@ -210,6 +222,25 @@ fn secret_files(
     files
 }
 
+/// Fits a checked block to the chart (as `phib render` does) and says which chart that
+/// is; without a chart target the block stays as it is.
+fn fit(
+    p: &mut dyn Prompter,
+    mut validated: Validated,
+    settings: &Settings,
+    chart: Option<&ChartTarget>,
+) -> Result<Validated> {
+    if let Some(target) = chart {
+        let line = validated.fit_chart(settings, target, Surface::Wizard)?;
+        let mut line = line.replace("values for ", "Values for ");
+        line.push('.');
+        for line in wrap(&line, WIDTH) {
+            p.say(&line);
+        }
+    }
+    Ok(validated)
+}
+
 /// A block: checked, and split for its secret mode.
 struct New {
     validated: Validated,
@@ -227,6 +258,7 @@ fn ask_new(
     default_kind: Option<Kind>,
     values: &Path,
     kubectl: bool,
+    chart: Option<&ChartTarget>,
 ) -> Result<(New, Answers)> {
     let kind = questions::ask_kind(p, default_kind)?;
     // The keyless way first, where the registry has it: no key is asked for then.
@@ -247,10 +279,13 @@ fn ask_new(
         } else {
             answers.settings.plan()
         };
-        match checked {
+        let planned = checked
+            .map_err(|r| r.render(Surface::Wizard))
+            .and_then(|v| fit(p, v, &answers.settings, chart));
+        match planned {
             Ok(validated) => break (validated, answers),
-            Err(refusal) => {
-                p.refuse(&prompt::refusal(&refusal.render(Surface::Wizard)));
+            Err(err) => {
+                p.refuse(&prompt::refusal(&err));
                 p.say("Answer again; your answers are the defaults.");
                 previous = Some(answers);
             }
@@ -275,6 +310,7 @@ fn ask_rotation(
     ci: &CustomImage,
     values: &Path,
     kubectl: bool,
+    chart: Option<&ChartTarget>,
 ) -> Result<(New, Answers)> {
     let kind = detect_kind(ci);
     p.say(&format!("New credentials for {}:", kind.title()));
@@ -288,7 +324,8 @@ fn ask_rotation(
             .ok_or_else(|| Error::bug(format!("`{}` has no field {id:?}", kind.name())))?;
         questions::ask_field(p, &mut answers, field, Some(&keep))?;
     }
-    let validated = rotate(ci, &answers.settings).map_err(|r| r.render(Surface::Wizard))?;
+    let rotated = rotate(ci, &answers.settings).map_err(|r| r.render(Surface::Wizard))?;
+    let validated = fit(p, rotated, &answers.settings, chart)?;
     let Some(name) = external_secret(ci) else {
         let pending = Pending::Values {
             note: validated.custom_image.registry_password.is_some(),

@@ -19,7 +19,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("registry", &["registry"]),
     ("configuration", &["settings", "chart", "block"]),
     ("values", &["values", "pushsecret", "rotate"]),
-    ("operations", &["apply", "pushsecret::deliver", "verify", "helm"]),
+    ("operations", &["apply", "pushsecret::deliver", "verify", "helm", "doctor"]),
     ("wizard", &["wizard"]),
     ("command line", &["cli", "commands", "main"]),
 ];

@@ -5,11 +5,13 @@
 
 mod adversarial;
 mod bom;
+mod buildah;
 mod cli;
 mod compact;
+mod doctor;
 mod external;
 mod first_contact;
-mod helm;
+pub mod helm;
 mod install;
 mod keyless;
 mod layers;

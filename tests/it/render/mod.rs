@@ -2,6 +2,7 @@
 //! warning through the real binary, and, in the end-to-end tier, passwords and keyfiles
 //! through the real `helm template` of the fixture chart.
 
+mod chart;
 mod docs;
 mod e2e;
 mod errors;
@@ -222,9 +223,11 @@ fn warnings_go_to_stderr_and_exit_0() {
                 "u",
                 "--push-repo-prefix",
                 "myregistry:5000/p",
+                "--chart-version",
+                "3.12.3",
             ],
             Some("pw"),
-            "has no `.`",
+            "not after an upgrade to 4.0",
         ),
         (
             vec![
@@ -238,7 +241,7 @@ fn warnings_go_to_stderr_and_exit_0() {
                 "10.1.2.3:5000/p",
             ],
             Some("pw"),
-            "add `--insecure-skip-verify`",
+            "writing `insecureSkipVerify: true`",
         ),
         (
             vec!["--registry", "ghcr", "--username", "me"],

@@ -433,8 +433,8 @@ fn existing_harbor_file(dir: &Path) -> [&'static str; 8] {
         "https://harbor.example.com",
         "--push-repo",
         "harbor.example.com/ci/images",
-        "--push-secret-name",
-        "builds-push",
+        "--release",
+        "builds",
     ];
     let mut cmd = phib();
     cmd.current_dir(dir)
@@ -461,7 +461,7 @@ fn rotation_shows_the_block_redacted_asks_only_credentials_and_declining_writes_
     t.answer("Password or robot secret", "new-secret");
     t.expect("registryUsername:   robot$ci+new");
     t.expect("pushRepo:           harbor.example.com/ci/images");
-    t.expect("pushSecretName:     builds-push");
+    t.expect("pushSecretName:     builds-primehub-controller-custom-image-push-secret");
     t.expect("Replace the customImage block in `values.yaml`?")
         .send("n\r");
     let (code, screen) = t.finish_screen();

@@ -1,0 +1,207 @@
+//! The live form of the doctor: the release read with helm (chart version, computed
+//! values, manifest, history), the namespace's Secrets and Images read with kubectl,
+//! and, last, the registry check of `phib verify` with the push Secret's login.
+//! Secret data only ever arrives on kubectl's standard output, which only phib reads;
+//! no argument names more than an object's name.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use super::objects::Objects;
+use super::{Check, Diagnosis, Finding, Inputs, Listing, Revision, VersionSource};
+use crate::chart::{ChartVersion, NEWEST};
+use crate::helm::{Helm, ReleaseInfo};
+use crate::verify::{self, target::Target};
+use crate::{Error, Result};
+
+/// How many earlier revisions are read for old passwords (helm keeps ten by default).
+const HISTORY_DEPTH: usize = 10;
+
+/// A kubectl binary, with the context helm passes to its plugins.
+#[derive(Debug, Clone)]
+pub struct Kubectl {
+    pub path: PathBuf,
+    /// `HELM_KUBECONTEXT` (`helm --kube-context C phib doctor`).
+    pub context: Option<String>,
+}
+
+impl Kubectl {
+    /// `kubectl` on `PATH`.
+    pub fn find(context: Option<String>) -> Result<Kubectl> {
+        let path = which::which("kubectl").map_err(|_| {
+            Error::failed("kubectl not found on `PATH`: the doctor reads the Secrets and Images with it")
+                .with_help("install kubectl for the cluster, or check a bundle offline with `phib doctor --manifests FILE`")
+        })?;
+        Ok(Kubectl { path, context })
+    }
+
+    /// `kubectl get RESOURCE -n NS -o json`, as objects; the error is kubectl's message.
+    fn get(&self, resource: &str, namespace: &str) -> std::result::Result<Objects, String> {
+        let mut cmd = Command::new(&self.path);
+        if let Some(c) = &self.context {
+            cmd.args(["--context", c]);
+        }
+        let out = cmd
+            .args(["get", resource, "-n", namespace, "-o", "json"])
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run `{}`: {e}", self.path.display()))?;
+        if !out.status.success() {
+            let why = String::from_utf8_lossy(&out.stderr);
+            let line = why
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("");
+            return Err(format!("kubectl failed: {}", line.trim()));
+        }
+        let text = String::from_utf8_lossy(&out.stdout);
+        Objects::parse(&text, "kubectl's output").map_err(|e| e.message)
+    }
+}
+
+/// Which release to read.
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    pub release: Option<&'a str>,
+    pub namespace: &'a str,
+}
+
+/// The release: the one named, else the one PrimeHub release in the namespace.
+fn find_release(helm: &Helm, req: &Request) -> Result<ReleaseInfo> {
+    let ns = req.namespace;
+    if let Some(name) = req.release {
+        return helm.release(name, ns)?.ok_or_else(|| {
+            Error::failed(format!("there is no release `{name}` in namespace `{ns}`"))
+                .with_help(format!(
+                    "list the releases with `helm list -n {ns}`, and pass `--release` and `--namespace`"
+                ))
+        });
+    }
+    let mut found = helm.primehub_releases(ns)?;
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(Error::failed(format!(
+            "no release in namespace `{ns}` runs a PrimeHub chart"
+        ))
+        .with_help("pass `--namespace` (PrimeHub's namespace) and `--release`")),
+        _ => Err(Error::usage(format!(
+            "namespace `{ns}` has several PrimeHub releases: {}",
+            found
+                .iter()
+                .map(|r| format!("`{}`", r.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .with_help("name one with `--release`")),
+    }
+}
+
+fn to_yaml(v: serde_json::Value) -> Result<serde_yaml::Value> {
+    serde_yaml::to_value(v).map_err(|e| Error::bug(format!("helm's JSON as YAML: {e}")))
+}
+
+/// Reads everything the checks need from the cluster.
+pub fn gather(helm: &Helm, kubectl: &Kubectl, req: &Request) -> Result<Inputs> {
+    let info = find_release(helm, req)?;
+    let (name, ns) = (info.name.as_str(), req.namespace);
+    let (version, version_source) = match ChartVersion::from_chart_column(&info.chart) {
+        Some(v) => (v, VersionSource::Release),
+        None => (NEWEST, VersionSource::Assumed),
+    };
+    let values = to_yaml(helm.computed_values(name, ns)?)?;
+    let mut objects = Objects::parse(
+        &helm.manifest(name, ns)?,
+        &format!("the manifest of release `{name}`"),
+    )?;
+    // What runs is what kubectl sees: the manifest's Secrets may have been replaced.
+    let live = kubectl.get("secrets", ns).map_err(|why| {
+        Error::failed(format!("cannot read the Secrets in namespace `{ns}`: {why}")).with_help(
+            "the doctor needs to read Secrets there: check the kubectl context and your rights (`kubectl auth can-i list secrets -n NS`)",
+        )
+    })?;
+    objects.secrets = live.secrets;
+    let images = match kubectl.get("images.primehub.io", ns) {
+        Ok(found) => {
+            objects.images = found.images;
+            Listing::Listed
+        }
+        Err(why) => Listing::Failed(why),
+    };
+    let entries = helm.history(name, ns)?;
+    let current = entries
+        .iter()
+        .rev()
+        .find(|e| e.status == "deployed")
+        .or(entries.last())
+        .map(|e| e.revision);
+    let mut history = Vec::new();
+    for e in entries
+        .iter()
+        .rev()
+        .filter(|e| Some(e.revision) != current)
+        .take(HISTORY_DEPTH)
+    {
+        let values = to_yaml(helm.revision_values(name, ns, e.revision)?)?;
+        history.push(Revision {
+            number: e.revision,
+            values,
+        });
+    }
+    Ok(Inputs {
+        release: Some(info.name.clone()),
+        namespace: Some(ns.to_string()),
+        version,
+        version_source,
+        values,
+        whole_values: true,
+        values_source: format!("the values of release `{name}`"),
+        objects,
+        live: true,
+        images,
+        history: Some(history),
+    })
+}
+
+/// The registry check of `phib verify`, with the push Secret's login; `None` when
+/// there is no login to check (the push Secret's finding says why).
+pub fn registry_check(d: &Diagnosis, opts: &verify::Options) -> Option<Finding> {
+    let ci = d.custom_image.as_ref()?;
+    let login = d.push_login.as_ref()?;
+    let target = match Target::from_block(ci) {
+        Ok(t) => t,
+        Err(e) => {
+            return Some(Finding::warn(
+                Check::Registry,
+                format!("the registry check did not run: {}", e.message),
+                e.help
+                    .unwrap_or_else(|| "fix the block with `phib render`".into()),
+            ))
+        }
+    };
+    let opts = verify::Options {
+        push_check: opts.push_check && target.repo_path.is_some(),
+        timeout: opts.timeout,
+        trust: opts.trust.clone(),
+    };
+    let mut steps = Vec::new();
+    let result = verify::verify(ci, &target, login, &opts, &mut steps);
+    let steps = String::from_utf8_lossy(&steps);
+    let done: Vec<&str> = steps
+        .lines()
+        .filter_map(|l| l.strip_prefix("ok"))
+        .map(str::trim)
+        .collect();
+    Some(match result {
+        Ok(()) => Finding::ok(
+            Check::Registry,
+            format!("with the push Secret's login: {}", done.join("; ")),
+        ),
+        Err(e) => Finding::fail(
+            Check::Registry,
+            format!("with the push Secret's login: {}", e.message),
+            e.help
+                .unwrap_or_else(|| "fix the login in the push Secret".into()),
+        ),
+    })
+}

@@ -1,0 +1,210 @@
+//! The Kubernetes objects the checks look at, read from what helm and kubectl print: a
+//! multi-document manifest (`helm get manifest`, `helm template`, a support bundle with
+//! `kubectl get -o yaml` appended) or kubectl's JSON (`kind: List`). Only what the
+//! checks need is kept: Secrets (their data decoded, never shown), ConfigMaps, and
+//! PrimeHub's Images (`images.primehub.io`).
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use serde::Deserialize;
+use serde_yaml::Value;
+
+use crate::{Error, Result};
+
+/// The Secret type the controller and the kubelet need for a pull or push Secret.
+pub const DOCKERCONFIGJSON_TYPE: &str = "kubernetes.io/dockerconfigjson";
+/// The key of that type's Secret that buildah is given as its authfile.
+pub const DOCKERCONFIGJSON_KEY: &str = ".dockerconfigjson";
+/// The type of the Secrets where helm keeps each release revision (values included).
+pub const HELM_RELEASE_TYPE: &str = "helm.sh/release.v1";
+
+/// A Secret. Each value of `data` is decoded from base64 (`None` when it is not
+/// base64); `stringData` counts as data.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretObject {
+    pub name: String,
+    pub type_: Option<String>,
+    pub data: BTreeMap<String, Option<Vec<u8>>>,
+}
+
+impl std::fmt::Debug for SecretObject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretObject")
+            .field("name", &self.name)
+            .field("type", &self.type_)
+            .field("keys", &self.data.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigMapObject {
+    pub name: String,
+    pub data: BTreeMap<String, String>,
+}
+
+/// An Image a user defined in PrimeHub: where it is pulled from, and with which Secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageObject {
+    pub name: String,
+    pub url: Option<String>,
+    /// `urlForGpu`, the image for GPU nodes, pulled with the same Secret.
+    pub url_for_gpu: Option<String>,
+    pub pull_secret: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Objects {
+    pub secrets: Vec<SecretObject>,
+    pub config_maps: Vec<ConfigMapObject>,
+    pub images: Vec<ImageObject>,
+    /// `helm.sh/chart` labels (`primehub-4.1.0`) seen on any object.
+    pub chart_labels: Vec<String>,
+}
+
+impl Objects {
+    /// Reads every document of `text` (YAML or JSON); `source` names it in errors.
+    pub fn parse(text: &str, source: &str) -> Result<Objects> {
+        let mut out = Objects::default();
+        for (n, doc) in serde_yaml::Deserializer::from_str(text).enumerate() {
+            let doc = Value::deserialize(doc).map_err(|e| {
+                Error::usage(format!(
+                    "{source}: document {} is not valid YAML: {}",
+                    n + 1,
+                    crate::values::safe_parse_error(&e)
+                ))
+                .with_help(
+                    "give the output of `helm get manifest RELEASE` or `helm template` as it is",
+                )
+            })?;
+            out.add(&doc);
+        }
+        Ok(out)
+    }
+
+    /// Adds one object, or the items of a `List`.
+    pub fn add(&mut self, doc: &Value) {
+        let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
+        let kind = doc.get("kind").and_then(Value::as_str).unwrap_or("");
+        if let Some(items) = doc.get("items").and_then(Value::as_sequence) {
+            for item in items {
+                self.add(item);
+            }
+            return;
+        }
+        let meta = doc.get("metadata");
+        let Some(name) = text(meta.and_then(|m| m.get("name"))) else {
+            return;
+        };
+        if let Some(label) = text(
+            meta.and_then(|m| m.get("labels"))
+                .and_then(|l| l.get("helm.sh/chart")),
+        ) {
+            if !self.chart_labels.contains(&label) {
+                self.chart_labels.push(label);
+            }
+        }
+        let api = doc.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+        match kind {
+            "Secret" => self.secrets.push(SecretObject {
+                name,
+                type_: text(doc.get("type")),
+                data: secret_data(doc),
+            }),
+            "ConfigMap" => self.config_maps.push(ConfigMapObject {
+                name,
+                data: string_map(doc.get("data"))
+                    .into_iter()
+                    .filter_map(|(k, v)| Some((k, v?)))
+                    .collect(),
+            }),
+            "Image" if api.starts_with("primehub.io/") => {
+                let spec = doc.get("spec");
+                self.images.push(ImageObject {
+                    name,
+                    url: text(spec.and_then(|s| s.get("url"))).filter(|s| !s.is_empty()),
+                    url_for_gpu: text(spec.and_then(|s| s.get("urlForGpu")))
+                        .filter(|s| !s.is_empty()),
+                    pull_secret: text(spec.and_then(|s| s.get("pullSecret")))
+                        .filter(|s| !s.is_empty()),
+                });
+            }
+            _ => {}
+        }
+    }
+
+    pub fn secret(&self, name: &str) -> Option<&SecretObject> {
+        self.secrets.iter().find(|s| s.name == name)
+    }
+
+    pub fn config_map(&self, name: &str) -> Option<&ConfigMapObject> {
+        self.config_maps.iter().find(|c| c.name == name)
+    }
+}
+
+/// The string values of a mapping, `None` for one that is not a string.
+fn string_map(v: Option<&Value>) -> BTreeMap<String, Option<String>> {
+    let Some(Value::Mapping(m)) = v else {
+        return BTreeMap::new();
+    };
+    m.iter()
+        .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str().map(str::to_string))))
+        .collect()
+}
+
+fn secret_data(doc: &Value) -> BTreeMap<String, Option<Vec<u8>>> {
+    let mut out: BTreeMap<String, Option<Vec<u8>>> = string_map(doc.get("data"))
+        .into_iter()
+        .map(|(k, v)| {
+            let bytes = v.and_then(|v| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(v.trim())
+                    .ok()
+            });
+            (k, bytes)
+        })
+        .collect();
+    for (k, v) in string_map(doc.get("stringData")) {
+        out.insert(k, v.map(String::into_bytes));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_manifests_lists_and_skips_the_rest() {
+        let text = "---\n# Source: x\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  labels:\n    helm.sh/chart: primehub-3.8.0\ntype: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: eyJhIjoxfQ==\n  bad: '!!'\nstringData:\n  plain: text\n---\n---\nkind: ConfigMap\nmetadata: {name: c}\ndata: {config.yaml: 'a: 1'}\n---\n{\"kind\":\"List\",\"items\":[{\"apiVersion\":\"primehub.io/v1alpha1\",\"kind\":\"Image\",\"metadata\":{\"name\":\"i\"},\"spec\":{\"url\":\"r.io/a:1\",\"pullSecret\":\"\"}},{\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"}}]}\n";
+        let o = Objects::parse(text, "f").unwrap();
+        let s = o.secret("s").unwrap();
+        assert_eq!(s.type_.as_deref(), Some(DOCKERCONFIGJSON_TYPE));
+        assert_eq!(
+            s.data[".dockerconfigjson"].as_deref(),
+            Some(&b"{\"a\":1}"[..])
+        );
+        assert_eq!(s.data["bad"], None);
+        assert_eq!(s.data["plain"].as_deref(), Some(&b"text"[..]));
+        assert_eq!(o.config_map("c").unwrap().data["config.yaml"], "a: 1");
+        assert_eq!(
+            o.images,
+            vec![ImageObject {
+                name: "i".into(),
+                url: Some("r.io/a:1".into()),
+                url_for_gpu: None,
+                pull_secret: None
+            }]
+        );
+        assert_eq!(o.chart_labels, vec!["primehub-3.8.0".to_string()]);
+        assert!(!format!("{s:?}").contains("eyJ"));
+    }
+
+    #[test]
+    fn a_broken_document_is_bad_input_naming_it() {
+        let err = Objects::parse("kind: Secret\n---\n: [\n", "`m.yaml`").unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.message.contains("document 2"), "{}", err.message);
+    }
+}

@@ -101,11 +101,10 @@ impl Registry {
     /// [`Registry::start`], serving https with a certificate made for `cert`.
     pub fn start_with_cert(auth: Auth, cert_for: Option<CertFor>) -> Registry {
         let dir = tempdir();
-        let port = free_port();
         let storage = dir.path().join("storage");
         std::fs::create_dir(&storage).unwrap();
         let mut config = format!(
-            "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: false\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: phib-test-secret\n",
+            "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: false\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{{PORT}}\n  secret: phib-test-secret\n",
             storage.display()
         );
         let mut cert = None;
@@ -149,35 +148,54 @@ impl Registry {
             }
         }
         let config_path = dir.path().join("config.yml");
-        std::fs::write(&config_path, config).unwrap();
-        let log = std::fs::File::create(dir.path().join("registry.log")).unwrap();
-        let child = Command::new(tool("docker-registry"))
-            .arg("serve")
-            .arg(&config_path)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("start docker-registry");
         let mut reg = Registry {
-            child: Some(child),
-            port,
+            child: None,
+            port: 0,
             dir,
             cert,
         };
-        reg.wait_ready();
+        // A free port can be taken by another test between asking and binding: then the
+        // registry exits at once, and it is started again on another port.
+        for attempt in 1.. {
+            reg.port = free_port();
+            std::fs::write(
+                &config_path,
+                config.replace("{PORT}", &reg.port.to_string()),
+            )
+            .unwrap();
+            let log = std::fs::File::create(reg.dir.path().join("registry.log")).unwrap();
+            reg.child = Some(
+                Command::new(tool("docker-registry"))
+                    .arg("serve")
+                    .arg(&config_path)
+                    .stdin(Stdio::null())
+                    .stdout(log.try_clone().unwrap())
+                    .stderr(log)
+                    .spawn()
+                    .expect("start docker-registry"),
+            );
+            match reg.wait_ready() {
+                Ok(()) => break,
+                Err(log) if attempt < 5 && log.contains("address already in use") => continue,
+                Err(log) => panic!("{log}"),
+            }
+        }
         reg
     }
 
-    fn wait_ready(&mut self) {
+    /// Waits until the registry accepts connections; its log when it exited first.
+    fn wait_ready(&mut self) -> Result<(), String> {
         let addr: SocketAddr = format!("127.0.0.1:{}", self.port).parse().unwrap();
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
-                panic!("docker-registry exited ({status}):\n{}", self.log());
+                return Err(format!(
+                    "docker-registry exited ({status}):\n{}",
+                    self.log()
+                ));
             }
             if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-                return;
+                return Ok(());
             }
             assert!(
                 Instant::now() < deadline,

@@ -359,14 +359,7 @@ pub fn check_kind(choice: &KeylessChoice, kind: Kind) -> Result<()> {
         .with_help("pick one: `--refresh` mints short-lived tokens from the cluster's identity; `--from-store` copies a credential kept in a secret store"));
     }
     if choice.refresh {
-        keyless::generator(kind).map_err(|r| {
-            Error::usage(format!(
-                "`--registry {}` cannot use `--refresh external-secrets`: {}",
-                kind.name(),
-                r.reason
-            ))
-            .with_help(r.alternative)
-        })?;
+        generator(kind)?;
     }
     if choice.from_store.is_some() && kind == Kind::Ecr {
         return Err(Error::usage(
@@ -389,6 +382,18 @@ pub fn check_kind(choice: &KeylessChoice, kind: Kind) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The registry's token generator, or why it has none (exit 2, with the alternative).
+fn generator(kind: Kind) -> Result<&'static keyless::Generator> {
+    keyless::generator(kind).map_err(|r| {
+        Error::usage(format!(
+            "`--registry {}` cannot use `--refresh external-secrets`: {}",
+            kind.name(),
+            r.reason
+        ))
+        .with_help(r.alternative)
+    })
 }
 
 /// Checks the keyless options against the registry and builds what to write. `None`:
@@ -422,14 +427,7 @@ pub fn plan(
             return Err(only_with(flag, STORE));
         }
     }
-    let generator = keyless::generator(kind).map_err(|r| {
-        Error::usage(format!(
-            "`--registry {}` cannot use `--refresh external-secrets`: {}",
-            kind.name(),
-            r.reason
-        ))
-        .with_help(r.alternative)
-    })?;
+    let generator = generator(kind)?;
     let sa = match &choice.service_account {
         Some(sa) => {
             check::secret_name(sa)

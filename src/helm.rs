@@ -9,11 +9,9 @@ mod exec;
 pub mod plan;
 mod release;
 
-use std::ffi::OsStr;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
 
-use jsonpath_rust::JsonPath;
+use serde::Deserialize;
 use serde_json::Value;
 
 pub use describe::{describe, next_steps};
@@ -21,100 +19,114 @@ pub use exec::run_upgrade;
 pub use plan::{plan_upgrade, Plan, ReleaseInfo, UpgradeOptions};
 pub use release::HistoryEntry;
 
+use crate::names::Name;
+use crate::runner::{self, Call, Program, Tool};
 use crate::{Error, Result};
-
-/// How to get helm, for the `help:` line when it is missing or too old.
-const INSTALL_HELP: &str = "install helm 3 or newer (https://helm.sh/docs/intro/install/), or name it with `--helm PATH` or `HELM_BIN`";
 
 /// A helm binary that answered `helm version`.
 #[derive(Debug, Clone)]
 pub struct Helm {
-    pub path: PathBuf,
+    program: Program,
     /// As `helm version --short` prints it, e.g. `v3.14.2+g...`.
     pub version: String,
 }
 
+/// One repository as `helm repo list -o json` prints it.
+#[derive(Debug, Deserialize)]
+struct RepoEntry {
+    name: String,
+}
+
 impl Helm {
-    /// Finds helm: `explicit` (from `--helm` or `HELM_BIN`), else `helm` on `PATH`, and
-    /// checks it is helm 3 or newer.
-    pub fn find(explicit: Option<&Path>) -> Result<Helm> {
-        let path = match explicit {
-            Some(p) => which::which(p).map_err(|_| {
-                Error::failed(format!("helm not found at `{}`", p.display()))
-                    .with_help(INSTALL_HELP)
-            })?,
-            None => which::which("helm")
-                .map_err(|_| Error::failed("helm not found on `PATH`").with_help(INSTALL_HELP))?,
-        };
-        let out = run(&path, &["version", "--short"])?;
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+    /// Finds helm (`--helm PATH` or `HELM_BIN`, else `helm` on `PATH`: see
+    /// [`crate::runner`]) and checks it is helm 3 or newer.
+    pub fn find() -> Result<Helm> {
+        let program = runner::find(Tool::Helm)?;
+        let out = program.call().args(&["version", "--short"]).run()?;
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), out.stderr);
+        let install = "install helm 3 or newer (https://helm.sh/docs/intro/install/), or name it with `--helm PATH` or `HELM_BIN`";
         let version = parse_version(&text).ok_or_else(|| {
             Error::failed(format!(
                 "`{}` does not look like helm: `helm version` printed `{}`",
-                path.display(),
+                program.path.display(),
                 text.trim()
             ))
-            .with_help(INSTALL_HELP)
+            .with_help(install)
         })?;
         if major(&version) < Some(3) {
             return Err(Error::failed(format!(
                 "`{}` is helm {version}; phib needs helm 3 or newer",
-                path.display()
+                program.path.display()
             ))
-            .with_help(INSTALL_HELP));
+            .with_help(install));
         }
-        Ok(Helm { path, version })
+        Ok(Helm { program, version })
     }
 
-    /// Runs helm with `args`, capturing its output; a failure becomes an error that
-    /// quotes helm's message and says what to check.
-    fn output<S: AsRef<OsStr>>(&self, args: &[S], what: &str) -> Result<Vec<u8>> {
-        let out = run(&self.path, args)?;
-        if out.status.success() {
+    /// The helm binary's path.
+    pub fn path(&self) -> &Path {
+        &self.program.path
+    }
+
+    /// A call of helm.
+    pub fn call(&self) -> Call {
+        self.program.call()
+    }
+
+    /// Runs `call`; a failure becomes an error that quotes helm's message (redacted by
+    /// the runner) and says what to check.
+    fn output(&self, call: Call, what: &str) -> Result<Vec<u8>> {
+        let out = call.run()?;
+        if out.ok() {
             Ok(out.stdout)
         } else {
-            Err(helm_failed(what, &String::from_utf8_lossy(&out.stderr)))
+            Err(helm_failed(what, &out.stderr))
         }
     }
 
-    /// The release `name` in `namespace`, if `helm list` shows it as deployed, failed or
-    /// pending (helm hides pending ones by default, but one stuck in `pending-upgrade`
-    /// must be reported as such, not as missing). `--all` is gone in helm 4.
-    fn find_release(&self, name: &str, namespace: &str) -> Result<Option<ReleaseInfo>> {
-        plan::validate_name("--release", name)?;
-        let filter = format!("^{}$", name.replace('.', "\\."));
+    /// The releases in `namespace` that `helm list` shows as deployed, failed or
+    /// pending (helm hides pending ones by default, but one stuck in
+    /// `pending-upgrade` must be reported as such, not as missing; `--all` is gone in
+    /// helm 4), only `name` when given. The one `helm list` of phib.
+    pub fn list(&self, namespace: &str, name: Option<&str>) -> Result<Vec<ReleaseInfo>> {
+        let mut call = self
+            .call()
+            .arg("list")
+            .named("-n", Name::Namespace, namespace)?
+            .args(&["-o", "json", "--deployed", "--failed", "--pending"]);
+        if let Some(name) = name {
+            if !Name::Release.accepts(name) {
+                return Err(bad_name("--release", name));
+            }
+            call = call.built("--filter", format!("^{}$", name.replace('.', "\\.")));
+        }
         let out = self.output(
-            &[
-                "list",
-                "-n",
-                namespace,
-                "-o",
-                "json",
-                "--deployed",
-                "--failed",
-                "--pending",
-                "--filter",
-                &filter,
-            ],
+            call,
             &format!("cannot list the releases in namespace `{namespace}`"),
         )?;
-        let list = parse_json(&out, "helm list")?;
-        release_from_list(&list, name)
+        let list: Vec<ReleaseInfo> =
+            parse_json::<Option<_>>(&out, "helm list")?.unwrap_or_default();
+        Ok(list
+            .into_iter()
+            .filter(|r| name.is_none_or(|n| r.name == n))
+            .collect())
+    }
+
+    /// The release `name` in `namespace`, if `helm list` shows it.
+    fn find_release(&self, name: &str, namespace: &str) -> Result<Option<ReleaseInfo>> {
+        Ok(self.list(namespace, Some(name))?.into_iter().next())
     }
 
     /// The user-supplied values of a release (`helm get values -o json`).
     pub fn get_values(&self, name: &str, namespace: &str) -> Result<Value> {
-        plan::validate_name("--release", name)?;
-        let out = run(
-            &self.path,
-            &["get", "values", name, "-n", namespace, "-o", "json"],
-        )?;
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        if !out.status.success() && stderr.contains("release: not found") {
+        let call = self
+            .call()
+            .args(&["get", "values"])
+            .named("-n", Name::Namespace, namespace)?
+            .args(&["-o", "json"])
+            .positional(Name::Release, name)?;
+        let out = call.run()?;
+        if !out.ok() && out.stderr.contains("release: not found") {
             return Err(Error::failed(format!(
                 "there is no release `{name}` in namespace `{namespace}`"
             ))
@@ -122,32 +134,39 @@ impl Helm {
                 "name the release's namespace with `--namespace NS` (as a helm plugin: `helm -n NS phib ...`); `helm list -A` lists every release with its namespace",
             ));
         }
-        if !out.status.success() {
+        if !out.ok() {
             return Err(helm_failed(
                 &format!("cannot read the values of release `{name}` in namespace `{namespace}`"),
-                &stderr,
+                &out.stderr,
             ));
         }
-        let out = out.stdout;
-        match parse_json(&out, "helm get values")? {
-            Value::Null => Ok(Value::Object(Default::default())),
-            v => Ok(v),
-        }
+        let values = match parse_json(&out.stdout, "helm get values")? {
+            Value::Null => Value::Object(Default::default()),
+            v => v,
+        };
+        crate::secret::learn_document(&values);
+        Ok(values)
     }
 
     /// The names of the chart repositories helm knows (`helm repo list -o json`).
     fn repo_names(&self) -> Result<Vec<String>> {
-        let out = run(&self.path, &["repo", "list", "-o", "json"])?;
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        if !out.status.success() {
+        let out = self.call().args(&["repo", "list", "-o", "json"]).run()?;
+        if !out.ok() {
             // helm 3 fails with "no repositories to show" instead of printing `[]`.
-            if stderr.contains("no repositories") {
+            if out.stderr.contains("no repositories") {
                 return Ok(Vec::new());
             }
-            return Err(helm_failed("cannot list the chart repositories", &stderr));
+            return Err(helm_failed(
+                "cannot list the chart repositories",
+                &out.stderr,
+            ));
         }
-        let list = parse_json(&out.stdout, "helm repo list")?;
-        Ok(repo_names(&list))
+        let list: Option<Vec<RepoEntry>> = parse_json(&out.stdout, "helm repo list")?;
+        Ok(list
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| r.name)
+            .collect())
     }
 
     /// Checks that `chart` (`REPO/NAME`) comes from a repository helm knows; local
@@ -177,40 +196,28 @@ impl Helm {
     }
 }
 
+fn bad_name(flag: &str, name: &str) -> Error {
+    let kind = if flag == "--namespace" {
+        Name::Namespace
+    } else {
+        Name::Release
+    };
+    Error::usage(format!("`{flag}` `{name}` is not {}", kind.what())).with_help(kind.rule())
+}
+
 /// The live PrimeHub release, when helm is there and reaches the cluster: `release`
 /// when given, else the one release in `namespace` installed from a `primehub` chart.
 /// Any failure (no helm, no cluster, no such release, several) is `None`: callers then
 /// assume a version and say so.
 pub fn live_primehub(release: Option<&str>, namespace: &str) -> Option<ReleaseInfo> {
-    let helm = Helm::find(std::env::var_os("HELM_BIN").as_deref().map(Path::new)).ok()?;
+    let helm = Helm::find().ok()?;
     if let Some(name) = release {
         return helm.find_release(name, namespace).ok().flatten();
     }
-    let out = helm
-        .output(
-            &[
-                "list",
-                "-n",
-                namespace,
-                "-o",
-                "json",
-                "--deployed",
-                "--failed",
-                "--pending",
-            ],
-            "cannot list the releases",
-        )
-        .ok()?;
-    let list = parse_json(&out, "helm list").ok()?;
-    let names: Vec<String> = list
-        .query("$[*].name")
-        .unwrap_or_default()
+    let mut found = helm
+        .list(namespace, None)
+        .ok()?
         .into_iter()
-        .filter_map(|v| v.as_str().map(str::to_string))
-        .collect();
-    let mut found = names
-        .iter()
-        .filter_map(|n| release_from_list(&list, n).ok().flatten())
         .filter(|r| r.chart.starts_with("primehub-"));
     let first = found.next()?;
     found.next().is_none().then_some(first)
@@ -269,62 +276,15 @@ fn repo_of_chart(chart: &str) -> Option<&str> {
     }
 }
 
-/// The release named `name` in `helm list -o json` output.
-fn release_from_list(list: &Value, name: &str) -> Result<Option<ReleaseInfo>> {
-    let query = format!("$[?(@.name == '{name}')]");
-    let found = list
-        .query(&query)
-        .map_err(|e| Error::bug(format!("bad JSONPath `{query}`: {e}")))?;
-    let Some(entry) = found.first() else {
-        return Ok(None);
-    };
-    let field = |key: &str| -> String {
-        entry
-            .query(&format!("$.{key}"))
-            .ok()
-            .and_then(|v| v.first().and_then(|v| v.as_str()).map(str::to_string))
-            .unwrap_or_default()
-    };
-    Ok(Some(ReleaseInfo {
-        name: field("name"),
-        namespace: field("namespace"),
-        chart: field("chart"),
-        status: field("status"),
-    }))
-}
-
-/// The names in `helm repo list -o json` output.
-fn repo_names(list: &Value) -> Vec<String> {
-    list.query("$[*].name")
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|v| v.as_str().map(str::to_string))
-        .collect()
-}
-
-/// A helm command: no password in its environment, and no `HELM_DEBUG`, under which
-/// helm prints the values it was given (the password among them).
-pub(crate) fn helm_command(path: &Path) -> Command {
-    let mut cmd = crate::registry::child_command(path);
-    cmd.env_remove("HELM_DEBUG");
-    cmd
-}
-
-/// Runs helm at `path` with `args` and no input, capturing its output.
-fn run<S: AsRef<OsStr>>(path: &Path, args: &[S]) -> Result<Output> {
-    helm_command(path)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| Error::io(path, e))
-}
-
-fn parse_json(out: &[u8], what: &str) -> Result<Value> {
+/// helm's JSON output read as `T`; empty output is JSON `null`.
+fn parse_json<T: serde::de::DeserializeOwned>(out: &[u8], what: &str) -> Result<T> {
     let text = String::from_utf8_lossy(out);
-    if text.trim().is_empty() {
-        return Ok(Value::Null);
-    }
-    serde_json::from_str(&text)
+    let text = if text.trim().is_empty() {
+        "null"
+    } else {
+        &text
+    };
+    serde_json::from_str(text)
         .map_err(|e| Error::failed(format!("`{what}` printed output phib cannot read: {e}")))
 }
 
@@ -384,19 +344,31 @@ mod tests {
     }
 
     #[test]
-    fn release_and_repos_are_read_with_jsonpath() {
+    fn releases_and_repos_are_read_as_typed_json() {
         let list = json!([
             {"name": "other", "namespace": "hub", "chart": "x-1.0.0", "status": "deployed"},
             {"name": "primehub", "namespace": "hub", "revision": "3",
              "chart": "primehub-v4.1.0", "status": "deployed", "app_version": "v4.1.0"}
-        ]);
-        let r = release_from_list(&list, "primehub").unwrap().unwrap();
-        assert_eq!(r.chart, "primehub-v4.1.0");
-        assert_eq!(r.namespace, "hub");
-        assert_eq!(release_from_list(&list, "nope").unwrap(), None);
-        assert_eq!(release_from_list(&json!([]), "primehub").unwrap(), None);
-        let repos = json!([{"name": "infuseai", "url": "https://charts.infuseai.io"}, {"name": "b", "url": "u"}]);
-        assert_eq!(repo_names(&repos), ["infuseai", "b"]);
+        ])
+        .to_string();
+        let got: Vec<ReleaseInfo> = parse_json(list.as_bytes(), "helm list").unwrap();
+        assert_eq!(got[1].chart, "primehub-v4.1.0");
+        assert_eq!(got[1].namespace, "hub");
+        let none: Option<Vec<ReleaseInfo>> = parse_json(b"", "helm list").unwrap();
+        assert_eq!(none, None);
+        let repos = json!([{"name": "infuseai", "url": "https://charts.infuseai.io"}, {"name": "b", "url": "u"}]).to_string();
+        let got: Vec<RepoEntry> = parse_json(repos.as_bytes(), "helm repo list").unwrap();
+        assert_eq!(
+            got.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
+            ["infuseai", "b"]
+        );
+        let err = parse_json::<Vec<ReleaseInfo>>(b"[{\"name\": 1}]", "helm list").unwrap_err();
+        assert!(
+            err.message
+                .contains("`helm list` printed output phib cannot read"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

@@ -29,17 +29,23 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse_from(args()) {
         Ok(cli) => cli,
         Err(e) => {
-            // clap prints help/version itself (exit 0) and usage errors (exit 2).
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            // Help and version (exit 0) as clap lays them out; usage errors (exit 2),
+            // which quote the arguments, through the terminal gate.
+            let text = e.render().to_string();
+            if e.use_stderr() {
+                phib::out::say(&text);
+                return ExitCode::from(2);
+            }
+            let _ = phib::out::print_raw(phib::out::Raw::exact_format(text.as_bytes()));
+            return ExitCode::from(0);
         }
     };
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            // Messages quote paths, arguments and what files and servers said: no
-            // control character of theirs reaches the terminal (see `Error::report`).
-            eprint!("{}", err.report());
+            // Messages quote paths, arguments and what files and servers said: the
+            // terminal gate escapes their control characters and hides secrets.
+            phib::out::error(&err);
             ExitCode::from(err.exit_code() as u8)
         }
     }

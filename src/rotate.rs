@@ -134,11 +134,16 @@ pub struct Rotation {
     pub external_secret: Option<String>,
 }
 
-/// `--rotate`: the block already in the values file at `path` (its text `values`, `None`
-/// when the file does not exist) with only its credentials replaced by those in `new`.
+/// `--rotate`: the block already in the values file at `path` (`existing`; `exists`
+/// says whether the file does) with only its credentials replaced by those in `new`.
 /// `new` may hold nothing but credentials, and must be of the kind the block was
 /// written for; anything else is refused (exit 2) rather than silently ignored.
-pub fn rotate_values(values: Option<&str>, path: &Path, new: &Settings) -> Result<Rotation> {
+pub fn rotate_block(
+    existing: Option<&CustomImage>,
+    exists: bool,
+    path: &Path,
+    new: &Settings,
+) -> Result<Rotation> {
     let shown = path.display();
     let credentials = credential_fields(new.kind());
     if let Some(id) = FieldId::ALL
@@ -151,14 +156,13 @@ pub fn rotate_values(values: Option<&str>, path: &Path, new: &Settings) -> Resul
         ))
         .with_help("drop that option, or run without `--rotate` to configure the block again"));
     }
-    let Some(text) = values else {
+    if !exists {
         return Err(Error::usage(format!(
             "`{shown}` does not exist, so there is no customImage block to rotate"
         ))
         .with_help("run the command without `--rotate` to create it"));
-    };
-    let doc = crate::values::parse_document(text, path)?;
-    let existing = CustomImage::from_values(&doc)?.ok_or_else(|| {
+    }
+    let existing = existing.ok_or_else(|| {
         Error::usage(format!(
             "`{shown}` has no configured customImage block to rotate"
         ))
@@ -170,7 +174,7 @@ pub fn rotate_values(values: Option<&str>, path: &Path, new: &Settings) -> Resul
         ))
         .with_help("run the command without `--rotate` to configure the whole block"));
     }
-    let found = detect_kind(&existing);
+    let found = detect_kind(existing);
     if found != new.kind() {
         return Err(Error::usage(format!(
             "the customImage block in `{shown}` is for {} (`{}`), not `--registry {}`",
@@ -184,8 +188,8 @@ pub fn rotate_values(values: Option<&str>, path: &Path, new: &Settings) -> Resul
         )));
     }
     Ok(Rotation {
-        validated: rotate(&existing, new).map_err(|r| r.render(Surface::Flags))?,
-        external_secret: external_secret(&existing).map(str::to_string),
+        validated: rotate(existing, new).map_err(|r| r.render(Surface::Flags))?,
+        external_secret: external_secret(existing).map(str::to_string),
     })
 }
 

@@ -15,6 +15,10 @@ use serde_json::Value;
 
 pub const REDACTED: &str = "<redacted>";
 
+/// The environment variable that may hold the password or token, the other source
+/// besides `--password-stdin`; no child process inherits it.
+pub const PASSWORD_ENV: &str = "PHIB_REGISTRY_PASSWORD";
+
 /// The keys of the `customImage` block that hold credentials (what `--rotate` replaces,
 /// what is always redacted).
 pub const SECRET_KEYS: [&str; 1] = ["registryPassword"];
@@ -407,6 +411,70 @@ fn replace_bytes(haystack: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {
         }
     }
     out
+}
+
+/// Every secret phib has learned in this run: what the terminal-out gate and the
+/// helm/kubectl runner hide in everything they show.
+static KNOWN: std::sync::Mutex<Option<Redactor>> = std::sync::Mutex::new(None);
+
+fn known() -> std::sync::MutexGuard<'static, Option<Redactor>> {
+    KNOWN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The shortest secret hidden everywhere it appears in output: a shorter one cannot be
+/// told from ordinary text (a password `p` would blank every `p`).
+const MIN_LEARNED: usize = 4;
+
+/// From now on, `secret` (in every form [`Redactor::add`] knows) is hidden in all
+/// output.
+pub fn learn(secret: &str) {
+    if secret.chars().count() < MIN_LEARNED {
+        return;
+    }
+    known().get_or_insert_with(Redactor::new).add(secret);
+}
+
+/// From now on, a login is hidden in all output ([`Redactor::add_login`]).
+pub fn learn_login(username: &str, password: &str) {
+    if password.chars().count() < MIN_LEARNED {
+        return;
+    }
+    known()
+        .get_or_insert_with(Redactor::new)
+        .add_login(username, password);
+}
+
+/// From now on, every secret of `doc` is hidden in all output.
+pub fn learn_document(doc: &Value) {
+    fn walk(v: &Value, secret: bool) {
+        match v {
+            Value::Object(map) => map
+                .iter()
+                .for_each(|(k, v)| walk(v, secret || is_secret_key(k))),
+            Value::Array(items) => items.iter().for_each(|v| walk(v, secret)),
+            Value::String(s) if secret => learn(s),
+            _ => {}
+        }
+    }
+    walk(doc, false);
+}
+
+/// `text` with every secret learned so far hidden.
+pub fn redact(text: &str) -> String {
+    match known().as_ref() {
+        Some(r) => r.redact(text),
+        None => text.to_string(),
+    }
+}
+
+/// [`redact`] for bytes that may not be UTF-8.
+pub fn redact_bytes(bytes: &[u8]) -> Vec<u8> {
+    match known().as_ref() {
+        Some(r) => r.redact_bytes(bytes),
+        None => bytes.to_vec(),
+    }
 }
 
 #[cfg(test)]

@@ -38,7 +38,12 @@ pub fn run(args: DoctorArgs) -> Result<()> {
         ),
         None => {
             plan::validate_name("--namespace", &namespace)?;
-            let helm = Helm::find(helm.as_deref())?;
+            let helm = {
+                if let Some(p) = &helm {
+                    phib::runner::use_helm(p);
+                }
+                Helm::find()?
+            };
             let context = std::env::var("HELM_KUBECONTEXT")
                 .ok()
                 .filter(|c| !c.is_empty());
@@ -75,7 +80,7 @@ pub fn run(args: DoctorArgs) -> Result<()> {
         OutputFormat::Text => report::text(&subject, &diagnosis),
         OutputFormat::Json => report::json(&subject, &diagnosis),
     };
-    super::write_stdout(text.as_bytes())?;
+    phib::out::print(&text)?;
     match diagnosis.count(Status::Fail) {
         0 => Ok(()),
         n => Err(
@@ -92,7 +97,8 @@ fn offline(
     release: Option<String>,
     chart_version: Option<&str>,
 ) -> Result<Inputs> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::input_io(path, e))?;
+    use phib::files::read::{read_existing, utf8, Kind};
+    let text = utf8(read_existing(path, Kind::Bundle)?.bytes, path)?;
     let objects = Objects::parse(&text, &format!("`{}`", path.display()))?;
     let label = objects
         .chart_labels

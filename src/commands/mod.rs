@@ -5,7 +5,6 @@ mod compact;
 mod show;
 mod upgrade;
 
-use std::io::Write;
 use std::path::Path;
 
 use clap::CommandFactory;
@@ -58,7 +57,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     secret_file: secret_file.as_deref(),
                     ca_file: ca_file.as_deref(),
                 },
-                &mut std::io::stdout().lock(),
+                &mut phib::out::lines(phib::out::Stream::Out),
             )
         }
     }
@@ -75,7 +74,7 @@ fn completions(shell: Shell) -> Result<()> {
     };
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "phib", &mut out);
-    write_stdout(&out)
+    phib::out::print_raw(phib::out::Raw::exact_format(&out))
 }
 
 /// The man pages: `phib(1)` names a `phib-COMMAND(1)` for each visible command, so
@@ -87,16 +86,25 @@ fn man_pages(out_dir: Option<&Path>) -> Result<()> {
         clap_mangen::Man::new(cmd)
             .render(&mut out)
             .map_err(|e| Error::failed(format!("cannot render the man page: {e}")))?;
-        return write_stdout(&out);
+        return phib::out::print_raw(phib::out::Raw::exact_format(&out));
     };
-    std::fs::create_dir_all(dir)
-        .and_then(|()| clap_mangen::generate_to(cmd, dir))
-        .map_err(|e| {
-            Error::failed(format!(
-                "cannot write the man pages into `{}`: {e}",
-                dir.display()
-            ))
-        })
+    let mut cmd = cmd;
+    cmd.build();
+    write_pages(cmd, dir)
+}
+
+/// One page per visible command, as `clap_mangen::generate_to` lays them out, written
+/// through the files-out gate.
+fn write_pages(cmd: clap::Command, dir: &Path) -> Result<()> {
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()).cloned() {
+        write_pages(sub, dir)?;
+    }
+    let man = clap_mangen::Man::new(cmd);
+    let mut page = Vec::new();
+    man.render(&mut page)
+        .map_err(|e| Error::failed(format!("cannot render the man page: {e}")))?;
+    phib::files::write::plain(dir, &man.get_filename(), &page)?;
+    Ok(())
 }
 
 /// Reads and parses the values file a command works on, with the reader's checks (a
@@ -111,19 +119,7 @@ fn read_existing_values(path: &Path, help: &str) -> Result<ValuesFile> {
     })
 }
 
-/// Writes all of `bytes` to standard output at once. A closed pipe is not an error.
-pub fn write_stdout(bytes: &[u8]) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Error::failed(format!(
-            "cannot write to standard output: {e}"
-        ))),
-    }
-}
-
 /// Prints one warning on stderr as `phib: warning: ...`. The command still succeeds.
 pub fn warn(message: &str) {
-    eprintln!("phib: warning: {}", phib::error::printable(message));
+    phib::out::warn(message);
 }

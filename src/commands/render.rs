@@ -2,33 +2,23 @@
 //! [`Settings`], then validate, render and write (or print) the block.
 
 use std::ffi::OsString;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::cli::{FieldArgs, RefreshArg, RenderArgs, SecretArgs, SecretModeArg};
-use phib::pushsecret::deliver::{self, Choice, Output, Pending};
+use phib::flow::{self, Values};
+use phib::pushsecret::deliver::Choice;
 use phib::pushsecret::keyless::{Flag, KeylessChoice};
 use phib::pushsecret::SecretMode;
 use phib::registry::keyfile;
-use phib::registry::{Code, FieldId, Invalid, Surface, PASSWORD_ENV};
-use phib::rotate::rotate_values;
+use phib::registry::{Code, FieldId, Invalid, Kind, Surface, Warning, PASSWORD_ENV};
 use phib::secret::Secret;
 use phib::settings::{refused, Answer, Settings};
-use phib::values::read::read_text;
-use phib::values::render;
-use phib::values::update::Update;
 use phib::{Error, Result};
 
 pub fn run(args: RenderArgs) -> Result<()> {
     let RenderArgs {
         registry,
-        fields:
-            FieldArgs {
-                texts,
-                keyfile,
-                password_stdin,
-                switches,
-            },
+        fields,
         chart_version,
         accept,
         values,
@@ -37,7 +27,55 @@ pub fn run(args: RenderArgs) -> Result<()> {
         rotate,
         secret,
     } = args;
-    let kind = registry;
+    let settings = gather(registry, fields)?;
+    let mut choice = secret_choice(secret);
+    // The identity options are fields: checked by their validators above, used by the
+    // keyless plan.
+    for id in FieldId::ALL.into_iter().filter(|id| id.keyless()) {
+        if let (Some(flag), Some(value)) = (Flag::of_field(id), settings.text(id)) {
+            choice.keyless.set(flag, value.to_string());
+        }
+    }
+    let input = flow::Input {
+        settings,
+        choice,
+        chart_version,
+        accept,
+        rotate,
+    };
+    let path = values.unwrap_or_else(|| PathBuf::from(super::DEFAULT_VALUES));
+    let values = match (stdout, check) {
+        (true, _) => None,
+        (false, true) => Some(Values::read(&path)?),
+        (false, false) => Some(Values::read_locked(&path)?),
+    };
+    let planned = flow::plan(input, values)?;
+    if check {
+        return check_values(&planned, &path);
+    }
+    if let Some(assumed) = &planned.assumed {
+        phib::out::note(assumed);
+    }
+    let switched = flow::switch_note(&planned);
+    let mut tell = Said {
+        warnings: planned.validated.warnings.clone(),
+    };
+    flow::apply(planned, &mut tell)?;
+    if let Some(note) = switched {
+        phib::out::note(&note);
+    }
+    Ok(())
+}
+
+/// The registry options, the keyfile and the password, each checked by its field's
+/// validator, as the plan's [`Settings`].
+fn gather(kind: Kind, fields: FieldArgs) -> Result<Settings> {
+    let FieldArgs {
+        texts,
+        keyfile,
+        password_stdin,
+        switches,
+    } = fields;
     let mut settings = Settings::new(kind);
     for (id, value) in texts {
         settings
@@ -49,7 +87,6 @@ pub fn run(args: RenderArgs) -> Result<()> {
             .set(id, Answer::YesNo(true))
             .map_err(|e| e.for_field(id))?;
     }
-
     if let Some(path) = keyfile {
         let id = FieldId::Keyfile;
         if !kind.accepts(id) {
@@ -62,7 +99,7 @@ pub fn run(args: RenderArgs) -> Result<()> {
                 )
                 .with_help("give the keyfile as a path"));
             }
-            keyfile::read(std::io::stdin().lock())
+            keyfile::read_stdin()
         } else {
             keyfile::load(&path)
         };
@@ -71,7 +108,6 @@ pub fn run(args: RenderArgs) -> Result<()> {
             .set(id, Answer::Keyfile(parsed))
             .map_err(|e| e.for_field(id))?;
     }
-
     let id = FieldId::Password;
     if password_stdin && !kind.accepts(id) {
         // Refused before reading, so a terminal on stdin is not waited for.
@@ -97,111 +133,63 @@ pub fn run(args: RenderArgs) -> Result<()> {
             .set(id, Answer::Secret(password))
             .map_err(|e| e.for_field(id))?;
     }
+    Ok(settings)
+}
 
-    let path = values.unwrap_or_else(|| PathBuf::from(super::DEFAULT_VALUES));
-    let mut choice = secret_choice(secret);
-    // The identity options are fields: checked by their validators above, used by the
-    // keyless plan.
-    for id in FieldId::ALL.into_iter().filter(|id| id.keyless()) {
-        if let (Some(flag), Some(value)) = (Flag::of_field(id), settings.text(id)) {
-            choice.keyless.set(flag, value.to_string());
-        }
-    }
-    let keyless = choice.keyless.is_keyless();
-    if rotate && keyless {
-        return Err(Error::usage(
-            "`--rotate` replaces stored credentials, but with `--refresh` or `--from-store` the External Secrets Operator provides them",
-        )
-        .with_help("remove `--rotate`: generated tokens renew themselves, and a stored credential is rotated in its store"));
-    }
-    phib::pushsecret::keyless::check_kind(&choice.keyless, kind)?;
-    if choice.mode == SecretMode::External && choice.namespace.is_none() {
-        choice.namespace = phib::helm::chart_version::helm_namespace();
-    }
-    let target = phib::helm::chart_version::resolve(
-        chart_version.as_deref(),
-        settings.text(FieldId::Release),
-        choice.namespace.as_deref(),
-        phib::helm::chart_version::chart_values((!stdout).then_some(path.as_path()))?,
-        choice.mode == SecretMode::External,
-        accept,
-    )?;
-    let mut validated = if keyless {
-        settings.validate_keyless(choice.keyless.uses_username(kind))?
-    } else if rotate {
-        let text = read_text(&path)?;
-        let rotation = rotate_values(text.as_deref(), &path, &settings)?;
-        if let Some(name) = rotation.external_secret {
-            keep_external_secret(&mut choice, &path, name)?;
-        }
-        rotation.validated
-    } else {
-        settings.validate()?
-    };
-    let assumed = validated.fit_chart(&settings, &target, Surface::Flags)?;
-    let old = (!stdout)
-        .then(|| phib::helm::chart_version::old_block(&path))
-        .flatten();
-    let choice_namespace = choice.namespace.clone();
-    let pending = deliver::prepare(
-        choice,
-        &settings,
-        (!stdout).then_some(path.as_path()),
-        &mut validated,
-    )?;
-    let block = render::render(&validated.custom_image)?;
-    if check {
-        let manifest_drift = deliver::check(&pending)?;
-        return check_values(&path, &block, manifest_drift);
-    }
-    eprintln!("phib: {assumed}");
-    // A Secret applied with kubectl goes first, as in the wizard: when that fails,
-    // nothing is written, and no values file names a Secret that does not exist.
-    let apply_first = matches!(
-        pending,
-        Pending::External {
-            to: Output::Apply(_),
-            ..
-        }
-    );
-    let mut pending = Some(pending);
-    if apply_first {
-        let done = deliver::finish(pending.take().expect("pending")).map_err(nothing_written)?;
-        if let Some(done) = done {
-            eprintln!("phib: {done}");
-        }
-    }
-    if stdout {
-        super::write_stdout(block.as_bytes())?;
-    } else {
-        let done = phib::apply::write_values(&path, &block)?;
-        for warning in &done.warnings {
+/// How `phib render` says what the flow did: `phib: …` lines on standard error, the
+/// block on standard output with `--stdout`.
+struct Said {
+    /// The plan's warnings, said once the values are written (or printed).
+    warnings: Vec<Warning>,
+}
+
+impl Said {
+    fn warnings(&self, printed: bool) {
+        for warning in &self.warnings {
+            let warning = match warning.code {
+                // Nothing was written to a values file: the warning says where it is.
+                Code::PasswordInValues if printed => &phib::settings::password_in_printed_block(),
+                _ => warning,
+            };
             super::warn(&warning.render(Surface::Flags));
         }
-        eprintln!("phib: {}", done.sentence);
     }
-    for warning in &validated.warnings {
-        let warning = match warning.code {
-            // Nothing was written to a values file: the warning says where it is.
-            Code::PasswordInValues if stdout => &phib::settings::password_in_printed_block(),
-            _ => warning,
-        };
-        super::warn(&warning.render(Surface::Flags));
+}
+
+impl flow::Tell for Said {
+    fn secret_applied(&mut self, report: &str) {
+        phib::out::note(report);
     }
-    let namespace = choice_namespace
-        .or_else(phib::helm::chart_version::helm_namespace)
-        .unwrap_or_else(|| phib::chart::DEFAULT_NAMESPACE.to_string());
-    let switched =
-        phib::helm::chart_version::switch_note(old.as_ref(), &validated.custom_image, &namespace);
-    if let Some(pending) = pending {
-        if let Some(done) = deliver::finish(pending)? {
-            eprintln!("phib: {done}");
+
+    fn values_written(&mut self, sentence: &str, warnings: &[Warning]) {
+        for warning in warnings {
+            super::warn(&warning.render(Surface::Flags));
         }
+        phib::out::note(sentence);
+        self.warnings(false);
     }
-    if let Some(note) = switched {
-        eprintln!("phib: {note}");
+
+    fn values_kept(&mut self, _path: &Path) {}
+
+    fn block(&mut self, block: &str) {
+        // Printed on request: it holds the password.
+        let printed = phib::out::print_raw(phib::out::Raw::secrets_asked_for(block.as_bytes()));
+        if let Err(e) = printed {
+            phib::out::error(&e);
+        }
+        self.warnings(true);
     }
-    Ok(())
+
+    fn secret_delivered(&mut self, report: &str) {
+        phib::out::note(report);
+    }
+
+    fn failed(&mut self, err: Error, written: bool) -> Error {
+        if written {
+            return err;
+        }
+        nothing_written(err)
+    }
 }
 
 /// `kubectl apply` of the Secret failed, before anything was written.
@@ -252,22 +240,6 @@ fn secret_choice(args: SecretArgs) -> Choice {
     }
 }
 
-/// Rotating a block whose credentials live in a Secret of its own rewrites that
-/// Secret: the password must not come back into the values (and the chart's ConfigMap).
-fn keep_external_secret(choice: &mut Choice, path: &Path, name: String) -> Result<()> {
-    if choice.mode != SecretMode::External {
-        return Err(Error::usage(format!(
-            "the customImage block in `{}` keeps its credentials in the Secret `{name}`, not in the values; rotating them into the values would put the password back into the controller ConfigMap",
-            path.display()
-        ))
-        .with_help(format!(
-            "rotate the Secret: add `--secret-mode external --secret-name {name}` and `--secret-out FILE` or `--apply`"
-        )));
-    }
-    choice.name.get_or_insert(name);
-    Ok(())
-}
-
 /// `--password-stdin` at a terminal: the password asked for on it, hidden.
 fn password_typed() -> Result<Secret> {
     use phib::wizard::prompt::Prompter;
@@ -280,24 +252,12 @@ fn password_typed() -> Result<Secret> {
 /// `\r\n` removed, as `docker login` does), else from the environment.
 fn password(from_stdin: bool, env: Option<OsString>) -> Result<Option<Secret>> {
     use std::io::IsTerminal;
-    if from_stdin && std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+    if from_stdin && std::io::stdin().is_terminal() && phib::out::Stream::Err.is_terminal() {
         // Typed by a person: asked for, and not shown.
         return password_typed().map(Some);
     }
     let bytes = if from_stdin {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .lock()
-            .take(keyfile::MAX_BYTES as u64 + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| Error::usage(format!("cannot read standard input: {e}")))?;
-        if bytes.len() > keyfile::MAX_BYTES {
-            return Err(
-                Error::usage("the password on standard input is larger than 64 KiB")
-                    .with_help("pipe only the password or token into `--password-stdin`"),
-            );
-        }
-        strip_one_newline(bytes)
+        strip_one_newline(phib::files::read::read_stdin(phib::files::Kind::Password)?)
     } else {
         match env {
             Some(value) => value.into_encoded_bytes(),
@@ -326,21 +286,14 @@ fn strip_one_newline(mut bytes: Vec<u8>) -> Vec<u8> {
 /// `--check`: write nothing; exit 0 when the values file (and the Secret manifest, in
 /// external mode) already is what this command would write, else print the redacted
 /// diff, say what differs and exit 1.
-fn check_values(path: &Path, block: &str, manifest_drift: Option<String>) -> Result<()> {
-    let update = Update::plan(path, block)?;
-    if update.is_unchanged() && manifest_drift.is_none() {
-        eprintln!("phib: `{}` is up to date", path.display());
+fn check_values(planned: &flow::Planned, path: &Path) -> Result<()> {
+    let Some((diff, differs)) = flow::check(planned)? else {
+        phib::out::note(&format!("`{}` is up to date", path.display()));
         return Ok(());
+    };
+    if !diff.is_empty() {
+        phib::out::print(&diff)?;
     }
-    let mut differs = Vec::new();
-    if !update.is_unchanged() {
-        super::write_stdout(update.diff().as_bytes())?;
-        differs.push(format!(
-            "`{}` differs from what this command would write (secrets redacted in the diff)",
-            path.display()
-        ));
-    }
-    differs.extend(manifest_drift);
     Err(Error::failed(differs.join("; "))
         .with_help("run the same command without `--check` to update it"))
 }

@@ -23,7 +23,12 @@ pub fn run(args: ShowArgs) -> Result<()> {
         Some(release) => {
             plan::validate_name("--release", &release)?;
             plan::validate_name("--namespace", &namespace)?;
-            let helm = Helm::find(helm.as_deref())?;
+            let helm = {
+                if let Some(p) = &helm {
+                    phib::runner::use_helm(p);
+                }
+                Helm::find()?
+            };
             let doc = helm.get_values(&release, &namespace)?;
             (
                 doc,
@@ -62,7 +67,11 @@ pub fn run(args: ShowArgs) -> Result<()> {
         out = serde_yaml::to_string(&json!({ BLOCK_KEY: block }))
             .map_err(|e| Error::bug(format!("cannot print the block: {e}")))?;
     }
-    super::write_stdout(out.as_bytes())
+    if show_secrets {
+        phib::out::print_raw(phib::out::Raw::secrets_asked_for(out.as_bytes()))
+    } else {
+        phib::out::print(&out)
+    }
 }
 
 fn read_values(path: &std::path::Path) -> Result<Value> {

@@ -38,7 +38,12 @@ pub fn run(args: UpgradeArgs) -> Result<()> {
     // Bad input is refused before helm is even looked for.
     plan::check_input(&text, &opts)?;
 
-    let helm = Helm::find(helm.as_deref())?;
+    let helm = {
+        if let Some(p) = &helm {
+            phib::runner::use_helm(p);
+        }
+        Helm::find()?
+    };
     let plan = helm::prepare_upgrade(&helm, &text, &opts)?;
     let mut out = helm::describe(&plan);
     if dry_run {
@@ -49,15 +54,14 @@ pub fn run(args: UpgradeArgs) -> Result<()> {
             ),
             ValuesArg::File(p) => (p.as_path(), ""),
         };
-        out.push_str(&format!(
-            "\nwould run:\n  {}\n{note}",
-            plan.command_line(&helm.path.display().to_string(), placeholder)
-        ));
+        let words = plan.command_words(&helm.path().display().to_string(), placeholder);
+        let command = phib::out::command(&words, "  ", phib::out::Stream::Out);
+        out.push_str(&format!("\nwould run:\n{command}\n{note}"));
         out.push_str("dry run: nothing was run\n");
-        return super::write_stdout(out.as_bytes());
+        return phib::out::print(&out);
     }
-    super::write_stdout(out.as_bytes())?;
-    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    phib::out::print(&out)?;
+    let interactive = std::io::stdin().is_terminal() && phib::out::Stream::Err.is_terminal();
     if !yes && !interactive {
         return Err(Error::usage(
             "not running helm without confirmation: standard input is not a terminal",
@@ -66,7 +70,8 @@ pub fn run(args: UpgradeArgs) -> Result<()> {
     }
 
     let ran = helm::run_upgrade(&helm, &plan, |command| {
-        super::write_stdout(format!("\nwill run:\n  {command}\n\n").as_bytes())?;
+        let command = phib::out::command(command, "  ", phib::out::Stream::Out);
+        phib::out::print(&format!("\nwill run:\n{command}\n\n"))?;
         if yes {
             return Ok(true);
         }
@@ -75,7 +80,7 @@ pub fn run(args: UpgradeArgs) -> Result<()> {
         Ok(prompter.confirm("run it?", false)?)
     })?;
     if !ran {
-        return super::write_stdout(b"cancelled: nothing was run\n");
+        return phib::out::print("cancelled: nothing was run");
     }
-    super::write_stdout(format!("\n{}", helm::next_steps(&plan)).as_bytes())
+    phib::out::print(&format!("\n{}", helm::next_steps(&plan)))
 }

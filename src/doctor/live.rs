@@ -4,23 +4,22 @@
 //! Secret data only ever arrives on kubectl's standard output, which only phib reads;
 //! no argument names more than an object's name.
 
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-
 use super::objects::Objects;
 use super::{Check, Diagnosis, Finding, Inputs, Listing, Revision, VersionSource};
 use crate::chart::{ChartVersion, NEWEST};
 use crate::helm::{Helm, ReleaseInfo};
+use crate::names::Name;
+use crate::runner::{self, Program, Tool};
 use crate::verify::{self, target::Target};
 use crate::{Error, Result};
 
 /// How many earlier revisions are read for old passwords (helm keeps ten by default).
 const HISTORY_DEPTH: usize = 10;
 
-/// A kubectl binary, with the context helm passes to its plugins.
+/// kubectl, with the context helm passes to its plugins.
 #[derive(Debug, Clone)]
 pub struct Kubectl {
-    pub path: PathBuf,
+    program: Program,
     /// `HELM_KUBECONTEXT` (`helm --kube-context C phib doctor`).
     pub context: Option<String>,
 }
@@ -28,32 +27,39 @@ pub struct Kubectl {
 impl Kubectl {
     /// `kubectl` on `PATH`.
     pub fn find(context: Option<String>) -> Result<Kubectl> {
-        let path = which::which("kubectl").map_err(|_| {
+        let program = runner::find(Tool::Kubectl).map_err(|_| {
             Error::failed("kubectl not found on `PATH`: the doctor reads the Secrets and Images with it")
                 .with_help("install kubectl for the cluster, or check a bundle offline with `phib doctor --manifests FILE`")
         })?;
-        Ok(Kubectl { path, context })
+        if let Some(c) = &context {
+            if !Name::Context.accepts(c) {
+                return Err(Error::usage(format!(
+                    "`HELM_KUBECONTEXT` `{c}` is not {}",
+                    Name::Context.what()
+                ))
+                .with_help(Name::Context.rule()));
+            }
+        }
+        Ok(Kubectl { program, context })
     }
 
     /// `kubectl get RESOURCE -n NS -o json`, as objects; the error is kubectl's message.
-    fn get(&self, resource: &str, namespace: &str) -> std::result::Result<Objects, String> {
-        let mut cmd = Command::new(&self.path);
+    fn get(&self, resource: &'static str, namespace: &str) -> std::result::Result<Objects, String> {
+        let mut call = self.program.call();
         if let Some(c) = &self.context {
-            cmd.args(["--context", c]);
+            call = call
+                .named("--context", Name::Context, c)
+                .map_err(|e| e.message)?;
         }
-        let out = cmd
-            .args(["get", resource, "-n", namespace, "-o", "json"])
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| format!("cannot run `{}`: {e}", self.path.display()))?;
-        if !out.status.success() {
-            let why = String::from_utf8_lossy(&out.stderr);
-            let line = why
-                .lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("");
-            return Err(format!("kubectl failed: {}", line.trim()));
+        let out = call
+            .args(&["get", resource])
+            .named("-n", Name::Namespace, namespace)
+            .map_err(|e| e.message)?
+            .args(&["-o", "json"])
+            .run()
+            .map_err(|e| e.message)?;
+        if !out.ok() {
+            return Err(format!("kubectl failed: {}", out.last_line()));
         }
         let text = String::from_utf8_lossy(&out.stdout);
         Objects::parse(&text, "kubectl's output").map_err(|e| e.message)

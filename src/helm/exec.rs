@@ -5,25 +5,26 @@
 //! sends it to the whole process group), phib only notes it, waits for helm to stop,
 //! removes the file and reports the interruption.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
-use std::process::Stdio;
 
 use super::plan::{Plan, ValuesArg};
 use super::{helm_failed, Helm};
 use crate::error::Kind;
+use crate::out::Stream;
 use crate::secret::Redactor;
 use crate::{Error, Result};
 
 /// How much of helm's standard error is kept for the error message.
 const STDERR_TAIL: usize = 16 * 1024;
 
-/// Runs `plan` with `helm`. `confirm` gets the exact command line (it names files, never
-/// a secret) and decides whether to go on. Returns `Ok(false)` when it said no.
+/// Runs `plan` with `helm`. `confirm` gets the exact command line, word by word, each
+/// quoted for a shell (it names files, never a secret), and decides whether to go on.
+/// Returns `Ok(false)` when it said no.
 pub fn run_upgrade(
     helm: &Helm,
     plan: &Plan,
-    confirm: impl FnOnce(&str) -> Result<bool>,
+    confirm: impl FnOnce(&[String]) -> Result<bool>,
 ) -> Result<bool> {
     // From here on Ctrl-C must not kill phib before the temporary file is removed: at
     // the confirmation prompt (which turns Ctrl-C into an error) and while helm runs.
@@ -42,8 +43,12 @@ pub fn run_upgrade(
     };
     // Removed on any fatal signal too, not only when `temp` is dropped.
     let _tracked = crate::cleanup::track(values_path);
-    let command_line = plan.command_line(&helm.path.display().to_string(), values_path);
-    if !confirm(&command_line)? {
+    let command_words = plan.command_words(&helm.path().display().to_string(), values_path);
+    let mut call = helm.call();
+    for word in plan.words(values_path) {
+        call = call.word(&word)?;
+    }
+    if !confirm(&command_words)? {
         return Ok(false);
     }
     if guard
@@ -54,20 +59,14 @@ pub fn run_upgrade(
         return Err(Error::interrupted());
     }
 
-    let mut child = super::helm_command(&helm.path)
-        .args(plan.argv(values_path))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| Error::io(&helm.path, e))?;
+    let mut child = call.spawn_piped()?;
     let _helm_gets_signals = crate::cleanup::track_child(child.id());
     let stdout = child.stdout.take().expect("stdout is piped");
     let stderr = child.stderr.take().expect("stderr is piped");
     let (status, tail) = std::thread::scope(|s| {
-        let tee_out = s.spawn(|| tee(stdout, std::io::stdout(), &plan.secrets));
-        let tee_err = s.spawn(|| tee(stderr, std::io::stderr(), &plan.secrets));
-        let status = child.wait().map_err(|e| Error::io(&helm.path, e));
+        let tee_out = s.spawn(|| tee(stdout, Stream::Out, &plan.secrets));
+        let tee_err = s.spawn(|| tee(stderr, Stream::Err, &plan.secrets));
+        let status = child.wait().map_err(|e| Error::io(helm.path(), e));
         let _ = tee_out.join();
         (status, tee_err.join().unwrap_or_default())
     });
@@ -99,32 +98,13 @@ pub fn run_upgrade(
 /// Writes the block for `-f` to a new temporary file with mode 0600 (it holds the
 /// registry password). The returned path removes the file when dropped.
 fn write_temp_values(content: &str) -> Result<tempfile::TempPath> {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = std::env::temp_dir();
-    crate::cleanup::sweep(&dir, "phib-values-", ".yaml");
-    // Tracked from before its creation; once created, the path itself is tracked.
-    let _tracked = crate::cleanup::track_dir(&dir, "phib-values-", ".yaml");
-    let prefix = crate::cleanup::temp_prefix("phib-values-");
-    let mut file = tempfile::Builder::new()
-        .prefix(&prefix)
-        .suffix(".yaml")
-        .permissions(std::fs::Permissions::from_mode(0o600))
-        .tempfile_in(&dir)
-        .map_err(|e| Error::io(&dir, e))?;
-    // Explicitly: the umask applies to the mode asked for at creation.
-    file.as_file()
-        .set_permissions(std::fs::Permissions::from_mode(0o600))
-        .map_err(|e| Error::io(file.path(), e))?;
-    file.write_all(content.as_bytes())
-        .and_then(|()| file.as_file().sync_all())
-        .map_err(|e| Error::io(file.path(), e))?;
-    Ok(file.into_temp_path())
+    crate::files::write::temp_for_child("phib-values-", ".yaml", content.as_bytes())
 }
 
 /// Copies one of helm's output streams to ours line by line as it comes, with the
 /// secrets phib knows hidden (a failing helm may echo its `-f` file), and keeps the end
 /// for the error message.
-fn tee(from: impl Read, mut to: impl Write, secrets: &Redactor) -> String {
+fn tee(from: impl Read, to: Stream, secrets: &Redactor) -> String {
     let mut from = BufReader::new(from);
     let mut tail: Vec<u8> = Vec::new();
     let mut line = Vec::new();
@@ -141,7 +121,7 @@ fn tee(from: impl Read, mut to: impl Write, secrets: &Redactor) -> String {
         }
         if !folded.is_empty() {
             let shown = redact_folded(&folded, secrets);
-            let _ = to.write_all(&shown).and_then(|()| to.flush());
+            crate::out::pass_through(to, &shown);
             tail.extend_from_slice(&shown);
             if tail.len() > STDERR_TAIL {
                 tail.drain(..tail.len() - STDERR_TAIL);

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Map, Value};
 
 use crate::chart::DEFAULT_PUSH_SECRET_NAME;
+use crate::names::Name;
+use crate::runner::Word;
 use crate::secret::{Redactor, Secret};
 use crate::term::shell_quote;
 use crate::values::model::{CustomImage, BLOCK_KEY, MANAGED_KEYS};
@@ -43,7 +45,7 @@ pub struct UpgradeOptions {
 }
 
 /// One release as `helm list -o json` reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct ReleaseInfo {
     pub name: String,
     pub namespace: String,
@@ -107,38 +109,48 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// helm's arguments (without the helm binary), with `values_file` after `-f`.
-    pub fn argv(&self, values_file: &Path) -> Vec<String> {
-        let mut args = vec!["upgrade".to_string()];
+    /// helm's arguments (without the helm binary), with `values_file` after `-f`: what
+    /// is shown and what runs.
+    pub fn words(&self, values_file: &Path) -> Vec<Word> {
+        let mut args = vec![Word::Own("upgrade")];
         if self.install {
-            args.push("--install".into());
+            args.push(Word::Own("--install"));
         }
-        args.push(self.release.clone());
-        args.push(self.chart.clone());
-        args.push("--namespace".into());
-        args.push(self.namespace.clone());
+        args.push(Word::Name(Name::Release, self.release.clone()));
+        args.push(Word::Text(self.chart.clone()));
+        args.push(Word::Own("--namespace"));
+        args.push(Word::Name(Name::Namespace, self.namespace.clone()));
         if self.install {
-            args.push("--create-namespace".into());
+            args.push(Word::Own("--create-namespace"));
         } else {
-            args.push("--reuse-values".into());
+            args.push(Word::Own("--reuse-values"));
         }
         if let Some(v) = &self.version {
-            args.push("--version".into());
-            args.push(v.clone());
+            args.push(Word::Own("--version"));
+            args.push(Word::Text(v.clone()));
         }
-        args.push("-f".into());
-        args.push(values_file.display().to_string());
+        args.push(Word::Own("-f"));
+        args.push(Word::Path(values_file.to_path_buf()));
         args
+    }
+
+    /// [`Plan::words`] as text.
+    pub fn argv(&self, values_file: &Path) -> Vec<String> {
+        self.words(values_file).iter().map(Word::text).collect()
     }
 
     /// The command line as a shell would take it, for showing to the user. It names
     /// files only; no value from the values file ever appears in it.
     pub fn command_line(&self, helm: &str, values_file: &Path) -> String {
+        self.command_words(helm, values_file).join(" ")
+    }
+
+    /// [`Plan::command_line`] word by word, each quoted for a shell.
+    pub fn command_words(&self, helm: &str, values_file: &Path) -> Vec<String> {
         std::iter::once(helm.to_string())
             .chain(self.argv(values_file))
             .map(|a| shell_quote(&a))
-            .collect::<Vec<_>>()
-            .join(" ")
+            .collect()
     }
 }
 
@@ -407,7 +419,12 @@ fn looks_like_version(s: &str) -> bool {
 /// Release and namespace names are DNS labels (release names may also hold `.`);
 /// checking them keeps them safe to put in a JSONPath filter and a shell line.
 pub fn validate_name(flag: &str, name: &str) -> Result<()> {
-    if crate::registry::check::dns_name(name, 63, true) {
+    let kind = if flag == "--namespace" {
+        crate::names::Name::Namespace
+    } else {
+        crate::names::Name::Release
+    };
+    if kind.accepts(name) {
         Ok(())
     } else {
         Err(

@@ -2,16 +2,18 @@
 //! runs PrimeHub, its computed values, its manifest, its history and the values of each
 //! earlier revision. Each is one helm command whose output only phib reads.
 
-use jsonpath_rust::JsonPath;
+use serde::Deserialize;
 use serde_json::Value;
 
-use super::{parse_json, plan, release_from_list, Helm, ReleaseInfo};
+use super::{parse_json, Helm, ReleaseInfo};
+use crate::names::Name;
 use crate::Result;
 
 /// One revision as `helm history -o json` lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct HistoryEntry {
     pub revision: u64,
+    #[serde(default)]
     pub status: String,
 }
 
@@ -23,83 +25,68 @@ impl Helm {
 
     /// The releases in `namespace` installed from a `primehub` chart.
     pub fn primehub_releases(&self, namespace: &str) -> Result<Vec<ReleaseInfo>> {
-        plan::validate_name("--namespace", namespace)?;
-        let out = self.output(
-            &[
-                "list",
-                "-n",
-                namespace,
-                "-o",
-                "json",
-                "--deployed",
-                "--failed",
-                "--pending",
-            ],
-            &format!("cannot list the releases in namespace `{namespace}`"),
-        )?;
-        let list = parse_json(&out, "helm list")?;
-        let names: Vec<String> = list
-            .query("$[*].name")
-            .unwrap_or_default()
+        Ok(self
+            .list(namespace, None)?
             .into_iter()
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect();
-        let mut found = Vec::new();
-        for name in names {
-            if let Some(r) = release_from_list(&list, &name)? {
-                if r.chart.starts_with("primehub-") {
-                    found.push(r);
-                }
-            }
-        }
-        Ok(found)
+            .filter(|r| r.chart.starts_with("primehub-"))
+            .collect())
     }
 
     /// The values the release runs with, chart defaults included
     /// (`helm get values --all -o json`).
     pub fn computed_values(&self, name: &str, namespace: &str) -> Result<Value> {
+        let call = self.call().args(&["get", "values"]).arg("--all");
         self.values_json(
+            call,
             name,
             namespace,
-            &["--all"],
             &format!("cannot read the values of release `{name}` in namespace `{namespace}`"),
         )
     }
 
     /// The user-supplied values of revision `revision`.
     pub fn revision_values(&self, name: &str, namespace: &str, revision: u64) -> Result<Value> {
-        let rev = revision.to_string();
+        let call = self
+            .call()
+            .args(&["get", "values"])
+            .count("--revision", revision);
         self.values_json(
+            call,
             name,
             namespace,
-            &["--revision", &rev],
             &format!("cannot read revision {revision} of release `{name}`"),
         )
     }
 
     fn values_json(
         &self,
+        call: crate::runner::Call,
         name: &str,
         namespace: &str,
-        extra: &[&str],
         what: &str,
     ) -> Result<Value> {
-        plan::validate_name("--release", name)?;
-        let mut args = vec!["get", "values", name, "-n", namespace];
-        args.extend_from_slice(extra);
-        args.extend_from_slice(&["-o", "json"]);
-        let out = self.output(&args, what)?;
-        match parse_json(&out, "helm get values")? {
-            Value::Null => Ok(Value::Object(Default::default())),
-            v => Ok(v),
-        }
+        let call = call
+            .named("-n", Name::Namespace, namespace)?
+            .args(&["-o", "json"])
+            .positional(Name::Release, name)?;
+        let out = self.output(call, what)?;
+        let values = match parse_json(&out, "helm get values")? {
+            Value::Null => Value::Object(Default::default()),
+            v => v,
+        };
+        crate::secret::learn_document(&values);
+        Ok(values)
     }
 
     /// The manifest the release's current revision rendered (`helm get manifest`).
     pub fn manifest(&self, name: &str, namespace: &str) -> Result<String> {
-        plan::validate_name("--release", name)?;
+        let call = self
+            .call()
+            .args(&["get", "manifest"])
+            .named("-n", Name::Namespace, namespace)?
+            .positional(Name::Release, name)?;
         let out = self.output(
-            &["get", "manifest", name, "-n", namespace],
+            call,
             &format!("cannot read the manifest of release `{name}` in namespace `{namespace}`"),
         )?;
         Ok(String::from_utf8_lossy(&out).into_owned())
@@ -107,28 +94,18 @@ impl Helm {
 
     /// The release's revisions (`helm history -o json`), oldest first.
     pub fn history(&self, name: &str, namespace: &str) -> Result<Vec<HistoryEntry>> {
-        plan::validate_name("--release", name)?;
+        let call = self
+            .call()
+            .arg("history")
+            .named("-n", Name::Namespace, namespace)?
+            .args(&["-o", "json"])
+            .positional(Name::Release, name)?;
         let out = self.output(
-            &["history", name, "-n", namespace, "-o", "json"],
+            call,
             &format!("cannot read the history of release `{name}` in namespace `{namespace}`"),
         )?;
-        let list = parse_json(&out, "helm history")?;
-        let mut entries: Vec<HistoryEntry> = list
-            .as_array()
-            .map(|a| a.as_slice())
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|e| {
-                Some(HistoryEntry {
-                    revision: e.get("revision")?.as_u64()?,
-                    status: e
-                        .get("status")
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_string(),
-                })
-            })
-            .collect();
+        let mut entries: Vec<HistoryEntry> =
+            parse_json::<Option<_>>(&out, "helm history")?.unwrap_or_default();
         entries.sort_by_key(|e| e.revision);
         Ok(entries)
     }

@@ -5,16 +5,16 @@
 //! --secret-mode` and the wizard both come here with a [`Choice`], so the two write
 //! the same bytes.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
 use super::keyless::{self, Facts, KeylessChoice, Plan};
 use super::{ExternalOptions, PushSecret, SecretMode, VALUES_MODE_NOTE};
+use crate::files::read::Kind as FileKind;
+use crate::files::write::{self, Options, Seen};
 use crate::registry::{Code, FieldId, Kind};
-use crate::secret::{Redactor, Secret};
+use crate::runner::{self, Tool};
+use crate::secret::Secret;
 use crate::settings::{Settings, Validated};
-use crate::values::write;
 use crate::{Error, Result};
 
 /// Where the credentials go, as the user chose it (the `--secret-*` flags, or the
@@ -90,7 +90,7 @@ impl Choice {
 }
 
 /// What remains to do after the values are written.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Pending {
     /// Values mode: print the note about where the password ends up (when there is one).
     Values { note: bool },
@@ -98,7 +98,7 @@ pub enum Pending {
     External { manifests: Manifests, to: Output },
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Manifests {
     Static(PushSecret),
     /// Kept fresh by the External Secrets Operator (a generator, or a central store).
@@ -112,11 +112,23 @@ impl Manifests {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Output {
-    File(PathBuf),
-    /// `kubectl apply -f -` with this kubectl.
-    Apply(PathBuf),
+    File(Box<OutFile>),
+    /// `kubectl apply -f -`.
+    Apply,
+}
+
+/// The manifest file (`--secret-out`), as checked when its name was given: the write
+/// checks again that it still is what it was.
+#[derive(Debug, Clone)]
+pub struct OutFile {
+    pub path: PathBuf,
+    seen: Seen,
+    /// The values file, which the manifest must never be (nor its backup).
+    values: Option<PathBuf>,
+    /// `--overwrite-secret-out`.
+    overwrite: bool,
 }
 
 impl Pending {
@@ -143,8 +155,8 @@ impl Pending {
             ),
         };
         match to {
-            Output::File(path) => format!("{what}, written to `{}` (mode 0600)", path.display()),
-            Output::Apply(_) => format!("{what}, applied with `kubectl apply -f -`"),
+            Output::File(f) => format!("{what}, written to `{}` (mode 0600)", f.path.display()),
+            Output::Apply => format!("{what}, applied with `kubectl apply -f -`"),
         }
     }
 }
@@ -235,13 +247,15 @@ pub fn prepare(
 
     let to = match (secret_out, apply) {
         (Some(path), false) => {
-            check_secret_out(&path, values_path, overwrite)?;
-            Output::File(path)
+            Output::File(Box::new(check_secret_out(&path, values_path, overwrite)?))
         }
-        (None, true) => Output::Apply(which::which("kubectl").map_err(|_| {
-            Error::usage("`--apply` runs `kubectl apply`, but `kubectl` is not on `PATH`; nothing was written")
-                .with_help("install kubectl, or write the manifest with `--secret-out FILE` and apply it where kubectl runs")
-        })?),
+        (None, true) => {
+            runner::find(Tool::Kubectl).map_err(|_| {
+                Error::usage("`--apply` runs `kubectl apply`, but `kubectl` is not on `PATH`; nothing was written")
+                    .with_help("install kubectl, or write the manifest with `--secret-out FILE` and apply it where kubectl runs")
+            })?;
+            Output::Apply
+        }
         (None, false) => {
             return Err(Error::usage(
                 "`--secret-mode external` needs to know where the Secret goes: pick `--secret-out FILE` or `--apply`",
@@ -249,8 +263,9 @@ pub fn prepare(
             .with_help("`--secret-out FILE` writes the manifest (mode 0600) for `kubectl apply -f FILE`; `--apply` creates the Secret now with kubectl"));
         }
         (Some(_), true) => {
-            return Err(Error::usage("`--secret-out` and `--apply` were both given")
-                .with_help("pick one"))
+            return Err(
+                Error::usage("`--secret-out` and `--apply` were both given").with_help("pick one")
+            )
         }
     };
 
@@ -290,22 +305,43 @@ pub fn prepare(
 /// The manifest file must be a regular file (or not exist yet), must not be the values
 /// file or its backup however it is spelled (`./values.yaml`, a symlink to it: files
 /// are compared by identity), and may replace an existing file only when that file is
-/// a manifest phib wrote, or when `overwrite` (`--overwrite-secret-out`) says so.
-pub fn check_secret_out(path: &Path, values_path: Option<&Path>, overwrite: bool) -> Result<()> {
+/// a manifest phib wrote, or when `overwrite` (`--overwrite-secret-out`) says so. The
+/// same is checked again when it is written.
+pub fn check_secret_out(
+    path: &Path,
+    values_path: Option<&Path>,
+    overwrite: bool,
+) -> Result<OutFile> {
     write::check_folder(path, "--secret-out")?;
-    let out = write::resolve_target(path)?;
-    if let Some(values) = values_path {
+    let seen = Seen::read(path, FileKind::SecretManifest)?;
+    let out = OutFile {
+        path: path.to_path_buf(),
+        seen,
+        values: values_path.map(Path::to_path_buf),
+        overwrite,
+    };
+    out.not_the_values_file()?;
+    out.replaceable(out.seen.bytes())?;
+    write::check_writable(&out.seen, "--secret-out")?;
+    Ok(out)
+}
+
+impl OutFile {
+    fn not_the_values_file(&self) -> Result<()> {
+        let Some(values) = &self.values else {
+            return Ok(());
+        };
+        let out = write::resolve_target(&self.path)?;
         let values = write::resolve_target(values)?;
-        let mut bak = values.clone().into_os_string();
-        bak.push(".bak");
+        let bak = write::backup_name(&values);
         for (other, what) in [
             (values.as_path(), "also the values file"),
-            (Path::new(&bak), "the values file's backup"),
+            (bak.as_path(), "the values file's backup"),
         ] {
             if write::same_file(&out, other) {
                 return Err(Error::usage(format!(
                     "`--secret-out` `{}` is {what} (`{}`)",
-                    path.display(),
+                    self.path.display(),
                     other.display()
                 ))
                 .with_help(
@@ -313,28 +349,51 @@ pub fn check_secret_out(path: &Path, values_path: Option<&Path>, overwrite: bool
                 ));
             }
         }
+        Ok(())
     }
-    if overwrite {
-        return Ok(());
-    }
-    match std::fs::File::open(&out) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(Error::input_io(&out, e)),
-        Ok(file) => {
-            use std::io::Read;
-            // A manifest is a few kilobytes; more is no manifest of phib's.
-            let mut text = String::new();
-            let read = file.take(1024 * 1024).read_to_string(&mut text);
-            if read.is_ok() && super::is_own_manifest(&text) {
-                return Ok(());
-            }
-            Err(Error::usage(format!(
+
+    /// What the file holds may be replaced: nothing, a manifest phib wrote, or
+    /// anything with `--overwrite-secret-out`.
+    fn replaceable(&self, now: Option<&[u8]>) -> Result<()> {
+        match now {
+            None => Ok(()),
+            _ if self.overwrite => Ok(()),
+            Some(bytes) if super::is_own_manifest(&String::from_utf8_lossy(bytes)) => Ok(()),
+            Some(_) => Err(Error::usage(format!(
                 "`--secret-out` `{}` exists and is not a Secret manifest phib wrote; phib does not replace it",
-                path.display()
+                self.path.display()
             ))
-            .with_help("name a new file, or add `--overwrite-secret-out` to replace this one"))
+            .with_help("name a new file, or add `--overwrite-secret-out` to replace this one")),
         }
     }
+
+    /// Writes `text` here, once the checks made when the name was given still hold.
+    fn write(&self, text: &Secret) -> Result<()> {
+        self.not_the_values_file()?;
+        let opts = Options {
+            option: "--secret-out",
+            backup: false,
+        };
+        write::write(&self.seen, opts, |now| {
+            self.replaceable(now)?;
+            Ok(text.expose().as_bytes().to_vec())
+        })?;
+        Ok(())
+    }
+}
+
+/// Checks again, just before the first write, that the Secret manifest can be written
+/// where it was asked for (time may have passed since: the wizard's questions).
+pub fn check_outputs(pending: &Pending) -> Result<()> {
+    if let Pending::External {
+        to: Output::File(f),
+        ..
+    } = pending
+    {
+        f.not_the_values_file()?;
+        write::check_writable(&f.seen, "--secret-out")?;
+    }
+    Ok(())
 }
 
 /// `--check` for the manifest: `None` when the file already holds what would be
@@ -345,8 +404,8 @@ pub fn check(pending: &Pending) -> Result<Option<String>> {
         Pending::External { manifests, to } => (manifests, to),
     };
     let path = match to {
-        Output::File(path) => path,
-        Output::Apply(_) => {
+        Output::File(f) => &f.path,
+        Output::Apply => {
             return Err(Error::usage(
                 "`--check` cannot compare a Secret in the cluster; it compares files",
             )
@@ -357,16 +416,13 @@ pub fn check(pending: &Pending) -> Result<Option<String>> {
         Manifests::Static(s) => s.manifest(),
         Manifests::Keyless(p) => Secret::new(p.manifests.text()),
     };
-    Ok(match std::fs::read(path) {
-        Ok(have) if have == want.expose().as_bytes() => None,
-        Ok(_) => Some(format!(
+    Ok(match crate::files::read::read(path, FileKind::SecretManifest)? {
+        Some(have) if have.bytes == want.expose().as_bytes() => None,
+        Some(_) => Some(format!(
             "`{}` holds another Secret than this command would write (content not shown: it is the secret)",
             path.display()
         )),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            Some(format!("`{}` does not exist yet", path.display()))
-        }
-        Err(e) => return Err(Error::input_io(path, e)),
+        None => Some(format!("`{}` does not exist yet", path.display())),
     })
 }
 
@@ -380,21 +436,13 @@ pub fn finish(pending: Pending) -> Result<Option<String>> {
         }
         Pending::External { manifests, to } => (manifests, to),
     };
-    let (text, what, secrets) = match &manifests {
+    let (text, what) = match &manifests {
         Manifests::Static(s) => {
-            let manifest = s.manifest();
             let what = format!("the push Secret `{}` (namespace `{}`)", s.name, s.namespace);
-            let mut hide = Redactor::new();
-            hide.add_login(&s.username, s.password.expose())
-                .add_exact(s.dockerconfigjson().expose())
-                .add_exact(s.data().expose());
-            (manifest, what, hide)
+            crate::secret::learn_login(&s.username, s.password.expose());
+            (s.manifest(), what)
         }
-        Manifests::Keyless(p) => (
-            Secret::new(p.manifests.text()),
-            p.manifests.describe(),
-            Redactor::new(),
-        ),
+        Manifests::Keyless(p) => (Secret::new(p.manifests.text()), p.manifests.describe()),
     };
     let grant = match &manifests {
         Manifests::Keyless(p) => format!(
@@ -404,17 +452,16 @@ pub fn finish(pending: Pending) -> Result<Option<String>> {
         Manifests::Static(_) => String::new(),
     };
     match to {
-        Output::File(path) => {
-            write::write_secret_file(&path, text.expose().as_bytes(), false)
-                .map_err(after_values)?;
+        Output::File(f) => {
+            f.write(&text).map_err(after_values)?;
             Ok(Some(format!(
                 "wrote {what} to `{}` (mode 0600); apply it with `kubectl apply -f {}`{grant}",
-                path.display(),
-                path.display()
+                f.path.display(),
+                f.path.display()
             )))
         }
-        Output::Apply(kubectl) => {
-            let out = kubectl_apply(&kubectl, &text, &secrets).map_err(after_values)?;
+        Output::Apply => {
+            let out = kubectl_apply(text).map_err(after_values)?;
             Ok(Some(format!("applied {what} with kubectl: {out}{grant}")))
         }
     }
@@ -433,46 +480,22 @@ fn after_values(err: Error) -> Error {
 
 /// Runs `kubectl apply -f -` with the manifest on standard input: no secret in argv.
 /// Returns kubectl's one-line report. Its error output, which should name no secret,
-/// has every secret replaced anyway before it is shown.
-fn kubectl_apply(kubectl: &Path, manifest: &Secret, secrets: &Redactor) -> Result<String> {
-    let mut child = crate::registry::child_command(kubectl)
-        .args(["apply", "-f", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| Error::failed(format!("cannot run `{}`: {e}", kubectl.display())))?;
-    // A signal that ends phib mid-manifest ends kubectl too, before it applies a part.
-    let _kubectl_gets_signals = crate::cleanup::track_child(child.id());
-    let mut stdin = child
-        .stdin
-        .take()
-        .ok_or_else(|| Error::bug("kubectl without standard input"))?;
-    let bytes = manifest.expose().as_bytes().to_vec();
-    let writer = std::thread::spawn(move || stdin.write_all(&bytes));
-    let out = child
-        .wait_with_output()
-        .map_err(|e| Error::failed(format!("cannot run `{}`: {e}", kubectl.display())))?;
-    // A writer that did not finish did not hand kubectl the whole manifest.
-    let wrote = writer
-        .join()
-        .unwrap_or_else(|_| Err(std::io::Error::other("the writing thread stopped")));
-    let hide = |s: &[u8]| {
-        String::from_utf8_lossy(&secrets.redact_bytes(s))
-            .trim()
-            .to_string()
-    };
-    if !out.status.success() {
+/// has every secret replaced anyway before it is shown (the runner does it).
+fn kubectl_apply(manifest: Secret) -> Result<String> {
+    let kubectl = runner::find(Tool::Kubectl)?;
+    let out = kubectl
+        .call()
+        .args(&["apply", "-f", "-"])
+        .input(manifest)
+        .run()?;
+    if !out.ok() {
         return Err(Error::failed(format!(
             "`kubectl apply -f -` failed: {}",
-            hide(&out.stderr)
+            out.stderr.trim()
         ))
         .with_help("check the kubectl context (`kubectl config current-context`) and that the namespace exists (`--namespace`)"));
     }
-    if let Err(e) = wrote {
-        return Err(Error::failed(format!(
-            "cannot pass the manifest to kubectl: {e}"
-        )));
-    }
-    Ok(hide(&out.stdout))
+    Ok(crate::secret::redact(
+        String::from_utf8_lossy(&out.stdout).trim(),
+    ))
 }

@@ -339,26 +339,7 @@ pub fn namespace(value: &str) -> Result<(), Invalid> {
     }
 }
 
-/// The one DNS-name rule: at most `max` characters of lower-case labels (letters,
-/// digits, `-`, not at either end) of at most 63 characters, joined by `.` when `dots`
-/// (a subdomain), else exactly one label.
-pub fn dns_name(s: &str, max: usize, dots: bool) -> bool {
-    let label = |l: &str| {
-        !l.is_empty()
-            && l.len() <= 63
-            && l.bytes()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-    };
-    !s.is_empty()
-        && s.len() <= max
-        && if dots {
-            s.split('.').all(label)
-        } else {
-            label(s)
-        }
-}
+pub use crate::names::dns_name;
 
 /// Anything: the field has no format of its own.
 pub fn any(_value: &str) -> Result<(), Invalid> {

@@ -129,9 +129,7 @@ impl FieldId {
     }
 }
 
-/// The environment variable that may hold the password or token, the other source
-/// besides `--password-stdin`.
-pub const PASSWORD_ENV: &str = "PHIB_REGISTRY_PASSWORD";
+pub use crate::secret::PASSWORD_ENV;
 
 impl FieldId {
     /// How a message names the field on the command line: the flag, in backticks (the

@@ -4,8 +4,9 @@
 //! registry password: the JSON on one line, byte for byte as `jq -c .` prints it. The
 //! content is a secret and never appears in an error.
 
-use std::io::Read;
 use std::path::Path;
+
+use crate::files::read::{self as files, Kind};
 
 use crate::registry::Invalid;
 use crate::secret::Secret;
@@ -14,7 +15,7 @@ use crate::secret::Secret;
 pub const USERNAME: &str = "_json_key";
 
 /// The largest keyfile accepted (real ones are about 2.3 KiB).
-pub const MAX_BYTES: usize = 64 * 1024;
+pub const MAX_BYTES: usize = Kind::Keyfile.limit() as usize;
 
 const CREATE_KEY: &str = "create a service-account key: Google Cloud console > IAM & Admin > Service Accounts > (account) > Keys > Add key > Create new key > JSON, or `gcloud iam service-accounts keys create key.json --iam-account=NAME@PROJECT.iam.gserviceaccount.com`";
 
@@ -48,32 +49,29 @@ pub fn validate_path(path: &str) -> Result<(), Invalid> {
     load(Path::new(path)).map(|_| ())
 }
 
-/// Reads and checks the keyfile at `path`.
+/// Reads and checks the keyfile at `path` (a file, or a pipe such as `<(…)`).
 pub fn load(path: &Path) -> Result<Keyfile, Invalid> {
-    let bytes = std::fs::File::open(path)
-        .and_then(read_limited)
-        .map_err(|e| {
-            Invalid::new(
-                format!("`{}` cannot be read: {e}", path.display()),
-                "give the path of the JSON keyfile you downloaded",
-            )
-        })?;
-    parse(&bytes)
+    let missing = || {
+        Invalid::new(
+            format!(
+                "`{}` cannot be read: {}",
+                path.display(),
+                std::io::Error::from(rustix::io::Errno::NOENT)
+            ),
+            "give the path of the JSON keyfile you downloaded",
+        )
+    };
+    let read = files::read(path, Kind::Keyfile)
+        .map_err(|e| Invalid::new(e.message, e.help.unwrap_or_default()))?
+        .ok_or_else(missing)?;
+    parse(&read.bytes)
 }
 
-/// Reads a keyfile from `reader` (standard input for `--keyfile -`).
-pub fn read(reader: impl Read) -> Result<Keyfile, Invalid> {
-    let bytes = read_limited(reader)
-        .map_err(|e| Invalid::new(format!("cannot be read: {e}"), "pipe the keyfile in"))?;
+/// Reads a keyfile from standard input (`--keyfile -`).
+pub fn read_stdin() -> Result<Keyfile, Invalid> {
+    let bytes = files::read_stdin(Kind::Keyfile)
+        .map_err(|e| Invalid::new(e.message, "pipe the keyfile in"))?;
     parse(&bytes)
-}
-
-/// At most one byte more than [`MAX_BYTES`]: enough for [`parse`] to refuse a file
-/// that is too large without reading all of it.
-fn read_limited(reader: impl Read) -> std::io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    reader.take(MAX_BYTES as u64 + 1).read_to_end(&mut bytes)?;
-    Ok(bytes)
 }
 
 /// Checks keyfile bytes and builds the one-line password.

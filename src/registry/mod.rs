@@ -286,15 +286,6 @@ impl Invalid {
     }
 }
 
-/// A command for a child process (helm, kubectl) that does not inherit the password
-/// from [`PASSWORD_ENV`]: a child's environment is readable in `/proc/PID/environ`,
-/// and no child needs it. The one way phib starts other programs.
-pub fn child_command(program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
-    let mut cmd = std::process::Command::new(program);
-    cmd.env_remove(PASSWORD_ENV);
-    cmd
-}
-
 /// The advanced options every kind shares.
 pub const COMMON_FIELDS: [Field; 4] = [
     Field {

@@ -61,6 +61,12 @@ pub(super) fn analyse(text: &str) -> Result<Analysis<'_>> {
     analyse_with(text, parse_doc(text)?)
 }
 
+/// [`analyse`], with `doc` the parse of `text` (the one parse of the run).
+pub(super) fn analyse_parsed(text: &str, doc: Value) -> Result<Analysis<'_>> {
+    check_line_breaks(text)?;
+    analyse_with(text, doc)
+}
+
 /// `doc` is the parse of `text`.
 fn analyse_with(text: &str, doc: Value) -> Result<Analysis<'_>> {
     let top = match &doc {

@@ -8,7 +8,9 @@
 
 use serde_yaml::{Mapping, Value};
 
-use super::layout::{analyse, check_line_breaks, parse_doc, refuse, Analysis, Layout};
+use super::layout::{
+    analyse, analyse_parsed, check_line_breaks, parse_doc, refuse, Analysis, Layout,
+};
 use super::model::{BLOCK_KEY, MANAGED_KEYS};
 use super::scan::{self, Line};
 use crate::{Error, Result};
@@ -28,11 +30,24 @@ pub fn validate(text: &str) -> Result<()> {
 /// as written (quoting style included), so rotating a password changes one line. The
 /// result has passed [`guard`].
 pub fn merge(old: &str, block: &str) -> Result<String> {
-    let wanted = parse_block(block)?;
     check_line_breaks(old)?;
+    merge_analysed(old, analyse(old)?, block)
+}
+
+/// [`merge`], with `doc` the parse of `old` the run made when it read the file.
+pub fn merge_parsed(old: &str, doc: &Value, block: &str) -> Result<String> {
+    merge_analysed(old, analyse_parsed(old, doc.clone())?, block)
+}
+
+/// [`validate`], with `doc` the parse of `text`.
+pub fn validate_parsed(text: &str, doc: &Value) -> Result<()> {
+    analyse_parsed(text, doc.clone()).map(|_| ())
+}
+
+fn merge_analysed(old: &str, analysis: Analysis<'_>, block: &str) -> Result<String> {
+    let wanted = parse_block(block)?;
     // One parse of the old text serves the layout check and the guard; the guard then
     // parses the new text (unless nothing changed).
-    let analysis = analyse(old)?;
     let new = build(old, &analysis, block, &wanted)?;
     guard_parsed(&analysis.doc, old, &new, block)?;
     Ok(new)

@@ -1,5 +1,5 @@
 //! Everything about the values file: the `customImage` model, rendering the block,
-//! merging it into an existing file, and writing files that hold secrets.
+//! merging it into an existing file (the writing is [`crate::files::write`]'s).
 
 mod diff;
 mod layout;
@@ -9,7 +9,6 @@ pub mod read;
 pub mod render;
 mod scan;
 pub mod update;
-pub mod write;
 
 pub use read::parse_document;
 

@@ -5,23 +5,32 @@
 //! and several documents are bad input (exit 2). A leading UTF-8 byte order mark is
 //! part of the text (the merge keeps it) but not of the document.
 
-use std::io::Read;
 use std::path::Path;
 
 use serde::Deserialize;
 use serde_yaml::Value;
 
+use crate::files::read::{self, Kind};
+use crate::files::Seen;
 use crate::{Error, Result};
 
-/// The largest values file phib reads. PrimeHub's values are tens of kilobytes; a file
-/// this large is not one, and parsing it whole takes some 60 times its size in memory.
-pub const MAX_BYTES: u64 = 4 * 1024 * 1024;
+/// The largest values file phib reads (see [`Kind::limit`]).
+pub const MAX_BYTES: u64 = Kind::Values.limit();
 
 /// A values file as read: its text, exactly as on disk, and what it means.
 #[derive(Debug)]
 pub struct ValuesFile {
     pub text: String,
     pub doc: Value,
+}
+
+/// The values file a command is about to write: what was there when it was read, for
+/// the write to check against ([`Seen`]), and its content, `None` when it does not
+/// exist yet.
+#[derive(Debug)]
+pub struct ToWrite {
+    pub seen: Seen,
+    pub file: Option<ValuesFile>,
 }
 
 /// Reads and parses `path`. `Ok(None)` when it does not exist.
@@ -33,98 +42,59 @@ pub fn read(path: &Path) -> Result<Option<ValuesFile>> {
     Ok(Some(ValuesFile { text, doc }))
 }
 
-/// Reads the text of `path`. `Ok(None)` when it does not exist. Anything but a regular
-/// file (or a symlink to one) is refused before a byte is read: a FIFO may never end
-/// (or block the open), a device like `/dev/zero` never ends, a socket is no file.
-pub fn read_text(path: &Path) -> Result<Option<String>> {
-    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
-    let meta = match std::fs::metadata(path) {
-        Ok(meta) => meta,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::input_io(path, e)),
-    };
-    let t = meta.file_type();
-    if t.is_dir() {
-        return Err(is_a_directory(path));
-    }
-    if !t.is_file() {
-        let what = if t.is_fifo() {
-            "a named pipe (FIFO)"
-        } else if t.is_char_device() || t.is_block_device() {
-            "a device"
-        } else if t.is_socket() {
-            "a socket"
-        } else {
-            "not a regular file"
-        };
-        return Err(Error::usage(format!(
-            "`{}` is {what}, not a regular file; phib does not read it",
-            path.display()
-        ))
-        .with_help("pass the path of a YAML values file, e.g. `--values values.yaml`"));
-    }
-    if meta.len() > MAX_BYTES {
-        return Err(too_large(path));
-    }
-    // Non-blocking: should a FIFO replace the file after the check, the open does not
-    // wait for a writer.
-    let file = match std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
-        .open(path)
-    {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::input_io(path, e)),
-    };
-    let mut bytes = Vec::new();
-    match file.take(MAX_BYTES + 1).read_to_end(&mut bytes) {
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::IsADirectory => return Err(is_a_directory(path)),
-        Err(e) => return Err(Error::input_io(path, e)),
-    }
-    if bytes.len() as u64 > MAX_BYTES {
-        return Err(too_large(path));
-    }
-    match String::from_utf8(bytes) {
-        Ok(text) => Ok(Some(text)),
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-            Err(Error::usage(format!(
-                "`{}` is not UTF-8 text (invalid byte at line {line})",
-                path.display()
-            ))
-            .with_help("convert the file to UTF-8 (e.g. `iconv -t UTF-8`), then run phib again"))
+/// Reads and parses the values file a command will write: refused first when nothing
+/// can be written there (a folder, a device, a missing folder).
+pub fn read_to_write(path: &Path) -> Result<ToWrite> {
+    crate::files::write::check_folder(path, "--values")?;
+    let seen = Seen::read(path, Kind::Values)?;
+    let file = match seen.bytes() {
+        Some(bytes) => {
+            let text = read::utf8(bytes.to_vec(), path)?;
+            let doc = parse_document(&text, path)?;
+            Some(ValuesFile { text, doc })
         }
+        None => None,
+    };
+    Ok(ToWrite { seen, file })
+}
+
+/// Reads the text of `path` (through the files-in gate: regular files only, at most
+/// [`MAX_BYTES`]). `Ok(None)` when it does not exist.
+pub fn read_text(path: &Path) -> Result<Option<String>> {
+    match read::read(path, Kind::Values)? {
+        Some(r) => read::utf8(r.bytes, path).map(Some),
+        None => Ok(None),
     }
 }
 
-fn too_large(path: &Path) -> Error {
-    Error::usage(format!(
-        "`{}` is larger than {} MiB, too large for a values file",
-        path.display(),
-        MAX_BYTES >> 20
-    ))
-    .with_help("pass the path of PrimeHub's Helm values file, e.g. `--values values.yaml`")
-}
-
-fn is_a_directory(path: &Path) -> Error {
-    Error::usage(format!(
-        "`{}` is a directory, not a values file",
-        path.display()
-    ))
-    .with_help("pass the path of a YAML values file, e.g. `--values values.yaml`")
-}
-
-/// Parses the text of the values file `path`; errors name the file.
+/// Parses the text of the values file `path`; errors name the file. Every secret in it
+/// (a string under a key that names one) is learned, so that no output shows it
+/// ([`crate::secret::learn`]).
 pub fn parse_document(text: &str, path: &Path) -> Result<Value> {
-    parse(text).map_err(|mut e| {
+    let doc = parse(text).map_err(|mut e| {
         if let Some(rest) = e.message.strip_prefix(THE_FILE) {
             e.message = format!("`{}`{rest}", path.display());
         }
         e
-    })
+    })?;
+    learn_secrets(&doc, false);
+    Ok(doc)
+}
+
+/// Learns the strings under secret keys of `doc` ([`crate::secret::is_secret_key`]).
+fn learn_secrets(doc: &Value, secret: bool) {
+    match doc {
+        Value::Mapping(map) => {
+            for (k, v) in map {
+                let key = k.as_str().is_some_and(crate::secret::is_secret_key);
+                learn_secrets(v, secret || key);
+            }
+        }
+        Value::Sequence(items) => items.iter().for_each(|v| learn_secrets(v, secret)),
+        Value::String(s) if secret => crate::secret::learn(s),
+        Value::Tagged(t) => learn_secrets(&t.value, secret),
+        _ => {}
+    }
 }
 
 const THE_FILE: &str = "the values file";
@@ -167,17 +137,6 @@ fn parse_error_help(err: &serde_yaml::Error, at_place: &str) -> String {
         return at_place.to_string();
     }
     "the document as a whole is refused, not one line: YAML aliases (`*name`) nested so deep that they expand to a huge document do this; write the values out without aliases, or name another file with `--values FILE`".to_string()
-}
-
-/// Reads a file that is not a values file (a Secret manifest) with the same checks and
-/// bound; a missing file is bad input.
-pub fn read_input(path: &Path) -> Result<String> {
-    read_text(path)?.ok_or_else(|| {
-        Error::usage(format!(
-            "cannot read `{}`: it does not exist",
-            path.display()
-        ))
-    })
 }
 
 #[cfg(test)]

@@ -5,9 +5,12 @@
 
 use std::path::{Path, PathBuf};
 
-use super::merge::{merge, unified_diff};
-use super::read::read_text;
-use super::write::{write_secret_file, Written};
+use serde_yaml::Value;
+
+use super::merge::{merge, merge_parsed, unified_diff};
+use super::model::BLOCK_KEY;
+use super::read::{parse, read_to_write, ToWrite};
+use crate::files::write::{self, Options, Seen, Written};
 use crate::{Error, Result};
 
 /// What writing a block to a values file would do.
@@ -18,6 +21,10 @@ pub struct Update {
     pub old: Option<String>,
     /// The text it would have afterwards.
     pub new: String,
+    /// The file as read, for the write to check that it still is.
+    seen: Seen,
+    /// The rendered block.
+    block: String,
 }
 
 /// What [`Update::apply`] did.
@@ -31,17 +38,28 @@ pub enum Applied {
 impl Update {
     /// Works out the new text of `path` with `block` merged in. Nothing is written.
     pub fn plan(path: &Path, block: &str) -> Result<Update> {
-        super::write::check_folder(path, "--values")?;
-        let old = read_text(path)?;
-        let new = match &old {
+        Update::of(&read_to_write(path)?, path, block)
+    }
+
+    /// [`Update::plan`] for a values file already read.
+    pub fn of(read: &ToWrite, path: &Path, block: &str) -> Result<Update> {
+        let old = read.file.as_ref().map(|f| f.text.clone());
+        let new = match &read.file {
             None => block.to_string(),
-            Some(old) => merge(old, block).map_err(|e| name_the_file(e, path))?,
+            Some(f) => merge_parsed(&f.text, &f.doc, block).map_err(|e| name_the_file(e, path))?,
         };
         Ok(Update {
             path: path.to_path_buf(),
             old,
             new,
+            seen: read.seen.clone(),
+            block: block.to_string(),
         })
+    }
+
+    /// The file as read.
+    pub fn seen(&self) -> &Seen {
+        &self.seen
     }
 
     /// True when the file already is what the plan would write.
@@ -58,17 +76,56 @@ impl Update {
         )
     }
 
-    /// Writes the planned text (nothing when it is unchanged).
-    pub fn apply(&self) -> Result<Applied> {
+    /// Writes the planned text (nothing when it is unchanged). Should another program
+    /// have changed the file since it was read, its change is kept when it left the
+    /// `customImage` block as it was (the block is merged into the file as it is now);
+    /// when it changed the block, or replaced the file, nothing is written (exit 2).
+    /// Returns what was done and the file's text now.
+    pub fn apply(&self) -> Result<(Applied, String)> {
         if self.is_unchanged() {
-            return Ok(Applied::Unchanged);
+            return Ok((Applied::Unchanged, self.new.clone()));
         }
-        let written = write_secret_file(&self.path, self.new.as_bytes(), self.old.is_some())?;
-        Ok(match self.old {
+        let mut last = self.new.clone();
+        let opts = Options {
+            option: "--values",
+            backup: self.old.is_some(),
+        };
+        let read_block = self.old.as_deref().map(block_of).transpose()?;
+        let written = write::write(&self.seen, opts, |now| {
+            let Some(now) = now else {
+                return Ok(self.new.clone().into_bytes());
+            };
+            let now = std::str::from_utf8(now).map_err(|_| self.changed_block())?;
+            if now == self.old.as_deref().unwrap_or_default() {
+                return Ok(self.new.clone().into_bytes());
+            }
+            // Changed since it was read: only a change beside the block is kept.
+            if Some(block_of(now).map_err(|_| self.changed_block())?) != read_block {
+                return Err(self.changed_block());
+            }
+            let merged = merge(now, &self.block).map_err(|e| name_the_file(e, &self.path))?;
+            last.clone_from(&merged);
+            Ok(merged.into_bytes())
+        })?;
+        let applied = match self.old {
             None => Applied::Created(written),
             Some(_) => Applied::Updated(written),
-        })
+        };
+        Ok((applied, last))
     }
+
+    fn changed_block(&self) -> Error {
+        Error::usage(format!(
+            "the customImage block in `{}` was changed by another program since phib read it; nothing was written",
+            self.path.display()
+        ))
+        .with_help("look at the file's customImage block, then run phib again")
+    }
+}
+
+/// The `customImage` value of a values file's text (`Null` when it has none).
+fn block_of(text: &str) -> Result<Value> {
+    Ok(parse(text)?.get(BLOCK_KEY).cloned().unwrap_or(Value::Null))
 }
 
 /// The merge speaks of "the values file"; the user needs to know which one.
@@ -90,10 +147,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("values.yaml");
         let first = Update::plan(&path, BLOCK).unwrap();
-        assert!(matches!(first.apply().unwrap(), Applied::Created(_)));
+        assert!(matches!(first.apply().unwrap().0, Applied::Created(_)));
         let second = Update::plan(&path, BLOCK).unwrap();
         assert!(second.is_unchanged());
-        assert!(matches!(second.apply().unwrap(), Applied::Unchanged));
+        assert!(matches!(second.apply().unwrap().0, Applied::Unchanged));
         assert!(!dir.path().join("values.yaml.bak").exists());
     }
 
@@ -104,7 +161,7 @@ mod tests {
         std::fs::write(&path, "# mine\ndomain: x\n").unwrap();
         let plan = Update::plan(&path, BLOCK).unwrap();
         assert!(plan.diff().contains("+  registryEndpoint"));
-        assert!(matches!(plan.apply().unwrap(), Applied::Updated(_)));
+        assert!(matches!(plan.apply().unwrap().0, Applied::Updated(_)));
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(
             text.starts_with("# mine\ndomain: x\ncustomImage:\n"),

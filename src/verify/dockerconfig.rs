@@ -3,15 +3,14 @@
 //! the build pods will mount) and picks the entry for the registry host the way
 //! containers/image does, with the normalisation of [`crate::registry::check`].
 
-use std::path::Path;
-use std::process::Stdio;
-
 use base64::Engine;
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::Credentials;
+use crate::names::Name;
 use crate::registry::check::{normalize_auth_key, normalize_registry};
+use crate::runner::Program;
 use crate::secret::Secret;
 use crate::{Error, Result};
 
@@ -132,21 +131,23 @@ pub fn from_manifest(text: &str, auth_host: &str, source: &str) -> Result<(Strin
 /// Reads the Secret `name` in `namespace` with `kubectl` and picks the credentials for
 /// `auth_host`. The Secret's content never reaches stdout, stderr or an argument.
 pub fn from_kubectl(
-    kubectl: &Path,
+    kubectl: &Program,
     name: &str,
     namespace: &str,
     auth_host: &str,
 ) -> Result<Credentials> {
     let source = format!("Secret `{name}` in namespace `{namespace}`");
-    let out = crate::registry::child_command(kubectl)
-        .args(["get", "secret", name, "-n", namespace, "-o", "json"])
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| Error::failed(format!("cannot run `{}`: {e}", kubectl.display())))?;
-    if !out.status.success() {
-        // kubectl's own message (not found, forbidden, no cluster) names no secret data.
-        let why = String::from_utf8_lossy(&out.stderr);
-        if super::synced::is_not_found(&why) {
+    let out = kubectl
+        .call()
+        .args(&["get", "secret"])
+        .named("-n", Name::Namespace, namespace)?
+        .args(&["-o", "json"])
+        .positional(Name::Object, name)?
+        .run()?;
+    if !out.ok() {
+        // kubectl's own message (not found, forbidden, no cluster), redacted.
+        let why = &out.stderr;
+        if super::synced::is_not_found(why) {
             return Err(super::synced::missing_secret(kubectl, name, namespace));
         }
         return Err(Error::failed(format!(

@@ -127,7 +127,7 @@ fn credentials(
         ))
         .with_help("set the credentials with `phib render`"));
     };
-    let Ok(kubectl) = which::which("kubectl") else {
+    let Ok(kubectl) = crate::runner::find(crate::runner::Tool::Kubectl) else {
         return Err(Error::failed(format!(
             "cannot check the credentials: they are in the Secret `{secret}` (namespace `{}`), and `kubectl` is not installed to read it; neither the login nor the push rights were checked",
             args.namespace
@@ -139,7 +139,7 @@ fn credentials(
         "ok    credentials for `{}` from Secret `{secret}` (namespace `{}`)",
         target.auth_host, args.namespace
     );
-    let _ = writeln!(out, "{}", crate::error::printable(&line));
+    let _ = writeln!(out, "{line}");
     Ok(creds)
 }
 
@@ -151,7 +151,8 @@ fn from_secret_file(
     target: &Target,
     out: &mut dyn std::io::Write,
 ) -> Result<Credentials> {
-    let text = crate::values::read::read_input(file)?;
+    use crate::files::read::{self, Kind};
+    let text = read::utf8(read::read_existing(file, Kind::SecretManifest)?.bytes, file)?;
     let source = format!("`{}`", file.display());
     let (name, creds) = dockerconfig::from_manifest(&text, &target.auth_host, &source)?;
     match &ci.push_secret_name {
@@ -170,6 +171,6 @@ fn from_secret_file(
         target.auth_host,
         file.display()
     );
-    let _ = writeln!(out, "{}", crate::error::printable(&line));
+    let _ = writeln!(out, "{line}");
     Ok(creds)
 }

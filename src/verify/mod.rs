@@ -130,11 +130,10 @@ impl Steps<'_> {
 
     fn mark(&mut self, mark: &str, text: &str) {
         // A closed stdout must not hide the verdict, which goes to stderr via the error.
-        // The text names what the values file and the registry said: no control
-        // character of theirs reaches the terminal. Lines fit 80 columns: a long step
-        // goes on under its text.
-        let text = crate::error::printable(text);
-        let mut lines = step_lines(&text, STEP_WIDTH - mark.len() - 2).into_iter();
+        // The text names what the values file and the registry said: the writer is the
+        // terminal gate's, which escapes their control characters. Lines fit 80
+        // columns: a long step goes on under its text.
+        let mut lines = step_lines(text, STEP_WIDTH - mark.len() - 2).into_iter();
         let _ = writeln!(self.out, "{mark}  {}", lines.next().unwrap_or_default());
         for line in lines {
             let _ = writeln!(self.out, "{:width$}{line}", "", width = mark.len() + 2);

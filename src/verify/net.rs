@@ -184,7 +184,7 @@ struct TokenAnswer {
 /// only when the registry itself was reached over plain http (an https registry naming
 /// an http realm is a downgrade: the login would cross the network in clear).
 pub fn check_realm(base: &str, realm: &str, insecure: bool) -> Result<(), Error> {
-    let shown = crate::error::printable(realm);
+    let shown = realm;
     let uri: Option<ureq::http::Uri> = realm.parse().ok();
     let scheme = uri
         .as_ref()
@@ -236,7 +236,7 @@ pub fn fetch_token(
         ..target.clone()
     };
     let target = &token_target;
-    let shown = crate::error::printable(realm);
+    let shown = realm;
     let mut req = client.agent.get(realm);
     if let Some(s) = service {
         req = req.query("service", s);
@@ -316,7 +316,7 @@ pub fn redirected(what: &str, url: &str, answer: &Answer) -> Error {
         ))
         .with_help("check the host and port in `registryEndpoint`");
     };
-    let shown = crate::error::printable(&to);
+    let shown = to.as_str();
     let elsewhere = match (origin(url), origin(&to)) {
         (Some((_, a, ap)), Some((scheme, b, bp))) if a != b || ap != bp => {
             Some(format!("{b}:{bp} ({scheme})"))
@@ -357,7 +357,7 @@ pub fn unexpected_ping(answer: &Answer, url: &str, target: &Target) -> Error {
         return https_where_http(target);
     }
     if (300..400).contains(&answer.status) {
-        return redirected(&format!("`{}`", crate::error::printable(url)), url, answer);
+        return redirected(&format!("`{url}`"), url, answer);
     }
     if answer.status == 401 {
         return Error::failed(format!(

@@ -3,11 +3,10 @@
 //! with; this module says so, with the `ExternalSecret`'s own status, instead of a bare
 //! "not found", and how to check again after the sync.
 
-use std::path::Path;
-use std::process::{Command, Stdio};
-
 use serde_json::Value;
 
+use crate::names::Name;
+use crate::runner::Program;
 use crate::Error;
 
 /// Whether kubectl's error output says the object does not exist.
@@ -40,14 +39,19 @@ pub fn ready_condition(doc: &Value) -> String {
 
 /// The error for a push Secret that does not exist: with the status of the
 /// `ExternalSecret` of the same name when there is one (read with `kubectl`).
-pub fn missing_secret(kubectl: &Path, name: &str, namespace: &str) -> Error {
-    let out = Command::new(kubectl)
-        .args(["get", "externalsecret", name, "-n", namespace, "-o", "json"])
-        .stdin(Stdio::null())
-        .output();
-    let doc = out
+pub fn missing_secret(kubectl: &Program, name: &str, namespace: &str) -> Error {
+    let call = || {
+        kubectl
+            .call()
+            .args(&["get", "externalsecret"])
+            .named("-n", Name::Namespace, namespace)?
+            .args(&["-o", "json"])
+            .positional(Name::Object, name)?
+            .run()
+    };
+    let doc = call()
         .ok()
-        .filter(|o| o.status.success())
+        .filter(|o| o.ok())
         .and_then(|o| serde_json::from_slice::<Value>(&o.stdout).ok());
     let check_again = format!(
         "once `kubectl -n {namespace} get secret {name}` finds it, run `phib verify` again"

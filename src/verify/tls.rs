@@ -57,10 +57,13 @@ impl Trust {
 }
 
 fn read_pem(path: &Path, what: &str) -> Result<Vec<CertificateDer<'static>>> {
-    let text = std::fs::read(path).map_err(|e| {
-        Error::usage(format!("cannot read {what} `{}`: {e}", path.display()))
-            .with_help("name a PEM file holding the registry's certificate or its CA")
-    })?;
+    use crate::files::read::{read_existing, Kind};
+    let text = read_existing(path, Kind::Certificates)
+        .map_err(|e| Error {
+            message: format!("{what}: {}", e.message),
+            ..e
+        })?
+        .bytes;
     let certs: Vec<_> = CertificateDer::pem_slice_iter(&text)
         .collect::<std::result::Result<_, _>>()
         .map_err(|e| {

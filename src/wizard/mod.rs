@@ -5,6 +5,7 @@
 //! no terminal.
 
 pub mod after;
+pub mod finish;
 pub mod keyless;
 pub mod prompt;
 pub mod questions;
@@ -213,12 +214,12 @@ fn secret_files(
     }
     if let Pending::External {
         manifests: deliver::Manifests::Static(_),
-        to: deliver::Output::File(path),
+        to: deliver::Output::File(out),
     } = pending
     {
-        files.push(path.clone());
+        files.push(out.path.clone());
     }
-    files.retain(|f| crate::values::write::exposed_to_git(f));
+    files.retain(|f| crate::runner::exposed_to_git(f));
     files
 }
 
@@ -421,7 +422,7 @@ pub fn written_lines(decision: &Decision) -> Vec<String> {
         ));
     }
     if let Pending::External {
-        to: deliver::Output::File(path),
+        to: deliver::Output::File(file),
         ..
     } = &decision.pending
     {
@@ -435,7 +436,7 @@ pub fn written_lines(decision: &Decision) -> Vec<String> {
         });
         out.push(format!(
             "  kubectl apply -f {}",
-            shell_quote(&path.display().to_string())
+            shell_quote(&file.path.display().to_string())
         ));
     }
     if let Some(name) = ecr_chart_secret(&decision.validated.custom_image, &decision.pending) {
@@ -521,10 +522,10 @@ pub fn rotation_note(decision: &Decision) -> Vec<String> {
 /// margin `WIDTH - width` the caller leaves: on a terminal narrower than 80 columns the
 /// lines still fit. Without a terminal (tests, a pipe), `width` itself.
 pub fn fit_width(width: usize) -> usize {
-    let Some((_, cols)) = dialoguer::console::Term::stderr().size_checked() else {
+    let Some(cols) = crate::out::columns(crate::out::Stream::Err) else {
         return width;
     };
-    let usable = usize::from(cols).saturating_sub(1 + WIDTH.saturating_sub(width));
+    let usable = (cols + 1).saturating_sub(1 + WIDTH.saturating_sub(width));
     width.min(usable).max(20)
 }
 
@@ -533,25 +534,10 @@ pub fn fit_width(width: usize) -> usize {
 /// continuation lines are indented two more. A word longer than the width stays whole
 /// on its own line.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    use textwrap::{Options, WordSeparator, WordSplitter, WrapAlgorithm};
-    let width = fit_width(width);
-    let indent = &text[..text.len() - text.trim_start().len()];
-    let more = format!("{indent}  ");
-    let words: Vec<&str> = text.split_whitespace().collect();
-    if words.is_empty() {
+    if text.trim().is_empty() {
         return Vec::new();
     }
-    let options = Options::new(width)
-        .initial_indent(indent)
-        .subsequent_indent(&more)
-        .break_words(false)
-        .word_separator(WordSeparator::AsciiSpace)
-        .word_splitter(WordSplitter::NoHyphenation)
-        .wrap_algorithm(WrapAlgorithm::FirstFit);
-    textwrap::wrap(&words.join(" "), options)
-        .into_iter()
-        .map(|line| line.into_owned())
-        .collect()
+    crate::out::wrap(text, fit_width(width), 2)
 }
 
 #[cfg(test)]

@@ -153,7 +153,7 @@ pub fn ask_destination(
             },
             |text| {
                 let path = PathBuf::from(text);
-                check_secret_out(&path, Some(values), false).map(|()| path)
+                check_secret_out(&path, Some(values), false).map(|_| path)
             },
         )?)
     };

@@ -84,37 +84,10 @@ pub fn command_block(lead: &str, words: &[String]) -> Vec<String> {
         ""
     };
     let mut out = super::wrap(&format!("{lead}{stdin}:"), super::WIDTH);
-    for line in command_lines(words, super::fit_width(super::WIDTH - 2)) {
+    for line in crate::out::command_lines(words, super::fit_width(super::WIDTH - 2)) {
         out.push(format!("  {line}"));
     }
     out
-}
-
-/// A command's words on lines of at most `width` columns, each but the last ending in
-/// ` \`; an option stays on the line of its value.
-fn command_lines(words: &[String], width: usize) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = String::new();
-    let mut i = 0;
-    while i < words.len() {
-        // An option and its value move together.
-        let takes_value =
-            words[i].starts_with("--") && words.get(i + 1).is_some_and(|w| !w.starts_with("--"));
-        let n = if takes_value { 2 } else { 1 };
-        let chunk = words[i..i + n].join(" ");
-        if !line.is_empty() && line.chars().count() + 1 + chunk.chars().count() + 2 > width {
-            lines.push(format!("{line} \\"));
-            line = format!("  {chunk}");
-        } else if line.is_empty() {
-            line = chunk;
-        } else {
-            line.push(' ');
-            line.push_str(&chunk);
-        }
-        i += n;
-    }
-    lines.push(line);
-    lines
 }
 
 #[cfg(test)]
@@ -185,7 +158,7 @@ mod tests {
             words.join(" "),
             "phib render --registry harbor --endpoint http://10.0.0.5:5000 --username 'robot$ci+b' --password-stdin --insecure-skip-verify --values values.yaml"
         );
-        let lines = command_lines(&words, 60);
+        let lines = crate::out::command_lines(&words, 60);
         assert_eq!(
             lines,
             [

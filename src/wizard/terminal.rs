@@ -117,11 +117,15 @@ impl TermPrompter {
     /// Reads one line in raw mode: Enter ends it, Esc and Ctrl-C interrupt, Backspace
     /// and Ctrl-U edit. `hidden` echoes nothing.
     fn read_line(&self, prompt: &str, default: Option<&str>, hidden: bool) -> Answer<String> {
+        // What is shown passes the terminal gate; the default itself is the answer.
+        let prompt = &crate::out::clean(prompt);
+        let shown_default = default.map(crate::out::clean);
         let mut head = String::new();
         let _ = if hidden {
             self.theme.format_password_prompt(&mut head, prompt)
         } else {
-            self.theme.format_input_prompt(&mut head, prompt, default)
+            self.theme
+                .format_input_prompt(&mut head, prompt, shown_default.as_deref())
         };
         let io = |r: std::io::Result<()>| r.map_err(|_| Interrupted);
         let attempt = (|| -> Answer<String> {
@@ -174,8 +178,11 @@ impl TermPrompter {
                         self.theme
                             .format_password_prompt_selection(&mut done, prompt)
                     } else {
-                        self.theme
-                            .format_input_prompt_selection(&mut done, prompt, &answer)
+                        self.theme.format_input_prompt_selection(
+                            &mut done,
+                            prompt,
+                            &crate::out::clean(&answer),
+                        )
                     };
                     done
                 };
@@ -398,6 +405,8 @@ impl Prompter for TermPrompter {
         // An item wider than the terminal would wrap, and the list could not be redrawn
         // in place: each is cut to fit, and the answer is written here, fitted too.
         let width = self.width();
+        let prompt = &crate::out::clean(prompt);
+        let items: Vec<String> = items.iter().map(|i| crate::out::clean(i)).collect();
         let shown: Vec<String> = items.iter().map(|i| truncate(i, width - 3)).collect();
         let r = Select::with_theme(&*self.theme)
             .with_prompt(prompt)
@@ -424,6 +433,7 @@ impl Prompter for TermPrompter {
     }
 
     fn confirm(&mut self, prompt: &str, default: bool) -> Answer<bool> {
+        let prompt = &crate::out::clean(prompt);
         let io = |r: std::io::Result<()>| r.map_err(|_| Interrupted);
         let head = |value: bool| {
             let mut head = String::new();
@@ -470,12 +480,14 @@ impl Prompter for TermPrompter {
     }
 
     fn say(&mut self, text: &str) {
-        self.write_fitted(text);
+        self.write_fitted(&crate::out::clean(text));
     }
 
     fn refuse(&mut self, reason: &str) {
         let mut text = String::new();
-        let _ = self.theme.format_error(&mut text, reason);
+        let _ = self
+            .theme
+            .format_error(&mut text, &crate::out::clean(reason));
         let width = (self.width() - 1).min(super::WIDTH);
         for line in text.lines() {
             for part in super::wrap(line, width) {

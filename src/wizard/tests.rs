@@ -249,7 +249,7 @@ fn an_external_mode_block_rotates_into_its_own_secret_never_into_the_values() {
     assert_eq!(secret.name, "ml-push");
     assert_eq!(secret.username, "robot$ml+new");
     assert_eq!(secret.password.expose(), "new-secret");
-    assert_eq!(file, &dir.path().join("push-secret.yaml"));
+    assert_eq!(&file.path, &dir.path().join("push-secret.yaml"));
     let command = d.command.unwrap().join(" ");
     assert!(
         command.starts_with(
@@ -391,7 +391,7 @@ fn external_mode_asks_name_namespace_and_file_and_splits_the_block() {
             to: deliver::Output::File(path),
         } => {
             assert_eq!(s.namespace, "prod-hub");
-            assert_eq!(path, Path::new("tests/push-secret.yaml"));
+            assert_eq!(path.path, Path::new("tests/push-secret.yaml"));
         }
         other => panic!("{other:?}"),
     }

@@ -15,11 +15,11 @@ use std::path::Path;
 #[rustfmt::skip]
 const LAYERS: &[(&str, &[&str])] = &[
     ("apart", &["compact"]),
-    ("ground", &["", "error", "secret", "term", "interrupt", "cleanup"]),
+    ("ground", &["", "error", "secret", "term", "interrupt", "cleanup", "names", "out", "files", "runner"]),
     ("registry", &["registry"]),
     ("configuration", &["settings", "chart", "block"]),
     ("values", &["values", "pushsecret", "rotate"]),
-    ("operations", &["apply", "pushsecret::deliver", "verify", "helm", "doctor"]),
+    ("operations", &["flow", "pushsecret::deliver", "verify", "helm", "doctor"]),
     ("wizard", &["wizard"]),
     ("command line", &["cli", "commands", "main"]),
 ];
@@ -309,6 +309,34 @@ impl Graph {
         out.retain(|c| !c.is_empty());
         out
     }
+}
+
+/// Every module of `src/` that is not test code: its file (`src/…`) and its code with
+/// comments, string literals and `#[cfg(test)]` items blanked out.
+pub(crate) fn code_files() -> Vec<(String, String)> {
+    let src = crate::util::root().join("src");
+    let graph = Graph::read(&src);
+    let mut files = Vec::new();
+    walk(&src, &mut files);
+    files
+        .into_iter()
+        .filter_map(|file| {
+            let rel = file
+                .strip_prefix(&src)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            graph.modules.contains(&module_of(&rel)).then(|| {
+                let text = std::fs::read_to_string(&file).unwrap();
+                (format!("src/{rel}"), code_of(&text))
+            })
+        })
+        .collect()
+}
+
+/// `text`'s code: comments, string literals and `#[cfg(test)]` items blanked out.
+pub(crate) fn code_of(text: &str) -> String {
+    skip_test_items(&strip(text)).0
 }
 
 fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {

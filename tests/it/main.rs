@@ -11,6 +11,7 @@ mod compact;
 mod doctor;
 mod external;
 mod first_contact;
+mod gates;
 pub mod helm;
 mod install;
 mod keyless;

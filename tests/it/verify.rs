@@ -596,7 +596,7 @@ fn external_push_secret_is_read_with_kubectl_stub_cluster() {
     });
     std::fs::write(dir.path().join("secret.json"), secret_json.to_string()).unwrap();
     let script = format!(
-        "#!/bin/sh\nif [ \"$*\" = \"get secret my-push -n hub -o json\" ]; then cat '{}'; else echo 'Error from server (NotFound): secrets \"'\"$3\"'\" not found' >&2; exit 1; fi\n",
+        "#!/bin/sh\nif [ \"$*\" = \"get secret -n hub -o json -- my-push\" ]; then cat '{}'; else echo 'Error from server (NotFound): secrets \"'\"$7\"'\" not found' >&2; exit 1; fi\n",
         dir.path().join("secret.json").display()
     );
     let kubectl = bin.join("kubectl");

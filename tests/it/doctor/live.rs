@@ -278,11 +278,12 @@ fn live_doctor_reads_helm_and_kubectl_and_finds_an_old_password_stub_cluster() {
     );
     assert!(out.ends_with("\n0 failed, 2 warnings, 11 ok\n"), "{out}");
     let calls = c.calls();
+    // Names from the cluster come after `--`, where helm and kubectl read no option.
     let want: Vec<Vec<&str>> = vec![
         vec![
-            "helm", "get", "values", "primehub", "-n", "hub", "--all", "-o", "json",
+            "helm", "get", "values", "--all", "-n", "hub", "-o", "json", "--", "primehub",
         ],
-        vec!["helm", "get", "manifest", "primehub", "-n", "hub"],
+        vec!["helm", "get", "manifest", "-n", "hub", "--", "primehub"],
         vec!["kubectl", "get", "secrets", "-n", "hub", "-o", "json"],
         vec![
             "kubectl",
@@ -293,30 +294,34 @@ fn live_doctor_reads_helm_and_kubectl_and_finds_an_old_password_stub_cluster() {
             "-o",
             "json",
         ],
-        vec!["helm", "history", "primehub", "-n", "hub", "-o", "json"],
         vec![
-            "helm",
-            "get",
-            "values",
-            "primehub",
-            "-n",
-            "hub",
-            "--revision",
-            "2",
-            "-o",
-            "json",
+            "helm", "history", "-n", "hub", "-o", "json", "--", "primehub",
         ],
         vec![
             "helm",
             "get",
             "values",
-            "primehub",
+            "--revision",
+            "2",
             "-n",
             "hub",
-            "--revision",
-            "1",
             "-o",
             "json",
+            "--",
+            "primehub",
+        ],
+        vec![
+            "helm",
+            "get",
+            "values",
+            "--revision",
+            "1",
+            "-n",
+            "hub",
+            "-o",
+            "json",
+            "--",
+            "primehub",
         ],
     ];
     for w in &want {

@@ -84,7 +84,11 @@ fn show_reads_a_live_release_stub_cluster() {
     assert!(out.contains("pushSecretName: aws-registry"), "{out}");
     assert!(out.contains("<redacted>"), "{out}");
     // Also asked: `helm list`, for the chart version the block is checked against.
-    let get = ["get", "values", "primehub", "-n", "prime", "-o", "json"].map(String::from);
+    // The release name, from the user, comes after `--`.
+    let get = [
+        "get", "values", "-n", "prime", "-o", "json", "--", "primehub",
+    ]
+    .map(String::from);
     assert!(stub.calls().contains(&get.to_vec()), "{:?}", stub.calls());
 
     let r = run(

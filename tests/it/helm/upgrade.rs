@@ -96,7 +96,9 @@ fn upgrade_asks_helm_for_the_release_in_the_given_namespace_stub_cluster() {
     assert_eq!(flag_value(list, "-n"), ["prime"]);
     assert_eq!(flag_value(list, "-o"), ["json"]);
     let get = calls.iter().find(|a| a[0] == "get").unwrap();
-    assert_eq!(&get[..3], ["get", "values", "primehub"]);
+    // The release name comes after `--`, where helm reads no option.
+    assert_eq!(&get[..2], ["get", "values"]);
+    assert_eq!(&get[get.len() - 2..], ["--", "primehub"]);
     assert_eq!(flag_value(get, "-n"), ["prime"]);
     let (_, up) = &stub.upgrade_calls()[0];
     assert_eq!(flag_value(up, "--namespace"), ["prime"]);

@@ -381,12 +381,13 @@ fn stand_in_kubectl(dir: &Path) -> PathBuf {
     let script = format!(
         r#"#!/bin/sh
 echo "$*" >> '{d}/kubectl.log'
+for name; do :; done
 case "$1 $2" in
   "get secret") f='{d}/secret.json' ;;
   "get externalsecret") f='{d}/externalsecret.json' ;;
   *) echo "unexpected: $*" >&2; exit 3 ;;
 esac
-if [ -f "$f" ]; then cat "$f"; else echo "Error from server (NotFound): $2s \"$3\" not found" >&2; exit 1; fi
+if [ -f "$f" ]; then cat "$f"; else echo "Error from server (NotFound): $2s \"$name\" not found" >&2; exit 1; fi
 "#
     );
     let kubectl = bin.join("kubectl");
@@ -458,9 +459,10 @@ fn verify_says_what_waits_for_the_operator_then_checks_the_generated_secret_stub
     let log = std::fs::read_to_string(dir.path().join("kubectl.log")).unwrap();
     assert_eq!(
         log.lines().collect::<Vec<_>>(),
+        // The Secret's name, from the values file, comes after `--`.
         [
-            "get secret primehub-image-builder-push -n hub -o json",
-            "get externalsecret primehub-image-builder-push -n hub -o json"
+            "get secret -n hub -o json -- primehub-image-builder-push",
+            "get externalsecret -n hub -o json -- primehub-image-builder-push"
         ]
     );
 

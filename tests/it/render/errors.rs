@@ -116,7 +116,7 @@ fn cases(inputs: &std::path::Path) -> Vec<Case> {
         case(&["--registry", "artifact-registry", "--keyfile", &oauth, "--location", "us", "--repository", "r"], None, "`--keyfile` is an OAuth client file"),
         case(&["--registry", "gcr", "--keyfile", &not_json], None, "`--keyfile` is not valid JSON: line 1, column 1"),
         case(&["--registry", "gcr", "--keyfile", &two], None, "`--keyfile` does not hold exactly one JSON object"),
-        case(&["--registry", "gcr", "--keyfile", &big], None, "`--keyfile` is larger than 64 KiB"),
+        case(&["--registry", "gcr", "--keyfile", &big], None, "is larger than 64 KiB, too large for a service-account keyfile"),
         case(&["--registry", "gcr", "--keyfile", &latin1], None, "`--keyfile` is not valid UTF-8"),
         case(&["--registry", "gcr", "--keyfile", &no_key], None, "without `private_key`"),
         case(&["--registry", "gcr", "--keyfile", "/nonexistent/key.json"], None, "`--keyfile` `/nonexistent/key.json` cannot be read"),

@@ -1,0 +1,334 @@
+//! The terminal out: the one writer of everything phib prints on standard output and
+//! standard error. Whatever a line holds — phib's words, or what came from a values
+//! file, a manifest, an argument, a registry, helm or kubectl — it passes through
+//! [`clean`] on its way out: every secret phib has learned is hidden
+//! ([`crate::secret::redact`]) and every control character a terminal would act on is
+//! shown as an escape ([`crate::error::printable`]). On a terminal, lines are wrapped at
+//! word boundaries to its width with a hanging indent; elsewhere (a pipe, a file)
+//! lines stay whole, as scripts read them. [`Raw`] is the one way to print bytes
+//! untouched, for what the user asked to see as it is (`render --stdout`,
+//! `show --show-secrets`, `compact`, completions, man pages).
+//!
+//! A test (`tests/it/gates.rs`) fails when code elsewhere prints.
+
+use std::io::{IsTerminal, Write};
+
+use crate::{Error, Result};
+
+/// Which stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Out,
+    Err,
+}
+
+impl Stream {
+    /// Whether the stream is a terminal (a person reads it).
+    pub fn is_terminal(self) -> bool {
+        match self {
+            Stream::Out => std::io::stdout().is_terminal(),
+            Stream::Err => std::io::stderr().is_terminal(),
+        }
+    }
+}
+
+/// The narrowest terminal phib lays its text out for; narrower ones get lines of this
+/// width, which the terminal folds.
+pub const MIN_COLUMNS: usize = 40;
+
+/// The width lines on `stream` are wrapped to: the terminal's columns less one (a line
+/// that fills the last column makes some terminals add an empty line), `None` when the
+/// stream is not a terminal.
+pub fn columns(stream: Stream) -> Option<usize> {
+    if !stream.is_terminal() {
+        return None;
+    }
+    let size = match stream {
+        Stream::Out => rustix::termios::tcgetwinsize(std::io::stdout()),
+        Stream::Err => rustix::termios::tcgetwinsize(std::io::stderr()),
+    };
+    match size {
+        Ok(ws) if ws.ws_col > 0 => Some((usize::from(ws.ws_col) - 1).max(MIN_COLUMNS)),
+        // A terminal that does not say: the classic width.
+        _ => Some(79),
+    }
+}
+
+/// `text` as it may be shown: every secret learned so far hidden, then every control
+/// character made visible. Also for text another library prints (the wizard's prompts).
+pub fn clean(text: &str) -> String {
+    crate::error::printable(&crate::secret::redact(text)).into_owned()
+}
+
+/// Bytes printed exactly as they are: the one way past [`clean`]. Each constructor
+/// says why.
+#[derive(Debug, Clone, Copy)]
+pub struct Raw<'a>(&'a [u8]);
+
+impl<'a> Raw<'a> {
+    /// What the user asked to see with its secrets (`render --stdout`,
+    /// `show --show-secrets`).
+    pub fn secrets_asked_for(bytes: &'a [u8]) -> Raw<'a> {
+        Raw(bytes)
+    }
+
+    /// A format that must stay byte for byte (`compact`'s JSON, which escapes control
+    /// characters itself; completions; man pages), and holds no secret phib knows.
+    pub fn exact_format(bytes: &'a [u8]) -> Raw<'a> {
+        Raw(bytes)
+    }
+}
+
+/// Prints `text` on standard output: cleaned, and wrapped when standard output is a
+/// terminal. A closed pipe is not an error.
+pub fn print(text: &str) -> Result<()> {
+    let shown = lay_out(&clean(text), columns(Stream::Out));
+    write_out(shown.as_bytes())
+}
+
+/// Prints `raw` on standard output as it is.
+pub fn print_raw(raw: Raw) -> Result<()> {
+    write_out(raw.0)
+}
+
+fn write_out(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::failed(format!(
+            "cannot write to standard output: {e}"
+        ))),
+    }
+}
+
+/// Says `text` on standard error (one or more lines; an empty text is an empty line):
+/// cleaned, wrapped on a terminal.
+pub fn say(text: &str) {
+    let shown = match text {
+        "" => "\n".to_string(),
+        text => lay_out(&clean(text), columns(Stream::Err)),
+    };
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(shown.as_bytes()).and_then(|()| err.flush());
+}
+
+/// `phib: TEXT` on standard error.
+pub fn note(text: &str) {
+    say(&format!("phib: {text}"));
+}
+
+/// `phib: warning: TEXT` on standard error. The command still succeeds.
+pub fn warn(text: &str) {
+    say(&format!("phib: warning: {text}"));
+}
+
+/// The error `main` reports: `phib: MESSAGE`, then `help: HELP`; nothing for an error
+/// already shown ([`Error::shown`]).
+pub fn error(err: &Error) {
+    if err.message.is_empty() {
+        return;
+    }
+    let mut text = format!("phib: {}", err.message);
+    if let Some(help) = &err.help {
+        text.push_str(&format!("\nhelp: {help}"));
+    }
+    say(&text);
+}
+
+/// A line writer for code that reports step by step (`phib verify`): each whole line
+/// written to it is printed through the gate ([`print`] or [`say`]) as it completes.
+pub struct Lines {
+    stream: Stream,
+    pending: Vec<u8>,
+}
+
+/// A [`Lines`] writer for `stream`.
+pub fn lines(stream: Stream) -> Lines {
+    Lines {
+        stream,
+        pending: Vec::new(),
+    }
+}
+
+impl Lines {
+    fn emit(&mut self, line: &[u8]) -> std::io::Result<()> {
+        let text = String::from_utf8_lossy(line);
+        match self.stream {
+            Stream::Out => print(&text).map_err(|e| std::io::Error::other(e.message)),
+            Stream::Err => {
+                say(&text);
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Write for Lines {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.pending.extend_from_slice(buf);
+        while let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = self.pending.drain(..=end).collect();
+            self.emit(&line[..line.len() - 1])?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !self.pending.is_empty() {
+            let line = std::mem::take(&mut self.pending);
+            self.emit(&line)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Lines {
+    fn drop(&mut self) {
+        let _ = self.flush();
+    }
+}
+
+/// Bytes another program printed, passed on as they come (helm's upgrade output): every
+/// secret hidden, every control character escaped. Not wrapped: it is the program's own
+/// layout.
+pub fn pass_through(stream: Stream, bytes: &[u8]) {
+    let text = String::from_utf8_lossy(&crate::secret::redact_bytes(bytes)).into_owned();
+    let shown = crate::error::printable(&text);
+    let _ = match stream {
+        Stream::Out => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(shown.as_bytes()).and_then(|()| out.flush())
+        }
+        Stream::Err => {
+            let mut err = std::io::stderr().lock();
+            err.write_all(shown.as_bytes()).and_then(|()| err.flush())
+        }
+    };
+}
+
+/// `text` with a newline at the end, each of its lines wrapped to `width` when given.
+fn lay_out(text: &str, width: Option<usize>) -> String {
+    if text.is_empty() {
+        return String::new();
+    }
+    let mut out = String::with_capacity(text.len() + 1);
+    let text = text.strip_suffix('\n').unwrap_or(text);
+    for line in text.split('\n') {
+        match width {
+            Some(w) if line.chars().count() > w => {
+                for part in wrap(line, w, 2) {
+                    out.push_str(&part);
+                    out.push('\n');
+                }
+            }
+            _ => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// A command's words on lines of at most `width` columns, each but the last ending in
+/// ` \`; an option stays on the line of its value.
+pub fn command_lines(words: &[String], width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    let mut i = 0;
+    while i < words.len() {
+        // An option and its value move together.
+        let takes_value =
+            words[i].starts_with('-') && words.get(i + 1).is_some_and(|w| !w.starts_with('-'));
+        let n = if takes_value { 2 } else { 1 };
+        let chunk = words[i..i + n].join(" ");
+        if !line.is_empty() && line.chars().count() + 1 + chunk.chars().count() + 2 > width {
+            lines.push(format!("{line} \\"));
+            line = format!("  {chunk}");
+        } else if line.is_empty() {
+            line = chunk;
+        } else {
+            line.push(' ');
+            line.push_str(&chunk);
+        }
+        i += n;
+    }
+    lines.push(line);
+    lines
+}
+
+/// A shell command (its words, each quoted already) as it is shown on `stream`, each
+/// line indented by `indent`: on a terminal, lines of its width ending in ` \`; else one
+/// line, as scripts read it.
+pub fn command(words: &[String], indent: &str, stream: Stream) -> String {
+    let lines = match columns(stream) {
+        Some(w) => command_lines(words, w.saturating_sub(indent.len())),
+        None => vec![words.join(" ")],
+    };
+    lines
+        .iter()
+        .map(|l| format!("{indent}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Splits `line` into lines of at most `width` columns at spaces; the line's own
+/// indentation is kept, continuation lines are indented `hang` more. A word longer
+/// than the width stays whole on its own line. An empty line stays one empty line.
+pub fn wrap(line: &str, width: usize, hang: usize) -> Vec<String> {
+    use textwrap::{Options, WordSeparator, WordSplitter, WrapAlgorithm};
+    let indent = &line[..line.len() - line.trim_start().len()];
+    let more = format!("{indent}{}", " ".repeat(hang));
+    if line.trim().is_empty() {
+        return vec![String::new()];
+    }
+    let options = Options::new(width.max(indent.len() + hang + 1))
+        .initial_indent(indent)
+        .subsequent_indent(&more)
+        .break_words(false)
+        .word_separator(WordSeparator::AsciiSpace)
+        .word_splitter(WordSplitter::NoHyphenation)
+        .wrap_algorithm(WrapAlgorithm::FirstFit);
+    // The line as it is: spaces that align its columns stay where it does not break.
+    textwrap::wrap(line.trim(), options)
+        .into_iter()
+        .map(|line| line.into_owned())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lines_wrap_at_words_with_a_hanging_indent() {
+        let text = "phib: warning: the endpoint is plain `http://`: writing `insecureSkipVerify: true`, without which buildah talks https to it";
+        let lines = wrap(text, 60, 2);
+        assert!(lines.len() > 1);
+        assert!(lines.iter().all(|l| l.chars().count() <= 60), "{lines:?}");
+        assert!(lines[1..].iter().all(|l| l.starts_with("  ")), "{lines:?}");
+        assert_eq!(
+            lines.join(" ").split_whitespace().collect::<Vec<_>>(),
+            text.split_whitespace().collect::<Vec<_>>()
+        );
+        let indented = wrap("      fix: one two three four five six seven", 20, 5);
+        assert_eq!(indented[0], "      fix: one two");
+        assert!(indented[1].starts_with("           "), "{indented:?}");
+    }
+
+    #[test]
+    fn lines_stay_whole_without_a_terminal() {
+        let long = "x ".repeat(100);
+        assert_eq!(lay_out(&long, None), format!("{long}\n"));
+        assert_eq!(lay_out("a\n\nb\n", None), "a\n\nb\n");
+        assert_eq!(lay_out("a\n\nb", Some(60)), "a\n\nb\n");
+    }
+
+    #[test]
+    fn what_is_shown_has_no_control_character_and_no_known_secret() {
+        crate::secret::learn("s3cr3t-Token-for-out");
+        let shown = clean("token s3cr3t-Token-for-out, then \u{1b}[2J and \u{7}");
+        assert_eq!(shown, "token <redacted>, then \\u{1b}[2J and \\u{7}");
+    }
+}

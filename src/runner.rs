@@ -1,0 +1,518 @@
+//! helm, kubectl and git: the one runner. Each program is found once per run (helm
+//! from `--helm` or `HELM_BIN`, else `PATH`, for every command the wizard included;
+//! kubectl and git from `PATH`), started with an environment that holds no password
+//! (`PHIB_REGISTRY_PASSWORD`) and no `HELM_DEBUG` (under which helm prints the values it
+//! was given), with standard input closed or fed a secret that never goes into argv. Its
+//! arguments are phib's own words (`&'static str`), paths phib chose, and names that
+//! came from a file or the cluster, which are checked as Kubernetes names
+//! ([`crate::names`]) and, as positionals, put after `--`. What a program prints is
+//! captured; its error output has every secret phib knows hidden before anyone sees it.
+//! Every call has a time limit.
+//!
+//! A test (`tests/it/gates.rs`) fails when code elsewhere starts a process.
+
+use std::ffi::OsString;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ExitStatus, Stdio};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use crate::names::Name;
+use crate::secret::{Secret, PASSWORD_ENV};
+use crate::{Error, Result};
+
+/// The programs phib runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tool {
+    Helm,
+    Kubectl,
+    Git,
+}
+
+impl Tool {
+    pub fn name(self) -> &'static str {
+        match self {
+            Tool::Helm => "helm",
+            Tool::Kubectl => "kubectl",
+            Tool::Git => "git",
+        }
+    }
+
+    /// How to get it, for the `help:` line when it is missing.
+    fn install_help(self) -> &'static str {
+        match self {
+            Tool::Helm => "install helm 3 or newer (https://helm.sh/docs/intro/install/), or name it with `--helm PATH` or `HELM_BIN`",
+            Tool::Kubectl => "install kubectl for the cluster (https://kubernetes.io/docs/tasks/tools/)",
+            Tool::Git => "install git",
+        }
+    }
+}
+
+/// How long a call may take unless its caller says otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// `--helm PATH` (or `HELM_BIN`), set once by the command line before anything runs.
+static HELM_GIVEN: OnceLock<PathBuf> = OnceLock::new();
+/// What was found, per tool.
+static FOUND: Mutex<Vec<(Tool, PathBuf)>> = Mutex::new(Vec::new());
+
+/// Names the helm binary for this run (`--helm PATH`, `HELM_BIN`). Only the first call
+/// counts.
+pub fn use_helm(path: &Path) {
+    let _ = HELM_GIVEN.set(path.to_path_buf());
+}
+
+/// A program found on this machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Program {
+    pub tool: Tool,
+    pub path: PathBuf,
+}
+
+/// Finds `tool` (once per run; later calls get the same answer).
+pub fn find(tool: Tool) -> Result<Program> {
+    let mut found = FOUND
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((_, path)) = found.iter().find(|(t, _)| *t == tool) {
+        return Ok(Program {
+            tool,
+            path: path.clone(),
+        });
+    }
+    let given = match tool {
+        Tool::Helm => HELM_GIVEN.get().cloned().or_else(|| {
+            std::env::var_os("HELM_BIN")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        }),
+        _ => None,
+    };
+    let path = match &given {
+        Some(p) => which::which(p).map_err(|_| {
+            Error::failed(format!("{} not found at `{}`", tool.name(), p.display()))
+                .with_help(tool.install_help())
+        })?,
+        None => which::which(tool.name()).map_err(|_| {
+            Error::failed(format!("{} not found on `PATH`", tool.name()))
+                .with_help(tool.install_help())
+        })?,
+    };
+    found.push((tool, path.clone()));
+    Ok(Program { tool, path })
+}
+
+/// Whether `tool` is on this machine.
+pub fn has(tool: Tool) -> bool {
+    find(tool).is_ok()
+}
+
+impl Program {
+    /// A call of this program; `what` says what it is for, in errors
+    /// (`cannot list the releases`).
+    pub fn call(&self) -> Call {
+        Call {
+            program: self.clone(),
+            args: Vec::new(),
+            positionals: Vec::new(),
+            input: None,
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+}
+
+/// One word of a command line phib plans before it runs it (helm's upgrade), so that the
+/// plan can be shown and run from the same words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Word {
+    /// phib's own word.
+    Own(&'static str),
+    /// A name: checked as one.
+    Name(Name, String),
+    /// A value that is no name (a chart reference, a version): refused when it could
+    /// be read as an option or holds a control character.
+    Text(String),
+    /// A file phib chose or the user named.
+    Path(std::path::PathBuf),
+}
+
+impl Word {
+    /// The word as the program gets it.
+    pub fn text(&self) -> String {
+        match self {
+            Word::Own(w) => w.to_string(),
+            Word::Name(_, v) | Word::Text(v) => v.clone(),
+            Word::Path(p) => path_word(p).to_string_lossy().into_owned(),
+        }
+    }
+}
+
+/// A path as an argument: one that starts with `-` gets `./` in front, so no program
+/// reads it as an option (or as standard input).
+fn path_word(path: &Path) -> OsString {
+    if path.as_os_str().as_encoded_bytes().starts_with(b"-") {
+        Path::new(".").join(path).into_os_string()
+    } else {
+        path.as_os_str().to_owned()
+    }
+}
+
+/// One run of a program, built word by word.
+#[derive(Debug)]
+pub struct Call {
+    program: Program,
+    args: Vec<OsString>,
+    positionals: Vec<String>,
+    input: Option<Secret>,
+    timeout: Duration,
+}
+
+impl Call {
+    /// phib's own words: subcommands and options.
+    pub fn arg(mut self, word: &'static str) -> Call {
+        self.args.push(word.into());
+        self
+    }
+
+    /// Several of phib's own words.
+    pub fn args(mut self, words: &[&'static str]) -> Call {
+        self.args.extend(words.iter().map(OsString::from));
+        self
+    }
+
+    /// An option with a number (`--max 10`).
+    pub fn count(mut self, flag: &'static str, n: u64) -> Call {
+        self.args.push(flag.into());
+        self.args.push(n.to_string().into());
+        self
+    }
+
+    /// An option whose value is a path phib chose (a temporary file, the user's file).
+    pub fn path(mut self, flag: &'static str, path: &Path) -> Call {
+        self.args.push(flag.into());
+        self.args.push(path_word(path));
+        self
+    }
+
+    /// The planned `word`, checked as its kind says.
+    pub fn word(mut self, word: &Word) -> Result<Call> {
+        match word {
+            Word::Own(w) => self.args.push(w.into()),
+            Word::Name(kind, value) => {
+                check(*kind, value, "")?;
+                self.args.push(value.into());
+            }
+            Word::Text(value) => {
+                if value.is_empty()
+                    || value.starts_with('-')
+                    || value.chars().any(crate::error::is_terminal_control)
+                {
+                    return Err(Error::usage(format!(
+                        "`{value}` cannot be passed to {}: it would be read as an option",
+                        self.program.tool.name()
+                    ))
+                    .with_help("check the value given"));
+                }
+                self.args.push(value.into());
+            }
+            Word::Path(p) => self.args.push(path_word(p)),
+        }
+        Ok(self)
+    }
+
+    /// An option whose value is a name from the user, a file or the cluster: checked
+    /// first (no name starts with `-`, so it cannot be read as an option of its own).
+    pub fn named(mut self, flag: &'static str, kind: Name, value: &str) -> Result<Call> {
+        check(kind, value, flag)?;
+        self.args.push(flag.into());
+        self.args.push(value.into());
+        Ok(self)
+    }
+
+    /// A name as a positional argument (`kubectl get secret NAME`): checked, and put
+    /// after `--`, where no program reads options.
+    pub fn positional(mut self, kind: Name, value: &str) -> Result<Call> {
+        check(kind, value, "")?;
+        self.positionals.push(value.to_string());
+        Ok(self)
+    }
+
+    /// An option whose value phib built from checked parts (a `--filter` regular
+    /// expression of a checked release name).
+    pub fn built(mut self, flag: &'static str, value: String) -> Call {
+        self.args.push(format!("{flag}={value}").into());
+        self
+    }
+
+    /// Feeds `secret` on standard input (`kubectl apply -f -`): never in argv.
+    pub fn input(mut self, secret: Secret) -> Call {
+        self.input = Some(secret);
+        self
+    }
+
+    /// The time limit of this call.
+    pub fn timeout(mut self, limit: Duration) -> Call {
+        self.timeout = limit;
+        self
+    }
+
+    /// The command line, for messages (names only, never a secret).
+    pub fn shown(&self) -> String {
+        let mut words = vec![self.program.tool.name().to_string()];
+        words.extend(self.args.iter().map(|a| a.to_string_lossy().into_owned()));
+        if !self.positionals.is_empty() {
+            words.push("--".into());
+            words.extend(self.positionals.iter().cloned());
+        }
+        words
+            .iter()
+            .map(|w| crate::term::shell_quote(w))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    fn command(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(&self.program.path);
+        cmd.env_remove(PASSWORD_ENV).env_remove("HELM_DEBUG");
+        cmd.args(&self.args);
+        if !self.positionals.is_empty() {
+            cmd.arg("--").args(&self.positionals);
+        }
+        cmd
+    }
+
+    /// Starts it with its output piped to phib, for a caller that shows it as it
+    /// comes (helm's upgrade). Standard input is closed.
+    pub fn spawn_piped(&self) -> Result<Child> {
+        let child = self
+            .command()
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| self.cannot_start(e))?;
+        Ok(child)
+    }
+
+    fn cannot_start(&self, e: std::io::Error) -> Error {
+        Error::failed(format!("cannot run `{}`: {e}", self.program.path.display()))
+            .with_help(self.program.tool.install_help())
+    }
+
+    /// Runs it to the end (or its time limit) and returns what it printed. An error
+    /// only when it could not start or took too long; a failing exit status is the
+    /// caller's to judge ([`Output::ok`]).
+    pub fn run(self) -> Result<Output> {
+        let mut cmd = self.command();
+        cmd.stdin(if self.input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+        // A group of its own, so that a call past its time limit is stopped with
+        // everything it started (which would keep its output open).
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        let mut child = cmd.spawn().map_err(|e| self.cannot_start(e))?;
+        // A signal that ends phib ends the child too (before it applies half a manifest).
+        let _passes_signals = crate::cleanup::track_child(child.id());
+        let feeder = self.input.as_ref().and_then(|secret| {
+            let mut stdin = child.stdin.take()?;
+            let bytes = secret.expose().as_bytes().to_vec();
+            Some(std::thread::spawn(move || stdin.write_all(&bytes)))
+        });
+        let stdout = child.stdout.take().map(drain);
+        let stderr = child.stderr.take().map(drain);
+        let status = wait(&mut child, self.timeout);
+        let stdout = stdout.and_then(|t| t.join().ok()).unwrap_or_default();
+        let stderr = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
+        let fed = feeder.map(|t| {
+            t.join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("the writing thread stopped")))
+        });
+        let Some(status) = status.map_err(|e| self.cannot_start(e))? else {
+            return Err(Error::failed(format!(
+                "`{}` did not finish within {} s and was stopped",
+                self.shown(),
+                self.timeout.as_secs()
+            ))
+            .with_help(match self.program.tool {
+                Tool::Helm | Tool::Kubectl => "check that the cluster is reachable (`kubectl cluster-info`); a remote cluster may need a VPN",
+                Tool::Git => "check the repository",
+            }));
+        };
+        let stderr = String::from_utf8_lossy(&crate::secret::redact_bytes(&stderr)).into_owned();
+        if let Some(Err(e)) = fed {
+            if status.success() {
+                return Err(Error::failed(format!(
+                    "cannot pass the input to `{}`: {e}",
+                    self.shown()
+                )));
+            }
+        }
+        Ok(Output {
+            status,
+            stdout,
+            stderr,
+        })
+    }
+}
+
+/// Refuses a name that is no name of its kind, before it becomes an argument.
+fn check(kind: Name, value: &str, flag: &str) -> Result<()> {
+    if kind.accepts(value) {
+        return Ok(());
+    }
+    let subject = if flag.is_empty() {
+        String::new()
+    } else {
+        format!(" for `{flag}`")
+    };
+    Err(Error::usage(format!(
+        "`{value}` is not {}{subject}; phib does not pass it to helm or kubectl",
+        kind.what()
+    ))
+    .with_help(kind.rule()))
+}
+
+/// Reads a pipe to its end on a thread of its own.
+fn drain(mut from: impl Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = from.read_to_end(&mut bytes);
+        bytes
+    })
+}
+
+/// Waits for `child` at most `limit`; `None` when it took longer (it is then killed).
+fn wait(child: &mut Child, limit: Duration) -> std::io::Result<Option<ExitStatus>> {
+    let deadline = Instant::now() + limit;
+    let mut pause = Duration::from_millis(1);
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(Some(status));
+        }
+        if Instant::now() >= deadline {
+            if let Some(group) = rustix::process::Pid::from_raw(child.id() as i32) {
+                let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+            return Ok(None);
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(20));
+    }
+}
+
+/// What a finished program printed.
+#[derive(Debug)]
+pub struct Output {
+    pub status: ExitStatus,
+    /// Standard output as it came: for phib to read (it may hold a Secret's data), never
+    /// to show.
+    pub stdout: Vec<u8>,
+    /// Standard error with every known secret hidden: safe to quote.
+    pub stderr: String,
+}
+
+impl Output {
+    pub fn ok(&self) -> bool {
+        self.status.success()
+    }
+
+    /// The last line of standard error that says something: a program's own message.
+    pub fn last_line(&self) -> &str {
+        self.stderr
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .map(str::trim)
+            .unwrap_or("")
+    }
+}
+
+/// Whether `path` lies in a git working tree that does not ignore it (or tracks it): a
+/// secret written there is one `git add` away from a commit. No git, or no working tree,
+/// is "no". Only the path goes to git.
+pub fn exposed_to_git(path: &Path) -> bool {
+    let (Ok(git), Some(name)) = (find(Tool::Git), path.file_name()) else {
+        return false;
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut call = git.call().path("-C", dir).args(&["check-ignore", "-q"]);
+    call.positionals.push(name.to_string_lossy().into_owned());
+    call.timeout(Duration::from_secs(10))
+        .run()
+        .is_ok_and(|out| out.status.code() == Some(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh() -> Program {
+        Program {
+            tool: Tool::Git,
+            path: PathBuf::from("/bin/sh"),
+        }
+    }
+
+    #[test]
+    fn names_are_checked_and_come_after_the_end_of_options() {
+        let err = sh()
+            .call()
+            .positional(Name::Object, "--kubeconfig=/tmp/k")
+            .unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(
+            err.message.contains("not a valid Kubernetes object name"),
+            "{}",
+            err.message
+        );
+        let err = sh().call().named("-n", Name::Namespace, "-A").unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        let call = sh()
+            .call()
+            .arg("get")
+            .named("-n", Name::Namespace, "hub")
+            .unwrap()
+            .positional(Name::Object, "my-push")
+            .unwrap();
+        assert_eq!(call.shown(), "git get -n hub -- my-push");
+    }
+
+    #[test]
+    fn a_call_past_its_time_limit_is_stopped() {
+        let started = Instant::now();
+        let mut call = sh().call().arg("-c").timeout(Duration::from_millis(200));
+        call.args.push("sleep 30".into());
+        let err = call.run().unwrap_err();
+        assert!(
+            err.message.contains("did not finish within"),
+            "{}",
+            err.message
+        );
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn error_output_is_redacted_and_input_never_in_argv() {
+        crate::secret::learn("Runner-Secret-42x");
+        let mut call = sh()
+            .call()
+            .arg("-c")
+            .input(Secret::new("Runner-Secret-42x"));
+        call.args.push("cat >&2; exit 3".into());
+        let shown = call.shown();
+        assert!(!shown.contains("Runner-Secret-42x"));
+        let out = call.run().unwrap();
+        assert!(!out.ok());
+        assert_eq!(out.stderr, "<redacted>");
+    }
+}

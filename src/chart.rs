@@ -1005,4 +1005,64 @@ mod tests {
             "{line}"
         );
     }
+
+    #[test]
+    fn the_console_mode_is_warned_from_3_4_0_only_where_the_file_says_it() {
+        let cv = |mode: Option<&str>, other: bool| ChartValues {
+            mode: mode.map(str::to_string),
+            other_values: other,
+            ..Default::default()
+        };
+        let w = console_mode_warning(&v("3.4.0"), &cv(Some("ce"), true)).unwrap();
+        assert!(
+            w.contains("`primehub.mode: ce`") && w.contains("set `primehub.mode: ee`"),
+            "{w}"
+        );
+        assert!(console_mode_warning(&v("4.1.0"), &cv(Some("deploy"), false)).is_some());
+        assert!(console_mode_warning(&v("4.1.0"), &cv(None, true))
+            .unwrap()
+            .contains("the chart's default is `ce`"));
+        assert_eq!(console_mode_warning(&v("4.1.0"), &cv(None, false)), None);
+        assert_eq!(
+            console_mode_warning(&v("4.1.0"), &cv(Some("ee"), true)),
+            None
+        );
+        // Before 3.4.0 the refusal `NeedsEeMode` says it.
+        assert_eq!(
+            console_mode_warning(&v("3.3.0"), &cv(Some("ce"), true)),
+            None
+        );
+        let doc: serde_yaml::Value = serde_yaml::from_str("customImage: {}\n").unwrap();
+        assert!(!ChartValues::from_values(&doc).other_values);
+        let doc: serde_yaml::Value = serde_yaml::from_str("domain: x\ncustomImage: {}\n").unwrap();
+        assert!(ChartValues::from_values(&doc).other_values);
+    }
+
+    #[test]
+    fn a_push_repo_as_prefix_says_what_the_credential_needs() {
+        let b = Breaks::PushRepoAsPrefix {
+            repo: "quay.io/acme/builds".into(),
+            prefix: "quay.io/acme".into(),
+        };
+        assert_eq!(b.accept_name(), "push-repo-as-prefix");
+        assert!(ACCEPT_NAMES.contains(&b.accept_name()));
+        let r = b.reason(&v("3.7.0"));
+        assert!(
+            r.contains("must be able to create repositories under `quay.io/acme`"),
+            "{r}"
+        );
+        assert!(b
+            .help(&v("3.7.0"))
+            .contains("`--push-repo-prefix quay.io/acme`"));
+        let fix = b.fix(&v("3.7.0"));
+        assert!(
+            fix.contains("answer `quay.io/acme` as the push repository prefix")
+                && !fix.contains("--"),
+            "{fix}"
+        );
+        let mut names = ACCEPT_NAMES.to_vec();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), ACCEPT_NAMES.len());
+    }
 }

@@ -153,3 +153,23 @@ fn user_name(value: &str) -> Result<(), Invalid> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_at_the_root_and_into_a_project() {
+        let prefix = |s: &str| PushTarget::Prefix(s.into());
+        let repo = |s: &str| PushTarget::Repo(s.into());
+        assert!(at_root(&prefix("h.example.com")));
+        assert!(!at_root(&prefix("h.example.com/team")));
+        assert!(at_root(&repo("h.example.com/images")));
+        assert!(!at_root(&repo("h.example.com/team/images")));
+        assert_eq!(in_project(&prefix("h.example.com"), "team"), "h.example.com/team");
+        assert_eq!(in_project(&repo("h.example.com/images"), "team"), "h.example.com/team/images");
+        assert_eq!(robot_project("robot$Team+ci").as_deref(), Some("team"));
+        assert_eq!(robot_project("robot$ci"), None);
+        assert_eq!(robot_project("admin"), None);
+    }
+}

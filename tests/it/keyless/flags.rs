@@ -180,12 +180,24 @@ pub const GLOBAL: &[(&str, &str, &[&str])] = &[
     (
         "aws",
         "https://docs.aws.amazon.com/cli/latest/reference/index.html",
-        &["--region", "--query", "--output", "--profile", "--endpoint-url"],
+        &[
+            "--region",
+            "--query",
+            "--output",
+            "--profile",
+            "--endpoint-url",
+        ],
     ),
     (
         "az",
         "https://learn.microsoft.com/en-us/cli/azure/use-azure-cli-successfully-query",
-        &["--query", "--output", "-o", "--subscription", "--only-show-errors"],
+        &[
+            "--query",
+            "--output",
+            "-o",
+            "--subscription",
+            "--only-show-errors",
+        ],
     ),
     (
         "gcloud",
@@ -238,7 +250,9 @@ pub fn check_call(words: &[String]) -> Result<&'static str, String> {
         })
         .max_by_key(|(name, ..)| name.len())
     else {
-        return Err(format!("`{line}`: a command with no documented syntax in the table"));
+        return Err(format!(
+            "`{line}`: a command with no documented syntax in the table"
+        ));
     };
     let global: &[&str] = GLOBAL
         .iter()
@@ -265,9 +279,7 @@ pub fn check_call(words: &[String]) -> Result<&'static str, String> {
     }
     for r in *required {
         if !used.iter().any(|u| u == r) {
-            return Err(format!(
-                "`{line}`: `{name}` requires `{r}` ({page})"
-            ));
+            return Err(format!("`{line}`: `{name}` requires `{r}` ({page})"));
         }
     }
     Ok(name)
@@ -282,7 +294,12 @@ fn every_grant_command_uses_the_documented_flags() {
         assert_eq!(r.code, Some(0), "{what}: {}", r.stderr);
         let grant = grant_of(&r.stderr);
         let (bash, calls) = calls_of(&grant);
-        assert_eq!(bash.code, Some(0), "{what}: the grant failed under bash:\n{grant}\n{}", bash.stderr);
+        assert_eq!(
+            bash.code,
+            Some(0),
+            "{what}: the grant failed under bash:\n{grant}\n{}",
+            bash.stderr
+        );
         let commands = grant
             .lines()
             .filter(|l| !l.starts_with('#') && !l.trim().is_empty() && !l.contains("=...   #"))
@@ -326,11 +343,35 @@ fn the_flag_check_refuses_an_undocumented_flag_a_missing_one_and_an_unknown_comm
          gcloud iam service-accounts keys create k.json --iam-account=a\n",
     );
     let results: Vec<Result<&str, String>> = calls.iter().map(|c| check_call(c)).collect();
-    assert!(results[0].as_ref().unwrap_err().contains("`--role` is not among the flags of `aws iam attach-role-policy`"), "{results:?}");
-    assert!(results[1].as_ref().unwrap_err().contains("requires `--role-name`"), "{results:?}");
+    assert!(
+        results[0]
+            .as_ref()
+            .unwrap_err()
+            .contains("`--role` is not among the flags of `aws iam attach-role-policy`"),
+        "{results:?}"
+    );
+    assert!(
+        results[1]
+            .as_ref()
+            .unwrap_err()
+            .contains("requires `--role-name`"),
+        "{results:?}"
+    );
     // The substitution runs first, then the command around it: both are checked.
     assert_eq!(results[2], Ok("az acr show"));
     assert_eq!(results[3], Ok("az role assignment create"));
-    assert!(results[4].as_ref().unwrap_err().contains("requires `--location`"), "{results:?}");
-    assert!(results[5].as_ref().unwrap_err().contains("no documented syntax"), "{results:?}");
+    assert!(
+        results[4]
+            .as_ref()
+            .unwrap_err()
+            .contains("requires `--location`"),
+        "{results:?}"
+    );
+    assert!(
+        results[5]
+            .as_ref()
+            .unwrap_err()
+            .contains("no documented syntax"),
+        "{results:?}"
+    );
 }

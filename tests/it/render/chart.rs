@@ -153,9 +153,12 @@ fn push_repo_as_a_prefix_is_refused_on_charts_before_3_7_1_unless_accepted() {
         "{out}"
     );
     assert!(
-        r.stderr.contains("phib: warning: PrimeHub chart 3.7.0 ignores `pushRepo`")
-            && r.stderr.contains("`harbor.example.com/team/<image>:<hash>`")
-            && r.stderr.contains("(written anyway: `--accept push-repo-as-prefix`)"),
+        r.stderr
+            .contains("phib: warning: PrimeHub chart 3.7.0 ignores `pushRepo`")
+            && r.stderr
+                .contains("`harbor.example.com/team/<image>:<hash>`")
+            && r.stderr
+                .contains("(written anyway: `--accept push-repo-as-prefix`)"),
         "{}",
         r.stderr
     );
@@ -200,18 +203,27 @@ fn harbor_targets_at_the_registry_root_are_refused_with_the_project_rule() {
             &format!("`{flag}` `{target}` is at the registry's root, but `robot$team+ci` is a Harbor robot account, and Harbor keeps every repository in a project"),
             fix,
         );
-        let r = render_at(dir.path(), &plain(&[flag, &target.replace("harbor.", "registry."), "--stdout"]));
+        let r = render_at(
+            dir.path(),
+            &plain(&[flag, &target.replace("harbor.", "registry."), "--stdout"]),
+        );
         r.expect_code(0);
         assert!(
-            r.stderr.contains("is at the registry's root: a plain registry takes it, but Harbor refuses it")
-                && r.stderr.contains(&format!("if this is Harbor, use `{flag} registry.example.com/PROJECT")),
+            r.stderr.contains(
+                "is at the registry's root: a plain registry takes it, but Harbor refuses it"
+            ) && r.stderr.contains(&format!(
+                "if this is Harbor, use `{flag} registry.example.com/PROJECT"
+            )),
             "{}",
             r.stderr
         );
     }
     assert!(!dir.path().join("values.yaml").exists());
     // Inside a project, nothing is said.
-    let r = render_at(dir.path(), &harbor(&["--push-repo", "harbor.example.com/team/images", "--stdout"]));
+    let r = render_at(
+        dir.path(),
+        &harbor(&["--push-repo", "harbor.example.com/team/images", "--stdout"]),
+    );
     r.expect_code(0);
     assert!(!r.stderr.contains("root"), "{}", r.stderr);
 }
@@ -221,9 +233,21 @@ fn harbor_targets_at_the_registry_root_are_refused_with_the_project_rule() {
 #[test]
 fn a_mode_other_than_ee_is_warned_on_charts_from_3_4_0() {
     for (before, chart, warned) in [
-        ("primehub:\n  mode: ce\n", "3.4.0", Some("`primehub.mode: ce`")),
-        ("primehub:\n  mode: deploy\n", "4.1.0", Some("`primehub.mode: deploy`")),
-        ("domain: hub.example.com\n", "3.8.0", Some("no `primehub.mode` (the chart's default is `ce`)")),
+        (
+            "primehub:\n  mode: ce\n",
+            "3.4.0",
+            Some("`primehub.mode: ce`"),
+        ),
+        (
+            "primehub:\n  mode: deploy\n",
+            "4.1.0",
+            Some("`primehub.mode: deploy`"),
+        ),
+        (
+            "domain: hub.example.com\n",
+            "3.8.0",
+            Some("no `primehub.mode` (the chart's default is `ce`)"),
+        ),
         ("primehub:\n  mode: ee\n", "4.1.0", None),
         // Only the block (or a new file): one of several `-f` files, nothing to say.
         ("", "4.1.0", None),
@@ -235,15 +259,17 @@ fn a_mode_other_than_ee_is_warned_on_charts_from_3_4_0() {
             &harbor(&["--chart-version", chart, "--values", "values.yaml"]),
         );
         r.expect_code(0);
-        let line = r
-            .stderr
-            .lines()
-            .find(|l| l.contains("offers the image builder in the console only with `primehub.mode: ee`"));
+        let line = r.stderr.lines().find(|l| {
+            l.contains("offers the image builder in the console only with `primehub.mode: ee`")
+        });
         match warned {
             Some(has) => {
                 let line = line.unwrap_or_else(|| panic!("{before:?}: {}", r.stderr));
                 assert!(line.starts_with("phib: warning: "), "{line}");
-                assert!(line.contains(has) && line.contains("set `primehub.mode: ee`"), "{line}");
+                assert!(
+                    line.contains(has) && line.contains("set `primehub.mode: ee`"),
+                    "{line}"
+                );
             }
             None => assert!(line.is_none(), "{before:?}: {}", r.stderr),
         }

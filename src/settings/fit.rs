@@ -231,3 +231,89 @@ pub fn check_block(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::{Answer, Kind};
+    use crate::secret::Secret;
+
+    fn planned(push_repo: &str) -> (Settings, Validated) {
+        let mut s = Settings::new(Kind::Harbor);
+        for (id, v) in [
+            (FieldId::Endpoint, "https://h.example.com"),
+            (FieldId::Username, "robot$team+ci"),
+            (FieldId::PushRepo, push_repo),
+        ] {
+            s.set(id, Answer::Text(v.into())).unwrap();
+        }
+        s.set(FieldId::Password, Answer::Secret(Secret::new("pw")))
+            .unwrap();
+        let v = s.validate().unwrap();
+        (s, v)
+    }
+
+    fn target(version: &str, accepted: &[&str]) -> ChartTarget {
+        ChartTarget {
+            version: version.parse().unwrap(),
+            source: chart::Source::Flag,
+            values: None,
+            live_release: None,
+            external: false,
+            accepted: accepted.iter().map(|a| a.to_string()).collect(),
+        }
+    }
+
+    /// The same refusal, said for each surface: the command line names the flags, the
+    /// wizard offers the prefix to answer instead.
+    #[test]
+    fn a_push_repo_as_prefix_is_refused_and_the_wizard_is_offered_the_prefix() {
+        let (s, v) = planned("h.example.com/team/images");
+        let flags = v
+            .clone()
+            .fit_chart(&s, &target("3.7.0", &[]), Surface::Flags)
+            .unwrap_err();
+        assert_eq!(flags.exit_code(), 2);
+        assert!(
+            flags
+                .help
+                .as_deref()
+                .unwrap()
+                .contains("`--push-repo-prefix h.example.com/team`"),
+            "{flags:?}"
+        );
+        let wizard = v
+            .clone()
+            .fit_chart(&s, &target("3.7.0", &[]), Surface::Wizard)
+            .unwrap_err();
+        let help = wizard.help.unwrap();
+        assert!(
+            help.contains("answer `h.example.com/team` as the push repository prefix"),
+            "{help}"
+        );
+        assert!(!help.contains("--"), "{help}");
+        assert_eq!(wizard.message, flags.message);
+        let mut accepted = v.clone();
+        accepted
+            .fit_chart(
+                &s,
+                &target("3.7.0", &["push-repo-as-prefix"]),
+                Surface::Flags,
+            )
+            .unwrap();
+        assert_eq!(
+            accepted.custom_image.push,
+            Some(PushTarget::Prefix("h.example.com/team".into()))
+        );
+        assert!(accepted.warnings.iter().any(|w| w.code == Code::Accepted));
+        // 3.7.1 reads it: nothing to fit.
+        let mut current = v;
+        current
+            .fit_chart(&s, &target("3.7.1", &[]), Surface::Flags)
+            .unwrap();
+        assert_eq!(
+            current.custom_image.push,
+            Some(PushTarget::Repo("h.example.com/team/images".into()))
+        );
+    }
+}

@@ -754,12 +754,17 @@ fn a_one_repository_credential_is_refused_as_a_prefix_before_3_7_1_as_the_push_s
         );
         assert!(r.phib.stderr.contains(&why), "{mode:?}: {}", r.phib.stderr);
         assert!(
-            r.phib.stderr.contains(&format!("--push-repo-prefix {host}/team"))
+            r.phib
+                .stderr
+                .contains(&format!("--push-repo-prefix {host}/team"))
                 && r.phib.stderr.contains("--accept push-repo-as-prefix"),
             "{}",
             r.phib.stderr
         );
-        assert!(!r.dir.path().join("values.yaml").exists(), "nothing written");
+        assert!(
+            !r.dir.path().join("values.yaml").exists(),
+            "nothing written"
+        );
         assert!(!r.dir.path().join("secret.yaml").exists());
 
         let r = phib_render(&target, &case, &["--accept", "push-repo-as-prefix"]);
@@ -798,7 +803,10 @@ fn a_one_repository_credential_is_refused_as_a_prefix_before_3_7_1_as_the_push_s
     let mut case = Case::new("3.7.1", Mode::Values);
     case.push_repo = true;
     let pushed = build_cell(&base, &target, &case);
-    assert_eq!(pushed, format!("{host}/team/images:{IMAGE_NAME}-{IMAGE_HASH}"));
+    assert_eq!(
+        pushed,
+        format!("{host}/team/images:{IMAGE_NAME}-{IMAGE_HASH}")
+    );
 }
 
 /// A pull of `image` with `authfile_json`, for a pull that must fail.

@@ -97,7 +97,7 @@ field_list! {
     InsecureSkipVerify: "insecure-skip-verify", "--insecure-skip-verify", None, YesNo,
         "Skip TLS verification: self-signed certificates or plain http";
     RefreshServiceAccount: "refresh-service-account", "--refresh-service-account", Some("NAME"), Text,
-        "With `--refresh`: the Kubernetes ServiceAccount the operator authenticates as (default `phib-image-builder`; ecr: the operator's own identity unless given)";
+        "With `--refresh`: the Kubernetes ServiceAccount the operator authenticates as (default `phib-image-builder`; ecr: the operator's own identity unless given, and a ServiceAccount named without `--aws-role-arn` exists already: the role in its `eks.amazonaws.com/role-arn` annotation gets the grant)";
     GkeCluster: "gke-cluster", "--gke-cluster", Some("LOCATION/NAME"), Text,
         "With `--refresh` (artifact-registry, gcr): the GKE cluster for Workload Identity, `LOCATION/NAME` (its project is `--project`) or `PROJECT/LOCATION/NAME`";
     GcpServiceAccount: "gcp-service-account", "--gcp-service-account", Some("EMAIL"), Text,

@@ -34,6 +34,26 @@ pub fn ok_cases() -> Vec<(&'static str, Vec<&'static str>)> {
         "--push-repo",
         "123456789012.dkr.ecr.eu-central-1.amazonaws.com/images",
     ];
+    let ecr_cn = [
+        "--registry",
+        "ecr",
+        "--aws-account",
+        "123456789012",
+        "--aws-region",
+        "cn-north-1",
+        "--push-repo",
+        "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/images",
+    ];
+    let ecr_gov = [
+        "--registry",
+        "ecr",
+        "--aws-account",
+        "123456789012",
+        "--aws-region",
+        "us-gov-west-1",
+        "--push-repo",
+        "123456789012.dkr.ecr.us-gov-west-1.amazonaws.com/images",
+    ];
     let acr = [
         "--registry",
         "acr",
@@ -201,6 +221,41 @@ pub fn ok_cases() -> Vec<(&'static str, Vec<&'static str>)> {
                 ],
                 &refresh,
                 &["--refresh-service-account", "ecr-pusher"],
+            ]),
+        ),
+        (
+            "ecr china existing service account",
+            c(&[
+                &ecr_cn,
+                &refresh,
+                &["--refresh-service-account", "ecr-pusher"],
+            ]),
+        ),
+        (
+            "ecr china existing service account and a role",
+            c(&[
+                &ecr_cn,
+                &refresh,
+                &[
+                    "--refresh-service-account",
+                    "ecr-pusher",
+                    "--aws-role-arn",
+                    "arn:aws-cn:iam::123456789012:role/ecr-pusher",
+                ],
+            ]),
+        ),
+        ("ecr govcloud operator identity", c(&[&ecr_gov, &refresh])),
+        (
+            "ecr govcloud existing service account and a role",
+            c(&[
+                &ecr_gov,
+                &refresh,
+                &[
+                    "--refresh-service-account",
+                    "ecr-pusher",
+                    "--aws-role-arn",
+                    "arn:aws-us-gov:iam::123456789012:role/ecr-pusher",
+                ],
             ]),
         ),
         (
@@ -485,6 +540,44 @@ pub const GRANT_TABLE: &[(&str, &[&str], &[&str], &str)] = &[
         ],
         &["arn:aws:", "create-role"],
         "region: \"us-gov-east-1\"",
+    ),
+    (
+        "ecr china existing service account",
+        &[
+            "ROLE_ARN=$(kubectl get serviceaccount ecr-pusher -n hub",
+            "--role-name \"${ROLE_ARN##*/}\" --policy-arn arn:aws-cn:iam::123456789012:policy/phib-image-builder-push",
+        ],
+        &["arn:aws:", "create-role"],
+        "name: \"ecr-pusher\"",
+    ),
+    (
+        "ecr china existing service account and a role",
+        &[
+            "system:serviceaccount:hub:ecr-pusher",
+            "arn:aws-cn:iam::123456789012:oidc-provider/$OIDC_PROVIDER",
+            "aws iam attach-role-policy --role-name ecr-pusher --policy-arn arn:aws-cn:iam::123456789012:policy/phib-image-builder-push",
+        ],
+        &["arn:aws:", "kubectl get serviceaccount"],
+        "\"eks.amazonaws.com/role-arn\": \"arn:aws-cn:iam::123456789012:role/ecr-pusher\"",
+    ),
+    (
+        "ecr govcloud operator identity",
+        &[
+            "OPERATOR_ROLE_ARN=$(kubectl get serviceaccount external-secrets -n external-secrets",
+            "--policy-arn arn:aws-us-gov:iam::123456789012:policy/phib-image-builder-push",
+        ],
+        &["arn:aws:", "create-role"],
+        "region: \"us-gov-west-1\"",
+    ),
+    (
+        "ecr govcloud existing service account and a role",
+        &[
+            "system:serviceaccount:hub:ecr-pusher",
+            "arn:aws-us-gov:iam::123456789012:oidc-provider/$OIDC_PROVIDER",
+            "aws iam attach-role-policy --role-name ecr-pusher --policy-arn arn:aws-us-gov:iam::123456789012:policy/phib-image-builder-push",
+        ],
+        &["arn:aws:", "kubectl get serviceaccount"],
+        "\"eks.amazonaws.com/role-arn\": \"arn:aws-us-gov:iam::123456789012:role/ecr-pusher\"",
     ),
     (
         "ecr, the old flags",

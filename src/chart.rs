@@ -16,6 +16,9 @@
 //!   `primehub.mode` is `ee` or `deploy` (the chart's default is `ce`).
 //! - From 4.0.0 the build script prepends `docker.io/` to an image name whose first
 //!   `/`-separated component has no `.`.
+//! - From 3.4.0 the push Secret renders in any mode, but the console offers the image
+//!   builder only in `ee` mode: the chart sets `PRIMEHUB_FEATURE_CUSTOM_IMAGE` for the
+//!   console only there (and `ce` runs the `-ce` controller).
 //!
 //! Also here: the release, namespace and chart PrimeHub is installed as by default.
 
@@ -193,6 +196,30 @@ pub const DEFAULT_PUSH_SECRET_NAME: &str = "primehub-controller-custom-image-pus
 /// The modes in which charts up to 3.3.0 render the push Secret and build scripts.
 pub const EE_MODES: [&str; 2] = ["ee", "deploy"];
 
+/// The one mode in which the console offers the image builder (every chart version:
+/// `PRIMEHUB_FEATURE_CUSTOM_IMAGE` is set only there).
+pub const CONSOLE_IMAGE_BUILDER_MODE: &str = "ee";
+
+/// What phib says when the values file's `primehub.mode` keeps the console from
+/// offering the image builder, on a chart that renders the block anyway (3.4.0 and
+/// later; older ones refuse with [`Breaks::NeedsEeMode`]). A values file that holds
+/// only the block (or is new) says nothing of the mode: it is one of several `-f`
+/// files, and phib stays silent then.
+pub fn console_mode_warning(v: &ChartVersion, values: &ChartValues) -> Option<String> {
+    if facts(v).needs_ee_mode {
+        return None;
+    }
+    let has = match values.mode.as_deref() {
+        Some(CONSOLE_IMAGE_BUILDER_MODE) => return None,
+        Some(m) => format!("`primehub.mode: {m}`"),
+        None if values.other_values => "no `primehub.mode` (the chart's default is `ce`)".into(),
+        None => return None,
+    };
+    Some(format!(
+        "PrimeHub chart {v} offers the image builder in the console only with `primehub.mode: {CONSOLE_IMAGE_BUILDER_MODE}` (it sets `PRIMEHUB_FEATURE_CUSTOM_IMAGE` only then), and the values file has {has}: the block is written, but nobody can start a build; set `primehub.mode: {CONSOLE_IMAGE_BUILDER_MODE}` in the values PrimeHub is installed with (the image builder is an Enterprise feature)"
+    ))
+}
+
 /// The chart's default chart name, which `nameOverride` replaces in the fullname.
 const CHART_NAME: &str = "primehub";
 
@@ -290,6 +317,10 @@ fn with_docker_io(image: &str) -> String {
 pub enum Breaks {
     /// `pushRepo` on a chart that ignores it.
     PushRepoIgnored,
+    /// `pushRepo` on a chart that ignores it, where the prefix of its namespace would
+    /// reach the same place: images would go to `PREFIX/<image>`, a repository each, so
+    /// the credential must be able to create repositories under the prefix.
+    PushRepoAsPrefix { repo: String, prefix: String },
     /// `insecureSkipVerify` (or an `http://` endpoint) on a chart whose build script does
     /// not pass it to buildah.
     SkipTlsNotPassed,
@@ -310,12 +341,13 @@ pub enum Breaks {
 
 /// What `--accept` takes: one name per combination phib knows builds fail with, named
 /// for what the user accepts.
-pub const ACCEPT_NAMES: [&str; 5] = [
+pub const ACCEPT_NAMES: [&str; 6] = [
     "ignored-push-repo",
     "tls-verified-push",
     "docker-hub-path",
     "no-push-secret",
     "missing-push-secret",
+    "push-repo-as-prefix",
 ];
 
 impl Breaks {
@@ -327,6 +359,7 @@ impl Breaks {
             Breaks::DockerIoPrefix { .. } => ACCEPT_NAMES[2],
             Breaks::NeedsEeMode { .. } => ACCEPT_NAMES[3],
             Breaks::SecretNotRendered { .. } => ACCEPT_NAMES[4],
+            Breaks::PushRepoAsPrefix { .. } => ACCEPT_NAMES[5],
         }
     }
 
@@ -335,6 +368,9 @@ impl Breaks {
         match self {
             Breaks::PushRepoIgnored => format!(
                 "PrimeHub chart {v} ignores `pushRepo` (read from {PUSH_REPO_FROM}): its controller would push every image to a bare `<image>:<hash>` on Docker Hub"
+            ),
+            Breaks::PushRepoAsPrefix { repo, prefix } => format!(
+                "PrimeHub chart {v} ignores `pushRepo` (read from {PUSH_REPO_FROM}); what it reads instead is `pushRepoPrefix: {prefix}`, which sends each image to a repository of its own, `{prefix}/<image>:<hash>`, beside `{repo}`: the credential must be able to create repositories under `{prefix}`, and one limited to `{repo}` (a Quay robot with write on one repository, an ACR token's scope map, a Docker Hub repository-scoped token, a Harbor robot of one repository) is denied every push"
             ),
             Breaks::SkipTlsNotPassed if facts(v).has_skip_tls_key => format!(
                 "PrimeHub chart {v} does not pass `insecureSkipVerify` on to buildah (its build script drops it; fixed in {SKIP_TLS_WORKS_FROM}): pushes to a plain-http or self-signed registry fail"
@@ -360,6 +396,12 @@ impl Breaks {
 
     /// The next step and, for a user who knows, the flag that writes the values anyway.
     pub fn help(&self, v: &ChartVersion) -> String {
+        if let Breaks::PushRepoAsPrefix { prefix, .. } = self {
+            return format!(
+                "if the credential may create repositories under `{prefix}`, give `--push-repo-prefix {prefix}` (or add `--accept {}` to have phib write it for `--push-repo`); else upgrade PrimeHub to {PUSH_REPO_FROM} or later and pass `--chart-version`",
+                self.accept_name()
+            );
+        }
         format!(
             "{}; or, to write it knowing builds will fail, `--accept {}`",
             self.fix(v),
@@ -370,6 +412,9 @@ impl Breaks {
     /// The next step, for `help: <fix>`.
     pub fn fix(&self, _v: &ChartVersion) -> String {
         match self {
+            Breaks::PushRepoAsPrefix { prefix, .. } => format!(
+                "if the credential may create repositories under `{prefix}`, answer `{prefix}` as the push repository prefix and leave the single push repository empty; else upgrade PrimeHub to {PUSH_REPO_FROM} or later"
+            ),
             Breaks::PushRepoIgnored => format!(
                 "use `--push-repo-prefix` (a repository per image, `<prefix>/<image>`), or upgrade PrimeHub to {PUSH_REPO_FROM} or later and pass `--chart-version`"
             ),
@@ -462,6 +507,9 @@ pub struct ChartValues {
     pub mode: Option<String>,
     pub name_override: Option<String>,
     pub fullname_override: Option<String>,
+    /// The file holds values besides `customImage` (so a missing `primehub.mode` means
+    /// the chart's default).
+    pub other_values: bool,
 }
 
 impl ChartValues {
@@ -473,6 +521,9 @@ impl ChartValues {
             mode: text(doc.get("primehub").and_then(|p| p.get("mode"))),
             name_override: text(doc.get("nameOverride")),
             fullname_override: text(doc.get("fullnameOverride")),
+            other_values: doc
+                .as_mapping()
+                .is_some_and(|m| m.keys().any(|k| k.as_str() != Some("customImage"))),
         }
     }
 
@@ -953,5 +1004,65 @@ mod tests {
             line.contains("release `primehub` in namespace `hub`"),
             "{line}"
         );
+    }
+
+    #[test]
+    fn the_console_mode_is_warned_from_3_4_0_only_where_the_file_says_it() {
+        let cv = |mode: Option<&str>, other: bool| ChartValues {
+            mode: mode.map(str::to_string),
+            other_values: other,
+            ..Default::default()
+        };
+        let w = console_mode_warning(&v("3.4.0"), &cv(Some("ce"), true)).unwrap();
+        assert!(
+            w.contains("`primehub.mode: ce`") && w.contains("set `primehub.mode: ee`"),
+            "{w}"
+        );
+        assert!(console_mode_warning(&v("4.1.0"), &cv(Some("deploy"), false)).is_some());
+        assert!(console_mode_warning(&v("4.1.0"), &cv(None, true))
+            .unwrap()
+            .contains("the chart's default is `ce`"));
+        assert_eq!(console_mode_warning(&v("4.1.0"), &cv(None, false)), None);
+        assert_eq!(
+            console_mode_warning(&v("4.1.0"), &cv(Some("ee"), true)),
+            None
+        );
+        // Before 3.4.0 the refusal `NeedsEeMode` says it.
+        assert_eq!(
+            console_mode_warning(&v("3.3.0"), &cv(Some("ce"), true)),
+            None
+        );
+        let doc: serde_yaml::Value = serde_yaml::from_str("customImage: {}\n").unwrap();
+        assert!(!ChartValues::from_values(&doc).other_values);
+        let doc: serde_yaml::Value = serde_yaml::from_str("domain: x\ncustomImage: {}\n").unwrap();
+        assert!(ChartValues::from_values(&doc).other_values);
+    }
+
+    #[test]
+    fn a_push_repo_as_prefix_says_what_the_credential_needs() {
+        let b = Breaks::PushRepoAsPrefix {
+            repo: "quay.io/acme/builds".into(),
+            prefix: "quay.io/acme".into(),
+        };
+        assert_eq!(b.accept_name(), "push-repo-as-prefix");
+        assert!(ACCEPT_NAMES.contains(&b.accept_name()));
+        let r = b.reason(&v("3.7.0"));
+        assert!(
+            r.contains("must be able to create repositories under `quay.io/acme`"),
+            "{r}"
+        );
+        assert!(b
+            .help(&v("3.7.0"))
+            .contains("`--push-repo-prefix quay.io/acme`"));
+        let fix = b.fix(&v("3.7.0"));
+        assert!(
+            fix.contains("answer `quay.io/acme` as the push repository prefix")
+                && !fix.contains("--"),
+            "{fix}"
+        );
+        let mut names = ACCEPT_NAMES.to_vec();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), ACCEPT_NAMES.len());
     }
 }

@@ -260,14 +260,6 @@ impl Settings {
         if plain_http && !self.insecure_skip_verify() {
             warnings.push(Warning::new(Code::PlainHttp, PLAIN_HTTP_NOTE));
         }
-        if let Some(given) = self
-            .text(FieldId::Endpoint)
-            .filter(|e| !e.contains("://") && kind == Kind::Harbor)
-        {
-            warnings.push(Warning::new(Code::SchemeLess, format!(
-                "the endpoint `{given}` has no scheme, so buildah talks https to it; if the registry speaks plain http, write `http://{given}` (`phib render` stays offline: `phib verify` tells which it speaks)"
-            )));
-        }
         common_warnings(&outcome, &mut warnings);
         (spec.warnings)(&outcome, &mut warnings);
 

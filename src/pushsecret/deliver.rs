@@ -289,6 +289,7 @@ pub fn prepare(
             .as_ref()
             .ok_or_else(|| Error::bug("no push target after validation"))?,
         username: settings.text(FieldId::Username),
+        acr_repository_scope: settings.switch(FieldId::AcrRepositoryScope),
     };
     let manifests = match (keyless::plan(&keyless, facts, name, ns)?, external.secret) {
         (Some(plan), _) => {
@@ -446,7 +447,7 @@ pub fn finish(pending: Pending) -> Result<Option<String>> {
     };
     let grant = match &manifests {
         Manifests::Keyless(p) => format!(
-            "\nleast-privilege grant for the identity (push and pull on the one repository; run once):\n{}",
+            "\nleast-privilege grant for the identity (run once; the comments say what each step allows):\n{}",
             p.grant.script().trim_end()
         ),
         Manifests::Static(_) => String::new(),

@@ -239,6 +239,8 @@ pub struct Facts<'a> {
     pub push: &'a PushTarget,
     /// `--username`, for a credential kept in a store.
     pub username: Option<&'a str>,
+    /// `--acr-repository-scope`: the grant limited to the repository through ABAC.
+    pub acr_repository_scope: bool,
 }
 
 /// The manifests to write instead of a static Secret.
@@ -420,6 +422,11 @@ pub fn plan(
                 return Err(only_with(*flag, REFRESH));
             }
         }
+        if facts.acr_repository_scope {
+            let flag = FieldId::AcrRepositoryScope.flag();
+            return Err(Error::usage(format!("`{flag}` is only used with {REFRESH}: a stored credential's reach is set where it is made (an ACR token's scope map)"))
+                .with_help(format!("remove `{flag}`")));
+        }
         return from_store(choice, store_ref, facts, name, namespace, &scope).map(Some);
     }
     for flag in [Flag::RemoteKey, Flag::RemoteProperty] {
@@ -442,7 +449,14 @@ pub fn plan(
         Kind::ArtifactRegistry | Kind::Gcr => {
             google_identity(choice, &host, &path, namespace, &sa, &scope)?
         }
-        Kind::Acr => azure_identity(choice, &host, namespace, &sa, &scope)?,
+        Kind::Acr => azure_identity(
+            choice,
+            &host,
+            namespace,
+            &sa,
+            &scope,
+            facts.acr_repository_scope,
+        )?,
         Kind::Ecr => aws_identity(choice, &host, namespace, &scope)?,
         Kind::Quay => quay_identity(facts.username, &host, namespace, &sa, &scope)?,
         Kind::Ghcr | Kind::DockerHub | Kind::Harbor => {
@@ -474,6 +488,7 @@ mod tests {
             registry_endpoint: endpoint,
             push,
             username: None,
+            acr_repository_scope: false,
         }
     }
 

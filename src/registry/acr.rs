@@ -13,12 +13,12 @@ pub const SPEC: Spec = Spec {
     credentials: Credentials::UserPassword,
     endpoint: |s| {
         Some(format!(
-            "https://{}.azurecr.io",
+            "https://{}{SUFFIX}",
             s.text(FieldId::AcrName)?.to_lowercase()
         ))
     },
     default_push_secret_name: None,
-    recognise: |seen: &Seen| seen.host.ends_with(".azurecr.io") && !seen.json_key,
+    recognise: |seen: &Seen| registry_name(&seen.host).is_some() && !seen.json_key,
     push_role: "assign the AcrPush role to the service principal (or use a repository-scoped token with `content/write`)",
     create_repository: no_create,
     check: no_check,
@@ -47,12 +47,20 @@ const FIELDS: [Field; 4] = [
         "`NAME.azurecr.io/PATH`; images go to NAME.azurecr.io/PATH/<image>",
         Some(|s: &Answers| {
             Some(format!(
-                "{}.azurecr.io/primehub",
+                "{}{SUFFIX}/primehub",
                 s.text(FieldId::AcrName)?.to_lowercase()
             ))
         }),
     ),
 ];
+
+/// What follows the registry name in its host.
+const SUFFIX: &str = ".azurecr.io";
+
+/// The registry name of an ACR host (`NAME.azurecr.io`).
+pub fn registry_name(host: &str) -> Option<&str> {
+    host.strip_suffix(SUFFIX).filter(|n| !n.is_empty())
+}
 
 fn name(value: &str) -> Result<(), Invalid> {
     if (5..=50).contains(&value.len()) && value.bytes().all(|c| c.is_ascii_alphanumeric()) {

@@ -26,10 +26,10 @@ pub const SPEC: Spec = Spec {
         ))
     },
     default_push_secret_name: None,
-    recognise: |seen: &Seen| seen.host.ends_with("-docker.pkg.dev"),
+    recognise: |seen: &Seen| location_of(&seen.host).is_some(),
     push_role: WRITER_ROLE,
     create_repository: |host, path, _| {
-        let location = host.trim_end_matches("-docker.pkg.dev");
+        let location = location_of(host).unwrap_or("LOCATION");
         let repo = path.split('/').nth(1).unwrap_or("REPOSITORY");
         Some(format!(
             "create the Artifact Registry repository first: `gcloud artifacts repositories create {repo} --repository-format=docker --location={location}`"
@@ -38,6 +38,11 @@ pub const SPEC: Spec = Spec {
     check,
     warnings: no_warnings,
 };
+
+/// The location of an Artifact Registry host (`LOCATION-docker.pkg.dev`).
+pub fn location_of(host: &str) -> Option<&str> {
+    host.strip_suffix("-docker.pkg.dev").filter(|l| !l.is_empty())
+}
 
 const FIELDS: [Field; 5] = [
     parts::keyfile(),

@@ -97,7 +97,7 @@ field_list! {
     InsecureSkipVerify: "insecure-skip-verify", "--insecure-skip-verify", None, YesNo,
         "Skip TLS verification: self-signed certificates or plain http";
     RefreshServiceAccount: "refresh-service-account", "--refresh-service-account", Some("NAME"), Text,
-        "With `--refresh`: the Kubernetes ServiceAccount the operator authenticates as (default `phib-image-builder`; ecr: the operator's own identity unless given)";
+        "With `--refresh`: the Kubernetes ServiceAccount the operator authenticates as (default `phib-image-builder`; ecr: the operator's own identity unless given, and a ServiceAccount named without `--aws-role-arn` exists already: the role in its `eks.amazonaws.com/role-arn` annotation gets the grant)";
     GkeCluster: "gke-cluster", "--gke-cluster", Some("LOCATION/NAME"), Text,
         "With `--refresh` (artifact-registry, gcr): the GKE cluster for Workload Identity, `LOCATION/NAME` (its project is `--project`) or `PROJECT/LOCATION/NAME`";
     GcpServiceAccount: "gcp-service-account", "--gcp-service-account", Some("EMAIL"), Text,
@@ -109,7 +109,9 @@ field_list! {
     AzureTenantId: "azure-tenant-id", "--azure-tenant-id", Some("ID"), Text,
         "With `--refresh` (acr, workload identity): the Microsoft Entra tenant id";
     AwsRoleArn: "aws-role-arn", "--aws-role-arn", Some("ARN"), Text,
-        "With `--refresh` (ecr): IRSA, the role the ServiceAccount assumes; phib writes the ServiceAccount with `eks.amazonaws.com/role-arn`";
+        "With `--refresh` (ecr): IRSA, the role the ServiceAccount assumes; phib writes the ServiceAccount with `eks.amazonaws.com/role-arn`, and the grant creates the role when missing";
+    AcrRepositoryScope: "acr-repository-scope", "--acr-repository-scope", None, YesNo,
+        "With `--refresh` (acr): grant push on the one repository only, through ABAC repository permissions; this switches the registry's role assignment mode, after which AcrPull and AcrPush are no longer honoured for any of its users (AKS `--attach-acr` pulls included). Without it: AcrPush on the registry";
 }
 
 impl FieldId {
@@ -125,6 +127,7 @@ impl FieldId {
                 | FieldId::AzureClientId
                 | FieldId::AzureTenantId
                 | FieldId::AwsRoleArn
+                | FieldId::AcrRepositoryScope
         )
     }
 }
@@ -162,7 +165,8 @@ pub struct Answers {
     texts: [Option<String>; FieldId::ALL.len()],
     password: Option<Secret>,
     keyfile: Option<Keyfile>,
-    insecure_skip_verify: bool,
+    /// The yes/no fields, by [`FieldId`] (`false`: not given).
+    switches: [bool; FieldId::ALL.len()],
 }
 
 impl Answers {
@@ -173,7 +177,7 @@ impl Answers {
             texts: Default::default(),
             password: None,
             keyfile: None,
-            insecure_skip_verify: false,
+            switches: [false; FieldId::ALL.len()],
         }
     }
 
@@ -196,7 +200,12 @@ impl Answers {
     }
 
     pub fn insecure_skip_verify(&self) -> bool {
-        self.insecure_skip_verify
+        self.switch(FieldId::InsecureSkipVerify)
+    }
+
+    /// The answer of a yes/no field (`false` for any other).
+    pub fn switch(&self, id: FieldId) -> bool {
+        id.input() == Input::YesNo && self.switches[id as usize]
     }
 
     /// The answer given for `id`, or else its default from the earlier answers.
@@ -211,7 +220,7 @@ impl Answers {
         match id.input() {
             Input::Secret => self.password.is_some(),
             Input::KeyfilePath => self.keyfile.is_some(),
-            Input::YesNo => self.insecure_skip_verify,
+            Input::YesNo => self.switch(id),
             Input::Text => self.text(id).is_some(),
         }
     }
@@ -222,7 +231,7 @@ impl Answers {
         match id.input() {
             Input::Secret => self.password = None,
             Input::KeyfilePath => self.keyfile = None,
-            Input::YesNo => self.insecure_skip_verify = false,
+            Input::YesNo => self.switches[id as usize] = false,
             Input::Text => self.texts[id as usize] = None,
         }
     }
@@ -244,7 +253,7 @@ impl Answers {
                 .keyfile
                 .as_ref()
                 .map(|k| format!("service account {}", k.client_email())),
-            Input::YesNo => Some(self.insecure_skip_verify.to_string()),
+            Input::YesNo => Some(self.switch(id).to_string()),
             Input::Text => self.text(id).map(str::to_string),
         }
     }
@@ -264,10 +273,10 @@ impl Answers {
             (Input::KeyfilePath, Answer::Text(path)) => {
                 self.keyfile = Some(keyfile::load(Path::new(&path))?);
             }
-            (Input::YesNo, Answer::YesNo(b)) => self.insecure_skip_verify = b,
+            (Input::YesNo, Answer::YesNo(b)) => self.switches[id as usize] = b,
             (Input::YesNo, Answer::Text(t)) => {
                 (field.validate)(&t)?;
-                self.insecure_skip_verify = t == "true";
+                self.switches[id as usize] = t == "true";
             }
             (Input::Text, Answer::Text(t)) => {
                 (field.validate)(&t)?;

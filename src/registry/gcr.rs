@@ -19,7 +19,7 @@ pub const SPEC: Spec = Spec {
     default_push_secret_name: None,
     recognise: |seen: &Seen| {
         let gcr_host = seen.host == "gcr.io" || seen.host.ends_with(".gcr.io");
-        gcr_host || (seen.json_key && !seen.host.ends_with("-docker.pkg.dev"))
+        gcr_host || (seen.json_key && super::artifact_registry::location_of(&seen.host).is_none())
     },
     push_role: super::artifact_registry::WRITER_ROLE,
     create_repository: no_create,

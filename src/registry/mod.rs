@@ -25,6 +25,15 @@ pub mod warning;
 pub use field::{refused, Answer, Answers, FieldId, Input, PASSWORD_ENV};
 pub use warning::{Code, Surface, Warning};
 
+/// The host grammars of the registries whose hosts carry facts (an account and region,
+/// a registry name, a location), each kept in its registry's module and read only
+/// through these.
+pub mod hosts {
+    pub use super::acr::registry_name as acr_registry_name;
+    pub use super::artifact_registry::location_of as artifact_registry_location;
+    pub use super::ecr::{host as ecr_host, parse_host as parse_ecr_host, Partition};
+}
+
 use crate::secret::Secret;
 use crate::Error;
 

@@ -38,12 +38,14 @@ impl ChartTarget {
 }
 
 impl Validated {
-    /// Fits the block to the chart version it is for: adapts what has an equivalent on
-    /// that chart (a `pushRepo` the chart ignores becomes the prefix that reaches the
-    /// same namespace, on registries that create repositories on push), names the
-    /// chart's own push Secret in values mode, and refuses what the chart is known to
-    /// break (exit 2, nothing written; the help names `--accept` on the command line
-    /// only). Returns the line saying which chart it assumed.
+    /// Fits the block to the chart version it is for: names the chart's own push Secret
+    /// in values mode, warns when the values' `primehub.mode` hides the image builder,
+    /// and refuses what the chart is known to break (exit 2, nothing written; the help
+    /// names `--accept` on the command line only, the wizard's says what to answer).
+    /// A `pushRepo` the chart ignores becomes the prefix that reaches the same
+    /// namespace (on registries that create repositories on push) only when accepted:
+    /// that prefix needs a credential that may create repositories. Returns the line
+    /// saying which chart it assumed.
     pub fn fit_chart(
         &mut self,
         settings: &Settings,
@@ -61,16 +63,40 @@ impl Validated {
             ));
         }
         let facts = chart::facts(v);
+        let accepted = |b: &chart::Breaks| target.accepted.iter().any(|a| a == b.accept_name());
+        let refusal = |b: &chart::Breaks| {
+            let help = match surface {
+                Surface::Flags => b.help(v),
+                Surface::Wizard => b.fix(v),
+            };
+            Error::usage(b.reason(v)).with_help(help)
+        };
         let ci = &mut self.custom_image;
+        // A `pushRepo` the chart ignores: the prefix of its namespace reaches the same
+        // place on registries that create repositories on push, but only with a
+        // credential that may create them: written only when accepted.
         if let (Some(PushTarget::Repo(repo)), false) = (&ci.push, facts.reads_push_repo) {
             let parent = repo.rsplit_once('/').map(|(p, _)| p.to_string());
             let reaches_namespace = parent.as_deref().is_some_and(|p| p.contains('/'));
             if settings.kind().creates_repositories_on_push() && reaches_namespace {
-                let parent = parent.unwrap_or_default();
-                self.warnings.push(Warning::new(Code::Chart, format!(
-                    "PrimeHub chart {v} ignores `pushRepo` (read from 3.7.1): writing `pushRepoPrefix: {parent}` instead, so each image goes to its own repository `{parent}/<image>:<hash>` beside `{repo}`"
-                )));
-                ci.push = Some(PushTarget::Prefix(parent));
+                let b = chart::Breaks::PushRepoAsPrefix {
+                    repo: repo.clone(),
+                    prefix: parent.unwrap_or_default(),
+                };
+                if !accepted(&b) {
+                    return Err(refusal(&b));
+                }
+                self.warnings.push(Warning::new(
+                    Code::Accepted,
+                    format!(
+                        "{} (written anyway: `--accept {}`)",
+                        b.reason(v),
+                        b.accept_name()
+                    ),
+                ));
+                if let chart::Breaks::PushRepoAsPrefix { prefix, .. } = b {
+                    ci.push = Some(PushTarget::Prefix(prefix));
+                }
             }
         }
         let (push_repo, prefix) = match &ci.push {
@@ -81,6 +107,13 @@ impl Validated {
         let needs_skip_tls = ci.insecure_skip_verify || ci.registry_endpoint.starts_with("http://");
         let mode = target.values.as_ref().map(|cv| cv.mode.as_deref());
         let mut found = chart::breaks(v, push_repo, prefix, needs_skip_tls, mode);
+        if let Some(w) = target
+            .values
+            .as_ref()
+            .and_then(|cv| chart::console_mode_warning(v, cv))
+        {
+            self.warnings.push(Warning::new(Code::Chart, w));
+        }
         if facts.needs_ee_mode && target.values.is_none() {
             self.warnings.push(Warning::new(Code::Chart, format!(
                 "PrimeHub chart {v} renders the push Secret and build scripts only with `primehub.mode: ee` (or `deploy`); make sure the values PrimeHub is installed with say so"
@@ -141,22 +174,17 @@ impl Validated {
             }
         }
         for b in found {
-            if target.accepted.iter().any(|a| a == b.accept_name()) {
-                self.warnings.push(Warning::new(
-                    Code::Accepted,
-                    format!(
-                        "{} (written anyway: `--accept {}`)",
-                        b.reason(v),
-                        b.accept_name()
-                    ),
-                ));
-            } else {
-                let help = match surface {
-                    Surface::Flags => b.help(v),
-                    Surface::Wizard => b.fix(v),
-                };
-                return Err(Error::usage(b.reason(v)).with_help(help));
+            if !accepted(&b) {
+                return Err(refusal(&b));
             }
+            self.warnings.push(Warning::new(
+                Code::Accepted,
+                format!(
+                    "{} (written anyway: `--accept {}`)",
+                    b.reason(v),
+                    b.accept_name()
+                ),
+            ));
         }
         Ok(chart::assumed_line(v, &target.source))
     }
@@ -202,4 +230,90 @@ pub fn check_block(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::{Answer, Kind};
+    use crate::secret::Secret;
+
+    fn planned(push_repo: &str) -> (Settings, Validated) {
+        let mut s = Settings::new(Kind::Harbor);
+        for (id, v) in [
+            (FieldId::Endpoint, "https://h.example.com"),
+            (FieldId::Username, "robot$team+ci"),
+            (FieldId::PushRepo, push_repo),
+        ] {
+            s.set(id, Answer::Text(v.into())).unwrap();
+        }
+        s.set(FieldId::Password, Answer::Secret(Secret::new("pw")))
+            .unwrap();
+        let v = s.validate().unwrap();
+        (s, v)
+    }
+
+    fn target(version: &str, accepted: &[&str]) -> ChartTarget {
+        ChartTarget {
+            version: version.parse().unwrap(),
+            source: chart::Source::Flag,
+            values: None,
+            live_release: None,
+            external: false,
+            accepted: accepted.iter().map(|a| a.to_string()).collect(),
+        }
+    }
+
+    /// The same refusal, said for each surface: the command line names the flags, the
+    /// wizard offers the prefix to answer instead.
+    #[test]
+    fn a_push_repo_as_prefix_is_refused_and_the_wizard_is_offered_the_prefix() {
+        let (s, v) = planned("h.example.com/team/images");
+        let flags = v
+            .clone()
+            .fit_chart(&s, &target("3.7.0", &[]), Surface::Flags)
+            .unwrap_err();
+        assert_eq!(flags.exit_code(), 2);
+        assert!(
+            flags
+                .help
+                .as_deref()
+                .unwrap()
+                .contains("`--push-repo-prefix h.example.com/team`"),
+            "{flags:?}"
+        );
+        let wizard = v
+            .clone()
+            .fit_chart(&s, &target("3.7.0", &[]), Surface::Wizard)
+            .unwrap_err();
+        let help = wizard.help.unwrap();
+        assert!(
+            help.contains("answer `h.example.com/team` as the push repository prefix"),
+            "{help}"
+        );
+        assert!(!help.contains("--"), "{help}");
+        assert_eq!(wizard.message, flags.message);
+        let mut accepted = v.clone();
+        accepted
+            .fit_chart(
+                &s,
+                &target("3.7.0", &["push-repo-as-prefix"]),
+                Surface::Flags,
+            )
+            .unwrap();
+        assert_eq!(
+            accepted.custom_image.push,
+            Some(PushTarget::Prefix("h.example.com/team".into()))
+        );
+        assert!(accepted.warnings.iter().any(|w| w.code == Code::Accepted));
+        // 3.7.1 reads it: nothing to fit.
+        let mut current = v;
+        current
+            .fit_chart(&s, &target("3.7.1", &[]), Surface::Flags)
+            .unwrap();
+        assert_eq!(
+            current.custom_image.push,
+            Some(PushTarget::Repo("h.example.com/team/images".into()))
+        );
+    }
 }

@@ -5,6 +5,7 @@
 use super::super::refresh::{AwsAuth, AzureAuth, Identity};
 use super::super::store::{self, FromStore};
 use super::{bad, AzureIdentity, Facts, Flag, KeylessChoice, Manifests, Plan};
+use crate::registry::hosts::{self, Partition};
 use crate::registry::keyless::{self, aws, azure, github, google, quay, Grant, Scope};
 use crate::registry::{check, Kind};
 use crate::{Error, Result};
@@ -64,7 +65,7 @@ fn store_grant(kind: Kind, facts: Facts<'_>, scope: &Scope) -> Grant {
         Kind::DockerHub => format!("# a Docker Hub access token with Read & Write on `{path}` only (organisation access token: repository `{path}`, permissions read and write)"),
         Kind::Harbor => format!("# a Harbor robot account of the project `{}` with push and pull on repository `{}` only", path.split('/').next().unwrap_or(path), path),
         Kind::Quay => format!("# a Quay robot account with `write` on the repository `{path}` only"),
-        Kind::Acr => format!("# a repository-scoped ACR token: az acr token create --registry {} --name phib-image-builder --repository {} content/read content/write", check::endpoint_host(facts.registry_endpoint).trim_end_matches(".azurecr.io"), keyless::sh(path)),
+        Kind::Acr => format!("# a repository-scoped ACR token: az acr token create --registry {} --name phib-image-builder --repository {} content/read content/write", { let host = check::endpoint_host(facts.registry_endpoint); hosts::acr_registry_name(host).unwrap_or(host) }, keyless::sh(path)),
         Kind::ArtifactRegistry | Kind::Gcr => format!("# a service-account key whose account has roles/artifactregistry.writer on the repository of `{path}` only"),
         Kind::Ecr => String::new(),
     };
@@ -95,10 +96,11 @@ pub(super) fn google_identity(
 ) -> Result<Wiring> {
     let mut parts = path.split('/');
     let project = parts.next().unwrap_or_default().to_string();
+    let gcr = google::gcr_repository(host).is_some();
     let (location, repository) = match google::gcr_repository(host) {
         Some((loc, repo)) => (loc.to_string(), repo.to_string()),
         None => (
-            host.strip_suffix("-docker.pkg.dev")
+            hosts::artifact_registry_location(host)
                 .unwrap_or(host)
                 .to_string(),
             parts.next().unwrap_or_default().to_string(),
@@ -135,6 +137,7 @@ pub(super) fn google_identity(
             cluster_name: name_c,
             namespace,
             kubernetes_service_account: sa,
+            gcr,
         },
         scope,
     );
@@ -170,11 +173,12 @@ pub(super) fn azure_identity(
     namespace: &str,
     sa: &str,
     scope: &Scope,
+    repository_scope: bool,
 ) -> Result<Wiring> {
     let mode = choice.azure_identity.unwrap_or(AzureIdentity::Workload);
     let client_id = guid(Flag::AzureClientId, &choice.azure_client_id)?;
     let tenant_id = guid(Flag::AzureTenantId, &choice.azure_tenant_id)?;
-    let registry_name = host.strip_suffix(".azurecr.io").unwrap_or(host);
+    let registry_name = hosts::acr_registry_name(host).unwrap_or(host);
     let (auth, service_account) = match mode {
         AzureIdentity::Workload => {
             let (Some(client_id), Some(_)) = (&client_id, &tenant_id) else {
@@ -210,6 +214,7 @@ pub(super) fn azure_identity(
             client_id: client_id.as_deref(),
             namespace,
             kubernetes_service_account: sa,
+            repository_scope,
         },
         scope,
     );
@@ -230,48 +235,79 @@ pub(super) fn aws_identity(
     namespace: &str,
     scope: &Scope,
 ) -> Result<Wiring> {
-    // ACCOUNT.dkr.ecr.REGION.amazonaws.com
-    let mut labels = host.split('.');
-    let account = labels.next().unwrap_or_default().to_string();
-    let region = labels.nth(2).unwrap_or_default().to_string();
+    let (account, region) = hosts::parse_ecr_host(host).ok_or_else(|| {
+        Error::usage(format!(
+            "`{host}` is not an ECR registry host (`ACCOUNT.dkr.ecr.REGION.amazonaws.com`, `.amazonaws.com.cn` in China)"
+        ))
+        .with_help("give `--aws-account` and `--aws-region`, or an endpoint of that form")
+    })?;
+    let partition = Partition::of_region(region);
     if let Some(arn) = &choice.aws_role_arn {
         if !aws::is_role_arn(arn) {
             return Err(bad(
                 Flag::AwsRoleArn,
                 arn,
-                "is not an IAM role ARN (`arn:aws:iam::ACCOUNT:role/NAME`)",
+                "is not an IAM role ARN (`arn:aws:iam::ACCOUNT:role/NAME`; `arn:aws-cn:` in China, `arn:aws-us-gov:` in GovCloud)",
                 "copy it from `aws iam get-role --role-name NAME --query Role.Arn`",
             ));
         }
+        let given = Partition::of_arn(arn).unwrap_or(partition);
+        if given != partition {
+            return Err(bad(
+                Flag::AwsRoleArn,
+                arn,
+                &format!(
+                    "is in the partition `{}`, but the registry's region `{region}` is in `{}`: IAM roles do not cross partitions",
+                    given.name(),
+                    partition.name()
+                ),
+                &format!("give a role of the registry's partition (`arn:{}:iam::ACCOUNT:role/NAME`)", partition.name()),
+            ));
+        }
     }
-    let (auth, sa) = match (&choice.aws_role_arn, &choice.service_account) {
-        (Some(arn), sa) => (
+    let sa = match (&choice.aws_role_arn, &choice.service_account) {
+        (Some(_), sa) => Some(
+            sa.clone()
+                .unwrap_or_else(|| keyless::DEFAULT_IDENTITY_NAME.to_string()),
+        ),
+        (None, sa) => sa.clone(),
+    };
+    let (auth, identity) = match (&choice.aws_role_arn, &sa) {
+        (Some(arn), Some(sa)) => (
             AwsAuth::Irsa {
                 role_arn: Some(arn.clone()),
             },
-            Some(
-                sa.clone()
-                    .unwrap_or_else(|| keyless::DEFAULT_IDENTITY_NAME.to_string()),
-            ),
+            aws::Identity::Role {
+                namespace,
+                service_account: sa,
+                role_arn: arn,
+            },
         ),
-        (None, Some(sa)) => (AwsAuth::Irsa { role_arn: None }, Some(sa.clone())),
-        (None, None) => (AwsAuth::Operator, None),
+        (None, Some(sa)) => (
+            AwsAuth::Irsa { role_arn: None },
+            aws::Identity::Annotated {
+                namespace,
+                service_account: sa,
+            },
+        ),
+        (_, None) => (AwsAuth::Operator, aws::Identity::Operator),
     };
-    let role_name = choice
-        .aws_role_arn
-        .as_deref()
-        .and_then(|a| a.rsplit('/').next())
-        .unwrap_or(keyless::DEFAULT_IDENTITY_NAME)
-        .to_string();
     let grant = aws::grant(
         &aws::GrantFor {
-            account: &account,
-            region: &region,
-            irsa: sa.as_deref().map(|s| (namespace, s, role_name.as_str())),
+            account,
+            region,
+            identity,
         },
         scope,
     );
-    Ok((Identity::Aws { region, auth }, sa, grant))
+    Ok((
+        Identity::Aws {
+            region: region.to_string(),
+            auth,
+        },
+        sa,
+        grant,
+    ))
 }
 
 /// Quay federates a robot account: the one `--username` names.

@@ -5,6 +5,7 @@
 //! grant goes to that identity. The login is `AWS` and the token.
 
 use super::{sh, GeneratedLogin, Generator, Grant, Scope, SERVICE_ACCOUNT_FIELD};
+use crate::registry::hosts::Partition;
 use crate::registry::{Field, FieldId, Invalid};
 
 /// Who the operator logs in as on AWS: its own identity unless these are given.
@@ -21,7 +22,7 @@ pub const FIELDS: [Field; 2] = [
                 Ok(())
             } else {
                 Err(Invalid::new(
-                    "is not an IAM role ARN (`arn:aws:iam::ACCOUNT:role/NAME`)",
+                    "is not an IAM role ARN (`arn:aws:iam::ACCOUNT:role/NAME`; `arn:aws-cn:` in China, `arn:aws-us-gov:` in GovCloud)",
                     "copy it from `aws iam get-role --role-name NAME --query Role.Arn`",
                 ))
             }
@@ -65,33 +66,85 @@ pub const REPOSITORY_ACTIONS: [&str; 7] = [
     "ecr:PutImage",
 ];
 
-/// A role ARN `arn:aws:iam::ACCOUNT:role/NAME`.
+/// A role ARN `arn:PARTITION:iam::ACCOUNT:role/NAME` (`NAME` may have a path).
 pub fn is_role_arn(arn: &str) -> bool {
-    arn.strip_prefix("arn:aws:iam::")
-        .or_else(|| arn.strip_prefix("arn:aws-cn:iam::"))
-        .or_else(|| arn.strip_prefix("arn:aws-us-gov:iam::"))
-        .and_then(|rest| rest.split_once(":role/"))
-        .is_some_and(|(account, name)| {
-            account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) && !name.is_empty()
-        })
+    Partition::of_arn(arn).is_some() && role_account_and_name(arn).is_some()
+}
+
+/// The account and the role name (without its path) of a role ARN.
+pub fn role_account_and_name(arn: &str) -> Option<(&str, &str)> {
+    let partition = Partition::of_arn(arn)?;
+    let rest = arn.strip_prefix(&format!("arn:{}:iam::", partition.name()))?;
+    let (account, path) = rest.split_once(":role/")?;
+    let name = path.rsplit('/').next()?;
+    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) && !name.is_empty())
+        .then_some((account, name))
+}
+
+/// Who gets the policy: the identity the generator's tokens carry the permissions of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Identity<'a> {
+    /// The operator's own AWS identity (no `auth` in the generator).
+    Operator,
+    /// An IRSA ServiceAccount that exists already (`--refresh-service-account` without
+    /// `--aws-role-arn`): the role is the one its `eks.amazonaws.com/role-arn`
+    /// annotation names, read with kubectl; no role is created.
+    Annotated {
+        namespace: &'a str,
+        service_account: &'a str,
+    },
+    /// `--aws-role-arn`: the ServiceAccount phib writes assumes this role; it is created
+    /// when missing, trusting only that ServiceAccount, and gets the policy.
+    Role {
+        namespace: &'a str,
+        service_account: &'a str,
+        role_arn: &'a str,
+    },
 }
 
 /// What the grant needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GrantFor<'a> {
+    /// The registry's account and region (its partition follows the region).
     pub account: &'a str,
     pub region: &'a str,
-    /// `Some((namespace, service account, role name))` for IRSA; `None`: the operator's
-    /// own identity.
-    pub irsa: Option<(&'a str, &'a str, &'a str)>,
+    pub identity: Identity<'a>,
 }
 
-/// The IAM policy document (one line of JSON) for `scope`.
+impl GrantFor<'_> {
+    pub fn partition(&self) -> Partition {
+        Partition::of_region(self.region)
+    }
+
+    /// The account the policy is created in: the role's when phib knows it, else the
+    /// registry's.
+    fn policy_account(&self) -> &str {
+        match &self.identity {
+            Identity::Role { role_arn, .. } => role_account_and_name(role_arn)
+                .map(|(account, _)| account)
+                .unwrap_or(self.account),
+            _ => self.account,
+        }
+    }
+
+    pub fn policy_arn(&self) -> String {
+        self.partition().arn(
+            "iam",
+            "",
+            self.policy_account(),
+            &format!("policy/{POLICY_NAME}"),
+        )
+    }
+}
+
+/// The IAM policy document (one line of JSON) for `scope` on the registry of `account`
+/// in `region`, with the region's partition in the ARN.
 pub fn policy(account: &str, region: &str, scope: &Scope) -> String {
-    let resource = match scope {
-        Scope::Repo(p) => format!("arn:aws:ecr:{region}:{account}:repository/{p}"),
-        Scope::Prefix(p) => format!("arn:aws:ecr:{region}:{account}:repository/{p}/*"),
+    let repository = match scope {
+        Scope::Repo(p) => format!("repository/{p}"),
+        Scope::Prefix(p) => format!("repository/{p}/*"),
     };
+    let resource = Partition::of_region(region).arn("ecr", region, account, &repository);
     serde_json::json!({
         "Version": "2012-10-17",
         "Statement": [
@@ -104,52 +157,118 @@ pub fn policy(account: &str, region: &str, scope: &Scope) -> String {
 
 pub const POLICY_NAME: &str = "phib-image-builder-push";
 
-/// A policy scoped to the one repository (or prefix) and attached to the identity that
-/// mints the tokens.
+/// The audience of the ServiceAccount tokens the operator presents to STS (ESO's
+/// default, the same in every partition; a ServiceAccount annotation
+/// `eks.amazonaws.com/audience` would change it).
+pub const TOKEN_AUDIENCE: &str = "sts.amazonaws.com";
+
+/// The namespace and ServiceAccount the External Secrets Operator's Helm chart installs
+/// itself as (release `external-secrets` in namespace `external-secrets`).
+pub const OPERATOR_SERVICE_ACCOUNT: (&str, &str) = ("external-secrets", "external-secrets");
+
+/// The command that reads the role a ServiceAccount's IRSA annotation names into `var`.
+fn read_annotation(var: &str, namespace: &str, service_account: &str) -> String {
+    format!(
+        "{var}=$(kubectl get serviceaccount {} -n {} -o jsonpath='{{.metadata.annotations.eks\\.amazonaws\\.com/role-arn}}')",
+        sh(service_account),
+        sh(namespace)
+    )
+}
+
+/// The trust policy of a role only `namespace/service_account` may assume, through the
+/// cluster's OIDC provider (`$OIDC_PROVIDER`, filled in by the shell), as one
+/// double-quoted shell word.
+fn trust_policy(partition: Partition, account: &str, namespace: &str, sa: &str) -> String {
+    let provider = partition.arn("iam", "", account, "oidc-provider/$OIDC_PROVIDER");
+    let doc = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Federated": provider},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {
+                "$OIDC_PROVIDER:sub": format!("system:serviceaccount:{namespace}:{sa}"),
+                "$OIDC_PROVIDER:aud": TOKEN_AUDIENCE,
+            }}
+        }]
+    })
+    .to_string();
+    format!("\"{}\"", doc.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// A policy scoped to the one repository (or prefix) and attached to the identity whose
+/// permissions the tokens carry: the operator's own, the role an existing
+/// ServiceAccount names, or the role `--aws-role-arn` names (created when missing).
 pub fn grant(g: &GrantFor<'_>, scope: &Scope) -> Grant {
-    let policy_arn = format!("arn:aws:iam::{}:policy/{POLICY_NAME}", g.account);
+    let policy_arn = g.policy_arn();
     let mut inputs = Vec::new();
     let mut commands = vec![
-        "# push and pull on the one repository the builds use (GetAuthorizationToken has no resource):".into(),
+        format!(
+            "# push and pull on the one repository the builds use (GetAuthorizationToken has no resource), partition `{}`:",
+            g.partition().name()
+        ),
         format!(
             "aws iam create-policy --policy-name {POLICY_NAME} --policy-document {}",
             sh(&policy(g.account, g.region, scope))
         ),
     ];
-    match g.irsa {
-        Some((namespace, sa, role)) => {
+    match &g.identity {
+        Identity::Operator => {
+            let (ns, sa) = OPERATOR_SERVICE_ACCOUNT;
+            commands.extend([
+                format!("# the operator's own identity mints the tokens: the IAM role its pods run as. With IRSA on the operator that is the role its ServiceAccount's annotation names (the chart's `{sa}` in namespace `{ns}`):"),
+                read_annotation("OPERATOR_ROLE_ARN", ns, sa),
+                format!("# no annotation: with EKS Pod Identity set OPERATOR_ROLE_ARN to the roleArn of `aws eks list-pod-identity-associations --cluster-name CLUSTER --namespace {ns}`, else to the nodes' instance role"),
+                ": \"${OPERATOR_ROLE_ARN:?set OPERATOR_ROLE_ARN to the role the operator runs as, see above}\"".to_string(),
+                format!(
+                    "aws iam attach-role-policy --role-name \"${{OPERATOR_ROLE_ARN##*/}}\" --policy-arn {policy_arn}"
+                ),
+            ]);
+        }
+        Identity::Annotated {
+            namespace,
+            service_account,
+        } => {
+            commands.extend([
+                format!("# the ServiceAccount `{service_account}` (namespace `{namespace}`) exists: the operator assumes the role its `{SERVICE_ACCOUNT_ANNOTATION}` annotation names, and that role gets the policy (no new role):"),
+                read_annotation("ROLE_ARN", namespace, service_account),
+                format!(": \"${{ROLE_ARN:?the ServiceAccount {service_account} has no {SERVICE_ACCOUNT_ANNOTATION} annotation: annotate it with its role, or give --aws-role-arn}}\""),
+                format!(
+                    "aws iam attach-role-policy --role-name \"${{ROLE_ARN##*/}}\" --policy-arn {policy_arn}"
+                ),
+            ]);
+        }
+        Identity::Role {
+            namespace,
+            service_account,
+            role_arn,
+        } => {
+            let (account, role) = role_account_and_name(role_arn).unwrap_or((g.account, role_arn));
             inputs.push((
                 "EKS_CLUSTER",
                 "the EKS cluster's name (`aws eks list-clusters`)",
             ));
             commands.extend([
-                "# a role only this Kubernetes ServiceAccount can assume (IRSA):".to_string(),
+                format!("# the role `{role}`, assumed by the ServiceAccount `{service_account}` (namespace `{namespace}`) phib writes; created when missing, trusting only that ServiceAccount (IRSA):"),
                 format!(
                     "OIDC_PROVIDER=$(aws eks describe-cluster --name \"$EKS_CLUSTER\" --region {} --query cluster.identity.oidc.issuer --output text | sed 's|^https://||')",
                     sh(g.region)
                 ),
                 format!(
-                    "aws iam create-role --role-name {} --assume-role-policy-document \"{{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[{{\\\"Effect\\\":\\\"Allow\\\",\\\"Principal\\\":{{\\\"Federated\\\":\\\"arn:aws:iam::{}:oidc-provider/$OIDC_PROVIDER\\\"}},\\\"Action\\\":\\\"sts:AssumeRoleWithWebIdentity\\\",\\\"Condition\\\":{{\\\"StringEquals\\\":{{\\\"$OIDC_PROVIDER:sub\\\":\\\"system:serviceaccount:{namespace}:{sa}\\\",\\\"$OIDC_PROVIDER:aud\\\":\\\"sts.amazonaws.com\\\"}}}}}}]}}\"",
+                    "aws iam get-role --role-name {} >/dev/null 2>&1 || aws iam create-role --role-name {} --assume-role-policy-document {}",
                     sh(role),
-                    g.account
+                    sh(role),
+                    trust_policy(g.partition(), account, namespace, service_account)
                 ),
+                format!("# a role that existed must trust system:serviceaccount:{namespace}:{service_account} from that provider too: see `aws iam get-role --role-name {role} --query Role.AssumeRolePolicyDocument`"),
                 format!(
                     "aws iam attach-role-policy --role-name {} --policy-arn {policy_arn}",
                     sh(role)
                 ),
             ]);
-        }
-        None => {
-            inputs.push((
-                "OPERATOR_ROLE",
-                "the IAM role the External Secrets Operator runs as (Pod Identity, IRSA on its ServiceAccount, or the node role)",
-            ));
-            commands.extend([
-                "# the operator's own identity mints the tokens:".to_string(),
-                format!(
-                    "aws iam attach-role-policy --role-name \"$OPERATOR_ROLE\" --policy-arn {policy_arn}"
-                ),
-            ]);
+            if account != g.account {
+                commands.push(format!("# the role is in account {account}, the registry in {}: the repository's policy must allow the role too (`aws ecr set-repository-policy`)", g.account));
+            }
         }
     }
     Grant { inputs, commands }
@@ -160,7 +279,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_policy_names_only_the_repository() {
+    fn the_policy_names_only_the_repository_in_the_regions_partition() {
         let p: serde_json::Value = serde_json::from_str(&policy(
             "123456789012",
             "us-east-1",
@@ -178,26 +297,132 @@ mod tests {
         assert!(actions.iter().any(|a| a == "ecr:BatchGetImage"));
         let p = policy("123456789012", "us-east-1", &Scope::Prefix("team".into()));
         assert!(p.contains("repository/team/*"));
+        for (region, arn) in [
+            (
+                "cn-north-1",
+                "arn:aws-cn:ecr:cn-north-1:123456789012:repository/app",
+            ),
+            (
+                "us-gov-west-1",
+                "arn:aws-us-gov:ecr:us-gov-west-1:123456789012:repository/app",
+            ),
+        ] {
+            let p: serde_json::Value =
+                serde_json::from_str(&policy("123456789012", region, &Scope::Repo("app".into())))
+                    .unwrap();
+            assert_eq!(p["Statement"][1]["Resource"], arn);
+        }
+    }
+
+    fn for_identity(region: &str, identity: Identity<'static>) -> String {
+        let g = GrantFor {
+            account: "123456789012",
+            region,
+            identity,
+        };
+        grant(&g, &Scope::Repo("app".into())).script()
     }
 
     #[test]
-    fn irsa_grant_trusts_only_the_service_account() {
-        let g = GrantFor {
-            account: "123456789012",
-            region: "us-east-1",
-            irsa: Some(("hub", "phib-image-builder", "phib-image-builder")),
-        };
-        let s = grant(&g, &Scope::Repo("app".into())).script();
+    fn a_new_role_trusts_only_the_service_account() {
+        let s = for_identity(
+            "us-east-1",
+            Identity::Role {
+                namespace: "hub",
+                service_account: "phib-image-builder",
+                role_arn: "arn:aws:iam::123456789012:role/builder",
+            },
+        );
         assert!(
             s.contains("system:serviceaccount:hub:phib-image-builder"),
             "{s}"
         );
-        assert!(s.contains("aws iam attach-role-policy --role-name phib-image-builder --policy-arn arn:aws:iam::123456789012:policy/phib-image-builder-push"));
-        let g = GrantFor { irsa: None, ..g };
-        assert!(grant(&g, &Scope::Repo("app".into()))
-            .script()
-            .contains("OPERATOR_ROLE=..."));
+        assert!(
+            s.contains("arn:aws:iam::123456789012:oidc-provider/$OIDC_PROVIDER"),
+            "{s}"
+        );
+        assert!(s.contains("aws iam get-role --role-name builder >/dev/null 2>&1 || aws iam create-role --role-name builder "), "{s}");
+        assert!(s.contains("aws iam attach-role-policy --role-name builder --policy-arn arn:aws:iam::123456789012:policy/phib-image-builder-push"), "{s}");
+        assert!(!s.contains("phib-image-builder --assume"), "{s}");
+    }
+
+    #[test]
+    fn an_existing_service_account_grants_its_annotated_role_not_a_new_one() {
+        let s = for_identity(
+            "us-east-1",
+            Identity::Annotated {
+                namespace: "hub",
+                service_account: "ecr-reader",
+            },
+        );
+        assert!(!s.contains("create-role"), "{s}");
+        assert!(s.contains("ROLE_ARN=$(kubectl get serviceaccount ecr-reader -n hub -o jsonpath='{.metadata.annotations.eks\\.amazonaws\\.com/role-arn}')"), "{s}");
+        assert!(s.contains("aws iam attach-role-policy --role-name \"${ROLE_ARN##*/}\" --policy-arn arn:aws:iam::123456789012:policy/phib-image-builder-push"), "{s}");
+    }
+
+    #[test]
+    fn the_operators_identity_is_named_and_read() {
+        let s = for_identity("us-east-1", Identity::Operator);
+        assert!(
+            s.contains("kubectl get serviceaccount external-secrets -n external-secrets"),
+            "{s}"
+        );
+        assert!(
+            s.contains("--role-name \"${OPERATOR_ROLE_ARN##*/}\""),
+            "{s}"
+        );
+        assert!(!s.contains("create-role"), "{s}");
+    }
+
+    #[test]
+    fn every_arn_follows_the_partition() {
+        for (region, name) in [
+            ("cn-northwest-1", "aws-cn"),
+            ("us-gov-east-1", "aws-us-gov"),
+        ] {
+            let role = format!("arn:{name}:iam::123456789012:role/builder");
+            let role: &'static str = Box::leak(role.into_boxed_str());
+            let s = for_identity(
+                region,
+                Identity::Role {
+                    namespace: "hub",
+                    service_account: "phib-image-builder",
+                    role_arn: role,
+                },
+            );
+            assert!(!s.contains("arn:aws:"), "{s}");
+            assert!(
+                s.contains(&format!(
+                    "arn:{name}:ecr:{region}:123456789012:repository/app"
+                )),
+                "{s}"
+            );
+            assert!(
+                s.contains(&format!(
+                    "--policy-arn arn:{name}:iam::123456789012:policy/"
+                )),
+                "{s}"
+            );
+            assert!(
+                s.contains(&format!(
+                    "arn:{name}:iam::123456789012:oidc-provider/$OIDC_PROVIDER"
+                )),
+                "{s}"
+            );
+        }
+    }
+
+    #[test]
+    fn role_arns_of_every_partition() {
         assert!(is_role_arn("arn:aws:iam::123456789012:role/x"));
+        assert!(is_role_arn("arn:aws-cn:iam::123456789012:role/x"));
+        assert!(is_role_arn("arn:aws-us-gov:iam::123456789012:role/path/x"));
+        assert_eq!(
+            role_account_and_name("arn:aws:iam::123456789012:role/path/x"),
+            Some(("123456789012", "x"))
+        );
         assert!(!is_role_arn("arn:aws:iam::1234:role/x"));
+        assert!(!is_role_arn("arn:aws-eu:iam::123456789012:role/x"));
+        assert!(!is_role_arn("role/x"));
     }
 }

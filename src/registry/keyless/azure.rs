@@ -3,14 +3,21 @@
 //! annotated with the managed identity's client and tenant id, trusted by a federated
 //! credential), or as a managed identity of the nodes, and exchanges it for an ACR
 //! refresh token, valid three hours. The login is the all-zero user name and that
-//! token. The token carries the identity's role assignments; in a registry with ABAC
-//! repository permissions one assignment can be limited to the one repository.
+//! token. The token carries the identity's role assignments.
+//!
+//! The grant works on the registry as it is: `AcrPush` (push and pull) on the registry,
+//! in the default role assignment mode (RBAC). Limiting it to the one repository needs
+//! the registry's ABAC repository permissions ("RBAC Registry + ABAC Repository
+//! Permissions"), and switching a registry to that mode stops `AcrPull` and `AcrPush`
+//! from being honoured for every one of its users, AKS kubelets pulling through
+//! `--attach-acr` included: phib does it only when asked (`--acr-repository-scope`),
+//! and says so in words.
 
 use super::{sh, GeneratedLogin, Generator, Grant, Scope, SERVICE_ACCOUNT_FIELD};
-use crate::registry::{Field, FieldId, Invalid};
+use crate::registry::{check, Field, FieldId, Invalid};
 
-/// Who the operator logs in as on Azure.
-pub const FIELDS: [Field; 4] = [
+/// Who the operator logs in as on Azure, and how far its grant reaches.
+pub const FIELDS: [Field; 5] = [
     Field {
         id: FieldId::AzureIdentity,
         prompt: "Azure identity (workload or managed)",
@@ -42,7 +49,19 @@ pub const FIELDS: [Field; 4] = [
         validate: guid,
     },
     SERVICE_ACCOUNT_FIELD,
+    Field {
+        id: FieldId::AcrRepositoryScope,
+        prompt: "Limit the grant to the one repository (ABAC repository permissions)?",
+        hint: ABAC_CONSEQUENCE,
+        required: false,
+        advanced: true,
+        default: Some(|_| Some("false".into())),
+        validate: check::yes_no,
+    },
 ];
+
+/// What switching a registry to ABAC repository permissions does to everyone else.
+pub const ABAC_CONSEQUENCE: &str = "this switches the registry's role assignment mode to \"RBAC Registry + ABAC Repository Permissions\": from then on AcrPull and AcrPush (and AcrDelete) are no longer honoured for any user of the registry, AKS clusters pulling through `--attach-acr` (the kubelet identity's AcrPull) included, until each is given a `Container Registry Repository Reader`/`Writer` role";
 
 fn guid(v: &str) -> Result<(), Invalid> {
     if is_guid(v) {
@@ -104,6 +123,9 @@ pub struct GrantFor<'a> {
     pub client_id: Option<&'a str>,
     pub namespace: &'a str,
     pub kubernetes_service_account: &'a str,
+    /// `--acr-repository-scope`: limit the grant to the repository through ABAC (and
+    /// switch the registry's mode for it).
+    pub repository_scope: bool,
 }
 
 /// The ABAC condition that limits `Container Registry Repository Writer` to `scope`:
@@ -130,6 +152,11 @@ pub fn condition(scope: &Scope) -> String {
     format!("(({actions}) OR ({matches}))")
 }
 
+/// The built-in role that pushes and pulls on a whole registry in RBAC mode.
+pub const PUSH_ROLE: &str = "AcrPush";
+/// The role ABAC conditions limit to repositories (ABAC mode only).
+pub const REPOSITORY_WRITER_ROLE: &str = "Container Registry Repository Writer";
+
 pub fn grant(g: &GrantFor<'_>, scope: &Scope) -> Grant {
     let mut inputs = vec![(
         "RESOURCE_GROUP",
@@ -146,6 +173,7 @@ pub fn grant(g: &GrantFor<'_>, scope: &Scope) -> Grant {
         }
     };
     let registry = sh(g.registry_name);
+    let registry_id = format!("\"$(az acr show --name {registry} --query id -o tsv)\"");
     let mut commands = Vec::new();
     if g.mode == AuthMode::Workload {
         inputs.push(("IDENTITY_NAME", "the user-assigned managed identity (`az identity create --name phib-image-builder --resource-group \"$RESOURCE_GROUP\"`)"));
@@ -163,16 +191,26 @@ pub fn grant(g: &GrantFor<'_>, scope: &Scope) -> Grant {
             ),
         ]);
     }
-    commands.extend([
-        "# repository permissions need the registry in ABAC mode (AcrPush/AcrPull are then ignored there: check the registry's other users first):".to_string(),
-        format!("az acr update --name {registry} --role-assignment-mode rbac-abac"),
-        "# push and pull on the one repository the builds use, nothing else:".to_string(),
-        format!(
-            "az role assignment create --assignee {assignee} --role 'Container Registry Repository Writer' --scope \"$(az acr show --name {registry} --query id -o tsv)\" --condition {} --condition-version 2.0",
-            sh(&condition(scope))
-        ),
-        "# (a registry that stays in RBAC mode can only grant the whole registry: --role AcrPush)".to_string(),
-    ]);
+    if g.repository_scope {
+        commands.extend([
+            format!("# CAUTION (--acr-repository-scope): {ABAC_CONSEQUENCE}; give the registry's other users those roles first:"),
+            format!("az acr update --name {registry} --role-assignment-mode rbac-abac"),
+            "# push and pull on the one repository the builds use, nothing else:".to_string(),
+            format!(
+                "az role assignment create --assignee {assignee} --role {} --scope {registry_id} --condition {} --condition-version 2.0",
+                sh(REPOSITORY_WRITER_ROLE),
+                sh(&condition(scope))
+            ),
+        ]);
+    } else {
+        commands.extend([
+            format!("# push and pull on the registry `{}`, in its current role assignment mode (RBAC): AcrPush reaches every repository of the registry; `--acr-repository-scope` limits it to `{}` through ABAC, which changes how the registry authorises everyone else", g.registry_name, scope.path()),
+            format!(
+                "az role assignment create --assignee {assignee} --role {PUSH_ROLE} --scope {registry_id}"
+            ),
+            format!("# a registry already in ABAC mode (RBAC Registry + ABAC Repository Permissions) ignores AcrPush: there use --role {} instead", sh(REPOSITORY_WRITER_ROLE)),
+        ]);
+    }
     Grant { inputs, commands }
 }
 
@@ -200,10 +238,28 @@ mod tests {
             client_id: Some("11111111-2222-3333-4444-555555555555"),
             namespace: "hub",
             kubernetes_service_account: "phib-image-builder",
+            repository_scope: false,
         };
         let s = grant(&g, &Scope::Repo("app".into())).script();
         assert!(s.contains("--subject system:serviceaccount:hub:phib-image-builder --audiences api://AzureADTokenExchange"), "{s}");
-        assert!(s.contains("az role assignment create --assignee 11111111-2222-3333-4444-555555555555 --role 'Container Registry Repository Writer'"), "{s}");
+        // The default works on the registry as it is: AcrPush, no change of mode.
+        assert!(s.contains("az role assignment create --assignee 11111111-2222-3333-4444-555555555555 --role AcrPush --scope \"$(az acr show --name acme --query id -o tsv)\"\n"), "{s}");
+        assert!(!s.contains("az acr update"), "{s}");
+        assert!(!s.contains("--condition"), "{s}");
+        let scoped = grant(
+            &GrantFor {
+                repository_scope: true,
+                ..g.clone()
+            },
+            &Scope::Repo("app".into()),
+        )
+        .script();
+        assert!(
+            scoped.contains("az acr update --name acme --role-assignment-mode rbac-abac"),
+            "{scoped}"
+        );
+        assert!(scoped.contains("az role assignment create --assignee 11111111-2222-3333-4444-555555555555 --role 'Container Registry Repository Writer'"), "{scoped}");
+        assert!(scoped.contains("no longer honoured for any user of the registry, AKS clusters pulling through `--attach-acr`"), "{scoped}");
         let m = grant(
             &GrantFor {
                 mode: AuthMode::Managed,

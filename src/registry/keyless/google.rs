@@ -4,6 +4,17 @@
 //! account (`iam.gke.io/gcp-service-account`). No JSON key exists anywhere, so it works
 //! where `iam.disableServiceAccountKeyCreation` forbids keys. Access tokens last one
 //! hour; the registry login is `oauth2accesstoken` and the token.
+//!
+//! The exchange (read in the operator's `providers/v1/gcp/secretmanager/
+//! workload_identity.go`, v2.9.0): the ServiceAccount's token becomes an identity
+//! binding token (`securetoken.googleapis.com`), and, because phib annotates the
+//! ServiceAccount with `iam.gke.io/gcp-service-account`, the operator then calls the IAM
+//! Service Account Credentials API's `GenerateAccessToken` for that Google service
+//! account. That API (`iamcredentials.googleapis.com`) must be enabled in the service
+//! account's project, or every refresh fails. And `roles/artifactregistry.writer`
+//! cannot create a repository: a gcr.io repository that does not exist yet in Artifact
+//! Registry has to be created first (or the writer given
+//! `roles/artifactregistry.createOnPushWriter`, which creates it at the first push).
 
 use super::{sh, GeneratedLogin, Generator, Grant, Scope, SERVICE_ACCOUNT_FIELD};
 use crate::registry::{Field, FieldId, Invalid};
@@ -133,7 +144,17 @@ pub struct GrantFor<'a> {
     pub cluster_name: &'a str,
     pub namespace: &'a str,
     pub kubernetes_service_account: &'a str,
+    /// The registry is a gcr.io host (its repository is the host's Artifact Registry
+    /// repository, which may not exist yet).
+    pub gcr: bool,
 }
+
+/// The API the operator's token exchange calls (`GenerateAccessToken`).
+pub const CREDENTIALS_API: &str = "iamcredentials.googleapis.com";
+/// The role that pushes and pulls on an existing repository.
+pub const WRITER_ROLE: &str = "roles/artifactregistry.writer";
+/// The role that also creates a missing gcr.io repository at the first push.
+pub const CREATE_ON_PUSH_ROLE: &str = "roles/artifactregistry.createOnPushWriter";
 
 /// Artifact Registry grants per repository, the narrowest IAM resource it has:
 /// `roles/artifactregistry.writer` there (push and pull), and the Kubernetes
@@ -149,9 +170,22 @@ pub fn grant(g: &GrantFor<'_>, _scope: &Scope) -> Grant {
         "serviceAccount:{}.svc.id.goog[{}/{}]",
         g.cluster_project, g.namespace, g.kubernetes_service_account
     );
-    Grant {
-        inputs: Vec::new(),
-        commands: vec![
+    let mut commands = vec![
+            format!("# the operator's token exchange calls the IAM Service Account Credentials API (GenerateAccessToken): it must be enabled in the service account's project `{sa_project}`:"),
+            format!("gcloud services enable {CREDENTIALS_API} --project={}", sh(sa_project)),
+    ];
+    if g.gcr {
+        commands.extend([
+            format!("# gcr.io is served by the Artifact Registry repository `{}` (location `{}`); {WRITER_ROLE} cannot create it, so create it first (skip if it exists; or grant {CREATE_ON_PUSH_ROLE} on the project instead, which creates it at the first push):", g.repository, g.location),
+            format!(
+                "gcloud artifacts repositories create {} --repository-format=docker --location={} --project={}",
+                sh(g.repository),
+                sh(g.location),
+                sh(g.project)
+            ),
+        ]);
+    }
+    commands.extend([
             "# the cluster must have Workload Identity on (prints the pool, PROJECT.svc.id.goog):".into(),
             format!(
                 "gcloud container clusters describe {} --location={} --project={} --format='value(workloadIdentityConfig.workloadPool)'",
@@ -167,7 +201,7 @@ pub fn grant(g: &GrantFor<'_>, _scope: &Scope) -> Grant {
             ),
             "# push and pull on the one repository the builds use, nothing else:".into(),
             format!(
-                "gcloud artifacts repositories add-iam-policy-binding {} --project={} --location={} --member=serviceAccount:{} --role=roles/artifactregistry.writer",
+                "gcloud artifacts repositories add-iam-policy-binding {} --project={} --location={} --member=serviceAccount:{} --role={WRITER_ROLE}",
                 sh(g.repository),
                 sh(g.project),
                 sh(g.location),
@@ -180,7 +214,10 @@ pub fn grant(g: &GrantFor<'_>, _scope: &Scope) -> Grant {
                 sh(sa_project),
                 sh(&member)
             ),
-        ],
+    ]);
+    Grant {
+        inputs: Vec::new(),
+        commands,
     }
 }
 
@@ -200,8 +237,30 @@ mod tests {
             cluster_name: "hub",
             namespace: "hub",
             kubernetes_service_account: "phib-image-builder",
+            gcr: false,
         };
         let got = grant(&g, &Scope::Repo("acme/images/builds".into())).script();
+        assert!(
+            got.contains("gcloud services enable iamcredentials.googleapis.com --project=acme\n"),
+            "{got}"
+        );
+        assert!(!got.contains("repositories create"), "{got}");
+        let gcr = grant(
+            &GrantFor {
+                location: "europe",
+                repository: "eu.gcr.io",
+                gcr: true,
+                ..g.clone()
+            },
+            &Scope::Repo("acme/builds".into()),
+        )
+        .script();
+        assert!(gcr.contains("gcloud artifacts repositories create eu.gcr.io --repository-format=docker --location=europe --project=acme\n"), "{gcr}");
+        assert!(
+            gcr.contains("roles/artifactregistry.writer cannot create it")
+                && gcr.contains("roles/artifactregistry.createOnPushWriter"),
+            "{gcr}"
+        );
         assert!(got.contains("gcloud artifacts repositories add-iam-policy-binding images --project=acme --location=europe-west1 --member=serviceAccount:phib-image-builder@acme.iam.gserviceaccount.com --role=roles/artifactregistry.writer\n"), "{got}");
         assert!(got.contains("--role=roles/iam.workloadIdentityUser --member='serviceAccount:acme-gke.svc.id.goog[hub/phib-image-builder]'\n"), "{got}");
         assert!(

@@ -34,6 +34,26 @@ pub fn ok_cases() -> Vec<(&'static str, Vec<&'static str>)> {
         "--push-repo",
         "123456789012.dkr.ecr.eu-central-1.amazonaws.com/images",
     ];
+    let ecr_cn = [
+        "--registry",
+        "ecr",
+        "--aws-account",
+        "123456789012",
+        "--aws-region",
+        "cn-north-1",
+        "--push-repo",
+        "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/images",
+    ];
+    let ecr_gov = [
+        "--registry",
+        "ecr",
+        "--aws-account",
+        "123456789012",
+        "--aws-region",
+        "us-gov-west-1",
+        "--push-repo",
+        "123456789012.dkr.ecr.us-gov-west-1.amazonaws.com/images",
+    ];
     let acr = [
         "--registry",
         "acr",
@@ -112,6 +132,135 @@ pub fn ok_cases() -> Vec<(&'static str, Vec<&'static str>)> {
                     "arn:aws:iam::123456789012:role/phib-image-builder",
                 ],
             ]),
+        ),
+        (
+            "ecr existing service account",
+            c(&[&ecr, &refresh, &["--refresh-service-account", "ecr-pusher"]]),
+        ),
+        (
+            "ecr existing service account and a role",
+            c(&[
+                &ecr,
+                &refresh,
+                &[
+                    "--refresh-service-account",
+                    "ecr-pusher",
+                    "--aws-role-arn",
+                    "arn:aws:iam::123456789012:role/path/ecr-pusher",
+                ],
+            ]),
+        ),
+        (
+            "ecr china irsa",
+            c(&[
+                &[
+                    "--registry",
+                    "ecr",
+                    "--aws-account",
+                    "123456789012",
+                    "--aws-region",
+                    "cn-north-1",
+                    "--push-repo",
+                    "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/images",
+                ],
+                &refresh,
+                &[
+                    "--aws-role-arn",
+                    "arn:aws-cn:iam::123456789012:role/phib-image-builder",
+                ],
+            ]),
+        ),
+        (
+            "ecr china operator identity",
+            c(&[
+                &[
+                    "--registry",
+                    "ecr",
+                    "--aws-account",
+                    "123456789012",
+                    "--aws-region",
+                    "cn-northwest-1",
+                    "--push-repo",
+                    "123456789012.dkr.ecr.cn-northwest-1.amazonaws.com.cn/images",
+                ],
+                &refresh,
+            ]),
+        ),
+        (
+            "ecr govcloud irsa",
+            c(&[
+                &[
+                    "--registry",
+                    "ecr",
+                    "--aws-account",
+                    "123456789012",
+                    "--aws-region",
+                    "us-gov-west-1",
+                    "--push-repo",
+                    "123456789012.dkr.ecr.us-gov-west-1.amazonaws.com/images",
+                ],
+                &refresh,
+                &[
+                    "--aws-role-arn",
+                    "arn:aws-us-gov:iam::123456789012:role/phib-image-builder",
+                ],
+            ]),
+        ),
+        (
+            "ecr govcloud existing service account",
+            c(&[
+                &[
+                    "--registry",
+                    "ecr",
+                    "--aws-account",
+                    "123456789012",
+                    "--aws-region",
+                    "us-gov-east-1",
+                    "--push-repo",
+                    "123456789012.dkr.ecr.us-gov-east-1.amazonaws.com/images",
+                ],
+                &refresh,
+                &["--refresh-service-account", "ecr-pusher"],
+            ]),
+        ),
+        (
+            "ecr china existing service account",
+            c(&[
+                &ecr_cn,
+                &refresh,
+                &["--refresh-service-account", "ecr-pusher"],
+            ]),
+        ),
+        (
+            "ecr china existing service account and a role",
+            c(&[
+                &ecr_cn,
+                &refresh,
+                &[
+                    "--refresh-service-account",
+                    "ecr-pusher",
+                    "--aws-role-arn",
+                    "arn:aws-cn:iam::123456789012:role/ecr-pusher",
+                ],
+            ]),
+        ),
+        ("ecr govcloud operator identity", c(&[&ecr_gov, &refresh])),
+        (
+            "ecr govcloud existing service account and a role",
+            c(&[
+                &ecr_gov,
+                &refresh,
+                &[
+                    "--refresh-service-account",
+                    "ecr-pusher",
+                    "--aws-role-arn",
+                    "arn:aws-us-gov:iam::123456789012:role/ecr-pusher",
+                ],
+            ]),
+        ),
+        (
+            "acr repository scope",
+            c(&[&acr, &refresh, &ids, &["--acr-repository-scope"]]),
         ),
         (
             "ecr, the old flags",
@@ -206,7 +355,7 @@ pub fn render_case(dir: &Path, i: usize, args: &[&str]) -> (Run, PathBuf) {
 }
 
 /// The grant phib printed: the lines after its heading.
-fn grant_of(stderr: &str) -> String {
+pub fn grant_of(stderr: &str) -> String {
     let (_, grant) = stderr
         .split_once("least-privilege grant")
         .unwrap_or_else(|| panic!("no grant in {stderr}"));
@@ -256,44 +405,228 @@ fn every_keyless_case_writes_values_without_credentials_and_a_grant_in_valid_she
     }
 }
 
-#[test]
-fn each_grant_is_scoped_to_the_one_repository() {
-    let dir = tempdir();
-    let want = [
-        (
-            "artifact-registry",
-            "add-iam-policy-binding primehub --project=acme-images --location=europe-west1",
-        ),
-        (
-            "artifact-registry, cluster elsewhere",
+/// The grant phib prints for each identity set-up and AWS partition: one row per case
+/// of [`ok_cases`], with the lines the grant must hold, the text it must not hold, and a
+/// line the manifests must hold. The closing table of docs/keyless/README.md names
+/// these rows.
+pub const GRANT_TABLE: &[(&str, &[&str], &[&str], &str)] = &[
+    (
+        "artifact-registry",
+        &[
+            "gcloud services enable iamcredentials.googleapis.com --project=acme-images",
+            "add-iam-policy-binding primehub --project=acme-images --location=europe-west1 --member=serviceAccount:phib-image-builder@acme-images.iam.gserviceaccount.com --role=roles/artifactregistry.writer",
+        ],
+        &["repositories create"],
+        "iam.gke.io/gcp-service-account",
+    ),
+    (
+        "artifact-registry, cluster elsewhere",
+        &[
+            "gcloud services enable iamcredentials.googleapis.com --project=ops-fleet",
             "--member='serviceAccount:ops-fleet.svc.id.goog[hub/image-builder]'",
-        ),
-        (
-            "gcr",
+        ],
+        &[],
+        "clusterProjectID: \"ops-fleet\"",
+    ),
+    (
+        "gcr",
+        &[
+            "gcloud services enable iamcredentials.googleapis.com --project=acme-images",
+            "gcloud artifacts repositories create eu.gcr.io --repository-format=docker --location=europe --project=acme-images",
+            "roles/artifactregistry.createOnPushWriter",
             "add-iam-policy-binding eu.gcr.io --project=acme-images --location=europe",
-        ),
-        (
-            "acr workload identity",
+        ],
+        &[],
+        "kind: \"GCRAccessToken\"",
+    ),
+    (
+        "acr workload identity",
+        &["az role assignment create --assignee 11111111-2222-3333-4444-555555555555 --role AcrPush --scope \"$(az acr show --name acmeregistry --query id -o tsv)\""],
+        &["az acr update", "--condition", "rbac-abac --"],
+        "azure.workload.identity/client-id",
+    ),
+    (
+        "acr managed identity",
+        &["--role AcrPush --scope"],
+        &["az acr update", "federated-credential"],
+        "managedIdentity",
+    ),
+    (
+        "acr repository scope",
+        &[
+            "az acr update --name acmeregistry --role-assignment-mode rbac-abac",
+            "--role 'Container Registry Repository Writer'",
             "StringEqualsIgnoreCase '\\''primehub/images'\\''",
-        ),
-        (
-            "ecr operator identity",
+            "AcrPull and AcrPush (and AcrDelete) are no longer honoured for any user of the registry, AKS clusters pulling through `--attach-acr`",
+        ],
+        &["--role AcrPush"],
+        "kind: \"ACRAccessToken\"",
+    ),
+    (
+        "ecr operator identity",
+        &[
             "\"Resource\":\"arn:aws:ecr:eu-central-1:123456789012:repository/images\"",
-        ),
-        ("ecr irsa", "system:serviceaccount:hub:phib-image-builder"),
-        (
-            "quay",
-            "/repository/acme/primehub/permissions/user/acme+phib_image_builder",
-        ),
-        ("store, ghcr", "write:packages"),
-    ];
-    for (i, (what, args)) in ok_cases().iter().enumerate() {
-        let Some((_, line)) = want.iter().find(|(w, _)| w == what) else {
-            continue;
-        };
-        let (r, _) = render_case(dir.path(), i, args);
-        assert!(grant_of(&r.stderr).contains(line), "{what}: {}", r.stderr);
+            "OPERATOR_ROLE_ARN=$(kubectl get serviceaccount external-secrets -n external-secrets -o jsonpath='{.metadata.annotations.eks\\.amazonaws\\.com/role-arn}')",
+            "aws iam attach-role-policy --role-name \"${OPERATOR_ROLE_ARN##*/}\" --policy-arn arn:aws:iam::123456789012:policy/phib-image-builder-push",
+        ],
+        &["create-role", "OPERATOR_ROLE=..."],
+        "region: \"eu-central-1\"",
+    ),
+    (
+        "ecr irsa",
+        &[
+            "aws iam get-role --role-name phib-image-builder >/dev/null 2>&1 || aws iam create-role --role-name phib-image-builder --assume-role-policy-document",
+            "system:serviceaccount:hub:phib-image-builder",
+            "arn:aws:iam::123456789012:oidc-provider/$OIDC_PROVIDER",
+            "aws iam attach-role-policy --role-name phib-image-builder --policy-arn arn:aws:iam::123456789012:policy/phib-image-builder-push",
+        ],
+        &[],
+        "\"eks.amazonaws.com/role-arn\": \"arn:aws:iam::123456789012:role/phib-image-builder\"",
+    ),
+    (
+        "ecr existing service account",
+        &[
+            "ROLE_ARN=$(kubectl get serviceaccount ecr-pusher -n hub -o jsonpath='{.metadata.annotations.eks\\.amazonaws\\.com/role-arn}')",
+            "aws iam attach-role-policy --role-name \"${ROLE_ARN##*/}\" --policy-arn arn:aws:iam::123456789012:policy/phib-image-builder-push",
+        ],
+        &["create-role", "phib-image-builder --"],
+        "name: \"ecr-pusher\"",
+    ),
+    (
+        "ecr existing service account and a role",
+        &[
+            "system:serviceaccount:hub:ecr-pusher",
+            "|| aws iam create-role --role-name ecr-pusher ",
+            "aws iam attach-role-policy --role-name ecr-pusher --policy-arn arn:aws:iam::123456789012:policy/phib-image-builder-push",
+        ],
+        &["kubectl get serviceaccount"],
+        "\"eks.amazonaws.com/role-arn\": \"arn:aws:iam::123456789012:role/path/ecr-pusher\"",
+    ),
+    (
+        "ecr china irsa",
+        &[
+            "\"Resource\":\"arn:aws-cn:ecr:cn-north-1:123456789012:repository/images\"",
+            "--region cn-north-1",
+            "arn:aws-cn:iam::123456789012:oidc-provider/$OIDC_PROVIDER",
+            "--policy-arn arn:aws-cn:iam::123456789012:policy/phib-image-builder-push",
+        ],
+        &["arn:aws:"],
+        "\"123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn\\\":",
+    ),
+    (
+        "ecr china operator identity",
+        &[
+            "\"Resource\":\"arn:aws-cn:ecr:cn-northwest-1:123456789012:repository/images\"",
+            "--policy-arn arn:aws-cn:iam::123456789012:policy/phib-image-builder-push",
+        ],
+        &["arn:aws:", "create-role"],
+        "region: \"cn-northwest-1\"",
+    ),
+    (
+        "ecr govcloud irsa",
+        &[
+            "\"Resource\":\"arn:aws-us-gov:ecr:us-gov-west-1:123456789012:repository/images\"",
+            "arn:aws-us-gov:iam::123456789012:oidc-provider/$OIDC_PROVIDER",
+            "--policy-arn arn:aws-us-gov:iam::123456789012:policy/phib-image-builder-push",
+        ],
+        &["arn:aws:"],
+        "\"eks.amazonaws.com/role-arn\": \"arn:aws-us-gov:iam::123456789012:role/phib-image-builder\"",
+    ),
+    (
+        "ecr govcloud existing service account",
+        &[
+            "ROLE_ARN=$(kubectl get serviceaccount ecr-pusher -n hub",
+            "--policy-arn arn:aws-us-gov:iam::123456789012:policy/phib-image-builder-push",
+        ],
+        &["arn:aws:", "create-role"],
+        "region: \"us-gov-east-1\"",
+    ),
+    (
+        "ecr china existing service account",
+        &[
+            "ROLE_ARN=$(kubectl get serviceaccount ecr-pusher -n hub",
+            "--role-name \"${ROLE_ARN##*/}\" --policy-arn arn:aws-cn:iam::123456789012:policy/phib-image-builder-push",
+        ],
+        &["arn:aws:", "create-role"],
+        "name: \"ecr-pusher\"",
+    ),
+    (
+        "ecr china existing service account and a role",
+        &[
+            "system:serviceaccount:hub:ecr-pusher",
+            "arn:aws-cn:iam::123456789012:oidc-provider/$OIDC_PROVIDER",
+            "aws iam attach-role-policy --role-name ecr-pusher --policy-arn arn:aws-cn:iam::123456789012:policy/phib-image-builder-push",
+        ],
+        &["arn:aws:", "kubectl get serviceaccount"],
+        "\"eks.amazonaws.com/role-arn\": \"arn:aws-cn:iam::123456789012:role/ecr-pusher\"",
+    ),
+    (
+        "ecr govcloud operator identity",
+        &[
+            "OPERATOR_ROLE_ARN=$(kubectl get serviceaccount external-secrets -n external-secrets",
+            "--policy-arn arn:aws-us-gov:iam::123456789012:policy/phib-image-builder-push",
+        ],
+        &["arn:aws:", "create-role"],
+        "region: \"us-gov-west-1\"",
+    ),
+    (
+        "ecr govcloud existing service account and a role",
+        &[
+            "system:serviceaccount:hub:ecr-pusher",
+            "arn:aws-us-gov:iam::123456789012:oidc-provider/$OIDC_PROVIDER",
+            "aws iam attach-role-policy --role-name ecr-pusher --policy-arn arn:aws-us-gov:iam::123456789012:policy/phib-image-builder-push",
+        ],
+        &["arn:aws:", "kubectl get serviceaccount"],
+        "\"eks.amazonaws.com/role-arn\": \"arn:aws-us-gov:iam::123456789012:role/ecr-pusher\"",
+    ),
+    (
+        "ecr, the old flags",
+        &["ROLE_ARN=$(kubectl get serviceaccount ecr-reader -n hub"],
+        &["create-role"],
+        "name: \"ecr-reader\"",
+    ),
+    (
+        "quay",
+        &["/repository/acme/primehub/permissions/user/acme+phib_image_builder"],
+        &[],
+        "kind: \"QuayAccessToken\"",
+    ),
+    ("store, ghcr", &["write:packages"], &[], "ClusterSecretStore"),
+];
+
+#[test]
+fn grant_per_identity_set_up_and_partition() {
+    let dir = tempdir();
+    let cases = ok_cases();
+    for (what, must, must_not, manifest_line) in GRANT_TABLE {
+        let (i, (_, args)) = cases
+            .iter()
+            .enumerate()
+            .find(|(_, (w, _))| w == what)
+            .unwrap_or_else(|| panic!("no case `{what}`"));
+        let (r, manifest) = render_case(dir.path(), i, args);
+        assert_eq!(r.code, Some(0), "{what}: {}", r.stderr);
+        let grant = grant_of(&r.stderr);
+        for line in *must {
+            assert!(grant.contains(line), "{what}: no `{line}` in\n{grant}");
+        }
+        for text in *must_not {
+            assert!(!grant.contains(text), "{what}: `{text}` in\n{grant}");
+        }
+        let manifests = std::fs::read_to_string(&manifest).unwrap();
+        assert!(
+            manifests.contains(manifest_line),
+            "{what}: no `{manifest_line}` in\n{manifests}"
+        );
     }
+    // An existing ServiceAccount is not written again: the operator reads its annotation.
+    let i = cases
+        .iter()
+        .position(|(w, _)| *w == "ecr existing service account")
+        .unwrap();
+    let (_, manifest) = render_case(dir.path(), 1000 + i, &cases[i].1);
+    let text = std::fs::read_to_string(manifest).unwrap();
+    assert!(!text.contains("kind: \"ServiceAccount\""), "{text}");
 }
 
 #[test]
@@ -316,6 +649,10 @@ fn where_keyless_cannot_work_phib_exits_2_with_the_reason_and_the_way() {
         (format!("{acr} --refresh external-secrets --azure-client-id nope --azure-tenant-id nope"), "is not a GUID", "az identity show"),
         (format!("{acr} --refresh external-secrets --gke-cluster a/b"), "`--gke-cluster` is not used by `--registry acr`", "remove it"),
         (format!("{ecr} --refresh external-secrets --aws-role-arn role/x"), "is not an IAM role ARN", "aws iam get-role"),
+        (format!("{ecr} --refresh external-secrets --aws-role-arn arn:aws-cn:iam::123456789012:role/x"), "is in the partition `aws-cn`, but the registry's region `eu-central-1` is in `aws`", "arn:aws:iam::ACCOUNT:role/NAME"),
+        ("--registry ecr --aws-account 123456789012 --aws-region cn-north-1 --push-repo 123456789012.dkr.ecr.cn-north-1.amazonaws.com/images --secret-mode external --refresh external-secrets".into(), "the registry endpoint is `https://123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn`", "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/"),
+        (format!("{acr} --from-store SecretStore/x --remote-key k --username u --acr-repository-scope"), "`--acr-repository-scope` is only used with `--secret-mode external --refresh external-secrets`", "remove `--acr-repository-scope`"),
+        (format!("{ecr} --refresh external-secrets --acr-repository-scope"), "`--acr-repository-scope` is not used by `--registry ecr`", "remove it"),
         ("--registry quay --username acme --push-repo quay.io/acme/app --secret-mode external --refresh external-secrets".into(), "is not a Quay robot account", "ORG+NAME"),
         ("--registry dockerhub --username acme --push-repo-prefix docker.io/acme --secret-mode external --from-store Vault/x --remote-key k".into(), "neither `SecretStore` nor `ClusterSecretStore`", "kubectl get secretstores"),
         ("--registry dockerhub --username acme --push-repo-prefix docker.io/acme --secret-mode external --from-store SecretStore/x".into(), "needs `--remote-key KEY`", "--remote-key"),

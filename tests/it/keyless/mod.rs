@@ -5,6 +5,7 @@
 //! an authfile real buildah pushes with, to a real registry on loopback.
 
 mod cli;
+mod flags;
 mod gotemplate;
 
 use std::collections::BTreeMap;

@@ -38,6 +38,10 @@ pub enum Grants {
     PullPush,
     /// Pull only: a login without push rights.
     Pull,
+    /// Pull and push on this one repository, nothing anywhere else: a
+    /// repository-scoped credential (a Quay robot with write on one repository, an ACR
+    /// token's scope map, a Docker Hub repository-scoped token).
+    Repository(&'static str),
 }
 
 struct IssuerState {
@@ -213,6 +217,7 @@ fn serve(
                 Grants::All => true,
                 Grants::PullPush => *a == "pull" || *a == "push",
                 Grants::Pull => *a == "pull",
+                Grants::Repository(only) => name == only && (*a == "pull" || *a == "push"),
             })
             .collect();
         access.push(serde_json::json!({"type": kind, "name": name, "actions": granted}));

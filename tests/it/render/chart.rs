@@ -32,6 +32,22 @@ fn harbor(extra: &[&str]) -> Vec<String> {
     v
 }
 
+/// [`harbor`] for a plain self-hosted registry: a user that is no Harbor robot, so a
+/// push target at the registry's root stays allowed.
+fn plain(extra: &[&str]) -> Vec<String> {
+    harbor(extra)
+        .into_iter()
+        .map(|a| {
+            match a.as_str() {
+                "robot$team+ci" => "ci",
+                "https://harbor.example.com" => "https://registry.example.com",
+                _ => return a.replace("harbor.example.com", "registry.example.com"),
+            }
+            .to_string()
+        })
+        .collect()
+}
+
 fn render_at(dir: &Path, args: &[String]) -> Run {
     run(phib().current_dir(dir).args(args), b"s3cret\n")
 }
@@ -106,33 +122,47 @@ fn a_bad_or_too_old_chart_version_is_refused() {
     }
 }
 
+/// Before 3.7.1 `pushRepo` is ignored; the prefix of its namespace reaches the same
+/// place only with a credential that may create repositories there: refused (exit 2,
+/// nothing written) with that reason and the way, written only with `--accept`.
 #[test]
-fn push_repo_becomes_the_prefix_of_its_namespace_on_charts_before_3_7_1() {
+fn push_repo_as_a_prefix_is_refused_on_charts_before_3_7_1_unless_accepted() {
     let dir = tempdir();
-    let r = render_at(
+    let args = harbor(&[
+        "--push-repo",
+        "harbor.example.com/team/images",
+        "--chart-version",
+        "3.7.0",
+        "--values",
+        "values.yaml",
+    ]);
+    refused(
         dir.path(),
-        &harbor(&[
-            "--push-repo",
-            "harbor.example.com/team/images",
-            "--chart-version",
-            "3.7.0",
-            "--stdout",
-        ]),
+        &args,
+        "the credential must be able to create repositories under `harbor.example.com/team`, and one limited to `harbor.example.com/team/images`",
+        "give `--push-repo-prefix harbor.example.com/team` (or add `--accept push-repo-as-prefix`",
     );
+    assert!(!dir.path().join("values.yaml").exists());
+    let mut accepted = args.clone();
+    accepted.extend(["--accept", "push-repo-as-prefix"].map(String::from));
+    let r = render_at(dir.path(), &accepted);
     r.expect_code(0);
-    let out = r.stdout_str();
+    let out = std::fs::read_to_string(dir.path().join("values.yaml")).unwrap();
     assert!(
         out.contains("pushRepoPrefix: \"harbor.example.com/team\"") && !out.contains("pushRepo:"),
         "{out}"
     );
     assert!(
-        r.stderr.contains("chart 3.7.0 ignores `pushRepo`")
+        r.stderr
+            .contains("phib: warning: PrimeHub chart 3.7.0 ignores `pushRepo`")
             && r.stderr
-                .contains("`harbor.example.com/team/<image>:<hash>`"),
+                .contains("`harbor.example.com/team/<image>:<hash>`")
+            && r.stderr
+                .contains("(written anyway: `--accept push-repo-as-prefix`)"),
         "{}",
         r.stderr
     );
-    // On 3.7.1 it stays.
+    // On 3.7.1 it stays, unasked.
     let r = render_at(
         dir.path(),
         &harbor(&[
@@ -147,6 +177,103 @@ fn push_repo_becomes_the_prefix_of_its_namespace_on_charts_before_3_7_1() {
     assert!(r
         .stdout_str()
         .contains("pushRepo: \"harbor.example.com/team/images\""));
+}
+
+/// Harbor keeps repositories in projects: with a Harbor robot account a push target at
+/// the registry's root is refused with that rule; a plain registry keeps it, warned.
+#[test]
+fn harbor_targets_at_the_registry_root_are_refused_with_the_project_rule() {
+    let dir = tempdir();
+    for (flag, target, fix) in [
+        (
+            "--push-repo-prefix",
+            "harbor.example.com",
+            "`--push-repo-prefix harbor.example.com/team`",
+        ),
+        (
+            "--push-repo",
+            "harbor.example.com/images",
+            "`--push-repo harbor.example.com/team/images`",
+        ),
+    ] {
+        let args = harbor(&[flag, target, "--values", "values.yaml"]);
+        refused(
+            dir.path(),
+            &args,
+            &format!("`{flag}` `{target}` is at the registry's root, but `robot$team+ci` is a Harbor robot account, and Harbor keeps every repository in a project"),
+            fix,
+        );
+        let r = render_at(
+            dir.path(),
+            &plain(&[flag, &target.replace("harbor.", "registry."), "--stdout"]),
+        );
+        r.expect_code(0);
+        assert!(
+            r.stderr.contains(
+                "is at the registry's root: a plain registry takes it, but Harbor refuses it"
+            ) && r.stderr.contains(&format!(
+                "if this is Harbor, use `{flag} registry.example.com/PROJECT"
+            )),
+            "{}",
+            r.stderr
+        );
+    }
+    assert!(!dir.path().join("values.yaml").exists());
+    // Inside a project, nothing is said.
+    let r = render_at(
+        dir.path(),
+        &harbor(&["--push-repo", "harbor.example.com/team/images", "--stdout"]),
+    );
+    r.expect_code(0);
+    assert!(!r.stderr.contains("root"), "{}", r.stderr);
+}
+
+/// From 3.4.0 the block renders in any mode, but the console offers the image builder
+/// only in `ee`: warned, with the fix, when the values file says otherwise.
+#[test]
+fn a_mode_other_than_ee_is_warned_on_charts_from_3_4_0() {
+    for (before, chart, warned) in [
+        (
+            "primehub:\n  mode: ce\n",
+            "3.4.0",
+            Some("`primehub.mode: ce`"),
+        ),
+        (
+            "primehub:\n  mode: deploy\n",
+            "4.1.0",
+            Some("`primehub.mode: deploy`"),
+        ),
+        (
+            "domain: hub.example.com\n",
+            "3.8.0",
+            Some("no `primehub.mode` (the chart's default is `ce`)"),
+        ),
+        ("primehub:\n  mode: ee\n", "4.1.0", None),
+        // Only the block (or a new file): one of several `-f` files, nothing to say.
+        ("", "4.1.0", None),
+    ] {
+        let dir = tempdir();
+        std::fs::write(dir.path().join("values.yaml"), before).unwrap();
+        let r = render_at(
+            dir.path(),
+            &harbor(&["--chart-version", chart, "--values", "values.yaml"]),
+        );
+        r.expect_code(0);
+        let line = r.stderr.lines().find(|l| {
+            l.contains("offers the image builder in the console only with `primehub.mode: ee`")
+        });
+        match warned {
+            Some(has) => {
+                let line = line.unwrap_or_else(|| panic!("{before:?}: {}", r.stderr));
+                assert!(line.starts_with("phib: warning: "), "{line}");
+                assert!(
+                    line.contains(has) && line.contains("set `primehub.mode: ee`"),
+                    "{line}"
+                );
+            }
+            None => assert!(line.is_none(), "{before:?}: {}", r.stderr),
+        }
+    }
 }
 
 #[test]
@@ -178,9 +305,9 @@ fn push_repo_is_refused_where_no_prefix_reaches_the_same_place() {
     );
     refused(
         dir.path(),
-        &harbor(&[
+        &plain(&[
             "--push-repo",
-            "harbor.example.com/images",
+            "registry.example.com/images",
             "--chart-version",
             "3.2.0",
         ]),
@@ -409,9 +536,10 @@ fn the_live_release_gives_the_version_the_name_and_the_namespace_stub_cluster() 
     );
     let dir = tempdir();
     let mut cmd = stub.phib(dir.path());
+    // (A prefix: a `pushRepo` on the release's 3.7.0 is refused unless accepted.)
     cmd.args(harbor(&[
-        "--push-repo",
-        &format!("{HOST}/team/images"),
+        "--push-repo-prefix",
+        &format!("{HOST}/team"),
         "--stdout",
     ]))
     .env("HELM_NAMESPACE", "ml");
@@ -608,18 +736,30 @@ fn show_and_verify_warn_about_a_block_the_running_chart_breaks_stub_cluster() {
 fn known_failures_are_refused_and_written_only_when_accepted_table() {
     // (values file before, extra render flags, reason, accept name, a line the written
     // values then hold)
-    let table: [(&str, &[&str], &str, &str, &str); 6] = [
+    let table: [(&str, &[&str], &str, &str, &str); 7] = [
         (
             "",
             &[
                 "--push-repo",
-                "harbor.example.com/images",
+                "registry.example.com/images",
                 "--chart-version",
                 "3.7.0",
             ],
             "ignores `pushRepo`",
             "ignored-push-repo",
-            "pushRepo: \"harbor.example.com/images\"",
+            "pushRepo: \"registry.example.com/images\"",
+        ),
+        (
+            "",
+            &[
+                "--push-repo",
+                "registry.example.com/team/images",
+                "--chart-version",
+                "3.7.0",
+            ],
+            "the credential must be able to create repositories under `registry.example.com/team`",
+            "push-repo-as-prefix",
+            "pushRepoPrefix: \"registry.example.com/team\"",
         ),
         (
             "",
@@ -666,7 +806,12 @@ fn known_failures_are_refused_and_written_only_when_accepted_table() {
         let dir = tempdir();
         let values = dir.path().join("values.yaml");
         std::fs::write(&values, before).unwrap();
-        let mut args = harbor(extra);
+        // A push repository at the root is a plain registry's (Harbor refuses it).
+        let mut args = if extra.contains(&"--push-repo") {
+            plain(extra)
+        } else {
+            harbor(extra)
+        };
         args.extend(["--values", "values.yaml"].map(String::from));
         refused(dir.path(), &args, reason, &format!("`--accept {accept}`"));
         args.extend(["--accept", accept].map(String::from));
@@ -684,10 +829,10 @@ fn known_failures_are_refused_and_written_only_when_accepted_table() {
     }
     // An `--accept` names one failure: another one is still refused.
     let dir = tempdir();
-    let mut args = harbor(&[
+    let mut args = plain(&[
         "--insecure-skip-verify",
         "--push-repo",
-        "harbor.example.com/images",
+        "registry.example.com/images",
         "--chart-version",
         "3.4.1",
         "--stdout",

@@ -384,14 +384,20 @@ impl OutFile {
 }
 
 /// Checks again, just before the first write, that the Secret manifest can be written
-/// where it was asked for (time may have passed since: the wizard's questions).
+/// where it was asked for (time may have passed since: the wizard's questions): the
+/// name still names the file it did, that file is not the values file, may be
+/// replaced, and its folder takes new files.
 pub fn check_outputs(pending: &Pending) -> Result<()> {
     if let Pending::External {
         to: Output::File(f),
         ..
     } = pending
     {
+        write::still_there(&f.seen, "--secret-out")?;
         f.not_the_values_file()?;
+        if let Some(now) = write::changed_in_place(&f.seen)? {
+            f.replaceable(Some(&now))?;
+        }
         write::check_writable(&f.seen, "--secret-out")?;
     }
     Ok(())

@@ -7,10 +7,11 @@
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use super::objects::Objects;
-use super::{Check, Diagnosis, Finding, Inputs, Listing, Revision, VersionSource};
-use crate::chart::{ChartVersion, NEWEST};
+use super::objects::{kubectl_resource, Objects, PodLog};
+use super::{checks, follow, Check, Diagnosis, Finding, Inputs, Listing, Revision, VersionSource};
+use crate::chart::{self, ChartVersion, NEWEST};
 use crate::helm::{Helm, ReleaseInfo};
+use crate::registry::check;
 use crate::verify::{self, target::Target};
 use crate::{Error, Result};
 
@@ -35,14 +36,15 @@ impl Kubectl {
         Ok(Kubectl { path, context })
     }
 
-    /// `kubectl get RESOURCE -n NS -o json`, as objects; the error is kubectl's message.
-    fn get(&self, resource: &str, namespace: &str) -> std::result::Result<Objects, String> {
+    /// Runs kubectl with `args` (after the context): its standard output, or the last
+    /// line of its error. Every kubectl call of the doctor goes through here.
+    fn run(&self, args: &[&str]) -> std::result::Result<String, String> {
         let mut cmd = Command::new(&self.path);
         if let Some(c) = &self.context {
             cmd.args(["--context", c]);
         }
         let out = cmd
-            .args(["get", resource, "-n", namespace, "-o", "json"])
+            .args(args)
             .stdin(Stdio::null())
             .output()
             .map_err(|e| format!("cannot run `{}`: {e}", self.path.display()))?;
@@ -55,8 +57,121 @@ impl Kubectl {
                 .unwrap_or("");
             return Err(format!("kubectl failed: {}", line.trim()));
         }
-        let text = String::from_utf8_lossy(&out.stdout);
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// `kubectl get ARGS -n NS -o json`, as objects.
+    fn get(&self, args: &[&str], namespace: &str) -> std::result::Result<Objects, String> {
+        let mut all = vec!["get"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["-n", namespace, "-o", "json"]);
+        let text = self.run(&all)?;
         Objects::parse(&text, "kubectl's output").map_err(|e| e.message)
+    }
+
+    /// The namespace's Secrets.
+    pub fn secrets(&self, ns: &str) -> std::result::Result<Objects, String> {
+        self.get(&["secrets"], ns)
+    }
+
+    /// PrimeHub's Images.
+    pub fn images(&self, ns: &str) -> std::result::Result<Objects, String> {
+        self.get(&["images.primehub.io"], ns)
+    }
+
+    /// The namespace's `ExternalSecret`s.
+    pub fn external_secrets(&self, ns: &str) -> std::result::Result<Objects, String> {
+        self.get(&["externalsecrets.external-secrets.io"], ns)
+    }
+
+    /// One object of a kind the doctor follows (a generator, a store, a
+    /// ServiceAccount); `Ok(None)` when it does not exist.
+    pub fn object(
+        &self,
+        ns: &str,
+        kind: &str,
+        name: &str,
+    ) -> std::result::Result<Option<Objects>, String> {
+        let resource = kubectl_resource(kind).ok_or_else(|| format!("`{kind}` is not read"))?;
+        match self.get(&[&resource, k8s_name(name)?], ns) {
+            Ok(o) => Ok(Some(o)),
+            Err(why) if why.contains("NotFound") || why.contains("not found") => Ok(None),
+            Err(why) => Err(why),
+        }
+    }
+
+    /// The events about one object.
+    pub fn events(&self, ns: &str, kind: &str, name: &str) -> std::result::Result<Objects, String> {
+        kubectl_resource(kind).ok_or_else(|| format!("`{kind}` is not read"))?;
+        let selector = format!(
+            "involvedObject.kind={kind},involvedObject.name={}",
+            k8s_name(name)?
+        );
+        self.get(&["events", "--field-selector", &selector], ns)
+    }
+
+    /// The namespace itself (its labels).
+    pub fn namespace(&self, ns: &str) -> std::result::Result<Objects, String> {
+        self.get(&["namespace", k8s_name(ns)?], ns)
+    }
+
+    /// The release's pods (the label every pod of the chart carries).
+    pub fn release_pods(&self, ns: &str, release: &str) -> std::result::Result<Objects, String> {
+        let selector = format!("{}={}", chart::RELEASE_LABEL, k8s_name(release)?);
+        self.get(&["pods", "-l", &selector], ns)
+    }
+
+    /// PrimeHub's `ImageSpecJob`s.
+    pub fn image_spec_jobs(&self, ns: &str) -> std::result::Result<Objects, String> {
+        self.get(&["imagespecjobs.primehub.io"], ns)
+    }
+
+    /// The last `tail` lines a pod's container printed (its previous run's with
+    /// `previous`).
+    pub fn logs(
+        &self,
+        ns: &str,
+        pod: &str,
+        container: &str,
+        previous: bool,
+        tail: usize,
+    ) -> std::result::Result<PodLog, String> {
+        let tail_arg = format!("--tail={tail}");
+        let mut args = vec![
+            "logs",
+            k8s_name(pod)?,
+            "-c",
+            k8s_name(container)?,
+            "-n",
+            ns,
+            &tail_arg,
+        ];
+        args.push(LOG_LIMIT);
+        if previous {
+            args.push("--previous");
+        }
+        Ok(PodLog {
+            pod: pod.to_string(),
+            container: container.to_string(),
+            previous,
+            text: self.run(&args)?,
+        })
+    }
+}
+
+/// The most of a log kubectl sends.
+const LOG_LIMIT: &str = "--limit-bytes=65536";
+
+/// `name` when it is a Kubernetes object name (a DNS subdomain), so that what a cluster
+/// object says never becomes more than a name on kubectl's command line.
+fn k8s_name(name: &str) -> std::result::Result<&str, String> {
+    if check::dns_name(name, 253, true) {
+        Ok(name)
+    } else {
+        Err(format!(
+            "`{}` is not a Kubernetes name: not read",
+            crate::error::printable(name)
+        ))
     }
 }
 
@@ -115,13 +230,13 @@ pub fn gather(helm: &Helm, kubectl: &Kubectl, req: &Request) -> Result<Inputs> {
         &format!("the manifest of release `{name}`"),
     )?;
     // What runs is what kubectl sees: the manifest's Secrets may have been replaced.
-    let live = kubectl.get("secrets", ns).map_err(|why| {
+    let live = kubectl.secrets(ns).map_err(|why| {
         Error::failed(format!("cannot read the Secrets in namespace `{ns}`: {why}")).with_help(
             "the doctor needs to read Secrets there: check the kubectl context and your rights (`kubectl auth can-i list secrets -n NS`)",
         )
     })?;
     objects.secrets = live.secrets;
-    let images = match kubectl.get("images.primehub.io", ns) {
+    let images = match kubectl.images(ns) {
         Ok(found) => {
             objects.images = found.images;
             Listing::Listed
@@ -148,6 +263,14 @@ pub fn gather(helm: &Helm, kubectl: &Kubectl, req: &Request) -> Result<Inputs> {
             values,
         });
     }
+    let push = crate::values::model::CustomImage::from_values(&values)
+        .ok()
+        .flatten()
+        .map(|ci| checks::push_secret_name(&ci));
+    if let Some(push) = &push {
+        follow::chain(kubectl, ns, push, &mut objects);
+    }
+    follow::builds(kubectl, ns, name, &mut objects);
     Ok(Inputs {
         release: Some(info.name.clone()),
         namespace: Some(ns.to_string()),

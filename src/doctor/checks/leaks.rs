@@ -4,6 +4,7 @@
 use serde_yaml::Value;
 
 use super::secret::Names;
+use crate::chart;
 use crate::doctor::objects::{SecretObject, HELM_RELEASE_TYPE};
 use crate::doctor::{Check, Finding, Inputs};
 use crate::secret::{is_secret_key, Redactor};
@@ -46,107 +47,127 @@ fn searched(ci: &CustomImage, login: Option<&Credentials>) -> (Redactor, Vec<Str
     (r, short, any)
 }
 
+/// The passwords looked for, and how they are found.
+struct Searched {
+    redactor: Redactor,
+    short: Vec<String>,
+}
+
+impl Searched {
+    fn in_text(&self, text: &str) -> bool {
+        holds(&self.redactor, &self.short, text)
+    }
+}
+
 pub(super) fn leaks(
     i: &Inputs,
     ci: &CustomImage,
     names: &Names,
     login: Option<&Credentials>,
 ) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let (r, short, any) = searched(ci, login);
+    let (redactor, short, any) = searched(ci, login);
     if !any {
-        return out;
+        return Vec::new();
     }
+    let s = Searched { redactor, short };
     let ns = i
         .namespace
         .as_deref()
         .map_or("the namespace".to_string(), |n| format!("`{n}`"));
+    let mut out = vec![in_config_maps(i, &s, &ns)];
+    out.extend(in_history(i, ci, &ns));
+    out.push(in_other_secrets(i, ci, names, &s));
+    out
+}
+
+fn in_config_maps(i: &Inputs, s: &Searched, ns: &str) -> Finding {
     let maps: Vec<String> = i
         .objects
         .config_maps
         .iter()
-        .filter(|c| c.data.values().any(|v| holds(&r, &short, v)))
+        .filter(|c| c.data.values().any(|v| s.in_text(v)))
         .map(|c| format!("`{}`", c.name))
         .collect();
     if maps.is_empty() {
-        out.push(Finding::ok(
+        return Finding::ok(
             Check::LeakConfigMap,
             "no ConfigMap holds the registry password",
-        ));
-    } else {
-        out.push(Finding::warn(
-            Check::LeakConfigMap,
-            format!(
-                "the registry password is in plain text in ConfigMap {} (the chart copies the whole `customImage` block there): anyone who can read ConfigMaps in {ns} can read it",
-                maps.join(", ")
-            ),
-            "keep the login out of the values: `phib render --secret-mode external ...`, then `phib upgrade` (docs/security.md)",
+        );
+    }
+    Finding::warn(
+        Check::LeakConfigMap,
+        format!(
+            "the registry password is in plain text in ConfigMap {} (the chart copies the whole `customImage` block there): anyone who can read ConfigMaps in {ns} can read it",
+            maps.join(", ")
+        ),
+        "keep the login out of the values: `phib render --secret-mode external ...`, then `phib upgrade` (docs/security.md)",
+    )
+}
+
+fn in_history(i: &Inputs, ci: &CustomImage, ns: &str) -> Option<Finding> {
+    let history = i.history.as_ref()?;
+    let current: Vec<&str> = ci.registry_password.iter().map(|p| p.expose()).collect();
+    let old: Vec<String> = history
+        .iter()
+        .filter(|rev| {
+            block_secrets(&rev.values)
+                .iter()
+                .any(|p| !current.contains(&p.as_str()))
+        })
+        .map(|rev| rev.number.to_string())
+        .collect();
+    let release = i.release.as_deref().unwrap_or(chart::DEFAULT_RELEASE);
+    if old.is_empty() {
+        return Some(Finding::ok(
+            Check::LeakHistory,
+            "earlier revisions of the release hold no other registry password",
         ));
     }
-    if let Some(history) = &i.history {
-        let current: Vec<&str> = ci.registry_password.iter().map(|p| p.expose()).collect();
-        let old: Vec<String> = history
-            .iter()
-            .filter(|rev| {
-                block_secrets(&rev.values)
-                    .iter()
-                    .any(|p| !current.contains(&p.as_str()))
-            })
-            .map(|rev| rev.number.to_string())
-            .collect();
-        let release = i.release.as_deref().unwrap_or("primehub");
-        if old.is_empty() {
-            out.push(Finding::ok(
-                Check::LeakHistory,
-                "earlier revisions of the release hold no other registry password",
-            ));
-        } else {
-            out.push(Finding::warn(
-                Check::LeakHistory,
-                format!(
-                    "revision{} {} of release `{release}` keep{} a registry password that is not the current one, in helm's release Secrets (`sh.helm.release.v1.{release}.vN`), readable by anyone who can read Secrets in {ns}",
-                    if old.len() == 1 { "" } else { "s" },
-                    old.join(", "),
-                    if old.len() == 1 { "s" } else { "" },
-                ),
-                "revoke that password at the registry; helm keeps the revisions until it prunes them (`helm upgrade --history-max`)",
-            ));
-        }
-    }
-    let skip = |s: &SecretObject| {
-        s.name == names.effective
-            || (ci.registry_password.is_some() && names.charts.as_deref() == Some(&s.name))
-            || s.type_.as_deref() == Some(HELM_RELEASE_TYPE)
+    Some(Finding::warn(
+        Check::LeakHistory,
+        format!(
+            "revision{} {} of release `{release}` keep{} a registry password that is not the current one, in helm's release Secrets (`sh.helm.release.v1.{release}.vN`), readable by anyone who can read Secrets in {ns}",
+            if old.len() == 1 { "" } else { "s" },
+            old.join(", "),
+            if old.len() == 1 { "s" } else { "" },
+        ),
+        "revoke that password at the registry; helm keeps the revisions until it prunes them (`helm upgrade --history-max`)",
+    ))
+}
+
+fn in_other_secrets(i: &Inputs, ci: &CustomImage, names: &Names, s: &Searched) -> Finding {
+    let skip = |o: &SecretObject| {
+        o.name == names.effective
+            || (ci.registry_password.is_some() && names.charts.as_deref() == Some(&o.name))
+            || o.type_.as_deref() == Some(HELM_RELEASE_TYPE)
     };
     let others: Vec<String> = i
         .objects
         .secrets
         .iter()
-        .filter(|s| !skip(s))
-        .filter(|s| {
-            s.data.values().flatten().any(|bytes| {
-                let text = String::from_utf8_lossy(bytes);
-                holds(&r, &short, &text)
-            })
+        .filter(|o| !skip(o))
+        .filter(|o| {
+            o.data
+                .values()
+                .flatten()
+                .any(|bytes| s.in_text(&String::from_utf8_lossy(bytes)))
         })
-        .map(|s| format!("`{}`", s.name))
+        .map(|o| format!("`{}`", o.name))
         .collect();
     if others.is_empty() {
-        out.push(Finding::ok(
+        return Finding::ok(
             Check::LeakSecrets,
             "no other Secret holds the registry password",
-        ));
-    } else {
-        out.push(Finding::warn(
-            Check::LeakSecrets,
-            format!(
-                "the registry password is also in Secret {}",
-                others.join(", ")
-            ),
-            "delete the copies you do not need; if they are not yours, rotate the password",
-        ));
+        );
     }
-    out
+    Finding::warn(
+        Check::LeakSecrets,
+        format!(
+            "the registry password is also in Secret {}",
+            others.join(", ")
+        ),
+        "delete the copies you do not need; if they are not yours, rotate the password",
+    )
 }
 
 /// The non-empty strings under the secret keys of a values document's block.

@@ -5,7 +5,7 @@
 use serde_yaml::Value;
 
 use super::chart_values;
-use crate::chart::{self, ChartValues, Naming};
+use crate::chart::{self, Naming};
 use crate::doctor::objects::{Objects, SecretObject, DOCKERCONFIGJSON_KEY, DOCKERCONFIGJSON_TYPE};
 use crate::doctor::{Check, Finding, Inputs};
 use crate::registry::check;
@@ -24,28 +24,73 @@ pub(super) struct Names {
     pub(super) explains_push_secret: bool,
 }
 
-/// The Secret the chart renders for this release, and who that is for the lines:
+/// The fullname the chart gives the release's objects, and who that is for the lines:
 /// from the release and the values' overrides, else (offline) from the name the chart
 /// gave the controller ConfigMap in the manifests.
-fn charts_secret(i: &Inputs, cv: &Option<ChartValues>) -> Option<(String, String)> {
+pub(super) fn fullname(i: &Inputs) -> Option<(String, String)> {
     if let Some(release) = &i.release {
-        let cv = cv.clone().unwrap_or_default();
-        let name = chart::push_secret_name(&cv.naming(release));
-        return Some((name, format!("release `{release}`")));
+        let cv = chart_values(i).unwrap_or_default();
+        let full = chart::fullname(&cv.naming(release));
+        return Some((full, format!("release `{release}`")));
     }
     let (config, _) = controller_config(&i.objects)?;
     let full = config
         .strip_suffix(chart::CONTROLLER_CONFIG_SUFFIX)
         .unwrap_or(config);
-    let name = chart::push_secret_name(&Naming {
-        release: full,
-        name_override: None,
-        fullname_override: Some(full),
-    });
     Some((
-        name,
+        full.to_string(),
         format!("the release whose objects are named `{full}`"),
     ))
+}
+
+/// The Secret the chart renders for this release, and who that is for the lines.
+fn charts_secret(i: &Inputs) -> Option<(String, String)> {
+    let (full, who) = fullname(i)?;
+    let name = chart::push_secret_name(&Naming {
+        release: &full,
+        name_override: None,
+        fullname_override: Some(&full),
+    });
+    Some((name, who))
+}
+
+/// The push Secret the controller mounts: `pushSecretName`, else the chart's default.
+pub fn push_secret_name(ci: &CustomImage) -> String {
+    ci.push_secret_name
+        .clone()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| DEFAULT_PUSH_SECRET_NAME.to_string())
+}
+
+/// `pushSecretName` empty (or removed with `null`) where the controller reads it: it
+/// requires the name at start, and stops without it.
+fn empty_push_secret_name(i: &Inputs) -> Option<Finding> {
+    let (value, source) = match controller_config(&i.objects) {
+        Some((name, b)) => (
+            b.get("pushSecretName").cloned(),
+            format!("the controller ConfigMap `{name}`"),
+        ),
+        // Without the ConfigMap, only a key written in the values overrides the
+        // chart's default.
+        None => (
+            Some(i.values.get(BLOCK_KEY)?.get("pushSecretName")?.clone()),
+            i.values_source.clone(),
+        ),
+    };
+    let empty = match &value {
+        None | Some(Value::Null) => true,
+        Some(Value::String(s)) => s.is_empty(),
+        Some(_) => false,
+    };
+    empty.then(|| {
+        Finding::fail(
+            Check::SecretName,
+            format!(
+                "`pushSecretName` is empty in {source}: the controller requires it and stops at start (\"customImage.pushSecretName is required in config.yaml\"), so nothing builds"
+            ),
+            "set `customImage.pushSecretName` to the push Secret's name (`phib render` writes it; a `null` or `\"\"` in the values removes the chart's default), then `phib upgrade`",
+        )
+    })
 }
 
 /// The controller ConfigMap of the manifests (`*-controller-config` with a
@@ -62,11 +107,7 @@ pub fn controller_config(objects: &Objects) -> Option<(&str, Value)> {
 }
 
 pub(super) fn secret_name(i: &Inputs, ci: &CustomImage, out: &mut Vec<Finding>) -> Names {
-    let effective = ci
-        .push_secret_name
-        .clone()
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| DEFAULT_PUSH_SECRET_NAME.to_string());
+    let effective = push_secret_name(ci);
     let cv = chart_values(i);
     let mut names = Names {
         effective: effective.clone(),
@@ -74,7 +115,12 @@ pub(super) fn secret_name(i: &Inputs, ci: &CustomImage, out: &mut Vec<Finding>) 
         is_charts: false,
         explains_push_secret: false,
     };
-    let Some((charts, who)) = charts_secret(i, &cv) else {
+    if let Some(f) = empty_push_secret_name(i) {
+        out.push(f);
+        names.explains_push_secret = true;
+        return names;
+    }
+    let Some((charts, who)) = charts_secret(i) else {
         return names;
     };
     names.is_charts = charts == effective;

@@ -257,10 +257,23 @@ pub(super) fn push_secret(
     let Some(secret) = i.objects.secret(name) else {
         let in_values = ci.registry_password.is_some();
         if i.live || in_values {
+            // An ExternalSecret may be meant to make it, but kubectl could not say.
+            let unlisted = i
+                .objects
+                .unread
+                .iter()
+                .find(|u| u.what == "externalsecrets" && !u.why.contains("resource type"))
+                .map(|u| {
+                    format!(
+                        " (if an ExternalSecret makes it: kubectl could not list them: {})",
+                        super::quote(&u.why, 200)
+                    )
+                })
+                .unwrap_or_default();
             out.push(Finding::fail(
                 Check::PushSecret,
-                format!("the push Secret `{name}` does not exist {where_}: builds cannot start"),
-                format!("create it: `phib render --secret-mode external --secret-name {name} --apply`, or point `pushSecretName` at the Secret that holds the login"),
+                format!("the push Secret `{name}` does not exist {where_}: builds cannot start{unlisted}"),
+                format!("create it: `phib render --secret-mode external --secret-name {name} --apply`, or without a long-lived password `--refresh external-secrets` or `--from-store` (docs/keyless/README.md); or point `pushSecretName` at the Secret that holds the login"),
             ));
         } else {
             out.push(Finding::warn(

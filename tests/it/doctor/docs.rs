@@ -38,7 +38,13 @@ fn check_transcript(files: &[(&str, &str)], transcript: &str) {
             let words: Vec<&str> = rest.split(' ').collect();
             assert_eq!(
                 words[1..],
-                ["tests/fixtures/charts/4.1.0", "-f", "values.yaml", ">", "bundle.yaml"],
+                [
+                    "tests/fixtures/charts/4.1.0",
+                    "-f",
+                    "values.yaml",
+                    ">",
+                    "bundle.yaml"
+                ],
                 "{cmd}"
             );
             let manifest = helm_template_as(
@@ -64,7 +70,10 @@ fn check_transcript(files: &[(&str, &str)], transcript: &str) {
             let r = run(phib().current_dir(dir.path()).args(&args), b"");
             let got = format!("{}{}", r.stdout_str(), r.stderr);
             assert_eq!(got, want, "docs/doctor.md shows another transcript");
-            assert_eq!(r.code.map(|c| c.to_string()).as_deref(), Some(lines[end + 1]));
+            assert_eq!(
+                r.code.map(|c| c.to_string()).as_deref(),
+                Some(lines[end + 1])
+            );
             i = end + 2;
         }
     }

@@ -783,3 +783,46 @@ fn live_doctor_names_a_real_buildah_push_refusal_stub_cluster() {
         BTreeSet::from(["builds:fail".to_string()])
     );
 }
+
+/// A name read from the cluster becomes a kubectl argument only when it is a Kubernetes
+/// name: a generator named otherwise is not read, and the finding says why.
+#[test]
+#[cfg_attr(not(phib_e2e), ignore = "end-to-end: needs helm; run ./scripts/test")]
+fn live_doctor_gives_kubectl_only_kubernetes_names_stub_cluster() {
+    let k = &shapes::ECR;
+    let mut source = shapes::from_generator(k);
+    source["dataFrom"][0]["sourceRef"]["generatorRef"]["name"] = json!("x --all-namespaces");
+    let extra = shapes::generator_side(k)
+        + &shapes::external_secret(source, shapes::Ready::Failed(k.refused));
+    let c = Cluster::new(
+        "4.1.0",
+        "primehub",
+        "hub",
+        &shapes::values(k.endpoint, k.prefix),
+        &extra,
+    );
+    let r = c.doctor(&["--release", "primehub", "--no-registry-check"], &[]);
+    r.expect_code(1);
+    let out = r.stdout_str();
+    assert!(
+        out.contains("warn  the generator ECRAuthorizationToken `x --all-namespaces` could not be read: `x --all-namespaces` is not a Kubernetes name: not read"),
+        "{out}"
+    );
+    assert!(
+        out.contains("FAIL  ExternalSecret `image-builder-push` cannot make the push Secret"),
+        "{out}"
+    );
+    let calls = c.calls();
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.iter().any(|a| a == "externalsecrets.external-secrets.io")),
+        "{calls:?}"
+    );
+    for call in calls {
+        assert!(
+            !call.iter().any(|a| a.contains("all-namespaces")),
+            "{call:?}"
+        );
+    }
+}

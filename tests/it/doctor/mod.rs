@@ -441,6 +441,20 @@ fn values_faults() -> Vec<Fault> {
             logs: no_logs,
         },
         Fault {
+            name: "pushSecretName removed with null",
+            charts: ALL,
+            release: "primehub",
+            values: || {
+                let mut v = values_mode();
+                v["customImage"]["pushSecretName"] = Value::Null;
+                v
+            },
+            extra: nothing,
+            expect: &["secret-name:fail", LEAK],
+            live: None,
+            logs: no_logs,
+        },
+        Fault {
             name: "pushSecretName empty",
             charts: ALL,
             release: "primehub",

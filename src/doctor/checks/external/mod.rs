@@ -8,6 +8,8 @@
 //! Which generator belongs to which cloud, and each cloud's annotations and page, are
 //! [`crate::registry::keyless`]'s facts.
 
+mod fix;
+
 use super::quote;
 use crate::doctor::objects::{
     kubectl_resource, ExternalSecretObject, GeneratorAuth, GeneratorObject, SecretObject,
@@ -17,13 +19,13 @@ use crate::doctor::{Check, Finding, Inputs, Status};
 use crate::registry::keyless::{aws, azure, github, google, quay, Generator};
 
 /// The page on copying a credential from a store.
-const STORE_DOCS: &str = "docs/keyless/central-store.md";
+pub(super) const STORE_DOCS: &str = "docs/keyless/central-store.md";
 /// How much of a message from the cluster a line quotes.
 const QUOTED: usize = 500;
 
 /// A registry generator phib writes, and what it needs of its ServiceAccount.
-struct Cloud {
-    generator: &'static Generator,
+pub(super) struct Cloud {
+    pub(super) generator: &'static Generator,
     /// Annotations the generator reads from its ServiceAccount.
     annotations: &'static [&'static str],
     /// Whether it fails without them (GKE Workload Identity works without: the
@@ -60,20 +62,20 @@ const CLOUDS: [Cloud; 5] = [
     },
 ];
 
-fn cloud(kind: &str) -> Option<&'static Cloud> {
+pub(super) fn cloud(kind: &str) -> Option<&'static Cloud> {
     CLOUDS.iter().find(|c| c.generator.kind == kind)
 }
 
 /// What the links found, for the fix of an `ExternalSecret` that is not Ready.
 #[derive(Default)]
-struct Found<'a> {
-    generator: Option<&'a GeneratorObject>,
-    service_account: Option<&'a ServiceAccountObject>,
-    store: Option<(&'a str, &'a str)>,
+pub(super) struct Found<'a> {
+    pub(super) generator: Option<&'a GeneratorObject>,
+    pub(super) service_account: Option<&'a ServiceAccountObject>,
+    pub(super) store: Option<(&'a str, &'a str)>,
 }
 
 /// The namespace for commands, as the lines name it.
-fn ns(i: &Inputs) -> &str {
+pub(super) fn ns(i: &Inputs) -> &str {
     super::namespace(i)
 }
 
@@ -290,17 +292,6 @@ fn last_warning<'a>(i: &'a Inputs, es: &ExternalSecretObject) -> Option<&'a str>
         .map(|e| e.message.as_str())
 }
 
-/// The cause in an operator's message, without the wrapping its controller adds
-/// (`error processing spec.dataFrom[0].sourceRef.generatorRef, err: `, `error using
-/// generator: `).
-fn cause(message: &str) -> &str {
-    let m = match message.split_once(", err: ") {
-        Some((head, rest)) if head.starts_with("error processing spec.") => rest,
-        _ => message,
-    };
-    m.strip_prefix("error using generator: ").unwrap_or(m)
-}
-
 /// The page of the keyless set-up behind the push Secret `push`, if an
 /// `ExternalSecret` makes it: its generator's cloud page, or the store page.
 pub(super) fn keyless_docs(i: &Inputs, push: &str) -> Option<&'static str> {
@@ -313,89 +304,6 @@ pub(super) fn keyless_docs(i: &Inputs, push: &str) -> Option<&'static str> {
         Source::Generator { kind, .. } => cloud(kind).map(|c| c.generator.docs),
         Source::Store { .. } => Some(STORE_DOCS),
     })
-}
-
-/// The keyless fix for a sync that failed with `message`.
-fn fix_for(i: &Inputs, es: &ExternalSecretObject, found: &Found, message: &str) -> String {
-    let has = |needles: &[&str]| needles.iter().any(|n| message.contains(n));
-    let ns = ns(i);
-    let sa = found
-        .service_account
-        .map_or("SERVICE_ACCOUNT", |s| s.name.as_str());
-    let note = |a: &str| found.service_account.and_then(|s| s.annotations.get(a));
-    if let Some((kind, name)) = found.store {
-        return if has(&["does not exist", "not found", "NotFound", "no such"]) {
-            format!("put the credential in the backend of {kind} `{name}` under the key the ExternalSecret reads (`spec.data[].remoteRef.key`) ({STORE_DOCS})")
-        } else if has(&[
-            "denied",
-            "Denied",
-            "403",
-            "Forbidden",
-            "permission",
-            "Permission",
-        ]) {
-            format!("grant the identity of {kind} `{name}` read access to that key in its backend ({STORE_DOCS})")
-        } else {
-            format!("check the key the ExternalSecret reads and the access of {kind} `{name}` ({STORE_DOCS})")
-        };
-    }
-    let Some(g) = found.generator else {
-        let wanted = es.sources.iter().find_map(|s| match s {
-            Source::Generator { kind, name } => Some((kind, name)),
-            Source::Store { .. } => None,
-        });
-        return match wanted {
-            Some((kind, name)) if has(&["unable to get generator"]) => format!(
-                "apply the generator {kind} `{name}` of the manifests `phib render ... --refresh external-secrets` wrote (`kubectl apply -f FILE`)"
-            ),
-            _ => format!(
-                "read the operator's events: `kubectl -n {ns} describe externalsecret {}`",
-                es.name
-            ),
-        };
-    };
-    let docs = cloud(&g.kind).map_or("docs/keyless/", |c| c.generator.docs);
-    match g.kind.as_str() {
-        k if k == aws::GENERATOR.kind => {
-            let who = match note(aws::SERVICE_ACCOUNT_ANNOTATION) {
-                Some(role) => format!("the role `{role}`"),
-                None => "the operator's own AWS identity".into(),
-            };
-            if has(&["AssumeRoleWithWebIdentity", "InvalidIdentityToken", "WebIdentityErr"]) {
-                format!("let {who} trust the ServiceAccount: its trust policy must allow `sts:AssumeRoleWithWebIdentity` to `system:serviceaccount:{ns}:{sa}` from the cluster's OIDC provider ({docs}, \"The grant\")")
-            } else {
-                format!("grant {who} `ecr:GetAuthorizationToken` and push and pull on the repository: the policy in {docs} (\"The grant\"), which `phib render --registry ecr ... --refresh external-secrets` prints")
-            }
-        }
-        k if k == google::GENERATOR.kind => {
-            let gsa = note(google::SERVICE_ACCOUNT_ANNOTATION)
-                .map_or("GSA_EMAIL", String::as_str)
-                .to_string();
-            let project = g
-                .spec_text(&["auth", "workloadIdentity", "clusterProjectID"])
-                .unwrap_or_else(|| "CLUSTER_PROJECT".into());
-            if has(&["iamcredentials", "Service Account Credentials API"]) {
-                format!("enable the IAM Service Account Credentials API in the project of `{gsa}`: `gcloud services enable iamcredentials.googleapis.com --project PROJECT` ({docs})")
-            } else {
-                format!("let ServiceAccount `{ns}/{sa}` act as `{gsa}`: `gcloud iam service-accounts add-iam-policy-binding {gsa} --role roles/iam.workloadIdentityUser --member 'serviceAccount:{project}.svc.id.goog[{ns}/{sa}]'`, and grant `{gsa}` the registry role ({docs}, \"The grant\")")
-            }
-        }
-        k if k == azure::GENERATOR.kind => {
-            if has(&["AADSTS70021", "federated identity"]) {
-                format!("add a federated credential to the managed identity for subject `system:serviceaccount:{ns}:{sa}`, audience `{}`, issuer the cluster's OIDC issuer ({docs})", azure::FEDERATION_AUDIENCE)
-            } else if has(&["AADSTS700016", "AADSTS90002"]) {
-                format!("the ServiceAccount's `{}` and `{}` must name the managed identity and its tenant ({docs})", azure::CLIENT_ID_ANNOTATION, azure::TENANT_ID_ANNOTATION)
-            } else {
-                format!("give the identity `AcrPush` on the registry ({docs}, \"The grant\")")
-            }
-        }
-        k if k == quay::GENERATOR.kind => format!("let the robot account trust ServiceAccount `{ns}/{sa}`: a federation entry with the cluster's OIDC issuer and subject `system:serviceaccount:{ns}:{sa}`, and write on the repository ({docs}); Quay must reach the cluster's issuer"),
-        k if k == github::GENERATOR.kind => format!("check the GitHub App: its id, installation id, private key and package permission ({docs})"),
-        _ => format!(
-            "read the operator's events: `kubectl -n {ns} describe externalsecret {}`",
-            es.name
-        ),
-    }
 }
 
 /// Checks the links `es` reads from; returns whether one is broken.
@@ -445,7 +353,7 @@ fn not_ready(
             .unwrap_or_default()
     );
     let cause_text = cause
-        .map(|m| format!("; the operator says: {}", quote(self::cause(m), QUOTED)))
+        .map(|m| format!("; the operator says: {}", quote(fix::cause(m), QUOTED)))
         .unwrap_or_default();
     let effect = match (secret, &es.refresh_time) {
         (None, _) if i.live => {
@@ -463,7 +371,7 @@ fn not_ready(
             "ExternalSecret `{}` cannot make the push Secret `{}`: {state}{cause_text}{effect}",
             es.name, es.target
         ),
-        fix_for(i, es, found, cause.or(c.message.as_deref()).unwrap_or("")),
+        fix::fix_for(i, es, found, cause.or(c.message.as_deref()).unwrap_or("")),
     )
 }
 

@@ -113,6 +113,23 @@ pub fn faults() -> Vec<Fault> {
             logs: super::no_logs,
         },
         Fault {
+            // GKE then uses the Kubernetes identity itself: it works if that was
+            // granted, but phib's grant is for the Google service account.
+            name: "the GKE ServiceAccount has no Google service account annotation",
+            charts: ALL,
+            release: "primehub",
+            values: || keyless_values(&GCR),
+            extra: || {
+                shapes::yaml(&(GCR.generator)())
+                    + &shapes::service_account(&[])
+                    + &shapes::external_secret(shapes::from_generator(&GCR), Ready::Synced)
+                    + &shapes::push_secret(shapes::host(&GCR), GCR.user, shapes::TOKEN)
+            },
+            expect: &["secret-source:warn"],
+            live: None,
+            logs: super::no_logs,
+        },
+        Fault {
             name: "the Azure ServiceAccount has no tenant-id annotation",
             charts: ALL,
             release: "primehub",

@@ -4,25 +4,30 @@
 //! Secret data only ever arrives on kubectl's standard output, which only phib reads;
 //! no argument names more than an object's name.
 
-use super::objects::Objects;
-use super::{Check, Diagnosis, Finding, Inputs, Listing, Revision, VersionSource};
-use crate::chart::{ChartVersion, NEWEST};
+use super::objects::{kubectl_resource, Objects, PodLog};
+use super::{checks, follow, Check, Diagnosis, Finding, Inputs, Listing, Revision, VersionSource};
+use crate::chart::{self, ChartVersion, NEWEST};
 use crate::helm::{Helm, ReleaseInfo};
 use crate::names::Name;
-use crate::runner::{self, Program, Tool};
+use crate::runner::{self, Call, Program, Tool};
 use crate::verify::{self, target::Target};
 use crate::{Error, Result};
 
 /// How many earlier revisions are read for old passwords (helm keeps ten by default).
 const HISTORY_DEPTH: usize = 10;
 
-/// kubectl, with the context helm passes to its plugins.
+/// kubectl, with the context helm passes to its plugins. Every kubectl call of the
+/// doctor is one method here, built on the runner: names from the cluster are checked
+/// as Kubernetes names and come after `--`.
 #[derive(Debug, Clone)]
 pub struct Kubectl {
     program: Program,
     /// `HELM_KUBECONTEXT` (`helm --kube-context C phib doctor`).
     pub context: Option<String>,
 }
+
+/// What a read of the cluster gives: the result, or kubectl's (redacted) reason.
+type Read<T> = std::result::Result<T, String>;
 
 impl Kubectl {
     /// `kubectl` on `PATH`.
@@ -43,26 +48,140 @@ impl Kubectl {
         Ok(Kubectl { program, context })
     }
 
-    /// `kubectl get RESOURCE -n NS -o json`, as objects; the error is kubectl's message.
-    fn get(&self, resource: &'static str, namespace: &str) -> std::result::Result<Objects, String> {
+    /// A kubectl call in `ns`, with the context.
+    fn call(&self, verb: &'static str, ns: &str) -> Read<Call> {
         let mut call = self.program.call();
         if let Some(c) = &self.context {
             call = call
                 .named("--context", Name::Context, c)
                 .map_err(|e| e.message)?;
         }
-        let out = call
-            .args(&["get", resource])
-            .named("-n", Name::Namespace, namespace)
-            .map_err(|e| e.message)?
-            .args(&["-o", "json"])
-            .run()
-            .map_err(|e| e.message)?;
+        call.arg(verb)
+            .named("-n", Name::Namespace, ns)
+            .map_err(|e| e.message)
+    }
+
+    /// Runs `call`: its standard output, or the last line of its error.
+    fn run(&self, call: Call) -> Read<String> {
+        let out = call.run().map_err(|e| e.message)?;
         if !out.ok() {
             return Err(format!("kubectl failed: {}", out.last_line()));
         }
-        let text = String::from_utf8_lossy(&out.stdout);
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// `kubectl get -n NS -o json [OPTIONS] -- RESOURCE [NAME]`, as objects.
+    fn get(&self, call: Call, resource: &str, name: Option<&str>) -> Read<Objects> {
+        let mut call = call
+            .args(&["-o", "json"])
+            .positional(Name::Object, resource)
+            .map_err(|e| e.message)?;
+        if let Some(name) = name {
+            call = call.positional(Name::Object, name).map_err(|e| e.message)?;
+        }
+        let text = self.run(call)?;
         Objects::parse(&text, "kubectl's output").map_err(|e| e.message)
+    }
+
+    /// The namespace's Secrets.
+    pub fn secrets(&self, ns: &str) -> Read<Objects> {
+        self.get(self.call("get", ns)?, "secrets", None)
+    }
+
+    /// PrimeHub's Images.
+    pub fn images(&self, ns: &str) -> Read<Objects> {
+        self.get(self.call("get", ns)?, "images.primehub.io", None)
+    }
+
+    /// The namespace's `ExternalSecret`s.
+    pub fn external_secrets(&self, ns: &str) -> Read<Objects> {
+        self.get(
+            self.call("get", ns)?,
+            "externalsecrets.external-secrets.io",
+            None,
+        )
+    }
+
+    /// One object of a kind the doctor follows (a generator, a store, a
+    /// ServiceAccount); `Ok(None)` when it does not exist.
+    pub fn object(&self, ns: &str, kind: &str, name: &str) -> Read<Option<Objects>> {
+        let resource = kubectl_resource(kind).ok_or_else(|| format!("`{kind}` is not read"))?;
+        match self.get(self.call("get", ns)?, &resource, Some(k8s_name(name)?)) {
+            Ok(o) => Ok(Some(o)),
+            Err(why) if why.contains("NotFound") || why.contains("not found") => Ok(None),
+            Err(why) => Err(why),
+        }
+    }
+
+    /// The events about one object.
+    pub fn events(&self, ns: &str, kind: &str, name: &str) -> Read<Objects> {
+        kubectl_resource(kind).ok_or_else(|| format!("`{kind}` is not read"))?;
+        let selector = format!(
+            "involvedObject.kind={kind},involvedObject.name={}",
+            k8s_name(name)?
+        );
+        let call = self.call("get", ns)?.built("--field-selector", selector);
+        self.get(call, "events", None)
+    }
+
+    /// The namespace itself (its labels).
+    pub fn namespace(&self, ns: &str) -> Read<Objects> {
+        self.get(self.call("get", ns)?, "namespace", Some(k8s_name(ns)?))
+    }
+
+    /// The release's pods (the label every pod of the chart carries).
+    pub fn release_pods(&self, ns: &str, release: &str) -> Read<Objects> {
+        let selector = format!("{}={}", chart::RELEASE_LABEL, k8s_name(release)?);
+        let call = self.call("get", ns)?.built("--selector", selector);
+        self.get(call, "pods", None)
+    }
+
+    /// PrimeHub's `ImageSpecJob`s.
+    pub fn image_spec_jobs(&self, ns: &str) -> Read<Objects> {
+        self.get(self.call("get", ns)?, "imagespecjobs.primehub.io", None)
+    }
+
+    /// The last `tail` lines a pod's container printed (its previous run's with
+    /// `previous`).
+    pub fn logs(
+        &self,
+        ns: &str,
+        pod: &str,
+        container: &str,
+        previous: bool,
+        tail: usize,
+    ) -> Read<PodLog> {
+        let mut call = self
+            .call("logs", ns)?
+            .named("-c", Name::Object, k8s_name(container)?)
+            .map_err(|e| e.message)?
+            .count("--tail", tail as u64)
+            .arg(LOG_LIMIT);
+        if previous {
+            call = call.arg("--previous");
+        }
+        let call = call
+            .positional(Name::Object, k8s_name(pod)?)
+            .map_err(|e| e.message)?;
+        Ok(PodLog {
+            pod: pod.to_string(),
+            container: container.to_string(),
+            previous,
+            text: self.run(call)?,
+        })
+    }
+}
+
+/// The most of a log kubectl sends.
+const LOG_LIMIT: &str = "--limit-bytes=65536";
+
+/// `name` when it is a Kubernetes object name (a DNS subdomain), so that what a cluster
+/// object says never becomes more than a name on kubectl's command line.
+fn k8s_name(name: &str) -> Read<&str> {
+    if Name::Object.accepts(name) {
+        Ok(name)
+    } else {
+        Err(format!("`{name}` is not a Kubernetes name: not read"))
     }
 }
 
@@ -121,13 +240,13 @@ pub fn gather(helm: &Helm, kubectl: &Kubectl, req: &Request) -> Result<Inputs> {
         &format!("the manifest of release `{name}`"),
     )?;
     // What runs is what kubectl sees: the manifest's Secrets may have been replaced.
-    let live = kubectl.get("secrets", ns).map_err(|why| {
+    let live = kubectl.secrets(ns).map_err(|why| {
         Error::failed(format!("cannot read the Secrets in namespace `{ns}`: {why}")).with_help(
             "the doctor needs to read Secrets there: check the kubectl context and your rights (`kubectl auth can-i list secrets -n NS`)",
         )
     })?;
     objects.secrets = live.secrets;
-    let images = match kubectl.get("images.primehub.io", ns) {
+    let images = match kubectl.images(ns) {
         Ok(found) => {
             objects.images = found.images;
             Listing::Listed
@@ -154,6 +273,14 @@ pub fn gather(helm: &Helm, kubectl: &Kubectl, req: &Request) -> Result<Inputs> {
             values,
         });
     }
+    let push = crate::values::model::CustomImage::from_values(&values)
+        .ok()
+        .flatten()
+        .map(|ci| checks::push_secret_name(&ci));
+    if let Some(push) = &push {
+        follow::chain(kubectl, ns, push, &mut objects);
+    }
+    follow::builds(kubectl, ns, name, &mut objects);
     Ok(Inputs {
         release: Some(info.name.clone()),
         namespace: Some(ns.to_string()),

@@ -104,10 +104,7 @@ impl Stub {
         let mut cmd = phib();
         let d = self.path();
         cmd.current_dir(d)
-            .env(
-                "PATH",
-                format!("{}:/usr/bin:/bin", d.join("bin").display()),
-            )
+            .env("PATH", format!("{}:/usr/bin:/bin", d.join("bin").display()))
             .env("STUB_DIR", d)
             .env("STUB_FAIL", fail)
             .env("STUB_ECHO", forms().join(" "));
@@ -152,7 +149,11 @@ fn helm_and_kubectl_error_lines_never_show_a_secret_stub_cluster() {
         let result = run_bounded(&mut cmd, Duration::from_secs(30)).and_then(|r| {
             let out = String::from_utf8_lossy(&r.stdout);
             if !stub.calls().contains(flow.fail) {
-                return Err(format!("`{}` was never called:\n{}", flow.fail, stub.calls()));
+                return Err(format!(
+                    "`{}` was never called:\n{}",
+                    flow.fail,
+                    stub.calls()
+                ));
             }
             if r.code != Some(1) {
                 return Err(format!("exit {:?}, not 1:\n{}", r.code, r.stderr));
@@ -197,19 +198,28 @@ fn names_from_files_and_the_cluster_never_become_options_stub_cluster() {
         .unwrap();
         let mut cmd = stub.phib("none");
         cmd.args(["verify", "--timeout", "1"]);
-        tally.attempt(&format!("verify: pushSecretName {name}"), refused(&stub, &mut cmd, name));
+        tally.attempt(
+            &format!("verify: pushSecretName {name}"),
+            refused(&stub, &mut cmd, name),
+        );
 
         // A release name in `helm list`, read by `phib doctor`.
         let stub = Stub::new(name);
         let mut cmd = stub.phib("none");
         cmd.args(["doctor", "--no-registry-check"]);
-        tally.attempt(&format!("doctor: release {name}"), refused(&stub, &mut cmd, name));
+        tally.attempt(
+            &format!("doctor: release {name}"),
+            refused(&stub, &mut cmd, name),
+        );
 
         // A Secret name given on the command line.
         let stub = Stub::new("primehub");
         let mut cmd = stub.phib("none");
         cmd.args(["show", "--release", name]);
-        tally.attempt(&format!("show --release {name}"), refused(&stub, &mut cmd, name));
+        tally.attempt(
+            &format!("show --release {name}"),
+            refused(&stub, &mut cmd, name),
+        );
     }
     tally.finish();
 }
@@ -241,7 +251,8 @@ fn the_doctors_report_shows_no_control_character() {
         fs::write(&bundle, bundle_with(c)).unwrap();
         for output in ["text", "json"] {
             let mut cmd = phib();
-            cmd.args(["doctor", "--output", output, "--manifests"]).arg(&bundle);
+            cmd.args(["doctor", "--output", output, "--manifests"])
+                .arg(&bundle);
             let result = run_bounded(&mut cmd, Duration::from_secs(20)).and_then(|r| {
                 no_control("stdout", &String::from_utf8_lossy(&r.stdout))?;
                 no_control("stderr", &r.stderr)?;

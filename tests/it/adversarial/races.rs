@@ -372,7 +372,12 @@ fn a_full_disk_names_the_values_file_and_keeps_the_old_backup() {
     let work = d.join("disk");
     fs::create_dir(&work).unwrap();
     let out = std::process::Command::new("unshare")
-        .args(["-m", "sh", "-c", &format!("cd {} && {script}", work.display())])
+        .args([
+            "-m",
+            "sh",
+            "-c",
+            &format!("cd {} && {script}", work.display()),
+        ])
         .env("KUBECONFIG", "/nonexistent")
         .output()
         .unwrap();

@@ -16,6 +16,7 @@
 pub mod deliver;
 pub mod keyless;
 pub mod refresh;
+pub mod sealed;
 pub mod store;
 pub mod template;
 pub mod yaml;

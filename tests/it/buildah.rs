@@ -29,8 +29,8 @@ pub const CHARTS: [&str; 7] = [
     "2.7.0", "3.3.0", "3.4.0", "3.4.2", "3.7.1", "3.8.0", "4.1.0",
 ];
 
-const USER: &str = "robot$ci";
-const PASSWORD: &str = "p@ss w:rd\"1";
+pub const USER: &str = "robot$ci";
+pub const PASSWORD: &str = "p@ss w:rd\"1";
 /// The Image the controller builds in these tests (the fixture charts' `fixture` values).
 const IMAGE_NAME: &str = "my-image";
 const IMAGE_HASH: &str = "0a1b2c3d";

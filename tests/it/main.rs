@@ -20,6 +20,7 @@ mod merge;
 mod pty;
 mod registry;
 mod render;
+mod sealed;
 mod util;
 mod values_file;
 mod verify;

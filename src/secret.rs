@@ -84,6 +84,14 @@ impl Secret {
         Secret(value)
     }
 
+    /// Wraps a whole document that holds secrets (a values file, a manifest) without
+    /// making it known to [`redact`] as a whole: its secrets are learned on their own,
+    /// and phib may show the document once they are hidden (which, with none in it, is
+    /// the document itself).
+    pub fn holding(document: impl Into<String>) -> Self {
+        Secret(document.into())
+    }
+
     /// The plain text. Call only where the secret is written where it belongs.
     pub fn expose(&self) -> &str {
         &self.0
@@ -1284,6 +1292,16 @@ mod tests {
         });
         let all = secrets.join(" ");
         assert_eq!(redact(&all), [REDACTED; 12].join(" "));
+    }
+
+    #[test]
+    fn a_document_holding_secrets_is_not_hidden_whole() {
+        let doc = "{\n  \"customImage\": {\n    \"pushSecretName\": \"h0ld1ng-doc\"\n  }\n}\n";
+        let held = Secret::holding(doc);
+        assert_eq!(redact(doc), doc);
+        assert_eq!(format!("{held:?}"), REDACTED);
+        let _ = Secret::new(doc);
+        assert_eq!(redact(doc), REDACTED);
     }
 
     #[test]

@@ -355,7 +355,7 @@ pub fn check(pending: &Pending) -> Result<Option<String>> {
     };
     let want = match manifests {
         Manifests::Static(s) => s.manifest(),
-        Manifests::Keyless(p) => Secret::new(p.manifests.text()),
+        Manifests::Keyless(p) => Secret::holding(p.manifests.text()),
     };
     Ok(match std::fs::read(path) {
         Ok(have) if have == want.expose().as_bytes() => None,
@@ -391,7 +391,7 @@ pub fn finish(pending: Pending) -> Result<Option<String>> {
             (manifest, what, hide)
         }
         Manifests::Keyless(p) => (
-            Secret::new(p.manifests.text()),
+            Secret::holding(p.manifests.text()),
             p.manifests.describe(),
             Redactor::new(),
         ),

@@ -421,7 +421,7 @@ pub fn check(pending: &Pending) -> Result<Option<String>> {
     };
     let want = match manifests {
         Manifests::Static(s) => s.manifest(),
-        Manifests::Keyless(p) => Secret::new(p.manifests.text()),
+        Manifests::Keyless(p) => Secret::holding(p.manifests.text()),
     };
     Ok(match crate::files::read::read(path, FileKind::SecretManifest)? {
         Some(have) if have.bytes == want.expose().as_bytes() => None,
@@ -449,7 +449,7 @@ pub fn finish(pending: Pending) -> Result<Option<String>> {
             crate::secret::learn_login(&s.username, s.password.expose());
             (s.manifest(), what)
         }
-        Manifests::Keyless(p) => (Secret::new(p.manifests.text()), p.manifests.describe()),
+        Manifests::Keyless(p) => (Secret::holding(p.manifests.text()), p.manifests.describe()),
     };
     let grant = match &manifests {
         Manifests::Keyless(p) => format!(

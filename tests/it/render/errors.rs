@@ -186,3 +186,87 @@ fn every_validation_error_exits_2_names_the_option_and_writes_nothing() {
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "{show}");
     }
 }
+
+/// The options of `phib render` that take a value, as its `--help` lists them, and
+/// whether each is a choice (`[possible values: …]` or `Possible values:` under it).
+fn value_options() -> Vec<(String, bool)> {
+    let r = phib_run(["render", "--help"]);
+    r.expect_code(0);
+    let help = r.stdout_str();
+    let mut options: Vec<(String, bool)> = Vec::new();
+    for line in help.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let is_option = line.starts_with("  ") && words.first().is_some_and(|w| w.starts_with('-'));
+        if is_option {
+            let flag = words.iter().position(|w| w.starts_with("--"));
+            if let Some(i) = flag.filter(|i| words.get(i + 1).is_some_and(|v| v.starts_with('<'))) {
+                options.push((words[i].trim_end_matches(',').to_string(), false));
+            } else {
+                options.push((String::new(), false));
+            }
+        } else if line.contains("possible values:") || line.contains("Possible values:") {
+            if let Some(last) = options.last_mut() {
+                last.1 = true;
+            }
+        }
+    }
+    options.retain(|(flag, _)| !flag.is_empty());
+    options
+}
+
+/// The rule of every option: a value with a control character in it (ESC, BEL, CR, or
+/// the C1 CSI U+009B) is refused with exit 2 before anything is read or written, and
+/// the message names the code point without printing the character. The options are
+/// read from `--help`, so a new one is covered without a new line here.
+#[test]
+fn every_text_option_refuses_control_characters_and_writes_nothing() {
+    let options = value_options();
+    let flags: Vec<&str> = options.iter().map(|(f, _)| f.as_str()).collect();
+    // The list really is `--help`'s: every field of the field list that takes a value,
+    // and the options of render that are not fields, are in it.
+    for id in phib::registry::FieldId::ALL {
+        if id.value_name().is_some() {
+            assert!(flags.contains(&id.flag()), "{} not in {flags:?}", id.flag());
+        }
+    }
+    for flag in [
+        "--secret-name",
+        "--namespace",
+        "--secret-out",
+        "--chart-version",
+        "--accept",
+        "--values",
+    ] {
+        assert!(flags.contains(&flag), "{flag} not in {flags:?}");
+    }
+    for (flag, choice) in &options {
+        for c in ['\u{1b}', '\u{7}', '\r', '\u{9b}'] {
+            let dir = tempdir();
+            let value = format!("x{c}y");
+            let mut args = vec!["--registry", "harbor"];
+            if flag == "--registry" {
+                args.clear();
+            }
+            args.extend([flag.as_str(), value.as_str()]);
+            let r = render_in(dir.path(), &args, b"", Some(SECRET));
+            let show = format!("{flag} with U+{:04X}\n--- stderr\n{}", c as u32, r.stderr);
+            assert_eq!(r.code, Some(2), "{show}");
+            assert!(r.stdout.is_empty(), "{show}");
+            assert!(
+                !r.stderr.contains(c),
+                "the character itself is printed: {show}"
+            );
+            assert!(r.stderr.contains(flag.as_str()), "{show}");
+            if !choice {
+                assert!(
+                    r.stderr.contains(&format!(
+                        "contains a control character (U+{:04X})",
+                        c as u32
+                    )),
+                    "{show}"
+                );
+            }
+            assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "{show}");
+        }
+    }
+}

@@ -118,6 +118,31 @@ pub fn python_with_jq() -> PathBuf {
     }
 }
 
+/// `node tests/oracles/SCRIPT`: an oracle script run on the npm packages `scripts/test`
+/// installs into `target/tools/npm`. Such a script exits 3 when its packages are missing,
+/// which [`oracle_output`] turns into a failure, never a skip.
+pub fn oracle(script: &str) -> Command {
+    let mut cmd = Command::new(tool("node"));
+    cmd.arg(root().join("tests/oracles").join(script));
+    cmd
+}
+
+/// Runs an [`oracle`] command; returns (its verdict: exit 0, its report: both streams).
+/// Panics unless the oracle itself ran (exit 0 or 1).
+pub fn oracle_output(cmd: &mut Command) -> (bool, String) {
+    let out = cmd.output().expect("run the oracle with node");
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    match out.status.code() {
+        Some(0) => (true, report),
+        Some(1) => (false, report),
+        _ => panic!("the oracle did not run ({}): {report}", out.status),
+    }
+}
+
 /// A fresh temporary folder for one test.
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("tempdir")

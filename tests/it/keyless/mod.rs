@@ -1,5 +1,6 @@
 //! Keyless push Secrets: every manifest phib writes for the External Secrets Operator
-//! validates against the operator's CRD schemas (v2.9.0, unknown fields refused), and
+//! validates against the operator's schemas (npm `@kubernetes-models/external-secrets`
+//! 2.0.0, which agrees with the v2.9.0 CRDs; unknown fields refused), and
 //! for each generator the `.dockerconfigjson` template, filled with a sample of the
 //! generator's documented outputs the way the operator's template engine fills it, is
 //! an authfile real buildah pushes with, to a real registry on loopback.
@@ -18,31 +19,11 @@ use phib::registry::keyless::{aws, azure, github, google, quay, Generator};
 use crate::registry::{Auth, Registry};
 use crate::util::*;
 
-/// The CRDs the tests validate against (a copy of the operator's, see its README).
-/// The operator's CRDs (release v2.9.0), kept beside the checkout in
-/// `shared/oracles/`: an oracle from elsewhere, read where it is, not copied in.
-fn crd_dir() -> PathBuf {
-    ["../shared", "../../shared"]
-        .iter()
-        .map(|up| root().join(up).join("oracles/external-secrets/crds"))
-        .find(|dir| dir.is_dir())
-        .expect("the External Secrets Operator CRDs in `shared/oracles/external-secrets/crds` beside the checkout")
-}
-
-/// Runs the schema validator on `files`; returns (success, its report).
+/// Validates `files` with the External Secrets Operator's schemas
+/// (`tests/oracles/validate-eso.mjs`, on the npm package `scripts/test` installs);
+/// returns (success, its report).
 fn validate(files: &[PathBuf]) -> (bool, String) {
-    let out = Command::new(python_with_jq())
-        .arg(root().join("tests/it/keyless/validate_eso.py"))
-        .arg(crd_dir())
-        .args(files)
-        .output()
-        .expect("run the validator");
-    let report = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), report)
+    oracle_output(oracle("validate-eso.mjs").args(files))
 }
 
 /// One refresh per identity phib can write, pushing to `endpoint`.
@@ -149,7 +130,7 @@ fn cli_manifests(dir: &Path) -> Vec<PathBuf> {
 #[test]
 #[cfg_attr(
     not(phib_e2e),
-    ignore = "end-to-end: needs python jsonschema; run ./scripts/test"
+    ignore = "end-to-end: needs node and the npm oracle packages; run ./scripts/test"
 )]
 fn every_manifest_validates_against_the_operator_crds_and_a_wrong_one_does_not() {
     let dir = tempdir();
@@ -191,18 +172,28 @@ fn every_manifest_validates_against_the_operator_crds_and_a_wrong_one_does_not()
         assert!(report.contains(&line), "{report}");
     }
 
-    // A misspelt field and a wrong enum are refused: the validator can fail.
-    let mut doc = every_refresh("https://gcr.io")[0].documents()[1].clone();
-    doc["spec"]["projectId"] = "acme".into();
+    // A misspelt field, a missing required one and a wrong enum are refused, each
+    // named: the validator can fail.
     let bad = dir.path().join("bad.yaml");
-    std::fs::write(&bad, serde_yaml::to_string(&doc).unwrap()).unwrap();
-    let (ok, report) = validate(std::slice::from_ref(&bad));
-    assert!(!ok, "{report}");
-    assert!(report.contains("projectId"), "{report}");
+    let refused = |doc: &serde_json::Value, expect: &str| {
+        std::fs::write(&bad, serde_yaml::to_string(doc).unwrap()).unwrap();
+        let (ok, report) = validate(std::slice::from_ref(&bad));
+        assert!(!ok && report.contains(expect), "{expect}: {report}");
+    };
+    let gcr = every_refresh("https://gcr.io")[0].documents()[1].clone();
+    assert_eq!(gcr["kind"], "GCRAccessToken");
+    let mut doc = gcr.clone();
+    doc["spec"]["projectId"] = "acme".into();
+    refused(&doc, "/spec/projectId: unknown field");
+    let mut doc = gcr;
+    doc["spec"].as_object_mut().unwrap().remove("projectID");
+    refused(&doc, "/spec: must have required property projectID");
     let mut es = store("docker.io", "acme", None).document();
     es["spec"]["secretStoreRef"]["kind"] = "Store".into();
-    std::fs::write(&bad, serde_yaml::to_string(&es).unwrap()).unwrap();
-    assert!(!validate(&[bad]).0);
+    refused(
+        &es,
+        "/spec/secretStoreRef/kind: must be equal to one of the allowed values",
+    );
 }
 
 /// The sample outputs of `gen` as the template's data.

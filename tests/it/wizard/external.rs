@@ -12,7 +12,7 @@ use crate::pty::Pty;
 /// Picks a Secret of your own and takes its default name and namespace.
 fn own_secret_with_defaults(t: &mut Pty) {
     credentials_list(t);
-    t.send("\r");
+    t.type_keys("\r");
     t.answer("Push secret name [primehub-image-builder-push]", "");
     t.answer("PrimeHub's namespace [hub]", "");
 }
@@ -31,7 +31,7 @@ fn external_mode_writes_values_without_credentials_and_a_0600_manifest_as_phib_r
     external_mode_to_default_file(&mut t);
     t.expect("pushSecretName:     primehub-image-builder-push");
     t.expect("Where: the credentials go into the Secret");
-    t.expect("Create `values.yaml`?").send("y\r");
+    t.at("Create `values.yaml`?").type_keys("y\r");
     t.expect("Wrote the push Secret");
     no_verify(&mut t);
     let (code, screen) = t.finish_screen();
@@ -110,17 +110,17 @@ fn the_offered_upgrade_runs_phib_upgrade_with_only_custom_image_and_no_secret_in
     t.answer("User name (Harbor robot account", "robot$ci+builder");
     t.answer("Password or robot secret", secret);
     t.answer("[harbor.example.com/ci]", "");
-    t.expect("Change the advanced options?").send("n\r");
+    t.at("Change the advanced options?").type_keys("n\r");
     values_mode(&mut t);
-    t.expect("Create `values.yaml`?").send("y\r");
+    t.at("Create `values.yaml`?").type_keys("y\r");
     t.expect("Wrote the customImage block");
     no_verify(&mut t);
-    t.expect("Apply it now with helm upgrade?").send("y\r");
+    t.at("Apply it now with helm upgrade?").type_keys("y\r");
     t.answer("Helm release [primehub]", "");
     t.answer("Namespace [hub]", "");
     t.expect("pinned to the deployed version");
     t.expect("will run:");
-    t.expect("Run it?").send("y\r");
+    t.at("Run it?").type_keys("y\r");
     t.expect("has been upgraded");
     t.expect("phib verify --values values.yaml");
     let (code, screen) = t.finish_screen();
@@ -181,13 +181,15 @@ fn the_offered_check_runs_phib_verify_against_a_real_registry_and_a_failure_exit
         t.answer("User name (Harbor robot account", user);
         t.answer("Password or robot secret", typed);
         t.answer("Push repository prefix", &format!("{host}/ci"));
-        t.expect("Skip TLS verification").expect("[Y/n]").send("\r");
-        t.expect("Change the advanced options?").send("n\r");
+        t.expect("Skip TLS verification")
+            .at("[Y/n]")
+            .type_keys("\r");
+        t.at("Change the advanced options?").type_keys("n\r");
         external_mode_to_default_file(&mut t);
-        t.expect("Create `values.yaml`?").send("y\r");
+        t.at("Create `values.yaml`?").type_keys("y\r");
         t.expect("Wrote the push Secret");
-        t.expect("Check the credentials against the registry now?")
-            .send("\r");
+        t.at("Check the credentials against the registry now?")
+            .type_keys("\r");
         let (code, screen) = t.finish_screen();
         assert_eq!(code, Some(want_code), "{screen}");
         assert!(!screen.contains(typed), "{screen}");
@@ -235,14 +237,14 @@ fn ctrl_c_while_the_offered_upgrade_runs_removes_the_temporary_file_and_exits_13
     );
     docker_hub(&mut t, "ann", "dckr_pat_x");
     values_mode(&mut t);
-    t.expect("Create `values.yaml`?").send("y\r");
+    t.at("Create `values.yaml`?").type_keys("y\r");
     no_verify(&mut t);
-    t.expect("Apply it now with helm upgrade?").send("y\r");
+    t.at("Apply it now with helm upgrade?").type_keys("y\r");
     t.answer("Helm release [primehub]", "");
     t.answer("Namespace [hub]", "");
-    t.expect("Run it?").send("y\r");
+    t.at("Run it?").type_keys("y\r");
     let started = stub.dir().join("upgrade-started");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let deadline = std::time::Instant::now() + crate::pty::DEADLINE;
     while !started.exists() {
         assert!(std::time::Instant::now() < deadline, "helm never started");
         std::thread::sleep(std::time::Duration::from_millis(20));
@@ -266,10 +268,9 @@ fn esc_after_the_file_is_written_exits_130_and_says_the_file_stays() {
     let (dir, mut t) = start();
     docker_hub(&mut t, "ann", "dckr_pat_x");
     values_mode(&mut t);
-    t.expect("Create `values.yaml`?").send("y\r");
-    t.expect("Check the credentials against the registry now?");
-    settle();
-    t.send("\u{1b}");
+    t.at("Create `values.yaml`?").type_keys("y\r");
+    t.at("Check the credentials against the registry now?")
+        .type_keys("\u{1b}");
     let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(130), "{screen}");
     assert!(
@@ -313,15 +314,15 @@ fn rotating_an_external_mode_block_writes_only_its_secret_as_phib_render_rotate_
     let before = existing_external_file(dir.path());
     let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
     t.expect("pushSecretName:     ml-push");
-    t.expect("Rotate the credentials only").send("\r");
+    t.at("Rotate the credentials only").type_keys("\r");
     t.answer("User name (Harbor robot account", "robot$ml+new");
     t.answer("Password or robot secret", "new-secret");
     t.expect("The credentials stay in the Secret `ml-push`.");
     t.answer("PrimeHub's namespace [hub]", "");
     t.answer("File for the Secret manifest [push-secret.yaml]", "");
     t.expect("Where: the credentials go into the Secret `ml-push`");
-    t.expect("Put the new credentials into the Secret `ml-push`?")
-        .send("y\r");
+    t.at("Put the new credentials into the Secret `ml-push`?")
+        .type_keys("y\r");
     t.expect("Wrote the push Secret");
     no_verify(&mut t);
     let (code, screen) = t.finish_screen();
@@ -399,10 +400,10 @@ fn a_failed_kubectl_apply_writes_nothing_and_prints_the_command_to_run_later() {
     let mut t = Pty::spawn(dir.path(), &[], &path, &[("KUBECONFIG", None)]);
     docker_hub(&mut t, "Ann", "dckr_pat_s3cret");
     own_secret_with_defaults(&mut t);
-    t.expect("The Secret").expect("apply it now with kubectl");
-    settle();
-    t.send("j").send("\r");
-    t.expect("Create `values.yaml`?").send("y\r");
+    t.expect("The Secret")
+        .at("apply it now with kubectl")
+        .type_keys("j\r");
+    t.at("Create `values.yaml`?").type_keys("y\r");
     let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(1), "{screen}");
     assert!(!screen.contains("s3cret"), "{screen}");
@@ -432,9 +433,7 @@ fn an_empty_token_is_not_shown_as_typed_and_the_refusal_names_the_question() {
     t.answer("Docker Hub access token", "");
     t.expect("Docker Hub access token is needed (nothing was typed)");
     t.answer("Docker Hub access token", "dckr_pat_s3cret");
-    t.expect("[docker.io/ann]");
-    settle();
-    t.send("\u{1b}");
+    t.at("[docker.io/ann]").type_keys("\u{1b}");
     let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(130), "{screen}");
     // `[hidden]` once, for the token typed; none for the empty answer.
@@ -450,9 +449,9 @@ fn a_secret_file_in_a_missing_folder_is_asked_again_before_anything_is_written()
     t.answer("File for the Secret manifest", "no-such-dir/push.yaml");
     t.expect("the folder `no-such-dir`");
     t.answer("File for the Secret manifest", "push.yaml");
-    t.expect("Create `values.yaml`?").send("y\r");
-    t.expect("Check the credentials against the registry now?")
-        .send("n\r");
+    t.at("Create `values.yaml`?").type_keys("y\r");
+    t.at("Check the credentials against the registry now?")
+        .type_keys("n\r");
     let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(0), "{screen}");
     assert!(!screen.contains("s3cret"), "{screen}");
@@ -470,14 +469,14 @@ fn acr_keyless_asks_no_password_and_writes_what_phib_render_refresh_writes() {
     let (dir, mut t) = start();
     pick(&mut t, Kind::Acr);
     t.expect("short-lived tokens, no key (recommended)")
-        .expect("a password or token")
-        .send("\r");
+        .at("a password or token")
+        .type_keys("\r");
     t.answer("Registry name", "acmeregistry");
     t.answer("[acmeregistry.azurecr.io/primehub]", "");
-    t.expect("Change the advanced options?").send("n\r");
+    t.at("Change the advanced options?").type_keys("n\r");
     t.expect("Azure identity")
-        .expect("the nodes' managed identity")
-        .send("\r");
+        .at("the nodes' managed identity")
+        .type_keys("\r");
     t.answer(
         "Managed identity client id",
         "11111111-2222-3333-4444-555555555555",
@@ -489,7 +488,7 @@ fn acr_keyless_asks_no_password_and_writes_what_phib_render_refresh_writes() {
     t.answer("PrimeHub's namespace", "");
     t.answer("File for the Secret manifest", "push-refresh.yaml");
     t.expect("ACRAccessToken");
-    t.expect("Create `values.yaml`?").send("y\r");
+    t.at("Create `values.yaml`?").type_keys("y\r");
     t.expect("least-privilege grant");
     let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(0), "exit {code:?}: {screen}");

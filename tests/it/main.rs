@@ -8,6 +8,7 @@ mod bom;
 mod buildah;
 mod cli;
 mod compact;
+mod docs;
 mod doctor;
 mod external;
 mod first_contact;

@@ -1,7 +1,11 @@
 //! phib's one integration-test binary. Each module tests one command or concern; `util`
 //! is the small harness they share. Tests that need real external tools (helm, jq, a
 //! registry, skopeo) are the end-to-end tier: they run under `./scripts/test`
-//! (`PHIB_E2E=1`) and are listed as ignored, with the reason, under plain `cargo test`.
+//! (`PHIB_E2E=1`) and are listed as ignored, with the reason, under plain `cargo test`;
+//! `e2e!` (in `util`) declares them.
+
+#[macro_use]
+mod util;
 
 mod adversarial;
 mod bom;
@@ -20,7 +24,6 @@ mod merge;
 mod pty;
 mod registry;
 mod render;
-mod util;
 mod values_file;
 mod verify;
 mod wizard;

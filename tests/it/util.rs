@@ -9,6 +9,42 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+/// An end-to-end test, in the shape of ripgrep's `rgtest!`: `#[test]`, listed as ignored
+/// with the reason under plain `cargo test`, run under `./scripts/test` (`PHIB_E2E=1`),
+/// where a missing tool is a failure, never a skip ([`tool`]).
+///
+/// `e2e!(name, || { … })` runs the closure; `e2e!(name, SETUP, |server| { … })` first
+/// evaluates SETUP (a registry started on loopback, say) and hands it to the closure,
+/// which owns it (so the server stops when the test ends). The test is a closure so
+/// that rustfmt formats it.
+macro_rules! e2e {
+    ($name:ident, $test:expr) => {
+        #[test]
+        #[cfg_attr(
+            not(phib_e2e),
+            ignore = "end-to-end: needs the tools ./scripts/test installs (helm, jq, a registry, …); run ./scripts/test"
+        )]
+        fn $name() {
+            ($test)()
+        }
+    };
+    ($name:ident, $setup:expr, $test:expr) => {
+        #[test]
+        #[cfg_attr(
+            not(phib_e2e),
+            ignore = "end-to-end: needs the tools ./scripts/test installs (helm, jq, a registry, …); run ./scripts/test"
+        )]
+        fn $name() {
+            $crate::util::with($setup, $test)
+        }
+    };
+}
+
+/// Hands `setup` to `test`: the closure's argument takes its type from `setup`.
+pub fn with<S>(setup: S, test: impl FnOnce(S)) {
+    test(setup)
+}
+
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -127,74 +127,72 @@ fn cli_manifests(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs node and the npm oracle packages; run ./scripts/test"
-)]
-fn every_manifest_validates_against_the_operator_crds_and_a_wrong_one_does_not() {
-    let dir = tempdir();
-    let mut files = Vec::new();
-    let mut count = 0;
-    for (i, r) in every_refresh("https://europe-west1-docker.pkg.dev")
+e2e!(
+    every_manifest_validates_against_the_operator_crds_and_a_wrong_one_does_not,
+    || {
+        let dir = tempdir();
+        let mut files = Vec::new();
+        let mut count = 0;
+        for (i, r) in every_refresh("https://europe-west1-docker.pkg.dev")
+            .iter()
+            .enumerate()
+        {
+            let path = dir.path().join(format!("refresh-{i}.yaml"));
+            std::fs::write(&path, r.manifests()).unwrap();
+            count += r.documents().len();
+            files.push(path);
+        }
+        for (i, s) in [
+            store("docker.io", "acme", Some("token")),
+            store("https://gcr.io", "_json_key", None),
+        ]
         .iter()
         .enumerate()
-    {
-        let path = dir.path().join(format!("refresh-{i}.yaml"));
-        std::fs::write(&path, r.manifests()).unwrap();
-        count += r.documents().len();
-        files.push(path);
-    }
-    for (i, s) in [
-        store("docker.io", "acme", Some("token")),
-        store("https://gcr.io", "_json_key", None),
-    ]
-    .iter()
-    .enumerate()
-    {
-        let path = dir.path().join(format!("store-{i}.yaml"));
-        std::fs::write(&path, s.manifests()).unwrap();
-        count += 1;
-        files.push(path);
-    }
-    let (ok, report) = validate(&files);
-    assert!(ok, "{report}");
-    assert_eq!(
-        report.lines().filter(|l| l.starts_with("ok ")).count(),
-        count,
-        "{report}"
-    );
-    let cli = cli_manifests(dir.path());
-    let (ok, report) = validate(&cli);
-    assert!(ok, "{report}");
-    for f in &cli {
-        let line = format!("ok {}: ExternalSecret", f.display());
-        assert!(report.contains(&line), "{report}");
-    }
+        {
+            let path = dir.path().join(format!("store-{i}.yaml"));
+            std::fs::write(&path, s.manifests()).unwrap();
+            count += 1;
+            files.push(path);
+        }
+        let (ok, report) = validate(&files);
+        assert!(ok, "{report}");
+        assert_eq!(
+            report.lines().filter(|l| l.starts_with("ok ")).count(),
+            count,
+            "{report}"
+        );
+        let cli = cli_manifests(dir.path());
+        let (ok, report) = validate(&cli);
+        assert!(ok, "{report}");
+        for f in &cli {
+            let line = format!("ok {}: ExternalSecret", f.display());
+            assert!(report.contains(&line), "{report}");
+        }
 
-    // A misspelt field, a missing required one and a wrong enum are refused, each
-    // named: the validator can fail.
-    let bad = dir.path().join("bad.yaml");
-    let refused = |doc: &serde_json::Value, expect: &str| {
-        std::fs::write(&bad, serde_yaml::to_string(doc).unwrap()).unwrap();
-        let (ok, report) = validate(std::slice::from_ref(&bad));
-        assert!(!ok && report.contains(expect), "{expect}: {report}");
-    };
-    let gcr = every_refresh("https://gcr.io")[0].documents()[1].clone();
-    assert_eq!(gcr["kind"], "GCRAccessToken");
-    let mut doc = gcr.clone();
-    doc["spec"]["projectId"] = "acme".into();
-    refused(&doc, "/spec/projectId: unknown field");
-    let mut doc = gcr;
-    doc["spec"].as_object_mut().unwrap().remove("projectID");
-    refused(&doc, "/spec: must have required property projectID");
-    let mut es = store("docker.io", "acme", None).document();
-    es["spec"]["secretStoreRef"]["kind"] = "Store".into();
-    refused(
-        &es,
-        "/spec/secretStoreRef/kind: must be equal to one of the allowed values",
-    );
-}
+        // A misspelt field, a missing required one and a wrong enum are refused, each
+        // named: the validator can fail.
+        let bad = dir.path().join("bad.yaml");
+        let refused = |doc: &serde_json::Value, expect: &str| {
+            std::fs::write(&bad, serde_yaml::to_string(doc).unwrap()).unwrap();
+            let (ok, report) = validate(std::slice::from_ref(&bad));
+            assert!(!ok && report.contains(expect), "{expect}: {report}");
+        };
+        let gcr = every_refresh("https://gcr.io")[0].documents()[1].clone();
+        assert_eq!(gcr["kind"], "GCRAccessToken");
+        let mut doc = gcr.clone();
+        doc["spec"]["projectId"] = "acme".into();
+        refused(&doc, "/spec/projectId: unknown field");
+        let mut doc = gcr;
+        doc["spec"].as_object_mut().unwrap().remove("projectID");
+        refused(&doc, "/spec: must have required property projectID");
+        let mut es = store("docker.io", "acme", None).document();
+        es["spec"]["secretStoreRef"]["kind"] = "Store".into();
+        refused(
+            &es,
+            "/spec/secretStoreRef/kind: must be equal to one of the allowed values",
+        );
+    }
+);
 
 /// The sample outputs of `gen` as the template's data.
 fn sample(gen: &Generator) -> BTreeMap<String, String> {
@@ -286,12 +284,7 @@ impl Buildah {
     }
 }
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs buildah, docker-registry, htpasswd; run ./scripts/test"
-)]
-fn buildah_pushes_with_each_generators_templated_secret() {
+e2e!(buildah_pushes_with_each_generators_templated_secret, || {
     // The store's credential holds what breaks hand-written templates.
     const STORE_PASSWORD: &str = r#"p@ss w:rd"\x"#;
     let gens: [&Generator; 5] = [
@@ -360,7 +353,7 @@ fn buildah_pushes_with_each_generators_templated_secret() {
     std::fs::write(&authfile, gotemplate::fill(&r.template(), &wrong)).unwrap();
     let (ok, err) = buildah.push(&authfile, &format!("{host}/team/refused:t1"));
     assert!(!ok && err.contains("unauthorized"), "{err}");
-}
+});
 
 /// A stand-in kubectl (no cluster can run here) that records its arguments and answers
 /// `get secret NAME` with `secret.json` when that file exists (NotFound before the
@@ -390,114 +383,115 @@ if [ -f "$f" ]; then cat "$f"; else echo "Error from server (NotFound): $2s \"$3
     bin
 }
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs docker-registry; run ./scripts/test"
-)]
-fn verify_says_what_waits_for_the_operator_then_checks_the_generated_secret_stub_cluster() {
-    let g = &google::GENERATOR;
-    let login: Vec<(String, String)> =
-        vec![("oauth2accesstoken".into(), sample(g)["password"].clone())];
-    let users: Vec<(&str, &str)> = login
-        .iter()
-        .map(|(u, p)| (u.as_str(), p.as_str()))
-        .collect();
-    let reg = Registry::start(Auth::Htpasswd(&users), false);
-    let host = reg.host();
-    let dir = tempdir();
-    let values = dir.path().join("values.yaml");
-    std::fs::write(
+e2e!(
+    verify_says_what_waits_for_the_operator_then_checks_the_generated_secret_stub_cluster,
+    || {
+        let g = &google::GENERATOR;
+        let login: Vec<(String, String)> =
+            vec![("oauth2accesstoken".into(), sample(g)["password"].clone())];
+        let users: Vec<(&str, &str)> = login
+            .iter()
+            .map(|(u, p)| (u.as_str(), p.as_str()))
+            .collect();
+        let reg = Registry::start(Auth::Htpasswd(&users), false);
+        let host = reg.host();
+        let dir = tempdir();
+        let values = dir.path().join("values.yaml");
+        std::fs::write(
         &values,
         format!(
             "customImage:\n  registryEndpoint: \"{host}\"\n  pushRepo: \"{host}/acme/images/builds\"\n  pushSecretName: \"primehub-image-builder-push\"\n  insecureSkipVerify: true\n"
         ),
     )
     .unwrap();
-    let bin = stand_in_kubectl(dir.path());
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let verify = || {
-        run(
-            phib()
-                .args(["verify", "--timeout", "10", "--values"])
-                .arg(&values)
-                .env("PATH", &path),
-            b"",
-        )
-    };
+        let bin = stand_in_kubectl(dir.path());
+        let path = format!(
+            "{}:{}",
+            bin.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let verify = || {
+            run(
+                phib()
+                    .args(["verify", "--timeout", "10", "--values"])
+                    .arg(&values)
+                    .env("PATH", &path),
+                b"",
+            )
+        };
 
-    // Applied, not synced yet: the ExternalSecret says why.
-    let es = serde_json::json!({"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret",
+        // Applied, not synced yet: the ExternalSecret says why.
+        let es = serde_json::json!({"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret",
         "metadata": {"name": "primehub-image-builder-push", "namespace": "hub"},
         "status": {"conditions": [{"type": "Ready", "status": "False", "reason": "SecretSyncedError",
             "message": "error processing spec.dataFrom[0].sourceRef.generatorRef"}]}});
-    std::fs::write(dir.path().join("externalsecret.json"), es.to_string()).unwrap();
-    let r = verify();
-    r.expect_code(1);
-    assert!(r.stderr.contains("does not exist yet: the External Secrets Operator has not synced the ExternalSecret `primehub-image-builder-push` (Ready False (SecretSyncedError: error processing"), "{}", r.stderr);
-    assert!(
-        r.stderr
-            .contains("kubectl -n hub describe externalsecret primehub-image-builder-push"),
-        "{}",
-        r.stderr
-    );
-    assert!(r.stderr.contains("run `phib verify` again"), "{}", r.stderr);
-    let log = std::fs::read_to_string(dir.path().join("kubectl.log")).unwrap();
-    assert_eq!(
-        log.lines().collect::<Vec<_>>(),
-        [
-            "get secret primehub-image-builder-push -n hub -o json",
-            "get externalsecret primehub-image-builder-push -n hub -o json"
-        ]
-    );
+        std::fs::write(dir.path().join("externalsecret.json"), es.to_string()).unwrap();
+        let r = verify();
+        r.expect_code(1);
+        assert!(r.stderr.contains("does not exist yet: the External Secrets Operator has not synced the ExternalSecret `primehub-image-builder-push` (Ready False (SecretSyncedError: error processing"), "{}", r.stderr);
+        assert!(
+            r.stderr
+                .contains("kubectl -n hub describe externalsecret primehub-image-builder-push"),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("run `phib verify` again"), "{}", r.stderr);
+        let log = std::fs::read_to_string(dir.path().join("kubectl.log")).unwrap();
+        assert_eq!(
+            log.lines().collect::<Vec<_>>(),
+            [
+                "get secret primehub-image-builder-push -n hub -o json",
+                "get externalsecret primehub-image-builder-push -n hub -o json"
+            ]
+        );
 
-    // The manifests file holds no login: verify says where the login will be.
-    let file = dir.path().join("push-refresh.yaml");
-    std::fs::write(&file, every_refresh(&host)[0].manifests()).unwrap();
-    let r = run(
-        phib()
-            .args(["verify", "--values"])
-            .arg(&values)
-            .arg("--secret-file")
-            .arg(&file)
-            .env("PATH", &path),
-        b"",
-    );
-    r.expect_code(2);
-    assert!(
-        r.stderr
-            .contains("holds the ExternalSecret `primehub-image-builder-push`, not credentials"),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.stderr
-            .contains("run `phib verify` without `--secret-file`"),
-        "{}",
-        r.stderr
-    );
+        // The manifests file holds no login: verify says where the login will be.
+        let file = dir.path().join("push-refresh.yaml");
+        std::fs::write(&file, every_refresh(&host)[0].manifests()).unwrap();
+        let r = run(
+            phib()
+                .args(["verify", "--values"])
+                .arg(&values)
+                .arg("--secret-file")
+                .arg(&file)
+                .env("PATH", &path),
+            b"",
+        );
+        r.expect_code(2);
+        assert!(
+            r.stderr.contains(
+                "holds the ExternalSecret `primehub-image-builder-push`, not credentials"
+            ),
+            "{}",
+            r.stderr
+        );
+        assert!(
+            r.stderr
+                .contains("run `phib verify` without `--secret-file`"),
+            "{}",
+            r.stderr
+        );
 
-    // Synced: the Secret the operator wrote from the template logs in and may push.
-    let mut refresh = every_refresh(&host).remove(0);
-    refresh.namespace = "hub".into();
-    let config = gotemplate::fill(&refresh.template(), &sample(g));
-    let data = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &config);
-    let secret = serde_json::json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/dockerconfigjson",
+        // Synced: the Secret the operator wrote from the template logs in and may push.
+        let mut refresh = every_refresh(&host).remove(0);
+        refresh.namespace = "hub".into();
+        let config = gotemplate::fill(&refresh.template(), &sample(g));
+        let data = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &config);
+        let secret = serde_json::json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/dockerconfigjson",
         "metadata": {"name": "primehub-image-builder-push", "namespace": "hub",
             "ownerReferences": [{"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret", "name": "primehub-image-builder-push", "uid": "1"}]},
         "data": {".dockerconfigjson": data}});
-    std::fs::write(dir.path().join("secret.json"), secret.to_string()).unwrap();
-    let r = verify();
-    r.expect_code(0);
-    let out = r.stdout_str();
-    assert!(out.contains("ok    login as `oauth2accesstoken`"), "{out}");
-    assert!(
-        out.contains("ok    push rights on `acme/images/builds`"),
-        "{out}"
-    );
-    assert!(!out.contains(&sample(g)["password"]) && !r.stderr.contains(&sample(g)["password"]));
-}
+        std::fs::write(dir.path().join("secret.json"), secret.to_string()).unwrap();
+        let r = verify();
+        r.expect_code(0);
+        let out = r.stdout_str();
+        assert!(out.contains("ok    login as `oauth2accesstoken`"), "{out}");
+        assert!(
+            out.contains("ok    push rights on `acme/images/builds`"),
+            "{out}"
+        );
+        assert!(
+            !out.contains(&sample(g)["password"]) && !r.stderr.contains(&sample(g)["password"])
+        );
+    }
+);

@@ -163,62 +163,60 @@ fn the_offered_upgrade_runs_phib_upgrade_with_only_custom_image_and_no_secret_in
     assert_eq!(ci["pushRepo"], serde_json::Value::Null, "{passed}");
 }
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs docker-registry; run ./scripts/test"
-)]
-fn the_offered_check_runs_phib_verify_against_a_real_registry_and_a_failure_exits_1() {
-    use crate::registry::{Auth, Registry};
-    let user = "robot$ci";
-    let password = "pa ss:w\"#rd";
-    let registry = Registry::start(Auth::Htpasswd(&[(user, password)]), false);
-    let host = registry.host();
-    for (typed, want_code) in [(password, 0), ("wrong-password", 1)] {
-        let (dir, mut t) = start();
-        pick(&mut t, Kind::Harbor);
-        t.answer("Registry endpoint", &format!("http://{host}"));
-        t.answer("User name (Harbor robot account", user);
-        t.answer("Password or robot secret", typed);
-        t.answer("Push repository prefix", &format!("{host}/ci"));
-        t.expect("Skip TLS verification")
-            .at("[Y/n]")
-            .type_keys("\r");
-        t.at("Change the advanced options?").type_keys("n\r");
-        external_mode_to_default_file(&mut t);
-        t.at("Create `values.yaml`?").type_keys("y\r");
-        t.expect("Wrote the push Secret");
-        t.at("Check the credentials against the registry now?")
-            .type_keys("\r");
-        let (code, screen) = t.finish_screen();
-        assert_eq!(code, Some(want_code), "{screen}");
-        assert!(!screen.contains(typed), "{screen}");
-        assert!(
-            screen.contains("ok    credentials for") && screen.contains("push-secret.yaml"),
-            "{screen}"
-        );
-        if want_code == 0 {
-            assert!(screen.contains("ok    "), "{screen}");
-            assert!(!screen.contains("FAIL"), "{screen}");
-        } else {
-            assert!(screen.contains("FAIL"), "{screen}");
-            assert!(screen.contains("phib: authentication failed"), "{screen}");
-            // Why it failed comes first, then the steps left: the check to retry, and
-            // the upgrade.
-            let error = screen.find("phib: authentication failed").unwrap();
-            let retry = screen
-                .find("phib verify --values values.yaml --secret-file push-secret.yaml")
-                .expect(&screen);
-            let upgrade = screen
-                .find("phib upgrade --values values.yaml")
-                .expect(&screen);
-            assert!(error < retry && error < upgrade, "{screen}");
+e2e!(
+    the_offered_check_runs_phib_verify_against_a_real_registry_and_a_failure_exits_1,
+    || {
+        use crate::registry::{Auth, Registry};
+        let user = "robot$ci";
+        let password = "pa ss:w\"#rd";
+        let registry = Registry::start(Auth::Htpasswd(&[(user, password)]), false);
+        let host = registry.host();
+        for (typed, want_code) in [(password, 0), ("wrong-password", 1)] {
+            let (dir, mut t) = start();
+            pick(&mut t, Kind::Harbor);
+            t.answer("Registry endpoint", &format!("http://{host}"));
+            t.answer("User name (Harbor robot account", user);
+            t.answer("Password or robot secret", typed);
+            t.answer("Push repository prefix", &format!("{host}/ci"));
+            t.expect("Skip TLS verification")
+                .at("[Y/n]")
+                .type_keys("\r");
+            t.at("Change the advanced options?").type_keys("n\r");
+            external_mode_to_default_file(&mut t);
+            t.at("Create `values.yaml`?").type_keys("y\r");
+            t.expect("Wrote the push Secret");
+            t.at("Check the credentials against the registry now?")
+                .type_keys("\r");
+            let (code, screen) = t.finish_screen();
+            assert_eq!(code, Some(want_code), "{screen}");
+            assert!(!screen.contains(typed), "{screen}");
+            assert!(
+                screen.contains("ok    credentials for") && screen.contains("push-secret.yaml"),
+                "{screen}"
+            );
+            if want_code == 0 {
+                assert!(screen.contains("ok    "), "{screen}");
+                assert!(!screen.contains("FAIL"), "{screen}");
+            } else {
+                assert!(screen.contains("FAIL"), "{screen}");
+                assert!(screen.contains("phib: authentication failed"), "{screen}");
+                // Why it failed comes first, then the steps left: the check to retry, and
+                // the upgrade.
+                let error = screen.find("phib: authentication failed").unwrap();
+                let retry = screen
+                    .find("phib verify --values values.yaml --secret-file push-secret.yaml")
+                    .expect(&screen);
+                let upgrade = screen
+                    .find("phib upgrade --values values.yaml")
+                    .expect(&screen);
+                assert!(error < retry && error < upgrade, "{screen}");
+            }
+            // A failed check does not undo the write.
+            assert!(dir.path().join("values.yaml").exists());
+            assert_eq!(mode(&dir.path().join("push-secret.yaml")), 0o600);
         }
-        // A failed check does not undo the write.
-        assert!(dir.path().join("values.yaml").exists());
-        assert_eq!(mode(&dir.path().join("push-secret.yaml")), 0o600);
     }
-}
+);
 
 #[test]
 fn ctrl_c_while_the_offered_upgrade_runs_removes_the_temporary_file_and_exits_130_stub_cluster() {
@@ -385,45 +383,43 @@ fn rotating_an_external_mode_block_writes_only_its_secret_as_phib_render_rotate_
     );
 }
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs kubectl; run ./scripts/test"
-)]
-fn a_failed_kubectl_apply_writes_nothing_and_prints_the_command_to_run_later() {
-    // Real kubectl with no cluster configured (HOME is the empty test folder): the
-    // apply fails as it does against an unreachable cluster.
-    let kubectl = tool("kubectl");
-    let dir = tempdir();
-    let path = empty_path(dir.path());
-    std::os::unix::fs::symlink(&kubectl, Path::new(&path).join("kubectl")).unwrap();
-    let mut t = Pty::spawn(dir.path(), &[], &path, &[("KUBECONFIG", None)]);
-    docker_hub(&mut t, "Ann", "dckr_pat_s3cret");
-    own_secret_with_defaults(&mut t);
-    t.expect("The Secret")
-        .at("apply it now with kubectl")
-        .type_keys("j\r");
-    t.at("Create `values.yaml`?").type_keys("y\r");
-    let (code, screen) = t.finish_screen();
-    assert_eq!(code, Some(1), "{screen}");
-    assert!(!screen.contains("s3cret"), "{screen}");
-    assert!(
-        screen.contains("phib: `kubectl apply -f -` failed"),
-        "{screen}"
-    );
-    assert!(screen.contains("Nothing was written."), "{screen}");
-    assert!(screen.contains("--secret-out push-secret.yaml"), "{screen}");
-    // The values do not name a Secret that was never made.
-    assert!(!dir.path().join("values.yaml").exists(), "{screen}");
-    let printed = screen
-        .lines()
-        .skip_while(|l| !l.starts_with("  phib render"))
-        .take_while(|l| l.starts_with("  "))
-        .collect::<Vec<_>>()
-        .join("\n");
-    assert!(printed.contains("--apply"), "{screen}");
-    assert!(printed.contains("--password-stdin"), "{screen}");
-}
+e2e!(
+    a_failed_kubectl_apply_writes_nothing_and_prints_the_command_to_run_later,
+    || {
+        // Real kubectl with no cluster configured (HOME is the empty test folder): the
+        // apply fails as it does against an unreachable cluster.
+        let kubectl = tool("kubectl");
+        let dir = tempdir();
+        let path = empty_path(dir.path());
+        std::os::unix::fs::symlink(&kubectl, Path::new(&path).join("kubectl")).unwrap();
+        let mut t = Pty::spawn(dir.path(), &[], &path, &[("KUBECONFIG", None)]);
+        docker_hub(&mut t, "Ann", "dckr_pat_s3cret");
+        own_secret_with_defaults(&mut t);
+        t.expect("The Secret")
+            .at("apply it now with kubectl")
+            .type_keys("j\r");
+        t.at("Create `values.yaml`?").type_keys("y\r");
+        let (code, screen) = t.finish_screen();
+        assert_eq!(code, Some(1), "{screen}");
+        assert!(!screen.contains("s3cret"), "{screen}");
+        assert!(
+            screen.contains("phib: `kubectl apply -f -` failed"),
+            "{screen}"
+        );
+        assert!(screen.contains("Nothing was written."), "{screen}");
+        assert!(screen.contains("--secret-out push-secret.yaml"), "{screen}");
+        // The values do not name a Secret that was never made.
+        assert!(!dir.path().join("values.yaml").exists(), "{screen}");
+        let printed = screen
+            .lines()
+            .skip_while(|l| !l.starts_with("  phib render"))
+            .take_while(|l| l.starts_with("  "))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(printed.contains("--apply"), "{screen}");
+        assert!(printed.contains("--password-stdin"), "{screen}");
+    }
+);
 
 #[test]
 fn an_empty_token_is_not_shown_as_typed_and_the_refusal_names_the_question() {
@@ -460,73 +456,71 @@ fn a_secret_file_in_a_missing_folder_is_asked_again_before_anything_is_written()
     assert!(!dir.path().join("no-such-dir").exists());
 }
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs a pseudo-terminal; run ./scripts/test"
-)]
-fn acr_keyless_asks_no_password_and_writes_what_phib_render_refresh_writes() {
-    let (dir, mut t) = start();
-    pick(&mut t, Kind::Acr);
-    t.expect("short-lived tokens, no key (recommended)")
-        .at("a password or token")
-        .type_keys("\r");
-    t.answer("Registry name", "acmeregistry");
-    t.answer("[acmeregistry.azurecr.io/primehub]", "");
-    t.at("Change the advanced options?").type_keys("n\r");
-    t.expect("Azure identity")
-        .at("the nodes' managed identity")
-        .type_keys("\r");
-    t.answer(
-        "Managed identity client id",
-        "11111111-2222-3333-4444-555555555555",
-    );
-    t.answer("Tenant id", "not-a-guid");
-    t.expect("is not a GUID");
-    t.answer("Tenant id", "66666666-7777-8888-9999-000000000000");
-    t.answer("Kubernetes ServiceAccount for the operator", "");
-    t.answer("PrimeHub's namespace", "");
-    t.answer("File for the Secret manifest", "push-refresh.yaml");
-    t.expect("ACRAccessToken");
-    t.at("Create `values.yaml`?").type_keys("y\r");
-    t.expect("least-privilege grant");
-    let (code, screen) = t.finish_screen();
-    assert_eq!(code, Some(0), "exit {code:?}: {screen}");
-    assert!(!screen.contains("Password"), "{screen}");
-    assert!(
-        screen.contains("Once the operator has synced the Secret"),
-        "{screen}"
-    );
-    assert!(
-        screen.contains("Container Registry Repository Writer"),
-        "{screen}"
-    );
-
-    let sub = dir.path().join("render");
-    std::fs::create_dir(&sub).unwrap();
-    let args = [
-        "--registry",
-        "acr",
-        "--acr-name",
-        "acmeregistry",
-        "--secret-mode",
-        "external",
-        "--refresh",
-        "external-secrets",
-        "--azure-client-id",
-        "11111111-2222-3333-4444-555555555555",
-        "--azure-tenant-id",
-        "66666666-7777-8888-9999-000000000000",
-        "--secret-out",
-        "push-refresh.yaml",
-    ];
-    run(phib().current_dir(&sub).arg("render").args(args), b"").expect_code(0);
-    for file in ["values.yaml", "push-refresh.yaml"] {
-        assert_eq!(
-            std::fs::read_to_string(dir.path().join(file)).unwrap(),
-            std::fs::read_to_string(sub.join(file)).unwrap(),
-            "{file}: the wizard and phib render disagree"
+e2e!(
+    acr_keyless_asks_no_password_and_writes_what_phib_render_refresh_writes,
+    || {
+        let (dir, mut t) = start();
+        pick(&mut t, Kind::Acr);
+        t.expect("short-lived tokens, no key (recommended)")
+            .at("a password or token")
+            .type_keys("\r");
+        t.answer("Registry name", "acmeregistry");
+        t.answer("[acmeregistry.azurecr.io/primehub]", "");
+        t.at("Change the advanced options?").type_keys("n\r");
+        t.expect("Azure identity")
+            .at("the nodes' managed identity")
+            .type_keys("\r");
+        t.answer(
+            "Managed identity client id",
+            "11111111-2222-3333-4444-555555555555",
         );
+        t.answer("Tenant id", "not-a-guid");
+        t.expect("is not a GUID");
+        t.answer("Tenant id", "66666666-7777-8888-9999-000000000000");
+        t.answer("Kubernetes ServiceAccount for the operator", "");
+        t.answer("PrimeHub's namespace", "");
+        t.answer("File for the Secret manifest", "push-refresh.yaml");
+        t.expect("ACRAccessToken");
+        t.at("Create `values.yaml`?").type_keys("y\r");
+        t.expect("least-privilege grant");
+        let (code, screen) = t.finish_screen();
+        assert_eq!(code, Some(0), "exit {code:?}: {screen}");
+        assert!(!screen.contains("Password"), "{screen}");
+        assert!(
+            screen.contains("Once the operator has synced the Secret"),
+            "{screen}"
+        );
+        assert!(
+            screen.contains("Container Registry Repository Writer"),
+            "{screen}"
+        );
+
+        let sub = dir.path().join("render");
+        std::fs::create_dir(&sub).unwrap();
+        let args = [
+            "--registry",
+            "acr",
+            "--acr-name",
+            "acmeregistry",
+            "--secret-mode",
+            "external",
+            "--refresh",
+            "external-secrets",
+            "--azure-client-id",
+            "11111111-2222-3333-4444-555555555555",
+            "--azure-tenant-id",
+            "66666666-7777-8888-9999-000000000000",
+            "--secret-out",
+            "push-refresh.yaml",
+        ];
+        run(phib().current_dir(&sub).arg("render").args(args), b"").expect_code(0);
+        for file in ["values.yaml", "push-refresh.yaml"] {
+            assert_eq!(
+                std::fs::read_to_string(dir.path().join(file)).unwrap(),
+                std::fs::read_to_string(sub.join(file)).unwrap(),
+                "{file}: the wizard and phib render disagree"
+            );
+        }
+        assert_eq!(mode(&dir.path().join("push-refresh.yaml")), 0o600);
     }
-    assert_eq!(mode(&dir.path().join("push-refresh.yaml")), 0o600);
-}
+);

@@ -501,68 +501,64 @@ fn rotating_the_credentials_keeps_everything_else_and_writes_what_phib_render_wr
     assert_written(dir.path(), &want);
 }
 
-#[test]
-#[cfg_attr(not(phib_e2e), ignore = "end-to-end: needs helm; run ./scripts/test")]
-fn with_helm_on_path_declining_the_upgrade_prints_the_phib_upgrade_to_run() {
-    let dir = tempdir();
-    let helm = tool("helm");
-    let bin = helm.parent().unwrap().display().to_string();
-    let mut t = Pty::spawn(
-        dir.path(),
-        &["wizard", "--values", "my values.yaml"],
-        &bin,
-        &[],
-    );
-    pick(&mut t, Kind::DockerHub);
-    t.answer("Docker Hub user name", "ann");
-    t.answer("Docker Hub access token", "dckr_pat_x");
-    t.answer("[docker.io/ann]", "");
-    t.at("Change the advanced options?").type_keys("y\r");
-    t.answer("Registry endpoint [docker.io]", "");
-    t.answer("Single push repository", "");
-    t.answer("Helm release name of PrimeHub [primehub]", "hub2");
-    t.at("Skip TLS verification").type_keys("n\r");
-    values_mode(&mut t);
-    t.at("Create `my values.yaml`?").type_keys("y\r");
-    t.expect("Wrote the customImage block");
-    no_verify(&mut t);
-    t.at("Apply it now with helm upgrade?").type_keys("\r");
-    let (code, screen) = t.finish_screen();
-    assert_eq!(code, Some(0), "{screen}");
-    assert!(
+e2e!(
+    with_helm_on_path_declining_the_upgrade_prints_the_phib_upgrade_to_run,
+    || {
+        let dir = tempdir();
+        let helm = tool("helm");
+        let bin = helm.parent().unwrap().display().to_string();
+        let mut t = Pty::spawn(
+            dir.path(),
+            &["wizard", "--values", "my values.yaml"],
+            &bin,
+            &[],
+        );
+        pick(&mut t, Kind::DockerHub);
+        t.answer("Docker Hub user name", "ann");
+        t.answer("Docker Hub access token", "dckr_pat_x");
+        t.answer("[docker.io/ann]", "");
+        t.at("Change the advanced options?").type_keys("y\r");
+        t.answer("Registry endpoint [docker.io]", "");
+        t.answer("Single push repository", "");
+        t.answer("Helm release name of PrimeHub [primehub]", "hub2");
+        t.at("Skip TLS verification").type_keys("n\r");
+        values_mode(&mut t);
+        t.at("Create `my values.yaml`?").type_keys("y\r");
+        t.expect("Wrote the customImage block");
+        no_verify(&mut t);
+        t.at("Apply it now with helm upgrade?").type_keys("\r");
+        let (code, screen) = t.finish_screen();
+        assert_eq!(code, Some(0), "{screen}");
+        assert!(
         screen.contains("Apply it to the running PrimeHub with:\n  phib upgrade --values 'my values.yaml' --release hub2\n"),
         "{screen}"
     );
-    assert!(
-        !screen.contains("helm upgrade hub2") && !screen.contains("jq"),
-        "{screen}"
-    );
-    let want = rendered(
-        dir.path(),
-        &[
-            "--registry",
-            "dockerhub",
-            "--username",
-            "ann",
-            "--release",
-            "hub2",
-            "--password-stdin",
-        ],
-        b"dckr_pat_x",
-    );
-    let got = std::fs::read(dir.path().join("my values.yaml")).unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&got),
-        String::from_utf8_lossy(&want)
-    );
-}
+        assert!(
+            !screen.contains("helm upgrade hub2") && !screen.contains("jq"),
+            "{screen}"
+        );
+        let want = rendered(
+            dir.path(),
+            &[
+                "--registry",
+                "dockerhub",
+                "--username",
+                "ann",
+                "--release",
+                "hub2",
+                "--password-stdin",
+            ],
+            b"dckr_pat_x",
+        );
+        let got = std::fs::read(dir.path().join("my values.yaml")).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&got),
+            String::from_utf8_lossy(&want)
+        );
+    }
+);
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs tmux and helm; run ./scripts/test"
-)]
-fn the_recording_in_docs_is_what_the_wizard_shows() {
+e2e!(the_recording_in_docs_is_what_the_wizard_shows, || {
     tool("tmux");
     let helm = tool("helm");
     let path = format!(
@@ -591,43 +587,41 @@ fn the_recording_in_docs_is_what_the_wizard_shows() {
         &doc[start..end],
         "docs/wizard.md is out of date: run scripts/record-wizard"
     );
-}
+});
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs tmux and helm; run ./scripts/test"
-)]
-fn with_colours_on_no_line_of_a_full_run_exceeds_80_columns() {
-    tool("tmux");
-    let helm = tool("helm");
-    let path = format!(
-        "{}:{}",
-        helm.parent().unwrap().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    // tmux keeps a line longer than the window as one joined line in the capture.
-    let out = std::process::Command::new(root().join("scripts/record-wizard"))
-        .env("PHIB", env!("CARGO_BIN_EXE_phib"))
-        .env("PHIB_RECORD_COLOR", "1")
-        .env("PATH", path)
-        .output()
-        .expect("run scripts/record-wizard");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let screen = String::from_utf8(out.stdout).unwrap();
-    // The colourful theme's marks, so this is not the NO_COLOR run.
-    assert!(screen.contains("✔ Registry · "), "{screen}");
-    assert!(screen.contains("✔ Credentials · "), "{screen}");
-    let wide: Vec<&str> = screen
-        .lines()
-        .filter(|l| dialoguer::console::measure_text_width(l) > 80)
-        .collect();
-    assert!(wide.is_empty(), "{wide:#?}\n{screen}");
-}
+e2e!(
+    with_colours_on_no_line_of_a_full_run_exceeds_80_columns,
+    || {
+        tool("tmux");
+        let helm = tool("helm");
+        let path = format!(
+            "{}:{}",
+            helm.parent().unwrap().display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        // tmux keeps a line longer than the window as one joined line in the capture.
+        let out = std::process::Command::new(root().join("scripts/record-wizard"))
+            .env("PHIB", env!("CARGO_BIN_EXE_phib"))
+            .env("PHIB_RECORD_COLOR", "1")
+            .env("PATH", path)
+            .output()
+            .expect("run scripts/record-wizard");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let screen = String::from_utf8(out.stdout).unwrap();
+        // The colourful theme's marks, so this is not the NO_COLOR run.
+        assert!(screen.contains("✔ Registry · "), "{screen}");
+        assert!(screen.contains("✔ Credentials · "), "{screen}");
+        let wide: Vec<&str> = screen
+            .lines()
+            .filter(|l| dialoguer::console::measure_text_width(l) > 80)
+            .collect();
+        assert!(wide.is_empty(), "{wide:#?}\n{screen}");
+    }
+);
 
 #[test]
 fn ctrl_c_before_a_prompt_is_ready_still_exits_130() {

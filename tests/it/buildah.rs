@@ -244,19 +244,7 @@ fn b64(s: &str) -> String {
 
 /// `helm template RELEASE CHART -f VALUES`, split into what the build needs.
 pub fn helm_manifests(chart: &Path, values: &Path, release: &str) -> Manifests {
-    let home = tempdir();
-    let mut cmd = Command::new(tool("helm"));
-    cmd.env_clear()
-        .env("HOME", home.path())
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("KUBECONFIG", "/nonexistent/phib-test-kubeconfig")
-        .args(["template", release])
-        .arg(chart)
-        .arg("-f")
-        .arg(values);
-    let r = run(&mut cmd, b"");
-    r.expect_code(0);
-    parse_manifests(&r.stdout_str())
+    parse_manifests(&helm_template_as(release, chart, values))
 }
 
 pub fn parse_manifests(text: &str) -> Manifests {

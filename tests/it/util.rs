@@ -216,16 +216,22 @@ pub fn shell_words(line: &str) -> Vec<String> {
     out
 }
 
-/// `helm template primehub CHART -f VALUES` with the real helm, isolated from the
-/// developer's helm settings and any cluster; the rendered manifests.
+/// `helm template primehub CHART -f VALUES`: [`helm_template_as`] the default release.
 pub fn helm_template(chart: &Path, values: &Path) -> String {
+    helm_template_as("primehub", chart, values)
+}
+
+/// `helm template RELEASE CHART -f VALUES` with the real helm, isolated from the
+/// developer's helm settings and any cluster; the rendered manifests. Fails the test
+/// when helm does.
+pub fn helm_template_as(release: &str, chart: &Path, values: &Path) -> String {
     let home = tempdir();
     let mut cmd = Command::new(tool("helm"));
     cmd.env_clear()
         .env("HOME", home.path())
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("KUBECONFIG", "/nonexistent/phib-test-kubeconfig")
-        .args(["template", "primehub"])
+        .args(["template", release])
         .arg(chart)
         .arg("-f")
         .arg(values);

@@ -3,7 +3,6 @@
 
 use std::fs;
 
-use super::helm_template_as;
 use crate::util::*;
 
 /// The first fenced block of `lang` in `page`.

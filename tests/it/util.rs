@@ -56,23 +56,39 @@ pub fn fixture_chart() -> PathBuf {
     root().join("tests/fixtures/chart")
 }
 
-/// The `phib` binary under test, with an environment that cannot reach a real cluster
-/// or a proxy, or leak the developer's settings into the test.
-pub fn phib() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_phib"));
+/// Keeps the developer's settings out of `cmd` and it off any real cluster or proxy:
+/// every `HELM_*` and `PHIB_*` variable and the proxy variables removed, `KUBECONFIG`
+/// pointing at nothing.
+pub fn isolate(cmd: &mut Command) -> &mut Command {
     for (key, _) in std::env::vars_os() {
         let k = key.to_string_lossy();
         let proxy = k.eq_ignore_ascii_case("https_proxy")
             || k.eq_ignore_ascii_case("http_proxy")
             || k.eq_ignore_ascii_case("all_proxy")
             || k.eq_ignore_ascii_case("no_proxy");
-        if k.starts_with("HELM_") || k.starts_with("PHIB_") || k == "KUBECONFIG" || proxy {
+        if k.starts_with("HELM_") || k.starts_with("PHIB_") || proxy {
             cmd.env_remove(&key);
         }
     }
-    cmd.env("KUBECONFIG", "/nonexistent/phib-test-kubeconfig");
-    cmd.env("NO_COLOR", "1");
-    cmd.stdin(Stdio::null());
+    cmd.env("KUBECONFIG", "/nonexistent/phib-test-kubeconfig")
+}
+
+/// The `phib` binary under test, [`isolate`]d, without colours or standard input.
+pub fn phib() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_phib"));
+    isolate(&mut cmd).env("NO_COLOR", "1").stdin(Stdio::null());
+    cmd
+}
+
+/// The real helm, [`isolate`]d, with its configuration, data, cache and plugins in
+/// `home`.
+pub fn real_helm(home: &Path) -> Command {
+    let mut cmd = Command::new(tool("helm"));
+    isolate(&mut cmd)
+        .env("HELM_CONFIG_HOME", home.join("config"))
+        .env("HELM_DATA_HOME", home.join("data"))
+        .env("HELM_CACHE_HOME", home.join("cache"))
+        .env("HELM_PLUGINS", home.join("data/plugins"));
     cmd
 }
 
@@ -226,12 +242,8 @@ pub fn helm_template(chart: &Path, values: &Path) -> String {
 /// when helm does.
 pub fn helm_template_as(release: &str, chart: &Path, values: &Path) -> String {
     let home = tempdir();
-    let mut cmd = Command::new(tool("helm"));
-    cmd.env_clear()
-        .env("HOME", home.path())
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("KUBECONFIG", "/nonexistent/phib-test-kubeconfig")
-        .args(["template", release])
+    let mut cmd = real_helm(home.path());
+    cmd.args(["template", release])
         .arg(chart)
         .arg("-f")
         .arg(values);

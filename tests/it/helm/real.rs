@@ -3,23 +3,6 @@
 
 use super::*;
 
-/// Real helm with its configuration, data and plugins in `home`, and no cluster.
-fn real_helm(home: &Path) -> Command {
-    let mut cmd = Command::new(tool("helm"));
-    for (key, _) in std::env::vars_os() {
-        let k = key.to_string_lossy();
-        if k.starts_with("HELM_") || k.starts_with("PHIB_") || k == "KUBECONFIG" {
-            cmd.env_remove(&key);
-        }
-    }
-    cmd.env("HELM_CONFIG_HOME", home.join("config"))
-        .env("HELM_DATA_HOME", home.join("data"))
-        .env("HELM_CACHE_HOME", home.join("cache"))
-        .env("HELM_PLUGINS", home.join("data/plugins"))
-        .env("KUBECONFIG", "/nonexistent/phib-test-kubeconfig");
-    cmd
-}
-
 /// The manifest of `kind` in `helm template` output.
 fn manifest<'a>(rendered: &'a str, kind: &str) -> &'a str {
     rendered

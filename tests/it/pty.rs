@@ -134,9 +134,8 @@ impl Pty {
         }
     }
 
-    /// Reads everything phib has printed so far; true when there was something.
-    fn pump(&mut self) -> bool {
-        let mut any = false;
+    /// Reads everything phib has printed so far.
+    fn pump(&mut self) {
         let mut buf = [0u8; 4096];
         while !self.eof {
             // SAFETY: reading into a buffer we own from an fd we own.
@@ -144,29 +143,28 @@ impl Pty {
                 unsafe { libc::read(self.master.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
             if n > 0 {
                 self.bytes.extend_from_slice(&buf[..n as usize]);
-                any = true;
                 continue;
             }
             let err = std::io::Error::last_os_error();
             match err.raw_os_error() {
+                _ if n == 0 => self.eof = true,
                 Some(libc::EAGAIN) => break,
                 Some(libc::EINTR) => continue,
-                // EIO (or 0): every process holding the slave side has closed it.
+                // EIO: every process holding the slave side has closed it.
                 _ => self.eof = true,
             }
         }
-        any
     }
 
-    /// Waits (up to [`DEADLINE`]) for phib to print more, to exit, or a moment to pass.
+    /// Waits for phib to print more, or 10 ms: how late a change of the terminal's mode,
+    /// which no fd reports, is seen.
     fn wait_a_little(&mut self) {
         let mut fds = libc::pollfd {
             fd: self.master.as_raw_fd(),
             events: libc::POLLIN,
             revents: 0,
         };
-        // SAFETY: poll on one fd we own. The short timeout bounds how late a change of
-        // the terminal's mode, which no fd reports, is seen.
+        // SAFETY: poll on one fd we own.
         unsafe { libc::poll(&mut fds, 1, 10) };
     }
 

@@ -11,6 +11,7 @@ use crate::util::*;
 
 mod external;
 mod first_contact;
+mod races;
 mod screen;
 
 const REGISTRY: &str = "Which registry should PrimeHub push";

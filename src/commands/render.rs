@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::{FieldArgs, RefreshArg, RenderArgs, SecretArgs, SecretModeArg};
 use phib::flow::{self, Values};
-use phib::pushsecret::deliver::Choice;
+use phib::pushsecret::deliver::{Choice, Sealing};
 use phib::pushsecret::keyless::{Flag, KeylessChoice};
+use phib::pushsecret::sealed::Scope;
 use phib::pushsecret::SecretMode;
 use phib::registry::keyfile;
 use phib::registry::{Code, FieldId, Invalid, Kind, Surface, Warning, PASSWORD_ENV};
@@ -216,6 +217,10 @@ fn secret_choice(args: SecretArgs) -> Choice {
         ecr_refresh,
         ecr_service_account,
         keyless,
+        sealing_cert,
+        sealing_scope,
+        controller_name,
+        controller_namespace,
     } = args;
     let mut keyless_choice = KeylessChoice::default();
     for (flag, value) in keyless.given {
@@ -224,6 +229,7 @@ fn secret_choice(args: SecretArgs) -> Choice {
     Choice {
         mode: match secret_mode {
             Some(SecretModeArg::External) => SecretMode::External,
+            Some(SecretModeArg::Sealed) => SecretMode::Sealed,
             Some(SecretModeArg::Values) | None => SecretMode::Values,
         },
         name: secret_name,
@@ -237,6 +243,13 @@ fn secret_choice(args: SecretArgs) -> Choice {
         ecr_service_account,
         keyless: keyless_choice,
         overwrite: overwrite_secret_out,
+        sealing: Sealing {
+            cert: sealing_cert,
+            controller_name,
+            controller_namespace,
+            // clap allows only the scopes' names.
+            scope: sealing_scope.and_then(|s| Scope::from_name(&s).ok()),
+        },
     }
 }
 

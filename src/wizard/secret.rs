@@ -104,6 +104,7 @@ pub fn ask_choice(
         ecr_service_account: None,
         keyless: Default::default(),
         overwrite: false,
+        sealing: Default::default(),
     }))
 }
 

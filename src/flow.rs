@@ -223,7 +223,7 @@ pub fn planned(
 fn keep_external_secret(choice: &mut Choice, path: &Path, name: String) -> Result<()> {
     if choice.mode == SecretMode::Sealed && choice.sealing.scope.is_none() {
         if let Some(out) = &choice.out {
-            choice.sealing.scope = deliver::sealing::scope_of_file(out)?;
+            choice.sealing.scope = deliver::sealing::sealed_in_file(out)?.map(|f| f.scope);
         }
     }
     if !choice.mode.own_secret() {

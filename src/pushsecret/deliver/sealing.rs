@@ -264,17 +264,30 @@ fn services(list: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The scope of the SealedSecret in `path`, when it holds one: what a rotation keeps
-/// unless `--sealing-scope` says otherwise. `None` when there is no such file or it
-/// holds no SealedSecret.
-pub fn scope_of_file(path: &Path) -> Result<Option<Scope>> {
+/// A SealedSecret found in a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InFile {
+    pub name: String,
+    pub scope: Scope,
+}
+
+/// The SealedSecret in `path`, when it holds one: its name, and the scope a rotation
+/// keeps unless `--sealing-scope` says otherwise. `None` when there is no such file or
+/// it holds no SealedSecret.
+pub fn sealed_in_file(path: &Path) -> Result<Option<InFile>> {
     let Some(file) = read::read(path, FileKind::SecretManifest)? else {
         return Ok(None);
     };
     let Ok(doc) = serde_yaml::from_slice::<Value>(&file.bytes) else {
         return Ok(None);
     };
-    Ok(sealed::is_sealed_secret(&doc).then(|| Scope::of_document(&doc)))
+    Ok(sealed::is_sealed_secret(&doc).then(|| InFile {
+        name: doc["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        scope: Scope::of_document(&doc),
+    }))
 }
 
 #[cfg(test)]

@@ -132,6 +132,7 @@ pub fn plan(input: Input, values: Option<Values>) -> Result<Planned> {
         rotate,
     } = input;
     let kind = settings.kind();
+    deliver::check_sealed_mode(&choice, kind)?;
     let keyless = choice.keyless.is_keyless();
     if rotate && keyless {
         return Err(Error::usage(

@@ -365,6 +365,20 @@ pub fn prepare(
     Ok(Pending::External { manifests, to })
 }
 
+/// The refusals of sealed mode that come before the login is checked: the options of
+/// the ways without a login, and ECR. [`prepare`] makes them too.
+pub fn check_sealed_mode(choice: &Choice, kind: Kind) -> Result<()> {
+    if choice.mode != SecretMode::Sealed {
+        return Ok(());
+    }
+    refuse_keyless_when_sealed(
+        kind,
+        &choice.keyless.flags(),
+        choice.ecr_refresh,
+        choice.ecr_service_account.is_some(),
+    )
+}
+
 /// Sealed mode seals a login phib holds: the ways without one (a generator, a central
 /// store, ECR's 12-hour tokens) keep their Secret fresh in the cluster instead.
 fn refuse_keyless_when_sealed(

@@ -12,6 +12,7 @@ use crate::util::*;
 mod external;
 mod first_contact;
 mod screen;
+mod sealed;
 
 const REGISTRY: &str = "Which registry should PrimeHub push";
 

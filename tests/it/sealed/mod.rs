@@ -24,6 +24,7 @@ use serde_json::Value;
 use crate::buildah::{self, Base, Case, Mode, Target, Transport};
 use crate::util::*;
 
+mod docs;
 mod fetch;
 mod render;
 

@@ -2,7 +2,8 @@
 //! out), as kubeseal fetches it: the name of the first port of the controller's
 //! Service, then `/v1/cert.pem` through the API server's service proxy. No cluster can
 //! run here: a stand-in kubectl answers as the API server would, records every call,
-//! and the tests say so in their names.
+//! and the tests say so in their names. Last, `phib verify` on a push Secret whose
+//! SealedSecret the controller has not unsealed.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -314,4 +315,71 @@ fn nothing_listed_or_nothing_served_or_no_kubectl_each_write_nothing_stub_cluste
         r.stderr
     );
     assert!(c.written().is_empty());
+}
+
+/// `phib verify` where the push Secret is not there yet: the SealedSecret of its name
+/// says why (the controller's `Synced`), and how to seal it again.
+#[test]
+fn verify_names_a_sealed_secret_not_yet_unsealed_stub_cluster() {
+    let dir = tempdir();
+    let bin = dir.path().join("bin");
+    fs::create_dir(&bin).unwrap();
+    let sealed = json!({"apiVersion": "bitnami.com/v1alpha1", "kind": "SealedSecret",
+        "metadata": {"name": NAME, "namespace": "hub"},
+        "status": {"conditions": [{"type": "Synced", "status": "False",
+            "message": "no key could decrypt secret (.dockerconfigjson)"}]}});
+    fs::write(dir.path().join("sealed.json"), sealed.to_string()).unwrap();
+    let script = format!(
+        r#"#!/bin/sh
+echo "$*" >> '{0}/kubectl.log'
+case "$2" in
+  secret) echo 'Error from server (NotFound): secrets "{NAME}" not found' >&2; exit 1 ;;
+  externalsecret) echo 'error: the server doesn'"'"'t have a resource type "externalsecret"' >&2; exit 1 ;;
+  sealedsecrets.bitnami.com) cat '{0}/sealed.json' ;;
+  *) exit 3 ;;
+esac
+"#,
+        dir.path().display()
+    );
+    fs::write(bin.join("kubectl"), script).unwrap();
+    fs::set_permissions(
+        bin.join("kubectl"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("values.yaml"),
+        format!("customImage:\n  registryEndpoint: \"https://ghcr.io\"\n  pushRepoPrefix: \"ghcr.io/octo\"\n  pushSecretName: \"{NAME}\"\n"),
+    )
+    .unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let r = run(
+        phib()
+            .current_dir(dir.path())
+            .env("PATH", path)
+            .args(["verify", "--values", "values.yaml"]),
+        b"",
+    );
+    r.expect_code(1);
+    assert!(
+        r.stderr.contains(&format!(
+            "phib: the push Secret `{NAME}` (namespace `hub`) does not exist yet: the sealed-secrets controller has not unsealed the SealedSecret `{NAME}` (Synced False (no key could decrypt secret (.dockerconfigjson)))"
+        )),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("seal it again with `phib render --secret-mode sealed`"),
+        "{}",
+        r.stderr
+    );
+    let log = fs::read_to_string(dir.path().join("kubectl.log")).unwrap();
+    assert_eq!(
+        log.lines().collect::<Vec<_>>(),
+        [
+            format!("get secret -n hub -o json -- {NAME}"),
+            format!("get externalsecret -n hub -o json -- {NAME}"),
+            format!("get sealedsecrets.bitnami.com -n hub -o json -- {NAME}"),
+        ]
+    );
 }

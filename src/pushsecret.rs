@@ -115,7 +115,7 @@ impl PushSecret {
         let data = self.data();
         let data = data.expose();
         let (label, value) = MANAGED_BY_LABEL;
-        Secret::new(format!(
+        Secret::holding(format!(
             "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {}\n  namespace: {}\n  labels:\n    {label}: {}\ntype: {SECRET_TYPE}\ndata:\n  .dockerconfigjson: {data}\n",
             yaml_quote(&self.name),
             yaml_quote(&self.namespace),

@@ -538,7 +538,7 @@ pub fn check(pending: &Pending) -> Result<Option<String>> {
     };
     let want = match manifests {
         Manifests::Static(s) => s.manifest(),
-        Manifests::Keyless(p) => Secret::new(p.manifests.text()),
+        Manifests::Keyless(p) => Secret::holding(p.manifests.text()),
         Manifests::Sealed(p) => return check_sealed(p, path),
     };
     Ok(match crate::files::read::read(path, FileKind::SecretManifest)? {
@@ -596,7 +596,7 @@ pub fn finish(pending: Pending) -> Result<Option<String>> {
             crate::secret::learn_login(&s.username, s.password.expose());
             (s.manifest(), what)
         }
-        Manifests::Keyless(p) => (Secret::new(p.manifests.text()), p.manifests.describe()),
+        Manifests::Keyless(p) => (Secret::holding(p.manifests.text()), p.manifests.describe()),
         Manifests::Sealed(p) => {
             crate::secret::learn_login(&p.secret.username, p.secret.password.expose());
             let what = format!(
@@ -605,7 +605,7 @@ pub fn finish(pending: Pending) -> Result<Option<String>> {
                 p.secret.namespace,
                 p.scope.name()
             );
-            (Secret::new(p.manifest.clone()), what)
+            (Secret::holding(p.manifest.clone()), what)
         }
     };
     let grant = match &manifests {

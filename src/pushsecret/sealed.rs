@@ -116,8 +116,7 @@ impl Scope {
             .find(|s| s.name() == name)
             .ok_or_else(|| {
                 Error::usage(format!(
-                    "`--sealing-scope` `{}` is not a sealing scope",
-                    crate::error::printable(name)
+                    "`--sealing-scope` `{name}` is not a sealing scope"
                 ))
                 .with_help(format!(
                     "use one of {} (the default `strict` binds the Secret to its name and namespace)",
@@ -278,7 +277,7 @@ fn certificate_der(pem: &[u8], origin: &str) -> Result<Vec<u8>> {
         "{origin} holds {}, not a `CERTIFICATE`",
         labels
             .iter()
-            .map(|l| format!("a `{}`", crate::error::printable(l)))
+            .map(|l| format!("a `{l}`"))
             .collect::<Vec<_>>()
             .join(" and ")
     ));

@@ -110,27 +110,6 @@ pub fn render(
     (file, manifest)
 }
 
-/// `helm template RELEASE CHART -f VALUES` with the real helm, isolated.
-pub fn helm_template_as(
-    release: &str,
-    chart: &std::path::Path,
-    values: &std::path::Path,
-) -> String {
-    let home = tempdir();
-    let mut cmd = Command::new(tool("helm"));
-    cmd.env_clear()
-        .env("HOME", home.path())
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("KUBECONFIG", "/nonexistent/phib-test-kubeconfig")
-        .args(["template", release])
-        .arg(chart)
-        .arg("-f")
-        .arg(values);
-    let r = run(&mut cmd, b"");
-    r.expect_code(0);
-    r.stdout_str()
-}
-
 /// The doctor's JSON report, parsed.
 pub fn report(r: &Run) -> Value {
     serde_json::from_slice(&r.stdout).unwrap_or_else(|e| {

@@ -95,7 +95,12 @@ fn the_gitops_page_runs_and_writes_what_it_shows() {
             for secret in [ROBOT_SECRET, NEW_ROBOT_SECRET] {
                 assert!(!r.stderr.contains(secret) && !r.stdout_str().contains(secret));
             }
-            ran.push(line.split_whitespace().take(2).collect::<Vec<_>>().join(" "));
+            ran.push(
+                line.split_whitespace()
+                    .take(2)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
         }
     }
     // The page seals, commits, rotates and commits again.
@@ -113,9 +118,16 @@ fn the_gitops_page_runs_and_writes_what_it_shows() {
 
     // What step 2 shows is what was written (the values did not change since).
     let values = fs::read_to_string(dir.path().join("values.yaml")).unwrap();
-    assert_eq!(values, block_after(&page, "`values.yaml` gets the block", "yaml"));
+    assert_eq!(
+        values,
+        block_after(&page, "`values.yaml` gets the block", "yaml")
+    );
     let sealed = fs::read_to_string(dir.path().join("push-secret.sealed.yaml")).unwrap();
-    let shown = block_after(&page, "and `push-secret.sealed.yaml` the SealedSecret", "yaml");
+    let shown = block_after(
+        &page,
+        "and `push-secret.sealed.yaml` the SealedSecret",
+        "yaml",
+    );
     assert_eq!(masked(&sealed), masked(shown));
     // The layout too: every line but the sealed value's.
     for (got, want) in sealed.lines().zip(shown.lines()) {
@@ -144,13 +156,20 @@ fn the_gitops_page_runs_and_writes_what_it_shows() {
     assert_eq!(second.trim(), "push-secret.sealed.yaml");
     // No secret anywhere in the history, in any commit.
     for secret in [ROBOT_SECRET, NEW_ROBOT_SECRET] {
-        let r = sh(dir.path(), &format!("git log -p --all | grep -c '{secret}'"));
+        let r = sh(
+            dir.path(),
+            &format!("git log -p --all | grep -c '{secret}'"),
+        );
         assert_eq!(r.stdout_str().trim(), "0", "{secret} in the history");
     }
 
     // The configuration blocks are YAML (one or more documents each).
     let yaml = blocks(&page, "yaml");
-    assert_eq!(yaml.len(), 5, "values, SealedSecret, Argo CD, Flux, helmfile");
+    assert_eq!(
+        yaml.len(),
+        5,
+        "values, SealedSecret, Argo CD, Flux, helmfile"
+    );
     for block in yaml {
         for doc in serde_yaml::Deserializer::from_str(block) {
             serde_yaml::Value::deserialize(doc)

@@ -151,37 +151,35 @@ fn fixture(name: &str) -> PathBuf {
     root().join("tests/fixtures/sealed").join(name)
 }
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs openssl and the Python oracle of ./scripts/test; run ./scripts/test"
-)]
-fn the_certificate_is_fetched_through_the_service_proxy_as_kubeseal_does_stub_cluster() {
-    let controller = Controller::new(4096);
-    let c = Cluster::new();
-    c.controller(
-        "kube-system",
-        "sealed-secrets-controller",
-        "http",
-        &controller.cert_path(),
-    );
-    let r = c.render(&[]);
-    r.expect_code(0);
-    assert!(!r.stderr.contains(PASSWORD), "{}", r.stderr);
-    assert_eq!(
+e2e!(
+    the_certificate_is_fetched_through_the_service_proxy_as_kubeseal_does_stub_cluster,
+    || {
+        let controller = Controller::new(4096);
+        let c = Cluster::new();
+        c.controller(
+            "kube-system",
+            "sealed-secrets-controller",
+            "http",
+            &controller.cert_path(),
+        );
+        let r = c.render(&[]);
+        r.expect_code(0);
+        assert!(!r.stderr.contains(PASSWORD), "{}", r.stderr);
+        assert_eq!(
         c.calls(),
         [
             vec!["get", "service", "-n", "kube-system", "-o", "json", "--", "sealed-secrets-controller"],
             vec!["get", "--raw=/api/v1/namespaces/kube-system/services/http:sealed-secrets-controller:http/proxy/v1/cert.pem"],
         ]
     );
-    // Sealed with the certificate the controller served: its key opens it.
-    let got = unsealed("own", &controller.key(), &c.work().join("push.sealed.yaml"));
-    assert_eq!(got["metadata"]["name"], NAME);
-    let json = super::b64decode(got["data"][".dockerconfigjson"].as_str().unwrap());
-    let creds = phib::verify::dockerconfig::pick(&json, "ghcr.io", "t").unwrap();
-    assert_eq!(creds.password.expose(), PASSWORD);
-}
+        // Sealed with the certificate the controller served: its key opens it.
+        let got = unsealed("own", &controller.key(), &c.work().join("push.sealed.yaml"));
+        assert_eq!(got["metadata"]["name"], NAME);
+        let json = super::b64decode(got["data"][".dockerconfigjson"].as_str().unwrap());
+        let creds = phib::verify::dockerconfig::pick(&json, "ghcr.io", "t").unwrap();
+        assert_eq!(creds.password.expose(), PASSWORD);
+    }
+);
 
 #[test]
 fn a_controller_under_another_name_is_found_and_named_in_the_help_stub_cluster() {
@@ -354,10 +352,11 @@ esac
     .unwrap();
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
     let r = run(
-        phib()
-            .current_dir(dir.path())
-            .env("PATH", path)
-            .args(["verify", "--values", "values.yaml"]),
+        phib().current_dir(dir.path()).env("PATH", path).args([
+            "verify",
+            "--values",
+            "values.yaml",
+        ]),
         b"",
     );
     r.expect_code(1);
@@ -369,7 +368,8 @@ esac
         r.stderr
     );
     assert!(
-        r.stderr.contains("seal it again with `phib render --secret-mode sealed`"),
+        r.stderr
+            .contains("seal it again with `phib render --secret-mode sealed`"),
         "{}",
         r.stderr
     );

@@ -74,149 +74,145 @@ fn with_fixture_cert() -> tempfile::TempDir {
     dir
 }
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs openssl, the Python and npm oracles of ./scripts/test; run ./scripts/test"
-)]
-fn render_sealed_writes_a_sealed_secret_the_controller_unseals_to_external_modes_secret() {
-    let controller = Controller::new(2048);
-    let cert = controller.cert_path().display().to_string();
-    for scope in ["strict", "namespace-wide", "cluster-wide"] {
-        let dir = tempdir();
-        let r = render(
-            dir.path(),
-            &[
-                "--secret-mode",
-                "sealed",
-                "--sealing-cert",
-                &cert,
-                "--sealing-scope",
-                scope,
-                "--namespace",
-                "ml",
-                "--secret-out",
-                "push.sealed.yaml",
-            ],
-            PASSWORD,
-        );
-        r.expect_code(0);
-        assert_no_secret(&r, PASSWORD);
-        assert!(
+e2e!(
+    render_sealed_writes_a_sealed_secret_the_controller_unseals_to_external_modes_secret,
+    || {
+        let controller = Controller::new(2048);
+        let cert = controller.cert_path().display().to_string();
+        for scope in ["strict", "namespace-wide", "cluster-wide"] {
+            let dir = tempdir();
+            let r = render(
+                dir.path(),
+                &[
+                    "--secret-mode",
+                    "sealed",
+                    "--sealing-cert",
+                    &cert,
+                    "--sealing-scope",
+                    scope,
+                    "--namespace",
+                    "ml",
+                    "--secret-out",
+                    "push.sealed.yaml",
+                ],
+                PASSWORD,
+            );
+            r.expect_code(0);
+            assert_no_secret(&r, PASSWORD);
+            assert!(
             r.stderr.contains(&format!(
                 "wrote the SealedSecret `{NAME}` (namespace `ml`, scope {scope}) to `push.sealed.yaml`: commit it beside the values"
             )),
             "{}",
             r.stderr
         );
-        // The values name the Secret and hold no login, as in external mode.
-        let values = fs::read_to_string(dir.path().join("values.yaml")).unwrap();
-        assert!(
-            values.contains(&format!("pushSecretName: \"{NAME}\"")),
-            "{values}"
-        );
-        assert!(!values.contains("registryPassword") && !values.contains(ROBOT));
-        let file = dir.path().join("push.sealed.yaml");
-        let text = fs::read_to_string(&file).unwrap();
-        assert!(!text.contains(PASSWORD) && !text.contains(ROBOT), "{text}");
-        validate(&[&file]).expect_code(0);
-
-        // External mode's Secret for the same command.
-        let sub = dir.path().join("external");
-        fs::create_dir(&sub).unwrap();
-        render(
-            &sub,
-            &[
-                "--secret-mode",
-                "external",
-                "--namespace",
-                "ml",
-                "--secret-out",
-                "push.yaml",
-            ],
-            PASSWORD,
-        )
-        .expect_code(0);
-        let external = yaml(&sub.join("push.yaml"));
-        assert_eq!(
-            fs::read(sub.join("values.yaml")).unwrap(),
-            values.as_bytes(),
-            "the same values as external mode"
-        );
-        for implementation in IMPLS {
-            let got = unsealed(implementation, &controller.key(), &file);
-            assert_eq!(got["metadata"]["name"], NAME);
-            assert_eq!(got["metadata"]["namespace"], "ml");
-            assert_eq!(got["type"], "kubernetes.io/dockerconfigjson");
-            assert_eq!(
-                b64decode(got["data"][".dockerconfigjson"].as_str().unwrap()),
-                b64decode(external["data"][".dockerconfigjson"].as_str().unwrap()),
-                "{scope} {implementation}: external mode's login, byte for byte"
+            // The values name the Secret and hold no login, as in external mode.
+            let values = fs::read_to_string(dir.path().join("values.yaml")).unwrap();
+            assert!(
+                values.contains(&format!("pushSecretName: \"{NAME}\"")),
+                "{values}"
             );
+            assert!(!values.contains("registryPassword") && !values.contains(ROBOT));
+            let file = dir.path().join("push.sealed.yaml");
+            let text = fs::read_to_string(&file).unwrap();
+            assert!(!text.contains(PASSWORD) && !text.contains(ROBOT), "{text}");
+            validate(&[&file]).expect_code(0);
+
+            // External mode's Secret for the same command.
+            let sub = dir.path().join("external");
+            fs::create_dir(&sub).unwrap();
+            render(
+                &sub,
+                &[
+                    "--secret-mode",
+                    "external",
+                    "--namespace",
+                    "ml",
+                    "--secret-out",
+                    "push.yaml",
+                ],
+                PASSWORD,
+            )
+            .expect_code(0);
+            let external = yaml(&sub.join("push.yaml"));
+            assert_eq!(
+                fs::read(sub.join("values.yaml")).unwrap(),
+                values.as_bytes(),
+                "the same values as external mode"
+            );
+            for implementation in IMPLS {
+                let got = unsealed(implementation, &controller.key(), &file);
+                assert_eq!(got["metadata"]["name"], NAME);
+                assert_eq!(got["metadata"]["namespace"], "ml");
+                assert_eq!(got["type"], "kubernetes.io/dockerconfigjson");
+                assert_eq!(
+                    b64decode(got["data"][".dockerconfigjson"].as_str().unwrap()),
+                    b64decode(external["data"][".dockerconfigjson"].as_str().unwrap()),
+                    "{scope} {implementation}: external mode's login, byte for byte"
+                );
+            }
         }
     }
-}
+);
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs openssl and the Python oracle of ./scripts/test; run ./scripts/test"
-)]
-fn rotate_rewrites_only_the_sealed_secret_and_keeps_its_scope() {
-    let controller = Controller::new(2048);
-    let cert = controller.cert_path().display().to_string();
-    let dir = tempdir();
-    let sealed = ["--secret-mode", "sealed", "--sealing-cert", &cert];
-    let out = ["--secret-out", "push.sealed.yaml"];
-    let first = [&sealed[..], &["--sealing-scope", "namespace-wide"], &out].concat();
-    render(dir.path(), &first, "old-password").expect_code(0);
-    let values = fs::read(dir.path().join("values.yaml")).unwrap();
-    let file = dir.path().join("push.sealed.yaml");
+e2e!(
+    rotate_rewrites_only_the_sealed_secret_and_keeps_its_scope,
+    || {
+        let controller = Controller::new(2048);
+        let cert = controller.cert_path().display().to_string();
+        let dir = tempdir();
+        let sealed = ["--secret-mode", "sealed", "--sealing-cert", &cert];
+        let out = ["--secret-out", "push.sealed.yaml"];
+        let first = [&sealed[..], &["--sealing-scope", "namespace-wide"], &out].concat();
+        render(dir.path(), &first, "old-password").expect_code(0);
+        let values = fs::read(dir.path().join("values.yaml")).unwrap();
+        let file = dir.path().join("push.sealed.yaml");
 
-    let mut rotate = vec!["--rotate"];
-    rotate.extend(sealed);
-    rotate.extend(out);
-    let r = run(
-        phib()
-            .current_dir(dir.path())
-            .args(["render", "--registry", "harbor", "--username", ROBOT])
-            .args(&rotate)
-            .arg("--password-stdin"),
-        format!("{PASSWORD}\n").as_bytes(),
-    );
-    r.expect_code(0);
-    assert_no_secret(&r, PASSWORD);
-    assert_eq!(
-        fs::read(dir.path().join("values.yaml")).unwrap(),
-        values,
-        "the values stay as they are"
-    );
-    let doc = yaml(&file);
-    assert_eq!(
-        doc["metadata"]["annotations"]["sealedsecrets.bitnami.com/namespace-wide"], "true",
-        "the scope is kept"
-    );
-    let got = unsealed("own", &controller.key(), &file);
-    let json = b64decode(got["data"][".dockerconfigjson"].as_str().unwrap());
-    let creds = phib::verify::dockerconfig::pick(&json, "reg.example.com:5000", "t").unwrap();
-    assert_eq!(creds.username, ROBOT);
-    assert_eq!(creds.password.expose(), PASSWORD);
+        let mut rotate = vec!["--rotate"];
+        rotate.extend(sealed);
+        rotate.extend(out);
+        let r = run(
+            phib()
+                .current_dir(dir.path())
+                .args(["render", "--registry", "harbor", "--username", ROBOT])
+                .args(&rotate)
+                .arg("--password-stdin"),
+            format!("{PASSWORD}\n").as_bytes(),
+        );
+        r.expect_code(0);
+        assert_no_secret(&r, PASSWORD);
+        assert_eq!(
+            fs::read(dir.path().join("values.yaml")).unwrap(),
+            values,
+            "the values stay as they are"
+        );
+        let doc = yaml(&file);
+        assert_eq!(
+            doc["metadata"]["annotations"]["sealedsecrets.bitnami.com/namespace-wide"], "true",
+            "the scope is kept"
+        );
+        let got = unsealed("own", &controller.key(), &file);
+        let json = b64decode(got["data"][".dockerconfigjson"].as_str().unwrap());
+        let creds = phib::verify::dockerconfig::pick(&json, "reg.example.com:5000", "t").unwrap();
+        assert_eq!(creds.username, ROBOT);
+        assert_eq!(creds.password.expose(), PASSWORD);
 
-    // `--sealing-scope` on a rotation changes it.
-    rotate.extend(["--sealing-scope", "strict"]);
-    run(
-        phib()
-            .current_dir(dir.path())
-            .args(["render", "--registry", "harbor", "--username", ROBOT])
-            .args(&rotate)
-            .arg("--password-stdin"),
-        b"newer\n",
-    )
-    .expect_code(0);
-    let doc = yaml(&file);
-    assert!(doc["metadata"].get("annotations").is_none(), "{doc}");
-    assert_eq!(fs::read(dir.path().join("values.yaml")).unwrap(), values);
-}
+        // `--sealing-scope` on a rotation changes it.
+        rotate.extend(["--sealing-scope", "strict"]);
+        run(
+            phib()
+                .current_dir(dir.path())
+                .args(["render", "--registry", "harbor", "--username", ROBOT])
+                .args(&rotate)
+                .arg("--password-stdin"),
+            b"newer\n",
+        )
+        .expect_code(0);
+        let doc = yaml(&file);
+        assert!(doc["metadata"].get("annotations").is_none(), "{doc}");
+        assert_eq!(fs::read(dir.path().join("values.yaml")).unwrap(), values);
+    }
+);
 
 #[test]
 fn bad_certificates_are_refused_with_exit_2_and_nothing_written() {

@@ -120,51 +120,49 @@ fn a_sealed_secret_for_git_writes_what_phib_render_writes() {
     );
 }
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs docker-registry; run ./scripts/test"
-)]
-fn the_check_after_sealing_logs_in_with_the_login_phib_holds() {
-    use crate::registry::{Auth, Registry};
-    let user = "robot$ci";
-    let password = "s3aled pa ss:w\"#rd";
-    let registry = Registry::start(Auth::Htpasswd(&[(user, password)]), false);
-    let host = registry.host();
-    for (typed, want_code) in [(password, 0), ("wrong-password", 1)] {
-        let (dir, mut t) = start();
-        pick(&mut t, Kind::Harbor);
-        t.answer("Registry endpoint", &format!("http://{host}"));
-        t.answer("User name (Harbor robot account", user);
-        t.answer("Password or robot secret", typed);
-        t.answer("Push repository prefix", &format!("{host}/ci"));
-        t.expect("Skip TLS verification").expect("[Y/n]").send("\r");
-        t.expect("Change the advanced options?").send("n\r");
-        sealed_to_default_file(&mut t, dir.path());
-        t.expect("Create `values.yaml`?").send("y\r");
-        t.expect("Wrote the SealedSecret");
-        t.expect("Check the credentials against the registry now?")
-            .send("\r");
-        let (code, screen) = t.finish_screen();
-        assert_eq!(code, Some(want_code), "{screen}");
-        assert!(!screen.contains(typed), "{screen}");
-        assert!(
-            screen.contains(&format!(
-                "ok    credentials for `{host}` from the login sealed into Secret"
-            )),
-            "{screen}"
-        );
-        if want_code == 0 {
-            assert!(!screen.contains("FAIL"), "{screen}");
-        } else {
-            assert!(screen.contains("phib: authentication failed"), "{screen}");
+e2e!(
+    the_check_after_sealing_logs_in_with_the_login_phib_holds,
+    || {
+        use crate::registry::{Auth, Registry};
+        let user = "robot$ci";
+        let password = "s3aled pa ss:w\"#rd";
+        let registry = Registry::start(Auth::Htpasswd(&[(user, password)]), false);
+        let host = registry.host();
+        for (typed, want_code) in [(password, 0), ("wrong-password", 1)] {
+            let (dir, mut t) = start();
+            pick(&mut t, Kind::Harbor);
+            t.answer("Registry endpoint", &format!("http://{host}"));
+            t.answer("User name (Harbor robot account", user);
+            t.answer("Password or robot secret", typed);
+            t.answer("Push repository prefix", &format!("{host}/ci"));
+            t.expect("Skip TLS verification").expect("[Y/n]").send("\r");
+            t.expect("Change the advanced options?").send("n\r");
+            sealed_to_default_file(&mut t, dir.path());
+            t.expect("Create `values.yaml`?").send("y\r");
+            t.expect("Wrote the SealedSecret");
+            t.expect("Check the credentials against the registry now?")
+                .send("\r");
+            let (code, screen) = t.finish_screen();
+            assert_eq!(code, Some(want_code), "{screen}");
+            assert!(!screen.contains(typed), "{screen}");
             assert!(
-                screen.contains("Once the controller has unsealed the Secret"),
+                screen.contains(&format!(
+                    "ok    credentials for `{host}` from the login sealed into Secret"
+                )),
                 "{screen}"
             );
+            if want_code == 0 {
+                assert!(!screen.contains("FAIL"), "{screen}");
+            } else {
+                assert!(screen.contains("phib: authentication failed"), "{screen}");
+                assert!(
+                    screen.contains("Once the controller has unsealed the Secret"),
+                    "{screen}"
+                );
+            }
+            // The SealedSecret holds no login in the clear either way.
+            let text = std::fs::read_to_string(dir.path().join("push-secret.sealed.yaml")).unwrap();
+            assert!(!text.contains(typed), "{text}");
         }
-        // The SealedSecret holds no login in the clear either way.
-        let text = std::fs::read_to_string(dir.path().join("push-secret.sealed.yaml")).unwrap();
-        assert!(!text.contains(typed), "{text}");
     }
-}
+);

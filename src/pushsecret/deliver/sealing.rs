@@ -148,12 +148,11 @@ fn fetch(name: &str, namespace: &str) -> Result<Vec<u8>> {
         (namespace, Name::Namespace, "--controller-namespace"),
     ] {
         if !kind.accepts(value) {
-            return Err(Error::usage(format!(
-                "`{flag}` `{}` is not {}",
-                crate::error::printable(value),
-                kind.what()
-            ))
-            .with_help(kind.rule()));
+            // Shown through the terminal gate, which escapes control characters.
+            return Err(
+                Error::usage(format!("`{flag}` `{value}` is not {}", kind.what()))
+                    .with_help(kind.rule()),
+            );
         }
     }
     let kubectl = runner::find(Tool::Kubectl).map_err(|_| {
@@ -190,8 +189,7 @@ fn fetch(name: &str, namespace: &str) -> Result<Vec<u8>> {
         .unwrap_or_default();
     if !(port.is_empty() || Name::Object.accepts(port)) {
         return Err(Error::failed(format!(
-            "the Service `{name}` (namespace `{namespace}`) names its port `{}`, which is no port name",
-            crate::error::printable(port)
+            "the Service `{name}` (namespace `{namespace}`) names its port `{port}`, which is no port name"
         ))
         .with_help(GIVE_IT.trim_start_matches("or ")));
     }
@@ -258,8 +256,8 @@ fn services(list: &Value) -> Vec<(String, String)> {
         .filter_map(|s| {
             let name = s["metadata"]["name"].as_str()?;
             let ns = s["metadata"]["namespace"].as_str()?;
-            let printable = Name::Object.accepts(name) && Name::Namespace.accepts(ns);
-            (printable && !name.ends_with("-metrics")).then(|| (name.to_string(), ns.to_string()))
+            let names = Name::Object.accepts(name) && Name::Namespace.accepts(ns);
+            (names && !name.ends_with("-metrics")).then(|| (name.to_string(), ns.to_string()))
         })
         .collect()
 }

@@ -1,6 +1,7 @@
 //! What the live form reads after the release, following what it found: the External
 //! Secrets chain behind the push Secret (the `ExternalSecret` that makes it, its
-//! generator or store, the generator's ServiceAccount, the operator's events), and the
+//! generator or store, the generator's ServiceAccount, the operator's events), the
+//! SealedSecret that makes it (and the controller's events when it is not Synced), and the
 //! builds (the namespace's Pod Security labels, the release's pods and the log of the
 //! controller's last crash, the `ImageSpecJob`s, and for the latest that did not
 //! succeed their pod, its events and the tail of its log). Every read is one method of
@@ -24,6 +25,7 @@ fn unread(objects: &mut Objects, what: &str, why: String) {
 fn absorb(objects: &mut Objects, found: Objects) {
     let Objects {
         external_secrets,
+        sealed_secrets,
         stores,
         generators,
         service_accounts,
@@ -34,6 +36,7 @@ fn absorb(objects: &mut Objects, found: Objects) {
         ..
     } = found;
     objects.external_secrets.extend(external_secrets);
+    objects.sealed_secrets.extend(sealed_secrets);
     objects.stores.extend(stores);
     objects.generators.extend(generators);
     objects.service_accounts.extend(service_accounts);
@@ -94,6 +97,26 @@ pub fn chain(kubectl: &Kubectl, ns: &str, push: &str, objects: &mut Objects) {
     }
     if !es.ready.as_ref().is_some_and(|c| c.is_true()) {
         match kubectl.events(ns, "ExternalSecret", &es.name) {
+            Ok(found) => absorb(objects, found),
+            Err(why) => unread(objects, "events", why),
+        }
+    }
+}
+
+/// The SealedSecret that makes the push Secret `push`, and the controller's events about
+/// it when it is not Synced (why unsealing failed is also there).
+pub fn sealed(kubectl: &Kubectl, ns: &str, push: &str, objects: &mut Objects) {
+    match kubectl.sealed_secrets(ns) {
+        Ok(found) => absorb(objects, found),
+        // No controller installed: no SealedSecret to follow.
+        Err(why) => return unread(objects, "sealedsecrets", why),
+    }
+    let synced = match objects.sealed_secrets.iter().find(|s| s.name == push) {
+        Some(s) => s.synced.as_ref().is_some_and(|c| c.is_true()),
+        None => return,
+    };
+    if !synced {
+        match kubectl.events(ns, "SealedSecret", push) {
             Ok(found) => absorb(objects, found),
             Err(why) => unread(objects, "events", why),
         }

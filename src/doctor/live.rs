@@ -102,6 +102,15 @@ impl Kubectl {
         )
     }
 
+    /// The namespace's SealedSecrets.
+    pub fn sealed_secrets(&self, ns: &str) -> Read<Objects> {
+        self.get(
+            self.call("get", ns)?,
+            crate::pushsecret::sealed::RESOURCE,
+            None,
+        )
+    }
+
     /// One object of a kind the doctor follows (a generator, a store, a
     /// ServiceAccount); `Ok(None)` when it does not exist.
     pub fn object(&self, ns: &str, kind: &str, name: &str) -> Read<Option<Objects>> {
@@ -279,6 +288,7 @@ pub fn gather(helm: &Helm, kubectl: &Kubectl, req: &Request) -> Result<Inputs> {
         .map(|ci| checks::push_secret_name(&ci));
     if let Some(push) = &push {
         follow::chain(kubectl, ns, push, &mut objects);
+        follow::sealed(kubectl, ns, push, &mut objects);
     }
     follow::builds(kubectl, ns, name, &mut objects);
     Ok(Inputs {

@@ -13,6 +13,7 @@ mod external;
 mod first_contact;
 mod races;
 mod screen;
+mod sealed;
 
 const REGISTRY: &str = "Which registry should PrimeHub push";
 

@@ -82,7 +82,7 @@ impl<'a> Raw<'a> {
 /// Prints `text` on standard output: cleaned, and wrapped when standard output is a
 /// terminal. A closed pipe is not an error.
 pub fn print(text: &str) -> Result<()> {
-    let shown = lay_out(&clean(text), columns(Stream::Out));
+    let shown = lay_out(&clean(text), columns(Stream::Out), Hang::Message);
     write_out(shown.as_bytes())
 }
 
@@ -107,10 +107,14 @@ fn write_out(bytes: &[u8]) -> Result<()> {
 pub fn say(text: &str) {
     let shown = match text {
         "" => "\n".to_string(),
-        text => lay_out(&clean(text), columns(Stream::Err)),
+        text => lay_out(&clean(text), columns(Stream::Err), Hang::Message),
     };
+    write_err(shown.as_bytes());
+}
+
+fn write_err(bytes: &[u8]) {
     let mut err = std::io::stderr().lock();
-    let _ = err.write_all(shown.as_bytes()).and_then(|()| err.flush());
+    let _ = err.write_all(bytes).and_then(|()| err.flush());
 }
 
 /// `phib: TEXT` on standard error.
@@ -136,8 +140,85 @@ pub fn error(err: &Error) {
     say(&text);
 }
 
+/// The mark a checklist line starts with: `phib verify`'s steps, `phib doctor`'s
+/// findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    Ok,
+    Warn,
+    Fail,
+}
+
+impl Mark {
+    /// The mark as shown, four columns wide.
+    pub fn label(self) -> &'static str {
+        match self {
+            Mark::Ok => "ok  ",
+            Mark::Warn => "warn",
+            Mark::Fail => "FAIL",
+        }
+    }
+}
+
+/// Where a checklist line's text starts: after its mark and two spaces.
+pub const CHECK_INDENT: usize = 6;
+
+/// One checklist line: `ok    TEXT`, `warn  TEXT`, `FAIL  TEXT`. On a terminal a long
+/// one goes on under its text ([`print_checklist`], [`lines`]).
+pub fn check_line(mark: Mark, text: &str) -> String {
+    format!("{:<width$}{text}", mark.label(), width = CHECK_INDENT)
+}
+
+/// How far the rows of a wrapped line after its first are indented, beyond the line's
+/// own indentation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hang {
+    /// Two columns: messages (`phib: …`, `help: …`).
+    Message,
+    /// Under the line's text, after its label: a checklist mark and its spaces
+    /// (`ok    `, `FAIL  `: [`CHECK_INDENT`]), or a detail's `fix: ` under it.
+    Checklist,
+}
+
+impl Hang {
+    /// The hang of `line` (its indentation left out).
+    fn of(self, line: &str) -> usize {
+        let text = line.trim_start();
+        match self {
+            Hang::Message => 2,
+            Hang::Checklist => {
+                let marked = [Mark::Ok, Mark::Warn, Mark::Fail]
+                    .iter()
+                    .any(|m| text.starts_with(&check_line(*m, "")));
+                if marked {
+                    return CHECK_INDENT;
+                }
+                // `fix: …` and the like: a one-word label ending in a colon.
+                match text.split_once(' ') {
+                    Some((label, _)) if label.ends_with(':') && label.len() < 12 => {
+                        label.len() + 1
+                    }
+                    _ => 2,
+                }
+            }
+        }
+    }
+}
+
+/// Prints a checklist (`phib doctor`'s report) on standard output, as [`print`] does;
+/// on a terminal each long line goes on under its text.
+pub fn print_checklist(text: &str) -> Result<()> {
+    let shown = lay_out(&clean(text), columns(Stream::Out), Hang::Checklist);
+    write_out(shown.as_bytes())
+}
+
+/// The width a checklist written through [`lines`] keeps where there is no terminal:
+/// a log of `phib verify` reads in an 80-column terminal too.
+const LOG_COLUMNS: usize = 80;
+
 /// A line writer for code that reports step by step (`phib verify`): each whole line
-/// written to it is printed through the gate ([`print`] or [`say`]) as it completes.
+/// written to it is a checklist line, printed through the gate as it completes: on a
+/// terminal wrapped to its width, elsewhere to 80 columns, going on under its text.
 pub struct Lines {
     stream: Stream,
     pending: Vec<u8>,
@@ -153,11 +234,13 @@ pub fn lines(stream: Stream) -> Lines {
 
 impl Lines {
     fn emit(&mut self, line: &[u8]) -> std::io::Result<()> {
-        let text = String::from_utf8_lossy(line);
+        let text = clean(&String::from_utf8_lossy(line));
+        let width = columns(self.stream).unwrap_or(LOG_COLUMNS);
+        let shown = lay_out(&text, Some(width), Hang::Checklist);
         match self.stream {
-            Stream::Out => print(&text).map_err(|e| std::io::Error::other(e.message)),
+            Stream::Out => write_out(shown.as_bytes()).map_err(|e| std::io::Error::other(e.message)),
             Stream::Err => {
-                say(&text);
+                write_err(shown.as_bytes());
                 Ok(())
             }
         }
@@ -207,8 +290,9 @@ pub fn pass_through(stream: Stream, bytes: &[u8]) {
     };
 }
 
-/// `text` with a newline at the end, each of its lines wrapped to `width` when given.
-fn lay_out(text: &str, width: Option<usize>) -> String {
+/// `text` with a newline at the end, each of its lines wrapped to `width` when given,
+/// going on as `hang` says.
+fn lay_out(text: &str, width: Option<usize>, hang: Hang) -> String {
     if text.is_empty() {
         return String::new();
     }
@@ -217,7 +301,7 @@ fn lay_out(text: &str, width: Option<usize>) -> String {
     for line in text.split('\n') {
         match width {
             Some(w) if line.chars().count() > w => {
-                for part in wrap(line, w, 2) {
+                for part in wrap(line, w, hang.of(line)) {
                     out.push_str(&part);
                     out.push('\n');
                 }
@@ -320,9 +404,31 @@ mod tests {
     #[test]
     fn lines_stay_whole_without_a_terminal() {
         let long = "x ".repeat(100);
-        assert_eq!(lay_out(&long, None), format!("{long}\n"));
-        assert_eq!(lay_out("a\n\nb\n", None), "a\n\nb\n");
-        assert_eq!(lay_out("a\n\nb", Some(60)), "a\n\nb\n");
+        for hang in [Hang::Message, Hang::Checklist] {
+            assert_eq!(lay_out(&long, None, hang), format!("{long}\n"));
+            assert_eq!(lay_out("a\n\nb\n", None, hang), "a\n\nb\n");
+            assert_eq!(lay_out("a\n\nb", Some(60), hang), "a\n\nb\n");
+        }
+    }
+
+    /// A checklist line goes on under its text, a `fix:` under the fix, anything else
+    /// two columns in.
+    #[test]
+    fn a_checklist_line_goes_on_under_its_text() {
+        let text = [
+            check_line(Mark::Fail, "the chart names the push Secret `hub-primehub-controller-custom-image-push-secret`"),
+            "      fix: set `customImage.pushSecretName: hub-primehub-controller-custom-image-push-secret`".to_string(),
+            check_line(Mark::Ok, "a short one"),
+            "phib doctor: release `primehub` in namespace `hub` (read with helm and kubectl)".to_string(),
+        ]
+        .join("\n");
+        let shown = lay_out(&text, Some(60), Hang::Checklist);
+        assert_eq!(
+            shown,
+            "FAIL  the chart names the push Secret\n      `hub-primehub-controller-custom-image-push-secret`\n      fix: set `customImage.pushSecretName:\n           hub-primehub-controller-custom-image-push-secret`\nok    a short one\nphib doctor: release `primehub` in namespace `hub` (read\n  with helm and kubectl)\n"
+        );
+        let message = lay_out(&text, Some(60), Hang::Message);
+        assert!(message.contains("\n  `hub-primehub"), "{message}");
     }
 
     #[test]

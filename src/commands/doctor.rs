@@ -76,11 +76,10 @@ pub fn run(args: DoctorArgs) -> Result<()> {
         mode: if inputs.live { "live" } else { "manifests" },
         source,
     };
-    let text = match output {
-        OutputFormat::Text => report::text(&subject, &diagnosis),
-        OutputFormat::Json => report::json(&subject, &diagnosis),
-    };
-    phib::out::print(&text)?;
+    match output {
+        OutputFormat::Text => phib::out::print_checklist(&report::text(&subject, &diagnosis))?,
+        OutputFormat::Json => phib::out::print(&report::json(&subject, &diagnosis))?,
+    }
     match diagnosis.count(Status::Fail) {
         0 => Ok(()),
         n => Err(

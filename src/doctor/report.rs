@@ -1,10 +1,12 @@
 //! The checklist as people read it (one line per finding, `ok`/`warn`/`FAIL`, the fix
-//! under it, a count at the end) and as scripts read it (`--output json`). Both pass
+//! under it, a count at the end; printed with `out::print_checklist`, which on a
+//! terminal wraps each under its text) and as scripts read it (`--output json`). Both pass
 //! through the diagnosis's redactor last, so no password the checks saw can be shown.
 
 use serde_json::json;
 
 use super::{Diagnosis, Status};
+use crate::out::{check_line, Mark, CHECK_INDENT};
 
 /// What the checks were run on, for the heading and the JSON.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -18,11 +20,11 @@ pub struct Subject {
     pub source: String,
 }
 
-fn mark(s: Status) -> &'static str {
+fn mark(s: Status) -> Mark {
     match s {
-        Status::Ok => "ok  ",
-        Status::Warn => "warn",
-        Status::Fail => "FAIL",
+        Status::Ok => Mark::Ok,
+        Status::Warn => Mark::Warn,
+        Status::Fail => Mark::Fail,
     }
 }
 
@@ -44,9 +46,10 @@ pub fn text(subject: &Subject, d: &Diagnosis) -> String {
     let head = format!("{head}, PrimeHub chart {}", subject.chart_version);
     out.push_str(&format!("phib doctor: {head}\n"));
     for f in &d.findings {
-        out.push_str(&format!("{}  {}\n", mark(f.status), f.finding));
+        out.push_str(&check_line(mark(f.status), &f.finding));
+        out.push('\n');
         if let Some(fix) = &f.fix {
-            out.push_str(&format!("      fix: {fix}\n"));
+            out.push_str(&format!("{:CHECK_INDENT$}fix: {fix}\n", ""));
         }
     }
     out.push_str(&format!(

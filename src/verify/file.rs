@@ -9,6 +9,7 @@ use std::time::Duration;
 use super::target::Target;
 use super::tls::Trust;
 use super::{dockerconfig, Credentials, Options};
+use crate::out::{check_line, Mark};
 use crate::pushsecret::PushSecret;
 use crate::registry::check;
 use crate::values::model::CustomImage;
@@ -143,10 +144,10 @@ fn credentials(
     };
     let creds = dockerconfig::from_kubectl(&kubectl, secret, args.namespace, &target.auth_host)?;
     let line = format!(
-        "ok    credentials for `{}` from Secret `{secret}` (namespace `{}`)",
+        "credentials for `{}` from Secret `{secret}` (namespace `{}`)",
         target.auth_host, args.namespace
     );
-    let _ = writeln!(out, "{line}");
+    let _ = writeln!(out, "{}", check_line(Mark::Ok, &line));
     Ok(creds)
 }
 
@@ -168,10 +169,10 @@ fn from_held(
     let source = format!("the login sealed into `{}`", secret.name);
     let creds = dockerconfig::pick(json.expose().as_bytes(), &target.auth_host, &source)?;
     let line = format!(
-        "ok    credentials for `{}` from the login sealed into Secret `{}` (as phib sealed it)",
+        "credentials for `{}` from the login sealed into Secret `{}` (as phib sealed it)",
         target.auth_host, secret.name
     );
-    let _ = writeln!(out, "{line}");
+    let _ = writeln!(out, "{}", check_line(Mark::Ok, &line));
     Ok(creds)
 }
 
@@ -199,10 +200,10 @@ fn from_secret_file(
         }
     }
     let line = format!(
-        "ok    credentials for `{}` from Secret `{name}` in `{}`",
+        "credentials for `{}` from Secret `{name}` in `{}`",
         target.auth_host,
         file.display()
     );
-    let _ = writeln!(out, "{line}");
+    let _ = writeln!(out, "{}", check_line(Mark::Ok, &line));
     Ok(creds)
 }

@@ -23,6 +23,7 @@ use std::time::Duration;
 
 use base64::Engine;
 
+use crate::out::{check_line, Mark};
 use crate::secret::Secret;
 use crate::values::model::CustomImage;
 use crate::{Error, Result};
@@ -101,43 +102,23 @@ pub fn verify(
     Ok(())
 }
 
-/// The widest step line, for an 80-column terminal.
-const STEP_WIDTH: usize = 80;
-
-/// `text` in lines of at most `width` columns, broken at spaces (a longer word stays
-/// whole).
-fn step_lines(text: &str, width: usize) -> Vec<String> {
-    let options = textwrap::Options::new(width)
-        .break_words(false)
-        .word_separator(textwrap::WordSeparator::AsciiSpace)
-        .word_splitter(textwrap::WordSplitter::NoHyphenation);
-    textwrap::wrap(text, options)
-        .into_iter()
-        .map(|line| line.into_owned())
-        .collect()
-}
-
 /// Writes the step lines: `ok    what`, `FAIL  what` (the error says why), or
-/// `warn  what: why` for a problem that does not fail the check.
+/// `warn  what: why` for a problem that does not fail the check. One line per step:
+/// the writer lays it out (`out::lines`: a long step goes on under its text).
 struct Steps<'a> {
     out: &'a mut dyn Write,
 }
 
 impl Steps<'_> {
     fn line(&mut self, ok: bool, text: &str) {
-        self.mark(if ok { "ok  " } else { "FAIL" }, text);
+        self.mark(if ok { Mark::Ok } else { Mark::Fail }, text);
     }
 
-    fn mark(&mut self, mark: &str, text: &str) {
+    fn mark(&mut self, mark: Mark, text: &str) {
         // A closed stdout must not hide the verdict, which goes to stderr via the error.
         // The text names what the values file and the registry said: the writer is the
-        // terminal gate's, which escapes their control characters. Lines fit 80
-        // columns: a long step goes on under its text.
-        let mut lines = step_lines(text, STEP_WIDTH - mark.len() - 2).into_iter();
-        let _ = writeln!(self.out, "{mark}  {}", lines.next().unwrap_or_default());
-        for line in lines {
-            let _ = writeln!(self.out, "{:width$}{line}", "", width = mark.len() + 2);
-        }
+        // terminal gate's, which escapes their control characters.
+        let _ = writeln!(self.out, "{}", check_line(mark, text));
         let _ = self.out.flush();
     }
 
@@ -395,7 +376,7 @@ fn cancel_upload(
         steps.line(true, "cancel the upload");
     } else {
         steps.mark(
-            "warn",
+            Mark::Warn,
             &format!(
                 "cancel the upload: the registry refused (HTTP {}); push rights are proven, but an empty upload stays in `{path}` until the registry purges stale uploads",
                 answer.status
@@ -426,7 +407,7 @@ fn cancel_foreign_upload(s: &Session, path: &str, url: &str, steps: &mut Steps) 
         Err(e) => net::explain(e, s.target).message,
     };
     steps.mark(
-        "warn",
+        Mark::Warn,
         &format!(
             "cancel the upload: it is at another host (`{at}`), which is not sent credentials, and it could not be cancelled without them ({why}); push rights are proven, but an empty upload may stay in `{path}` until the registry purges stale uploads"
         ),

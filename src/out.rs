@@ -91,7 +91,20 @@ pub fn print_raw(raw: Raw) -> Result<()> {
     write_out(raw.0)
 }
 
+/// How many times the gate has written: a mark to tell whether anything was shown
+/// since (the wizard redraws an answer it refuses only when nothing was).
+pub fn writes() -> usize {
+    WRITES.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+static WRITES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+fn wrote() {
+    WRITES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+}
+
 fn write_out(bytes: &[u8]) -> Result<()> {
+    wrote();
     let mut out = std::io::stdout().lock();
     match out.write_all(bytes).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
@@ -113,6 +126,7 @@ pub fn say(text: &str) {
 }
 
 fn write_err(bytes: &[u8]) {
+    wrote();
     let mut err = std::io::stderr().lock();
     let _ = err.write_all(bytes).and_then(|()| err.flush());
 }
@@ -195,9 +209,7 @@ impl Hang {
                 }
                 // `fix: …` and the like: a one-word label ending in a colon.
                 match text.split_once(' ') {
-                    Some((label, _)) if label.ends_with(':') && label.len() < 12 => {
-                        label.len() + 1
-                    }
+                    Some((label, _)) if label.ends_with(':') && label.len() < 12 => label.len() + 1,
                     _ => 2,
                 }
             }
@@ -238,7 +250,9 @@ impl Lines {
         let width = columns(self.stream).unwrap_or(LOG_COLUMNS);
         let shown = lay_out(&text, Some(width), Hang::Checklist);
         match self.stream {
-            Stream::Out => write_out(shown.as_bytes()).map_err(|e| std::io::Error::other(e.message)),
+            Stream::Out => {
+                write_out(shown.as_bytes()).map_err(|e| std::io::Error::other(e.message))
+            }
             Stream::Err => {
                 write_err(shown.as_bytes());
                 Ok(())
@@ -278,6 +292,7 @@ impl Drop for Lines {
 pub fn pass_through(stream: Stream, bytes: &[u8]) {
     let text = String::from_utf8_lossy(&crate::secret::redact_bytes(bytes)).into_owned();
     let shown = crate::error::printable(&text);
+    wrote();
     let _ = match stream {
         Stream::Out => {
             let mut out = std::io::stdout().lock();

@@ -12,6 +12,7 @@ pub mod questions;
 pub mod secret;
 pub mod show;
 pub mod terminal;
+mod theme;
 
 use std::path::Path;
 

@@ -10,11 +10,13 @@
 
 use std::io::IsTerminal;
 
+use std::cell::Cell;
+
 use dialoguer::console::{measure_text_width, Key, Term};
-use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
 use dialoguer::Select;
 
 use super::prompt::{Answer, Interrupted, Prompter};
+use super::theme::{fit_lines, rows_taken, short_prompt, truncate, Looks};
 use crate::secret::Secret;
 
 /// True when the wizard can talk to a person: standard input, output and error are all
@@ -65,8 +67,23 @@ fn sigint_message() -> &'static [u8] {
 /// Prompts on standard error, read from the terminal.
 pub struct TermPrompter {
     term: Term,
-    theme: Box<dyn Theme>,
+    looks: Looks,
+    /// The last text question's answered form, while nothing else was shown after it:
+    /// a refusal of that answer redraws it marked refused.
+    answered: Cell<Option<Answered>>,
     _sigint: Option<crate::interrupt::ExitAtOnce>,
+}
+
+/// An answered form on screen, right above the cursor.
+struct Answered {
+    prompt: String,
+    /// The answer as shown (`None`: hidden).
+    answer: Option<String>,
+    /// The rows it took.
+    rows: usize,
+    /// [`crate::out::writes`] when it was drawn: anything the gate wrote since stands
+    /// between it and the cursor.
+    writes: usize,
 }
 
 impl TermPrompter {
@@ -82,16 +99,15 @@ impl TermPrompter {
     /// confirmation, asked while the temporary values file exists): no SIGINT handler of
     /// its own.
     pub fn without_sigint_guard() -> TermPrompter {
-        let theme: Box<dyn Theme> = if no_color() {
+        let plain = no_color();
+        if plain {
             dialoguer::console::set_colors_enabled(false);
             dialoguer::console::set_colors_enabled_stderr(false);
-            Box::new(SimpleTheme)
-        } else {
-            Box::new(Bracketed(ColorfulTheme::default()))
-        };
+        }
         TermPrompter {
             term: Term::stderr(),
-            theme,
+            looks: Looks::new(plain),
+            answered: Cell::new(None),
             _sigint: None,
         }
     }
@@ -115,80 +131,40 @@ impl TermPrompter {
     }
 
     /// Reads one line in raw mode: Enter ends it, Esc and Ctrl-C interrupt, Backspace
-    /// and Ctrl-U edit. `hidden` echoes nothing.
+    /// and Ctrl-U edit. `hidden` echoes nothing. The question is laid out to fit the
+    /// terminal ([`Looks::input_head`]); once answered it is replaced by its answered
+    /// form.
     fn read_line(&self, prompt: &str, default: Option<&str>, hidden: bool) -> Answer<String> {
+        self.answered.take();
         // What is shown passes the terminal gate; the default itself is the answer.
         let prompt = &crate::out::clean(prompt);
         let shown_default = default.map(crate::out::clean);
-        let mut head = String::new();
-        let _ = if hidden {
-            self.theme.format_password_prompt(&mut head, prompt)
-        } else {
-            self.theme
-                .format_input_prompt(&mut head, prompt, shown_default.as_deref())
-        };
+        let head =
+            self.looks
+                .input_head(prompt, shown_default.as_deref(), hidden, self.width() - 1);
         let io = |r: std::io::Result<()>| r.map_err(|_| Interrupted);
         let attempt = (|| -> Answer<String> {
             io(self.term.write_str(&head))?;
             io(self.term.flush())?;
-            let mut line = String::new();
-            loop {
-                match self.term.read_key_raw() {
-                    Ok(Key::Enter) => break,
-                    Ok(Key::Escape | Key::CtrlC) | Err(_) => return Err(Interrupted),
-                    Ok(Key::Backspace) => {
-                        if let Some(c) = line.pop() {
-                            if !hidden {
-                                io(self.term.clear_chars(measure_text_width(&c.to_string())))?;
-                            }
-                        }
-                    }
-                    Ok(Key::Char('\u{15}')) => {
-                        if !hidden {
-                            io(self.term.clear_chars(measure_text_width(&line)))?;
-                        }
-                        line.clear();
-                    }
-                    // A tab may be part of a pasted secret; in visible text it is noise.
-                    Ok(Key::Tab) if hidden => line.push('\t'),
-                    Ok(Key::Char(c)) if !c.is_control() => {
-                        line.push(c);
-                        if !hidden {
-                            io(self.term.write_str(c.encode_utf8(&mut [0; 4])))?;
-                        }
-                    }
-                    Ok(_) => {}
-                }
-                io(self.term.flush())?;
-            }
-            // Replace the prompt, however many rows it took, by its answered form.
+            let line = self.read_keys(hidden)?;
+            // Replace the question, however many rows it took, by its answered form.
             let typed = if hidden { 0 } else { measure_text_width(&line) };
-            let rows = self.rows_of(measure_text_width(&head) + typed);
+            let rows = rows_taken(&head, typed, self.width());
             let answer = match default {
                 Some(d) if line.is_empty() => d.to_string(),
                 _ => line,
             };
-            // An empty hidden answer is refused next: no `********` that looks typed.
-            let refused = hidden && answer.is_empty();
             io(self.clear_rows(rows))?;
-            if !refused {
-                let done = |prompt: &str| {
-                    let mut done = String::new();
-                    let _ = if hidden {
-                        self.theme
-                            .format_password_prompt_selection(&mut done, prompt)
-                    } else {
-                        self.theme.format_input_prompt_selection(
-                            &mut done,
-                            prompt,
-                            &crate::out::clean(&answer),
-                        )
-                    };
-                    done
-                };
-                for l in self.fit_answered(prompt, &done) {
-                    io(self.term.write_line(&l))?;
-                }
+            // An empty hidden answer is refused next: no `********` that looks typed.
+            if !(hidden && answer.is_empty()) {
+                let shown = (!hidden).then(|| crate::out::clean(&answer));
+                let rows = self.draw_answered(prompt, shown.as_deref(), false)?;
+                self.answered.set(Some(Answered {
+                    prompt: prompt.clone(),
+                    answer: shown,
+                    rows,
+                    writes: crate::out::writes(),
+                }));
             }
             Ok(answer)
         })();
@@ -198,14 +174,54 @@ impl TermPrompter {
         attempt
     }
 
+    /// Reads keys up to Enter: the line typed.
+    fn read_keys(&self, hidden: bool) -> Answer<String> {
+        let io = |r: std::io::Result<()>| r.map_err(|_| Interrupted);
+        let mut line = String::new();
+        loop {
+            match self.term.read_key_raw() {
+                Ok(Key::Enter) => return Ok(line),
+                Ok(Key::Escape | Key::CtrlC) | Err(_) => return Err(Interrupted),
+                Ok(Key::Backspace) => {
+                    if let Some(c) = line.pop() {
+                        if !hidden {
+                            io(self.term.clear_chars(measure_text_width(&c.to_string())))?;
+                        }
+                    }
+                }
+                Ok(Key::Char('\u{15}')) => {
+                    if !hidden {
+                        io(self.term.clear_chars(measure_text_width(&line)))?;
+                    }
+                    line.clear();
+                }
+                // A tab may be part of a pasted secret; in visible text it is noise.
+                Ok(Key::Tab) if hidden => line.push('\t'),
+                Ok(Key::Char(c)) if !c.is_control() => {
+                    line.push(c);
+                    if !hidden {
+                        io(self.term.write_str(c.encode_utf8(&mut [0; 4])))?;
+                    }
+                }
+                Ok(_) => {}
+            }
+            io(self.term.flush())?;
+        }
+    }
+
+    /// Draws a text question's answered form (`refused`: with the refusal's mark) in
+    /// rows that fit; returns how many.
+    fn draw_answered(&self, prompt: &str, answer: Option<&str>, refused: bool) -> Answer<usize> {
+        let lines = self.fit_answered(prompt, &|p| self.looks.answered(p, answer, refused));
+        for l in &lines {
+            self.term.write_line(l).map_err(|_| Interrupted)?;
+        }
+        Ok(lines.len())
+    }
+
     /// The terminal's width in columns.
     fn width(&self) -> usize {
         usize::from(self.term.size().1).max(20)
-    }
-
-    /// How many rows text of `width` columns takes, from the start of a row.
-    fn rows_of(&self, width: usize) -> usize {
-        width.max(1).div_ceil(self.width())
     }
 
     /// Clears the `rows` rows that end at the cursor's; the cursor ends at the start
@@ -254,146 +270,6 @@ impl TermPrompter {
     }
 }
 
-/// A prompt without a trailing parenthesised explanation: `Push repository prefix`
-/// for `Push repository prefix (images go to PREFIX/<image>)`.
-fn short_prompt(prompt: &str) -> &str {
-    match prompt.strip_suffix(')').and_then(|p| p.rfind(" (")) {
-        Some(at) => &prompt[..at],
-        None => prompt,
-    }
-}
-
-/// `text` cut to `width` columns, with `…` when something was cut. ANSI codes are
-/// dropped from a text that is cut.
-fn truncate(text: &str, width: usize) -> String {
-    if measure_text_width(text) <= width {
-        return text.to_string();
-    }
-    let plain = dialoguer::console::strip_ansi_codes(text);
-    let mut out = String::new();
-    for c in plain.chars() {
-        if measure_text_width(&out) + measure_text_width(&c.to_string()) + 1 > width {
-            break;
-        }
-        out.push(c);
-    }
-    out.push('…');
-    out
-}
-
-/// Each line of `text` that is wider than `width` wrapped as [`super::wrap`] wraps,
-/// its continuation rows indented two more than the line itself.
-fn fit_lines(text: &str, width: usize) -> Vec<String> {
-    let mut out = Vec::new();
-    for line in text.split('\n') {
-        if measure_text_width(line) <= width {
-            out.push(line.to_string());
-        } else {
-            let plain = dialoguer::console::strip_ansi_codes(line);
-            out.extend(super::wrap(&plain, width));
-        }
-    }
-    out
-}
-
-/// The colourful theme, with a default shown in brackets, `[default]`, as the docs and
-/// the plain theme show it, instead of in parentheses.
-struct Bracketed(ColorfulTheme);
-
-impl Theme for Bracketed {
-    fn format_prompt(&self, f: &mut dyn std::fmt::Write, prompt: &str) -> std::fmt::Result {
-        self.0.format_prompt(f, prompt)
-    }
-
-    fn format_error(&self, f: &mut dyn std::fmt::Write, err: &str) -> std::fmt::Result {
-        self.0.format_error(f, err)
-    }
-
-    fn format_confirm_prompt(
-        &self,
-        f: &mut dyn std::fmt::Write,
-        prompt: &str,
-        default: Option<bool>,
-    ) -> std::fmt::Result {
-        self.0.format_confirm_prompt(f, prompt, default)
-    }
-
-    fn format_confirm_prompt_selection(
-        &self,
-        f: &mut dyn std::fmt::Write,
-        prompt: &str,
-        selection: Option<bool>,
-    ) -> std::fmt::Result {
-        self.0.format_confirm_prompt_selection(f, prompt, selection)
-    }
-
-    fn format_input_prompt(
-        &self,
-        f: &mut dyn std::fmt::Write,
-        prompt: &str,
-        default: Option<&str>,
-    ) -> std::fmt::Result {
-        let t = &self.0;
-        write!(
-            f,
-            "{} {} ",
-            t.prompt_prefix,
-            t.prompt_style.apply_to(prompt)
-        )?;
-        if let Some(default) = default {
-            write!(f, "{} ", t.hint_style.apply_to(format!("[{default}]")))?;
-        }
-        write!(f, "{} ", t.prompt_suffix)
-    }
-
-    fn format_input_prompt_selection(
-        &self,
-        f: &mut dyn std::fmt::Write,
-        prompt: &str,
-        sel: &str,
-    ) -> std::fmt::Result {
-        self.0.format_input_prompt_selection(f, prompt, sel)
-    }
-
-    fn format_password_prompt(
-        &self,
-        f: &mut dyn std::fmt::Write,
-        prompt: &str,
-    ) -> std::fmt::Result {
-        self.0.format_password_prompt(f, prompt)
-    }
-
-    fn format_password_prompt_selection(
-        &self,
-        f: &mut dyn std::fmt::Write,
-        prompt: &str,
-    ) -> std::fmt::Result {
-        self.0.format_password_prompt_selection(f, prompt)
-    }
-
-    fn format_select_prompt(&self, f: &mut dyn std::fmt::Write, prompt: &str) -> std::fmt::Result {
-        self.0.format_select_prompt(f, prompt)
-    }
-
-    fn format_select_prompt_selection(
-        &self,
-        f: &mut dyn std::fmt::Write,
-        prompt: &str,
-        sel: &str,
-    ) -> std::fmt::Result {
-        self.0.format_select_prompt_selection(f, prompt, sel)
-    }
-
-    fn format_select_prompt_item(
-        &self,
-        f: &mut dyn std::fmt::Write,
-        text: &str,
-        active: bool,
-    ) -> std::fmt::Result {
-        self.0.format_select_prompt_item(f, text, active)
-    }
-}
-
 impl Default for TermPrompter {
     fn default() -> Self {
         TermPrompter::new()
@@ -404,11 +280,12 @@ impl Prompter for TermPrompter {
     fn select(&mut self, prompt: &str, items: &[String], default: usize) -> Answer<usize> {
         // An item wider than the terminal would wrap, and the list could not be redrawn
         // in place: each is cut to fit, and the answer is written here, fitted too.
+        self.answered.take();
         let width = self.width();
         let prompt = &crate::out::clean(prompt);
         let items: Vec<String> = items.iter().map(|i| crate::out::clean(i)).collect();
         let shown: Vec<String> = items.iter().map(|i| truncate(i, width - 3)).collect();
-        let r = Select::with_theme(&*self.theme)
+        let r = Select::with_theme(&*self.looks.theme)
             .with_prompt(prompt)
             .items(&shown)
             .default(default)
@@ -418,6 +295,7 @@ impl Prompter for TermPrompter {
         let i = self.finish(r)?;
         let mut done = String::new();
         let _ = self
+            .looks
             .theme
             .format_select_prompt_selection(&mut done, prompt, &items[i]);
         let _ = self.term.write_line(&truncate(&done, width - 1));
@@ -433,15 +311,11 @@ impl Prompter for TermPrompter {
     }
 
     fn confirm(&mut self, prompt: &str, default: bool) -> Answer<bool> {
+        self.answered.take();
         let prompt = &crate::out::clean(prompt);
         let io = |r: std::io::Result<()>| r.map_err(|_| Interrupted);
-        let head = |value: bool| {
-            let mut head = String::new();
-            let _ = self
-                .theme
-                .format_confirm_prompt(&mut head, prompt, Some(value));
-            head
-        };
+        let head = |value: bool| self.looks.confirm_head(prompt, value, self.width() - 1);
+        let rows = |value: bool| rows_taken(&head(value), 0, self.width());
         let attempt = (|| -> Answer<bool> {
             let mut value = default;
             io(self.term.write_str(&head(value)))?;
@@ -450,7 +324,7 @@ impl Prompter for TermPrompter {
                 let key = self.term.read_key_raw().map_err(|_| Interrupted)?;
                 match confirm_key(&key) {
                     ConfirmKey::Set(v) => {
-                        io(self.clear_rows(self.rows_of(measure_text_width(&head(value)))))?;
+                        io(self.clear_rows(rows(value)))?;
                         value = v;
                         io(self.term.write_str(&head(value)))?;
                         io(self.term.flush())?;
@@ -460,12 +334,14 @@ impl Prompter for TermPrompter {
                     ConfirmKey::Ignore => {}
                 }
             }
-            io(self.clear_rows(self.rows_of(measure_text_width(&head(value)))))?;
+            io(self.clear_rows(rows(value)))?;
             let done = |prompt: &str| {
                 let mut done = String::new();
-                let _ = self
-                    .theme
-                    .format_confirm_prompt_selection(&mut done, prompt, Some(value));
+                let _ = self.looks.theme.format_confirm_prompt_selection(
+                    &mut done,
+                    prompt,
+                    Some(value),
+                );
                 done
             };
             for line in self.fit_answered(prompt, &done) {
@@ -480,12 +356,21 @@ impl Prompter for TermPrompter {
     }
 
     fn say(&mut self, text: &str) {
+        self.answered.take();
         self.write_fitted(&crate::out::clean(text));
     }
 
+    /// The reason, under the answer it refuses: an answered form right above, with
+    /// nothing shown since, is drawn again marked refused (`✘`, not `✔`).
     fn refuse(&mut self, reason: &str) {
+        if let Some(a) = self.answered.take() {
+            if a.writes == crate::out::writes() && self.term.clear_last_lines(a.rows).is_ok() {
+                let _ = self.draw_answered(&a.prompt, a.answer.as_deref(), true);
+            }
+        }
         let mut text = String::new();
         let _ = self
+            .looks
             .theme
             .format_error(&mut text, &crate::out::clean(reason));
         let width = (self.width() - 1).min(super::WIDTH);
@@ -524,36 +409,6 @@ fn confirm_key(key: &Key) -> ConfirmKey {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_prompt_loses_its_explanation_only() {
-        assert_eq!(
-            short_prompt("Push repository prefix (images go to PREFIX/<image>)"),
-            "Push repository prefix"
-        );
-        assert_eq!(short_prompt("Registry name"), "Registry name");
-        assert_eq!(short_prompt("Skip TLS (x)?"), "Skip TLS (x)?");
-    }
-
-    #[test]
-    fn cut_text_ends_in_an_ellipsis_and_fits() {
-        assert_eq!(truncate("short", 10), "short");
-        let cut = truncate("Google Artifact Registry (LOCATION-docker.pkg.dev)", 20);
-        assert_eq!(cut, "Google Artifact Reg…");
-        assert_eq!(measure_text_width(&cut), 20);
-    }
-
-    #[test]
-    fn wide_lines_wrap_at_spaces_under_their_indent() {
-        assert_eq!(
-            fit_lines("  one two three four", 10),
-            ["  one two", "    three", "    four"]
-        );
-        assert_eq!(fit_lines("fits", 10), ["fits"]);
-        for line in fit_lines(&"word ".repeat(40), 17) {
-            assert!(measure_text_width(&line) <= 17, "{line}");
-        }
-    }
 
     #[test]
     fn a_yes_or_no_is_taken_only_with_enter() {

@@ -467,6 +467,46 @@ impl Screen {
         rows[start..=at].iter().map(|r| r.text.as_str()).collect()
     }
 
+    /// The question the cursor is at: [`Screen::cursor_line`], with the rows above it
+    /// that phib broke the question into itself (each one after the first indented two
+    /// columns, under its text: a long question, or a default on a row of its own).
+    pub fn cursor_question(&self) -> String {
+        let rows = self.window_rows();
+        let Some(mut at) = rows
+            .len()
+            .checked_sub(1)
+            .map(|last| self.cursor_row.min(last))
+        else {
+            return String::new();
+        };
+        let starts = |at: usize| {
+            let mut start = at;
+            while start > 0 && rows[start - 1].wrapped {
+                start -= 1;
+            }
+            start
+        };
+        let mut start = starts(at);
+        while start > 0
+            && rows[start].text.starts_with("  ")
+            && !rows[start - 1].text.trim().is_empty()
+        {
+            at = start - 1;
+            start = starts(at);
+        }
+        let text: String = rows[start..=self.cursor_row.min(rows.len() - 1)]
+            .iter()
+            .map(|r| {
+                if r.wrapped {
+                    r.text.clone()
+                } else {
+                    format!("{} ", r.text.trim_end())
+                }
+            })
+            .collect();
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
     /// Asserts that no row was wider than the window.
     pub fn assert_no_wrapped_row(&self, what: &str) {
         let wrapped: Vec<&str> = self

@@ -77,7 +77,7 @@ fn run_wizard(kind: Kind, rows: u16, cols: u16) -> (tempfile::TempDir, Option<i3
         if let Some(head) = lists.iter().find(|l| window.iter().any(|w| w.contains(*l))) {
             return Some(head.to_string());
         }
-        let line = screen.cursor_line();
+        let line = screen.cursor_question();
         let (asked, _) = line.split_once('›')?;
         Some(asked.trim().trim_start_matches("? ").to_string())
     };
@@ -93,7 +93,11 @@ fn run_wizard(kind: Kind, rows: u16, cols: u16) -> (tempfile::TempDir, Option<i3
             let fresh = match answer_at {
                 None => true,
                 Some(at) => {
-                    let since = strip_escapes(&t.printed_since(at));
+                    // Words as printed: a question phib broke into rows is one.
+                    let since = strip_escapes(&t.printed_since(at))
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ");
                     since
                         .rfind(['✔', '✘'])
                         .is_some_and(|mark| since[mark..].contains(&q))
@@ -108,7 +112,7 @@ fn run_wizard(kind: Kind, rows: u16, cols: u16) -> (tempfile::TempDir, Option<i3
         let screen = t.screen();
         let window = screen.window_lines();
         let shows = |s: &str| window.iter().any(|r| r.contains(s));
-        let line = screen.cursor_line();
+        let line = screen.cursor_question();
         // A question asked a third time was answered wrong: this driver's fault. (A
         // list hides the cursor on an empty line: lists are told apart by their items.)
         let repeated = !line.trim().is_empty() && asked.iter().filter(|l| **l == line).count() >= 2;
@@ -219,4 +223,126 @@ fn quay_fits_the_terminal() {
 #[test]
 fn harbor_fits_the_terminal() {
     fits_the_terminal(Kind::Harbor);
+}
+
+/// The colourful theme, as a person sees it.
+const COLOURS: [(&str, Option<&str>); 2] = [("NO_COLOR", None), ("LANG", Some("C.UTF-8"))];
+
+/// Starts the wizard in a `cols` x 24 window with colours on and picks `kind`.
+fn wizard_at(dir: &Path, cols: u16, kind: Kind) -> Pty {
+    let mut t = Pty::spawn_sized(dir, &[], &empty_path(dir), &COLOURS, 24, cols);
+    let i = Kind::ALL.iter().position(|k| *k == kind).unwrap();
+    t.at("Registry ›").type_keys(&"j".repeat(i)).type_keys("\r");
+    t
+}
+
+/// A question whose default leaves no room to type (a Docker Hub name over 12
+/// characters makes the push prefix `docker.io/acme-ml-builders`) shows the default
+/// whole, on a row of its own under the question, while it is asked: no row wrapped by
+/// the terminal, at 80 and at 60 columns. Enter takes it.
+#[test]
+fn a_long_default_shows_whole_on_a_row_of_its_own() {
+    let default = "[docker.io/acme-ml-builders] ›";
+    for cols in [80, 60] {
+        let what = format!("at {cols}x24");
+        let dir = tempdir();
+        let mut t = wizard_at(dir.path(), cols, Kind::DockerHub);
+        t.answer("Docker Hub user name", "acme-ml-builders");
+        t.answer("Docker Hub access token", "dckr_pat_s3cret");
+        t.at(default);
+        let screen = t.screen();
+        screen.assert_no_wrapped_row(&what);
+        let rows = screen.window_rows();
+        let at = rows.iter().position(|r| r.text.contains(default)).unwrap();
+        assert!(
+            rows[at].text.starts_with(&format!("  {default}")),
+            "{what}: the default shares a row\n{}",
+            screen.text()
+        );
+        assert!(
+            rows[at - 1]
+                .text
+                .contains("? Push repository prefix (images go to PREFIX/<image>)"),
+            "{what}: the question is not right above its default\n{}",
+            screen.text()
+        );
+        t.type_keys("\r").at("Change the advanced options?");
+        let screen = t.screen();
+        assert!(
+            screen
+                .text()
+                .contains("✔ Push repository prefix · docker.io/acme-ml-builders"),
+            "{what}:\n{}",
+            screen.text()
+        );
+        assert!(!screen.text().contains(default), "{what}: left on screen");
+        screen.assert_no_wrapped_row(&what);
+        t.send("\u{3}");
+        let (code, _) = t.finish();
+        assert_eq!(code, Some(130), "{what}");
+    }
+}
+
+/// A question wider than the window is broken at its words while it is asked, and its
+/// answered form fits too: Docker Hub's user name question (74 columns) and the yes/no
+/// of the advanced options' TLS question (78), at 60 columns.
+#[test]
+fn a_long_question_is_broken_at_its_words() {
+    let what = "at 60x24";
+    let dir = tempdir();
+    let mut t = wizard_at(dir.path(), 60, Kind::DockerHub);
+    let user = "Docker Hub user name (or organisation name for an organisation token) ›";
+    t.at("Docker Hub user name");
+    t.screen().assert_no_wrapped_row(what);
+    assert_eq!(t.screen().cursor_question(), format!("? {user}"));
+    t.type_keys("ann\r");
+    t.answer("Docker Hub access token", "dckr_pat_s3cret");
+    t.answer("[docker.io/ann]", "");
+    t.at("Change the advanced options?").type_keys("y\r");
+    let tls = "Skip TLS verification (self-signed certificate or plain http)? (y/n) › no";
+    // The advanced questions before it, each with its default.
+    loop {
+        let before = t.printed();
+        t.wait_until("a question", |t| {
+            t.screen().cursor_question().contains('›') && t.waits_for_key()
+        });
+        if t.screen().cursor_question().contains("Skip TLS") {
+            break;
+        }
+        t.type_keys("\r").wait_until("the answer taken", |t| {
+            strip_escapes(&t.printed_since(before)).contains('✔')
+        });
+    }
+    let screen = t.screen();
+    screen.assert_no_wrapped_row(what);
+    assert_eq!(
+        screen.cursor_question(),
+        format!("? {tls}"),
+        "{}",
+        screen.text()
+    );
+    t.send("\u{3}");
+    assert_eq!(t.finish().0, Some(130));
+}
+
+/// An answer its check refuses is marked refused (`✘`), never accepted (`✔`) first.
+#[test]
+fn a_refused_answer_is_never_shown_as_accepted() {
+    let dir = tempdir();
+    let mut t = wizard_at(dir.path(), 80, Kind::Gcr);
+    t.at("a service-account key").type_keys("j\r");
+    t.answer("Path to the service-account keyfile", "~/keys/sa.json");
+    t.expect("cannot be read");
+    t.at("Path to the service-account keyfile");
+    let text = t.screen().text();
+    assert!(
+        text.contains("✘ Path to the service-account keyfile (JSON) · ~/keys/sa.json"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("✔ Path to the service-account keyfile"),
+        "{text}"
+    );
+    t.send("\u{3}");
+    assert_eq!(t.finish().0, Some(130));
 }

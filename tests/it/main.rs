@@ -16,6 +16,7 @@ mod docs;
 mod doctor;
 mod external;
 mod first_contact;
+mod fits;
 mod gates;
 pub mod helm;
 mod install;

@@ -1,0 +1,162 @@
+//! Everything phib writes to a terminal fits its width: `phib render`'s messages,
+//! `phib doctor`'s report and `phib verify`'s steps, each run on a real
+//! pseudo-terminal of 80x24 and of 60x24 (see `pty.rs`). No row is wider than the
+//! window (the terminal wrapped none, so none was cut mid-word), a checklist line goes
+//! on under its text, and the text is all there: the words on screen are the words the
+//! same command prints without a terminal, where its lines stay whole.
+
+use std::path::Path;
+
+use crate::pty::{Pty, Screen};
+use crate::registry::{Auth, Registry};
+use crate::util::*;
+
+const SIZES: [u16; 2] = [80, 60];
+
+/// `phib ARGS` in `dir` on a `cols` x 24 terminal, with `env`: its exit status and the
+/// screen at the end.
+fn on_terminal(
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, Option<&str>)],
+    cols: u16,
+) -> (Option<i32>, Screen) {
+    let bin = dir.join("empty-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let t = Pty::spawn_sized(dir, args, &bin.display().to_string(), env, 24, cols);
+    let (code, transcript) = t.finish();
+    (code, Screen::of(&transcript, 24, cols))
+}
+
+/// The words of `text`, in order.
+fn words(text: &str) -> Vec<String> {
+    text.split_whitespace().map(str::to_string).collect()
+}
+
+/// The screen shows exactly the words of `printed` (what the command prints without a
+/// terminal), no row was wrapped by the terminal, and each row continuing a checklist
+/// line (`ok    `, `FAIL  `, `warn  `) starts under its text.
+fn assert_fits(what: &str, screen: &Screen, printed: &str) {
+    screen.assert_no_wrapped_row(what);
+    let text = screen.text();
+    assert_eq!(
+        words(&text),
+        words(printed),
+        "{what}: the screen does not show what is printed without a terminal\n--- screen\n{text}\n--- printed\n{printed}"
+    );
+    let mut in_check = false;
+    for row in text.lines() {
+        let marked = ["ok    ", "warn  ", "FAIL  "]
+            .iter()
+            .any(|m| row.starts_with(m));
+        if marked || !row.starts_with(' ') {
+            in_check = marked;
+        } else if in_check {
+            assert!(
+                row.starts_with("      "),
+                "{what}: a checklist line goes on left of its text: {row:?}\n{text}"
+            );
+        }
+    }
+}
+
+/// `phib render`'s warnings and notes after a successful write.
+#[test]
+fn render_messages_fit_the_terminal() {
+    let args = [
+        "render",
+        "--registry",
+        "dockerhub",
+        "--username",
+        "acme-ml-builders",
+        "--push-repo-prefix",
+        "docker.io/acme-ml-builders",
+    ];
+    let password = ("PHIB_REGISTRY_PASSWORD", Some("not-a-token-s3cret"));
+    let piped = tempdir();
+    let r = run(
+        phib()
+            .args(args)
+            .current_dir(piped.path())
+            .env(password.0, password.1.unwrap()),
+        b"",
+    );
+    r.expect_code(0);
+    assert!(r.stderr.contains("warning:"), "{}", r.stderr);
+    for cols in SIZES {
+        let dir = tempdir();
+        let (code, screen) = on_terminal(dir.path(), &args, &[password], cols);
+        let what = format!("render at {cols}x24");
+        assert_eq!(code, Some(0), "{what}\n{}", screen.text());
+        assert_fits(&what, &screen, &r.stderr);
+    }
+}
+
+// `phib doctor --manifests` on a bundle with a long finding: the release name the
+// chart uses in the Secret's name is not the one `pushSecretName` has.
+e2e!(doctor_report_fits_the_terminal, || {
+    let dir = tempdir();
+    let (_, manifest) =
+        crate::doctor::render(dir.path(), "4.1.0", "hub", &crate::doctor::values_mode());
+    std::fs::write(dir.path().join("bundle.yaml"), manifest).unwrap();
+    let args = ["doctor", "--manifests", "bundle.yaml"];
+    let r = run(phib().args(args).current_dir(dir.path()), b"");
+    r.expect_code(1);
+    let printed = format!("{}{}", r.stdout_str(), r.stderr);
+    let longest = printed.lines().map(|l| l.chars().count()).max().unwrap();
+    assert!(longest > 200, "no long finding: {longest}\n{printed}");
+    for cols in SIZES {
+        let (code, screen) = on_terminal(dir.path(), &args, &[], cols);
+        let what = format!("doctor at {cols}x24");
+        assert_eq!(code, Some(1), "{what}\n{}", screen.text());
+        assert_fits(&what, &screen, &printed);
+        assert!(
+            screen.text().contains("\n      fix: "),
+            "{what}: no fix under a finding\n{}",
+            screen.text()
+        );
+    }
+});
+
+// `phib verify` against a real registry, the credentials read from a Secret manifest
+// with a long name: its step line is the widest.
+e2e!(
+    verify_steps_fit_the_terminal,
+    Registry::start(Auth::Htpasswd(&[("alice", "s3cret")]), false),
+    |reg| {
+        let dir = tempdir();
+        let endpoint = format!("http://{}", reg.host());
+        let prefix = format!("{}/a-rather-long-team-name", reg.host());
+        let r = run(
+            phib()
+                .args(["render", "--registry", "harbor", "--endpoint", &endpoint])
+                .args(["--username", "alice", "--push-repo-prefix", &prefix])
+                .args(["--insecure-skip-verify", "--secret-mode", "external"])
+                .args(["--secret-name", "primehub-image-builder-push-credentials"])
+                .args(["--secret-out", "image-builder-push-secret.yaml"])
+                .current_dir(dir.path())
+                .env("PHIB_REGISTRY_PASSWORD", "s3cret"),
+            b"",
+        );
+        r.expect_code(0);
+        let args = ["verify", "--secret-file", "image-builder-push-secret.yaml"];
+        let r = run(phib().args(args).current_dir(dir.path()), b"");
+        r.expect_code(0);
+        let first = r.stdout_str().lines().next().unwrap().to_string();
+        assert!(first.contains("from Secret"), "{}", r.stdout_str());
+        for cols in SIZES {
+            let (code, screen) = on_terminal(dir.path(), &args, &[], cols);
+            let what = format!("verify at {cols}x24");
+            assert_eq!(code, Some(0), "{what}\n{}", screen.text());
+            assert_fits(&what, &screen, &r.stdout_str());
+            assert!(
+                screen
+                    .rows
+                    .iter()
+                    .any(|r| r.text.starts_with("      ") && !r.text.starts_with("       ")),
+                "{what}: the Secret's step line does not go on under its text\n{}",
+                screen.text()
+            );
+        }
+    }
+);

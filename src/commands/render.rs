@@ -28,9 +28,10 @@ pub fn run(args: RenderArgs) -> Result<()> {
         rotate,
         mut secret,
     } = args;
-    // The options of external mode are fields: checked where their answers are set.
-    let external = std::mem::take(&mut secret.external.texts);
-    let settings = gather(registry, fields, external)?;
+    // The keyless options and `--release` are fields too: checked where their answers
+    // are set.
+    let late = std::mem::take(&mut secret.late);
+    let settings = gather(registry, fields.with(late))?;
     let choice = secret_choice(secret, &settings);
     let input = flow::Input {
         settings,
@@ -65,11 +66,7 @@ pub fn run(args: RenderArgs) -> Result<()> {
 
 /// The registry options and those of external mode, the keyfile and the password, each
 /// checked by its field, as the plan's [`Settings`].
-fn gather(
-    kind: Kind,
-    fields: FieldArgs<false>,
-    external: Vec<(FieldId, String)>,
-) -> Result<Settings> {
+fn gather(kind: Kind, fields: FieldArgs<false>) -> Result<Settings> {
     let FieldArgs {
         texts,
         keyfile,
@@ -77,7 +74,7 @@ fn gather(
         switches,
     } = fields;
     let mut settings = Settings::new(kind);
-    for (id, value) in texts.into_iter().chain(external) {
+    for (id, value) in texts {
         settings
             .set(id, Answer::Text(value))
             .map_err(|e| e.for_field(id))?;
@@ -214,7 +211,7 @@ fn secret_choice(args: SecretArgs, settings: &Settings) -> Choice {
         overwrite_secret_out,
         apply,
         namespace,
-        external: _,
+        late: _,
         sealing_cert,
         sealing_scope,
         controller_name,

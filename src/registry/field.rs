@@ -31,18 +31,50 @@ pub struct Choice {
     pub help: &'static str,
 }
 
+/// The heading an option is listed under in `phib render --help`, in the order the
+/// headings come there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Heading {
+    /// Which registry, where on it images go.
+    Registry,
+    /// The login.
+    Credentials,
+    /// Where the block goes: the values file, standard output, a check.
+    Output,
+    /// Where the credentials live: the values, a Secret of your own, a SealedSecret.
+    SecretMode,
+    /// External mode's ways without a long-lived key, and a central store.
+    Keyless,
+    /// The chart the values are for.
+    Chart,
+}
+
+impl Heading {
+    /// The heading as `--help` shows it.
+    pub fn title(self) -> &'static str {
+        match self {
+            Heading::Registry => "Registry",
+            Heading::Credentials => "Credentials",
+            Heading::Output => "Output",
+            Heading::SecretMode => "Secret mode (where the credentials live)",
+            Heading::Keyless => "Keyless and central store (external mode)",
+            Heading::Chart => "Chart",
+        }
+    }
+}
+
 macro_rules! field_list {
     (@help) => { "" };
     (@help $help:literal) => { $help };
-    ($( $id:ident : $name:literal, $flag:literal, $value:expr, $input:ident
+    ($( $id:ident : $heading:ident, $name:literal, $flag:literal, $value:expr, $input:ident
         $([ $($choice:literal $(=> $choice_help:literal)?),* ])?, $help:literal; )*) => {
         /// Every option a registry may use.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum FieldId { $($id),* }
 
         impl FieldId {
-            /// Every field, in the list's order (which is `phib render --help`'s, the
-            /// [`FieldId::external`] ones coming after the secret-mode options).
+            /// Every field, in the list's order (which is `phib render --help`'s under
+            /// each [`Heading`]).
             pub const ALL: [FieldId; [$(FieldId::$id),*].len()] = [$(FieldId::$id),*];
 
             /// A short name, e.g. `push-repo-prefix`.
@@ -66,6 +98,11 @@ macro_rules! field_list {
                 match self { $(FieldId::$id => Input::$input),* }
             }
 
+            /// The heading the flag is listed under in `--help`.
+            pub fn heading(self) -> Heading {
+                match self { $(FieldId::$id => Heading::$heading),* }
+            }
+
             /// The flag's help, as `--help` shows it (no final period).
             pub fn help(self) -> &'static str {
                 match self { $(FieldId::$id => $help),* }
@@ -87,66 +124,66 @@ macro_rules! field_list {
 }
 
 field_list! {
-    Endpoint: "endpoint", "--endpoint", Some("URL"), Text,
+    Endpoint: Registry, "endpoint", "--endpoint", Some("URL"), Text,
         "Registry endpoint, `host[:port]` or `https://host[:port]` (harbor needs it)";
-    Username: "username", "--username", Some("USER"), Text,
+    Username: Credentials, "username", "--username", Some("USER"), Text,
         "Registry user name (robot account, token name, app ID)";
-    Password: "password", "--password-stdin", None, Secret,
+    Password: Credentials, "password", "--password-stdin", None, Secret,
         "Read the password or token from standard input; one trailing newline is removed. Without it, the environment variable `PHIB_REGISTRY_PASSWORD` is used";
-    Keyfile: "keyfile", "--keyfile", Some("PATH"), KeyfilePath,
+    Keyfile: Credentials, "keyfile", "--keyfile", Some("PATH"), KeyfilePath,
         "Service-account keyfile (JSON) for gcr and artifact-registry; `-` reads standard input";
-    GcrHost: "gcr-host", "--gcr-host", Some("HOST"), Text,
+    GcrHost: Registry, "gcr-host", "--gcr-host", Some("HOST"), Text,
         "Container Registry host: gcr.io, us.gcr.io, eu.gcr.io or asia.gcr.io";
-    Location: "location", "--location", Some("LOCATION"), Text,
+    Location: Registry, "location", "--location", Some("LOCATION"), Text,
         "Artifact Registry location, e.g. `us-central1`";
-    Project: "project", "--project", Some("PROJECT"), Text,
+    Project: Registry, "project", "--project", Some("PROJECT"), Text,
         "Google Cloud project ID (default: the keyfile's `project_id`)";
-    Repository: "repository", "--repository", Some("NAME"), Text,
+    Repository: Registry, "repository", "--repository", Some("NAME"), Text,
         "Artifact Registry repository name";
-    AwsAccount: "aws-account", "--aws-account", Some("ID"), Text,
+    AwsAccount: Registry, "aws-account", "--aws-account", Some("ID"), Text,
         "AWS account ID (12 digits) of the ECR registry";
-    AwsRegion: "aws-region", "--aws-region", Some("REGION"), Text,
+    AwsRegion: Registry, "aws-region", "--aws-region", Some("REGION"), Text,
         "AWS region of the ECR registry, e.g. `us-east-1`";
-    AcrName: "acr-name", "--acr-name", Some("NAME"), Text,
+    AcrName: Registry, "acr-name", "--acr-name", Some("NAME"), Text,
         "Azure Container Registry name (NAME of NAME.azurecr.io)";
-    PushRepoPrefix: "push-repo-prefix", "--push-repo-prefix", Some("PREFIX"), Text,
+    PushRepoPrefix: Registry, "push-repo-prefix", "--push-repo-prefix", Some("PREFIX"), Text,
         "Images go to PREFIX/IMAGE:HASH (a repository per image)";
-    PushRepo: "push-repo", "--push-repo", Some("REPO"), Text,
+    PushRepo: Registry, "push-repo", "--push-repo", Some("REPO"), Text,
         "Images go to REPO:IMAGE-HASH (one repository; chart 3.7.1+)";
-    PushSecretName: "push-secret-name", "--push-secret-name", Some("NAME"), Text,
+    PushSecretName: Credentials, "push-secret-name", "--push-secret-name", Some("NAME"), Text,
         "Name of the dockerconfigjson Secret the image builder pushes with";
-    Release: "release", "--release", Some("NAME"), Text,
+    Release: Chart, "release", "--release", Some("NAME"), Text,
         "PrimeHub's Helm release (default `primehub`): decides the chart's secret name";
-    InsecureSkipVerify: "insecure-skip-verify", "--insecure-skip-verify", None, YesNo,
+    InsecureSkipVerify: Registry, "insecure-skip-verify", "--insecure-skip-verify", None, YesNo,
         "Skip TLS verification: self-signed certificates or plain http";
-    RefreshServiceAccount: "refresh-service-account", "--refresh-service-account", Some("NAME"), Text,
+    RefreshServiceAccount: Keyless, "refresh-service-account", "--refresh-service-account", Some("NAME"), Text,
         "With `--refresh`: the Kubernetes ServiceAccount the operator authenticates as (default `phib-image-builder`; ecr: the operator's own identity unless given, and a ServiceAccount named without `--aws-role-arn` exists already: the role in its `eks.amazonaws.com/role-arn` annotation gets the grant)";
-    GkeCluster: "gke-cluster", "--gke-cluster", Some("LOCATION/NAME"), Text,
+    GkeCluster: Keyless, "gke-cluster", "--gke-cluster", Some("LOCATION/NAME"), Text,
         "With `--refresh` (artifact-registry, gcr): the GKE cluster for Workload Identity, `LOCATION/NAME` (its project is `--project`) or `PROJECT/LOCATION/NAME`";
-    GcpServiceAccount: "gcp-service-account", "--gcp-service-account", Some("EMAIL"), Text,
+    GcpServiceAccount: Keyless, "gcp-service-account", "--gcp-service-account", Some("EMAIL"), Text,
         "With `--refresh` (artifact-registry, gcr): the Google service account to act as (default `phib-image-builder@PROJECT.iam.gserviceaccount.com`)";
-    AzureIdentity: "azure-identity", "--azure-identity", Some("HOW"), Text ["workload", "managed"],
+    AzureIdentity: Keyless, "azure-identity", "--azure-identity", Some("HOW"), Text ["workload", "managed"],
         "With `--refresh` (acr): `workload` (Azure Workload Identity, the default) or `managed` (the nodes' managed identity)";
-    AzureClientId: "azure-client-id", "--azure-client-id", Some("ID"), Text,
+    AzureClientId: Keyless, "azure-client-id", "--azure-client-id", Some("ID"), Text,
         "With `--refresh` (acr): the managed identity's client id";
-    AzureTenantId: "azure-tenant-id", "--azure-tenant-id", Some("ID"), Text,
+    AzureTenantId: Keyless, "azure-tenant-id", "--azure-tenant-id", Some("ID"), Text,
         "With `--refresh` (acr, workload identity): the Microsoft Entra tenant id";
-    AwsRoleArn: "aws-role-arn", "--aws-role-arn", Some("ARN"), Text,
+    AwsRoleArn: Keyless, "aws-role-arn", "--aws-role-arn", Some("ARN"), Text,
         "With `--refresh` (ecr): IRSA, the role the ServiceAccount assumes; phib writes the ServiceAccount with `eks.amazonaws.com/role-arn`, and the grant creates the role when missing";
-    AcrRepositoryScope: "acr-repository-scope", "--acr-repository-scope", None, YesNo,
+    AcrRepositoryScope: Keyless, "acr-repository-scope", "--acr-repository-scope", None, YesNo,
         "With `--refresh` (acr): grant push on the one repository only, through ABAC repository permissions; this switches the registry's role assignment mode, after which AcrPull and AcrPush are no longer honoured for any of its users (AKS `--attach-acr` pulls included). Without it: AcrPush on the registry";
-    EcrRefresh: "ecr-refresh", "--ecr-refresh", Some("HOW"),
+    EcrRefresh: Keyless, "ecr-refresh", "--ecr-refresh", Some("HOW"),
         Text ["external-secrets" => "external-secrets.io `ECRAuthorizationToken` + `ExternalSecret`"],
         "External mode with ECR: keep the Secret fresh with the external-secrets.io operator (an `ECRAuthorizationToken` generator and an `ExternalSecret`)";
-    EcrServiceAccount: "ecr-service-account", "--ecr-service-account", Some("NAME"), Text,
+    EcrServiceAccount: Keyless, "ecr-service-account", "--ecr-service-account", Some("NAME"), Text,
         "With `--ecr-refresh`: an IRSA service account in the namespace that may call `ecr:GetAuthorizationToken` (default: the operator's own AWS identity)";
-    Refresh: "refresh", "--refresh", Some("HOW"), Text ["external-secrets"],
+    Refresh: Keyless, "refresh", "--refresh", Some("HOW"), Text ["external-secrets"],
         "External mode without a long-lived key: the External Secrets Operator mints short-lived tokens from the cluster's workload identity and keeps the push Secret fresh (artifact-registry, gcr, acr, ecr, quay; docs/keyless/)";
-    FromStore: "from-store", "--from-store", Some("KIND/NAME"), Text,
+    FromStore: Keyless, "from-store", "--from-store", Some("KIND/NAME"), Text,
         "External mode: copy the credential from an existing `SecretStore/NAME` or `ClusterSecretStore/NAME` (one rotation in the store serves every cluster; docs/keyless/central-store.md)";
-    RemoteKey: "remote-key", "--remote-key", Some("KEY"), Text,
+    RemoteKey: Keyless, "remote-key", "--remote-key", Some("KEY"), Text,
         "With `--from-store`: the store's entry holding the password, token or keyfile";
-    RemoteProperty: "remote-property", "--remote-property", Some("NAME"), Text,
+    RemoteProperty: Keyless, "remote-property", "--remote-property", Some("NAME"), Text,
         "With `--from-store`: the field of that entry, for stores that keep maps";
 }
 
@@ -170,8 +207,8 @@ impl FieldId {
     /// Whether the field is an option of external mode that says where the push
     /// Secret's login comes from (`--refresh`, `--from-store` and its entry, the older
     /// `--ecr-refresh`): every registry takes it on the command line, where the secret
-    /// mode checks it; `--help` lists these after the secret-mode options, and the
-    /// wizard asks them in its own words rather than as registry questions.
+    /// mode checks it; the wizard asks them in its own words rather than as registry
+    /// questions.
     pub fn external(self) -> bool {
         matches!(
             self,

@@ -22,7 +22,7 @@ pub mod keyfile;
 pub mod keyless;
 pub mod warning;
 
-pub use field::{refused, Answer, Answers, FieldId, Input, PASSWORD_ENV};
+pub use field::{refused, Answer, Answers, FieldId, Heading, Input, PASSWORD_ENV};
 pub use warning::{Code, Surface, Warning};
 
 /// The host grammars of the registries whose hosts carry facts (an account and region,

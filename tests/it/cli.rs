@@ -164,3 +164,161 @@ fn render_options_are_the_field_list() {
         both.stderr
     );
 }
+
+/// The commands of the `Examples:` section of a help text, their ` \` continuations
+/// joined; comments left out.
+fn examples(help: &str) -> Vec<String> {
+    let section = help
+        .split_once("Examples:\n")
+        .map(|(_, rest)| rest)
+        .unwrap_or_else(|| panic!("no examples:\n{help}"));
+    let mut commands = Vec::new();
+    let mut current = String::new();
+    for line in section.lines() {
+        let line = line.trim();
+        if line.starts_with('#') || line.is_empty() {
+            continue;
+        }
+        match line.strip_suffix('\\') {
+            Some(part) => current.push_str(part),
+            None => {
+                current.push_str(line);
+                commands.push(std::mem::take(&mut current));
+            }
+        }
+    }
+    commands
+}
+
+/// `phib --help` and `phib render --help` end with examples of the most common runs,
+/// each line within 60 columns; every `phib render` among them runs as written (in
+/// bash, with `phib` on `PATH` and the token and keyfile they name beside them), after
+/// the first one (which writes the `values.yaml` the others may update).
+#[test]
+fn help_examples_run_as_written() {
+    let bin = tempdir();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_phib"), bin.path().join("phib")).unwrap();
+    let mut renders = Vec::new();
+    for args in [&["--help"][..], &["render", "--help"]] {
+        let r = phib_run(args);
+        r.expect_code(0);
+        let help = r.stdout_str();
+        let section = help.split_once("Examples:\n").unwrap().1;
+        for line in section.lines() {
+            assert!(line.chars().count() <= 60, "{args:?}: {line}");
+        }
+        let commands = examples(&help);
+        assert!(commands.len() >= 3, "{args:?}: {commands:?}");
+        for command in commands {
+            let syntax = std::process::Command::new("bash")
+                .args(["-n", "-c", &command])
+                .status()
+                .unwrap();
+            assert!(syntax.success(), "{command}");
+            if command.starts_with("phib render") {
+                renders.push(command);
+            }
+        }
+    }
+    assert!(renders.len() >= 6, "{renders:?}");
+    let first = renders[0].clone();
+    for command in &renders {
+        let dir = tempdir();
+        std::fs::write(dir.path().join("token.txt"), "dckr_pat_example\n").unwrap();
+        keyfile_fixture_to(&dir.path().join("sa.json"));
+        for run_now in [&first, command] {
+            let out = std::process::Command::new("bash")
+                .args(["-c", run_now])
+                .current_dir(dir.path())
+                .env_clear()
+                .env("PATH", format!("{}:/usr/bin:/bin", bin.path().display()))
+                .env("HOME", dir.path())
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{run_now}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}
+
+/// The service-account keyfile fixture, copied to `to`.
+fn keyfile_fixture_to(to: &std::path::Path) {
+    std::fs::copy(
+        root().join("tests/fixtures/keyfiles/service-account.json"),
+        to,
+    )
+    .unwrap();
+}
+
+/// `phib render --help` lists its options under headings, in this order, and each
+/// option of the field list under the heading the list gives it; `phib man` is listed
+/// in `phib --help`.
+#[test]
+fn render_help_groups_options_under_headings() {
+    use phib::registry::{FieldId, Heading};
+    let r = phib_run(["render", "--help"]);
+    r.expect_code(0);
+    let help = r.stdout_str();
+    let mut headings = Vec::new();
+    let mut under = std::collections::BTreeMap::new();
+    for line in help.split("\nExamples:").next().unwrap().lines() {
+        if !line.starts_with(' ') && line.ends_with(':') {
+            headings.push(line.trim_end_matches(':').to_string());
+        } else if let Some(flag) = line
+            .trim_start()
+            .split([' ', ','])
+            .find(|w| w.starts_with("--"))
+        {
+            if line.starts_with("      --") || line.starts_with("  -") {
+                under.insert(
+                    flag.to_string(),
+                    headings.last().cloned().unwrap_or_default(),
+                );
+            }
+        }
+    }
+    let want: Vec<String> = [
+        Heading::Registry,
+        Heading::Credentials,
+        Heading::Output,
+        Heading::SecretMode,
+        Heading::Keyless,
+        Heading::Chart,
+    ]
+    .iter()
+    .map(|h| h.title().to_string())
+    .collect();
+    assert_eq!(headings[headings.len() - want.len()..], want, "{help}");
+    for id in FieldId::ALL {
+        assert_eq!(
+            under.get(id.flag()).map(String::as_str),
+            Some(id.heading().title()),
+            "{}",
+            id.flag()
+        );
+    }
+    for (flag, heading) in [
+        ("--registry", Heading::Registry),
+        ("--values", Heading::Output),
+        ("--secret-mode", Heading::SecretMode),
+        ("--chart-version", Heading::Chart),
+        ("--rotate", Heading::Credentials),
+    ] {
+        assert_eq!(
+            under.get(flag).map(String::as_str),
+            Some(heading.title()),
+            "{flag}"
+        );
+    }
+    let top = phib_run(["--help"]);
+    assert!(
+        top.stdout_str()
+            .lines()
+            .any(|l| l.trim_start().starts_with("man ")),
+        "{}",
+        top.stdout_str()
+    );
+}

@@ -122,7 +122,7 @@ fn help_help_is_help() {
 /// Help fits an 80-column terminal, on a terminal or not.
 #[test]
 fn every_help_line_fits_80_columns() {
-    let commands: [&[&str]; 9] = [
+    let commands: [&[&str]; 11] = [
         &[],
         &["wizard"],
         &["render"],
@@ -131,6 +131,8 @@ fn every_help_line_fits_80_columns() {
         &["verify"],
         &["upgrade"],
         &["completions"],
+        &["doctor"],
+        &["man"],
         &["help"],
     ];
     for cmd in commands {

@@ -193,6 +193,8 @@ fn value_options() -> Vec<(String, bool)> {
     let r = phib_run(["render", "--help"]);
     r.expect_code(0);
     let help = r.stdout_str();
+    // The options, not the examples after them.
+    let help = help.split("\nExamples:").next().unwrap();
     let mut options: Vec<(String, bool)> = Vec::new();
     for line in help.lines() {
         let words: Vec<&str> = line.split_whitespace().collect();

@@ -76,8 +76,18 @@ pub fn rotate_command(answers: &Answers, values: &Path) -> Vec<String> {
 }
 
 /// `lead:` wrapped to the wizard's width, then `words` as a command indented under it.
-/// A command that reads the password on standard input says so in the lead.
+/// A command that reads the password on standard input says so in the lead. A `phib`
+/// command starts as this phib was started ([`crate::term::phib_command`]: under
+/// `cargo run`, with it).
 pub fn command_block(lead: &str, words: &[String]) -> Vec<String> {
+    let words: Vec<String> = match words.split_first() {
+        Some((first, rest)) if first == "phib" => crate::term::phib_command()
+            .into_iter()
+            .chain(rest.iter().cloned())
+            .collect(),
+        _ => words.to_vec(),
+    };
+    let words = &words[..];
     let stdin = if words.iter().any(|w| w == "--password-stdin") {
         " (the password on standard input)"
     } else {

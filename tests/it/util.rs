@@ -57,8 +57,8 @@ pub fn fixture_chart() -> PathBuf {
 }
 
 /// Keeps the developer's settings out of `cmd` and it off any real cluster or proxy:
-/// every `HELM_*` and `PHIB_*` variable and the proxy variables removed, `KUBECONFIG`
-/// pointing at nothing.
+/// every `HELM_*`, `PHIB_*` and `CARGO*` variable and the proxy variables removed,
+/// `KUBECONFIG` pointing at nothing.
 pub fn isolate(cmd: &mut Command) -> &mut Command {
     for (key, _) in std::env::vars_os() {
         let k = key.to_string_lossy();
@@ -66,7 +66,8 @@ pub fn isolate(cmd: &mut Command) -> &mut Command {
             || k.eq_ignore_ascii_case("http_proxy")
             || k.eq_ignore_ascii_case("all_proxy")
             || k.eq_ignore_ascii_case("no_proxy");
-        if k.starts_with("HELM_") || k.starts_with("PHIB_") || proxy {
+        // `CARGO_*`: what `cargo test` passes on; phib would take it for `cargo run`.
+        if k.starts_with("HELM_") || k.starts_with("PHIB_") || k.starts_with("CARGO") || proxy {
             cmd.env_remove(&key);
         }
     }

@@ -201,6 +201,70 @@ e2e!(helm_plugin_install_makes_helm_phib_work, || {
     assert!(r.stderr.contains("cluster unreachable"), "{}", r.stderr);
 });
 
+// What docs/helm-plugin.md says of `HELM_PLUGINS` set elsewhere: helm installs into
+// `$HELM_DATA_HOME/plugins` all the same, `helm phib` is then unknown, and the page's
+// commands make it known.
+e2e!(
+    with_helm_plugins_elsewhere_the_docs_way_makes_helm_phib_work,
+    || {
+        let home = tempdir();
+        let elsewhere = home.path().join("elsewhere");
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        let phib_bin = PathBuf::from(env!("CARGO_BIN_EXE_phib"));
+        let helm = |args: &[&str]| {
+            let mut cmd = real_helm(home.path());
+            cmd.env("HELM_PLUGINS", &elsewhere)
+                .env("PHIB_BIN", &phib_bin)
+                .args(args);
+            cmd
+        };
+        let plugin = root().join("helm-plugin");
+        run(
+            &mut helm(&["plugin", "install", plugin.to_str().unwrap()]),
+            b"",
+        )
+        .expect_code(0);
+        assert!(home
+            .path()
+            .join("data/plugins")
+            .read_dir()
+            .unwrap()
+            .next()
+            .is_some());
+        assert!(elsewhere.read_dir().unwrap().next().is_none());
+        let r = run(&mut helm(&["phib", "--version"]), b"");
+        assert_ne!(r.code, Some(0));
+        assert!(
+            r.stderr.contains("unknown command \"phib\""),
+            "{}",
+            r.stderr
+        );
+
+        let page = fs::read_to_string(root().join("docs/helm-plugin.md")).unwrap();
+        let section = page.split("### When `HELM_PLUGINS` is set").nth(1).unwrap();
+        let block = section
+            .split("```sh\n")
+            .nth(1)
+            .and_then(|b| b.split("```").next())
+            .unwrap();
+        let helm_dir = tool("helm").parent().unwrap().to_path_buf();
+        let mut bash = std::process::Command::new("bash");
+        bash.args(["-e", "-c", block])
+            .env_clear()
+            .env("PATH", format!("{}:/usr/bin:/bin", helm_dir.display()))
+            .env("HOME", home.path())
+            .env("HELM_CONFIG_HOME", home.path().join("config"))
+            .env("HELM_DATA_HOME", home.path().join("data"))
+            .env("HELM_CACHE_HOME", home.path().join("cache"))
+            .env("HELM_PLUGINS", &elsewhere)
+            .env("KUBECONFIG", "/nonexistent/phib-test-kubeconfig")
+            .env("PHIB_BIN", &phib_bin);
+        let r = run(&mut bash, b"");
+        r.expect_code(0);
+        assert!(r.stdout_str().starts_with("phib "), "{}", r.stdout_str());
+    }
+);
+
 e2e!(
     every_argv_phib_gives_the_stand_in_parses_with_the_real_helm,
     || {

@@ -158,3 +158,48 @@ fn the_readable_by_others_warning_fits_the_terminal() {
     );
     screen.assert_no_wrapped_row("the values file made private");
 }
+
+/// Started as the README's set-up starts it, by `cargo run` (phib not installed), the
+/// wizard prints its commands with that `cargo run`, so that they run as printed; here
+/// from another folder than the checkout, with its `--manifest-path`.
+#[test]
+fn under_cargo_run_the_printed_commands_start_with_cargo_run() {
+    let dir = tempdir();
+    let checkout = root();
+    let mut t = Pty::spawn(
+        dir.path(),
+        &[],
+        &empty_path(dir.path()),
+        &[
+            ("CARGO_PKG_NAME", Some("phib")),
+            ("CARGO_MANIFEST_DIR", Some(checkout.to_str().unwrap())),
+        ],
+    );
+    docker_hub(&mut t, "ann", "dckr_pat_s3cret");
+    values_mode(&mut t);
+    t.at("Create `values.yaml`?").type_keys("\r");
+    t.at("Check the credentials against the registry now?")
+        .type_keys("n\r");
+    let (code, screen) = t.finish_screen();
+    assert_eq!(code, Some(0), "{screen}");
+    let flat = screen
+        .split_whitespace()
+        .filter(|w| *w != "\\")
+        .collect::<Vec<_>>()
+        .join(" ");
+    let cargo = format!(
+        "cargo run --manifest-path {}/Cargo.toml --",
+        checkout.display()
+    );
+    for command in [
+        "render --registry dockerhub",
+        "verify --values values.yaml",
+        "upgrade --values values.yaml",
+    ] {
+        assert!(
+            flat.contains(&format!("{cargo} {command}")),
+            "{command}:\n{screen}"
+        );
+    }
+    assert!(!flat.contains(" phib render"), "{screen}");
+}

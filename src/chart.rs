@@ -567,8 +567,9 @@ pub enum Source {
     Flag,
     /// The live release `NAME` in namespace `NS`.
     Release { name: String, namespace: String },
-    /// Nothing said: the newest phib knows.
-    Newest,
+    /// Nothing said: the newest phib knows, `because` (the live release could not be
+    /// read: helm missing, the cluster not answering, no such release).
+    Newest { because: String },
 }
 
 /// The line phib prints about the chart version it assumed.
@@ -578,8 +579,8 @@ pub fn assumed_line(v: &ChartVersion, source: &Source) -> String {
         Source::Release { name, namespace } => format!(
             "values for PrimeHub chart {v}, the version of release `{name}` in namespace `{namespace}`"
         ),
-        Source::Newest => format!(
-            "values for PrimeHub chart {v}, the newest phib knows (no release found); pass `--chart-version` if PrimeHub runs an older chart"
+        Source::Newest { because } => format!(
+            "values for PrimeHub chart {v}, the newest phib knows, because {because}; pass `--chart-version` if PrimeHub runs an older chart"
         ),
     }
 }
@@ -991,7 +992,16 @@ mod tests {
 
     #[test]
     fn the_assumed_line_says_where_the_version_came_from() {
-        assert!(assumed_line(&NEWEST, &Source::Newest).contains("newest"));
+        let newest = assumed_line(
+            &NEWEST,
+            &Source::Newest {
+                because: "helm not found on `PATH`".into(),
+            },
+        );
+        assert!(
+            newest.contains("the newest phib knows, because helm not found on `PATH`;"),
+            "{newest}"
+        );
         assert!(assumed_line(&v("3.8.0"), &Source::Flag).contains("`--chart-version`"));
         let line = assumed_line(
             &v("3.8.0"),

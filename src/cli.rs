@@ -53,6 +53,11 @@ pub enum Command {
         /// when helm reaches it, else the newest phib knows).
         #[arg(long, value_name = "V")]
         chart_version: Option<String>,
+
+        /// How long to wait for the cluster's answer about the live release, asked
+        /// while you answer (default 5; 0: do not ask; also `PHIB_CLUSTER_TIMEOUT`).
+        #[arg(long, value_name = "SECS")]
+        cluster_timeout: Option<u64>,
     },
 
     /// Write the customImage values for a registry, without questions.
@@ -276,6 +281,12 @@ pub struct RenderArgs {
     /// helm reaches it, else the newest phib knows).
     #[arg(long, value_name = "V")]
     pub chart_version: Option<String>,
+
+    /// How long to wait for the cluster's answer about the live release before
+    /// assuming the newest chart (default 5; 0: do not ask; also `PHIB_CLUSTER_TIMEOUT`;
+    /// `PHIB_NO_CLUSTER=1` never asks).
+    #[arg(long, value_name = "SECS")]
+    pub cluster_timeout: Option<u64>,
 
     /// Write values phib knows builds fail with, for this one reason (repeatable); phib
     /// refuses them otherwise and says which name to give.

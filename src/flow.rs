@@ -143,14 +143,6 @@ pub fn plan(input: Input, values: Option<Values>) -> Result<Planned> {
     if choice.mode == SecretMode::External && choice.namespace.is_none() {
         choice.namespace = crate::helm::chart_version::helm_namespace();
     }
-    let target = crate::helm::chart_version::resolve(
-        chart_version.as_deref(),
-        settings.text(FieldId::Release),
-        choice.namespace.as_deref(),
-        values.as_ref().map(Values::chart_values),
-        choice.mode == SecretMode::External,
-        accept,
-    )?;
     let old = values.as_ref().map(Values::block).transpose()?.flatten();
     let mut validated = if keyless {
         settings.validate_keyless(choice.keyless.uses_username(kind))?
@@ -168,6 +160,17 @@ pub fn plan(input: Input, values: Option<Values>) -> Result<Planned> {
     } else {
         settings.validate()?
     };
+    // Asked once the input is known good: bad input is refused without waiting for a
+    // cluster, and the block says whether the release's name is needed.
+    let target = crate::helm::chart_version::resolve(
+        chart_version.as_deref(),
+        settings.text(FieldId::Release),
+        choice.namespace.as_deref(),
+        values.as_ref().map(Values::chart_values),
+        choice.mode == SecretMode::External,
+        accept,
+        &validated.custom_image,
+    )?;
     let assumed = validated.fit_chart(&settings, &target, Surface::Flags)?;
     let values_path = values.as_ref().map(|v| v.path.clone());
     let pending = deliver::prepare(

@@ -7,7 +7,12 @@
 //! came from a file or the cluster, which are checked as Kubernetes names
 //! ([`crate::names`]) and, as positionals, put after `--`. What a program prints is
 //! captured; its error output has every secret phib knows hidden before anyone sees it.
-//! Every call has a time limit.
+//! Every call has a time limit ([`Call::timeout`], and a [`Bound`] several calls share).
+//!
+//! Reads that do not depend on each other run at the same time ([`join`], [`join3`],
+//! [`each`]): their results come back in the order the caller gave, whichever program
+//! finished first, so what phib prints from them does not depend on the timing. At
+//! most [`at_once`] programs run at once (`PHIB_CLUSTER_CALLS`; 1: one after another).
 //!
 //! A test (`tests/it/gates.rs`) fails when code elsewhere starts a process.
 
@@ -15,7 +20,8 @@ use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ExitStatus, Stdio};
-use std::sync::{Mutex, OnceLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use crate::names::Name;
@@ -51,6 +57,14 @@ impl Tool {
 
 /// How long a call may take unless its caller says otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// How many programs may run at once, when `PHIB_CLUSTER_CALLS` does not say: enough
+/// for the doctor's widest round of reads (six), few enough for a laptop.
+pub const DEFAULT_AT_ONCE: usize = 6;
+
+/// The environment variable that caps how many programs run at once (1 to 32; 1 runs
+/// them one after another).
+pub const AT_ONCE_ENV: &str = "PHIB_CLUSTER_CALLS";
 
 /// `--helm PATH` (or `HELM_BIN`), set once by the command line before anything runs.
 static HELM_GIVEN: OnceLock<PathBuf> = OnceLock::new();
@@ -118,8 +132,155 @@ impl Program {
             positionals: Vec::new(),
             input: None,
             timeout: DEFAULT_TIMEOUT,
+            bound: Bound::default(),
         }
     }
+}
+
+/// A limit several calls share: a moment by which they must all be done, and a flag
+/// that stops them early (a lookup nobody waits for any more). A call past it is
+/// stopped with everything it started.
+#[derive(Debug, Clone, Default)]
+pub struct Bound {
+    deadline: Option<Instant>,
+    stop: Option<Arc<AtomicBool>>,
+}
+
+impl Bound {
+    /// Calls must be done `limit` from now; [`Bound::stop`] ends them sooner.
+    pub fn within(limit: Duration) -> Bound {
+        Bound {
+            deadline: Some(Instant::now() + limit),
+            stop: Some(Arc::new(AtomicBool::new(false))),
+        }
+    }
+
+    /// Stops every call under this bound now (and refuses new ones).
+    pub fn stop(&self) {
+        if let Some(flag) = &self.stop {
+            flag.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// Whether the moment has come, or the calls were stopped: a call that failed
+    /// under a passed bound was cut short, it did not fail by itself.
+    pub fn passed(&self) -> bool {
+        self.stopped() || self.deadline.is_some_and(|d| Instant::now() >= d)
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop.as_ref().is_some_and(|f| f.load(Ordering::SeqCst))
+    }
+
+    /// What is left of `limit` under this bound.
+    fn left(&self, limit: Duration) -> Duration {
+        match self.deadline {
+            Some(d) => limit.min(d.saturating_duration_since(Instant::now())),
+            None => limit,
+        }
+    }
+}
+
+/// How many programs run at once at most: `PHIB_CLUSTER_CALLS`, else
+/// [`DEFAULT_AT_ONCE`]. A value that is no number from 1 to 32 is refused.
+pub fn at_once() -> Result<usize> {
+    static AT_ONCE: OnceLock<std::result::Result<usize, String>> = OnceLock::new();
+    AT_ONCE
+        .get_or_init(|| match std::env::var(AT_ONCE_ENV) {
+            Err(_) => Ok(DEFAULT_AT_ONCE),
+            Ok(v) if v.is_empty() => Ok(DEFAULT_AT_ONCE),
+            Ok(v) => match v.trim().parse::<usize>() {
+                Ok(n) if (1..=32).contains(&n) => Ok(n),
+                _ => Err(v),
+            },
+        })
+        .clone()
+        .map_err(|v| {
+            Error::usage(format!(
+                "`{AT_ONCE_ENV}` `{v}` is not a number from 1 to 32"
+            ))
+            .with_help(format!(
+                "set `{AT_ONCE_ENV}` to how many helm and kubectl calls may run at once (1: one after another), or unset it"
+            ))
+        })
+}
+
+/// The programs running now, and the signal that one ended.
+static RUNNING: Mutex<usize> = Mutex::new(0);
+static ENDED: Condvar = Condvar::new();
+
+/// A place among the programs that may run at once; given back when dropped.
+struct Slot;
+
+impl Slot {
+    /// Waits for a place; `None` when `bound` passed first.
+    fn take(bound: &Bound) -> Result<Option<Slot>> {
+        let most = at_once()?;
+        let mut running = RUNNING
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        while *running >= most {
+            if bound.passed() {
+                return Ok(None);
+            }
+            // Woken when a program ends; a bound is looked at every 20 ms.
+            running = ENDED
+                .wait_timeout(running, Duration::from_millis(20))
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .0;
+        }
+        if bound.passed() {
+            return Ok(None);
+        }
+        *running += 1;
+        Ok(Some(Slot))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut running = RUNNING
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *running = running.saturating_sub(1);
+        ENDED.notify_one();
+    }
+}
+
+/// Runs `a` and `b` at the same time and returns both results, in that order. For
+/// reads that do not depend on each other; the programs they start count against
+/// [`at_once`].
+pub fn join<A: Send, B: Send>(
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    std::thread::scope(|s| {
+        let b = s.spawn(b);
+        let a = a();
+        (a, b.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+    })
+}
+
+/// [`join`] for three.
+pub fn join3<A: Send, B: Send, C: Send>(
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+    c: impl FnOnce() -> C + Send,
+) -> (A, B, C) {
+    let (a, (b, c)) = join(a, || join(b, c));
+    (a, b, c)
+}
+
+/// `f` of every item, at the same time, the results in the items' order.
+pub fn each<I: Sync, T: Send>(items: &[I], f: impl Fn(&I) -> T + Sync) -> Vec<T> {
+    let f = &f;
+    std::thread::scope(|s| {
+        let threads: Vec<_> = items.iter().map(|i| s.spawn(move || f(i))).collect();
+        threads
+            .into_iter()
+            .map(|t| t.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
 }
 
 /// One word of a command line phib plans before it runs it (helm's upgrade), so that the
@@ -166,6 +327,7 @@ pub struct Call {
     positionals: Vec<String>,
     input: Option<Secret>,
     timeout: Duration,
+    bound: Bound,
 }
 
 impl Call {
@@ -257,6 +419,12 @@ impl Call {
         self
     }
 
+    /// Also stopped when `bound` passes.
+    pub fn bounded(mut self, bound: &Bound) -> Call {
+        self.bound = bound.clone();
+        self
+    }
+
     /// The command line, for messages (names only, never a secret).
     pub fn shown(&self) -> String {
         let mut words = vec![self.program.tool.name().to_string()];
@@ -304,6 +472,28 @@ impl Call {
     /// only when it could not start or took too long; a failing exit status is the
     /// caller's to judge ([`Output::ok`]).
     pub fn run(self) -> Result<Output> {
+        let limit = self.bound.left(self.timeout);
+        match self.run_within()? {
+            Some(out) => Ok(out),
+            None => Err(Error::failed(format!(
+                "`{}` did not finish within {} and was stopped",
+                self.shown(),
+                seconds(limit)
+            ))
+            .with_help(match self.program.tool {
+                Tool::Helm | Tool::Kubectl => "check that the cluster is reachable (`kubectl cluster-info`); a remote cluster may need a VPN",
+                Tool::Git => "check the repository",
+            })),
+        }
+    }
+
+    /// [`Call::run`], with `None` when the call was stopped at its time limit or its
+    /// [`Bound`] (or never started because the bound had passed).
+    pub fn run_within(&self) -> Result<Option<Output>> {
+        let Some(_slot) = Slot::take(&self.bound)? else {
+            return Ok(None);
+        };
+        let limit = self.bound.left(self.timeout);
         let mut cmd = self.command();
         cmd.stdin(if self.input.is_some() {
             Stdio::piped()
@@ -325,7 +515,7 @@ impl Call {
         });
         let stdout = child.stdout.take().map(drain);
         let stderr = child.stderr.take().map(drain);
-        let status = wait(&mut child, self.timeout);
+        let status = wait(&mut child, limit, &self.bound);
         let stdout = stdout.and_then(|t| t.join().ok()).unwrap_or_default();
         let stderr = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
         let fed = feeder.map(|t| {
@@ -333,15 +523,7 @@ impl Call {
                 .unwrap_or_else(|_| Err(std::io::Error::other("the writing thread stopped")))
         });
         let Some(status) = status.map_err(|e| self.cannot_start(e))? else {
-            return Err(Error::failed(format!(
-                "`{}` did not finish within {} s and was stopped",
-                self.shown(),
-                self.timeout.as_secs()
-            ))
-            .with_help(match self.program.tool {
-                Tool::Helm | Tool::Kubectl => "check that the cluster is reachable (`kubectl cluster-info`); a remote cluster may need a VPN",
-                Tool::Git => "check the repository",
-            }));
+            return Ok(None);
         };
         let stderr = String::from_utf8_lossy(&crate::secret::redact_bytes(&stderr)).into_owned();
         if let Some(Err(e)) = fed {
@@ -352,11 +534,20 @@ impl Call {
                 )));
             }
         }
-        Ok(Output {
+        Ok(Some(Output {
             status,
             stdout,
             stderr,
-        })
+        }))
+    }
+}
+
+/// A time limit in words: `5 s`, `0.5 s`.
+pub fn seconds(d: Duration) -> String {
+    if d.subsec_millis() == 0 && d.as_secs() > 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
     }
 }
 
@@ -386,15 +577,16 @@ fn drain(mut from: impl Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8
     })
 }
 
-/// Waits for `child` at most `limit`; `None` when it took longer (it is then killed).
-fn wait(child: &mut Child, limit: Duration) -> std::io::Result<Option<ExitStatus>> {
+/// Waits for `child` at most `limit`, or until `bound` passes; `None` when it took
+/// longer (it is then killed with everything it started).
+fn wait(child: &mut Child, limit: Duration, bound: &Bound) -> std::io::Result<Option<ExitStatus>> {
     let deadline = Instant::now() + limit;
     let mut pause = Duration::from_millis(1);
     loop {
         if let Some(status) = child.try_wait()? {
             return Ok(Some(status));
         }
-        if Instant::now() >= deadline {
+        if Instant::now() >= deadline || bound.stopped() {
             if let Some(group) = rustix::process::Pid::from_raw(child.id() as i32) {
                 let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
             }
@@ -499,6 +691,75 @@ mod tests {
             err.message
         );
         assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    /// `sh -c SCRIPT` as a call.
+    fn script(text: &str) -> Call {
+        let mut call = sh().call().arg("-c");
+        call.args.push(text.into());
+        call
+    }
+
+    /// Two calls that each wait for the other's file: they finish only when they run
+    /// at the same time (one after another, the first would wait until its limit).
+    #[test]
+    fn independent_reads_run_at_the_same_time_and_answer_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().display().to_string();
+        let meet = |me: &str, other: &str| {
+            script(&format!(
+                "touch {d}/{me}; i=0; while [ ! -f {d}/{other} ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; [ -f {d}/{other} ] && echo {me}"
+            ))
+            .timeout(Duration::from_secs(30))
+        };
+        let (a, b) = join(|| meet("a", "b").run(), || meet("b", "a").run());
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert!(a.ok() && b.ok(), "{} {}", a.stderr, b.stderr);
+        assert_eq!((a.stdout, b.stdout), (b"a\n".to_vec(), b"b\n".to_vec()));
+
+        // `each`: the first item finishes last, and still comes first.
+        let got = each(&[3u32, 1, 2], |n| {
+            let out = script(&format!("sleep 0.{n}; echo {n}")).run().unwrap();
+            String::from_utf8(out.stdout).unwrap()
+        });
+        assert_eq!(got, ["3\n", "1\n", "2\n"]);
+        let (x, y, z) = join3(|| 1, || "two", || 3.0);
+        assert_eq!((x, y, z), (1, "two", 3.0));
+    }
+
+    #[test]
+    fn a_bound_stops_its_calls_and_says_it_passed() {
+        let bound = Bound::within(Duration::from_secs(60));
+        assert!(!bound.passed());
+        let stopper = bound.clone();
+        let call = script("sleep 30").bounded(&bound);
+        let started = Instant::now();
+        let (out, ()) = join(
+            || call.run_within(),
+            || {
+                std::thread::sleep(Duration::from_millis(200));
+                stopper.stop();
+            },
+        );
+        assert!(out.unwrap().is_none(), "the call was not stopped");
+        assert!(bound.passed());
+        assert!(started.elapsed() < Duration::from_secs(20));
+        // A call under a bound that has passed does not start.
+        let dir = tempfile::tempdir().unwrap();
+        let marker = dir.path().join("ran");
+        let late = script(&format!("touch {}", marker.display())).bounded(&bound);
+        assert!(late.run_within().unwrap().is_none());
+        assert!(!marker.exists());
+        // A deadline, as `run` reports it.
+        let err = script("sleep 30")
+            .bounded(&Bound::within(Duration::from_millis(300)))
+            .run()
+            .unwrap_err();
+        assert!(
+            err.message.contains("did not finish within 0."),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

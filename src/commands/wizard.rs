@@ -34,14 +34,9 @@ pub fn run(values: &Path, chart_version: Option<&str>) -> Result<()> {
     // Read once, before the questions: a file phib cannot edit is refused now.
     let file = Values::read(values)?;
     let existing = file.block()?;
-    let chart = phib::helm::chart_version::resolve(
-        chart_version,
-        None,
-        None,
-        Some(file.chart_values()),
-        false,
-        Vec::new(),
-    )?;
+    // The live release is looked up while the user answers: the first question comes
+    // at once, whatever the cluster does.
+    let chart = phib::helm::chart_version::Asking::start(chart_version, file.chart_values())?;
     let kubectl = phib::runner::has(phib::runner::Tool::Kubectl);
     let mut prompter = TermPrompter::new();
     let decision = wizard::ask_for(

@@ -15,6 +15,7 @@ mod gates;
 pub mod helm;
 mod install;
 mod keyless;
+mod latency;
 mod layers;
 mod merge;
 mod pty;

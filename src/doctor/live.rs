@@ -107,51 +107,126 @@ fn to_yaml(v: serde_json::Value) -> Result<serde_yaml::Value> {
     serde_yaml::to_value(v).map_err(|e| Error::bug(format!("helm's JSON as YAML: {e}")))
 }
 
-/// Reads everything the checks need from the cluster.
+/// What a release's own reads brought back: its computed values, manifest and
+/// history.
+struct Named {
+    name: String,
+    values: Result<serde_json::Value>,
+    manifest: Result<String>,
+    history: Result<Vec<crate::helm::HistoryEntry>>,
+}
+
+/// The first round of reads: the release (`helm list`), the namespace's Secrets and
+/// Images, and, when `--release` names it, the release's own reads too (they wait for
+/// nothing else then; should `helm list` show no such release, they are dropped).
+struct Reads {
+    release: Result<ReleaseInfo>,
+    secrets: std::result::Result<Objects, String>,
+    images: std::result::Result<Objects, String>,
+    named: Option<Named>,
+}
+
+fn reads(helm: &Helm, kubectl: &Kubectl, req: &Request) -> Reads {
+    let ns = req.namespace;
+    let ((release, secrets, images), named) = runner::join(
+        || {
+            runner::join3(
+                || find_release(helm, req),
+                || kubectl.get("secrets", ns),
+                || kubectl.get("images.primehub.io", ns),
+            )
+        },
+        || {
+            req.release.map(|name| {
+                let (values, manifest, history) = named_reads(helm, name, ns);
+                Named {
+                    name: name.to_string(),
+                    values,
+                    manifest,
+                    history,
+                }
+            })
+        },
+    );
+    Reads {
+        release,
+        secrets,
+        images,
+        named,
+    }
+}
+
+/// A release's computed values, manifest and history, read at the same time.
+#[allow(clippy::type_complexity)]
+fn named_reads(
+    helm: &Helm,
+    name: &str,
+    ns: &str,
+) -> (
+    Result<serde_json::Value>,
+    Result<String>,
+    Result<Vec<crate::helm::HistoryEntry>>,
+) {
+    runner::join3(
+        || helm.computed_values(name, ns),
+        || helm.manifest(name, ns),
+        || helm.history(name, ns),
+    )
+}
+
+/// Reads everything the checks need from the cluster. The reads that do not depend on
+/// each other run at the same time (see [`reads`]); their answers are judged in one
+/// fixed order, so the report does not depend on which came first.
 pub fn gather(helm: &Helm, kubectl: &Kubectl, req: &Request) -> Result<Inputs> {
-    let info = find_release(helm, req)?;
-    let (name, ns) = (info.name.as_str(), req.namespace);
+    let ns = req.namespace;
+    let reads = reads(helm, kubectl, req);
+    let info = reads.release?;
+    let name = info.name.as_str();
     let (version, version_source) = match ChartVersion::from_chart_column(&info.chart) {
         Some(v) => (v, VersionSource::Release),
         None => (NEWEST, VersionSource::Assumed),
     };
-    let values = to_yaml(helm.computed_values(name, ns)?)?;
-    let mut objects = Objects::parse(
-        &helm.manifest(name, ns)?,
-        &format!("the manifest of release `{name}`"),
-    )?;
+    let (values, manifest, entries) = match reads.named {
+        Some(read) if read.name == name => (read.values, read.manifest, read.history),
+        _ => named_reads(helm, name, ns),
+    };
+    let values = to_yaml(values?)?;
+    let mut objects = Objects::parse(&manifest?, &format!("the manifest of release `{name}`"))?;
     // What runs is what kubectl sees: the manifest's Secrets may have been replaced.
-    let live = kubectl.get("secrets", ns).map_err(|why| {
+    let live = reads.secrets.map_err(|why| {
         Error::failed(format!("cannot read the Secrets in namespace `{ns}`: {why}")).with_help(
             "the doctor needs to read Secrets there: check the kubectl context and your rights (`kubectl auth can-i list secrets -n NS`)",
         )
     })?;
     objects.secrets = live.secrets;
-    let images = match kubectl.get("images.primehub.io", ns) {
+    let images = match reads.images {
         Ok(found) => {
             objects.images = found.images;
             Listing::Listed
         }
         Err(why) => Listing::Failed(why),
     };
-    let entries = helm.history(name, ns)?;
+    let entries = entries?;
     let current = entries
         .iter()
         .rev()
         .find(|e| e.status == "deployed")
         .or(entries.last())
         .map(|e| e.revision);
-    let mut history = Vec::new();
-    for e in entries
+    let earlier: Vec<u64> = entries
         .iter()
         .rev()
         .filter(|e| Some(e.revision) != current)
         .take(HISTORY_DEPTH)
-    {
-        let values = to_yaml(helm.revision_values(name, ns, e.revision)?)?;
+        .map(|e| e.revision)
+        .collect();
+    let mut history = Vec::new();
+    for (number, values) in earlier.iter().zip(runner::each(&earlier, |n| {
+        helm.revision_values(name, ns, *n)
+    })) {
         history.push(Revision {
-            number: e.revision,
-            values,
+            number: *number,
+            values: to_yaml(values?)?,
         });
     }
     Ok(Inputs {

@@ -461,3 +461,50 @@ fn the_wizard_says_which_of_the_three_kept_it_from_the_live_release_stub_cluster
     );
     assert!(line.contains("pass `--chart-version`"), "{line}");
 }
+
+/// Live doctor reads at the same time what does not depend on each other; its report
+/// is the same, byte for byte, as when every call runs one after another
+/// (`PHIB_CLUSTER_CALLS=1`), for the text and the JSON form, with and without
+/// `--release` (which lets the release's own reads start at once).
+#[test]
+#[cfg_attr(not(phib_e2e), ignore = "end-to-end: needs helm; run ./scripts/test")]
+fn live_doctor_reports_the_same_bytes_one_call_at_a_time_stub_cluster() {
+    use crate::doctor::{live::Cluster, values_mode, with, OLD_PASSWORD};
+    let c = Cluster::new("4.1.0", "primehub", "hub", &values_mode(), "");
+    let old = with(
+        values_mode(),
+        &["customImage", "registryPassword"],
+        json!(OLD_PASSWORD),
+    );
+    c.set_history(&[
+        (1, "superseded", old.clone()),
+        (2, "superseded", values_mode()),
+        (3, "superseded", old),
+        (4, "deployed", values_mode()),
+    ]);
+    for args in [
+        &["--no-registry-check"][..],
+        &["--no-registry-check", "--release", "primehub"],
+        &["--no-registry-check", "--output", "json"],
+    ] {
+        let together = c.doctor(args, &[]);
+        let one_by_one = c.doctor(args, &[("PHIB_CLUSTER_CALLS", "1")]);
+        together.expect_code(0);
+        let out = together.stdout_str();
+        // Read at the same time, said newest first.
+        assert!(
+            out.contains("revisions 3, 1 of release `primehub`"),
+            "{out}"
+        );
+        assert_eq!(out, one_by_one.stdout_str(), "{args:?}");
+        assert_eq!(together.stderr, one_by_one.stderr, "{args:?}");
+    }
+    let r = c.doctor(&["--no-registry-check"], &[("PHIB_CLUSTER_CALLS", "many")]);
+    r.expect_code(2);
+    assert!(
+        r.stderr
+            .contains("`PHIB_CLUSTER_CALLS` `many` is not a number from 1 to 32"),
+        "{}",
+        r.stderr
+    );
+}

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use crate::util::*;
 
 mod docs;
-mod live;
+pub(crate) mod live;
 mod offline;
 
 pub const USER: &str = "robot$ci";

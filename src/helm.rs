@@ -98,6 +98,20 @@ impl Helm {
         })
     }
 
+    /// [`Helm::find`] for a command that only reads (`phib doctor`): `reads` runs with
+    /// the helm found while `helm version` is asked, instead of after it. A helm that
+    /// is no helm 3 is still refused, with the version check's error, and what the
+    /// reads brought back is dropped.
+    pub fn find_with<T: Send>(reads: impl FnOnce(&Helm) -> T + Send) -> Result<(Helm, T)> {
+        let unchecked = Helm {
+            program: runner::find(Tool::Helm)?,
+            version: String::new(),
+            bound: Bound::default(),
+        };
+        let (checked, read) = runner::join(Helm::find, || reads(&unchecked));
+        Ok((checked?, read))
+    }
+
     /// This helm with its calls stopped when `bound` passes.
     pub fn within(mut self, bound: &Bound) -> Helm {
         self.bound = bound.clone();

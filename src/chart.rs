@@ -500,6 +500,50 @@ pub const IGNORED_KEYS: [&str; 1] = ["enabled"];
 pub const BUILD_JOB_RESOURCE_SECTIONS: [&str; 2] = ["requests", "limits"];
 pub const BUILD_JOB_RESOURCE_KEYS: [&str; 2] = ["cpu", "memory"];
 
+/// The chart's own `customImage.buildJob.resources` (section, key, quantity), the same
+/// in every release from 2.7.0 to 4.1.0. Helm merges the user's values over them before
+/// the chart copies the block into the controller ConfigMap, so a section the user
+/// sets only in part is completed there (and a `null` removes a default).
+pub const BUILD_JOB_RESOURCE_DEFAULTS: [(&str, &str, &str); 4] = [
+    ("limits", "cpu", "2000m"),
+    ("limits", "memory", "1500Mi"),
+    ("requests", "cpu", "500m"),
+    ("requests", "memory", "100Mi"),
+];
+
+/// What the chart appends to the fullname for the controller's Deployment; its pods
+/// are `<fullname>-controller-<replicaset hash>-<suffix>`.
+pub const CONTROLLER_SUFFIX: &str = "-controller";
+/// The controller's container in that Deployment (beside `kube-rbac-proxy`).
+pub const CONTROLLER_CONTAINER: &str = "manager";
+/// The label every pod of the release carries, with the release's name.
+pub const RELEASE_LABEL: &str = "app.kubernetes.io/instance";
+
+/// The container of a build pod (`image-<ImageSpecJob>-<hash>`), which runs the
+/// chart's `build-and-push.sh` privileged.
+pub const BUILD_CONTAINER: &str = "build-and-push";
+
+/// The step of `build-and-push.sh` a build pod failed at, from its exit status (the
+/// script's `INIT_FAILED`, `BUILD_FAILED`, `PUSH_FAILED`, in every release). The base
+/// image is pulled in the build step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuildStep {
+    Init,
+    Build,
+    Push,
+}
+
+impl BuildStep {
+    pub fn from_exit_code(code: i64) -> Option<BuildStep> {
+        match code {
+            1 => Some(BuildStep::Init),
+            2 => Some(BuildStep::Build),
+            3 => Some(BuildStep::Push),
+            _ => None,
+        }
+    }
+}
+
 /// What the values file around the block says that the chart reads besides it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ChartValues {

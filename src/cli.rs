@@ -8,8 +8,7 @@ use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Arg, ArgAction, ArgMatches, Args, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use phib::chart::{DEFAULT_CHART, DEFAULT_NAMESPACE, DEFAULT_RELEASE};
-use phib::pushsecret::keyless::Flag;
-use phib::registry::{FieldId, Input, Kind};
+use phib::registry::{check, FieldId, Input, Kind};
 
 /// Set up PrimeHub's Image Builder: registry credentials into the `customImage` Helm values.
 #[derive(Debug, Parser)]
@@ -56,7 +55,7 @@ pub enum Command {
 
         /// How long to wait for the cluster's answer about the live release, asked
         /// while you answer (default 5; 0: do not ask; also `PHIB_CLUSTER_TIMEOUT`).
-        #[arg(long, value_name = "SECS")]
+        #[arg(long, value_name = "SECS", value_parser = seconds())]
         cluster_timeout: Option<u64>,
     },
 
@@ -266,8 +265,10 @@ pub enum Shell {
     Zsh,
 }
 
-/// Options of `phib render`. Secrets never come from a flag.
+/// Options of `phib render`. Secrets never come from a flag; no option takes a control
+/// character.
 #[derive(Debug, Args)]
+#[command(mut_args = refuse_controls)]
 pub struct RenderArgs {
     /// The registry to push built images to.
     #[arg(long, value_name = "KIND", value_parser = registry_kind())]
@@ -275,7 +276,7 @@ pub struct RenderArgs {
 
     /// The registry options, one per field of the field list (`registry::field`).
     #[command(flatten)]
-    pub fields: FieldArgs,
+    pub fields: FieldArgs<false>,
 
     /// The PrimeHub chart version the values are for (default: the live release's when
     /// helm reaches it, else the newest phib knows).
@@ -285,7 +286,7 @@ pub struct RenderArgs {
     /// How long to wait for the cluster's answer about the live release before
     /// assuming the newest chart (default 5; 0: do not ask; also `PHIB_CLUSTER_TIMEOUT`;
     /// `PHIB_NO_CLUSTER=1` never asks).
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", value_parser = seconds())]
     pub cluster_timeout: Option<u64>,
 
     /// Write values phib knows builds fail with, for this one reason (repeatable); phib
@@ -353,71 +354,10 @@ pub struct SecretArgs {
     #[arg(long, value_name = "NS")]
     pub namespace: Option<String>,
 
-    /// External mode with ECR: keep the Secret fresh with the external-secrets.io
-    /// operator (an `ECRAuthorizationToken` generator and an `ExternalSecret`).
-    #[arg(long, value_enum, value_name = "HOW")]
-    pub ecr_refresh: Option<RefreshArg>,
-
-    /// With `--ecr-refresh`: an IRSA service account in the namespace that may call
-    /// `ecr:GetAuthorizationToken` (default: the operator's own AWS identity).
-    #[arg(long, value_name = "NAME")]
-    pub ecr_service_account: Option<String>,
-
+    /// The options of external mode from the field list (`--ecr-refresh`, `--refresh`,
+    /// `--from-store`, ...), after the others here as `--help` has always listed them.
     #[command(flatten)]
-    pub keyless: KeylessArgs,
-}
-
-/// No long-lived keys (docs/keyless/README.md): the options of
-/// [`crate::pushsecret::keyless::Flag`], one flag each, made from that list. What was
-/// given, in the list's order.
-#[derive(Debug, Default)]
-pub struct KeylessArgs {
-    pub given: Vec<(Flag, String)>,
-}
-
-fn keyless_id(flag: Flag) -> &'static str {
-    flag.name().trim_start_matches("--")
-}
-
-impl Args for KeylessArgs {
-    fn augment_args(mut cmd: clap::Command) -> clap::Command {
-        // The identity options are fields of the field list, made with the others.
-        for flag in Flag::ALL.into_iter().filter(|f| f.field().is_none()) {
-            let mut arg = Arg::new(keyless_id(flag))
-                .long(keyless_id(flag))
-                .value_name(flag.value_name())
-                .help(flag.help());
-            if let Some(values) = flag.choices() {
-                arg = arg.value_parser(PossibleValuesParser::new(values.iter().copied()));
-            }
-            if flag == Flag::Refresh {
-                arg = arg.conflicts_with(keyless_id(Flag::FromStore));
-            }
-            cmd = cmd.arg(arg);
-        }
-        cmd
-    }
-
-    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
-        Self::augment_args(cmd)
-    }
-}
-
-impl FromArgMatches for KeylessArgs {
-    fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
-        let mut args = KeylessArgs::default();
-        args.update_from_arg_matches(m)?;
-        Ok(args)
-    }
-
-    fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
-        for flag in Flag::ALL.into_iter().filter(|f| f.field().is_none()) {
-            if let Some(value) = m.get_one::<String>(keyless_id(flag)) {
-                self.given.push((flag, value.clone()));
-            }
-        }
-        Ok(())
-    }
+    pub external: ExternalFieldArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -428,21 +368,17 @@ pub enum SecretModeArg {
     External,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum RefreshArg {
-    /// external-secrets.io `ECRAuthorizationToken` + `ExternalSecret`.
-    ExternalSecrets,
-}
-
 fn registry_kind() -> impl TypedValueParser<Value = Kind> {
     PossibleValuesParser::new(Kind::ALL.map(|k| PossibleValue::new(k.name()).help(k.description())))
         .map(|name| Kind::from_name(&name).unwrap_or(Kind::Harbor))
 }
 
-/// The registry options of `phib render`, made from the field list: one flag per
-/// [`FieldId`], with its value name and help. What was given, in the list's order.
+/// Options of `phib render` made from the field list: one flag per [`FieldId`], with
+/// its value name, help and choices; what was given, in the list's order.
+/// `FieldArgs<false>` holds the registry options, [`ExternalFieldArgs`] those of
+/// external mode ([`FieldId::external`]), which `--help` lists after the secret mode's.
 #[derive(Debug, Default)]
-pub struct FieldArgs {
+pub struct FieldArgs<const EXTERNAL: bool> {
     /// The text options given, with their values.
     pub texts: Vec<(FieldId, String)>,
     /// `--keyfile PATH` (`-`: standard input).
@@ -453,25 +389,44 @@ pub struct FieldArgs {
     pub switches: Vec<FieldId>,
 }
 
+/// The options of external mode from the field list (`--refresh`, `--from-store`, ...).
+pub type ExternalFieldArgs = FieldArgs<true>;
+
 /// The argument id of a field's flag.
 fn arg_id(id: FieldId) -> &'static str {
     id.flag().trim_start_matches("--")
 }
 
-impl Args for FieldArgs {
+impl<const EXTERNAL: bool> FieldArgs<EXTERNAL> {
+    /// The fields of this group, in the list's order.
+    fn ids() -> impl Iterator<Item = FieldId> {
+        FieldId::ALL
+            .into_iter()
+            .filter(|id| id.external() == EXTERNAL)
+    }
+}
+
+impl<const EXTERNAL: bool> Args for FieldArgs<EXTERNAL> {
     fn augment_args(mut cmd: clap::Command) -> clap::Command {
-        for id in FieldId::ALL {
+        for id in Self::ids() {
             let arg = Arg::new(arg_id(id)).long(arg_id(id)).help(id.help());
             let arg = match (id.input(), id.value_name()) {
                 (Input::Secret | Input::YesNo, _) | (_, None) => arg.action(ArgAction::SetTrue),
-                (Input::KeyfilePath, Some(value)) => arg
-                    .value_name(value)
-                    .value_parser(clap::value_parser!(PathBuf)),
+                (Input::KeyfilePath, Some(value)) => arg.value_name(value).value_parser(path()),
+                (Input::Text, Some(value)) if !id.choices().is_empty() => {
+                    let choices = id.choices().iter().map(|c| match c.help {
+                        "" => PossibleValue::new(c.value),
+                        help => PossibleValue::new(c.value).help(help),
+                    });
+                    arg.value_name(value)
+                        .value_parser(PossibleValuesParser::new(choices))
+                }
+                // Checked by the field when the answer is set, control characters first.
                 (Input::Text, Some(value)) => arg.value_name(value),
             };
-            let arg = match id {
-                FieldId::PushRepoPrefix => arg.conflicts_with(arg_id(FieldId::PushRepo)),
-                _ => arg,
+            let arg = match id.conflicts_with() {
+                Some(other) => arg.conflicts_with(arg_id(other)),
+                None => arg,
             };
             cmd = cmd.arg(arg);
         }
@@ -483,15 +438,15 @@ impl Args for FieldArgs {
     }
 }
 
-impl FromArgMatches for FieldArgs {
+impl<const EXTERNAL: bool> FromArgMatches for FieldArgs<EXTERNAL> {
     fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
-        let mut args = FieldArgs::default();
+        let mut args = Self::default();
         args.update_from_arg_matches(m)?;
         Ok(args)
     }
 
     fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
-        for id in FieldId::ALL {
+        for id in Self::ids() {
             let name = arg_id(id);
             match (id.input(), id.value_name()) {
                 (Input::Secret, _) => self.password_stdin |= m.get_flag(name),
@@ -514,4 +469,60 @@ impl FromArgMatches for FieldArgs {
         }
         Ok(())
     }
+}
+
+/// The rule of every option (`registry::check::no_control`) for the options of `phib
+/// render` that are not fields (fields are checked where their answer is set): every
+/// one that takes free text or a path gets a parser that refuses control characters
+/// (exit 2, nothing read or written); a choice already takes only its listed values.
+fn refuse_controls(arg: Arg) -> Arg {
+    let field = FieldId::ALL
+        .into_iter()
+        .any(|id| arg_id(id) == arg.get_id());
+    if field || !arg.get_action().takes_values() || !arg.get_possible_values().is_empty() {
+        return arg;
+    }
+    let parser = arg.get_value_parser().type_id();
+    if parser == std::any::TypeId::of::<String>() {
+        arg.value_parser(text())
+    } else if parser == std::any::TypeId::of::<PathBuf>() {
+        arg.value_parser(path())
+    } else {
+        arg
+    }
+}
+
+/// Free text without control characters.
+fn text() -> impl TypedValueParser<Value = String> {
+    clap::builder::StringValueParser::new()
+        .try_map(|s| check::no_control(&s).map(|()| s).map_err(|e| e.reason))
+}
+
+/// Whole seconds, refused like any text when a control character is in it.
+fn seconds() -> impl TypedValueParser<Value = u64> {
+    clap::builder::StringValueParser::new().try_map(|s| {
+        check::no_control(&s).map_err(|e| e.reason)?;
+        s.parse::<u64>()
+            .map_err(|_| "is not a whole number of seconds".to_string())
+    })
+}
+
+/// A path without control characters; one that is not UTF-8 is judged by its bytes
+/// (C0, DEL and the bytes of the C1 range, which 8-bit terminals act on).
+fn path() -> impl TypedValueParser<Value = PathBuf> {
+    clap::builder::OsStringValueParser::new().try_map(|os| {
+        match os.to_str() {
+            Some(s) => check::no_control(s).map_err(|e| e.reason)?,
+            None => {
+                if os
+                    .as_encoded_bytes()
+                    .iter()
+                    .any(|&b| b < 0x20 || (0x7f..=0x9f).contains(&b))
+                {
+                    return Err("contains a control character".to_string());
+                }
+            }
+        }
+        Ok(PathBuf::from(os))
+    })
 }

@@ -275,6 +275,7 @@ pub fn apply(planned: Planned, tell: &mut dyn Tell) -> Result<Option<String>> {
         (None, None) => None,
     };
     if let Some(u) = update.as_ref().filter(|_| !secret_only) {
+        crate::files::write::still_there(u.seen(), "--values")?;
         crate::files::write::check_writable(u.seen(), "--values")?;
     }
     deliver::check_outputs(&pending)?;

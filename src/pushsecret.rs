@@ -16,6 +16,7 @@
 pub mod deliver;
 pub mod keyless;
 pub mod refresh;
+pub mod sealed;
 pub mod store;
 pub mod template;
 pub mod yaml;
@@ -94,7 +95,7 @@ impl PushSecret {
         let data = self.data();
         let data = data.expose();
         let (label, value) = MANAGED_BY_LABEL;
-        Secret::new(format!(
+        Secret::holding(format!(
             "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {}\n  namespace: {}\n  labels:\n    {label}: {}\ntype: {SECRET_TYPE}\ndata:\n  .dockerconfigjson: {data}\n",
             yaml_quote(&self.name),
             yaml_quote(&self.namespace),

@@ -4,10 +4,10 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use crate::cli::{FieldArgs, RefreshArg, RenderArgs, SecretArgs, SecretModeArg};
+use crate::cli::{FieldArgs, RenderArgs, SecretArgs, SecretModeArg};
 use phib::flow::{self, Values};
 use phib::pushsecret::deliver::Choice;
-use phib::pushsecret::keyless::{Flag, KeylessChoice};
+use phib::pushsecret::keyless::KeylessChoice;
 use phib::pushsecret::SecretMode;
 use phib::registry::keyfile;
 use phib::registry::{Code, FieldId, Invalid, Kind, Surface, Warning, PASSWORD_ENV};
@@ -27,17 +27,12 @@ pub fn run(args: RenderArgs) -> Result<()> {
         stdout,
         check,
         rotate,
-        secret,
+        mut secret,
     } = args;
-    let settings = gather(registry, fields)?;
-    let mut choice = secret_choice(secret);
-    // The identity options are fields: checked by their validators above, used by the
-    // keyless plan.
-    for id in FieldId::ALL.into_iter().filter(|id| id.keyless()) {
-        if let (Some(flag), Some(value)) = (Flag::of_field(id), settings.text(id)) {
-            choice.keyless.set(flag, value.to_string());
-        }
-    }
+    // The options of external mode are fields: checked where their answers are set.
+    let external = std::mem::take(&mut secret.external.texts);
+    let settings = gather(registry, fields, external)?;
+    let choice = secret_choice(secret, &settings);
     let input = flow::Input {
         settings,
         choice,
@@ -69,9 +64,13 @@ pub fn run(args: RenderArgs) -> Result<()> {
     Ok(())
 }
 
-/// The registry options, the keyfile and the password, each checked by its field's
-/// validator, as the plan's [`Settings`].
-fn gather(kind: Kind, fields: FieldArgs) -> Result<Settings> {
+/// The registry options and those of external mode, the keyfile and the password, each
+/// checked by its field, as the plan's [`Settings`].
+fn gather(
+    kind: Kind,
+    fields: FieldArgs<false>,
+    external: Vec<(FieldId, String)>,
+) -> Result<Settings> {
     let FieldArgs {
         texts,
         keyfile,
@@ -79,7 +78,7 @@ fn gather(kind: Kind, fields: FieldArgs) -> Result<Settings> {
         switches,
     } = fields;
     let mut settings = Settings::new(kind);
-    for (id, value) in texts {
+    for (id, value) in texts.into_iter().chain(external) {
         settings
             .set(id, Answer::Text(value))
             .map_err(|e| e.for_field(id))?;
@@ -205,9 +204,10 @@ fn nothing_written(err: Error) -> Error {
     }
 }
 
-/// The `--secret-*` flags as the library's plain [`Choice`]; checking, splitting the
+/// The `--secret-*` flags, and the options of external mode from `settings` (checked
+/// there by their fields), as the library's plain [`Choice`]; checking, splitting the
 /// block and delivering the Secret are [`deliver`]'s, shared with the wizard.
-fn secret_choice(args: SecretArgs) -> Choice {
+fn secret_choice(args: SecretArgs, settings: &Settings) -> Choice {
     let SecretArgs {
         secret_mode,
         secret_name,
@@ -215,14 +215,8 @@ fn secret_choice(args: SecretArgs) -> Choice {
         overwrite_secret_out,
         apply,
         namespace,
-        ecr_refresh,
-        ecr_service_account,
-        keyless,
+        external: _,
     } = args;
-    let mut keyless_choice = KeylessChoice::default();
-    for (flag, value) in keyless.given {
-        keyless_choice.set(flag, value);
-    }
     Choice {
         mode: match secret_mode {
             Some(SecretModeArg::External) => SecretMode::External,
@@ -232,12 +226,11 @@ fn secret_choice(args: SecretArgs) -> Choice {
         out: secret_out,
         apply,
         namespace,
-        ecr_refresh: match ecr_refresh {
-            Some(RefreshArg::ExternalSecrets) => true,
-            None => false,
-        },
-        ecr_service_account,
-        keyless: keyless_choice,
+        ecr_refresh: settings.is_set(FieldId::EcrRefresh),
+        ecr_service_account: settings
+            .text(FieldId::EcrServiceAccount)
+            .map(str::to_string),
+        keyless: KeylessChoice::of(settings),
         overwrite: overwrite_secret_out,
     }
 }

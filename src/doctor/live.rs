@@ -4,25 +4,31 @@
 //! Secret data only ever arrives on kubectl's standard output, which only phib reads;
 //! no argument names more than an object's name.
 
-use super::objects::Objects;
-use super::{Check, Diagnosis, Finding, Inputs, Listing, Revision, VersionSource};
-use crate::chart::{ChartVersion, NEWEST};
+use super::follow::{self, First};
+use super::objects::{kubectl_resource, Objects, PodLog};
+use super::{checks, Check, Diagnosis, Finding, Inputs, Listing, Revision, VersionSource};
+use crate::chart::{self, ChartVersion, NEWEST};
 use crate::helm::{Helm, ReleaseInfo};
 use crate::names::Name;
-use crate::runner::{self, Program, Tool};
+use crate::runner::{self, Call, Program, Tool};
 use crate::verify::{self, target::Target};
 use crate::{Error, Result};
 
 /// How many earlier revisions are read for old passwords (helm keeps ten by default).
 const HISTORY_DEPTH: usize = 10;
 
-/// kubectl, with the context helm passes to its plugins.
+/// kubectl, with the context helm passes to its plugins. Every kubectl call of the
+/// doctor is one method here, built on the runner: names from the cluster are checked
+/// as Kubernetes names and come after `--`.
 #[derive(Debug, Clone)]
 pub struct Kubectl {
     program: Program,
     /// `HELM_KUBECONTEXT` (`helm --kube-context C phib doctor`).
     pub context: Option<String>,
 }
+
+/// What a read of the cluster gives: the result, or kubectl's (redacted) reason.
+pub(super) type Read<T> = std::result::Result<T, String>;
 
 impl Kubectl {
     /// `kubectl` on `PATH`.
@@ -43,26 +49,140 @@ impl Kubectl {
         Ok(Kubectl { program, context })
     }
 
-    /// `kubectl get RESOURCE -n NS -o json`, as objects; the error is kubectl's message.
-    fn get(&self, resource: &'static str, namespace: &str) -> std::result::Result<Objects, String> {
+    /// A kubectl call in `ns`, with the context.
+    fn call(&self, verb: &'static str, ns: &str) -> Read<Call> {
         let mut call = self.program.call();
         if let Some(c) = &self.context {
             call = call
                 .named("--context", Name::Context, c)
                 .map_err(|e| e.message)?;
         }
-        let out = call
-            .args(&["get", resource])
-            .named("-n", Name::Namespace, namespace)
-            .map_err(|e| e.message)?
-            .args(&["-o", "json"])
-            .run()
-            .map_err(|e| e.message)?;
+        call.arg(verb)
+            .named("-n", Name::Namespace, ns)
+            .map_err(|e| e.message)
+    }
+
+    /// Runs `call`: its standard output, or the last line of its error.
+    fn run(&self, call: Call) -> Read<String> {
+        let out = call.run().map_err(|e| e.message)?;
         if !out.ok() {
             return Err(format!("kubectl failed: {}", out.last_line()));
         }
-        let text = String::from_utf8_lossy(&out.stdout);
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// `kubectl get -n NS -o json [OPTIONS] -- RESOURCE [NAME]`, as objects.
+    fn get(&self, call: Call, resource: &str, name: Option<&str>) -> Read<Objects> {
+        let mut call = call
+            .args(&["-o", "json"])
+            .positional(Name::Object, resource)
+            .map_err(|e| e.message)?;
+        if let Some(name) = name {
+            call = call.positional(Name::Object, name).map_err(|e| e.message)?;
+        }
+        let text = self.run(call)?;
         Objects::parse(&text, "kubectl's output").map_err(|e| e.message)
+    }
+
+    /// The namespace's Secrets.
+    pub fn secrets(&self, ns: &str) -> Read<Objects> {
+        self.get(self.call("get", ns)?, "secrets", None)
+    }
+
+    /// PrimeHub's Images.
+    pub fn images(&self, ns: &str) -> Read<Objects> {
+        self.get(self.call("get", ns)?, "images.primehub.io", None)
+    }
+
+    /// The namespace's `ExternalSecret`s.
+    pub fn external_secrets(&self, ns: &str) -> Read<Objects> {
+        self.get(
+            self.call("get", ns)?,
+            "externalsecrets.external-secrets.io",
+            None,
+        )
+    }
+
+    /// One object of a kind the doctor follows (a generator, a store, a
+    /// ServiceAccount); `Ok(None)` when it does not exist.
+    pub fn object(&self, ns: &str, kind: &str, name: &str) -> Read<Option<Objects>> {
+        let resource = kubectl_resource(kind).ok_or_else(|| format!("`{kind}` is not read"))?;
+        match self.get(self.call("get", ns)?, &resource, Some(k8s_name(name)?)) {
+            Ok(o) => Ok(Some(o)),
+            Err(why) if why.contains("NotFound") || why.contains("not found") => Ok(None),
+            Err(why) => Err(why),
+        }
+    }
+
+    /// The events about one object.
+    pub fn events(&self, ns: &str, kind: &str, name: &str) -> Read<Objects> {
+        kubectl_resource(kind).ok_or_else(|| format!("`{kind}` is not read"))?;
+        let selector = format!(
+            "involvedObject.kind={kind},involvedObject.name={}",
+            k8s_name(name)?
+        );
+        let call = self.call("get", ns)?.built("--field-selector", selector);
+        self.get(call, "events", None)
+    }
+
+    /// The namespace itself (its labels).
+    pub fn namespace(&self, ns: &str) -> Read<Objects> {
+        self.get(self.call("get", ns)?, "namespace", Some(k8s_name(ns)?))
+    }
+
+    /// The release's pods (the label every pod of the chart carries).
+    pub fn release_pods(&self, ns: &str, release: &str) -> Read<Objects> {
+        let selector = format!("{}={}", chart::RELEASE_LABEL, k8s_name(release)?);
+        let call = self.call("get", ns)?.built("--selector", selector);
+        self.get(call, "pods", None)
+    }
+
+    /// PrimeHub's `ImageSpecJob`s.
+    pub fn image_spec_jobs(&self, ns: &str) -> Read<Objects> {
+        self.get(self.call("get", ns)?, "imagespecjobs.primehub.io", None)
+    }
+
+    /// The last `tail` lines a pod's container printed (its previous run's with
+    /// `previous`).
+    pub fn logs(
+        &self,
+        ns: &str,
+        pod: &str,
+        container: &str,
+        previous: bool,
+        tail: usize,
+    ) -> Read<PodLog> {
+        let mut call = self
+            .call("logs", ns)?
+            .named("-c", Name::Object, k8s_name(container)?)
+            .map_err(|e| e.message)?
+            .count("--tail", tail as u64)
+            .arg(LOG_LIMIT);
+        if previous {
+            call = call.arg("--previous");
+        }
+        let call = call
+            .positional(Name::Object, k8s_name(pod)?)
+            .map_err(|e| e.message)?;
+        Ok(PodLog {
+            pod: pod.to_string(),
+            container: container.to_string(),
+            previous,
+            text: self.run(call)?,
+        })
+    }
+}
+
+/// The most of a log kubectl sends.
+const LOG_LIMIT: &str = "--limit-bytes=65536";
+
+/// `name` when it is a Kubernetes object name (a DNS subdomain), so that what a cluster
+/// object says never becomes more than a name on kubectl's command line.
+fn k8s_name(name: &str) -> Read<&str> {
+    if Name::Object.accepts(name) {
+        Ok(name)
+    } else {
+        Err(format!("`{name}` is not a Kubernetes name: not read"))
     }
 }
 
@@ -107,75 +227,79 @@ fn to_yaml(v: serde_json::Value) -> Result<serde_yaml::Value> {
     serde_yaml::to_value(v).map_err(|e| Error::bug(format!("helm's JSON as YAML: {e}")))
 }
 
-/// What a release's own reads brought back: its computed values, manifest and
-/// history.
+/// What a release's own reads brought back: its computed values, manifest, history
+/// and pods.
 struct Named {
     name: String,
     values: Result<serde_json::Value>,
     manifest: Result<String>,
     history: Result<Vec<crate::helm::HistoryEntry>>,
+    pods: Read<Objects>,
 }
 
-/// The first round of reads: the release (`helm list`), the namespace's Secrets and
-/// Images, and, when `--release` names it, the release's own reads too (they wait for
-/// nothing else then; should `helm list` show no such release, they are dropped).
+/// The first round of reads: the release (`helm list`), the namespace's Secrets,
+/// Images and what the chain and the builds read first, and, when `--release` names
+/// it, the release's own reads too (they wait for nothing else then; should `helm
+/// list` show no such release, they are dropped).
 struct Reads {
     release: Result<ReleaseInfo>,
-    secrets: std::result::Result<Objects, String>,
-    images: std::result::Result<Objects, String>,
+    secrets: Read<Objects>,
+    images: Read<Objects>,
+    namespace: (Read<Objects>, Read<Objects>, Read<Objects>),
     named: Option<Named>,
 }
 
 fn reads(helm: &Helm, kubectl: &Kubectl, req: &Request) -> Reads {
     let ns = req.namespace;
-    let ((release, secrets, images), named) = runner::join(
+    let ((release, secrets, images), (namespace, named)) = runner::join(
         || {
             runner::join3(
                 || find_release(helm, req),
-                || kubectl.get("secrets", ns),
-                || kubectl.get("images.primehub.io", ns),
+                || kubectl.secrets(ns),
+                || kubectl.images(ns),
             )
         },
         || {
-            req.release.map(|name| {
-                let (values, manifest, history) = named_reads(helm, name, ns);
-                Named {
-                    name: name.to_string(),
-                    values,
-                    manifest,
-                    history,
-                }
-            })
+            runner::join(
+                || First::namespace_reads(kubectl, ns),
+                || req.release.map(|name| named_reads(helm, kubectl, name, ns)),
+            )
         },
     );
     Reads {
         release,
         secrets,
         images,
+        namespace,
         named,
     }
 }
 
-/// A release's computed values, manifest and history, read at the same time.
-#[allow(clippy::type_complexity)]
-fn named_reads(
-    helm: &Helm,
-    name: &str,
-    ns: &str,
-) -> (
-    Result<serde_json::Value>,
-    Result<String>,
-    Result<Vec<crate::helm::HistoryEntry>>,
-) {
-    runner::join3(
-        || helm.computed_values(name, ns),
-        || helm.manifest(name, ns),
-        || helm.history(name, ns),
-    )
+/// A release's computed values, manifest, history and pods, read at the same time.
+fn named_reads(helm: &Helm, kubectl: &Kubectl, name: &str, ns: &str) -> Named {
+    let ((values, manifest, history), pods) = runner::join(
+        || {
+            runner::join3(
+                || helm.computed_values(name, ns),
+                || helm.manifest(name, ns),
+                || helm.history(name, ns),
+            )
+        },
+        || kubectl.release_pods(ns, name),
+    );
+    Named {
+        name: name.to_string(),
+        values,
+        manifest,
+        history,
+        pods,
+    }
 }
 
-/// Reads everything the checks need from the cluster. The reads that do not depend on
-/// each other run at the same time (see [`reads`]); their answers are judged in one
+/// Reads everything the checks need from the cluster, in rounds of reads that do not
+/// depend on each other, made at the same time: what needs only the namespace (and the
+/// release's name, with `--release`); the release's own reads; its earlier revisions,
+/// and what the chain and the builds found to follow. The answers are judged in one
 /// fixed order, so the report does not depend on which came first.
 pub fn gather(helm: &Helm, kubectl: &Kubectl, req: &Request) -> Result<Inputs> {
     let ns = req.namespace;
@@ -186,12 +310,15 @@ pub fn gather(helm: &Helm, kubectl: &Kubectl, req: &Request) -> Result<Inputs> {
         Some(v) => (v, VersionSource::Release),
         None => (NEWEST, VersionSource::Assumed),
     };
-    let (values, manifest, entries) = match reads.named {
-        Some(read) if read.name == name => (read.values, read.manifest, read.history),
-        _ => named_reads(helm, name, ns),
+    let named = match reads.named {
+        Some(read) if read.name == name => read,
+        _ => named_reads(helm, kubectl, name, ns),
     };
-    let values = to_yaml(values?)?;
-    let mut objects = Objects::parse(&manifest?, &format!("the manifest of release `{name}`"))?;
+    let values = to_yaml(named.values?)?;
+    let mut objects = Objects::parse(
+        &named.manifest?,
+        &format!("the manifest of release `{name}`"),
+    )?;
     // What runs is what kubectl sees: the manifest's Secrets may have been replaced.
     let live = reads.secrets.map_err(|why| {
         Error::failed(format!("cannot read the Secrets in namespace `{ns}`: {why}")).with_help(
@@ -206,7 +333,7 @@ pub fn gather(helm: &Helm, kubectl: &Kubectl, req: &Request) -> Result<Inputs> {
         }
         Err(why) => Listing::Failed(why),
     };
-    let entries = entries?;
+    let entries = named.history?;
     let current = entries
         .iter()
         .rev()
@@ -220,10 +347,18 @@ pub fn gather(helm: &Helm, kubectl: &Kubectl, req: &Request) -> Result<Inputs> {
         .take(HISTORY_DEPTH)
         .map(|e| e.revision)
         .collect();
+    let push = crate::values::model::CustomImage::from_values(&values)
+        .ok()
+        .flatten()
+        .map(|ci| checks::push_secret_name(&ci));
+    let first = First::new(reads.namespace, named.pods);
+    // The earlier revisions (helm) while the chain and the builds are followed (kubectl).
+    let (revisions, ()) = runner::join(
+        || runner::each(&earlier, |n| helm.revision_values(name, ns, *n)),
+        || follow::follow(kubectl, ns, push.as_deref(), first, &mut objects),
+    );
     let mut history = Vec::new();
-    for (number, values) in earlier.iter().zip(runner::each(&earlier, |n| {
-        helm.revision_values(name, ns, *n)
-    })) {
+    for (number, values) in earlier.iter().zip(revisions) {
         history.push(Revision {
             number: *number,
             values: to_yaml(values?)?,

@@ -13,6 +13,7 @@
 //! [`crate::verify`]. A finding never holds a secret.
 
 pub mod checks;
+pub mod follow;
 pub mod live;
 pub mod objects;
 pub mod quantity;
@@ -53,7 +54,12 @@ pub enum Check {
     SecretName,
     /// The push Secret: exists, its type and key, a login buildah will match.
     PushSecret,
-    /// `buildJob.resources`: both quantities, parseable.
+    /// The `ExternalSecret` that makes the push Secret: Ready, last written.
+    ExternalSecret,
+    /// What that `ExternalSecret` reads: its generator and the identity the generator
+    /// logs in as, or its store.
+    SecretSource,
+    /// `buildJob.resources`: both quantities, parseable, as the controller reads them.
     BuildResources,
     /// The registry password in a ConfigMap.
     LeakConfigMap,
@@ -63,6 +69,12 @@ pub enum Check {
     LeakSecrets,
     /// Images whose pull Secret is missing or holds no login.
     ImagePullSecrets,
+    /// The controller pod: running, or crash-looping and why.
+    Controller,
+    /// The namespace's Pod Security level against the privileged build pods.
+    PodSecurity,
+    /// The latest failed builds (`ImageSpecJob`s) and why.
+    Builds,
     /// The registry accepts the push Secret's login and a push.
     Registry,
 }
@@ -78,11 +90,16 @@ impl Check {
             Check::PushTarget => "push-target",
             Check::SecretName => "secret-name",
             Check::PushSecret => "push-secret",
+            Check::ExternalSecret => "external-secret",
+            Check::SecretSource => "secret-source",
             Check::BuildResources => "build-resources",
             Check::LeakConfigMap => "leak-configmap",
             Check::LeakHistory => "leak-history",
             Check::LeakSecrets => "leak-secrets",
             Check::ImagePullSecrets => "image-pull-secrets",
+            Check::Controller => "controller",
+            Check::PodSecurity => "pod-security",
+            Check::Builds => "builds",
             Check::Registry => "registry",
         }
     }

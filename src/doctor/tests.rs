@@ -37,6 +37,7 @@ fn secret(name: &str, host: &str, user: &str, pass: &str) -> objects::SecretObje
             Some(config.to_string().into_bytes()),
         )]
         .into(),
+        owner_external_secret: None,
     }
 }
 
@@ -121,7 +122,8 @@ fn offline_the_secret_name_follows_the_controller_configmap() {
         name: "ml-primehub-controller-config".into(),
         data: [(
             "config.yaml".into(),
-            "customImage:\n  registryEndpoint: https://r.example.com\n".into(),
+            // As the chart renders it: its default `pushSecretName` merged in.
+            "customImage:\n  registryEndpoint: https://r.example.com\n  pushSecretName: primehub-controller-custom-image-push-secret\n".into(),
         )]
         .into(),
     });
@@ -296,4 +298,192 @@ fn the_report_hides_what_the_redactor_knows_and_counts() {
         "registry"
     );
     assert!(!report::json(&subject, &d).contains("hunter22"));
+}
+
+/// Objects as `kubectl get -o yaml` prints them (a `kind: List`), added to `i`.
+fn add_yaml(i: &mut Inputs, yaml: &str) {
+    let found = Objects::parse(yaml, "test").unwrap();
+    i.objects.external_secrets.extend(found.external_secrets);
+    i.objects.generators.extend(found.generators);
+    i.objects.service_accounts.extend(found.service_accounts);
+    i.objects.stores.extend(found.stores);
+    i.objects.pods.extend(found.pods);
+    i.objects.image_spec_jobs.extend(found.image_spec_jobs);
+    i.objects.events.extend(found.events);
+    i.objects.namespaces.extend(found.namespaces);
+    i.objects.secrets.extend(found.secrets);
+}
+
+/// An ECR set-up (ExternalSecret, ECRAuthorizationToken, IRSA ServiceAccount) in one
+/// `kind: List`, the ExternalSecret's `Ready` as given.
+fn ecr_chain(ready: &str, annotated: bool) -> String {
+    let annotations = if annotated {
+        "    annotations:\n      eks.amazonaws.com/role-arn: arn:aws:iam::123456789012:role/builder\n"
+    } else {
+        ""
+    };
+    format!(
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: external-secrets.io/v1\n  kind: ExternalSecret\n  metadata: {{name: mine, namespace: hub}}\n  spec:\n    refreshInterval: 1h\n    target: {{name: mine}}\n    dataFrom:\n    - sourceRef:\n        generatorRef: {{apiVersion: generators.external-secrets.io/v1alpha1, kind: ECRAuthorizationToken, name: mine-ecr-token}}\n  status:\n    refreshTime: \"2026-01-20T10:00:00Z\"\n    conditions:\n    - {{type: Ready, status: \"{ready}\", reason: SecretSyncedError, message: could not get secret data from provider}}\n- apiVersion: generators.external-secrets.io/v1alpha1\n  kind: ECRAuthorizationToken\n  metadata: {{name: mine-ecr-token}}\n  spec:\n    region: us-east-1\n    auth: {{jwt: {{serviceAccountRef: {{name: builder}}}}}}\n- apiVersion: v1\n  kind: ServiceAccount\n  metadata:\n    name: builder\n{annotations}"
+    )
+}
+
+#[test]
+fn a_kubectl_list_of_the_chain_is_read_and_followed() {
+    let mut i = inputs("4.1.0", EXTERNAL);
+    add_yaml(&mut i, &ecr_chain("True", true));
+    i.objects
+        .secrets
+        .push(secret("mine", "r.example.com", "AWS", "token-long"));
+    let d = checks::run(&i);
+    assert_eq!(not_ok(&d), Vec::<String>::new(), "{:#?}", d.findings);
+    let source = d
+        .findings
+        .iter()
+        .find(|f| f.check == Check::SecretSource)
+        .unwrap();
+    assert!(
+        source.finding.contains("logs in as ServiceAccount `builder` (`eks.amazonaws.com/role-arn: arn:aws:iam::123456789012:role/builder`)"),
+        "{}",
+        source.finding
+    );
+    // Ready, but the ServiceAccount lost its annotation since: the next renewal fails.
+    let mut i = inputs("4.1.0", EXTERNAL);
+    add_yaml(&mut i, &ecr_chain("True", false));
+    i.objects
+        .secrets
+        .push(secret("mine", "r.example.com", "AWS", "token-long"));
+    assert_eq!(not_ok(&checks::run(&i)), ["secret-source:Fail"]);
+}
+
+#[test]
+fn a_missing_push_secret_made_by_an_external_secret_never_asks_for_a_password() {
+    let mut i = inputs("4.1.0", EXTERNAL);
+    add_yaml(&mut i, &ecr_chain("False", true));
+    let d = checks::run(&i);
+    assert_eq!(not_ok(&d), ["external-secret:Fail"], "{:#?}", d.findings);
+    let f = &d.findings[d
+        .findings
+        .iter()
+        .position(|f| f.status == Status::Fail)
+        .unwrap()];
+    let fix = f.fix.as_deref().unwrap();
+    assert!(fix.contains("ecr:GetAuthorizationToken"), "{fix}");
+    assert!(
+        fix.contains("arn:aws:iam::123456789012:role/builder"),
+        "{fix}"
+    );
+    assert!(
+        !fix.contains("password") && !fix.contains("--secret-mode external"),
+        "{fix}"
+    );
+    // Without the ExternalSecret, the same missing Secret is the push-secret check's.
+    let d = checks::run(&inputs("4.1.0", EXTERNAL));
+    assert_eq!(not_ok(&d), ["push-secret:Fail"]);
+}
+
+#[test]
+fn the_operators_wrapping_is_cut_and_a_long_message_shortened() {
+    let mut i = inputs("4.1.0", EXTERNAL);
+    add_yaml(&mut i, &ecr_chain("False", true));
+    let long = format!(
+        "error processing spec.dataFrom[0].sourceRef.generatorRef, err: error using generator: unable to get authorization token: {}",
+        "x".repeat(900)
+    );
+    i.objects.events.push(objects::EventObject {
+        kind: "ExternalSecret".into(),
+        name: "mine".into(),
+        type_: "Warning".into(),
+        reason: "UpdateFailed".into(),
+        message: long,
+        last: Some("2026-01-20T10:00:00Z".into()),
+    });
+    let d = checks::run(&i);
+    let f = d
+        .findings
+        .iter()
+        .find(|f| f.check == Check::ExternalSecret)
+        .unwrap();
+    assert!(
+        f.finding
+            .contains("the operator says: unable to get authorization token: xxx"),
+        "{}",
+        f.finding
+    );
+    assert!(f.finding.contains("x…"), "{}", f.finding);
+    assert!(f.finding.len() < 900, "{}", f.finding);
+}
+
+#[test]
+fn log_lines_are_quoted_with_every_login_hidden() {
+    let mut i = inputs("4.1.0", EXTERNAL);
+    i.objects
+        .secrets
+        .push(secret("mine", "r.example.com", "u", "push-pass-1"));
+    i.objects
+        .secrets
+        .push(secret("pull", "other.example.com", "v", "pull-pass-22"));
+    add_yaml(
+        &mut i,
+        "kind: ImageSpecJob\napiVersion: primehub.io/v1alpha1\nmetadata: {name: j, creationTimestamp: '2026-01-20T10:00:00Z'}\nspec: {targetImage: 'a:1', repoPrefix: r.example.com/t}\nstatus: {phase: Failed, podName: image-j-abcd}\n---\nkind: Pod\napiVersion: v1\nmetadata: {name: image-j-abcd}\nstatus:\n  phase: Failed\n  containerStatuses:\n  - {name: build-and-push, restartCount: 0, state: {terminated: {exitCode: 1, reason: Error}}}\n",
+    );
+    let auth = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, "v:pull-pass-22");
+    i.objects.logs.push(objects::PodLog {
+        pod: "image-j-abcd".into(),
+        container: "build-and-push".into(),
+        previous: false,
+        text: format!("[Step: init]\nError: from https://u:push-pass-1@r.example.com with {auth}\nError: cannot write /Dockerfile: pull-pass-22 \u{1b}[31m\n"),
+    });
+    let d = checks::run(&i);
+    assert_eq!(not_ok(&d), ["builds:Fail"], "{:#?}", d.findings);
+    // The report as the terminal gate prints it: control characters escaped there.
+    let text = crate::out::clean(&report::text(&report::Subject::default(), &d));
+    for secret in ["push-pass-1", "pull-pass-22", auth.as_str(), "\u{1b}"] {
+        assert!(!text.contains(secret), "{secret} in:\n{text}");
+    }
+    assert!(
+        text.contains("https://u:<redacted>@r.example.com"),
+        "{text}"
+    );
+    assert!(
+        text.contains("cannot write /Dockerfile: <redacted>"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_fault_the_build_shows_is_named_once() {
+    // The namespace refuses privileged pods: the job with no pod adds nothing.
+    let mut i = inputs("4.1.0", EXTERNAL);
+    i.objects
+        .secrets
+        .push(secret("mine", "r.example.com", "u", "pw-long"));
+    add_yaml(
+        &mut i,
+        "kind: Namespace\napiVersion: v1\nmetadata: {name: hub, labels: {pod-security.kubernetes.io/enforce: restricted}}\n---\nkind: ImageSpecJob\napiVersion: primehub.io/v1alpha1\nmetadata: {name: j}\nstatus: {phase: '', podName: ''}\n",
+    );
+    i.objects.logs.push(objects::PodLog {
+        pod: "primehub-controller-5d9-abcde".into(),
+        container: "manager".into(),
+        previous: false,
+        text: "ERROR failed to create Pod resource {\"imagespecjob\": \"hub/j\", \"error\": \"pods \\\"image-j-x\\\" is forbidden: violates PodSecurity \\\"restricted:latest\\\"\"}\n".into(),
+    });
+    assert_eq!(not_ok(&checks::run(&i)), ["pod-security:Fail"]);
+    i.objects.namespaces.clear();
+    assert_eq!(not_ok(&checks::run(&i)), ["builds:Fail"]);
+
+    // An empty pushSecretName stops the controller: its crash adds nothing.
+    let mut i = inputs(
+        "4.1.0",
+        "customImage:\n  registryEndpoint: https://r.example.com\n  pushRepoPrefix: r.example.com/t\n  pushSecretName: ''\n",
+    );
+    add_yaml(
+        &mut i,
+        "kind: Pod\napiVersion: v1\nmetadata: {name: primehub-controller-5d9-abcde}\nstatus:\n  containerStatuses:\n  - {name: manager, restartCount: 9, state: {waiting: {reason: CrashLoopBackOff}}, lastState: {terminated: {reason: Error, exitCode: 2}}}\n",
+    );
+    assert_eq!(not_ok(&checks::run(&i)), ["secret-name:Fail"]);
+    i.values = values(EXTERNAL);
+    i.objects
+        .secrets
+        .push(secret("mine", "r.example.com", "u", "pw-long"));
+    assert_eq!(not_ok(&checks::run(&i)), ["controller:Fail"]);
 }

@@ -145,8 +145,9 @@ enum Attempt {
     Changed(Vec<u8>),
 }
 
-/// The name still points where it did, at the same file (or still at none).
-fn still_there(seen: &Seen, option: &str) -> Result<()> {
+/// The name still points where it did, at the same file (or still at none): what a
+/// caller checks for every file it writes before it writes the first.
+pub fn still_there(seen: &Seen, option: &str) -> Result<()> {
     let shown = seen.path.display();
     let changed = |what: &str| {
         Error::usage(format!(
@@ -185,7 +186,7 @@ fn still_there(seen: &Seen, option: &str) -> Result<()> {
 }
 
 /// The bytes the file holds now, when they differ from what was seen.
-fn changed_in_place(seen: &Seen) -> Result<Option<Vec<u8>>> {
+pub fn changed_in_place(seen: &Seen) -> Result<Option<Vec<u8>>> {
     let Some(was) = seen.bytes() else {
         return Ok(None);
     };
@@ -295,11 +296,19 @@ fn write_failed(path: &Path, err: std::io::Error) -> Error {
     })
 }
 
-/// The reason of an I/O error without a path in it.
+/// The reason of an I/O error without a path in it: the temporary file's name is no
+/// news to the user (tempfile's errors carry it).
 fn io_reason(err: &std::io::Error) -> String {
-    match err.raw_os_error() {
-        Some(code) => std::io::Error::from_raw_os_error(code).to_string(),
-        None => err.to_string(),
+    if let Some(code) = err.raw_os_error() {
+        return std::io::Error::from_raw_os_error(code).to_string();
+    }
+    let inner = err
+        .get_ref()
+        .and_then(|e| e.source())
+        .and_then(|e| e.downcast_ref::<std::io::Error>());
+    match inner {
+        Some(inner) => io_reason(inner),
+        None => std::io::Error::from(err.kind()).to_string(),
     }
 }
 

@@ -242,7 +242,7 @@ pub fn plan_upgrade(
         install: false,
         version: Some(version),
         version_source,
-        values: ValuesArg::Temp(Secret::new(content)),
+        values: ValuesArg::Temp(Secret::holding(content)),
         changes,
         ignored_keys,
         secrets: secrets_of(&doc, deployed),

@@ -384,14 +384,20 @@ impl OutFile {
 }
 
 /// Checks again, just before the first write, that the Secret manifest can be written
-/// where it was asked for (time may have passed since: the wizard's questions).
+/// where it was asked for (time may have passed since: the wizard's questions): the
+/// name still names the file it did, that file is not the values file, may be
+/// replaced, and its folder takes new files.
 pub fn check_outputs(pending: &Pending) -> Result<()> {
     if let Pending::External {
         to: Output::File(f),
         ..
     } = pending
     {
+        write::still_there(&f.seen, "--secret-out")?;
         f.not_the_values_file()?;
+        if let Some(now) = write::changed_in_place(&f.seen)? {
+            f.replaceable(Some(&now))?;
+        }
         write::check_writable(&f.seen, "--secret-out")?;
     }
     Ok(())
@@ -415,7 +421,7 @@ pub fn check(pending: &Pending) -> Result<Option<String>> {
     };
     let want = match manifests {
         Manifests::Static(s) => s.manifest(),
-        Manifests::Keyless(p) => Secret::new(p.manifests.text()),
+        Manifests::Keyless(p) => Secret::holding(p.manifests.text()),
     };
     Ok(match crate::files::read::read(path, FileKind::SecretManifest)? {
         Some(have) if have.bytes == want.expose().as_bytes() => None,
@@ -443,7 +449,7 @@ pub fn finish(pending: Pending) -> Result<Option<String>> {
             crate::secret::learn_login(&s.username, s.password.expose());
             (s.manifest(), what)
         }
-        Manifests::Keyless(p) => (Secret::new(p.manifests.text()), p.manifests.describe()),
+        Manifests::Keyless(p) => (Secret::holding(p.manifests.text()), p.manifests.describe()),
     };
     let grant = match &manifests {
         Manifests::Keyless(p) => format!(

@@ -1,16 +1,19 @@
 //! The keyless choices of external mode, from flags or the wizard, turned into the
 //! manifests to write and the grant to show: `--refresh external-secrets` (a generator
 //! minting short-lived tokens from the cluster's workload identity) or `--from-store
-//! KIND/NAME --remote-key KEY` (a credential copied from a central secret store). Every
-//! refusal names the flag and the fix, before anything is written. Pure: what it needs
-//! from the registry settings comes in as the endpoint, the push target and the user.
+//! KIND/NAME --remote-key KEY` (a credential copied from a central secret store). The
+//! options are fields of the field list ([`crate::registry::field`]), each value checked
+//! by its field's grammar when it was given; the plan checks how they go together and
+//! with the registry, and every refusal names the flag (as the field list spells it)
+//! and the fix, before anything is written. Pure: what it needs from the registry
+//! settings comes in as the endpoint, the push target and the user.
 
 mod wiring;
 
 use super::refresh::Refresh;
 use super::store::FromStore;
 use crate::registry::keyless::{self, Grant, Scope};
-use crate::registry::{check, FieldId, Kind};
+use crate::registry::{check, Answers, FieldId, Kind};
 use crate::values::model::PushTarget;
 use crate::{Error, Result};
 
@@ -19,7 +22,8 @@ use wiring::{aws_identity, azure_identity, from_store, google_identity, quay_ide
 
 pub use crate::registry::keyless::azure::AuthMode as AzureIdentity;
 
-/// The keyless options, as the user gave them. Their flags are [`Flag::name`].
+/// The keyless options, as the user gave them (each already checked by its field): one
+/// member per field of [`KeylessChoice::FIELDS`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct KeylessChoice {
     /// `--refresh external-secrets` (or `--ecr-refresh external-secrets`).
@@ -47,117 +51,56 @@ pub struct KeylessChoice {
     pub remote_property: Option<String>,
 }
 
-/// Every keyless option, declared once: its flag, value name, help and the registries
-/// it is for. `phib render`'s arguments are made from this list, its messages name
-/// these flags, and the wizard fills the same [`KeylessChoice`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Flag {
-    Refresh,
-    ServiceAccount,
-    GkeCluster,
-    GcpServiceAccount,
-    AzureIdentity,
-    AzureClientId,
-    AzureTenantId,
-    AwsRoleArn,
-    FromStore,
-    RemoteKey,
-    RemoteProperty,
-}
-
-impl Flag {
-    /// Every keyless option, in the order `phib render --help` lists them.
-    pub const ALL: [Flag; 11] = [
-        Flag::Refresh,
-        Flag::ServiceAccount,
-        Flag::GkeCluster,
-        Flag::GcpServiceAccount,
-        Flag::AzureIdentity,
-        Flag::AzureClientId,
-        Flag::AzureTenantId,
-        Flag::AwsRoleArn,
-        Flag::FromStore,
-        Flag::RemoteKey,
-        Flag::RemoteProperty,
-    ];
-
-    /// The field of the field list this option is, for the identity options; the
-    /// others (the mode and the store) are the secret mode's own.
-    pub fn field(self) -> Option<FieldId> {
-        match self {
-            Flag::ServiceAccount => Some(FieldId::RefreshServiceAccount),
-            Flag::GkeCluster => Some(FieldId::GkeCluster),
-            Flag::GcpServiceAccount => Some(FieldId::GcpServiceAccount),
-            Flag::AzureIdentity => Some(FieldId::AzureIdentity),
-            Flag::AzureClientId => Some(FieldId::AzureClientId),
-            Flag::AzureTenantId => Some(FieldId::AzureTenantId),
-            Flag::AwsRoleArn => Some(FieldId::AwsRoleArn),
-            Flag::Refresh | Flag::FromStore | Flag::RemoteKey | Flag::RemoteProperty => None,
-        }
-    }
-
-    /// The option that is field `id`.
-    pub fn of_field(id: FieldId) -> Option<Flag> {
-        Flag::ALL.into_iter().find(|f| f.field() == Some(id))
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Flag::Refresh => "--refresh",
-            Flag::FromStore => "--from-store",
-            Flag::RemoteKey => "--remote-key",
-            Flag::RemoteProperty => "--remote-property",
-            other => other.field().map_or("", FieldId::flag),
-        }
-    }
-
-    /// The value's name in `--help`.
-    pub fn value_name(self) -> &'static str {
-        match self {
-            Flag::Refresh => "HOW",
-            Flag::FromStore => "KIND/NAME",
-            Flag::RemoteKey => "KEY",
-            Flag::RemoteProperty => "NAME",
-            other => other
-                .field()
-                .and_then(FieldId::value_name)
-                .unwrap_or("VALUE"),
-        }
-    }
-
-    /// The only values the option takes, when it is a choice.
-    pub fn choices(self) -> Option<&'static [&'static str]> {
-        match self {
-            Flag::Refresh => Some(&["external-secrets"]),
-            _ => None,
-        }
-    }
-
-    /// The one-paragraph help of `phib render --help`.
-    pub fn help(self) -> &'static str {
-        match self {
-            Flag::Refresh => "External mode without a long-lived key: the External Secrets Operator mints short-lived tokens from the cluster's workload identity and keeps the push Secret fresh (artifact-registry, gcr, acr, ecr, quay; docs/keyless/)",
-            Flag::FromStore => "External mode: copy the credential from an existing `SecretStore/NAME` or `ClusterSecretStore/NAME` (one rotation in the store serves every cluster; docs/keyless/central-store.md)",
-            Flag::RemoteKey => "With `--from-store`: the store's entry holding the password, token or keyfile",
-            Flag::RemoteProperty => "With `--from-store`: the field of that entry, for stores that keep maps",
-            other => other.field().map_or("", FieldId::help),
-        }
-    }
-
-    /// The registries this option is for, as the field list declares them (`None`:
-    /// every registry with a generator).
-    fn kinds(self) -> Option<Vec<Kind>> {
-        let id = self.field()?;
-        Some(Kind::ALL.into_iter().filter(|k| k.accepts(id)).collect())
-    }
+/// The value `--refresh` takes (its one choice in the field list).
+fn refresh_value() -> &'static str {
+    FieldId::Refresh
+        .choices()
+        .first()
+        .map_or("external-secrets", |c| c.value)
 }
 
 impl KeylessChoice {
+    /// The fields a choice holds, in the order a `phib render` command gives them.
+    pub const FIELDS: [FieldId; 11] = [
+        FieldId::Refresh,
+        FieldId::RefreshServiceAccount,
+        FieldId::GkeCluster,
+        FieldId::GcpServiceAccount,
+        FieldId::AzureIdentity,
+        FieldId::AzureClientId,
+        FieldId::AzureTenantId,
+        FieldId::AwsRoleArn,
+        FieldId::FromStore,
+        FieldId::RemoteKey,
+        FieldId::RemoteProperty,
+    ];
+
+    /// The keyless options among `answers` (the command line's, whose fields checked
+    /// each value when it was set).
+    pub fn of(answers: &Answers) -> KeylessChoice {
+        let text = |id| answers.text(id).map(str::to_string);
+        KeylessChoice {
+            refresh: answers.is_set(FieldId::Refresh),
+            service_account: text(FieldId::RefreshServiceAccount),
+            gke_cluster: text(FieldId::GkeCluster),
+            gcp_service_account: text(FieldId::GcpServiceAccount),
+            azure_identity: answers
+                .text(FieldId::AzureIdentity)
+                .and_then(AzureIdentity::from_name),
+            azure_client_id: text(FieldId::AzureClientId),
+            azure_tenant_id: text(FieldId::AzureTenantId),
+            aws_role_arn: text(FieldId::AwsRoleArn),
+            from_store: text(FieldId::FromStore),
+            remote_key: text(FieldId::RemoteKey),
+            remote_property: text(FieldId::RemoteProperty),
+        }
+    }
+
     /// The options that were given.
-    fn given(&self) -> Vec<Flag> {
-        Flag::ALL
+    fn given(&self) -> Vec<FieldId> {
+        KeylessChoice::FIELDS
             .into_iter()
-            .filter(|f| self.value(*f).is_some())
+            .filter(|id| self.value(*id).is_some())
             .collect()
     }
 
@@ -173,61 +116,39 @@ impl KeylessChoice {
         self.from_store.is_some() || kind == Kind::Quay
     }
 
-    /// Sets the option `flag` as the command line gives it (a choice is one of
-    /// [`Flag::choices`], which the command line has checked).
-    pub fn set(&mut self, flag: Flag, value: String) {
-        match flag {
-            Flag::Refresh => self.refresh = true,
-            Flag::ServiceAccount => self.service_account = Some(value),
-            Flag::GkeCluster => self.gke_cluster = Some(value),
-            Flag::GcpServiceAccount => self.gcp_service_account = Some(value),
-            Flag::AzureIdentity => {
-                self.azure_identity = Some(if value == "managed" {
-                    AzureIdentity::Managed
-                } else {
-                    AzureIdentity::Workload
-                })
-            }
-            Flag::AzureClientId => self.azure_client_id = Some(value),
-            Flag::AzureTenantId => self.azure_tenant_id = Some(value),
-            Flag::AwsRoleArn => self.aws_role_arn = Some(value),
-            Flag::FromStore => self.from_store = Some(value),
-            Flag::RemoteKey => self.remote_key = Some(value),
-            Flag::RemoteProperty => self.remote_property = Some(value),
-        }
-    }
-
-    /// The value of `flag`, as the command line would give it.
-    pub fn value(&self, flag: Flag) -> Option<String> {
-        match flag {
-            Flag::Refresh => self.refresh.then(|| "external-secrets".to_string()),
-            Flag::ServiceAccount => self.service_account.clone(),
-            Flag::GkeCluster => self.gke_cluster.clone(),
-            Flag::GcpServiceAccount => self.gcp_service_account.clone(),
-            Flag::AzureIdentity => self.azure_identity.map(|m| {
-                match m {
-                    AzureIdentity::Workload => "workload",
-                    AzureIdentity::Managed => "managed",
-                }
-                .to_string()
-            }),
-            Flag::AzureClientId => self.azure_client_id.clone(),
-            Flag::AzureTenantId => self.azure_tenant_id.clone(),
-            Flag::AwsRoleArn => self.aws_role_arn.clone(),
-            Flag::FromStore => self.from_store.clone(),
-            Flag::RemoteKey => self.remote_key.clone(),
-            Flag::RemoteProperty => self.remote_property.clone(),
-        }
+    /// The value of field `id`, as the command line would give it (`None` for a field
+    /// the choice does not hold).
+    pub fn value(&self, id: FieldId) -> Option<String> {
+        let text = match id {
+            FieldId::Refresh => return self.refresh.then(|| refresh_value().to_string()),
+            FieldId::AzureIdentity => return self.azure_identity.map(|m| m.name().to_string()),
+            FieldId::RefreshServiceAccount => &self.service_account,
+            FieldId::GkeCluster => &self.gke_cluster,
+            FieldId::GcpServiceAccount => &self.gcp_service_account,
+            FieldId::AzureClientId => &self.azure_client_id,
+            FieldId::AzureTenantId => &self.azure_tenant_id,
+            FieldId::AwsRoleArn => &self.aws_role_arn,
+            FieldId::FromStore => &self.from_store,
+            FieldId::RemoteKey => &self.remote_key,
+            FieldId::RemoteProperty => &self.remote_property,
+            _ => return None,
+        };
+        text.clone()
     }
 
     /// The `phib render` words for these options (unquoted).
     pub fn flags(&self) -> Vec<String> {
-        Flag::ALL
+        KeylessChoice::FIELDS
             .into_iter()
-            .filter_map(|f| self.value(f).map(|v| [f.name().to_string(), v]))
+            .filter_map(|id| self.value(id).map(|v| [id.flag().to_string(), v]))
             .flatten()
             .collect()
     }
+}
+
+/// The registries option `id` is for, as the field list declares them.
+fn kinds(id: FieldId) -> Vec<Kind> {
+    Kind::ALL.into_iter().filter(|k| k.accepts(id)).collect()
 }
 
 /// What the registry settings give the plan.
@@ -314,16 +235,24 @@ pub struct Plan {
     pub grant: Grant,
 }
 
-const REFRESH: &str = "`--secret-mode external --refresh external-secrets`";
-const STORE: &str = "`--secret-mode external --from-store KIND/NAME`";
-
-fn only_with(flag: Flag, needs: &str) -> Error {
-    Error::usage(format!("`{}` is only used with {needs}", flag.name()))
-        .with_help(format!("add {needs}, or remove `{}`", flag.name()))
+/// How a message names the way to ask for generated tokens.
+fn with_refresh() -> String {
+    format!("`--secret-mode external {}`", FieldId::Refresh.usage())
 }
 
-fn bad(flag: Flag, value: &str, why: &str, fix: &str) -> Error {
-    Error::usage(format!("`{}` `{value}` {why}", flag.name())).with_help(fix.to_string())
+/// How a message names the way to copy a stored credential.
+fn with_store() -> String {
+    format!("`--secret-mode external {}`", FieldId::FromStore.usage())
+}
+
+fn only_with(id: FieldId, needs: &str) -> Error {
+    let flag = id.flag();
+    Error::usage(format!("`{flag}` is only used with {needs}"))
+        .with_help(format!("add {needs}, or remove `{flag}`"))
+}
+
+fn bad(id: FieldId, value: &str, why: &str, fix: &str) -> Error {
+    Error::usage(format!("`{}` `{value}` {why}", id.flag())).with_help(fix.to_string())
 }
 
 /// The path of the push target after the registry host.
@@ -343,44 +272,44 @@ fn scope(push: &PushTarget) -> Scope {
 /// all in the chosen way, and options meant for another registry. Run before anything
 /// else is checked, so that the reason comes first.
 pub fn check_kind(choice: &KeylessChoice, kind: Kind) -> Result<()> {
+    let (refresh, from_store) = (FieldId::Refresh.usage(), FieldId::FromStore.flag());
     if !choice.is_keyless() {
-        if let Some(flag) = choice.given().first() {
-            let needs = if matches!(flag, Flag::RemoteKey | Flag::RemoteProperty) {
-                STORE
+        if let Some(id) = choice.given().first() {
+            let needs = if matches!(id, FieldId::RemoteKey | FieldId::RemoteProperty) {
+                with_store()
             } else {
-                REFRESH
+                with_refresh()
             };
-            return Err(only_with(*flag, needs));
+            return Err(only_with(*id, &needs));
         }
         return Ok(());
     }
     if choice.refresh && choice.from_store.is_some() {
-        return Err(Error::usage(
-            "`--refresh external-secrets` and `--from-store` were both given",
-        )
-        .with_help("pick one: `--refresh` mints short-lived tokens from the cluster's identity; `--from-store` copies a credential kept in a secret store"));
+        return Err(Error::usage(format!(
+            "`{refresh}` and `{from_store}` were both given"
+        ))
+        .with_help(format!("pick one: `{}` mints short-lived tokens from the cluster's identity; `{from_store}` copies a credential kept in a secret store", FieldId::Refresh.flag())));
     }
     if choice.refresh {
         generator(kind)?;
     }
     if choice.from_store.is_some() && kind == Kind::Ecr {
-        return Err(Error::usage(
-            "`--registry ecr` cannot use `--from-store`: ECR tokens expire after 12 hours, so a stored one stops working the same day",
-        )
-        .with_help("use `--refresh external-secrets`, which mints a fresh token every hour (docs/keyless/aws.md)"));
+        return Err(Error::usage(format!(
+            "`--registry ecr` cannot use `{from_store}`: ECR tokens expire after 12 hours, so a stored one stops working the same day"
+        ))
+        .with_help(format!("use `{refresh}`, which mints a fresh token every hour (docs/keyless/aws.md)")));
     }
-    for flag in choice.given() {
-        if let Some(kinds) = flag.kinds() {
-            if !kinds.contains(&kind) {
-                let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
-                return Err(Error::usage(format!(
-                    "`{}` is for `--registry {}`, not `--registry {}`",
-                    flag.name(),
-                    names.join("` or `"),
-                    kind.name()
-                ))
-                .with_help(format!("remove `{}`", flag.name())));
-            }
+    for id in choice.given() {
+        let kinds = kinds(id);
+        if !kinds.contains(&kind) {
+            let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
+            return Err(Error::usage(format!(
+                "`{}` is for `--registry {}`, not `--registry {}`",
+                id.flag(),
+                names.join("` or `"),
+                kind.name()
+            ))
+            .with_help(format!("remove `{}`", id.flag())));
         }
     }
     Ok(())
@@ -390,8 +319,9 @@ pub fn check_kind(choice: &KeylessChoice, kind: Kind) -> Result<()> {
 fn generator(kind: Kind) -> Result<&'static keyless::Generator> {
     keyless::generator(kind).map_err(|r| {
         Error::usage(format!(
-            "`--registry {}` cannot use `--refresh external-secrets`: {}",
+            "`--registry {}` cannot use `{}`: {}",
             kind.name(),
+            FieldId::Refresh.usage(),
             r.reason
         ))
         .with_help(r.alternative)
@@ -414,35 +344,31 @@ pub fn plan(
     let kind = facts.kind;
     let scope = scope(facts.push);
     if let Some(store_ref) = &choice.from_store {
-        for flag in &given {
+        for id in &given {
             if !matches!(
-                flag,
-                Flag::FromStore | Flag::RemoteKey | Flag::RemoteProperty
+                id,
+                FieldId::FromStore | FieldId::RemoteKey | FieldId::RemoteProperty
             ) {
-                return Err(only_with(*flag, REFRESH));
+                return Err(only_with(*id, &with_refresh()));
             }
         }
         if facts.acr_repository_scope {
             let flag = FieldId::AcrRepositoryScope.flag();
-            return Err(Error::usage(format!("`{flag}` is only used with {REFRESH}: a stored credential's reach is set where it is made (an ACR token's scope map)"))
+            return Err(Error::usage(format!("`{flag}` is only used with {}: a stored credential's reach is set where it is made (an ACR token's scope map)", with_refresh()))
                 .with_help(format!("remove `{flag}`")));
         }
         return from_store(choice, store_ref, facts, name, namespace, &scope).map(Some);
     }
-    for flag in [Flag::RemoteKey, Flag::RemoteProperty] {
-        if given.contains(&flag) {
-            return Err(only_with(flag, STORE));
+    for id in [FieldId::RemoteKey, FieldId::RemoteProperty] {
+        if given.contains(&id) {
+            return Err(only_with(id, &with_store()));
         }
     }
     let generator = generator(kind)?;
-    let sa = match &choice.service_account {
-        Some(sa) => {
-            check::secret_name(sa)
-                .map_err(|e| bad(Flag::ServiceAccount, sa, &e.reason, &e.help))?;
-            sa.clone()
-        }
-        None => keyless::DEFAULT_IDENTITY_NAME.to_string(),
-    };
+    let sa = choice
+        .service_account
+        .clone()
+        .unwrap_or_else(|| keyless::DEFAULT_IDENTITY_NAME.to_string());
     let host = check::endpoint_host(facts.registry_endpoint).to_string();
     let path = scope.path().to_string();
     let (identity, service_account, grant) = match kind {
@@ -499,6 +425,49 @@ mod tests {
         }
     }
 
+    /// The choice is read from the answers the command line set, and gives back the
+    /// same words, `--refresh` first.
+    #[test]
+    fn the_choice_is_the_answers_of_its_fields() {
+        use crate::registry::Answer;
+        let mut answers = Answers::new(Kind::Acr);
+        for (id, value) in [
+            (
+                FieldId::AzureClientId,
+                "11111111-2222-3333-4444-555555555555",
+            ),
+            (FieldId::Refresh, "external-secrets"),
+            (FieldId::AzureIdentity, "managed"),
+            (FieldId::AcrName, "acmeregistry"),
+        ] {
+            answers.set(id, Answer::Text(value.into())).unwrap();
+        }
+        let choice = KeylessChoice::of(&answers);
+        assert!(choice.refresh && choice.is_keyless());
+        assert_eq!(choice.azure_identity, Some(AzureIdentity::Managed));
+        assert_eq!(
+            choice.flags(),
+            [
+                "--refresh",
+                "external-secrets",
+                "--azure-identity",
+                "managed",
+                "--azure-client-id",
+                "11111111-2222-3333-4444-555555555555"
+            ]
+        );
+        assert_eq!(
+            KeylessChoice::of(&Answers::new(Kind::Acr)),
+            KeylessChoice::default()
+        );
+        // Every field the choice holds is a keyless or external-mode field, and its value
+        // is read back.
+        for id in KeylessChoice::FIELDS {
+            assert!(id.keyless() || id.external(), "{id:?}");
+        }
+        assert_eq!(choice.value(FieldId::AcrName), None);
+    }
+
     #[test]
     fn artifact_registry_with_a_gke_cluster() {
         let push = PushTarget::Repo("europe-west1-docker.pkg.dev/acme/images/builds".into());
@@ -532,14 +501,14 @@ mod tests {
             .script()
             .contains("add-iam-policy-binding images --project=acme --location=europe-west1"));
         let other = KeylessChoice {
-            gke_cluster: Some("ops/us-central1/fleet".into()),
+            gke_cluster: Some("ops-fleet/us-central1/fleet".into()),
             ..refresh()
         };
         let p = plan(&other, f, "push", "hub").unwrap().unwrap();
         assert!(p
             .grant
             .script()
-            .contains("ops.svc.id.goog[hub/phib-image-builder]"));
+            .contains("ops-fleet.svc.id.goog[hub/phib-image-builder]"));
     }
 
     #[test]

@@ -9,8 +9,6 @@ use serde_json::json;
 use super::refresh::external_secret;
 use super::template::{self, Login, Part};
 use super::yaml;
-use crate::registry::check;
-use crate::{Error, Result};
 
 /// How often the operator copies the credential again: a rotation in the store
 /// reaches every cluster within this time, so keep the old credential valid at least
@@ -20,55 +18,8 @@ pub const REFRESH_INTERVAL: &str = "1h";
 /// The key the store's value has in the template's data.
 const DATA_KEY: &str = "password";
 
-/// Which store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StoreKind {
-    SecretStore,
-    ClusterSecretStore,
-}
-
-impl StoreKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            StoreKind::SecretStore => "SecretStore",
-            StoreKind::ClusterSecretStore => "ClusterSecretStore",
-        }
-    }
-}
-
-/// `--from-store KIND/NAME`, checked.
-pub fn parse_store(value: &str) -> Result<(StoreKind, String)> {
-    let fix = "write `SecretStore/NAME` or `ClusterSecretStore/NAME`, as `kubectl get secretstores,clustersecretstores -A` lists them";
-    let (kind, name) = value.split_once('/').ok_or_else(|| {
-        Error::usage(format!("`--from-store` `{value}` has no `/`")).with_help(fix)
-    })?;
-    let kind = match kind {
-        "SecretStore" => StoreKind::SecretStore,
-        "ClusterSecretStore" => StoreKind::ClusterSecretStore,
-        other => {
-            return Err(Error::usage(format!(
-                "`--from-store` kind `{other}` is neither `SecretStore` nor `ClusterSecretStore`"
-            ))
-            .with_help(fix))
-        }
-    };
-    check::secret_name(name).map_err(|e| {
-        Error::usage(format!("`--from-store` name `{name}` {}", e.reason)).with_help(e.help)
-    })?;
-    Ok((kind, name.to_string()))
-}
-
-/// A remote key or property: any text the store accepts, but not empty and without
-/// control characters.
-pub fn check_remote(flag: &str, value: &str) -> Result<()> {
-    if value.is_empty() || value.chars().any(char::is_control) {
-        return Err(Error::usage(format!(
-            "`{flag}` is empty or holds a control character"
-        ))
-        .with_help("give the key as the store names it, e.g. `primehub/registry` or `secret/data/registry`"));
-    }
-    Ok(())
-}
+/// Which store; its grammar (`--from-store KIND/NAME`) is the field list's.
+pub use crate::registry::keyless::store::StoreKind;
 
 /// Everything the `ExternalSecret` needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,20 +74,6 @@ impl FromStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn store_flag_is_parsed_and_checked() {
-        assert_eq!(
-            parse_store("ClusterSecretStore/vault").unwrap(),
-            (StoreKind::ClusterSecretStore, "vault".into())
-        );
-        for bad in ["vault", "Store/vault", "SecretStore/Vault", "SecretStore/"] {
-            let e = parse_store(bad).unwrap_err();
-            assert_eq!(e.exit_code(), 2, "{bad}");
-        }
-        assert!(check_remote("--remote-key", "a\nb").is_err());
-        assert!(check_remote("--remote-key", "secret/data/registry").is_ok());
-    }
 
     #[test]
     fn the_external_secret_reads_the_one_key() {

@@ -1,5 +1,6 @@
-//! The validators every registry shares: endpoint syntax, the push repository grammar,
-//! buildah's auth-key normalisation, user names, secret and release names. Each returns
+//! The validators every registry shares: the one rule of every option (no control
+//! characters), endpoint syntax, the push repository grammar, buildah's auth-key
+//! normalisation, user names, secret, ServiceAccount and release names. Each returns
 //! an [`Invalid`] (reason + fix) and never echoes a secret, so the same function serves
 //! a flag, an environment variable and a wizard prompt.
 
@@ -303,6 +304,42 @@ pub fn chart_copyable(value: &str) -> Result<(), Invalid> {
     Ok(())
 }
 
+/// The first character of `value` a terminal, a YAML writer or a shell would act on
+/// instead of showing: a control character (C0, DEL, C1 such as CSI U+009B, tab and
+/// line breaks included) or a bidirectional override ([`crate::error::is_terminal_control`]).
+pub fn control(value: &str) -> Option<char> {
+    value
+        .chars()
+        .find(|&c| c.is_control() || crate::error::is_terminal_control(c))
+}
+
+/// The rule of every option phib takes as text (a flag's value, a wizard's answer):
+/// no [`control`] character, which would otherwise reach the manifests phib writes
+/// (a ServiceAccount annotation, a ConfigMap) and the commands it prints for the user
+/// to run. The character is named by its code point, never shown.
+pub fn no_control(value: &str) -> Result<(), Invalid> {
+    match control(value) {
+        None => Ok(()),
+        Some(c) => Err(invalid(
+            format!("contains a control character (U+{:04X})", c as u32),
+            "give the value without it (a pasted escape sequence or line break?)",
+        )),
+    }
+}
+
+/// A Kubernetes ServiceAccount name: a DNS subdomain, as the API server validates it
+/// (`ValidateServiceAccountName`, k8s.io/kubernetes pkg/apis/core/validation).
+pub fn service_account(value: &str) -> Result<(), Invalid> {
+    if dns_name(value, 253, true) {
+        Ok(())
+    } else {
+        Err(invalid(
+            "is not a valid Kubernetes ServiceAccount name",
+            "use lower-case letters, digits, `-` and `.`, starting and ending with a letter or digit, as `kubectl get serviceaccounts` shows it",
+        ))
+    }
+}
+
 /// A Kubernetes Secret name (DNS subdomain).
 pub fn secret_name(value: &str) -> Result<(), Invalid> {
     if dns_name(value, 253, true) {
@@ -463,6 +500,31 @@ mod tests {
         assert_eq!(repository_host("x:5000/a"), Some("x:5000"));
         assert_eq!(repository_host("localhost/a"), Some("localhost"));
         assert_eq!(repository_host("me/a"), None);
+    }
+
+    #[test]
+    fn control_characters_are_refused_and_named_by_code_point() {
+        for c in [
+            '\u{0}', '\u{7}', '\t', '\n', '\r', '\u{1b}', '\u{7f}', '\u{85}', '\u{9b}', '\u{202e}',
+            '\u{2066}',
+        ] {
+            let value = format!("arn:aws:iam::123456789012:role/x{c}y");
+            assert_eq!(control(&value), Some(c), "{c:?}");
+            let e = no_control(&value).unwrap_err();
+            assert!(
+                e.reason.contains(&format!("U+{:04X}", c as u32)),
+                "{}",
+                e.reason
+            );
+            assert!(!e.reason.contains(c) && !e.help.contains(c));
+        }
+        for ok in ["", "plain", "caf\u{e9}", "\u{1f600}", "a b", "\u{a0}"] {
+            assert!(no_control(ok).is_ok(), "{ok:?}");
+        }
+        assert!(service_account("phib-image-builder").is_ok());
+        for bad in ["", "Builder", "a_b", "-a", &"a".repeat(254)] {
+            assert!(service_account(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

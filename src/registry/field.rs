@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use super::keyfile::{self, Keyfile};
-use super::{Invalid, Kind};
+use super::{check, Field, Invalid, Kind};
 use crate::secret::Secret;
 
 /// How a field is answered (and stored).
@@ -24,14 +24,25 @@ pub enum Input {
     YesNo,
 }
 
+/// One value a choice field takes, with its line in `--help` (empty: none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Choice {
+    pub value: &'static str,
+    pub help: &'static str,
+}
+
 macro_rules! field_list {
-    ($( $id:ident : $name:literal, $flag:literal, $value:expr, $input:ident, $help:literal; )*) => {
+    (@help) => { "" };
+    (@help $help:literal) => { $help };
+    ($( $id:ident : $name:literal, $flag:literal, $value:expr, $input:ident
+        $([ $($choice:literal $(=> $choice_help:literal)?),* ])?, $help:literal; )*) => {
         /// Every option a registry may use.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum FieldId { $($id),* }
 
         impl FieldId {
-            /// Every field, in the order `phib render --help` lists them.
+            /// Every field, in the list's order (which is `phib render --help`'s, the
+            /// [`FieldId::external`] ones coming after the secret-mode options).
             pub const ALL: [FieldId; [$(FieldId::$id),*].len()] = [$(FieldId::$id),*];
 
             /// A short name, e.g. `push-repo-prefix`.
@@ -58,6 +69,18 @@ macro_rules! field_list {
             /// The flag's help, as `--help` shows it (no final period).
             pub fn help(self) -> &'static str {
                 match self { $(FieldId::$id => $help),* }
+            }
+
+            /// The only values a text field takes, when it is a choice (empty: any
+            /// text its validator accepts). The command line offers them as the flag's
+            /// possible values; [`Field::check`] refuses anything else.
+            pub fn choices(self) -> &'static [Choice] {
+                match self {
+                    $(FieldId::$id => &[$($(Choice {
+                        value: $choice,
+                        help: field_list!(@help $($choice_help)?),
+                    }),*)?]),*
+                }
             }
         }
     };
@@ -102,7 +125,7 @@ field_list! {
         "With `--refresh` (artifact-registry, gcr): the GKE cluster for Workload Identity, `LOCATION/NAME` (its project is `--project`) or `PROJECT/LOCATION/NAME`";
     GcpServiceAccount: "gcp-service-account", "--gcp-service-account", Some("EMAIL"), Text,
         "With `--refresh` (artifact-registry, gcr): the Google service account to act as (default `phib-image-builder@PROJECT.iam.gserviceaccount.com`)";
-    AzureIdentity: "azure-identity", "--azure-identity", Some("HOW"), Text,
+    AzureIdentity: "azure-identity", "--azure-identity", Some("HOW"), Text ["workload", "managed"],
         "With `--refresh` (acr): `workload` (Azure Workload Identity, the default) or `managed` (the nodes' managed identity)";
     AzureClientId: "azure-client-id", "--azure-client-id", Some("ID"), Text,
         "With `--refresh` (acr): the managed identity's client id";
@@ -112,6 +135,19 @@ field_list! {
         "With `--refresh` (ecr): IRSA, the role the ServiceAccount assumes; phib writes the ServiceAccount with `eks.amazonaws.com/role-arn`, and the grant creates the role when missing";
     AcrRepositoryScope: "acr-repository-scope", "--acr-repository-scope", None, YesNo,
         "With `--refresh` (acr): grant push on the one repository only, through ABAC repository permissions; this switches the registry's role assignment mode, after which AcrPull and AcrPush are no longer honoured for any of its users (AKS `--attach-acr` pulls included). Without it: AcrPush on the registry";
+    EcrRefresh: "ecr-refresh", "--ecr-refresh", Some("HOW"),
+        Text ["external-secrets" => "external-secrets.io `ECRAuthorizationToken` + `ExternalSecret`"],
+        "External mode with ECR: keep the Secret fresh with the external-secrets.io operator (an `ECRAuthorizationToken` generator and an `ExternalSecret`)";
+    EcrServiceAccount: "ecr-service-account", "--ecr-service-account", Some("NAME"), Text,
+        "With `--ecr-refresh`: an IRSA service account in the namespace that may call `ecr:GetAuthorizationToken` (default: the operator's own AWS identity)";
+    Refresh: "refresh", "--refresh", Some("HOW"), Text ["external-secrets"],
+        "External mode without a long-lived key: the External Secrets Operator mints short-lived tokens from the cluster's workload identity and keeps the push Secret fresh (artifact-registry, gcr, acr, ecr, quay; docs/keyless/)";
+    FromStore: "from-store", "--from-store", Some("KIND/NAME"), Text,
+        "External mode: copy the credential from an existing `SecretStore/NAME` or `ClusterSecretStore/NAME` (one rotation in the store serves every cluster; docs/keyless/central-store.md)";
+    RemoteKey: "remote-key", "--remote-key", Some("KEY"), Text,
+        "With `--from-store`: the store's entry holding the password, token or keyfile";
+    RemoteProperty: "remote-property", "--remote-property", Some("NAME"), Text,
+        "With `--from-store`: the field of that entry, for stores that keep maps";
 }
 
 impl FieldId {
@@ -129,6 +165,43 @@ impl FieldId {
                 | FieldId::AwsRoleArn
                 | FieldId::AcrRepositoryScope
         )
+    }
+
+    /// Whether the field is an option of external mode that says where the push
+    /// Secret's login comes from (`--refresh`, `--from-store` and its entry, the older
+    /// `--ecr-refresh`): every registry takes it on the command line, where the secret
+    /// mode checks it; `--help` lists these after the secret-mode options, and the
+    /// wizard asks them in its own words rather than as registry questions.
+    pub fn external(self) -> bool {
+        matches!(
+            self,
+            FieldId::EcrRefresh
+                | FieldId::EcrServiceAccount
+                | FieldId::Refresh
+                | FieldId::FromStore
+                | FieldId::RemoteKey
+                | FieldId::RemoteProperty
+        )
+    }
+
+    /// The option this one cannot be given with (the command line refuses the pair).
+    pub fn conflicts_with(self) -> Option<FieldId> {
+        match self {
+            FieldId::PushRepoPrefix => Some(FieldId::PushRepo),
+            FieldId::Refresh => Some(FieldId::FromStore),
+            _ => None,
+        }
+    }
+
+    /// The option as a message shows how to give it: the flag with its only choice
+    /// (`--refresh external-secrets`), or with its value name (`--gke-cluster
+    /// LOCATION/NAME`), or alone for a switch.
+    pub fn usage(self) -> String {
+        match (self.choices(), self.value_name()) {
+            ([only], _) => format!("{} {}", self.flag(), only.value),
+            (_, Some(value)) => format!("{} {value}", self.flag()),
+            (_, None) => self.flag().to_string(),
+        }
     }
 }
 
@@ -258,9 +331,15 @@ impl Answers {
         }
     }
 
-    /// Checks `answer` with the field's validator and stores it. Refuses a field the
-    /// kind does not use. A keyfile path (`Answer::Text`) is read and checked here.
+    /// Checks `answer` and stores it: a text with no control character in it (the rule
+    /// of every option, before anything else is said about it), then a field the kind
+    /// uses, then [`Field::check`]. A keyfile path (`Answer::Text`) is read and checked
+    /// here. The password is the registry's to judge: only what the chart cannot carry
+    /// is refused ([`check::password`]).
     pub fn set(&mut self, id: FieldId, answer: Answer) -> Result<(), Invalid> {
+        if let Answer::Text(t) = &answer {
+            check::no_control(t)?;
+        }
         let Some(field) = self.kind.field(id) else {
             return Err(refused(self.kind));
         };
@@ -275,16 +354,34 @@ impl Answers {
             }
             (Input::YesNo, Answer::YesNo(b)) => self.switches[id as usize] = b,
             (Input::YesNo, Answer::Text(t)) => {
-                (field.validate)(&t)?;
+                field.check(&t)?;
                 self.switches[id as usize] = t == "true";
             }
             (Input::Text, Answer::Text(t)) => {
-                (field.validate)(&t)?;
+                field.check(&t)?;
                 self.texts[id as usize] = Some(t);
             }
             _ => return Err(wrong_answer()),
         }
         Ok(())
+    }
+}
+
+impl Field {
+    /// Checks a typed answer as every surface does (the flag, the wizard's question):
+    /// no control character, one of the field's [`FieldId::choices`] when it has them,
+    /// then the field's own grammar ([`Field::validate`]).
+    pub fn check(&self, value: &str) -> Result<(), Invalid> {
+        check::no_control(value)?;
+        let choices = self.id.choices();
+        if !choices.is_empty() && !choices.iter().any(|c| c.value == value) {
+            let names: Vec<String> = choices.iter().map(|c| format!("`{}`", c.value)).collect();
+            return Err(Invalid::new(
+                format!("is not one of {}", names.join(", ")),
+                format!("write {}", names.join(" or ")),
+            ));
+        }
+        (self.validate)(value)
     }
 }
 
@@ -295,10 +392,12 @@ fn wrong_answer() -> Invalid {
     )
 }
 
-/// The refusal of an option this kind does not use.
+/// The refusal of an option this kind does not use, with the options it takes (those
+/// of external mode, which every kind takes, left out).
 pub fn refused(kind: Kind) -> Invalid {
     let accepted = kind
         .fields()
+        .filter(|f| !f.id.external())
         .map(|f| format!("`{}`", f.id.flag()))
         .collect::<Vec<_>>()
         .join(", ");
@@ -325,6 +424,81 @@ mod tests {
                 "{id:?}"
             );
             assert!(!id.help().is_empty());
+            // A choice is a text the command line offers the values of.
+            assert!(
+                id.choices().is_empty() || id.input() == Input::Text,
+                "{id:?}"
+            );
         }
+        assert_eq!(FieldId::Refresh.usage(), "--refresh external-secrets");
+        assert_eq!(FieldId::GkeCluster.usage(), "--gke-cluster LOCATION/NAME");
+        assert_eq!(FieldId::AzureIdentity.usage(), "--azure-identity HOW");
+        assert_eq!(
+            FieldId::AcrRepositoryScope.usage(),
+            "--acr-repository-scope"
+        );
+    }
+
+    /// Every text a field can be given, on every kind, refuses control characters first
+    /// (before the kind or the field's grammar is asked), and says which one.
+    #[test]
+    fn no_field_takes_a_control_character() {
+        for kind in Kind::ALL {
+            for id in FieldId::ALL
+                .into_iter()
+                .filter(|id| id.input() != Input::Secret)
+            {
+                for c in [
+                    '\u{1b}', '\u{7}', '\r', '\n', '\t', '\u{0}', '\u{7f}', '\u{9b}',
+                ] {
+                    let mut answers = Answers::new(kind);
+                    let e = answers.set(id, Answer::Text(format!("a{c}b"))).unwrap_err();
+                    assert!(
+                        e.reason
+                            .contains(&format!("control character (U+{:04X})", c as u32)),
+                        "{kind:?} {id:?}: {}",
+                        e.reason
+                    );
+                    assert!(!answers.is_set(id));
+                    if let Some(field) = kind.field(id) {
+                        assert!(field.check(&format!("a{c}b")).is_err(), "{kind:?} {id:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// A choice field takes only its values, from any surface.
+    #[test]
+    fn choices_are_the_only_values_a_choice_takes() {
+        let mut answers = Answers::new(Kind::Acr);
+        let e = answers
+            .set(FieldId::AzureIdentity, Answer::Text("Managed".into()))
+            .unwrap_err();
+        assert_eq!(e.reason, "is not one of `workload`, `managed`");
+        answers
+            .set(FieldId::AzureIdentity, Answer::Text("managed".into()))
+            .unwrap();
+        assert_eq!(answers.text(FieldId::AzureIdentity), Some("managed"));
+        let mut answers = Answers::new(Kind::Harbor);
+        assert!(answers
+            .set(FieldId::Refresh, Answer::Text("eso".into()))
+            .is_err());
+        answers
+            .set(FieldId::Refresh, Answer::Text("external-secrets".into()))
+            .unwrap();
+        assert!(answers.is_set(FieldId::Refresh));
+    }
+
+    /// The refusal of an option lists the kind's own, not those of external mode that
+    /// every kind takes.
+    #[test]
+    fn a_refusal_lists_the_kinds_own_options() {
+        let help = refused(Kind::Harbor).help;
+        assert!(help.contains("`--endpoint`"), "{help}");
+        assert!(
+            !help.contains("--refresh`") && !help.contains("--from-store"),
+            "{help}"
+        );
     }
 }

@@ -20,10 +20,14 @@ pub const SPEC: Spec = Spec {
 };
 
 const FIELDS: [Field; 4] = [
-    parts::username(
-        "Robot account name (ORG+NAME)",
-        "quay.io > your organisation > Robot Accounts > Create robot account, with Write on the repositories",
-    ),
+    Field {
+        // A robot's name is checked by Quay's robot grammar.
+        validate: super::keyless::quay::username,
+        ..parts::username(
+            "Robot account name (ORG+NAME)",
+            "quay.io > your organisation > Robot Accounts > Create robot account, with Write on the repositories",
+        )
+    },
     parts::password(
         "Robot account token",
         "click the robot account name > Robot Token",

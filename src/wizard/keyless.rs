@@ -72,8 +72,9 @@ fn usage(reason: &str, help: &str) -> Error {
     Error::usage(reason.to_string()).with_help(help.to_string())
 }
 
-/// Asks field `id` of `kind` as the field list declares it (its prompt and validator,
-/// the same as the flag's); an empty answer is `None` when `optional`.
+/// Asks field `id` of `kind` as the field list declares it (its prompt and its check,
+/// the same as the flag's: no control character, then the field's grammar); an empty
+/// answer is `None` when `optional`.
 fn ask_field(
     p: &mut dyn Prompter,
     kind: Kind,
@@ -91,7 +92,8 @@ fn ask_field(
             if t.is_empty() && optional {
                 return Ok(None);
             }
-            (field.validate)(t)
+            field
+                .check(t)
                 .map(|()| Some(t.to_string()))
                 .map_err(|e| usage(&e.reason, &e.help))
         },

@@ -93,8 +93,9 @@ pub fn ask_settings_skipping(
     let mut s = Answers::new(kind);
     let (basic, advanced): (Vec<&Field>, Vec<&Field>) = kind
         .fields()
-        // Who the operator logs in as is asked with the keyless way (`super::keyless`).
-        .filter(|f| !skip.contains(&f.id) && !f.id.keyless())
+        // Who the operator logs in as, and where the login comes from, are asked with
+        // the keyless way and the Secret's place (`super::keyless`, `super::secret`).
+        .filter(|f| !skip.contains(&f.id) && !f.id.keyless() && !f.id.external())
         .partition(|f| !f.advanced);
     // The push Secret's name is asked where the credentials' place is (a Secret of your
     // own); only ECR, whose Secret is kept fresh elsewhere, has it among the advanced.

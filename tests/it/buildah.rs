@@ -29,8 +29,8 @@ pub const CHARTS: [&str; 7] = [
     "2.7.0", "3.3.0", "3.4.0", "3.4.2", "3.7.1", "3.8.0", "4.1.0",
 ];
 
-const USER: &str = "robot$ci";
-const PASSWORD: &str = "p@ss w:rd\"1";
+pub const USER: &str = "robot$ci";
+pub const PASSWORD: &str = "p@ss w:rd\"1";
 /// The Image the controller builds in these tests (the fixture charts' `fixture` values).
 const IMAGE_NAME: &str = "my-image";
 const IMAGE_HASH: &str = "0a1b2c3d";
@@ -244,19 +244,7 @@ fn b64(s: &str) -> String {
 
 /// `helm template RELEASE CHART -f VALUES`, split into what the build needs.
 pub fn helm_manifests(chart: &Path, values: &Path, release: &str) -> Manifests {
-    let home = tempdir();
-    let mut cmd = Command::new(tool("helm"));
-    cmd.env_clear()
-        .env("HOME", home.path())
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("KUBECONFIG", "/nonexistent/phib-test-kubeconfig")
-        .args(["template", release])
-        .arg(chart)
-        .arg("-f")
-        .arg(values);
-    let r = run(&mut cmd, b"");
-    r.expect_code(0);
-    parse_manifests(&r.stdout_str())
+    parse_manifests(&helm_template_as(release, chart, values))
 }
 
 pub fn parse_manifests(text: &str) -> Manifests {
@@ -470,31 +458,27 @@ fn every_chart_and_mode(target: &Target, base: &Base) -> Vec<String> {
     pushed
 }
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs helm, buildah, skopeo, docker-registry; run ./scripts/test"
-)]
-fn buildah_pushes_and_pulls_with_htpasswd_on_every_chart_range() {
-    let _ = E2E;
-    let base = Base::start();
-    let target = Target::htpasswd(Transport::TrustedTls);
-    let pushed = every_chart_and_mode(&target, &base);
-    let host = target.registry.host();
-    assert!(pushed.contains(&format!("{host}/team/my-image:0a1b2c3d")));
-    assert!(pushed.contains(&format!("{host}/team/images:my-image-0a1b2c3d")));
-}
+e2e!(
+    buildah_pushes_and_pulls_with_htpasswd_on_every_chart_range,
+    || {
+        let _ = E2E;
+        let base = Base::start();
+        let target = Target::htpasswd(Transport::TrustedTls);
+        let pushed = every_chart_and_mode(&target, &base);
+        let host = target.registry.host();
+        assert!(pushed.contains(&format!("{host}/team/my-image:0a1b2c3d")));
+        assert!(pushed.contains(&format!("{host}/team/images:my-image-0a1b2c3d")));
+    }
+);
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs helm, buildah, skopeo, docker-registry; run ./scripts/test"
-)]
-fn buildah_pushes_and_pulls_with_token_auth_on_every_chart_range() {
-    let base = Base::start();
-    let target = Target::token(Grants::PullPush);
-    every_chart_and_mode(&target, &base);
-}
+e2e!(
+    buildah_pushes_and_pulls_with_token_auth_on_every_chart_range,
+    Base::start(),
+    |base| {
+        let target = Target::token(Grants::PullPush);
+        every_chart_and_mode(&target, &base);
+    }
+);
 
 /// The charts whose build script really passes `--tls-verify=false` (3.4.2+): phib
 /// writes `insecureSkipVerify: true` and the push works; on the older ones phib refuses
@@ -552,182 +536,176 @@ fn skip_tls_cells(target: &Target, base: &Base) {
     }
 }
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs helm, buildah, skopeo, docker-registry; run ./scripts/test"
-)]
-fn buildah_pushes_over_plain_http_with_insecure_skip_verify_where_the_chart_passes_it() {
-    let base = Base::start();
-    let target = Target::htpasswd(Transport::PlainHttp);
-    skip_tls_cells(&target, &base);
-}
+e2e!(
+    buildah_pushes_over_plain_http_with_insecure_skip_verify_where_the_chart_passes_it,
+    Base::start(),
+    |base| {
+        let target = Target::htpasswd(Transport::PlainHttp);
+        skip_tls_cells(&target, &base);
+    }
+);
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs helm, buildah, skopeo, docker-registry; run ./scripts/test"
-)]
-fn buildah_pushes_to_a_private_ca_with_insecure_skip_verify_where_the_chart_passes_it() {
-    let base = Base::start();
-    let target = Target::htpasswd(Transport::PrivateCa);
-    skip_tls_cells(&target, &base);
-    // Without `insecureSkipVerify` the build image does not trust the private CA: phib
-    // cannot see that offline (only `phib verify` can), and the push fails.
-    let mut case = Case::new("4.1.0", Mode::Values);
-    case.skip_tls = Some(false);
-    let r = phib_render(&target, &case, &[]);
-    r.phib.expect_code(0);
-    let m = helm_manifests(
-        &chart_dir(case.chart),
-        &r.dir.path().join("values.yaml"),
-        "primehub",
-    );
-    let secret = mounted_secret(&m, None).unwrap();
-    let build = run_build(&m, &secret, &base, &target);
-    assert_eq!(build.run.code, Some(3), "{}", build.run.stderr);
-    assert!(build.run.stderr.contains("x509"), "{}", build.run.stderr);
-}
+e2e!(
+    buildah_pushes_to_a_private_ca_with_insecure_skip_verify_where_the_chart_passes_it,
+    Base::start(),
+    |base| {
+        let target = Target::htpasswd(Transport::PrivateCa);
+        skip_tls_cells(&target, &base);
+        // Without `insecureSkipVerify` the build image does not trust the private CA: phib
+        // cannot see that offline (only `phib verify` can), and the push fails.
+        let mut case = Case::new("4.1.0", Mode::Values);
+        case.skip_tls = Some(false);
+        let r = phib_render(&target, &case, &[]);
+        r.phib.expect_code(0);
+        let m = helm_manifests(
+            &chart_dir(case.chart),
+            &r.dir.path().join("values.yaml"),
+            "primehub",
+        );
+        let secret = mounted_secret(&m, None).unwrap();
+        let build = run_build(&m, &secret, &base, &target);
+        assert_eq!(build.run.code, Some(3), "{}", build.run.stderr);
+        assert!(build.run.stderr.contains("x509"), "{}", build.run.stderr);
+    }
+);
 
-/// The failures that must show at the push, not later: a wrong password, and a login
-/// without push rights (a pull-only token).
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs helm, buildah, skopeo, docker-registry; run ./scripts/test"
-)]
-fn buildah_push_fails_with_a_wrong_password_and_with_a_pull_only_token() {
-    let base = Base::start();
-    let cases: [(Target, &str); 2] = [
-        (Target::htpasswd(Transport::TrustedTls), "wrong password"),
-        (Target::token(Grants::Pull), PASSWORD),
-    ];
-    for (target, password) in cases {
-        for mode in [Mode::Values, Mode::External] {
-            let mut case = Case::new("4.1.0", mode);
-            case.password = password;
-            let r = phib_render(&target, &case, &[]);
-            r.phib.expect_code(0);
-            let values = r.dir.path().join("values.yaml");
-            let m = helm_manifests(&chart_dir(case.chart), &values, "primehub");
-            let external = (mode == Mode::External).then(|| r.dir.path().join("secret.yaml"));
-            let secret = mounted_secret(&m, external.as_deref()).unwrap();
-            let build = run_build(&m, &secret, &base, &target);
-            assert_eq!(
-                build.run.code,
-                Some(3),
-                "{password:?} {mode:?}: fails at the push\n{}",
-                build.run.stderr
-            );
-            let err = build.run.stderr.to_lowercase();
-            assert!(
-                err.contains("unauthorized")
-                    || err.contains("authentication required")
-                    || err.contains("denied"),
-                "{}",
-                build.run.stderr
-            );
-            assert!(
-                !build.run.stderr.contains(PASSWORD),
-                "no password in buildah's output"
-            );
+// The failures that must show at the push, not later: a wrong password, and a login
+// without push rights (a pull-only token).
+e2e!(
+    buildah_push_fails_with_a_wrong_password_and_with_a_pull_only_token,
+    Base::start(),
+    |base| {
+        let cases: [(Target, &str); 2] = [
+            (Target::htpasswd(Transport::TrustedTls), "wrong password"),
+            (Target::token(Grants::Pull), PASSWORD),
+        ];
+        for (target, password) in cases {
+            for mode in [Mode::Values, Mode::External] {
+                let mut case = Case::new("4.1.0", mode);
+                case.password = password;
+                let r = phib_render(&target, &case, &[]);
+                r.phib.expect_code(0);
+                let values = r.dir.path().join("values.yaml");
+                let m = helm_manifests(&chart_dir(case.chart), &values, "primehub");
+                let external = (mode == Mode::External).then(|| r.dir.path().join("secret.yaml"));
+                let secret = mounted_secret(&m, external.as_deref()).unwrap();
+                let build = run_build(&m, &secret, &base, &target);
+                assert_eq!(
+                    build.run.code,
+                    Some(3),
+                    "{password:?} {mode:?}: fails at the push\n{}",
+                    build.run.stderr
+                );
+                let err = build.run.stderr.to_lowercase();
+                assert!(
+                    err.contains("unauthorized")
+                        || err.contains("authentication required")
+                        || err.contains("denied"),
+                    "{}",
+                    build.run.stderr
+                );
+                assert!(
+                    !build.run.stderr.contains(PASSWORD),
+                    "no password in buildah's output"
+                );
+            }
         }
     }
-}
+);
 
-/// Switching the secret mode changes `pushSecretName`, but the Images built before keep
-/// the old name as their pull secret. Values → external: after the upgrade the chart's
-/// Secret holds no login (the pull fails with it, for real), and phib prints the command
-/// that points the Images at the new Secret, which pulls them. External → values: phib
-/// says to keep the old Secret, which still pulls them.
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs helm, buildah, skopeo, docker-registry; run ./scripts/test"
-)]
-fn switching_the_secret_mode_keeps_earlier_images_pullable() {
-    let base = Base::start();
-    let target = Target::htpasswd(Transport::TrustedTls);
-    let case = Case::new("4.1.0", Mode::Values);
-    let first = phib_render(&target, &case, &[]);
-    first.phib.expect_code(0);
-    let dir = first.dir.path();
-    let values = dir.join("values.yaml");
-    let m = helm_manifests(&chart_dir(case.chart), &values, "primehub");
-    let chart_secret = mounted_secret(&m, None).unwrap();
-    let build = run_build(&m, &chart_secret, &base, &target);
-    build.run.expect_code(0);
-    let built = build.pushed.unwrap();
+// Switching the secret mode changes `pushSecretName`, but the Images built before keep
+// the old name as their pull secret. Values → external: after the upgrade the chart's
+// Secret holds no login (the pull fails with it, for real), and phib prints the command
+// that points the Images at the new Secret, which pulls them. External → values: phib
+// says to keep the old Secret, which still pulls them.
+e2e!(
+    switching_the_secret_mode_keeps_earlier_images_pullable,
+    Base::start(),
+    |base| {
+        let target = Target::htpasswd(Transport::TrustedTls);
+        let case = Case::new("4.1.0", Mode::Values);
+        let first = phib_render(&target, &case, &[]);
+        first.phib.expect_code(0);
+        let dir = first.dir.path();
+        let values = dir.join("values.yaml");
+        let m = helm_manifests(&chart_dir(case.chart), &values, "primehub");
+        let chart_secret = mounted_secret(&m, None).unwrap();
+        let build = run_build(&m, &chart_secret, &base, &target);
+        build.run.expect_code(0);
+        let built = build.pushed.unwrap();
 
-    // To external mode, editing the same values file.
-    let mut cmd = phib();
-    cmd.current_dir(dir)
-        .args(["render", "--registry", "harbor", "--endpoint"])
-        .arg(target.endpoint())
-        .args(["--username", USER, "--password-stdin", "--push-repo"])
-        .arg(format!("{}/team/images", target.registry.host()))
-        .args([
-            "--values",
-            "values.yaml",
-            "--secret-mode",
-            "external",
-            "--secret-out",
-            "secret.yaml",
-        ])
-        .env("HELM_NAMESPACE", "ml");
-    let r = run(&mut cmd, format!("{PASSWORD}\n").as_bytes());
-    r.expect_code(0);
-    let old = "primehub-controller-custom-image-push-secret";
-    let new = "primehub-image-builder-push";
-    assert!(
+        // To external mode, editing the same values file.
+        let mut cmd = phib();
+        cmd.current_dir(dir)
+            .args(["render", "--registry", "harbor", "--endpoint"])
+            .arg(target.endpoint())
+            .args(["--username", USER, "--password-stdin", "--push-repo"])
+            .arg(format!("{}/team/images", target.registry.host()))
+            .args([
+                "--values",
+                "values.yaml",
+                "--secret-mode",
+                "external",
+                "--secret-out",
+                "secret.yaml",
+            ])
+            .env("HELM_NAMESPACE", "ml");
+        let r = run(&mut cmd, format!("{PASSWORD}\n").as_bytes());
+        r.expect_code(0);
+        let old = "primehub-controller-custom-image-push-secret";
+        let new = "primehub-image-builder-push";
+        assert!(
         r.stderr.contains(&format!("images built before pull with the chart's Secret `{old}`"))
             && r.stderr.contains(&format!("kubectl -n ml get images.primehub.io -o jsonpath='{{range .items[?(@.spec.pullSecret==\"{old}\")]}}"))
             && r.stderr.contains(&format!("\"pullSecret\":\"{new}\"")),
         "{}",
         r.stderr
     );
-    assert!(!r.stderr.contains(PASSWORD));
-    let after = helm_manifests(&chart_dir(case.chart), &values, "primehub");
-    let (_, emptied) = after
-        .secrets
-        .iter()
-        .find(|(n, _)| n == old)
-        .expect("the chart still renders its Secret");
-    assert!(
-        emptied
-            .contains(&base64::engine::general_purpose::STANDARD.encode("%!s(<nil>):%!s(<nil>)")),
-        "{emptied}"
-    );
-    let denied = pull_result(&built, emptied, &target);
-    assert_ne!(denied.code, Some(0), "the emptied Secret must not pull");
-    let err = denied.stderr.to_lowercase();
-    assert!(
-        err.contains("unauthorized") || err.contains("authentication required"),
-        "{}",
-        denied.stderr
-    );
-    let external = mounted_secret(&after, Some(&dir.join("secret.yaml"))).expect("the new Secret");
-    pull_back(&built, &external, &target);
+        assert!(!r.stderr.contains(PASSWORD));
+        let after = helm_manifests(&chart_dir(case.chart), &values, "primehub");
+        let (_, emptied) = after
+            .secrets
+            .iter()
+            .find(|(n, _)| n == old)
+            .expect("the chart still renders its Secret");
+        assert!(
+            emptied.contains(
+                &base64::engine::general_purpose::STANDARD.encode("%!s(<nil>):%!s(<nil>)")
+            ),
+            "{emptied}"
+        );
+        let denied = pull_result(&built, emptied, &target);
+        assert_ne!(denied.code, Some(0), "the emptied Secret must not pull");
+        let err = denied.stderr.to_lowercase();
+        assert!(
+            err.contains("unauthorized") || err.contains("authentication required"),
+            "{}",
+            denied.stderr
+        );
+        let external =
+            mounted_secret(&after, Some(&dir.join("secret.yaml"))).expect("the new Secret");
+        pull_back(&built, &external, &target);
 
-    // And back to values mode: the external Secret is to be kept.
-    let mut cmd = phib();
-    cmd.current_dir(dir)
-        .args(["render", "--registry", "harbor", "--endpoint"])
-        .arg(target.endpoint())
-        .args(["--username", USER, "--password-stdin", "--push-repo"])
-        .arg(format!("{}/team/images", target.registry.host()))
-        .args(["--values", "values.yaml"]);
-    let r = run(&mut cmd, format!("{PASSWORD}\n").as_bytes());
-    r.expect_code(0);
-    assert!(
-        r.stderr.contains(&format!(
-            "images built before pull with the Secret `{new}`: keep it"
-        )),
-        "{}",
-        r.stderr
-    );
-    pull_back(&built, &external, &target);
-}
+        // And back to values mode: the external Secret is to be kept.
+        let mut cmd = phib();
+        cmd.current_dir(dir)
+            .args(["render", "--registry", "harbor", "--endpoint"])
+            .arg(target.endpoint())
+            .args(["--username", USER, "--password-stdin", "--push-repo"])
+            .arg(format!("{}/team/images", target.registry.host()))
+            .args(["--values", "values.yaml"]);
+        let r = run(&mut cmd, format!("{PASSWORD}\n").as_bytes());
+        r.expect_code(0);
+        assert!(
+            r.stderr.contains(&format!(
+                "images built before pull with the Secret `{new}`: keep it"
+            )),
+            "{}",
+            r.stderr
+        );
+        pull_back(&built, &external, &target);
+    }
+);
 
 /// A credential limited to one repository, on a chart before 3.7.1 (which ignores
 /// `pushRepo`): phib refuses `--push-repo`, saying the prefix it would need sends each
@@ -823,37 +801,33 @@ fn pull_result(image: &str, authfile_json: &str, target: &Target) -> Run {
     run(&mut cmd, b"")
 }
 
-/// An `http://` endpoint given without `--insecure-skip-verify`: phib now writes
-/// `insecureSkipVerify: true` itself, and the real push over plain http works.
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs helm, buildah, skopeo, docker-registry; run ./scripts/test"
-)]
-fn an_http_endpoint_alone_gives_values_buildah_pushes_with() {
-    let base = Base::start();
-    let target = Target::htpasswd(Transport::PlainHttp);
-    for chart in ["3.4.2", "4.1.0"] {
-        let mut case = Case::new(chart, Mode::Values);
-        case.skip_tls = Some(false);
-        let r = phib_render(&target, &case, &[]);
-        r.phib.expect_code(0);
-        assert!(
-            r.phib.stderr.contains("writing `insecureSkipVerify: true`"),
-            "{}",
-            r.phib.stderr
-        );
-        build_cell(&base, &target, &case);
+// An `http://` endpoint given without `--insecure-skip-verify`: phib now writes
+// `insecureSkipVerify: true` itself, and the real push over plain http works.
+e2e!(
+    an_http_endpoint_alone_gives_values_buildah_pushes_with,
+    Base::start(),
+    |base| {
+        let target = Target::htpasswd(Transport::PlainHttp);
+        for chart in ["3.4.2", "4.1.0"] {
+            let mut case = Case::new(chart, Mode::Values);
+            case.skip_tls = Some(false);
+            let r = phib_render(&target, &case, &[]);
+            r.phib.expect_code(0);
+            assert!(
+                r.phib.stderr.contains("writing `insecureSkipVerify: true`"),
+                "{}",
+                r.phib.stderr
+            );
+            build_cell(&base, &target, &case);
+        }
     }
-}
+);
 
-/// phib's chart facts against the fixture charts rendered by the real helm, without a
-/// build: the Secret's name for every naming case, whether the Secret and the build
-/// scripts are rendered at all, `SKIP_TLS_VERIFY` as the controller passes it, and the
-/// image name for every push setting.
-#[test]
-#[cfg_attr(not(phib_e2e), ignore = "end-to-end: needs helm; run ./scripts/test")]
-fn chart_facts_agree_with_helm_on_every_fixture() {
+// phib's chart facts against the fixture charts rendered by the real helm, without a
+// build: the Secret's name for every naming case, whether the Secret and the build
+// scripts are rendered at all, `SKIP_TLS_VERIFY` as the controller passes it, and the
+// image name for every push setting.
+e2e!(chart_facts_agree_with_helm_on_every_fixture, || {
     let dir = tempdir();
     let values = dir.path().join("values.yaml");
     // helm allows 53 characters in a release name; the overrides make longer names.
@@ -954,4 +928,4 @@ fn chart_facts_agree_with_helm_on_every_fixture() {
             }
         }
     }
-}
+});

@@ -67,7 +67,7 @@ fn a_value_the_yaml_parser_rejects_is_never_quoted_in_an_error() {
             "--registry",
             "quay",
             "--username",
-            "a+b",
+            "acme+bot",
             "--values",
             v,
         ],

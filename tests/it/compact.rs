@@ -380,12 +380,7 @@ fn golden_table_through_the_binary() {
     }
 }
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs Debian's jq; run ./scripts/test"
-)]
-fn same_bytes_as_jq_1_6() {
+e2e!(same_bytes_as_jq_1_6, || {
     let jq = tool("jq");
     let cases = cases();
     for (name, _) in DIFFERS_FROM_JQ16 {
@@ -424,7 +419,7 @@ fn same_bytes_as_jq_1_6() {
         }
     }
     assert!(compared >= 30, "only {compared} cases compared");
-}
+});
 
 /// Runs `script` with the Python that has libjq 1.8, feeding it `stdin`.
 fn python_jq(script: &str, stdin: &[u8]) -> Vec<u8> {
@@ -591,12 +586,7 @@ fn number_literals() -> Vec<String> {
     lits
 }
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs the PyPI jq (libjq 1.8); run ./scripts/test"
-)]
-fn numbers_as_jq_1_8_prints_them() {
+e2e!(numbers_as_jq_1_8_prints_them, || {
     let lits = number_literals();
     let script = r#"
 import jq, sys
@@ -636,7 +626,7 @@ for line in sys.stdin.read().split("\n"):
         assert!(answer.starts_with("ok "), "libjq 1.8 now refuses `{lit}`");
         assert!(compact(lit.as_bytes()).is_err(), "`{lit}` must be refused");
     }
-}
+});
 
 /// libjq 1.8 through its C API (`jv_parse_sized`, `jv_dump_string`), so that raw bytes,
 /// invalid UTF-8 included, reach jq's own decoder. Prints one line per input: `ok ` and
@@ -668,12 +658,7 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs the PyPI jq (libjq 1.8); run ./scripts/test"
-)]
-fn invalid_utf8_repaired_as_libjq_1_8_does() {
+e2e!(invalid_utf8_repaired_as_libjq_1_8_does, || {
     // Strings of bytes that are mostly not valid UTF-8: lead bytes, continuation bytes,
     // bytes jq never accepts, ASCII, and escapes mixed in between.
     let pieces: &[&[u8]] = &[
@@ -726,7 +711,7 @@ fn invalid_utf8_repaired_as_libjq_1_8_does() {
             None => assert!(ours.is_err(), "libjq refuses {input:?}, phib accepts it"),
         }
     }
-}
+});
 
 /// Generated documents (any strings, integers that doubles hold exactly), pretty-printed
 /// and concatenated into one input.
@@ -743,12 +728,7 @@ fn generated_documents() -> Vec<u8> {
     input
 }
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs Debian's jq and the PyPI jq; run ./scripts/test"
-)]
-fn generated_documents_as_jq_1_6_and_1_8_print_them() {
+e2e!(generated_documents_as_jq_1_6_and_1_8_print_them, || {
     let input = generated_documents();
     let ours = compact(&input).unwrap();
     assert_eq!(ours.iter().filter(|&&b| b == b'\n').count(), 300);
@@ -761,7 +741,7 @@ for s in jq.compile("tojson").input_text(sys.stdin.buffer.read().decode()).all()
     sys.stdout.buffer.write(s.encode() + b"\n")
 "#;
     assert!(ours == python_jq(script, &input), "differs from libjq 1.8");
-}
+});
 
 // The command line around `compact`.
 

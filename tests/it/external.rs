@@ -198,134 +198,138 @@ fn configmap_block(rendered: &str) -> Value {
     config["customImage"].clone()
 }
 
-#[test]
-#[cfg_attr(not(phib_e2e), ignore = "end-to-end: needs helm; run ./scripts/test")]
-fn helm_renders_no_password_and_names_the_manifest_in_the_configmap() {
-    let dir = tempdir();
-    let r = render_harbor(
-        dir.path(),
-        "https://reg.example.com",
-        &["--secret-mode", "external", "--secret-out", "push.yaml"],
-    );
-    r.expect_code(0);
-    let rendered = helm_template(&fixture_chart(), &dir.path().join("values.yaml"));
-    let auth = b64(format!("{ROBOT}:{PASSWORD}").as_bytes());
-    for (what, s) in [
-        ("password", PASSWORD.to_string()),
-        ("base64 auth", auth),
-        ("base64 password", b64(PASSWORD.as_bytes())),
-        ("user", ROBOT.to_string()),
-    ] {
-        assert!(
-            !rendered.contains(&s),
-            "{what} in helm's output:\n{rendered}"
+e2e!(
+    helm_renders_no_password_and_names_the_manifest_in_the_configmap,
+    || {
+        let dir = tempdir();
+        let r = render_harbor(
+            dir.path(),
+            "https://reg.example.com",
+            &["--secret-mode", "external", "--secret-out", "push.yaml"],
         );
-    }
-    let manifest = yaml(&dir.path().join("push.yaml"));
-    let block = configmap_block(&rendered);
-    assert_eq!(block["pushSecretName"], manifest["metadata"]["name"]);
-    assert_eq!(block["pushSecretName"], DEFAULT_NAME);
-    assert_eq!(block["registryEndpoint"], "https://reg.example.com");
-    for key in ["registryUsername", "registryPassword"] {
-        assert!(
-            block.get(key).is_none_or(Value::is_null),
-            "{key}: {block:?}"
-        );
-    }
-    // The chart still renders its own secret (registryEndpoint is set), under another name.
-    assert!(rendered.contains("name: primehub-controller-custom-image-push-secret"));
-    assert!(!rendered.contains(&format!("name: {DEFAULT_NAME}\n")));
+        r.expect_code(0);
+        let rendered = helm_template(&fixture_chart(), &dir.path().join("values.yaml"));
+        let auth = b64(format!("{ROBOT}:{PASSWORD}").as_bytes());
+        for (what, s) in [
+            ("password", PASSWORD.to_string()),
+            ("base64 auth", auth),
+            ("base64 password", b64(PASSWORD.as_bytes())),
+            ("user", ROBOT.to_string()),
+        ] {
+            assert!(
+                !rendered.contains(&s),
+                "{what} in helm's output:\n{rendered}"
+            );
+        }
+        let manifest = yaml(&dir.path().join("push.yaml"));
+        let block = configmap_block(&rendered);
+        assert_eq!(block["pushSecretName"], manifest["metadata"]["name"]);
+        assert_eq!(block["pushSecretName"], DEFAULT_NAME);
+        assert_eq!(block["registryEndpoint"], "https://reg.example.com");
+        for key in ["registryUsername", "registryPassword"] {
+            assert!(
+                block.get(key).is_none_or(Value::is_null),
+                "{key}: {block:?}"
+            );
+        }
+        // The chart still renders its own secret (registryEndpoint is set), under another name.
+        assert!(rendered.contains("name: primehub-controller-custom-image-push-secret"));
+        assert!(!rendered.contains(&format!("name: {DEFAULT_NAME}\n")));
 
-    // The same holds for the ECR refresh: the ExternalSecret's target is the name.
-    let mut cmd = render_ecr_cmd(dir.path(), "us-east-1", "images");
-    cmd.args([
-        "--secret-mode",
-        "external",
-        "--ecr-refresh",
-        "external-secrets",
-    ])
-    .args(["--secret-out", "ecr.yaml", "--values", "ecr-values.yaml"]);
-    run(&mut cmd, b"").expect_code(0);
-    let rendered = helm_template(&fixture_chart(), &dir.path().join("ecr-values.yaml"));
-    let docs = fs::read_to_string(dir.path().join("ecr.yaml")).unwrap();
-    let es: Value = serde_yaml::from_str(docs.split("\n---\n").nth(1).unwrap()).unwrap();
-    assert_eq!(
-        configmap_block(&rendered)["pushSecretName"],
-        es["spec"]["target"]["name"]
-    );
-}
-
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs docker-registry, skopeo; run ./scripts/test"
-)]
-fn skopeo_pushes_with_the_manifests_dockerconfigjson_and_verify_reads_it() {
-    let reg = Registry::start(Auth::Htpasswd(&[(ROBOT, PASSWORD)]), false);
-    let dir = tempdir();
-    let r = render_harbor(
-        dir.path(),
-        &reg.host(),
-        &[
-            "--insecure-skip-verify",
+        // The same holds for the ECR refresh: the ExternalSecret's target is the name.
+        let mut cmd = render_ecr_cmd(dir.path(), "us-east-1", "images");
+        cmd.args([
             "--secret-mode",
             "external",
-            "--secret-out",
-            "push.yaml",
-        ],
-    );
-    r.expect_code(0);
-    let manifest = yaml(&dir.path().join("push.yaml"));
-    let data = manifest["data"][".dockerconfigjson"].as_str().unwrap();
-    let authfile = dir.path().join("auth.json");
-    fs::write(&authfile, b64decode(data)).unwrap();
-    let layout = dir.path().join("oci");
-    oci::oci_layout(&layout);
-    let push = |authfile: &Path| {
-        Command::new(tool("skopeo"))
-            .args(["copy", "--authfile"])
-            .arg(authfile)
-            .args(["--dest-tls-verify=false"])
-            .arg(format!("oci:{}:latest", layout.display()))
-            .arg(format!("docker://{}/team/app:0123abcd", reg.host()))
-            .output()
-            .unwrap()
-    };
-    let out = push(&authfile);
-    assert!(
-        out.status.success(),
-        "skopeo copy failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stderr),
-        reg.log()
-    );
-    // The same authfile with another password is refused: the push proves the login.
-    let wrong = dir.path().join("wrong.json");
-    let cfg = String::from_utf8(b64decode(data)).unwrap();
-    let bad_auth = b64(format!("{ROBOT}:nope").as_bytes());
-    let good_auth = b64(format!("{ROBOT}:{PASSWORD}").as_bytes());
-    let mut bad: Json = serde_json::from_str(&cfg.replace(&good_auth, &bad_auth)).unwrap();
-    bad["auths"][reg.host()]["password"] = Json::String("nope".into());
-    fs::write(&wrong, bad.to_string()).unwrap();
-    let out = push(&wrong);
-    assert!(!out.status.success(), "a wrong password pushed");
+            "--ecr-refresh",
+            "external-secrets",
+        ])
+        .args(["--secret-out", "ecr.yaml", "--values", "ecr-values.yaml"]);
+        run(&mut cmd, b"").expect_code(0);
+        let rendered = helm_template(&fixture_chart(), &dir.path().join("ecr-values.yaml"));
+        let docs = fs::read_to_string(dir.path().join("ecr.yaml")).unwrap();
+        let es: Value = serde_yaml::from_str(docs.split("\n---\n").nth(1).unwrap()).unwrap();
+        assert_eq!(
+            configmap_block(&rendered)["pushSecretName"],
+            es["spec"]["target"]["name"]
+        );
+    }
+);
 
-    // verify reads the same manifest.
-    let mut cmd = phib();
-    cmd.current_dir(dir.path())
-        .args(["verify", "--timeout", "10", "--secret-file", "push.yaml"]);
-    let r = run(&mut cmd, b"");
-    r.expect_code(0);
-    let out = r.stdout_str();
-    assert!(
-        out.contains(&format!(
-            "ok    credentials for `{}` from Secret `{DEFAULT_NAME}` in `push.yaml`",
-            reg.host()
-        )),
-        "{out}"
-    );
-    assert!(out.contains(&format!("ok    login as `{ROBOT}`")), "{out}");
-    assert_no_secret(&r);
-}
+e2e!(
+    skopeo_pushes_with_the_manifests_dockerconfigjson_and_verify_reads_it,
+    Registry::start(Auth::Htpasswd(&[(ROBOT, PASSWORD)]), false),
+    |reg| {
+        let dir = tempdir();
+        let r = render_harbor(
+            dir.path(),
+            &reg.host(),
+            &[
+                "--insecure-skip-verify",
+                "--secret-mode",
+                "external",
+                "--secret-out",
+                "push.yaml",
+            ],
+        );
+        r.expect_code(0);
+        let manifest = yaml(&dir.path().join("push.yaml"));
+        let data = manifest["data"][".dockerconfigjson"].as_str().unwrap();
+        let authfile = dir.path().join("auth.json");
+        fs::write(&authfile, b64decode(data)).unwrap();
+        let layout = dir.path().join("oci");
+        oci::oci_layout(&layout);
+        let push = |authfile: &Path| {
+            Command::new(tool("skopeo"))
+                .args(["copy", "--authfile"])
+                .arg(authfile)
+                .args(["--dest-tls-verify=false"])
+                .arg(format!("oci:{}:latest", layout.display()))
+                .arg(format!("docker://{}/team/app:0123abcd", reg.host()))
+                .output()
+                .unwrap()
+        };
+        let out = push(&authfile);
+        assert!(
+            out.status.success(),
+            "skopeo copy failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            reg.log()
+        );
+        // The same authfile with another password is refused: the push proves the login.
+        let wrong = dir.path().join("wrong.json");
+        let cfg = String::from_utf8(b64decode(data)).unwrap();
+        let bad_auth = b64(format!("{ROBOT}:nope").as_bytes());
+        let good_auth = b64(format!("{ROBOT}:{PASSWORD}").as_bytes());
+        let mut bad: Json = serde_json::from_str(&cfg.replace(&good_auth, &bad_auth)).unwrap();
+        bad["auths"][reg.host()]["password"] = Json::String("nope".into());
+        fs::write(&wrong, bad.to_string()).unwrap();
+        let out = push(&wrong);
+        assert!(!out.status.success(), "a wrong password pushed");
+
+        // verify reads the same manifest.
+        let mut cmd = phib();
+        cmd.current_dir(dir.path()).args([
+            "verify",
+            "--timeout",
+            "10",
+            "--secret-file",
+            "push.yaml",
+        ]);
+        let r = run(&mut cmd, b"");
+        r.expect_code(0);
+        let out = r.stdout_str();
+        assert!(
+            out.contains(&format!(
+                "ok    credentials for `{}` from Secret `{DEFAULT_NAME}` in `push.yaml`",
+                reg.host()
+            )),
+            "{out}"
+        );
+        assert!(out.contains(&format!("ok    login as `{ROBOT}`")), "{out}");
+        assert_no_secret(&r);
+    }
+);
 
 #[test]
 fn verify_refuses_a_manifest_the_builds_would_not_mount() {

@@ -292,78 +292,80 @@ fn kubeconfig(dir: &Path, server: &str) -> PathBuf {
     path
 }
 
-/// Real helm against a stand-in API server that takes the connection and never
-/// answers (a cluster behind a VPN that is down), and one that refuses it.
-#[test]
-#[cfg_attr(not(phib_e2e), ignore = "end-to-end: needs helm; run ./scripts/test")]
-fn real_helm_meets_a_silent_and_a_refusing_cluster_stub_cluster() {
-    let home = tempdir();
-    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = silent.local_addr().unwrap().port();
-    let held = std::thread::spawn(move || {
-        // Holds every connection open without a word, until the test ends.
-        let mut open = Vec::new();
-        for conn in silent.incoming().take(8) {
-            open.push(conn);
-        }
-    });
-    let render = |kubeconfig: &Path, extra: &[&str]| {
-        let dir = tempdir();
-        let mut cmd = phib();
-        cmd.current_dir(dir.path())
-            .env("HOME", home.path())
-            .env("HELM_BIN", tool("helm"))
-            .env("KUBECONFIG", kubeconfig)
-            .args(HARBOR)
-            .args(extra);
-        run(&mut cmd, b"s3cret\n")
-    };
-    let config = kubeconfig(home.path(), &format!("https://127.0.0.1:{port}"));
-    let r = render(&config, &["--cluster-timeout", "1"]);
-    r.expect_code(0);
-    assert!(
-        assumed_because(&r.stderr).starts_with("the cluster did not answer `helm list` within 1 s"),
-        "{}",
-        r.stderr
-    );
-    // Nothing listens on port 1: helm's own connection error is quoted.
-    let config = kubeconfig(home.path(), "https://127.0.0.1:1");
-    let r = render(&config, &[]);
-    r.expect_code(0);
-    let why = assumed_because(&r.stderr);
-    assert!(
-        // (helm 3 writes "Kubernetes", helm 4 "kubernetes".)
-        why.to_lowercase()
-            .starts_with("`helm list -n hub` failed: kubernetes cluster unreachable")
-            && why.contains("connection refused"),
-        "{}",
-        r.stderr
-    );
-    drop(held);
-}
+// Real helm against a stand-in API server that takes the connection and never
+// answers (a cluster behind a VPN that is down), and one that refuses it.
+e2e!(
+    real_helm_meets_a_silent_and_a_refusing_cluster_stub_cluster,
+    || {
+        let home = tempdir();
+        let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = silent.local_addr().unwrap().port();
+        let held = std::thread::spawn(move || {
+            // Holds every connection open without a word, until the test ends.
+            let mut open = Vec::new();
+            for conn in silent.incoming().take(8) {
+                open.push(conn);
+            }
+        });
+        let render = |kubeconfig: &Path, extra: &[&str]| {
+            let dir = tempdir();
+            let mut cmd = phib();
+            cmd.current_dir(dir.path())
+                .env("HOME", home.path())
+                .env("HELM_BIN", tool("helm"))
+                .env("KUBECONFIG", kubeconfig)
+                .args(HARBOR)
+                .args(extra);
+            run(&mut cmd, b"s3cret\n")
+        };
+        let config = kubeconfig(home.path(), &format!("https://127.0.0.1:{port}"));
+        let r = render(&config, &["--cluster-timeout", "1"]);
+        r.expect_code(0);
+        assert!(
+            assumed_because(&r.stderr)
+                .starts_with("the cluster did not answer `helm list` within 1 s"),
+            "{}",
+            r.stderr
+        );
+        // Nothing listens on port 1: helm's own connection error is quoted.
+        let config = kubeconfig(home.path(), "https://127.0.0.1:1");
+        let r = render(&config, &[]);
+        r.expect_code(0);
+        let why = assumed_because(&r.stderr);
+        assert!(
+            // (helm 3 writes "Kubernetes", helm 4 "kubernetes".)
+            why.to_lowercase()
+                .starts_with("`helm list -n hub` failed: kubernetes cluster unreachable")
+                && why.contains("connection refused"),
+            "{}",
+            r.stderr
+        );
+        drop(held);
+    }
+);
 
-/// The position of `kind` in the wizard's registry list.
+/// Picks `kind` in the wizard's registry list.
 fn pick(t: &mut Pty, kind: Kind) {
     let i = Kind::ALL.iter().position(|k| *k == kind).unwrap();
     t.expect("Which registry should PrimeHub push")
-        .expect("Registry:");
-    t.send(&"j".repeat(i)).send("\r");
+        .at("Registry:")
+        .type_keys(&"j".repeat(i))
+        .type_keys("\r");
 }
 
-/// Answers Docker Hub's questions up to the chart line.
+/// Answers Docker Hub's questions after the user name, up to the chart line.
 fn docker_hub_after_the_first(t: &mut Pty) {
     t.answer("Docker Hub access token", "dckr_pat_s3cret");
     t.answer("[docker.io/ann]", "");
-    t.expect("Change the advanced options?").send("n\r");
+    t.at("Change the advanced options?").type_keys("n\r");
 }
 
 /// Quits at the question after the chart line, and returns what the terminal shows
 /// (its rows, scrollback included).
 fn quit(mut t: Pty) -> String {
     t.expect("Where should the credentials live?")
-        .expect("PrimeHub's documented way");
-    std::thread::sleep(Duration::from_millis(100));
-    t.send("\x1b");
+        .at("PrimeHub's documented way")
+        .type_keys("\x1b");
     let (code, transcript) = t.finish();
     let screen = Screen::of(&transcript, ROWS, COLS).text();
     assert_eq!(code, Some(130), "{}", strip_escapes(&transcript));
@@ -387,11 +389,11 @@ fn the_wizard_asks_its_first_question_while_the_lookup_runs_stub_cluster() {
         ],
     );
     pick(&mut t, Kind::DockerHub);
-    t.expect("Docker Hub user name");
+    t.at("Docker Hub user name");
     // The first question was asked and answered while `helm list` was running.
     assert!(c.wait_for("list-started"), "the lookup never started");
     assert!(!c.has("list-done"));
-    t.line("Ann");
+    t.type_keys("Ann\r");
     docker_hub_after_the_first(&mut t);
     // Its answer is needed now: a progress line says what phib waits for.
     t.expect("waiting for the cluster (`helm list -n hub`, at most 120 s)");
@@ -462,49 +464,50 @@ fn the_wizard_says_which_of_the_three_kept_it_from_the_live_release_stub_cluster
     assert!(line.contains("pass `--chart-version`"), "{line}");
 }
 
-/// Live doctor reads at the same time what does not depend on each other; its report
-/// is the same, byte for byte, as when every call runs one after another
-/// (`PHIB_CLUSTER_CALLS=1`), for the text and the JSON form, with and without
-/// `--release` (which lets the release's own reads start at once).
-#[test]
-#[cfg_attr(not(phib_e2e), ignore = "end-to-end: needs helm; run ./scripts/test")]
-fn live_doctor_reports_the_same_bytes_one_call_at_a_time_stub_cluster() {
-    use crate::doctor::{live::Cluster, values_mode, with, OLD_PASSWORD};
-    let c = Cluster::new("4.1.0", "primehub", "hub", &values_mode(), "");
-    let old = with(
-        values_mode(),
-        &["customImage", "registryPassword"],
-        json!(OLD_PASSWORD),
-    );
-    c.set_history(&[
-        (1, "superseded", old.clone()),
-        (2, "superseded", values_mode()),
-        (3, "superseded", old),
-        (4, "deployed", values_mode()),
-    ]);
-    for args in [
-        &["--no-registry-check"][..],
-        &["--no-registry-check", "--release", "primehub"],
-        &["--no-registry-check", "--output", "json"],
-    ] {
-        let together = c.doctor(args, &[]);
-        let one_by_one = c.doctor(args, &[("PHIB_CLUSTER_CALLS", "1")]);
-        together.expect_code(0);
-        let out = together.stdout_str();
-        // Read at the same time, said newest first.
-        assert!(
-            out.contains("revisions 3, 1 of release `primehub`"),
-            "{out}"
+// Live doctor reads at the same time what does not depend on each other; its report
+// is the same, byte for byte, as when every call runs one after another
+// (`PHIB_CLUSTER_CALLS=1`), for the text and the JSON form, with and without
+// `--release` (which lets the release's own reads start at once).
+e2e!(
+    live_doctor_reports_the_same_bytes_one_call_at_a_time_stub_cluster,
+    || {
+        use crate::doctor::{live::Cluster, values_mode, with, OLD_PASSWORD};
+        let c = Cluster::new("4.1.0", "primehub", "hub", &values_mode(), "");
+        let old = with(
+            values_mode(),
+            &["customImage", "registryPassword"],
+            json!(OLD_PASSWORD),
         );
-        assert_eq!(out, one_by_one.stdout_str(), "{args:?}");
-        assert_eq!(together.stderr, one_by_one.stderr, "{args:?}");
+        c.set_history(&[
+            (1, "superseded", old.clone()),
+            (2, "superseded", values_mode()),
+            (3, "superseded", old),
+            (4, "deployed", values_mode()),
+        ]);
+        for args in [
+            &["--no-registry-check"][..],
+            &["--no-registry-check", "--release", "primehub"],
+            &["--no-registry-check", "--output", "json"],
+        ] {
+            let together = c.doctor(args, &[]);
+            let one_by_one = c.doctor(args, &[("PHIB_CLUSTER_CALLS", "1")]);
+            together.expect_code(0);
+            let out = together.stdout_str();
+            // Read at the same time, said newest first.
+            assert!(
+                out.contains("revisions 3, 1 of release `primehub`"),
+                "{out}"
+            );
+            assert_eq!(out, one_by_one.stdout_str(), "{args:?}");
+            assert_eq!(together.stderr, one_by_one.stderr, "{args:?}");
+        }
+        let r = c.doctor(&["--no-registry-check"], &[("PHIB_CLUSTER_CALLS", "many")]);
+        r.expect_code(2);
+        assert!(
+            r.stderr
+                .contains("`PHIB_CLUSTER_CALLS` `many` is not a number from 1 to 32"),
+            "{}",
+            r.stderr
+        );
     }
-    let r = c.doctor(&["--no-registry-check"], &[("PHIB_CLUSTER_CALLS", "many")]);
-    r.expect_code(2);
-    assert!(
-        r.stderr
-            .contains("`PHIB_CLUSTER_CALLS` `many` is not a number from 1 to 32"),
-        "{}",
-        r.stderr
-    );
-}
+);

@@ -457,37 +457,38 @@ fn helm_values(values: &str) -> (serde_json::Value, Value) {
     )
 }
 
-#[test]
-#[cfg_attr(not(phib_e2e), ignore = "end-to-end: needs helm; run ./scripts/test")]
-fn helm_reads_every_other_value_unchanged_after_the_merge() {
-    let old = fixture();
-    let (old_values, old_custom) = helm_values(&old);
-    assert_eq!(
-        old_custom["registryPassword"].as_str(),
-        Some("old-harbor-token")
-    );
-    for (block, password, repo) in [
-        (ROTATE, Some("new-harbor-token"), None),
-        (EXTERNAL, None, Some("harbor.example.com/ml/images")),
-    ] {
-        let new = merge(&old, block).unwrap();
-        let (new_values, new_custom) = helm_values(&new);
-        let without = |v: &serde_json::Value| {
-            let mut v = v.clone();
-            v.as_object_mut().unwrap().remove("customImage");
-            v
-        };
-        assert_eq!(without(&new_values), without(&old_values));
+e2e!(
+    helm_reads_every_other_value_unchanged_after_the_merge,
+    || {
+        let old = fixture();
+        let (old_values, old_custom) = helm_values(&old);
         assert_eq!(
-            new_values["customImage"]["buildJob"],
-            old_values["customImage"]["buildJob"]
+            old_custom["registryPassword"].as_str(),
+            Some("old-harbor-token")
         );
-        assert_eq!(new_custom["buildJob"], old_custom["buildJob"]);
-        assert_eq!(new_custom["registryPassword"].as_str(), password);
-        assert_eq!(new_custom["pushRepo"].as_str(), repo);
-        assert_eq!(
-            new_custom["registryEndpoint"].as_str(),
-            Some("https://harbor.example.com")
-        );
+        for (block, password, repo) in [
+            (ROTATE, Some("new-harbor-token"), None),
+            (EXTERNAL, None, Some("harbor.example.com/ml/images")),
+        ] {
+            let new = merge(&old, block).unwrap();
+            let (new_values, new_custom) = helm_values(&new);
+            let without = |v: &serde_json::Value| {
+                let mut v = v.clone();
+                v.as_object_mut().unwrap().remove("customImage");
+                v
+            };
+            assert_eq!(without(&new_values), without(&old_values));
+            assert_eq!(
+                new_values["customImage"]["buildJob"],
+                old_values["customImage"]["buildJob"]
+            );
+            assert_eq!(new_custom["buildJob"], old_custom["buildJob"]);
+            assert_eq!(new_custom["registryPassword"].as_str(), password);
+            assert_eq!(new_custom["pushRepo"].as_str(), repo);
+            assert_eq!(
+                new_custom["registryEndpoint"].as_str(),
+                Some("https://harbor.example.com")
+            );
+        }
     }
-}
+);

@@ -4,15 +4,19 @@
 //! `TERM` set, and `HOME` and `PATH` pointing where the test says. [`Pty::screen`] reads
 //! what phib printed as a terminal shows it: a terminal emulator's cell grid, scrollback
 //! included, with the rows the terminal had to wrap marked.
+//!
+//! Nothing here depends on timing. A test types only once the screen shows what it
+//! waits for and phib waits for a key ([`Pty::waits_for_key`]: the key before read, the
+//! terminal out of echoing line mode, phib asleep in its read), so a key is never echoed
+//! by the terminal or read by the wrong question, however slow the machine. Every
+//! wait has one generous deadline, [`DEADLINE`], after which the test fails with the
+//! screen.
 
-use std::fs::File;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
-
-use rexpect::session::{Options, StreamSession};
 
 use crate::util;
 
@@ -20,15 +24,22 @@ use crate::util;
 pub const ROWS: u16 = 24;
 pub const COLS: u16 = 80;
 
+/// How long any wait may take before the test fails: long enough for a loaded machine.
+pub const DEADLINE: Duration = Duration::from_secs(120);
+
 pub struct Pty {
-    session: StreamSession<File>,
+    master: OwnedFd,
     child: Child,
-    /// The master side, to read the terminal's mode (the session owns the fd).
-    master_fd: i32,
     rows: u16,
     cols: u16,
     /// Everything phib printed that the test has read so far, escape codes included.
-    pub transcript: String,
+    bytes: Vec<u8>,
+    /// Where [`Pty::expect`] searches from: the end of the last match.
+    seen: usize,
+    /// The terminal's slave side is closed: phib and all it started have exited.
+    eof: bool,
+    /// How many bytes phib had read when the last key was typed.
+    read_before_key: Option<u64>,
 }
 
 fn cloexec(fd: &OwnedFd) {
@@ -77,6 +88,11 @@ impl Pty {
         // Other tests spawn processes concurrently: they must not inherit this pty.
         cloexec(&master);
         cloexec(&slave);
+        // SAFETY: plain fcntl on an fd we own: reads return at once when nothing is there.
+        unsafe {
+            let flags = libc::fcntl(master.as_raw_fd(), libc::F_GETFL);
+            libc::fcntl(master.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK);
+        }
 
         let mut cmd = util::phib();
         cmd.args(args)
@@ -106,66 +122,136 @@ impl Pty {
         }
         let child = cmd.spawn().expect("spawn phib on a pty");
         drop(cmd); // closes the parent's copies of the slave side
-        let master_fd = master.as_raw_fd();
-        let reader = File::from(master.try_clone().unwrap());
-        let session = StreamSession::new(
-            reader,
-            File::from(master),
-            Options::new().timeout_ms(Some(30_000)),
-        );
         Pty {
-            session,
+            master,
             child,
-            master_fd,
             rows,
             cols,
-            transcript: String::new(),
+            bytes: Vec::new(),
+            seen: 0,
+            eof: false,
+            read_before_key: None,
         }
     }
 
-    /// Reads what phib prints until it has printed nothing for `quiet` (or has exited).
-    pub fn read_until_quiet(&mut self, quiet: Duration) -> &mut Self {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let mut last = Instant::now();
-        while last.elapsed() < quiet && Instant::now() < deadline {
-            match self.session.try_read() {
-                Some(c) => {
-                    self.transcript.push(c);
-                    last = Instant::now();
-                }
-                None => std::thread::sleep(Duration::from_millis(10)),
+    /// Reads everything phib has printed so far.
+    fn pump(&mut self) {
+        let mut buf = [0u8; 4096];
+        while !self.eof {
+            // SAFETY: reading into a buffer we own from an fd we own.
+            let n =
+                unsafe { libc::read(self.master.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+            if n > 0 {
+                self.bytes.extend_from_slice(&buf[..n as usize]);
+                continue;
+            }
+            let err = std::io::Error::last_os_error();
+            match err.raw_os_error() {
+                _ if n == 0 => self.eof = true,
+                Some(libc::EAGAIN) => break,
+                Some(libc::EINTR) => continue,
+                // EIO: every process holding the slave side has closed it.
+                _ => self.eof = true,
             }
         }
-        self
     }
 
-    /// Waits until phib reads keys one by one (the terminal is out of line mode), so
-    /// that keys sent next are not echoed and edited by the terminal first. False when
-    /// that did not happen within `timeout`.
-    pub fn wait_for_raw_mode(&mut self, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
-        while Instant::now() < deadline {
-            // SAFETY: tcgetattr fills a zeroed termios for an fd the session keeps open.
-            let raw = unsafe {
-                let mut mode: libc::termios = std::mem::zeroed();
-                libc::tcgetattr(self.master_fd, &mut mode) == 0 && mode.c_lflag & libc::ICANON == 0
-            };
-            if raw {
-                return true;
+    /// Waits for phib to print more, or 10 ms: how late a change of the terminal's mode,
+    /// which no fd reports, is seen.
+    fn wait_a_little(&mut self) {
+        let mut fds = libc::pollfd {
+            fd: self.master.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: poll on one fd we own.
+        unsafe { libc::poll(&mut fds, 1, 10) };
+    }
+
+    /// Waits until `done` holds, reading what phib prints meanwhile; fails with the
+    /// screen after [`DEADLINE`], or when phib has exited and `done` still does not hold.
+    pub fn wait_until(&mut self, what: &str, mut done: impl FnMut(&mut Pty) -> bool) -> &mut Self {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            self.pump();
+            // Whether phib is gone, found before `done` looks: once gone, nothing changes.
+            let gone = self.eof && self.exited();
+            if done(self) {
+                return self;
             }
-            std::thread::sleep(Duration::from_millis(10));
+            if gone || Instant::now() > deadline {
+                let why = if gone { "phib exited" } else { "timed out" };
+                panic!(
+                    "waiting for {what}: {why}\n--- screen\n{}",
+                    self.screen().text()
+                );
+            }
+            self.wait_a_little();
         }
-        false
     }
 
-    /// Types `keys` as a person does: one key at a time, each once phib is reading keys
-    /// (between two keys the terminal is briefly back in line mode, where it would echo
-    /// a key itself).
+    /// The terminal's mode, as phib last set it.
+    fn termios(&self) -> Option<libc::termios> {
+        // SAFETY: tcgetattr fills a zeroed termios for an fd we own.
+        unsafe {
+            let mut mode: libc::termios = std::mem::zeroed();
+            (libc::tcgetattr(self.master.as_raw_fd(), &mut mode) == 0).then_some(mode)
+        }
+    }
+
+    /// How many bytes phib has read, from any file (`/proc/PID/io`, `rchar`).
+    fn bytes_read(&self) -> u64 {
+        std::fs::read_to_string(format!("/proc/{}/io", self.child.id()))
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix("rchar: "))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// Whether phib is asleep (its main thread blocked, in a read when the terminal is
+    /// in raw mode), as `/proc` tells.
+    fn asleep(&self) -> bool {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        // `PID (COMM) STATE …`: COMM may hold spaces, so read after the last `)`.
+        stat.rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('S'))
+    }
+
+    /// Whether phib waits for a key: it has read the last key sent (the count of bytes it
+    /// read grew since: it was asleep in that read when the key was sent), the terminal
+    /// does not echo (phib reads keys one by one in raw mode), and phib is asleep, in its
+    /// read. A key sent now is neither echoed by the terminal nor read by the wrong
+    /// question. (The kernel hands keys and output across the pty asynchronously, so
+    /// what the terminal holds, or what has arrived, tells nothing exact.) The mode is read
+    /// twice, around the other checks, so that a mode phib was just leaving does not count.
+    pub fn waits_for_key(&mut self) -> bool {
+        let quiet = |t: &Pty| t.termios().is_some_and(|m| m.c_lflag & libc::ECHO == 0);
+        let consumed = self.read_before_key.is_none_or(|n| self.bytes_read() > n);
+        consumed && quiet(self) && self.asleep() && quiet(self)
+    }
+
+    /// Waits until the window shows `needle` (wrapped rows joined) and phib waits for a
+    /// key: the question is on screen and may be answered.
+    pub fn at(&mut self, needle: &str) -> &mut Self {
+        self.wait_until(&format!("the question {needle:?}"), |t| {
+            t.screen().window_lines().iter().any(|l| l.contains(needle)) && t.waits_for_key()
+        })
+    }
+
+    /// Waits until phib waits for the next key (after a key that changed nothing yet).
+    pub fn await_key(&mut self) -> &mut Self {
+        self.wait_until("phib to wait for a key", Pty::waits_for_key)
+    }
+
+    /// Types `keys` as a person does: one key at a time, each once phib waits for it.
     pub fn type_keys(&mut self, keys: &str) -> &mut Self {
         for c in keys.chars() {
-            self.wait_for_raw_mode(Duration::from_secs(5));
+            self.await_key();
+            let read = self.bytes_read();
             self.send(c.encode_utf8(&mut [0; 4]));
-            std::thread::sleep(Duration::from_millis(15));
+            self.read_before_key = Some(read);
         }
         self
     }
@@ -175,66 +261,94 @@ impl Pty {
         self.child.try_wait().expect("wait").is_some()
     }
 
+    /// What phib printed so far, escape codes included.
+    pub fn transcript(&self) -> String {
+        self.printed_since(0)
+    }
+
+    /// How much phib has printed so far: a mark for [`Pty::printed_since`].
+    pub fn printed(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// What phib printed after `mark`, escape codes included.
+    pub fn printed_since(&self, mark: usize) -> String {
+        String::from_utf8_lossy(&self.bytes[mark..]).into_owned()
+    }
+
     /// What the terminal shows for everything read so far.
     pub fn screen(&self) -> Screen {
-        Screen::of(&self.transcript, self.rows, self.cols)
+        Screen::of(&self.transcript(), self.rows, self.cols)
     }
 
-    /// Waits until phib prints `needle`; fails with the transcript when it does not.
+    /// Waits until phib prints `needle` after what earlier calls found; fails with the
+    /// transcript when it does not.
     pub fn expect(&mut self, needle: &str) -> &mut Self {
-        match self.session.exp_string(needle) {
-            Ok(before) => {
-                self.transcript.push_str(&before);
-                self.transcript.push_str(needle);
-            }
-            Err(e) => panic!(
-                "waiting for {needle:?}: {e}\n--- transcript so far (escapes stripped)\n{}",
-                strip_escapes(&self.transcript)
-            ),
-        }
-        self
-    }
-
-    /// Sends raw bytes (keys).
-    pub fn send(&mut self, keys: &str) -> &mut Self {
-        self.session.send(keys).expect("send");
-        self.session.flush().expect("flush");
-        self
-    }
-
-    /// Types a line and presses Enter.
-    pub fn line(&mut self, text: &str) -> &mut Self {
-        self.send(text).send("\r")
-    }
-
-    /// Waits for `prompt`, then types `answer` and Enter.
-    pub fn answer(&mut self, prompt: &str, answer: &str) -> &mut Self {
-        self.expect(prompt).line(answer)
-    }
-
-    /// Reads to the end and returns phib's exit status.
-    pub fn finish(mut self) -> (Option<i32>, String) {
-        if let Ok(rest) = self.session.exp_eof() {
-            self.transcript.push_str(&rest);
-        }
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let status = loop {
-            if let Some(st) = self.child.try_wait().expect("wait") {
-                break st;
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("phib did not exit\n{}", strip_escapes(&self.transcript));
-            }
-            std::thread::sleep(Duration::from_millis(20));
+        let find = |t: &Pty| {
+            t.bytes[t.seen..]
+                .windows(needle.len())
+                .position(|w| w == needle.as_bytes())
+                .map(|at| t.seen + at + needle.len())
         };
-        (status.code(), self.transcript)
+        let mut end = None;
+        self.wait_until(&format!("{needle:?} to be printed"), |t| {
+            end = find(t);
+            end.is_some()
+        });
+        self.seen = end.unwrap();
+        self
+    }
+
+    /// Sends raw bytes (keys) at once, whatever phib is doing.
+    pub fn send(&mut self, keys: &str) -> &mut Self {
+        let mut rest = keys.as_bytes();
+        let deadline = Instant::now() + DEADLINE;
+        while !rest.is_empty() {
+            // SAFETY: writing from a buffer we own to an fd we own.
+            let n =
+                unsafe { libc::write(self.master.as_raw_fd(), rest.as_ptr().cast(), rest.len()) };
+            if n > 0 {
+                rest = &rest[n as usize..];
+                continue;
+            }
+            let err = std::io::Error::last_os_error();
+            assert!(
+                matches!(err.raw_os_error(), Some(libc::EAGAIN | libc::EINTR))
+                    && Instant::now() < deadline,
+                "send {keys:?}: {err}"
+            );
+            self.pump();
+            self.wait_a_little();
+        }
+        self
+    }
+
+    /// Waits for the question `prompt`, then types `answer` and Enter.
+    pub fn answer(&mut self, prompt: &str, answer: &str) -> &mut Self {
+        self.at(prompt).type_keys(answer).type_keys("\r")
+    }
+
+    /// Reads to the end and returns phib's exit status and the transcript.
+    pub fn finish(mut self) -> (Option<i32>, String) {
+        self.wait_until("phib to exit", |t| t.eof && t.exited());
+        let status = self.child.wait().expect("wait");
+        (status.code(), self.transcript())
     }
 
     /// Reads to the end; phib's exit status and the screen as text ([`strip_escapes`]).
     pub fn finish_screen(self) -> (Option<i32>, String) {
         let (code, out) = self.finish();
         (code, strip_escapes(&out))
+    }
+}
+
+impl Drop for Pty {
+    /// A test that failed midway leaves no phib waiting at a question.
+    fn drop(&mut self) {
+        if !matches!(self.child.try_wait(), Ok(Some(_))) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 
@@ -263,13 +377,7 @@ impl Screen {
     pub fn of(transcript: &str, rows: u16, cols: u16) -> Screen {
         let size = |n: u16| std::num::NonZeroU16::new(n).unwrap();
         let mut parser = vt100::Parser::new(size(rows), size(cols), 100_000);
-        // rexpect reads bytes as chars, one each: turn them back into the bytes.
-        let bytes: Vec<u8> = if transcript.chars().all(|c| (c as u32) < 256) {
-            transcript.chars().map(|c| c as u32 as u8).collect()
-        } else {
-            transcript.as_bytes().to_vec()
-        };
-        parser.process(&bytes);
+        parser.process(transcript.as_bytes());
         let screen = parser.screen_mut();
         let history = {
             screen.set_scrollback(usize::MAX);
@@ -323,6 +431,22 @@ impl Screen {
     /// The rows of the window.
     pub fn window_rows(&self) -> &[Row] {
         &self.rows[self.rows.len() - self.window..]
+    }
+
+    /// The window's logical lines: rows the terminal wrapped joined with the next.
+    pub fn window_lines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut cur = String::new();
+        for row in self.window_rows() {
+            cur.push_str(&row.text);
+            if !row.wrapped {
+                out.push(std::mem::take(&mut cur));
+            }
+        }
+        if !cur.is_empty() {
+            out.push(cur);
+        }
+        out
     }
 
     /// The logical line the cursor is on: its row, joined with the rows above it that

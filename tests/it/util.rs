@@ -9,6 +9,42 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+/// An end-to-end test, in the shape of ripgrep's `rgtest!`: `#[test]`, listed as ignored
+/// with the reason under plain `cargo test`, run under `./scripts/test` (`PHIB_E2E=1`),
+/// where a missing tool is a failure, never a skip ([`tool`]).
+///
+/// `e2e!(name, || { … })` runs the closure; `e2e!(name, SETUP, |server| { … })` first
+/// evaluates SETUP (a registry started on loopback, say) and hands it to the closure,
+/// which owns it (so the server stops when the test ends). The test is a closure so
+/// that rustfmt formats it.
+macro_rules! e2e {
+    ($name:ident, $test:expr) => {
+        #[test]
+        #[cfg_attr(
+            not(phib_e2e),
+            ignore = "end-to-end: needs the tools ./scripts/test installs (helm, jq, a registry, …); run ./scripts/test"
+        )]
+        fn $name() {
+            ($test)()
+        }
+    };
+    ($name:ident, $setup:expr, $test:expr) => {
+        #[test]
+        #[cfg_attr(
+            not(phib_e2e),
+            ignore = "end-to-end: needs the tools ./scripts/test installs (helm, jq, a registry, …); run ./scripts/test"
+        )]
+        fn $name() {
+            $crate::util::with($setup, $test)
+        }
+    };
+}
+
+/// Hands `setup` to `test`: the closure's argument takes its type from `setup`.
+pub fn with<S>(setup: S, test: impl FnOnce(S)) {
+    test(setup)
+}
+
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -20,23 +56,39 @@ pub fn fixture_chart() -> PathBuf {
     root().join("tests/fixtures/chart")
 }
 
-/// The `phib` binary under test, with an environment that cannot reach a real cluster
-/// or a proxy, or leak the developer's settings into the test.
-pub fn phib() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_phib"));
+/// Keeps the developer's settings out of `cmd` and it off any real cluster or proxy:
+/// every `HELM_*` and `PHIB_*` variable and the proxy variables removed, `KUBECONFIG`
+/// pointing at nothing.
+pub fn isolate(cmd: &mut Command) -> &mut Command {
     for (key, _) in std::env::vars_os() {
         let k = key.to_string_lossy();
         let proxy = k.eq_ignore_ascii_case("https_proxy")
             || k.eq_ignore_ascii_case("http_proxy")
             || k.eq_ignore_ascii_case("all_proxy")
             || k.eq_ignore_ascii_case("no_proxy");
-        if k.starts_with("HELM_") || k.starts_with("PHIB_") || k == "KUBECONFIG" || proxy {
+        if k.starts_with("HELM_") || k.starts_with("PHIB_") || proxy {
             cmd.env_remove(&key);
         }
     }
-    cmd.env("KUBECONFIG", "/nonexistent/phib-test-kubeconfig");
-    cmd.env("NO_COLOR", "1");
-    cmd.stdin(Stdio::null());
+    cmd.env("KUBECONFIG", "/nonexistent/phib-test-kubeconfig")
+}
+
+/// The `phib` binary under test, [`isolate`]d, without colours or standard input.
+pub fn phib() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_phib"));
+    isolate(&mut cmd).env("NO_COLOR", "1").stdin(Stdio::null());
+    cmd
+}
+
+/// The real helm, [`isolate`]d, with its configuration, data, cache and plugins in
+/// `home`.
+pub fn real_helm(home: &Path) -> Command {
+    let mut cmd = Command::new(tool("helm"));
+    isolate(&mut cmd)
+        .env("HELM_CONFIG_HOME", home.join("config"))
+        .env("HELM_DATA_HOME", home.join("data"))
+        .env("HELM_CACHE_HOME", home.join("cache"))
+        .env("HELM_PLUGINS", home.join("data/plugins"));
     cmd
 }
 
@@ -118,6 +170,31 @@ pub fn python_with_jq() -> PathBuf {
     }
 }
 
+/// `node tests/oracles/SCRIPT`: an oracle script run on the npm packages `scripts/test`
+/// installs into `target/tools/npm`. Such a script exits 3 when its packages are missing,
+/// which [`oracle_output`] turns into a failure, never a skip.
+pub fn oracle(script: &str) -> Command {
+    let mut cmd = Command::new(tool("node"));
+    cmd.arg(root().join("tests/oracles").join(script));
+    cmd
+}
+
+/// Runs an [`oracle`] command; returns (its verdict: exit 0, its report: both streams).
+/// Panics unless the oracle itself ran (exit 0 or 1).
+pub fn oracle_output(cmd: &mut Command) -> (bool, String) {
+    let out = cmd.output().expect("run the oracle with node");
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    match out.status.code() {
+        Some(0) => (true, report),
+        Some(1) => (false, report),
+        _ => panic!("the oracle did not run ({}): {report}", out.status),
+    }
+}
+
 /// A fresh temporary folder for one test.
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("tempdir")
@@ -155,16 +232,18 @@ pub fn shell_words(line: &str) -> Vec<String> {
     out
 }
 
-/// `helm template primehub CHART -f VALUES` with the real helm, isolated from the
-/// developer's helm settings and any cluster; the rendered manifests.
+/// `helm template primehub CHART -f VALUES`: [`helm_template_as`] the default release.
 pub fn helm_template(chart: &Path, values: &Path) -> String {
+    helm_template_as("primehub", chart, values)
+}
+
+/// `helm template RELEASE CHART -f VALUES` with the real helm, isolated from the
+/// developer's helm settings and any cluster; the rendered manifests. Fails the test
+/// when helm does.
+pub fn helm_template_as(release: &str, chart: &Path, values: &Path) -> String {
     let home = tempdir();
-    let mut cmd = Command::new(tool("helm"));
-    cmd.env_clear()
-        .env("HOME", home.path())
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("KUBECONFIG", "/nonexistent/phib-test-kubeconfig")
-        .args(["template", "primehub"])
+    let mut cmd = real_helm(home.path());
+    cmd.args(["template", release])
         .arg(chart)
         .arg("-f")
         .arg(values);

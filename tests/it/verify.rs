@@ -161,236 +161,221 @@ fn assert_nothing_left(reg: &Registry, user: &str, password: &str, path: &str) {
     assert_eq!(status.as_u16(), 404, "the cancelled upload still answers");
 }
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs docker-registry; run ./scripts/test"
-)]
-fn htpasswd_good_credentials_pass_and_leave_nothing_behind() {
-    let users = [ALICE, (ROBOT, ODD_PASSWORD)];
-    let reg = Registry::start(Auth::Htpasswd(&users), false);
-    let dir = tempdir();
-    for (user, password) in users {
-        // Plain http: under insecureSkipVerify verify falls back from https, like buildah.
+e2e!(
+    htpasswd_good_credentials_pass_and_leave_nothing_behind,
+    || {
+        let users = [ALICE, (ROBOT, ODD_PASSWORD)];
+        let reg = Registry::start(Auth::Htpasswd(&users), false);
+        let dir = tempdir();
+        for (user, password) in users {
+            // Plain http: under insecureSkipVerify verify falls back from https, like buildah.
+            let v = values(
+                dir.path(),
+                &reg.host(),
+                user,
+                password,
+                &prefix(&reg.host(), true),
+            );
+            let r = verify(&v, &[]);
+            r.expect_code(0);
+            let out = r.stdout_str();
+            assert!(
+                out.contains(&format!(
+                    "reach the registry at http://{}/v2/ (asks for Basic login)",
+                    reg.host()
+                )),
+                "{out}"
+            );
+            assert!(out.contains(&format!("ok    login as `{user}`")), "{out}");
+            assert!(
+                out.contains("ok    push rights on `team/phib-push-check`"),
+                "{out}"
+            );
+            assert!(out.contains("ok    cancel the upload"), "{out}");
+            assert_no_secret(&r, &[password]);
+            assert_nothing_left(&reg, user, password, "team/phib-push-check");
+        }
+    }
+);
+
+e2e!(
+    htpasswd_wrong_password_fails_as_authentication,
+    Registry::start(Auth::Htpasswd(&[(ROBOT, ODD_PASSWORD)]), false),
+    |reg| {
+        let dir = tempdir();
+        let wrong = "p@ss w:rd\"#y";
         let v = values(
             dir.path(),
-            &reg.host(),
-            user,
-            password,
+            &format!("http://{}", reg.host()),
+            ROBOT,
+            wrong,
+            &repo(&reg.host(), true),
+        );
+        let r = verify(&v, &[]);
+        r.expect_code(1);
+        assert!(
+            r.stdout_str().contains("FAIL  login as `robot$ci`"),
+            "{}",
+            r.stdout_str()
+        );
+        assert!(
+            r.stderr.contains("phib: authentication failed"),
+            "{}",
+            r.stderr
+        );
+        assert!(
+            r.stderr
+                .contains("help: check the username and the password"),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("`$`"), "robot hint missing: {}", r.stderr);
+        assert_no_secret(&r, &[wrong, ODD_PASSWORD]);
+        assert_eq!(reg.stored_files(), Vec::<String>::new());
+    }
+);
+
+e2e!(
+    stopped_registry_fails_as_cannot_connect_not_credentials,
+    Registry::start(Auth::Htpasswd(&[ALICE]), false),
+    |mut reg| {
+        let dir = tempdir();
+        let v = alice_values(
+            dir.path(),
+            &format!("http://{}", reg.host()),
             &prefix(&reg.host(), true),
         );
+        verify(&v, &[]).expect_code(0);
+        reg.stop();
+        let r = verify(&v, &[]);
+        r.expect_code(1);
+        assert!(
+            r.stderr.contains(&format!(
+                "phib: cannot connect to `{}`: connection refused",
+                reg.host()
+            )),
+            "{}",
+            r.stderr
+        );
+        assert!(!r.stderr.contains("authentication"), "{}", r.stderr);
+        assert!(
+            r.stdout_str().contains("FAIL  reach the registry at"),
+            "{}",
+            r.stdout_str()
+        );
+    }
+);
+
+e2e!(
+    token_auth_bearer_flow_passes_and_pull_only_token_fails_at_upload,
+    || {
+        let issuer = TokenIssuer::start(ROBOT, ODD_PASSWORD, Grants::All);
+        let reg = Registry::start(Auth::Token(&issuer), false);
+        let dir = tempdir();
+        let extra = repo(&reg.host(), true);
+        let v = values(dir.path(), &reg.host(), ROBOT, ODD_PASSWORD, &extra);
         let r = verify(&v, &[]);
         r.expect_code(0);
         let out = r.stdout_str();
-        assert!(
-            out.contains(&format!(
-                "reach the registry at http://{}/v2/ (asks for Basic login)",
-                reg.host()
-            )),
-            "{out}"
-        );
-        assert!(out.contains(&format!("ok    login as `{user}`")), "{out}");
-        assert!(
-            out.contains("ok    push rights on `team/phib-push-check`"),
-            "{out}"
-        );
+        assert!(out.contains("(asks for a Bearer token)"), "{out}");
+        assert!(out.contains("ok    login as `robot$ci`"), "{out}");
+        assert!(out.contains("ok    push rights on `team/app`"), "{out}");
+        // The pull,push token does not cover DELETE; a second token with `delete` does.
         assert!(out.contains("ok    cancel the upload"), "{out}");
-        assert_no_secret(&r, &[password]);
-        assert_nothing_left(&reg, user, password, "team/phib-push-check");
+        assert_no_secret(&r, &[ODD_PASSWORD]);
+        assert_eq!(
+            stored_besides_hashstate(&reg),
+            Vec::<String>::new(),
+            "leftover files"
+        );
+        assert!(
+            reg.log()
+                .contains("\"POST /v2/team/app/blobs/uploads/ HTTP/1.1\" 202"),
+            "{}",
+            reg.log()
+        );
+        assert!(
+            reg.log().contains("\"DELETE /v2/team/app/blobs/uploads/"),
+            "{}",
+            reg.log()
+        );
+
+        // A wrong password is refused by the token service.
+        let v = values(dir.path(), &reg.host(), ROBOT, "nope", &extra);
+        let r = verify(&v, &[]);
+        r.expect_code(1);
+        assert!(
+            r.stderr
+                .contains("authentication failed: the token service refused"),
+            "{}",
+            r.stderr
+        );
+
+        // The same login, but the issuer grants only pull: logged in, no push rights.
+        let pull_only = TokenIssuer::start(ROBOT, ODD_PASSWORD, Grants::Pull);
+        let reg = Registry::start(Auth::Token(&pull_only), false);
+        let extra = repo(&reg.host(), true);
+        let v = values(dir.path(), &reg.host(), ROBOT, ODD_PASSWORD, &extra);
+        let r = verify(&v, &[]);
+        r.expect_code(1);
+        let out = r.stdout_str();
+        assert!(out.contains("ok    login as `robot$ci`"), "{out}");
+        assert!(out.contains("FAIL  push rights on `team/app`"), "{out}");
+        assert!(r.stderr.contains("no push rights"), "{}", r.stderr);
+        assert!(
+            r.stderr.contains("help: give the account push rights"),
+            "{}",
+            r.stderr
+        );
+        // --no-push-check stops after the login, which works.
+        verify(&v, &["--no-push-check"]).expect_code(0);
     }
-}
+);
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs docker-registry; run ./scripts/test"
-)]
-fn htpasswd_wrong_password_fails_as_authentication() {
-    let reg = Registry::start(Auth::Htpasswd(&[(ROBOT, ODD_PASSWORD)]), false);
-    let dir = tempdir();
-    let wrong = "p@ss w:rd\"#y";
-    let v = values(
-        dir.path(),
-        &format!("http://{}", reg.host()),
-        ROBOT,
-        wrong,
-        &repo(&reg.host(), true),
-    );
-    let r = verify(&v, &[]);
-    r.expect_code(1);
-    assert!(
-        r.stdout_str().contains("FAIL  login as `robot$ci`"),
-        "{}",
-        r.stdout_str()
-    );
-    assert!(
-        r.stderr.contains("phib: authentication failed"),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.stderr
-            .contains("help: check the username and the password"),
-        "{}",
-        r.stderr
-    );
-    assert!(r.stderr.contains("`$`"), "robot hint missing: {}", r.stderr);
-    assert_no_secret(&r, &[wrong, ODD_PASSWORD]);
-    assert_eq!(reg.stored_files(), Vec::<String>::new());
-}
+e2e!(
+    self_signed_tls_fails_with_the_hint_and_passes_with_insecure_skip_verify,
+    Registry::start(Auth::Htpasswd(&[ALICE]), true),
+    |reg| {
+        let dir = tempdir();
+        let push = prefix(&reg.host(), false);
+        let v = alice_values(dir.path(), &format!("https://{}", reg.host()), &push);
+        let r = verify(&v, &[]);
+        r.expect_code(1);
+        assert!(
+            r.stderr.contains("phib: TLS failure talking to"),
+            "{}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains("insecureSkipVerify: true"),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("--insecure-skip-verify"), "{}", r.stderr);
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs docker-registry; run ./scripts/test"
-)]
-fn stopped_registry_fails_as_cannot_connect_not_credentials() {
-    let mut reg = Registry::start(Auth::Htpasswd(&[ALICE]), false);
-    let dir = tempdir();
-    let v = alice_values(
-        dir.path(),
-        &format!("http://{}", reg.host()),
-        &prefix(&reg.host(), true),
-    );
-    verify(&v, &[]).expect_code(0);
-    reg.stop();
-    let r = verify(&v, &[]);
-    r.expect_code(1);
-    assert!(
-        r.stderr.contains(&format!(
-            "phib: cannot connect to `{}`: connection refused",
-            reg.host()
-        )),
-        "{}",
-        r.stderr
-    );
-    assert!(!r.stderr.contains("authentication"), "{}", r.stderr);
-    assert!(
-        r.stdout_str().contains("FAIL  reach the registry at"),
-        "{}",
-        r.stdout_str()
-    );
-}
+        // http:// against an https registry: the reverse mix-up.
+        let v = alice_values(dir.path(), &format!("http://{}", reg.host()), &push);
+        let r = verify(&v, &[]);
+        r.expect_code(1);
+        assert!(r.stderr.contains("speaks https"), "{}", r.stderr);
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs docker-registry; run ./scripts/test"
-)]
-fn token_auth_bearer_flow_passes_and_pull_only_token_fails_at_upload() {
-    let issuer = TokenIssuer::start(ROBOT, ODD_PASSWORD, Grants::All);
-    let reg = Registry::start(Auth::Token(&issuer), false);
-    let dir = tempdir();
-    let extra = repo(&reg.host(), true);
-    let v = values(dir.path(), &reg.host(), ROBOT, ODD_PASSWORD, &extra);
-    let r = verify(&v, &[]);
-    r.expect_code(0);
-    let out = r.stdout_str();
-    assert!(out.contains("(asks for a Bearer token)"), "{out}");
-    assert!(out.contains("ok    login as `robot$ci`"), "{out}");
-    assert!(out.contains("ok    push rights on `team/app`"), "{out}");
-    // The pull,push token does not cover DELETE; a second token with `delete` does.
-    assert!(out.contains("ok    cancel the upload"), "{out}");
-    assert_no_secret(&r, &[ODD_PASSWORD]);
-    assert_eq!(
-        stored_besides_hashstate(&reg),
-        Vec::<String>::new(),
-        "leftover files"
-    );
-    assert!(
-        reg.log()
-            .contains("\"POST /v2/team/app/blobs/uploads/ HTTP/1.1\" 202"),
-        "{}",
-        reg.log()
-    );
-    assert!(
-        reg.log().contains("\"DELETE /v2/team/app/blobs/uploads/"),
-        "{}",
-        reg.log()
-    );
+        let v = alice_values(dir.path(), &reg.host(), &prefix(&reg.host(), true));
+        let r = verify(&v, &[]);
+        r.expect_code(0);
+        assert!(
+            r.stdout_str().contains("certificate not verified"),
+            "{}",
+            r.stdout_str()
+        );
+        assert_eq!(
+            stored_besides_hashstate(&reg),
+            Vec::<String>::new(),
+            "leftover files"
+        );
+    }
+);
 
-    // A wrong password is refused by the token service.
-    let v = values(dir.path(), &reg.host(), ROBOT, "nope", &extra);
-    let r = verify(&v, &[]);
-    r.expect_code(1);
-    assert!(
-        r.stderr
-            .contains("authentication failed: the token service refused"),
-        "{}",
-        r.stderr
-    );
-
-    // The same login, but the issuer grants only pull: logged in, no push rights.
-    let pull_only = TokenIssuer::start(ROBOT, ODD_PASSWORD, Grants::Pull);
-    let reg = Registry::start(Auth::Token(&pull_only), false);
-    let extra = repo(&reg.host(), true);
-    let v = values(dir.path(), &reg.host(), ROBOT, ODD_PASSWORD, &extra);
-    let r = verify(&v, &[]);
-    r.expect_code(1);
-    let out = r.stdout_str();
-    assert!(out.contains("ok    login as `robot$ci`"), "{out}");
-    assert!(out.contains("FAIL  push rights on `team/app`"), "{out}");
-    assert!(r.stderr.contains("no push rights"), "{}", r.stderr);
-    assert!(
-        r.stderr.contains("help: give the account push rights"),
-        "{}",
-        r.stderr
-    );
-    // --no-push-check stops after the login, which works.
-    verify(&v, &["--no-push-check"]).expect_code(0);
-}
-
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs docker-registry; run ./scripts/test"
-)]
-fn self_signed_tls_fails_with_the_hint_and_passes_with_insecure_skip_verify() {
-    let reg = Registry::start(Auth::Htpasswd(&[ALICE]), true);
-    let dir = tempdir();
-    let push = prefix(&reg.host(), false);
-    let v = alice_values(dir.path(), &format!("https://{}", reg.host()), &push);
-    let r = verify(&v, &[]);
-    r.expect_code(1);
-    assert!(
-        r.stderr.contains("phib: TLS failure talking to"),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.stderr.contains("insecureSkipVerify: true"),
-        "{}",
-        r.stderr
-    );
-    assert!(r.stderr.contains("--insecure-skip-verify"), "{}", r.stderr);
-
-    // http:// against an https registry: the reverse mix-up.
-    let v = alice_values(dir.path(), &format!("http://{}", reg.host()), &push);
-    let r = verify(&v, &[]);
-    r.expect_code(1);
-    assert!(r.stderr.contains("speaks https"), "{}", r.stderr);
-
-    let v = alice_values(dir.path(), &reg.host(), &prefix(&reg.host(), true));
-    let r = verify(&v, &[]);
-    r.expect_code(0);
-    assert!(
-        r.stdout_str().contains("certificate not verified"),
-        "{}",
-        r.stdout_str()
-    );
-    assert_eq!(
-        stored_besides_hashstate(&reg),
-        Vec::<String>::new(),
-        "leftover files"
-    );
-}
-
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs docker-registry; run ./scripts/test"
-)]
-fn trusts_a_private_ca_in_the_system_store() {
+e2e!(trusts_a_private_ca_in_the_system_store, || {
     // The system's trust store (here through `SSL_CERT_FILE`, as an administrator's
     // private CA would be installed) is honoured, as buildah honours it.
     let reg = Registry::start(Auth::Htpasswd(&[ALICE]), true);
@@ -413,117 +398,113 @@ fn trusts_a_private_ca_in_the_system_store() {
         "{}",
         r.stdout_str()
     );
-}
+});
 
-/// The usual self-signed certificate (`openssl req -x509`, a CA certificate) is
-/// accepted when the user names it: with `--ca-file` and with `SSL_CERT_FILE`, as
-/// docs/verify.md says. Without it, the help names both fixes: this check's and the
-/// build pods'. Another trusted certificate does not let it through.
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs docker-registry; run ./scripts/test"
-)]
-fn trusts_the_usual_self_signed_certificate_when_named() {
-    let reg = Registry::start_with_cert(Auth::Htpasswd(&[ALICE]), Some(CertFor::UsualTls));
-    let cert = reg.cert.clone().unwrap();
-    let dir = tempdir();
-    let v = alice_values(
-        dir.path(),
-        &format!("https://{}", reg.host()),
-        &prefix(&reg.host(), false),
-    );
-    let ok_line = format!(
-        "ok    reach the registry at https://{}/v2/ (asks for Basic login)",
-        reg.host()
-    );
+// The usual self-signed certificate (`openssl req -x509`, a CA certificate) is
+// accepted when the user names it: with `--ca-file` and with `SSL_CERT_FILE`, as
+// docs/verify.md says. Without it, the help names both fixes: this check's and the
+// build pods'. Another trusted certificate does not let it through.
+e2e!(
+    trusts_the_usual_self_signed_certificate_when_named,
+    Registry::start_with_cert(Auth::Htpasswd(&[ALICE]), Some(CertFor::UsualTls)),
+    |reg| {
+        let cert = reg.cert.clone().unwrap();
+        let dir = tempdir();
+        let v = alice_values(
+            dir.path(),
+            &format!("https://{}", reg.host()),
+            &prefix(&reg.host(), false),
+        );
+        let ok_line = format!(
+            "ok    reach the registry at https://{}/v2/ (asks for Basic login)",
+            reg.host()
+        );
 
-    let r = verify(&v, &["--ca-file", cert.to_str().unwrap()]);
-    r.expect_code(0);
-    assert!(r.stdout_str().contains(&ok_line), "{}", r.stdout_str());
-    assert!(
-        r.stdout_str().contains("ok    push rights"),
-        "{}",
-        r.stdout_str()
-    );
+        let r = verify(&v, &["--ca-file", cert.to_str().unwrap()]);
+        r.expect_code(0);
+        assert!(r.stdout_str().contains(&ok_line), "{}", r.stdout_str());
+        assert!(
+            r.stdout_str().contains("ok    push rights"),
+            "{}",
+            r.stdout_str()
+        );
 
-    let r = run(verify_cmd(&v, &[]).env("SSL_CERT_FILE", &cert), b"");
-    r.expect_code(0);
-    assert!(r.stdout_str().contains(&ok_line), "{}", r.stdout_str());
+        let r = run(verify_cmd(&v, &[]).env("SSL_CERT_FILE", &cert), b"");
+        r.expect_code(0);
+        assert!(r.stdout_str().contains(&ok_line), "{}", r.stdout_str());
 
-    let r = verify(&v, &[]);
-    r.expect_code(1);
-    assert!(r.stderr.contains("TLS failure"), "{}", r.stderr);
-    assert!(r.stderr.contains("--ca-file"), "{}", r.stderr);
-    assert!(r.stderr.contains("build pods"), "{}", r.stderr);
-    assert!(
-        r.stderr.contains("insecureSkipVerify: true"),
-        "{}",
-        r.stderr
-    );
+        let r = verify(&v, &[]);
+        r.expect_code(1);
+        assert!(r.stderr.contains("TLS failure"), "{}", r.stderr);
+        assert!(r.stderr.contains("--ca-file"), "{}", r.stderr);
+        assert!(r.stderr.contains("build pods"), "{}", r.stderr);
+        assert!(
+            r.stderr.contains("insecureSkipVerify: true"),
+            "{}",
+            r.stderr
+        );
 
-    let (other, _) = self_signed(dir.path(), "other", "127.0.0.1", CertFor::UsualTls);
-    let r = verify(&v, &["--ca-file", other.to_str().unwrap()]);
-    r.expect_code(1);
-    assert!(r.stderr.contains("TLS failure"), "{}", r.stderr);
+        let (other, _) = self_signed(dir.path(), "other", "127.0.0.1", CertFor::UsualTls);
+        let r = verify(&v, &["--ca-file", other.to_str().unwrap()]);
+        r.expect_code(1);
+        assert!(r.stderr.contains("TLS failure"), "{}", r.stderr);
 
-    let r = verify(&v, &["--ca-file", v.to_str().unwrap()]);
-    r.expect_code(2);
-    assert!(r.stderr.contains("holds no certificate"), "{}", r.stderr);
-    assert_no_secret(&r, &[ALICE.1]);
-}
+        let r = verify(&v, &["--ca-file", v.to_str().unwrap()]);
+        r.expect_code(2);
+        assert!(r.stderr.contains("holds no certificate"), "{}", r.stderr);
+        assert_no_secret(&r, &[ALICE.1]);
+    }
+);
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs docker-registry; run ./scripts/test"
-)]
-fn plain_http_where_https_was_expected() {
-    let reg = Registry::start(Auth::Htpasswd(&[ALICE]), false);
-    let dir = tempdir();
-    let v = alice_values(
-        dir.path(),
-        &format!("https://{}", reg.host()),
-        &prefix(&reg.host(), false),
-    );
-    let r = verify(&v, &[]);
-    r.expect_code(1);
-    assert!(
-        r.stderr
-            .contains("answered in plain http where https was expected"),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.stderr.contains("insecureSkipVerify: true"),
-        "{}",
-        r.stderr
-    );
+e2e!(
+    plain_http_where_https_was_expected,
+    Registry::start(Auth::Htpasswd(&[ALICE]), false),
+    |reg| {
+        let dir = tempdir();
+        let v = alice_values(
+            dir.path(),
+            &format!("https://{}", reg.host()),
+            &prefix(&reg.host(), false),
+        );
+        let r = verify(&v, &[]);
+        r.expect_code(1);
+        assert!(
+            r.stderr
+                .contains("answered in plain http where https was expected"),
+            "{}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains("insecureSkipVerify: true"),
+            "{}",
+            r.stderr
+        );
 
-    // http:// alone: buildah would try https, and the login is not sent over plain
-    // http to a registry not marked insecure.
-    let v = alice_values(
-        dir.path(),
-        &format!("http://{}", reg.host()),
-        &prefix(&reg.host(), false),
-    );
-    let r = verify(&v, &[]);
-    r.expect_code(1);
-    let out = r.stdout_str();
-    assert!(out.contains("ok    reach the registry"), "{out}");
-    assert!(!out.contains("login as"), "{out}");
-    assert!(out.contains("FAIL  image builds use plain http"), "{out}");
-    assert!(
-        !reg.log().to_ascii_lowercase().contains("alice"),
-        "the login reached the registry:\n{}",
-        reg.log()
-    );
-    assert!(
-        r.stderr.contains("help: set `insecureSkipVerify: true`"),
-        "{}",
-        r.stderr
-    );
-}
+        // http:// alone: buildah would try https, and the login is not sent over plain
+        // http to a registry not marked insecure.
+        let v = alice_values(
+            dir.path(),
+            &format!("http://{}", reg.host()),
+            &prefix(&reg.host(), false),
+        );
+        let r = verify(&v, &[]);
+        r.expect_code(1);
+        let out = r.stdout_str();
+        assert!(out.contains("ok    reach the registry"), "{out}");
+        assert!(!out.contains("login as"), "{out}");
+        assert!(out.contains("FAIL  image builds use plain http"), "{out}");
+        assert!(
+            !reg.log().to_ascii_lowercase().contains("alice"),
+            "the login reached the registry:\n{}",
+            reg.log()
+        );
+        assert!(
+            r.stderr.contains("help: set `insecureSkipVerify: true`"),
+            "{}",
+            r.stderr
+        );
+    }
+);
 
 #[test]
 fn unresolvable_host_fails_as_name_does_not_resolve() {
@@ -574,47 +555,45 @@ fn silent_server_fails_as_timed_out() {
     drop(listener);
 }
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs docker-registry, helm; run ./scripts/test"
-)]
-fn external_push_secret_is_read_with_kubectl_stub_cluster() {
-    let reg = Registry::start(Auth::Htpasswd(&[(ROBOT, ODD_PASSWORD)]), false);
-    let dir = tempdir();
-    // The Secret's data as the chart renders it from values that hold the credentials.
-    let with_creds = values(dir.path(), &reg.host(), ROBOT, ODD_PASSWORD, "");
-    let data = base64::engine::general_purpose::STANDARD.encode(rendered_push_secret(&with_creds));
-    // No cluster can run here: a stand-in kubectl prints that Secret for the one
-    // command phib should run, and fails like kubectl for anything else.
-    let bin = dir.path().join("bin");
-    std::fs::create_dir(&bin).unwrap();
-    let secret_json = serde_json::json!({
-        "apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/dockerconfigjson",
-        "metadata": {"name": "my-push", "namespace": "hub"},
-        "data": {".dockerconfigjson": data},
-    });
-    std::fs::write(dir.path().join("secret.json"), secret_json.to_string()).unwrap();
-    let script = format!(
+e2e!(
+    external_push_secret_is_read_with_kubectl_stub_cluster,
+    Registry::start(Auth::Htpasswd(&[(ROBOT, ODD_PASSWORD)]), false),
+    |reg| {
+        let dir = tempdir();
+        // The Secret's data as the chart renders it from values that hold the credentials.
+        let with_creds = values(dir.path(), &reg.host(), ROBOT, ODD_PASSWORD, "");
+        let data =
+            base64::engine::general_purpose::STANDARD.encode(rendered_push_secret(&with_creds));
+        // No cluster can run here: a stand-in kubectl prints that Secret for the one
+        // command phib should run, and fails like kubectl for anything else.
+        let bin = dir.path().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        let secret_json = serde_json::json!({
+            "apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/dockerconfigjson",
+            "metadata": {"name": "my-push", "namespace": "hub"},
+            "data": {".dockerconfigjson": data},
+        });
+        std::fs::write(dir.path().join("secret.json"), secret_json.to_string()).unwrap();
+        let script = format!(
         "#!/bin/sh\nif [ \"$*\" = \"get secret -n hub -o json -- my-push\" ]; then cat '{}'; else echo 'Error from server (NotFound): secrets \"'\"$7\"'\" not found' >&2; exit 1; fi\n",
         dir.path().join("secret.json").display()
     );
-    let kubectl = bin.join("kubectl");
-    std::fs::write(&kubectl, script).unwrap();
-    std::fs::set_permissions(
-        &kubectl,
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
+        let kubectl = bin.join("kubectl");
+        std::fs::write(&kubectl, script).unwrap();
+        std::fs::set_permissions(
+            &kubectl,
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap();
 
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let block = |secret: &str| {
-        let v = dir.path().join("external.yaml");
-        std::fs::write(
+        let path = format!(
+            "{}:{}",
+            bin.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let block = |secret: &str| {
+            let v = dir.path().join("external.yaml");
+            std::fs::write(
             &v,
             format!(
                 "customImage:\n  registryEndpoint: {h}\n  pushRepoPrefix: {h}/team\n  pushSecretName: {secret}\n  insecureSkipVerify: true\n",
@@ -622,75 +601,69 @@ fn external_push_secret_is_read_with_kubectl_stub_cluster() {
             ),
         )
         .unwrap();
-        v
-    };
-    let r = run(verify_cmd(&block("my-push"), &[]).env("PATH", &path), b"");
-    r.expect_code(0);
-    let out = r.stdout_str();
-    assert!(
-        out.contains(&format!(
-            "ok    credentials for `{}` from Secret `my-push` (namespace `hub`)",
-            reg.host()
-        )),
-        "{out}"
-    );
-    assert!(out.contains("ok    login as `robot$ci`"), "{out}");
-    assert!(
-        out.contains("ok    push rights on `team/phib-push-check`"),
-        "{out}"
-    );
-    assert_no_secret(&r, &[ODD_PASSWORD, &data]);
-    assert_nothing_left(&reg, ROBOT, ODD_PASSWORD, "team/phib-push-check");
+            v
+        };
+        let r = run(verify_cmd(&block("my-push"), &[]).env("PATH", &path), b"");
+        r.expect_code(0);
+        let out = r.stdout_str();
+        assert!(
+            out.contains(&format!(
+                "ok    credentials for `{}` from Secret `my-push` (namespace `hub`)",
+                reg.host()
+            )),
+            "{out}"
+        );
+        assert!(out.contains("ok    login as `robot$ci`"), "{out}");
+        assert!(
+            out.contains("ok    push rights on `team/phib-push-check`"),
+            "{out}"
+        );
+        assert_no_secret(&r, &[ODD_PASSWORD, &data]);
+        assert_nothing_left(&reg, ROBOT, ODD_PASSWORD, "team/phib-push-check");
 
-    let r = run(verify_cmd(&block("other"), &[]).env("PATH", &path), b"");
-    r.expect_code(1);
-    assert!(
-        r.stderr.contains(
-            "the push Secret `other` (namespace `hub`) does not exist, and no ExternalSecret"
-        ),
-        "{}",
-        r.stderr
-    );
-}
+        let r = run(verify_cmd(&block("other"), &[]).env("PATH", &path), b"");
+        r.expect_code(1);
+        assert!(
+            r.stderr.contains(
+                "the push Secret `other` (namespace `hub`) does not exist, and no ExternalSecret"
+            ),
+            "{}",
+            r.stderr
+        );
+    }
+);
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs docker-registry; run ./scripts/test"
-)]
-fn honours_https_proxy_and_no_proxy() {
-    let reg = Registry::start(Auth::Htpasswd(&[ALICE]), false);
-    let dir = tempdir();
-    let v = alice_values(dir.path(), &reg.host(), &prefix(&reg.host(), true));
-    // A proxy that is not there, with credentials in its URL that must not show.
-    let dead = crate::registry::free_port();
-    let proxy = format!("http://proxyuser:proxysecret@127.0.0.1:{dead}");
-    let run_with = |no_proxy: Option<&str>| {
-        let mut cmd = verify_cmd(&v, &[]);
-        cmd.env("HTTPS_PROXY", &proxy);
-        if let Some(np) = no_proxy {
-            cmd.env("NO_PROXY", np);
-        }
-        run(&mut cmd, b"")
-    };
-    let r = run_with(None);
-    r.expect_code(1);
-    assert!(
-        r.stderr
-            .contains(&format!("through the proxy `127.0.0.1:{dead}`")),
-        "{}",
-        r.stderr
-    );
-    assert_no_secret(&r, &["proxysecret", ALICE.1]);
-    run_with(Some("127.0.0.1")).expect_code(0);
-}
+e2e!(
+    honours_https_proxy_and_no_proxy,
+    Registry::start(Auth::Htpasswd(&[ALICE]), false),
+    |reg| {
+        let dir = tempdir();
+        let v = alice_values(dir.path(), &reg.host(), &prefix(&reg.host(), true));
+        // A proxy that is not there, with credentials in its URL that must not show.
+        let dead = crate::registry::free_port();
+        let proxy = format!("http://proxyuser:proxysecret@127.0.0.1:{dead}");
+        let run_with = |no_proxy: Option<&str>| {
+            let mut cmd = verify_cmd(&v, &[]);
+            cmd.env("HTTPS_PROXY", &proxy);
+            if let Some(np) = no_proxy {
+                cmd.env("NO_PROXY", np);
+            }
+            run(&mut cmd, b"")
+        };
+        let r = run_with(None);
+        r.expect_code(1);
+        assert!(
+            r.stderr
+                .contains(&format!("through the proxy `127.0.0.1:{dead}`")),
+            "{}",
+            r.stderr
+        );
+        assert_no_secret(&r, &["proxysecret", ALICE.1]);
+        run_with(Some("127.0.0.1")).expect_code(0);
+    }
+);
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs docker-registry; run ./scripts/test"
-)]
-fn refused_cancel_warns_but_passes() {
+e2e!(refused_cancel_warns_but_passes, || {
     // Push rights but no delete right: the upload cannot be cancelled. The credentials
     // are proven all the same; verify says what stays behind.
     let issuer = TokenIssuer::start(ALICE.0, ALICE.1, Grants::PullPush);
@@ -708,7 +681,7 @@ fn refused_cancel_warns_but_passes() {
     // The open upload really is there, as the warning says.
     let left = stored_besides_hashstate(&reg);
     assert!(left.iter().any(|f| f.ends_with("/startedat")), "{left:?}");
-}
+});
 
 #[test]
 fn missing_repository_fails_as_create_it_first_stub_registry() {
@@ -789,63 +762,61 @@ fn rendered_push_secret(values: &Path) -> Vec<u8> {
         .unwrap()
 }
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs docker-registry, helm, skopeo; run ./scripts/test"
-)]
-fn rendered_push_secret_lets_skopeo_push_after_verify() {
-    let reg = Registry::start(Auth::Htpasswd(&[(ROBOT, ODD_PASSWORD)]), false);
-    let dir = tempdir();
-    // The values come from `phib render`, as an administrator would make them.
-    let v = dir.path().join("values.yaml");
-    let host = reg.host();
-    let prefix = format!("{host}/team");
-    run(
-        phib().args([
-            "render",
-            "--registry",
-            "harbor",
-            "--endpoint",
-            &host,
-            "--username",
-            ROBOT,
-            "--password-stdin",
-            "--push-repo-prefix",
-            &prefix,
-            "--insecure-skip-verify",
-            "--values",
-            v.to_str().unwrap(),
-        ]),
-        ODD_PASSWORD.as_bytes(),
-    )
-    .expect_code(0);
-    verify(&v, &[]).expect_code(0);
-    assert_nothing_left(&reg, ROBOT, ODD_PASSWORD, "team/phib-push-check");
+e2e!(
+    rendered_push_secret_lets_skopeo_push_after_verify,
+    Registry::start(Auth::Htpasswd(&[(ROBOT, ODD_PASSWORD)]), false),
+    |reg| {
+        let dir = tempdir();
+        // The values come from `phib render`, as an administrator would make them.
+        let v = dir.path().join("values.yaml");
+        let host = reg.host();
+        let prefix = format!("{host}/team");
+        run(
+            phib().args([
+                "render",
+                "--registry",
+                "harbor",
+                "--endpoint",
+                &host,
+                "--username",
+                ROBOT,
+                "--password-stdin",
+                "--push-repo-prefix",
+                &prefix,
+                "--insecure-skip-verify",
+                "--values",
+                v.to_str().unwrap(),
+            ]),
+            ODD_PASSWORD.as_bytes(),
+        )
+        .expect_code(0);
+        verify(&v, &[]).expect_code(0);
+        assert_nothing_left(&reg, ROBOT, ODD_PASSWORD, "team/phib-push-check");
 
-    let authfile = dir.path().join("auth.json");
-    std::fs::write(&authfile, rendered_push_secret(&v)).unwrap();
-    let layout = dir.path().join("oci");
-    oci::oci_layout(&layout);
-    let out = Command::new(tool("skopeo"))
-        .args(["copy", "--authfile"])
-        .arg(&authfile)
-        .args(["--dest-tls-verify=false"])
-        .arg(format!("oci:{}:latest", layout.display()))
-        .arg(format!("docker://{}/team/app:0123abcd", reg.host()))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "skopeo copy failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stderr),
-        reg.log()
-    );
-    assert_eq!(
-        catalog(&reg, ROBOT, ODD_PASSWORD),
-        vec!["team/app".to_string()]
-    );
-}
+        let authfile = dir.path().join("auth.json");
+        std::fs::write(&authfile, rendered_push_secret(&v)).unwrap();
+        let layout = dir.path().join("oci");
+        oci::oci_layout(&layout);
+        let out = Command::new(tool("skopeo"))
+            .args(["copy", "--authfile"])
+            .arg(&authfile)
+            .args(["--dest-tls-verify=false"])
+            .arg(format!("oci:{}:latest", layout.display()))
+            .arg(format!("docker://{}/team/app:0123abcd", reg.host()))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "skopeo copy failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            reg.log()
+        );
+        assert_eq!(
+            catalog(&reg, ROBOT, ODD_PASSWORD),
+            vec!["team/app".to_string()]
+        );
+    }
+);
 
 #[test]
 fn missing_or_unconfigured_block_exits_2_with_how_to_create_it() {
@@ -949,29 +920,27 @@ fn external_secret_without_kubectl_says_what_cannot_be_checked() {
     );
 }
 
-/// Each step line fits an 80-column terminal, even for a long repository path.
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs docker-registry; run ./scripts/test"
-)]
-fn step_lines_fit_80_columns() {
-    let reg = Registry::start(Auth::Htpasswd(&[ALICE]), false);
-    let dir = tempdir();
-    let extra = format!(
+// Each step line fits an 80-column terminal, even for a long repository path.
+e2e!(
+    step_lines_fit_80_columns,
+    Registry::start(Auth::Htpasswd(&[ALICE]), false),
+    |reg| {
+        let dir = tempdir();
+        let extra = format!(
         "  pushRepoPrefix: {}/a-rather-long-team-name/with-a-subgroup\n  insecureSkipVerify: true\n",
         reg.host()
     );
-    let v = alice_values(dir.path(), &format!("http://{}", reg.host()), &extra);
-    let r = verify(&v, &[]);
-    r.expect_code(0);
-    let out = r.stdout_str();
-    assert!(out.contains("a-rather-long-team-name"), "{out}");
-    for line in out.lines() {
-        assert!(
-            line.chars().count() <= 80,
-            "{} columns: {line}",
-            line.chars().count()
-        );
+        let v = alice_values(dir.path(), &format!("http://{}", reg.host()), &extra);
+        let r = verify(&v, &[]);
+        r.expect_code(0);
+        let out = r.stdout_str();
+        assert!(out.contains("a-rather-long-team-name"), "{out}");
+        for line in out.lines() {
+            assert!(
+                line.chars().count() <= 80,
+                "{} columns: {line}",
+                line.chars().count()
+            );
+        }
     }
-}
+);

@@ -1,13 +1,16 @@
-//! The per-cloud half of the keyless plan: each cloud's identity options checked and
-//! turned into the generator's identity, the ServiceAccount to write and the grant; and
-//! the central store's `ExternalSecret` with what its credential should be allowed.
+//! The per-cloud half of the keyless plan: each cloud's identity options (their values
+//! checked by their fields already) put together and turned into the generator's
+//! identity, the ServiceAccount to write and the grant; and the central store's
+//! `ExternalSecret` with what its credential should be allowed. What is refused here is
+//! how options go together (a missing one, a role of another partition), never a
+//! value's own grammar.
 
 use super::super::refresh::{AwsAuth, AzureAuth, Identity};
-use super::super::store::{self, FromStore};
-use super::{bad, AzureIdentity, Facts, Flag, KeylessChoice, Manifests, Plan};
+use super::super::store::FromStore;
+use super::{bad, AzureIdentity, Facts, KeylessChoice, Manifests, Plan};
 use crate::registry::hosts::{self, Partition};
-use crate::registry::keyless::{self, aws, azure, github, google, quay, Grant, Scope};
-use crate::registry::{check, Kind};
+use crate::registry::keyless::{self, aws, azure, github, google, quay, store, Grant, Scope};
+use crate::registry::{check, FieldId, Kind};
 use crate::{Error, Result};
 
 pub(super) fn from_store(
@@ -19,28 +22,32 @@ pub(super) fn from_store(
     scope: &Scope,
 ) -> Result<Plan> {
     let kind = facts.kind;
-    let (store_kind, store_name) = store::parse_store(store_ref)?;
+    let (store_kind, store_name) =
+        store::parse(store_ref).map_err(|e| e.for_field(FieldId::FromStore))?;
+    let (from, key) = (FieldId::FromStore.flag(), FieldId::RemoteKey);
     let remote_key = choice.remote_key.clone().ok_or_else(|| {
-        Error::usage("`--from-store` needs `--remote-key KEY`: the entry of the store that holds the password or token")
-            .with_help("add `--remote-key KEY`, e.g. `--remote-key primehub/registry`")
+        Error::usage(format!(
+            "`{from}` needs `{}`: the entry of the store that holds the password or token",
+            key.usage()
+        ))
+        .with_help(format!(
+            "add `{}`, e.g. `{} primehub/registry`",
+            key.usage(),
+            key.flag()
+        ))
     })?;
-    store::check_remote(Flag::RemoteKey.name(), &remote_key)?;
-    if let Some(p) = &choice.remote_property {
-        store::check_remote(Flag::RemoteProperty.name(), p)?;
-    }
     let username = match kind {
         Kind::ArtifactRegistry | Kind::Gcr => crate::registry::keyfile::USERNAME.to_string(),
         _ => facts.username.map(str::to_string).ok_or_else(|| {
+            let user = FieldId::Username;
             Error::usage(format!(
-                "`--from-store` with `--registry {}` needs `--username`: the user the stored password or token belongs to",
-                kind.name()
+                "`{from}` with `--registry {}` needs `{}`: the user the stored password or token belongs to",
+                kind.name(),
+                user.flag()
             ))
-            .with_help("add `--username USER` (not a secret: it is written into the manifest)")
+            .with_help(format!("add `{}` (not a secret: it is written into the manifest)", user.usage()))
         })?,
     };
-    check::username(&username).map_err(|e| {
-        Error::usage(format!("`--username` `{username}` {}", e.reason)).with_help(e.help)
-    })?;
     let grant = store_grant(kind, facts, scope);
     Ok(Plan {
         manifests: Manifests::Store(FromStore {
@@ -48,7 +55,7 @@ pub(super) fn from_store(
             namespace: namespace.to_string(),
             registry_endpoint: facts.registry_endpoint.to_string(),
             store_kind,
-            store_name,
+            store_name: store_name.to_string(),
             remote_key,
             remote_property: choice.remote_property.clone(),
             username,
@@ -77,13 +84,10 @@ fn store_grant(kind: Kind, facts: Facts<'_>, scope: &Scope) -> Grant {
 
 pub(super) type Wiring = (Identity, Option<String>, Grant);
 
-const GKE_FIX: &str = "write `--gke-cluster LOCATION/NAME` (or `PROJECT/LOCATION/NAME` when the cluster is in another project), as `gcloud container clusters list` shows it";
-
 /// `--gke-cluster [PROJECT/]LOCATION/NAME` as (project, location, name); the project is
-/// `default_project` when not given.
+/// `default_project` when not given. The grammar is the field's.
 pub fn parse_gke_cluster(value: &str, default_project: &str) -> Result<(String, String, String)> {
-    google::gke_cluster(value, default_project)
-        .map_err(|e| bad(Flag::GkeCluster, value, &e.reason, &e.help))
+    google::gke_cluster(value, default_project).map_err(|e| e.for_field(FieldId::GkeCluster))
 }
 
 pub(super) fn google_identity(
@@ -107,25 +111,20 @@ pub(super) fn google_identity(
         ),
     };
     let Some(cluster) = &choice.gke_cluster else {
-        return Err(Error::usage(
-            "`--refresh external-secrets` for Google needs `--gke-cluster LOCATION/NAME`: the GKE cluster whose Workload Identity the operator uses",
-        )
-        .with_help(GKE_FIX));
+        let gke = FieldId::GkeCluster;
+        return Err(Error::usage(format!(
+            "`{}` for Google needs `{}`: the GKE cluster whose Workload Identity the operator uses",
+            FieldId::Refresh.usage(),
+            gke.usage()
+        ))
+        .with_help(format!("write `{}` (or `{} PROJECT/LOCATION/NAME` when the cluster is in another project), as `gcloud container clusters list` shows it", gke.usage(), gke.flag())));
     };
     let (cluster_project, location_c, name_c) = parse_gke_cluster(cluster, &project)?;
     let (location_c, name_c) = (location_c.as_str(), name_c.as_str());
-    let gsa = match &choice.gcp_service_account {
-        Some(e) if google::is_service_account_email(e) => e.clone(),
-        Some(e) => {
-            return Err(bad(
-                Flag::GcpServiceAccount,
-                e,
-                "is not a Google service account (`NAME@PROJECT.iam.gserviceaccount.com`)",
-                "give the e-mail `gcloud iam service-accounts list` shows",
-            ))
-        }
-        None => google::default_service_account(&project),
-    };
+    let gsa = choice
+        .gcp_service_account
+        .clone()
+        .unwrap_or_else(|| google::default_service_account(&project));
     let grant = google::grant(
         &google::GrantFor {
             project: &project,
@@ -154,19 +153,6 @@ pub(super) fn google_identity(
     ))
 }
 
-fn guid(flag: Flag, v: &Option<String>) -> Result<Option<String>> {
-    match v {
-        Some(id) if azure::is_guid(id) => Ok(Some(id.clone())),
-        Some(id) => Err(bad(
-            flag,
-            id,
-            "is not a GUID",
-            "copy it from `az identity show --query clientId` / `az account show --query tenantId`",
-        )),
-        None => Ok(None),
-    }
-}
-
 pub(super) fn azure_identity(
     choice: &KeylessChoice,
     host: &str,
@@ -176,16 +162,19 @@ pub(super) fn azure_identity(
     repository_scope: bool,
 ) -> Result<Wiring> {
     let mode = choice.azure_identity.unwrap_or(AzureIdentity::Workload);
-    let client_id = guid(Flag::AzureClientId, &choice.azure_client_id)?;
-    let tenant_id = guid(Flag::AzureTenantId, &choice.azure_tenant_id)?;
+    let client_id = choice.azure_client_id.clone();
+    let tenant_id = choice.azure_tenant_id.clone();
     let registry_name = hosts::acr_registry_name(host).unwrap_or(host);
+    let identity = FieldId::AzureIdentity.flag();
     let (auth, service_account) = match mode {
         AzureIdentity::Workload => {
             let (Some(client_id), Some(_)) = (&client_id, &tenant_id) else {
-                return Err(Error::usage(
-                    "Azure Workload Identity needs `--azure-client-id` and `--azure-tenant-id`: the managed identity the ServiceAccount stands for",
-                )
-                .with_help("`az identity show --name IDENTITY --resource-group RG --query '{client:clientId,tenant:tenantId}'`; or `--azure-identity managed` for the nodes' managed identity"));
+                return Err(Error::usage(format!(
+                    "Azure Workload Identity needs `{}` and `{}`: the managed identity the ServiceAccount stands for",
+                    FieldId::AzureClientId.flag(),
+                    FieldId::AzureTenantId.flag()
+                ))
+                .with_help(format!("`az identity show --name IDENTITY --resource-group RG --query '{{client:clientId,tenant:tenantId}}'`; or `{identity} {}` for the nodes' managed identity", AzureIdentity::Managed.name())));
             };
             (
                 AzureAuth::Workload {
@@ -196,8 +185,12 @@ pub(super) fn azure_identity(
         }
         AzureIdentity::Managed => {
             if choice.service_account.is_some() {
-                return Err(Error::usage("`--refresh-service-account` is not used with `--azure-identity managed`: the nodes' identity needs no ServiceAccount")
-                    .with_help("remove it, or use `--azure-identity workload`"));
+                return Err(Error::usage(format!(
+                    "`{}` is not used with `{identity} {}`: the nodes' identity needs no ServiceAccount",
+                    FieldId::RefreshServiceAccount.flag(),
+                    AzureIdentity::Managed.name()
+                ))
+                .with_help(format!("remove it, or use `{identity} {}`", AzureIdentity::Workload.name())));
             }
             (
                 AzureAuth::Managed {
@@ -239,22 +232,19 @@ pub(super) fn aws_identity(
         Error::usage(format!(
             "`{host}` is not an ECR registry host (`ACCOUNT.dkr.ecr.REGION.amazonaws.com`, `.amazonaws.com.cn` in China)"
         ))
-        .with_help("give `--aws-account` and `--aws-region`, or an endpoint of that form")
+        .with_help(format!(
+            "give `{}` and `{}`, or an endpoint of that form",
+            FieldId::AwsAccount.flag(),
+            FieldId::AwsRegion.flag()
+        ))
     })?;
     let partition = Partition::of_region(region);
     if let Some(arn) = &choice.aws_role_arn {
-        if !aws::is_role_arn(arn) {
-            return Err(bad(
-                Flag::AwsRoleArn,
-                arn,
-                "is not an IAM role ARN (`arn:aws:iam::ACCOUNT:role/NAME`; `arn:aws-cn:` in China, `arn:aws-us-gov:` in GovCloud)",
-                "copy it from `aws iam get-role --role-name NAME --query Role.Arn`",
-            ));
-        }
+        // The grammar is the field's; a role and a registry must share a partition.
         let given = Partition::of_arn(arn).unwrap_or(partition);
         if given != partition {
             return Err(bad(
-                Flag::AwsRoleArn,
+                FieldId::AwsRoleArn,
                 arn,
                 &format!(
                     "is in the partition `{}`, but the registry's region `{region}` is in `{}`: IAM roles do not cross partitions",
@@ -318,16 +308,24 @@ pub(super) fn quay_identity(
     sa: &str,
     scope: &Scope,
 ) -> Result<Wiring> {
-    let fix = "name the robot account with `--username ORG+NAME` (the organisation's Robot Accounts page); its federation trusts the ServiceAccount";
+    let user = FieldId::Username.flag();
+    let fix = format!("name the robot account with `{user} ORG+NAME` (the organisation's Robot Accounts page); its federation trusts the ServiceAccount");
+    // A robot's name was checked by the field's grammar: here only whether it is one.
     let robot = match username {
         Some(r) if quay::is_robot(r) => r.to_string(),
         Some(r) => {
             return Err(Error::usage(format!(
-                "`--username` `{r}` is not a Quay robot account (`ORG+NAME`, NAME in lower case, digits and `_`): only robot accounts federate"
+            "`{user}` `{r}` is not a Quay robot account (`ORG+NAME`): only robot accounts federate"
+        ))
+            .with_help(fix))
+        }
+        None => {
+            return Err(Error::usage(format!(
+                "`{}` for Quay needs `{user} ORG+NAME`",
+                FieldId::Refresh.usage()
             ))
             .with_help(fix))
         }
-        None => return Err(Error::usage("`--refresh external-secrets` for Quay needs `--username ORG+NAME`").with_help(fix)),
     };
     let grant = quay::grant(
         &quay::GrantFor {

@@ -17,16 +17,7 @@ pub const FIELDS: [Field; 2] = [
         required: false,
         advanced: true,
         default: None,
-        validate: |v| {
-            if is_role_arn(v) {
-                Ok(())
-            } else {
-                Err(Invalid::new(
-                    "is not an IAM role ARN (`arn:aws:iam::ACCOUNT:role/NAME`; `arn:aws-cn:` in China, `arn:aws-us-gov:` in GovCloud)",
-                    "copy it from `aws iam get-role --role-name NAME --query Role.Arn`",
-                ))
-            }
-        },
+        validate: role_arn,
     },
     SERVICE_ACCOUNT_FIELD,
 ];
@@ -66,19 +57,45 @@ pub const REPOSITORY_ACTIONS: [&str; 7] = [
     "ecr:PutImage",
 ];
 
-/// A role ARN `arn:PARTITION:iam::ACCOUNT:role/NAME` (`NAME` may have a path).
-pub fn is_role_arn(arn: &str) -> bool {
-    Partition::of_arn(arn).is_some() && role_account_and_name(arn).is_some()
+/// The validator of `--aws-role-arn`.
+fn role_arn(value: &str) -> Result<(), Invalid> {
+    if is_role_arn(value) {
+        Ok(())
+    } else {
+        Err(Invalid::new(
+            "is not an IAM role ARN (`arn:aws:iam::ACCOUNT:role/NAME`; `arn:aws-cn:` in China, `arn:aws-us-gov:` in GovCloud)",
+            "copy it from `aws iam get-role --role-name NAME --query Role.Arn`",
+        ))
+    }
 }
 
-/// The account and the role name (without its path) of a role ARN.
+/// A role ARN `arn:PARTITION:iam::ACCOUNT:role/PATH/NAME`, as AWS documents it:
+/// - the ARN (IAM User Guide, "IAM identifiers", ARNs): `arn:PARTITION:iam::ACCOUNT:role/`
+///   then the name with its path; IAM is global, so the region field is empty;
+/// - the partition (AWS General Reference, "Amazon Resource Names"): `aws`, `aws-cn`
+///   (China) or `aws-us-gov` (GovCloud), the ones an ECR registry can be in
+///   ([`Partition`]);
+/// - the account: 12 digits;
+/// - the name (IAM API Reference, `CreateRole`, `RoleName`): 1 to 64 of `[\w+=,.@-]`;
+/// - the path (`CreateRole`, `Path`: `/` or `/` printable ASCII `/`, at most 512
+///   characters): in the ARN between `role/` and the name, without its outer slashes.
+pub fn is_role_arn(arn: &str) -> bool {
+    role_account_and_name(arn).is_some()
+}
+
+/// The account and the role name (without its path) of a role ARN ([`is_role_arn`]).
 pub fn role_account_and_name(arn: &str) -> Option<(&str, &str)> {
     let partition = Partition::of_arn(arn)?;
     let rest = arn.strip_prefix(&format!("arn:{}:iam::", partition.name()))?;
-    let (account, path) = rest.split_once(":role/")?;
-    let name = path.rsplit('/').next()?;
-    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) && !name.is_empty())
-        .then_some((account, name))
+    let (account, role) = rest.split_once(":role/")?;
+    let (path, name) = role.rsplit_once('/').unwrap_or(("", role));
+    let account_ok = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
+    let path_ok = path.len() + 2 <= 512 && path.bytes().all(|b| (0x21..=0x7e).contains(&b));
+    let name_ok = (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b));
+    (account_ok && path_ok && name_ok).then_some((account, name))
 }
 
 /// Who gets the policy: the identity the generator's tokens carry the permissions of.
@@ -277,6 +294,51 @@ pub fn grant(g: &GrantFor<'_>, scope: &Scope) -> Grant {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn role_arns_follow_the_iam_grammar_in_each_partition() {
+        for (ok, account, name) in [
+            (
+                "arn:aws:iam::123456789012:role/builder",
+                "123456789012",
+                "builder",
+            ),
+            (
+                "arn:aws-cn:iam::123456789012:role/path/to/ecr-pusher",
+                "123456789012",
+                "ecr-pusher",
+            ),
+            (
+                "arn:aws-us-gov:iam::123456789012:role/a+b=c,d.e@f_g-h",
+                "123456789012",
+                "a+b=c,d.e@f_g-h",
+            ),
+        ] {
+            assert!(role_arn(ok).is_ok(), "{ok}");
+            assert_eq!(role_account_and_name(ok), Some((account, name)));
+        }
+        let long_name = format!("arn:aws:iam::123456789012:role/{}", "r".repeat(65));
+        let long_path = format!("arn:aws:iam::123456789012:role/{}/r", "p".repeat(511));
+        for bad in [
+            "",
+            "role/x",
+            "arn:aws:iam::123456789012:role/",
+            "arn:aws:iam::123456789012:role/path/",
+            "arn:aws:iam::123456789012:user/builder",
+            "arn:aws:iam::12345678901:role/builder",
+            "arn:aws:iam::1234567890123:role/builder",
+            "arn:aws:iam:us-east-1:123456789012:role/builder",
+            "arn:aws-eu:iam::123456789012:role/builder",
+            "arn:aws:iam::123456789012:role/bu ilder",
+            "arn:aws:iam::123456789012:role/builder$",
+            "arn:aws:iam::123456789012:role/pa th/builder",
+            "arn:aws:iam::123456789012:role/b\u{e9}",
+            &long_name,
+            &long_path,
+        ] {
+            assert!(role_arn(bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn the_policy_names_only_the_repository_in_the_regions_partition() {

@@ -25,10 +25,8 @@ pub const FIELDS: [Field; 5] = [
         required: false,
         advanced: true,
         default: Some(|_| Some("workload".into())),
-        validate: |v| match v {
-            "workload" | "managed" => Ok(()),
-            _ => Err(Invalid::new("is neither `workload` nor `managed`", "write `workload` (Azure Workload Identity) or `managed` (the nodes' managed identity)")),
-        },
+        // The choices are the field list's (`AuthMode::name`).
+        validate: check::any,
     },
     Field {
         id: FieldId::AzureClientId,
@@ -95,7 +93,11 @@ pub const TENANT_ID_ANNOTATION: &str = "azure.workload.identity/tenant-id";
 /// The audience of the federated credential.
 pub const FEDERATION_AUDIENCE: &str = "api://AzureADTokenExchange";
 
-/// A GUID as Entra writes client and tenant ids.
+/// A GUID as Microsoft Entra writes client and tenant ids: the identity platform
+/// documents both as GUIDs (Microsoft identity platform, "Application and service
+/// principal objects": `appId`, the application (client) ID; "Find your tenant ID":
+/// a GUID), written as a UUID string, 8-4-4-4-12 hexadecimal digits (RFC 9562,
+/// section 4).
 pub fn is_guid(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     parts.len() == 5
@@ -112,6 +114,24 @@ pub enum AuthMode {
     Workload,
     /// A managed identity of the nodes the operator runs on.
     Managed,
+}
+
+impl AuthMode {
+    /// Both, in the order of `--azure-identity`'s choices.
+    pub const ALL: [AuthMode; 2] = [AuthMode::Workload, AuthMode::Managed];
+
+    /// The value of `--azure-identity`.
+    pub fn name(self) -> &'static str {
+        match self {
+            AuthMode::Workload => "workload",
+            AuthMode::Managed => "managed",
+        }
+    }
+
+    /// The mode `--azure-identity NAME` chose.
+    pub fn from_name(name: &str) -> Option<AuthMode> {
+        AuthMode::ALL.into_iter().find(|m| m.name() == name)
+    }
 }
 
 /// What the grant needs.
@@ -217,6 +237,45 @@ pub fn grant(g: &GrantFor<'_>, scope: &Scope) -> Grant {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn client_and_tenant_ids_are_guids() {
+        for ok in [
+            "11111111-2222-3333-4444-555555555555",
+            "00000000-0000-0000-0000-000000000000",
+            "a1B2c3D4-e5f6-a7b8-c9d0-E1F2A3B4C5D6",
+        ] {
+            assert!(guid(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "nope",
+            "11111111222233334444555555555555",
+            "{11111111-2222-3333-4444-555555555555}",
+            "11111111-2222-3333-4444-55555555555",
+            "11111111-2222-3333-4444-5555555555555",
+            "1111111-22222-3333-4444-555555555555",
+            "g1111111-2222-3333-4444-555555555555",
+            "11111111-2222-3333-4444-555555555555 ",
+        ] {
+            assert!(guid(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    /// `--azure-identity`'s choices in the field list are the modes' names.
+    #[test]
+    fn the_identity_choices_are_the_auth_modes() {
+        let choices: Vec<&str> = FieldId::AzureIdentity
+            .choices()
+            .iter()
+            .map(|c| c.value)
+            .collect();
+        assert_eq!(choices, AuthMode::ALL.map(AuthMode::name).to_vec());
+        for mode in AuthMode::ALL {
+            assert_eq!(AuthMode::from_name(mode.name()), Some(mode));
+        }
+        assert_eq!(AuthMode::from_name("Managed"), None);
+    }
 
     #[test]
     fn the_condition_names_the_repository() {

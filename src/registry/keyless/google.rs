@@ -45,7 +45,15 @@ pub const FIELDS: [Field; 3] = [
 const GKE_FIX: &str = "write `LOCATION/NAME` (or `PROJECT/LOCATION/NAME` when the cluster is in another project), as `gcloud container clusters list` shows it";
 
 /// `[PROJECT/]LOCATION/NAME` as (project, location, name); the project is
-/// `default_project` when not given.
+/// `default_project` when not given (and then not checked here: it is the registry's).
+/// The parts as Google documents them:
+/// - PROJECT: a project ID (Resource Manager, "Creating and managing projects": 6 to 30
+///   lower-case letters, digits and `-`, starting with a letter, not ending with `-`);
+/// - LOCATION: a region (`europe-west1`) or a zone, the region and a letter
+///   (`europe-west1-b`; Compute Engine, "Regions and zones");
+/// - NAME: a cluster name (GKE API, `projects.locations.clusters`, `Cluster.name`: at
+///   most 40 lower-case letters, digits and `-`, starting with a letter and ending with
+///   a letter or digit).
 pub fn gke_cluster(
     value: &str,
     default_project: &str,
@@ -53,7 +61,15 @@ pub fn gke_cluster(
     let words: Vec<&str> = value.split('/').collect();
     let (project, location, name) = match words[..] {
         [l, n] => (default_project, l, n),
-        [p, l, n] => (p, l, n),
+        [p, l, n] => {
+            if crate::registry::artifact_registry::project(p).is_err() {
+                return Err(Invalid::new(
+                    format!("has the project `{p}`, which is not a Google Cloud project ID (6 to 30 lower-case letters, digits and `-`, starting with a letter)"),
+                    GKE_FIX,
+                ));
+            }
+            (p, l, n)
+        }
         _ => {
             return Err(Invalid::new(
                 "is not `LOCATION/NAME` or `PROJECT/LOCATION/NAME`",
@@ -61,18 +77,49 @@ pub fn gke_cluster(
             ))
         }
     };
-    let label_ok = |s: &str| {
-        !s.is_empty()
-            && s.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    };
-    if ![project, location, name].iter().all(|s| label_ok(s)) {
+    if !is_location(location) {
         return Err(Invalid::new(
-            "has an invalid project, location or name (lower-case letters, digits and `-`)",
+            format!("has the location `{location}`, which is not a Google Cloud region or zone (e.g. `europe-west1` or `europe-west1-b`)"),
+            GKE_FIX,
+        ));
+    }
+    if !is_cluster_name(name) {
+        return Err(Invalid::new(
+            format!("has the name `{name}`, which is not a GKE cluster name (at most 40 lower-case letters, digits and `-`, starting with a letter and ending with a letter or digit)"),
             GKE_FIX,
         ));
     }
     Ok((project.to_string(), location.to_string(), name.to_string()))
+}
+
+/// A region, `AREA-PLACEN` (`us-central1`, `northamerica-northeast1`), or a zone, the
+/// region and `-` and a letter (`us-central1-a`).
+fn is_location(value: &str) -> bool {
+    let letters = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase());
+    let region = |area: &str, place: &str| {
+        let name = place.trim_end_matches(|c: char| c.is_ascii_digit());
+        letters(area) && letters(name) && name.len() < place.len()
+    };
+    match value.split('-').collect::<Vec<_>>()[..] {
+        [area, place] => region(area, place),
+        [area, place, zone] => region(area, place) && zone.len() == 1 && letters(zone),
+        _ => false,
+    }
+}
+
+/// `[a-z]([-a-z0-9]*[a-z0-9])?` with a length in `len`: GKE cluster names (1 to 40),
+/// service-account IDs (6 to 30).
+fn lower_id(value: &str, len: std::ops::RangeInclusive<usize>) -> bool {
+    len.contains(&value.len())
+        && value.starts_with(|c: char| c.is_ascii_lowercase())
+        && !value.ends_with('-')
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+fn is_cluster_name(value: &str) -> bool {
+    lower_id(value, 1..=40)
 }
 
 fn service_account_email(v: &str) -> Result<(), Invalid> {
@@ -109,11 +156,18 @@ pub fn default_service_account(project: &str) -> String {
     )
 }
 
-/// A Google service account e-mail, as the generator's schema requires it.
+/// A user-managed Google service account, `NAME@PROJECT.iam.gserviceaccount.com`, the
+/// kind the operator can impersonate and phib can grant (IAM, "Service accounts
+/// overview", user-managed service accounts). NAME is the account ID (IAM API,
+/// `projects.serviceAccounts.create`, `accountId`: 6 to 30 characters matching
+/// `[a-z]([-a-z0-9]*[a-z0-9])`), PROJECT a project ID as in [`gke_cluster`].
 pub fn is_service_account_email(email: &str) -> bool {
-    email.split_once('@').is_some_and(|(name, domain)| {
-        !name.is_empty() && domain.ends_with(".iam.gserviceaccount.com")
-    })
+    let Some((name, domain)) = email.split_once('@') else {
+        return false;
+    };
+    let project = domain.strip_suffix(".iam.gserviceaccount.com");
+    lower_id(name, 6..=30)
+        && project.is_some_and(|p| crate::registry::artifact_registry::project(p).is_ok())
 }
 
 /// The Artifact Registry location and repository that serve a gcr.io host (Google's
@@ -226,6 +280,64 @@ mod tests {
     use super::*;
 
     #[test]
+    fn gke_clusters_follow_googles_names() {
+        let p = |v: &str| gke_cluster(v, "acme-images").map_err(|e| e.reason);
+        assert_eq!(
+            p("europe-west1/hub").unwrap(),
+            ("acme-images".into(), "europe-west1".into(), "hub".into())
+        );
+        assert_eq!(
+            p("ops-fleet/us-central1-a/fleet-2").unwrap(),
+            ("ops-fleet".into(), "us-central1-a".into(), "fleet-2".into())
+        );
+        assert!(p(&format!("us-east4/{}", "c".repeat(40))).is_ok());
+        for (bad, says) in [
+            ("hub", "is not `LOCATION/NAME`"),
+            ("a/b/c/d", "is not `LOCATION/NAME`"),
+            ("ops/us-central1/fleet", "has the project `ops`"),
+            ("Ops-Fleet/us-central1/fleet", "has the project"),
+            ("us/hub", "has the location `us`"),
+            ("us-central-1/hub", "has the location"),
+            ("us-central1-ab/hub", "has the location"),
+            ("europe-west1/", "has the name"),
+            ("europe-west1/Hub", "has the name"),
+            ("europe-west1/1hub", "has the name"),
+            ("europe-west1/hub-", "has the name"),
+            ("europe-west1/hub_1", "has the name"),
+        ] {
+            let reason = p(bad).unwrap_err();
+            assert!(reason.contains(says), "{bad}: {reason}");
+        }
+        assert!(p(&format!("us-east4/{}", "c".repeat(41))).is_err());
+    }
+
+    #[test]
+    fn service_accounts_are_user_managed_emails() {
+        for ok in [
+            "phib-image-builder@acme-images.iam.gserviceaccount.com",
+            "builder@ops-fleet.iam.gserviceaccount.com",
+            &format!("{}@acme-images.iam.gserviceaccount.com", "a".repeat(30)),
+        ] {
+            assert!(service_account_email(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "me@gmail.com",
+            "builder@ops-fleet.iam.gserviceaccount.com.evil.io",
+            "build@ops-fleet.iam.gserviceaccount.com",
+            "Builder@ops-fleet.iam.gserviceaccount.com",
+            "builder-@ops-fleet.iam.gserviceaccount.com",
+            "builder@ops.iam.gserviceaccount.com",
+            "builder@.iam.gserviceaccount.com",
+            "@ops-fleet.iam.gserviceaccount.com",
+            "123456789012-compute@developer.gserviceaccount.com",
+            "builder@ops-fleet@x.iam.gserviceaccount.com",
+            &format!("{}@acme-images.iam.gserviceaccount.com", "a".repeat(31)),
+        ] {
+            assert!(service_account_email(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn grant_golden() {
         let g = GrantFor {
             project: "acme",
@@ -274,7 +386,9 @@ mod tests {
         assert_eq!(gcr_repository("eu.gcr.io"), Some(("europe", "eu.gcr.io")));
         assert_eq!(gcr_repository("gcr.io"), Some(("us", "gcr.io")));
         assert_eq!(gcr_repository("example.com"), None);
-        assert!(is_service_account_email("a@p.iam.gserviceaccount.com"));
+        assert!(is_service_account_email(
+            "builder@acme-images.iam.gserviceaccount.com"
+        ));
         assert!(!is_service_account_email("a@gmail.com"));
     }
 }

@@ -15,20 +15,59 @@ pub mod azure;
 pub mod github;
 pub mod google;
 pub mod quay;
+pub mod store;
 
 use super::{check, Field, FieldId, Kind};
 
 /// The keyless fields of `kind`, after its own and the common ones: who the operator
-/// logs in as. Each cloud's file declares its own.
-pub fn fields(kind: Kind) -> &'static [Field] {
-    match kind {
+/// logs in as (each cloud's file declares its own), then the options of external mode
+/// every kind takes ([`FieldId::external`]), which the secret mode checks against the
+/// kind with the reason when it cannot use them.
+pub fn fields(kind: Kind) -> impl Iterator<Item = &'static Field> {
+    let identity: &'static [Field] = match kind {
         Kind::ArtifactRegistry | Kind::Gcr => &google::FIELDS,
         Kind::Acr => &azure::FIELDS,
         Kind::Ecr => &aws::FIELDS,
         Kind::Quay => &quay::FIELDS,
         Kind::DockerHub | Kind::Ghcr | Kind::Harbor => &[],
-    }
+    };
+    identity.iter().chain(EXTERNAL_FIELDS.iter())
 }
+
+/// The options of external mode that say where the login comes from, in the field
+/// list's order.
+pub const EXTERNAL_FIELDS: [Field; 6] = [
+    Field {
+        id: FieldId::EcrRefresh,
+        prompt: "Keep the ECR Secret fresh with the External Secrets Operator",
+        hint: "the older spelling of `--refresh external-secrets` for ECR",
+        required: false,
+        advanced: true,
+        default: None,
+        validate: check::any,
+    },
+    Field {
+        id: FieldId::EcrServiceAccount,
+        prompt: "IRSA ServiceAccount for the ECR token",
+        hint: "the older spelling of `--refresh-service-account` for ECR",
+        required: false,
+        advanced: true,
+        default: None,
+        validate: check::service_account,
+    },
+    Field {
+        id: FieldId::Refresh,
+        prompt: "Short-lived tokens from the cluster's workload identity",
+        hint: "the External Secrets Operator mints them and keeps the push Secret fresh (docs/keyless/)",
+        required: false,
+        advanced: true,
+        default: None,
+        validate: check::any,
+    },
+    store::FROM_STORE_FIELD,
+    store::REMOTE_KEY_FIELD,
+    store::REMOTE_PROPERTY_FIELD,
+];
 
 /// `--refresh-service-account`, shared by every cloud whose generator authenticates as
 /// a Kubernetes ServiceAccount.
@@ -39,7 +78,7 @@ pub const SERVICE_ACCOUNT_FIELD: Field = Field {
     required: false,
     advanced: true,
     default: None,
-    validate: check::secret_name,
+    validate: check::service_account,
 };
 
 /// The generators' API group and version (ESO 0.8 and later, 2.x included).
@@ -215,6 +254,26 @@ mod tests {
         assert!(generator(Kind::Ghcr).is_err());
         assert!(generator(Kind::DockerHub).is_err());
         assert!(generator(Kind::Harbor).is_err());
+    }
+
+    /// Every option of external mode is a field of every kind, in the field list's
+    /// order, and nothing else is.
+    #[test]
+    fn every_kind_takes_the_options_of_external_mode() {
+        let external: Vec<FieldId> = FieldId::ALL
+            .into_iter()
+            .filter(|id| id.external())
+            .collect();
+        assert_eq!(EXTERNAL_FIELDS.map(|f| f.id).to_vec(), external);
+        for kind in Kind::ALL {
+            for id in &external {
+                assert!(kind.accepts(*id), "{kind:?} {id:?}");
+            }
+            assert!(
+                fields(kind).all(|f| f.id.keyless() || f.id.external()),
+                "{kind:?}"
+            );
+        }
     }
 
     #[test]

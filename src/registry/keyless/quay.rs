@@ -5,7 +5,7 @@
 //! service account issuer must be reachable by Quay (public OIDC discovery).
 
 use super::{sh, GeneratedLogin, Generator, Grant, Scope, SERVICE_ACCOUNT_FIELD};
-use crate::registry::Field;
+use crate::registry::{check, Field, Invalid};
 
 /// Who the operator logs in as on Quay: the robot is `--username`.
 pub const FIELDS: [Field; 1] = [SERVICE_ACCOUNT_FIELD];
@@ -26,16 +26,40 @@ pub const GENERATOR: Generator = Generator {
     docs: "docs/keyless/quay.md",
 };
 
-/// `ORG+NAME`, as Quay names robot accounts (NAME: lower-case letters, digits, `_`).
+/// `ORG+NAME`, as Quay names robot accounts: the namespace (organisation or user) and
+/// the robot's short name joined by `+` (quay/quay `util/names.py`,
+/// `format_robot_username`), each a Quay namespace name: 2 to 255 characters matching
+/// `^([a-z0-9]+(?:[._-][a-z0-9]+)*)$` (`util/validation.py`, `VALID_USERNAME_REGEX`,
+/// which `data/model/user.py` `create_robot` applies to the short name).
 pub fn is_robot(robot: &str) -> bool {
-    robot.split_once('+').is_some_and(|(org, name)| {
-        !org.is_empty()
-            && name.len() >= 2
-            && name.starts_with(|c: char| c.is_ascii_lowercase())
-            && name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-    })
+    robot
+        .split_once('+')
+        .is_some_and(|(org, name)| is_namespace(org) && is_namespace(name))
+}
+
+/// A Quay namespace name (see [`is_robot`]): lower-case letters and digits, runs of
+/// them joined by one `.`, `_` or `-`.
+fn is_namespace(name: &str) -> bool {
+    let words_ok = name.split(['.', '_', '-']).all(|w| {
+        !w.is_empty()
+            && w.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    });
+    (2..=255).contains(&name.len()) && words_ok
+}
+
+/// The validator of Quay's `--username`: a user name as every registry takes it
+/// ([`check::username`]), and, when it names a robot (a `+` in it; Quay user names
+/// have none), the robot grammar of [`is_robot`].
+pub fn username(value: &str) -> Result<(), Invalid> {
+    check::username(value)?;
+    if value.contains('+') && !is_robot(value) {
+        return Err(Invalid::new(
+            "is not a Quay robot account name (`ORG+NAME`: each part 2 to 255 lower-case letters and digits, single `.`, `_` or `-` between them)",
+            "copy the name from the organisation's Robot Accounts page, e.g. `acme+builder`",
+        ));
+    }
+    Ok(())
 }
 
 /// What the grant needs.
@@ -97,9 +121,38 @@ mod tests {
 
     #[test]
     fn robots_and_grant() {
-        assert!(is_robot("acme+phib_image_builder"));
-        assert!(!is_robot("acme"));
-        assert!(!is_robot("acme+Bad"));
+        for ok in [
+            "acme+phib_image_builder",
+            "ab+cd",
+            "my.org+ci-bot",
+            "acme1+2builders",
+        ] {
+            assert!(is_robot(ok), "{ok}");
+            assert!(username(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "acme",
+            "acme+Bad",
+            "o+b",
+            "acme+b",
+            "+builder",
+            "acme+",
+            "acme+builder_",
+            "acme+bui__lder",
+            "acme+bui lder",
+            "acme+builder+x",
+            "ac$me+builder",
+        ] {
+            assert!(!is_robot(bad), "{bad:?}");
+        }
+        assert!(!is_robot(&format!("acme+{}", "b".repeat(256))));
+        // A user name without `+` is a person's, not a robot's: only the robot is checked.
+        assert!(username("someone").is_ok());
+        for bad in ["o+b", "acme+Bad", "acme+builder_"] {
+            let e = username(bad).unwrap_err();
+            assert!(e.reason.contains("robot"), "{bad}: {}", e.reason);
+        }
+        assert!(username("a:b").unwrap_err().reason.contains("`:`"));
         let s = grant(
             &GrantFor {
                 host: "quay.io",

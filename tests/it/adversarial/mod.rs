@@ -9,9 +9,11 @@
 
 use std::path::Path;
 
+mod boundaries;
 mod files;
 mod hostile;
 mod inputs;
+mod races;
 mod redaction;
 mod registry_servers;
 mod signals;

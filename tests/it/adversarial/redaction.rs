@@ -2,7 +2,11 @@
 //! base64 blob, a keyfile folded across YAML lines (at spaces, or with `\`
 //! continuations) or nested as JSON in a JSON string; `show --query` reaching a
 //! password through a YAML alias, or a login as base64 `user:password` under `auth`
-//! and inside `.dockerconfigjson`.
+//! and inside `.dockerconfigjson`. And a table of logins × every form helm and kubectl
+//! print a secret in (`\u`-escaped JSON, `\/`, URL-encoded, base64 at any offset and
+//! glued to other base64 characters, `.dockerconfigjson` written by Go or Python, a
+//! blob inside a blob), echoed by a careless helm during `phib upgrade` and by a
+//! failing kubectl during `phib render --apply`.
 
 use std::fs;
 use std::time::Duration;
@@ -50,6 +54,280 @@ fn no_secret_in_base64(what: &str, text: &str, parts: &[&str]) -> Result<(), Str
 
 fn b64(s: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+fn b64_url(s: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
+}
+
+/// Every way a reader can undo an encoding on `text`: as it is, with JSON's `\u`
+/// escapes (surrogate pairs too), `\/`, `\"` and `\\` undone, percent-decoded (with `+`
+/// as a space and not), and each run of base64 (either alphabet) decoded from each of
+/// its first four characters, three levels deep.
+fn undone(text: &str) -> Vec<String> {
+    fn unjson(s: &str) -> String {
+        let mut out = String::new();
+        let mut units: Vec<u16> = Vec::new();
+        let mut rest = s;
+        while !rest.is_empty() {
+            if let Some(hex) = rest.strip_prefix("\\u").and_then(|r| r.get(..4)) {
+                if let Ok(u) = u16::from_str_radix(hex, 16) {
+                    units.push(u);
+                    rest = &rest[6..];
+                    continue;
+                }
+            }
+            out.push_str(&String::from_utf16_lossy(&units));
+            units.clear();
+            let two = rest.get(..2);
+            if let Some(c) = two.and_then(|t| match t {
+                "\\/" => Some('/'),
+                "\\\\" => Some('\\'),
+                "\\\"" => Some('"'),
+                _ => None,
+            }) {
+                out.push(c);
+                rest = &rest[2..];
+            } else {
+                let c = rest.chars().next().unwrap();
+                out.push(c);
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+        out.push_str(&String::from_utf16_lossy(&units));
+        out
+    }
+    fn unpercent(s: &str, plus: bool) -> String {
+        let b = s.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            let hex = b
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok());
+            match (b[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+                (b'%', Some(v)) => {
+                    out.push(v);
+                    i += 3;
+                }
+                (b'+', _) if plus => {
+                    out.push(b' ');
+                    i += 1;
+                }
+                (c, _) => {
+                    out.push(c);
+                    i += 1;
+                }
+            }
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+    fn decoded(text: &str) -> Vec<String> {
+        let engine = base64::engine::GeneralPurpose::new(
+            &base64::alphabet::STANDARD,
+            base64::engine::GeneralPurposeConfig::new()
+                .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
+                .with_decode_allow_trailing_bits(true),
+        );
+        let normal = text.replace('-', "+").replace('_', "/");
+        let mut out = Vec::new();
+        for run in normal.split(|c: char| !(c.is_ascii_alphanumeric() || "+/".contains(c))) {
+            for skip in 0..4 {
+                let Some(r) = run.get(skip..) else { continue };
+                let r = &r[..r.len() / 4 * 4];
+                if r.len() >= 8 {
+                    if let Ok(bytes) = engine.decode(r) {
+                        out.push(String::from_utf8_lossy(&bytes).into_owned());
+                    }
+                }
+            }
+        }
+        out
+    }
+    let mut views = Vec::new();
+    let mut layer = vec![text.to_string()];
+    for depth in 0..4 {
+        let mut next = Vec::new();
+        for t in layer {
+            if depth < 3 {
+                next.extend(decoded(&t));
+            }
+            views.push(unjson(&t));
+            views.push(unpercent(&t, false));
+            views.push(unpercent(&t, true));
+            views.push(t);
+        }
+        layer = next;
+    }
+    views
+}
+
+/// `Err` when `text`, in any form [`undone`] undoes, shows one of `parts`.
+fn no_secret_undone(what: &str, text: &str, parts: &[&str]) -> Result<(), String> {
+    for view in undone(text) {
+        if let Some(p) = parts.iter().find(|p| view.contains(*p)) {
+            return Err(format!(
+                "{what} holds `{p}` once decoded: {view:?}\nin {text:?}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A JSON string's content as an encoder writes it: non-ASCII as `\u` escapes of
+/// UTF-16 units (`ascii`, Python's default), `/` as `\/` (`slash`, PHP), `<`, `>`, `&`
+/// as `\u003c`… (`html`, Go).
+fn json_as(s: &str, ascii: bool, slash: bool, html: bool) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '/' if slash => out.push_str("\\/"),
+            '<' | '>' | '&' if html => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if ascii && !c.is_ascii() => {
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{u:04x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Percent-encoding of every byte but the unreserved ones and `keep`; `plus` writes a
+/// space as `+` (form encoding).
+fn percent(s: &str, keep: &str, plus: bool) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) || keep.as_bytes().contains(&b) {
+            out.push(b as char);
+        } else if b == b' ' && plus {
+            out.push('+');
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The logins of the form table: specials that every encoding treats differently,
+/// non-ASCII with an astral character, and a keyfile.
+fn table_logins() -> Vec<(&'static str, String)> {
+    vec![
+        ("robot$ci+ml", "p@ss w/rd+50%&<x>'\"q".to_string()),
+        (
+            "me",
+            "Gr\u{fc}\u{df}e-caf\u{e9}/\u{1f600}-d\u{e9}j\u{e0}".to_string(),
+        ),
+        ("_json_key", KEYFILE.to_string()),
+    ]
+}
+
+/// Each form of the login, as a line a careless tool prints.
+fn table_forms(user: &str, pw: &str) -> Vec<(String, String)> {
+    let login = format!("{user}:{pw}");
+    let auth = b64(&login);
+    let config = |host: &str, user: &str, pw: &str, auth: &str| {
+        format!(
+            r#"{{"auths":{{"{host}":{{"username":"{user}","password":"{pw}","auth":"{auth}"}}}}}}"#
+        )
+    };
+    let go = config(
+        "reg.example.com",
+        user,
+        &json_as(pw, false, false, true),
+        &auth,
+    );
+    let python = config("registry.io", user, &json_as(pw, true, false, false), &auth);
+    let auth_only = format!(r#"{{"auths":{{"r.io":{{"auth":"{auth}"}}}}}}"#);
+    let mut forms = vec![
+        (
+            "json \\u".to_string(),
+            format!(
+                "\"registryPassword\":\"{}\"",
+                json_as(pw, true, false, false)
+            ),
+        ),
+        (
+            "json \\/".to_string(),
+            format!("{{\"p\":\"{}\"}}", json_as(pw, false, true, false)),
+        ),
+        (
+            "json \\u \\/".to_string(),
+            format!("{{\"p\":\"{}\"}}", json_as(pw, true, true, false)),
+        ),
+        (
+            "json go".to_string(),
+            format!("{{\"p\":\"{}\"}}", json_as(pw, false, false, true)),
+        ),
+        (
+            "url userinfo".to_string(),
+            format!(
+                "https://{}:{}@reg.example.com/v2/",
+                percent(user, "$&+,;=", false),
+                percent(pw, "$&+,;=", false)
+            ),
+        ),
+        (
+            "url query".to_string(),
+            format!(
+                "GET /token?account={user}&password={}&scope=x",
+                percent(pw, "", true)
+            ),
+        ),
+        (
+            "url path".to_string(),
+            format!("GET /v2/{}/blobs", percent(pw, "/", false)),
+        ),
+        (
+            "auth glued".to_string(),
+            format!("Authorization: Basic{auth}"),
+        ),
+        (
+            "auth url-safe".to_string(),
+            format!("token={}", b64_url(&login)),
+        ),
+        (
+            "base64 at offset 1".to_string(),
+            format!("data: {}", b64(&format!("x{pw}\n"))),
+        ),
+        (
+            "base64 at offset 2".to_string(),
+            format!("data: {}", b64(&format!("xy{pw}\n"))),
+        ),
+        (
+            "dockerconfigjson python".to_string(),
+            format!(".dockerconfigjson: {}", b64(&python)),
+        ),
+        (
+            "blob of a blob, auth only".to_string(),
+            format!(
+                "release: {}",
+                b64(&format!(
+                    "data:\n  .dockerconfigjson: {}\n",
+                    b64(&auth_only)
+                ))
+            ),
+        ),
+    ];
+    for glue in ["m", "\x1b[0m", "a", "/+", "ab", "Zz9"] {
+        forms.push((
+            format!("dockerconfigjson glued to {glue:?}"),
+            format!("  .dockerconfigjson: {glue}{}", b64(&go)),
+        ));
+    }
+    forms
+}
+
+/// An executable shell script at `path`.
+fn script(path: &std::path::Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::write(path, text).unwrap();
+    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
 }
 
 /// What a careless helm may print about the values it got.
@@ -149,9 +427,143 @@ fn helm_output_hides_the_password_inside_blobs_folds_and_nested_json_stub_cluste
             no_secret("stderr", &r.stderr, KEY_PARTS)?;
             no_secret_in_base64("stdout", &out, KEY_PARTS)?;
             no_secret_in_base64("stderr", &r.stderr, KEY_PARTS)?;
+            no_secret_undone("stdout", &out, KEY_PARTS)?;
+            no_secret_undone("stderr", &r.stderr, KEY_PARTS)?;
             Ok(())
         });
         tally.attempt(what, result);
+    }
+    tally.finish();
+}
+
+/// The parts of a password that must not show: itself, or for a keyfile its key.
+fn parts_of(pw: &str) -> Vec<&str> {
+    if pw == KEYFILE {
+        KEY_PARTS.to_vec()
+    } else {
+        vec![pw]
+    }
+}
+
+#[test]
+fn helm_output_hides_every_form_of_the_login_stub_cluster() {
+    let mut tally = Tally::new("helm output redaction forms");
+    for (user, pw) in table_logins() {
+        let stub = crate::helm::Stub::new();
+        let dir = tempdir();
+        let d = dir.path();
+        fs::write(
+            d.join("values.yaml"),
+            format!(
+                "customImage:\n  registryEndpoint: \"https://reg.example.com\"\n  registryUsername: {}\n  registryPassword: {}\n  pushRepoPrefix: \"reg.example.com/ml\"\n",
+                serde_json::to_string(user).unwrap(),
+                serde_json::to_string(&pw).unwrap()
+            ),
+        )
+        .unwrap();
+        let parts = parts_of(&pw);
+        for (what, line) in table_forms(user, &pw) {
+            // A helm that prints the form on both streams when asked to upgrade, and is
+            // the recording stand-in otherwise.
+            fs::write(d.join("output"), format!("{line}\n")).unwrap();
+            script(
+                &d.join("careless"),
+                &format!(
+                    "#!/bin/sh\nif [ \"$1\" = upgrade ]; then cat '{o}'; cat '{o}' >&2; echo 'Error: UPGRADE FAILED' >&2; exit 1; fi\nexec '{next}' \"$@\"\n",
+                    o = d.join("output").display(),
+                    next = stub.bin().join("helm").display()
+                ),
+            );
+            let r = run_bounded(
+                stub.phib(d).env("HELM_BIN", d.join("careless")).args([
+                    "upgrade",
+                    "--yes",
+                    "--values",
+                    "values.yaml",
+                ]),
+                Duration::from_secs(30),
+            );
+            let result = r.and_then(|r| {
+                if r.code != Some(1) {
+                    return Err(format!("exit {:?}: {}", r.code, r.stderr));
+                }
+                let out = String::from_utf8_lossy(&r.stdout);
+                if !out.contains("<redacted>") {
+                    return Err(format!("nothing hidden in stdout: {out:?}"));
+                }
+                no_secret_undone("stdout", &out, &parts)?;
+                no_secret_undone("stderr", &r.stderr, &parts)
+            });
+            tally.attempt(&format!("{user}: {what}"), result);
+        }
+    }
+    tally.finish();
+}
+
+#[test]
+fn failed_apply_hides_every_form_kubectl_echoes_stub_cluster() {
+    let mut tally = Tally::new("kubectl output redaction forms");
+    for (user, pw) in table_logins() {
+        let dir = tempdir();
+        let d = dir.path();
+        let bin = d.join("bin");
+        fs::create_dir_all(&bin).unwrap();
+        let parts = parts_of(&pw);
+        let registry: &[&str] = if pw == KEYFILE {
+            &[
+                "--registry",
+                "gcr",
+                "--keyfile",
+                "-",
+                "--push-repo-prefix",
+                "gcr.io/adv-proj",
+            ]
+        } else {
+            &[
+                "--registry",
+                "harbor",
+                "--endpoint",
+                "https://reg.example.com",
+                "--username",
+                user,
+                "--password-stdin",
+                "--push-repo-prefix",
+                "reg.example.com/ml",
+            ]
+        };
+        for (what, line) in table_forms(user, &pw) {
+            fs::write(d.join("output"), format!("{line}\n")).unwrap();
+            script(
+                &bin.join("kubectl"),
+                &format!(
+                    "#!/bin/sh\ncat >/dev/null\necho 'error: unable to recognize:' >&2\ncat '{}' >&2\nexit 1\n",
+                    d.join("output").display()
+                ),
+            );
+            let mut cmd = phib();
+            cmd.current_dir(d)
+                .arg("render")
+                .args(registry)
+                .args(["--secret-mode", "external", "--apply"])
+                .env(
+                    "PATH",
+                    format!(
+                        "{}:{}",
+                        bin.display(),
+                        std::env::var("PATH").unwrap_or_default()
+                    ),
+                );
+            let r = crate::util::run(&mut cmd, format!("{pw}\n").as_bytes());
+            let result = if r.code != Some(1) {
+                Err(format!("exit {:?}: {}", r.code, r.stderr))
+            } else if !r.stderr.contains("<redacted>") {
+                Err(format!("nothing hidden in stderr: {:?}", r.stderr))
+            } else {
+                no_secret_undone("stdout", &r.stdout_str(), &parts)
+                    .and_then(|()| no_secret_undone("stderr", &r.stderr, &parts))
+            };
+            tally.attempt(&format!("{user}: {what}"), result);
+        }
     }
     tally.finish();
 }

@@ -644,12 +644,7 @@ fn verify_timeout_beyond_a_day_is_exit_2_not_a_panic() {
     assert!(server.requests().is_empty(), "the registry was asked");
 }
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs docker-registry and openssl; run ./scripts/test"
-)]
-fn an_https_registry_naming_an_http_realm_gets_no_login() {
+e2e!(an_https_registry_naming_an_http_realm_gets_no_login, || {
     use crate::registry::{Auth, Grants, Registry, TokenIssuer};
     let issuer = TokenIssuer::start(USER, PASSWORD, Grants::All);
     // https (self-signed, so insecureSkipVerify), with the issuer's plain-http realm.
@@ -680,4 +675,4 @@ fn an_https_registry_naming_an_http_realm_gets_no_login() {
         "the login went to the http realm"
     );
     assert!(!r.stderr.contains(PASSWORD) && !r.stdout_str().contains(PASSWORD));
-}
+});

@@ -179,41 +179,42 @@ fn attempt(user: &str, password: &str, new_password: &str) -> Result<(), String>
     Ok(())
 }
 
-#[test]
-#[cfg_attr(not(phib_e2e), ignore = "end-to-end: needs helm; run ./scripts/test")]
-fn yaml_1_1_ambiguous_scalars_reach_the_chart_as_the_strings_phib_means() {
-    let mut rng = Rng::from_env("yaml 1.1/1.2");
-    let scalars = ambiguous(&mut rng);
-    let mut cases: Vec<(String, String, String)> = Vec::new();
-    for (i, s) in scalars.iter().enumerate() {
-        // The password already what the rotation gives: kept or rewritten?
-        cases.push(("robot".into(), s.clone(), s.clone()));
-        // The username, kept by the rotation (the bools and a few numbers; helm's time
-        // is what bounds this test).
-        if i < 18 || i % 4 == 0 {
-            cases.push((s.clone(), "old-Pa55".into(), "n3w-Pa55".into()));
+e2e!(
+    yaml_1_1_ambiguous_scalars_reach_the_chart_as_the_strings_phib_means,
+    || {
+        let mut rng = Rng::from_env("yaml 1.1/1.2");
+        let scalars = ambiguous(&mut rng);
+        let mut cases: Vec<(String, String, String)> = Vec::new();
+        for (i, s) in scalars.iter().enumerate() {
+            // The password already what the rotation gives: kept or rewritten?
+            cases.push(("robot".into(), s.clone(), s.clone()));
+            // The username, kept by the rotation (the bools and a few numbers; helm's time
+            // is what bounds this test).
+            if i < 18 || i % 4 == 0 {
+                cases.push((s.clone(), "old-Pa55".into(), "n3w-Pa55".into()));
+            }
         }
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<std::sync::OnceLock<Result<(), String>>> =
-        cases.iter().map(|_| std::sync::OnceLock::new()).collect();
-    std::thread::scope(|sc| {
-        for _ in 0..3 {
-            sc.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                let Some((u, p, n)) = cases.get(i) else {
-                    return;
-                };
-                let _ = results[i].set(attempt(u, p, n));
-            });
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let results: Vec<std::sync::OnceLock<Result<(), String>>> =
+            cases.iter().map(|_| std::sync::OnceLock::new()).collect();
+        std::thread::scope(|sc| {
+            for _ in 0..3 {
+                sc.spawn(|| loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let Some((u, p, n)) = cases.get(i) else {
+                        return;
+                    };
+                    let _ = results[i].set(attempt(u, p, n));
+                });
+            }
+        });
+        let mut tally = Tally::new("yaml 1.1/1.2");
+        for ((u, p, n), r) in cases.iter().zip(results) {
+            tally.attempt(
+                &format!("user {u:?} password {p:?} -> {n:?}"),
+                r.into_inner().unwrap(),
+            );
         }
-    });
-    let mut tally = Tally::new("yaml 1.1/1.2");
-    for ((u, p, n), r) in cases.iter().zip(results) {
-        tally.attempt(
-            &format!("user {u:?} password {p:?} -> {n:?}"),
-            r.into_inner().unwrap(),
-        );
+        tally.finish();
     }
-    tally.finish();
-}
+);

@@ -8,6 +8,7 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 
+use super::shapes;
 use super::*;
 use crate::registry::{Auth, Registry};
 
@@ -38,21 +39,54 @@ case "$1" in
 esac
 "#;
 
+/// Answers `kubectl ARGS` from the file named by [`kube_key`] of its arguments in
+/// `$STUB_DIR/k/` (`FILE.err`: an error), else as the API server does for an object
+/// that is not there.
 const KUBECTL: &str = r#"#!/bin/sh
 d="$STUB_DIR"
 # The next free number, claimed atomically (noclobber): calls may come at once.
 n=0; while ! (set -C; : > "$d/calls/$n") 2>/dev/null; do n=$((n+1)); done
 { printf 'kubectl\0'; printf '%s\0' "$@"; } > "$d/calls/$n"
+# The key: the verb, the names (after `--`), then the options that choose what is
+# read, as `kubectl VERB NAME... OPTIONS` would spell them.
+verb=""; pos=""; flags=""; skip=""; after=""
 for a in "$@"; do
+  if [ -n "$skip" ]; then
+    if [ "$skip" = keep ]; then flags="$flags $a"; fi
+    skip=""; continue
+  fi
+  if [ -n "$after" ]; then pos="$pos${pos:+ }$a"; continue; fi
   case "$a" in
-    secrets) cat "$d/secrets.json"; exit 0 ;;
-    images.primehub.io)
-      if [ -f "$d/images.json" ]; then cat "$d/images.json"; exit 0; fi
-      echo 'error: the server doesn'"'"'t have a resource type "images"' >&2; exit 1 ;;
+    --) after=1 ;;
+    -n|-o|--context|--tail) skip=1 ;;
+    -c) flags="$flags -c"; skip=keep ;;
+    --tail=*|--limit-bytes=*) ;;
+    --selector=*) flags="$flags -l ${a#--selector=}" ;;
+    --field-selector=*) flags="$flags --field-selector ${a#--field-selector=}" ;;
+    *) if [ -z "$verb" ]; then verb="$a"; else pos="$pos${pos:+ }$a"; fi ;;
   esac
 done
-echo "error: unexpected kubectl call" >&2; exit 1
+key="$verb${pos:+ }$pos$flags"
+f="$d/k/$(printf '%s' "$key" | tr ' /=,' '____')"
+if [ -f "$f" ]; then cat "$f"; exit 0; fi
+if [ -f "$f.err" ]; then cat "$f.err" >&2; exit 1; fi
+echo "Error from server (NotFound): no object for \"$key\"" >&2; exit 1
 "#;
+
+/// The file the stand-in kubectl answers `args` from (without `-n`, `-o`, `--context`,
+/// `--tail`, `--limit-bytes`).
+pub fn kube_key(args: &[&str]) -> String {
+    args.join(" ")
+        .chars()
+        .map(|c| {
+            if matches!(c, ' ' | '/' | '=' | ',') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
 
 /// A namespace with a PrimeHub release, as the stand-ins show it.
 pub struct Cluster {
@@ -85,6 +119,11 @@ fn merge(base: &mut Value, over: &Value) {
     }
 }
 
+/// A `kind: List` of `items`, as `kubectl get -o json` prints several objects.
+fn list(items: Vec<Value>) -> String {
+    json!({"apiVersion": "v1", "kind": "List", "items": items}).to_string()
+}
+
 impl Cluster {
     /// Release `release` of chart fixture `chart` in namespace `ns`, with `values`
     /// and `extra` objects in the namespace.
@@ -93,6 +132,7 @@ impl Cluster {
         let d = dir.path();
         fs::create_dir(d.join("calls")).unwrap();
         fs::create_dir(d.join("bin")).unwrap();
+        fs::create_dir(d.join("k")).unwrap();
         for (name, script) in [("helm", HELM), ("kubectl", KUBECTL)] {
             let p = d.join("bin").join(name);
             fs::write(&p, script).unwrap();
@@ -112,9 +152,24 @@ impl Cluster {
         let c = Cluster { dir };
         c.set_release(release, ns, &format!("primehub-{chart}"));
         c.set_history(&[(1, "deployed", values.clone())]);
-        let mut secrets: Vec<Value> = yaml_docs(&manifest)
+        c.set_objects(release, ns, &manifest, extra, values);
+        c
+    }
+
+    /// The namespace's objects, as kubectl answers for them: the lists the doctor
+    /// reads, and each object it reads by name.
+    fn set_objects(&self, release: &str, ns: &str, manifest: &str, extra: &str, values: &Value) {
+        let planted = yaml_docs(extra);
+        let of = |kind: &str| -> Vec<Value> {
+            planted
+                .iter()
+                .filter(|d| d["kind"] == kind)
+                .cloned()
+                .collect()
+        };
+        let mut secrets: Vec<Value> = yaml_docs(manifest)
             .into_iter()
-            .chain(yaml_docs(extra))
+            .chain(of("Secret"))
             .filter(|d| d["kind"] == "Secret")
             .collect();
         // helm's own record of the release: the values, gzipped and encoded; never a
@@ -122,19 +177,85 @@ impl Cluster {
         secrets.push(json!({"kind": "Secret", "type": "helm.sh/release.v1",
             "metadata": {"name": format!("sh.helm.release.v1.{release}.v1")},
             "data": {"release": b64(&b64(&values.to_string()))}}));
-        c.set(
-            "secrets.json",
-            &json!({"kind": "List", "items": secrets}).to_string(),
+        self.kube(&["get", "secrets"], &list(secrets));
+        self.kube(&["get", "images.primehub.io"], &list(of("Image")));
+        self.kube(
+            &["get", "externalsecrets.external-secrets.io"],
+            &list(of("ExternalSecret")),
         );
-        let images: Vec<Value> = yaml_docs(extra)
-            .into_iter()
-            .filter(|d| d["kind"] == "Image")
-            .collect();
-        c.set(
-            "images.json",
-            &json!({"kind": "List", "items": images}).to_string(),
+        self.kube(
+            &["get", "imagespecjobs.primehub.io"],
+            &list(of("ImageSpecJob")),
         );
-        c
+        let fullname = phib::chart::fullname(&phib::chart::Naming {
+            release,
+            name_override: None,
+            fullname_override: None,
+        });
+        let controller = shapes::controller_pod(&fullname, false);
+        let mut pods = of("Pod");
+        if !pods
+            .iter()
+            .any(|p| p["metadata"]["name"] == controller["metadata"]["name"])
+        {
+            pods.push(controller);
+        }
+        let selector = format!("app.kubernetes.io/instance={release}");
+        let (release_pods, others): (Vec<Value>, Vec<Value>) = pods.into_iter().partition(|p| {
+            p["metadata"]["name"]
+                .as_str()
+                .unwrap()
+                .starts_with(&fullname)
+        });
+        self.kube(&["get", "pods", "-l", &selector], &list(release_pods));
+        let namespace = of("Namespace")
+            .pop()
+            .unwrap_or_else(|| yaml_docs(&shapes::namespace(None)).remove(0));
+        self.kube(&["get", "namespace", ns], &namespace.to_string());
+        for doc in others.iter().chain(&planted) {
+            let kind = doc["kind"].as_str().unwrap_or("");
+            let name = doc["metadata"]["name"].as_str().unwrap_or("");
+            let api = doc["apiVersion"].as_str().unwrap_or("");
+            let resource = match (api.split_once('/').map_or("", |(g, _)| g), kind) {
+                ("", "ServiceAccount" | "Pod") => kind.to_lowercase(),
+                ("external-secrets.io" | "generators.external-secrets.io", _) => {
+                    format!("{}.{}", kind.to_lowercase(), api.split_once('/').unwrap().0)
+                }
+                _ => continue,
+            };
+            self.kube(&["get", &resource, name], &doc.to_string());
+        }
+        let mut events: std::collections::BTreeMap<(String, String), Vec<Value>> =
+            Default::default();
+        for e in of("Event") {
+            let about = &e["involvedObject"];
+            let key = (
+                about["kind"].as_str().unwrap().to_string(),
+                about["name"].as_str().unwrap().to_string(),
+            );
+            events.entry(key).or_default().push(e);
+        }
+        for ((kind, name), items) in events {
+            let selector = format!("involvedObject.kind={kind},involvedObject.name={name}");
+            self.kube(
+                &["get", "events", "--field-selector", &selector],
+                &list(items),
+            );
+        }
+    }
+
+    /// What the stand-in kubectl answers to `args`.
+    pub fn kube(&self, args: &[&str], answer: &str) {
+        self.set(&format!("k/{}", kube_key(args)), answer);
+    }
+
+    /// What kubectl prints for a container's log.
+    pub fn log(&self, log: &super::Log) {
+        let mut args = vec!["logs", log.pod.as_str(), "-c", log.container];
+        if log.previous {
+            args.push("--previous");
+        }
+        self.kube(&args, &log.text);
     }
 
     pub fn set(&self, name: &str, content: &str) {
@@ -214,6 +335,9 @@ fn live_doctor_reports_exactly_the_planted_fault_stub_cluster() {
         let charts: BTreeSet<&str> = [f.charts[0], f.charts[f.charts.len() - 1]].into();
         for chart in charts {
             let c = Cluster::new(chart, f.release, "hub", &(f.values)(), &(f.extra)());
+            for log in (f.logs)() {
+                c.log(&log);
+            }
             let r = c.doctor(
                 &[
                     "--release",
@@ -278,7 +402,11 @@ fn live_doctor_reads_helm_and_kubectl_and_finds_an_old_password_stub_cluster() {
         out.contains("ok    PrimeHub chart 4.1.0 (the release's)"),
         "{out}"
     );
-    assert!(out.ends_with("\n0 failed, 2 warnings, 11 ok\n"), "{out}");
+    assert!(
+        out.contains("ok    the controller pod `primehub-controller-6f7c9d8b5-x2k4q` is running and ready (0 restarts)\n"),
+        "{out}"
+    );
+    assert!(out.ends_with("\n0 failed, 2 warnings, 14 ok\n"), "{out}");
     let calls = c.calls();
     // Names from the cluster come after `--`, where helm and kubectl read no option.
     let want: Vec<Vec<&str>> = vec![
@@ -286,15 +414,58 @@ fn live_doctor_reads_helm_and_kubectl_and_finds_an_old_password_stub_cluster() {
             "helm", "get", "values", "--all", "-n", "hub", "-o", "json", "--", "primehub",
         ],
         vec!["helm", "get", "manifest", "-n", "hub", "--", "primehub"],
-        vec!["kubectl", "get", "secrets", "-n", "hub", "-o", "json"],
+        vec!["kubectl", "get", "-n", "hub", "-o", "json", "--", "secrets"],
         vec![
             "kubectl",
             "get",
-            "images.primehub.io",
             "-n",
             "hub",
             "-o",
             "json",
+            "--",
+            "images.primehub.io",
+        ],
+        vec![
+            "kubectl",
+            "get",
+            "-n",
+            "hub",
+            "-o",
+            "json",
+            "--",
+            "externalsecrets.external-secrets.io",
+        ],
+        vec![
+            "kubectl",
+            "get",
+            "-n",
+            "hub",
+            "-o",
+            "json",
+            "--",
+            "namespace",
+            "hub",
+        ],
+        vec![
+            "kubectl",
+            "get",
+            "-n",
+            "hub",
+            "--selector=app.kubernetes.io/instance=primehub",
+            "-o",
+            "json",
+            "--",
+            "pods",
+        ],
+        vec![
+            "kubectl",
+            "get",
+            "-n",
+            "hub",
+            "-o",
+            "json",
+            "--",
+            "imagespecjobs.primehub.io",
         ],
         vec![
             "helm", "history", "-n", "hub", "-o", "json", "--", "primehub",
@@ -416,7 +587,11 @@ fn live_doctor_warns_when_images_cannot_be_listed_stub_cluster() {
         &external_mode(),
         &super::the_external_secret(),
     );
-    c.remove("images.json");
+    c.remove(&format!("k/{}", kube_key(&["get", "images.primehub.io"])));
+    c.set(
+        &format!("k/{}.err", kube_key(&["get", "images.primehub.io"])),
+        "error: the server doesn't have a resource type \"images\"\n",
+    );
     let r = c.doctor(
         &[
             "--release",
@@ -553,5 +728,123 @@ fn helm_phib_doctor_uses_helms_namespace_and_argv_real_helm_accepts_stub_cluster
         let r = run(helm().args(&call[1..]), b"");
         let accepted = r.code == Some(0) || r.stderr.contains("cluster unreachable");
         assert!(accepted, "real helm refuses {call:?}: {}", r.stderr);
+    }
+}
+
+/// A build the registry refuses, for real: phib's values and Secret for a login with
+/// pull rights only (a token service that grants no push), the chart's build script
+/// run with the real buildah, and what it printed served as the build pod's log. The
+/// doctor names the push refusal from buildah's own words, and shows no password.
+#[test]
+#[cfg_attr(
+    not(phib_e2e),
+    ignore = "end-to-end: needs helm, buildah, skopeo, docker-registry; run ./scripts/test"
+)]
+fn live_doctor_names_a_real_buildah_push_refusal_stub_cluster() {
+    use crate::buildah::{
+        chart_dir, helm_manifests, mounted_secret, phib_render, run_build, Base, Case, Mode, Target,
+    };
+    use crate::registry::Grants;
+    let base = Base::start();
+    let target = Target::token(Grants::Pull);
+    let case = Case::new("4.1.0", Mode::External);
+    let rendered = phib_render(&target, &case, &[]);
+    rendered.phib.expect_code(0);
+    let dir = rendered.dir.path();
+    let m = helm_manifests(&chart_dir("4.1.0"), &dir.join("values.yaml"), "primehub");
+    let secret = mounted_secret(&m, Some(&dir.join("secret.yaml"))).unwrap();
+    let build = run_build(&m, &secret, &base, &target);
+    let code = build.run.code.expect("the script exits");
+    assert_eq!(code, 3, "fails at the push\n{}", build.run.stderr);
+    let log = format!("{}{}", build.run.stdout_str(), build.run.stderr);
+    let pushed_to = m.build_pod["TARGET_IMAGE"].as_str().unwrap().to_string();
+
+    let values: Value =
+        serde_yaml::from_str(&fs::read_to_string(dir.join("values.yaml")).unwrap()).unwrap();
+    let extra = fs::read_to_string(dir.join("secret.yaml")).unwrap()
+        + &shapes::image_spec_job_to("Failed", Some(shapes::BUILD_POD), &pushed_to)
+        + &shapes::build_pod(Some(i64::from(code)), None);
+    let c = Cluster::new("4.1.0", "primehub", "hub", &values, &extra);
+    c.log(&Log {
+        pod: shapes::BUILD_POD.into(),
+        container: "build-and-push",
+        previous: false,
+        text: log,
+    });
+    let r = c.doctor(&["--release", "primehub", "--no-registry-check"], &[]);
+    r.expect_code(1);
+    assert_no_secret(&r);
+    let out = r.stdout_str();
+    let line = out
+        .lines()
+        .find(|l| {
+            l.starts_with(&format!(
+                "FAIL  ImageSpecJob `my-image-rb5kq` failed at the push to `{pushed_to}`"
+            ))
+        })
+        .unwrap_or_else(|| panic!("no push finding:\n{out}"));
+    assert!(line.contains("the registry refused it: `"), "{line}");
+    let quoted = line.to_lowercase();
+    assert!(
+        quoted.contains("denied")
+            || quoted.contains("unauthorized")
+            || quoted.contains("authentication required"),
+        "{line}"
+    );
+    assert_eq!(
+        not_ok(&report(&c.doctor(
+            &[
+                "--release",
+                "primehub",
+                "--no-registry-check",
+                "--output",
+                "json"
+            ],
+            &[]
+        ))),
+        BTreeSet::from(["builds:fail".to_string()])
+    );
+}
+
+/// A name read from the cluster becomes a kubectl argument only when it is a Kubernetes
+/// name: a generator named otherwise is not read, and the finding says why.
+#[test]
+#[cfg_attr(not(phib_e2e), ignore = "end-to-end: needs helm; run ./scripts/test")]
+fn live_doctor_gives_kubectl_only_kubernetes_names_stub_cluster() {
+    let k = &shapes::ECR;
+    let mut source = shapes::from_generator(k);
+    source["dataFrom"][0]["sourceRef"]["generatorRef"]["name"] = json!("x --all-namespaces");
+    let extra = shapes::generator_side(k)
+        + &shapes::external_secret(source, shapes::Ready::Failed(k.refused));
+    let c = Cluster::new(
+        "4.1.0",
+        "primehub",
+        "hub",
+        &shapes::values(k.endpoint, k.prefix),
+        &extra,
+    );
+    let r = c.doctor(&["--release", "primehub", "--no-registry-check"], &[]);
+    r.expect_code(1);
+    let out = r.stdout_str();
+    assert!(
+        out.contains("warn  the generator ECRAuthorizationToken `x --all-namespaces` could not be read: `x --all-namespaces` is not a Kubernetes name: not read"),
+        "{out}"
+    );
+    assert!(
+        out.contains("FAIL  ExternalSecret `image-builder-push` cannot make the push Secret"),
+        "{out}"
+    );
+    let calls = c.calls();
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.iter().any(|a| a == "externalsecrets.external-secrets.io")),
+        "{calls:?}"
+    );
+    for call in calls {
+        assert!(
+            !call.iter().any(|a| a.contains("all-namespaces")),
+            "{call:?}"
+        );
     }
 }

@@ -14,9 +14,11 @@ use serde_json::{json, Value};
 
 use crate::util::*;
 
+mod chain;
 mod docs;
 pub(crate) mod live;
 mod offline;
+pub mod shapes;
 
 pub const USER: &str = "robot$ci";
 pub const PASSWORD: &str = "p@ss w:rd\"1";
@@ -107,27 +109,6 @@ pub fn render(
     (file, manifest)
 }
 
-/// `helm template RELEASE CHART -f VALUES` with the real helm, isolated.
-pub fn helm_template_as(
-    release: &str,
-    chart: &std::path::Path,
-    values: &std::path::Path,
-) -> String {
-    let home = tempdir();
-    let mut cmd = Command::new(tool("helm"));
-    cmd.env_clear()
-        .env("HOME", home.path())
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("KUBECONFIG", "/nonexistent/phib-test-kubeconfig")
-        .args(["template", release])
-        .arg(chart)
-        .arg("-f")
-        .arg(values);
-    let r = run(&mut cmd, b"");
-    r.expect_code(0);
-    r.stdout_str()
-}
-
 /// The doctor's JSON report, parsed.
 pub fn report(r: &Run) -> Value {
     serde_json::from_slice(&r.stdout).unwrap_or_else(|e| {
@@ -197,6 +178,20 @@ pub struct Fault {
     /// sees more (`live`).
     pub expect: &'static [&'static str],
     pub live: Option<&'static [&'static str]>,
+    /// What containers printed (`kubectl logs`): live only, a bundle holds none.
+    pub logs: fn() -> Vec<Log>,
+}
+
+/// A container's log, as the stand-in kubectl prints it.
+pub struct Log {
+    pub pod: String,
+    pub container: &'static str,
+    pub previous: bool,
+    pub text: String,
+}
+
+pub fn no_logs() -> Vec<Log> {
+    Vec::new()
 }
 
 pub fn with(mut v: Value, path: &[&str], new: Value) -> Value {
@@ -224,6 +219,13 @@ pub fn the_external_secret() -> String {
 const LEAK: &str = "leak-configmap:warn";
 
 pub fn faults() -> Vec<Fault> {
+    let mut all = values_faults();
+    all.extend(chain::faults());
+    all.extend(chain::build_faults());
+    all
+}
+
+fn values_faults() -> Vec<Fault> {
     vec![
         Fault {
             name: "healthy, login in the values",
@@ -233,6 +235,7 @@ pub fn faults() -> Vec<Fault> {
             extra: nothing,
             expect: &[LEAK],
             live: None,
+            logs: no_logs,
         },
         Fault {
             name: "healthy, login in a Secret of its own",
@@ -242,6 +245,7 @@ pub fn faults() -> Vec<Fault> {
             extra: the_external_secret,
             expect: &[],
             live: None,
+            logs: no_logs,
         },
         Fault {
             name: "customImage under controller:",
@@ -254,6 +258,7 @@ pub fn faults() -> Vec<Fault> {
             extra: nothing,
             expect: &["block-place:fail"],
             live: None,
+            logs: no_logs,
         },
         Fault {
             name: "`enabled`, which no chart reads but does no harm",
@@ -263,6 +268,7 @@ pub fn faults() -> Vec<Fault> {
             extra: nothing,
             expect: &[LEAK],
             live: None,
+            logs: no_logs,
         },
         Fault {
             name: "a misspelt key",
@@ -278,6 +284,7 @@ pub fn faults() -> Vec<Fault> {
             extra: nothing,
             expect: &["stale-keys:warn", LEAK],
             live: None,
+            logs: no_logs,
         },
         Fault {
             name: "no registryEndpoint",
@@ -293,6 +300,7 @@ pub fn faults() -> Vec<Fault> {
             extra: nothing,
             expect: &["registry-endpoint:fail"],
             live: None,
+            logs: no_logs,
         },
         Fault {
             name: "no push target",
@@ -308,6 +316,7 @@ pub fn faults() -> Vec<Fault> {
             extra: nothing,
             expect: &["push-target:fail", LEAK],
             live: None,
+            logs: no_logs,
         },
         Fault {
             name: "a release not named primehub, default pushSecretName",
@@ -317,6 +326,7 @@ pub fn faults() -> Vec<Fault> {
             extra: nothing,
             expect: &["secret-name:fail", LEAK],
             live: None,
+            logs: no_logs,
         },
         Fault {
             name: "an external login named like the chart's own Secret",
@@ -332,6 +342,7 @@ pub fn faults() -> Vec<Fault> {
             extra: nothing,
             expect: &["secret-name:fail"],
             live: None,
+            logs: no_logs,
         },
         Fault {
             name: "a push Secret of type Opaque",
@@ -347,6 +358,7 @@ pub fn faults() -> Vec<Fault> {
             },
             expect: &["push-secret:fail"],
             live: None,
+            logs: no_logs,
         },
         Fault {
             name: "a push Secret without .dockerconfigjson",
@@ -362,6 +374,7 @@ pub fn faults() -> Vec<Fault> {
             },
             expect: &["push-secret:fail"],
             live: None,
+            logs: no_logs,
         },
         Fault {
             name: "a push Secret with a login for another registry",
@@ -371,9 +384,11 @@ pub fn faults() -> Vec<Fault> {
             extra: || external_secret("other.example.com", USER, PASSWORD),
             expect: &["push-secret:fail"],
             live: None,
+            logs: no_logs,
         },
         Fault {
-            name: "buildJob requests without memory",
+            // The chart's defaults complete it in the controller ConfigMap.
+            name: "buildJob requests with cpu alone",
             charts: ALL,
             release: "primehub",
             values: || {
@@ -384,8 +399,49 @@ pub fn faults() -> Vec<Fault> {
                 )
             },
             extra: nothing,
+            expect: &[LEAK],
+            live: None,
+            logs: no_logs,
+        },
+        Fault {
+            name: "buildJob requests.memory removed with null",
+            charts: ALL,
+            release: "primehub",
+            values: || {
+                with(
+                    values_mode(),
+                    &["customImage", "buildJob", "resources", "requests"],
+                    json!({"cpu": "500m", "memory": null}),
+                )
+            },
+            extra: nothing,
             expect: &["build-resources:fail", LEAK],
             live: None,
+            logs: no_logs,
+        },
+        Fault {
+            name: "pushSecretName removed with null",
+            charts: ALL,
+            release: "primehub",
+            values: || {
+                let mut v = values_mode();
+                v["customImage"]["pushSecretName"] = Value::Null;
+                v
+            },
+            extra: nothing,
+            expect: &["secret-name:fail", LEAK],
+            live: None,
+            logs: no_logs,
+        },
+        Fault {
+            name: "pushSecretName empty",
+            charts: ALL,
+            release: "primehub",
+            values: || with(values_mode(), &["customImage", "pushSecretName"], json!("")),
+            extra: nothing,
+            expect: &["secret-name:fail", LEAK],
+            live: None,
+            logs: no_logs,
         },
         Fault {
             name: "buildJob limits with an unparsable memory",
@@ -401,6 +457,7 @@ pub fn faults() -> Vec<Fault> {
             extra: nothing,
             expect: &["build-resources:fail", LEAK],
             live: None,
+            logs: no_logs,
         },
         Fault {
             name: "the password in another Secret",
@@ -413,6 +470,7 @@ pub fn faults() -> Vec<Fault> {
             },
             expect: &["leak-secrets:warn"],
             live: None,
+            logs: no_logs,
         },
         Fault {
             name: "an Image whose pull Secret has no login for its registry",
@@ -430,6 +488,7 @@ pub fn faults() -> Vec<Fault> {
             },
             expect: &["image-pull-secrets:fail"],
             live: None,
+            logs: no_logs,
         },
         Fault {
             name: "an Image whose pull Secret is gone",
@@ -444,6 +503,7 @@ pub fn faults() -> Vec<Fault> {
             // Offline a Secret missing from the bundle may still be in the cluster.
             expect: &["image-pull-secrets:warn"],
             live: Some(&["image-pull-secrets:fail"]),
+            logs: no_logs,
         },
         Fault {
             name: "pushRepo on a chart that ignores it",
@@ -453,6 +513,7 @@ pub fn faults() -> Vec<Fault> {
             extra: nothing,
             expect: &["chart-keys:fail", LEAK],
             live: None,
+            logs: no_logs,
         },
         Fault {
             name: "pushRepo on a chart that reads it",
@@ -462,6 +523,7 @@ pub fn faults() -> Vec<Fault> {
             extra: nothing,
             expect: &[LEAK],
             live: None,
+            logs: no_logs,
         },
         Fault {
             name: "insecureSkipVerify on a chart that does not pass it on",
@@ -471,6 +533,7 @@ pub fn faults() -> Vec<Fault> {
             extra: nothing,
             expect: &["chart-keys:fail", LEAK],
             live: None,
+            logs: no_logs,
         },
         Fault {
             name: "insecureSkipVerify on a chart that passes it on",
@@ -480,6 +543,7 @@ pub fn faults() -> Vec<Fault> {
             extra: nothing,
             expect: &[LEAK],
             live: None,
+            logs: no_logs,
         },
         Fault {
             name: "a registry host without a dot on 4.x",
@@ -489,6 +553,7 @@ pub fn faults() -> Vec<Fault> {
             extra: nothing,
             expect: &["chart-keys:fail", LEAK],
             live: None,
+            logs: no_logs,
         },
         Fault {
             name: "a registry host without a dot before 4.0",
@@ -498,6 +563,7 @@ pub fn faults() -> Vec<Fault> {
             extra: nothing,
             expect: &[LEAK],
             live: None,
+            logs: no_logs,
         },
         Fault {
             name: "primehub.mode ce on a chart that needs ee",
@@ -507,6 +573,7 @@ pub fn faults() -> Vec<Fault> {
             extra: nothing,
             expect: &["chart-keys:fail", LEAK],
             live: None,
+            logs: no_logs,
         },
     ]
 }

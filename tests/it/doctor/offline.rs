@@ -30,67 +30,69 @@ fn check(f: &Fault, chart: &str) -> (Run, Value) {
     (r, rep)
 }
 
-#[test]
-#[cfg_attr(not(phib_e2e), ignore = "end-to-end: needs helm; run ./scripts/test")]
-fn offline_doctor_reports_exactly_the_planted_fault_on_every_chart() {
-    let mut wrong = Vec::new();
-    let mut cases = 0;
-    for f in faults() {
-        for chart in f.charts {
-            cases += 1;
-            let (r, rep) = check(&f, chart);
-            assert_no_secret(&r);
-            let got = not_ok(&rep);
-            let want: BTreeSet<String> = f.expect.iter().map(|s| s.to_string()).collect();
-            if got != want || r.code != Some(expected_code(f.expect)) {
-                wrong.push(format!(
-                    "{chart} {}: want {want:?} (exit {}), got {got:?} (exit {:?})\n{}",
-                    f.name,
-                    expected_code(f.expect),
-                    r.code,
-                    serde_json::to_string_pretty(&rep["checks"]).unwrap()
-                ));
+e2e!(
+    offline_doctor_reports_exactly_the_planted_fault_on_every_chart,
+    || {
+        let mut wrong = Vec::new();
+        let mut cases = 0;
+        for f in faults() {
+            for chart in f.charts {
+                cases += 1;
+                let (r, rep) = check(&f, chart);
+                assert_no_secret(&r);
+                let got = not_ok(&rep);
+                let want: BTreeSet<String> = f.expect.iter().map(|s| s.to_string()).collect();
+                if got != want || r.code != Some(expected_code(f.expect)) {
+                    wrong.push(format!(
+                        "{chart} {}: want {want:?} (exit {}), got {got:?} (exit {:?})\n{}",
+                        f.name,
+                        expected_code(f.expect),
+                        r.code,
+                        serde_json::to_string_pretty(&rep["checks"]).unwrap()
+                    ));
+                }
             }
         }
+        assert!(cases > 100, "{cases}");
+        assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
     }
-    assert!(cases > 100, "{cases}");
-    assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
-}
+);
 
-/// Without `--values`, the block comes from the controller ConfigMap and the Secret
-/// name from the names the chart gave; a bundle that is not a manifest is bad input.
-#[test]
-#[cfg_attr(not(phib_e2e), ignore = "end-to-end: needs helm; run ./scripts/test")]
-fn offline_doctor_reads_the_block_from_the_controller_configmap() {
-    let dir = tempdir();
-    let (_, manifest) = render(dir.path(), "4.1.0", "hub", &values_mode());
-    let bundle = dir.path().join("bundle.yaml");
-    fs::write(&bundle, &manifest).unwrap();
-    let r = doctor(&["--manifests".as_ref(), bundle.as_os_str()]);
-    r.expect_code(1);
-    let out = r.stdout_str();
-    assert!(
-        out.contains("warn  no chart version found: assumed PrimeHub chart 4.1.0"),
-        "{out}"
-    );
-    assert!(
+// Without `--values`, the block comes from the controller ConfigMap and the Secret
+// name from the names the chart gave; a bundle that is not a manifest is bad input.
+e2e!(
+    offline_doctor_reads_the_block_from_the_controller_configmap,
+    || {
+        let dir = tempdir();
+        let (_, manifest) = render(dir.path(), "4.1.0", "hub", &values_mode());
+        let bundle = dir.path().join("bundle.yaml");
+        fs::write(&bundle, &manifest).unwrap();
+        let r = doctor(&["--manifests".as_ref(), bundle.as_os_str()]);
+        r.expect_code(1);
+        let out = r.stdout_str();
+        assert!(
+            out.contains("warn  no chart version found: assumed PrimeHub chart 4.1.0"),
+            "{out}"
+        );
+        assert!(
         out.contains(
             "`customImage` is at the top level of the ConfigMap `hub-primehub-controller-config`"
         ),
         "{out}"
     );
-    assert!(
+        assert!(
         out.contains("FAIL  the chart names the push Secret `hub-primehub-controller-custom-image-push-secret`"),
         "{out}"
     );
-    assert!(r.stderr.contains("phib: 1 of "), "{}", r.stderr);
-    assert_no_secret(&r);
+        assert!(r.stderr.contains("phib: 1 of "), "{}", r.stderr);
+        assert_no_secret(&r);
 
-    fs::write(&bundle, "kind: Pod\nmetadata: {name: p}\n").unwrap();
-    let r = doctor(&["--manifests".as_ref(), bundle.as_os_str()]);
-    r.expect_code(2);
-    assert!(r.stderr.contains("no controller ConfigMap"), "{}", r.stderr);
-}
+        fs::write(&bundle, "kind: Pod\nmetadata: {name: p}\n").unwrap();
+        let r = doctor(&["--manifests".as_ref(), bundle.as_os_str()]);
+        r.expect_code(2);
+        assert!(r.stderr.contains("no controller ConfigMap"), "{}", r.stderr);
+    }
+);
 
 /// The chart version comes from the manifests' `helm.sh/chart` label when it is there.
 #[test]

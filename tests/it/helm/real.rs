@@ -3,23 +3,6 @@
 
 use super::*;
 
-/// Real helm with its configuration, data and plugins in `home`, and no cluster.
-fn real_helm(home: &Path) -> Command {
-    let mut cmd = Command::new(tool("helm"));
-    for (key, _) in std::env::vars_os() {
-        let k = key.to_string_lossy();
-        if k.starts_with("HELM_") || k.starts_with("PHIB_") || k == "KUBECONFIG" {
-            cmd.env_remove(&key);
-        }
-    }
-    cmd.env("HELM_CONFIG_HOME", home.join("config"))
-        .env("HELM_DATA_HOME", home.join("data"))
-        .env("HELM_CACHE_HOME", home.join("cache"))
-        .env("HELM_PLUGINS", home.join("data/plugins"))
-        .env("KUBECONFIG", "/nonexistent/phib-test-kubeconfig");
-    cmd
-}
-
 /// The manifest of `kind` in `helm template` output.
 fn manifest<'a>(rendered: &'a str, kind: &str) -> &'a str {
     rendered
@@ -72,104 +55,105 @@ fn render_over_old_values(passed: &str) -> String {
     r.stdout_str()
 }
 
-#[test]
-#[cfg_attr(not(phib_e2e), ignore = "end-to-end: needs helm; run ./scripts/test")]
-fn nulls_remove_the_old_password_from_the_rendered_release() {
-    // Moving the password out of the values: a Secret of one's own, no credentials.
-    let external = "customImage:\n  registryEndpoint: \"ghcr.io\"\n  pushRepo: \"ghcr.io/me/builds\"\n  pushSecretName: \"ghcr-push\"\n";
-    let passed = passed_block(external);
-    let rendered = render_over_old_values(&passed);
-    let config = manifest(&rendered, "ConfigMap");
-    assert!(
-        !rendered.contains(OLD_PASSWORD),
-        "old password survived:\n{rendered}"
-    );
-    assert!(!push_secret_auth(&rendered).contains(OLD_PASSWORD));
-    assert!(config.contains("pushSecretName: ghcr-push"), "{config}");
-    assert!(config.contains("pushRepo: ghcr.io/me/builds"), "{config}");
-    assert!(
-        !config.contains("pushRepoPrefix: 123"),
-        "old prefix survived: {config}"
-    );
+e2e!(
+    nulls_remove_the_old_password_from_the_rendered_release,
+    || {
+        // Moving the password out of the values: a Secret of one's own, no credentials.
+        let external = "customImage:\n  registryEndpoint: \"ghcr.io\"\n  pushRepo: \"ghcr.io/me/builds\"\n  pushSecretName: \"ghcr-push\"\n";
+        let passed = passed_block(external);
+        let rendered = render_over_old_values(&passed);
+        let config = manifest(&rendered, "ConfigMap");
+        assert!(
+            !rendered.contains(OLD_PASSWORD),
+            "old password survived:\n{rendered}"
+        );
+        assert!(!push_secret_auth(&rendered).contains(OLD_PASSWORD));
+        assert!(config.contains("pushSecretName: ghcr-push"), "{config}");
+        assert!(config.contains("pushRepo: ghcr.io/me/builds"), "{config}");
+        assert!(
+            !config.contains("pushRepoPrefix: 123"),
+            "old prefix survived: {config}"
+        );
 
-    // The control: the same block without the nulls keeps the old password, which is
-    // exactly what a plain `--reuse-values` upgrade would leave in the release.
-    let mut without_nulls: Value = serde_yaml::from_str(&passed).unwrap();
-    without_nulls["customImage"]
-        .as_object_mut()
-        .unwrap()
-        .retain(|_, v| !v.is_null());
-    let rendered = render_over_old_values(&without_nulls.to_string());
-    assert!(manifest(&rendered, "ConfigMap").contains(OLD_PASSWORD));
-}
-
-#[test]
-#[cfg_attr(not(phib_e2e), ignore = "end-to-end: needs helm; run ./scripts/test")]
-fn switching_registry_renders_the_new_credentials_and_chart_defaults() {
-    let rendered = render_over_old_values(&passed_block(&new_values()));
-    let config = manifest(&rendered, "ConfigMap");
-    assert!(!rendered.contains(OLD_PASSWORD), "{rendered}");
-    assert_eq!(push_secret_auth(&rendered), format!("me:{NEW_PASSWORD}"));
-    // Reset to the chart's defaults, not deleted: the controller needs pushSecretName.
-    assert!(
-        config.contains("pushSecretName: primehub-controller-custom-image-push-secret"),
-        "{config}"
-    );
-    assert!(config.contains("insecureSkipVerify: false"), "{config}");
-    assert!(!config.contains("aws-registry"), "{config}");
-    assert!(!config.contains("amazonaws"), "{config}");
-}
-
-#[test]
-#[cfg_attr(not(phib_e2e), ignore = "end-to-end: needs helm; run ./scripts/test")]
-fn unreachable_cluster_is_exit_1_and_leaves_the_values_file_alone() {
-    let home = tempdir();
-    let (dir, values) = workdir();
-    let before = fs::read(&values).unwrap();
-    let mode_before = mode(&values);
-    let listing = || {
-        let mut names: Vec<_> = fs::read_dir(dir.path())
+        // The control: the same block without the nulls keeps the old password, which is
+        // exactly what a plain `--reuse-values` upgrade would leave in the release.
+        let mut without_nulls: Value = serde_yaml::from_str(&passed).unwrap();
+        without_nulls["customImage"]
+            .as_object_mut()
             .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        names.sort();
-        names
-    };
-    let files_before = listing();
-    let mut cmd = phib();
-    cmd.current_dir(dir.path())
-        .env("HELM_CONFIG_HOME", home.path().join("config"))
-        .env("HELM_DATA_HOME", home.path().join("data"))
-        .env("HELM_CACHE_HOME", home.path().join("cache"))
-        .args(["upgrade", "--yes", "--helm"])
-        .arg(tool("helm"));
-    let r = run(&mut cmd, b"");
-    r.expect_code(1);
-    assert!(r.stderr.starts_with("phib: "), "{}", r.stderr);
-    assert!(r.stderr.contains("cluster unreachable"), "{}", r.stderr);
-    assert!(
-        r.stderr.contains("help: check that `KUBECONFIG`"),
-        "{}",
-        r.stderr
-    );
-    assert_no_secret("output", &format!("{}{}", r.stdout_str(), r.stderr));
-    assert_eq!(fs::read(&values).unwrap(), before);
-    assert_eq!(mode(&values), mode_before);
-    assert_eq!(listing(), files_before, "no backup or temp file appeared");
+            .retain(|_, v| !v.is_null());
+        let rendered = render_over_old_values(&without_nulls.to_string());
+        assert!(manifest(&rendered, "ConfigMap").contains(OLD_PASSWORD));
+    }
+);
 
-    let mut cmd = phib();
-    cmd.current_dir(dir.path())
-        .env("HELM_CONFIG_HOME", home.path().join("config"))
-        .env("HELM_BIN", tool("helm"))
-        .args(["show", "--release", "primehub"]);
-    let r = run(&mut cmd, b"");
-    r.expect_code(1);
-    assert!(r.stderr.contains("cluster unreachable"), "{}", r.stderr);
-}
+e2e!(
+    switching_registry_renders_the_new_credentials_and_chart_defaults,
+    || {
+        let rendered = render_over_old_values(&passed_block(&new_values()));
+        let config = manifest(&rendered, "ConfigMap");
+        assert!(!rendered.contains(OLD_PASSWORD), "{rendered}");
+        assert_eq!(push_secret_auth(&rendered), format!("me:{NEW_PASSWORD}"));
+        // Reset to the chart's defaults, not deleted: the controller needs pushSecretName.
+        assert!(
+            config.contains("pushSecretName: primehub-controller-custom-image-push-secret"),
+            "{config}"
+        );
+        assert!(config.contains("insecureSkipVerify: false"), "{config}");
+        assert!(!config.contains("aws-registry"), "{config}");
+        assert!(!config.contains("amazonaws"), "{config}");
+    }
+);
 
-#[test]
-#[cfg_attr(not(phib_e2e), ignore = "end-to-end: needs helm; run ./scripts/test")]
-fn helm_plugin_install_makes_helm_phib_work() {
+e2e!(
+    unreachable_cluster_is_exit_1_and_leaves_the_values_file_alone,
+    || {
+        let home = tempdir();
+        let (dir, values) = workdir();
+        let before = fs::read(&values).unwrap();
+        let mode_before = mode(&values);
+        let listing = || {
+            let mut names: Vec<_> = fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            names.sort();
+            names
+        };
+        let files_before = listing();
+        let mut cmd = phib();
+        cmd.current_dir(dir.path())
+            .env("HELM_CONFIG_HOME", home.path().join("config"))
+            .env("HELM_DATA_HOME", home.path().join("data"))
+            .env("HELM_CACHE_HOME", home.path().join("cache"))
+            .args(["upgrade", "--yes", "--helm"])
+            .arg(tool("helm"));
+        let r = run(&mut cmd, b"");
+        r.expect_code(1);
+        assert!(r.stderr.starts_with("phib: "), "{}", r.stderr);
+        assert!(r.stderr.contains("cluster unreachable"), "{}", r.stderr);
+        assert!(
+            r.stderr.contains("help: check that `KUBECONFIG`"),
+            "{}",
+            r.stderr
+        );
+        assert_no_secret("output", &format!("{}{}", r.stdout_str(), r.stderr));
+        assert_eq!(fs::read(&values).unwrap(), before);
+        assert_eq!(mode(&values), mode_before);
+        assert_eq!(listing(), files_before, "no backup or temp file appeared");
+
+        let mut cmd = phib();
+        cmd.current_dir(dir.path())
+            .env("HELM_CONFIG_HOME", home.path().join("config"))
+            .env("HELM_BIN", tool("helm"))
+            .args(["show", "--release", "primehub"]);
+        let r = run(&mut cmd, b"");
+        r.expect_code(1);
+        assert!(r.stderr.contains("cluster unreachable"), "{}", r.stderr);
+    }
+);
+
+e2e!(helm_plugin_install_makes_helm_phib_work, || {
     let home = tempdir();
     let r = run(
         real_helm(home.path())
@@ -215,57 +199,58 @@ fn helm_plugin_install_makes_helm_phib_work() {
         r.stderr
     );
     assert!(r.stderr.contains("cluster unreachable"), "{}", r.stderr);
-}
+});
 
-#[test]
-#[cfg_attr(not(phib_e2e), ignore = "end-to-end: needs helm; run ./scripts/test")]
-fn every_argv_phib_gives_the_stand_in_parses_with_the_real_helm() {
-    // The stand-in accepts anything; the real helm must accept the same flags. Replayed
-    // against no cluster, each call gets past flag parsing to a cluster or repository
-    // error.
-    let stub = Stub::new();
-    let (dir, _) = workdir();
-    run(stub.phib(dir.path()).args(["upgrade", "--yes"]), b"").expect_code(0);
-    run(
-        stub.phib(dir.path())
-            .args(["show", "--release", "primehub"]),
-        b"",
-    )
-    .expect_code(0);
-    stub.set("list.json", "[]");
-    run(
-        stub.phib(dir.path())
-            .args(["upgrade", "--yes", "--install"]),
-        b"",
-    )
-    .expect_code(0);
-    let calls = stub.calls();
-    let kinds: Vec<&str> = calls.iter().map(|c| c[0].as_str()).collect();
-    for kind in ["version", "list", "get", "repo", "upgrade"] {
-        assert!(kinds.contains(&kind), "no `{kind}` call: {kinds:?}");
+e2e!(
+    every_argv_phib_gives_the_stand_in_parses_with_the_real_helm,
+    || {
+        // The stand-in accepts anything; the real helm must accept the same flags. Replayed
+        // against no cluster, each call gets past flag parsing to a cluster or repository
+        // error.
+        let stub = Stub::new();
+        let (dir, _) = workdir();
+        run(stub.phib(dir.path()).args(["upgrade", "--yes"]), b"").expect_code(0);
+        run(
+            stub.phib(dir.path())
+                .args(["show", "--release", "primehub"]),
+            b"",
+        )
+        .expect_code(0);
+        stub.set("list.json", "[]");
+        run(
+            stub.phib(dir.path())
+                .args(["upgrade", "--yes", "--install"]),
+            b"",
+        )
+        .expect_code(0);
+        let calls = stub.calls();
+        let kinds: Vec<&str> = calls.iter().map(|c| c[0].as_str()).collect();
+        for kind in ["version", "list", "get", "repo", "upgrade"] {
+            assert!(kinds.contains(&kind), "no `{kind}` call: {kinds:?}");
+        }
+        let home = tempdir();
+        for call in &calls {
+            // The temporary file is gone; any existing file will do for parsing.
+            let args: Vec<&str> = call
+                .iter()
+                .map(|a| {
+                    if a.contains("phib-values-") {
+                        "values.yaml"
+                    } else {
+                        a.as_str()
+                    }
+                })
+                .collect();
+            let mut cmd = real_helm(home.path());
+            cmd.current_dir(dir.path()).args(&args);
+            let r = run(&mut cmd, b"");
+            let all = format!("{}{}", r.stdout_str(), r.stderr);
+            assert!(
+                !all.contains("unknown flag")
+                    && !all.contains("unknown command")
+                    && !all.contains("accepts"),
+                "helm refused {args:?}:\n{all}"
+            );
+        }
     }
-    let home = tempdir();
-    for call in &calls {
-        // The temporary file is gone; any existing file will do for parsing.
-        let args: Vec<&str> = call
-            .iter()
-            .map(|a| {
-                if a.contains("phib-values-") {
-                    "values.yaml"
-                } else {
-                    a.as_str()
-                }
-            })
-            .collect();
-        let mut cmd = real_helm(home.path());
-        cmd.current_dir(dir.path()).args(&args);
-        let r = run(&mut cmd, b"");
-        let all = format!("{}{}", r.stdout_str(), r.stderr);
-        assert!(
-            !all.contains("unknown flag")
-                && !all.contains("unknown command")
-                && !all.contains("accepts"),
-            "helm refused {args:?}:\n{all}"
-        );
-    }
-}
+);

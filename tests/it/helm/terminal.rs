@@ -96,22 +96,23 @@ fn upgrade_in_terminal(stub: &Stub, keys: &[&str]) -> (i32, String) {
     (code, shown)
 }
 
-#[test]
-#[cfg_attr(not(phib_e2e), ignore = "end-to-end: needs tmux; run ./scripts/test")]
-fn confirmation_prompt_decides_and_ctrl_c_cleans_up_stub_cluster() {
-    let stub = Stub::new();
-    let (code, screen) = upgrade_in_terminal(&stub, &["n", "Enter"]);
-    assert_eq!(code, 0, "{screen}");
-    assert!(screen.contains("cancelled: nothing was run"), "{screen}");
-    assert!(screen.contains("will run:"), "{screen}");
-    assert_no_secret("the screen", &screen);
+e2e!(
+    confirmation_prompt_decides_and_ctrl_c_cleans_up_stub_cluster,
+    || {
+        let stub = Stub::new();
+        let (code, screen) = upgrade_in_terminal(&stub, &["n", "Enter"]);
+        assert_eq!(code, 0, "{screen}");
+        assert!(screen.contains("cancelled: nothing was run"), "{screen}");
+        assert!(screen.contains("will run:"), "{screen}");
+        assert_no_secret("the screen", &screen);
 
-    let (code, screen) = upgrade_in_terminal(&stub, &["C-c"]);
-    assert_eq!(code, 130, "{screen}");
-    assert!(stub.upgrade_calls().is_empty(), "{:?}", stub.calls());
+        let (code, screen) = upgrade_in_terminal(&stub, &["C-c"]);
+        assert_eq!(code, 130, "{screen}");
+        assert!(stub.upgrade_calls().is_empty(), "{:?}", stub.calls());
 
-    let (code, screen) = upgrade_in_terminal(&stub, &["y", "Enter"]);
-    assert_eq!(code, 0, "{screen}");
-    assert!(screen.contains("has been upgraded"), "{screen}");
-    assert_eq!(stub.upgrade_calls().len(), 1);
-}
+        let (code, screen) = upgrade_in_terminal(&stub, &["y", "Enter"]);
+        assert_eq!(code, 0, "{screen}");
+        assert!(screen.contains("has been upgraded"), "{screen}");
+        assert_eq!(stub.upgrade_calls().len(), 1);
+    }
+);

@@ -743,7 +743,7 @@ fn the_keyless_pages_commands_run_and_show_the_grants_phib_prints() {
         if !section.contains("```") {
             continue;
         }
-        let shown = block_after(section, "", "");
+        let shown = block_after(section, "", "sh");
         let mut checked = 0;
         for line in shown.lines() {
             if line.starts_with('#') || line.contains("...") || line.trim().is_empty() {

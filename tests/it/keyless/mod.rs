@@ -1,5 +1,6 @@
 //! Keyless push Secrets: every manifest phib writes for the External Secrets Operator
-//! validates against the operator's CRD schemas (v2.9.0, unknown fields refused), and
+//! validates against the operator's schemas (npm `@kubernetes-models/external-secrets`
+//! 2.0.0, which agrees with the v2.9.0 CRDs; unknown fields refused), and
 //! for each generator the `.dockerconfigjson` template, filled with a sample of the
 //! generator's documented outputs the way the operator's template engine fills it, is
 //! an authfile real buildah pushes with, to a real registry on loopback.
@@ -19,31 +20,11 @@ use phib::registry::keyless::{aws, azure, github, google, quay, Generator};
 use crate::registry::{Auth, Registry};
 use crate::util::*;
 
-/// The CRDs the tests validate against (a copy of the operator's, see its README).
-/// The operator's CRDs (release v2.9.0), kept beside the checkout in
-/// `shared/oracles/`: an oracle from elsewhere, read where it is, not copied in.
-fn crd_dir() -> PathBuf {
-    ["../shared", "../../shared"]
-        .iter()
-        .map(|up| root().join(up).join("oracles/external-secrets/crds"))
-        .find(|dir| dir.is_dir())
-        .expect("the External Secrets Operator CRDs in `shared/oracles/external-secrets/crds` beside the checkout")
-}
-
-/// Runs the schema validator on `files`; returns (success, its report).
+/// Validates `files` with the External Secrets Operator's schemas
+/// (`tests/oracles/validate-eso.mjs`, on the npm package `scripts/test` installs);
+/// returns (success, its report).
 fn validate(files: &[PathBuf]) -> (bool, String) {
-    let out = Command::new(python_with_jq())
-        .arg(root().join("tests/it/keyless/validate_eso.py"))
-        .arg(crd_dir())
-        .args(files)
-        .output()
-        .expect("run the validator");
-    let report = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), report)
+    oracle_output(oracle("validate-eso.mjs").args(files))
 }
 
 /// One refresh per identity phib can write, pushing to `endpoint`.
@@ -147,64 +128,72 @@ fn cli_manifests(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs python jsonschema; run ./scripts/test"
-)]
-fn every_manifest_validates_against_the_operator_crds_and_a_wrong_one_does_not() {
-    let dir = tempdir();
-    let mut files = Vec::new();
-    let mut count = 0;
-    for (i, r) in every_refresh("https://europe-west1-docker.pkg.dev")
+e2e!(
+    every_manifest_validates_against_the_operator_crds_and_a_wrong_one_does_not,
+    || {
+        let dir = tempdir();
+        let mut files = Vec::new();
+        let mut count = 0;
+        for (i, r) in every_refresh("https://europe-west1-docker.pkg.dev")
+            .iter()
+            .enumerate()
+        {
+            let path = dir.path().join(format!("refresh-{i}.yaml"));
+            std::fs::write(&path, r.manifests()).unwrap();
+            count += r.documents().len();
+            files.push(path);
+        }
+        for (i, s) in [
+            store("docker.io", "acme", Some("token")),
+            store("https://gcr.io", "_json_key", None),
+        ]
         .iter()
         .enumerate()
-    {
-        let path = dir.path().join(format!("refresh-{i}.yaml"));
-        std::fs::write(&path, r.manifests()).unwrap();
-        count += r.documents().len();
-        files.push(path);
-    }
-    for (i, s) in [
-        store("docker.io", "acme", Some("token")),
-        store("https://gcr.io", "_json_key", None),
-    ]
-    .iter()
-    .enumerate()
-    {
-        let path = dir.path().join(format!("store-{i}.yaml"));
-        std::fs::write(&path, s.manifests()).unwrap();
-        count += 1;
-        files.push(path);
-    }
-    let (ok, report) = validate(&files);
-    assert!(ok, "{report}");
-    assert_eq!(
-        report.lines().filter(|l| l.starts_with("ok ")).count(),
-        count,
-        "{report}"
-    );
-    let cli = cli_manifests(dir.path());
-    let (ok, report) = validate(&cli);
-    assert!(ok, "{report}");
-    for f in &cli {
-        let line = format!("ok {}: ExternalSecret", f.display());
-        assert!(report.contains(&line), "{report}");
-    }
+        {
+            let path = dir.path().join(format!("store-{i}.yaml"));
+            std::fs::write(&path, s.manifests()).unwrap();
+            count += 1;
+            files.push(path);
+        }
+        let (ok, report) = validate(&files);
+        assert!(ok, "{report}");
+        assert_eq!(
+            report.lines().filter(|l| l.starts_with("ok ")).count(),
+            count,
+            "{report}"
+        );
+        let cli = cli_manifests(dir.path());
+        let (ok, report) = validate(&cli);
+        assert!(ok, "{report}");
+        for f in &cli {
+            let line = format!("ok {}: ExternalSecret", f.display());
+            assert!(report.contains(&line), "{report}");
+        }
 
-    // A misspelt field and a wrong enum are refused: the validator can fail.
-    let mut doc = every_refresh("https://gcr.io")[0].documents()[1].clone();
-    doc["spec"]["projectId"] = "acme".into();
-    let bad = dir.path().join("bad.yaml");
-    std::fs::write(&bad, serde_yaml::to_string(&doc).unwrap()).unwrap();
-    let (ok, report) = validate(std::slice::from_ref(&bad));
-    assert!(!ok, "{report}");
-    assert!(report.contains("projectId"), "{report}");
-    let mut es = store("docker.io", "acme", None).document();
-    es["spec"]["secretStoreRef"]["kind"] = "Store".into();
-    std::fs::write(&bad, serde_yaml::to_string(&es).unwrap()).unwrap();
-    assert!(!validate(&[bad]).0);
-}
+        // A misspelt field, a missing required one and a wrong enum are refused, each
+        // named: the validator can fail.
+        let bad = dir.path().join("bad.yaml");
+        let refused = |doc: &serde_json::Value, expect: &str| {
+            std::fs::write(&bad, serde_yaml::to_string(doc).unwrap()).unwrap();
+            let (ok, report) = validate(std::slice::from_ref(&bad));
+            assert!(!ok && report.contains(expect), "{expect}: {report}");
+        };
+        let gcr = every_refresh("https://gcr.io")[0].documents()[1].clone();
+        assert_eq!(gcr["kind"], "GCRAccessToken");
+        let mut doc = gcr.clone();
+        doc["spec"]["projectId"] = "acme".into();
+        refused(&doc, "/spec/projectId: unknown field");
+        let mut doc = gcr;
+        doc["spec"].as_object_mut().unwrap().remove("projectID");
+        refused(&doc, "/spec: must have required property projectID");
+        let mut es = store("docker.io", "acme", None).document();
+        es["spec"]["secretStoreRef"]["kind"] = "Store".into();
+        refused(
+            &es,
+            "/spec/secretStoreRef/kind: must be equal to one of the allowed values",
+        );
+    }
+);
 
 /// The sample outputs of `gen` as the template's data.
 fn sample(gen: &Generator) -> BTreeMap<String, String> {
@@ -296,12 +285,7 @@ impl Buildah {
     }
 }
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs buildah, docker-registry, htpasswd; run ./scripts/test"
-)]
-fn buildah_pushes_with_each_generators_templated_secret() {
+e2e!(buildah_pushes_with_each_generators_templated_secret, || {
     // The store's credential holds what breaks hand-written templates.
     const STORE_PASSWORD: &str = r#"p@ss w:rd"\x"#;
     let gens: [&Generator; 5] = [
@@ -370,7 +354,7 @@ fn buildah_pushes_with_each_generators_templated_secret() {
     std::fs::write(&authfile, gotemplate::fill(&r.template(), &wrong)).unwrap();
     let (ok, err) = buildah.push(&authfile, &format!("{host}/team/refused:t1"));
     assert!(!ok && err.contains("unauthorized"), "{err}");
-}
+});
 
 /// A stand-in kubectl (no cluster can run here) that records its arguments and answers
 /// `get secret NAME` with `secret.json` when that file exists (NotFound before the
@@ -401,115 +385,116 @@ if [ -f "$f" ]; then cat "$f"; else echo "Error from server (NotFound): $2s \"$n
     bin
 }
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs docker-registry; run ./scripts/test"
-)]
-fn verify_says_what_waits_for_the_operator_then_checks_the_generated_secret_stub_cluster() {
-    let g = &google::GENERATOR;
-    let login: Vec<(String, String)> =
-        vec![("oauth2accesstoken".into(), sample(g)["password"].clone())];
-    let users: Vec<(&str, &str)> = login
-        .iter()
-        .map(|(u, p)| (u.as_str(), p.as_str()))
-        .collect();
-    let reg = Registry::start(Auth::Htpasswd(&users), false);
-    let host = reg.host();
-    let dir = tempdir();
-    let values = dir.path().join("values.yaml");
-    std::fs::write(
+e2e!(
+    verify_says_what_waits_for_the_operator_then_checks_the_generated_secret_stub_cluster,
+    || {
+        let g = &google::GENERATOR;
+        let login: Vec<(String, String)> =
+            vec![("oauth2accesstoken".into(), sample(g)["password"].clone())];
+        let users: Vec<(&str, &str)> = login
+            .iter()
+            .map(|(u, p)| (u.as_str(), p.as_str()))
+            .collect();
+        let reg = Registry::start(Auth::Htpasswd(&users), false);
+        let host = reg.host();
+        let dir = tempdir();
+        let values = dir.path().join("values.yaml");
+        std::fs::write(
         &values,
         format!(
             "customImage:\n  registryEndpoint: \"{host}\"\n  pushRepo: \"{host}/acme/images/builds\"\n  pushSecretName: \"primehub-image-builder-push\"\n  insecureSkipVerify: true\n"
         ),
     )
     .unwrap();
-    let bin = stand_in_kubectl(dir.path());
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let verify = || {
-        run(
-            phib()
-                .args(["verify", "--timeout", "10", "--values"])
-                .arg(&values)
-                .env("PATH", &path),
-            b"",
-        )
-    };
+        let bin = stand_in_kubectl(dir.path());
+        let path = format!(
+            "{}:{}",
+            bin.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let verify = || {
+            run(
+                phib()
+                    .args(["verify", "--timeout", "10", "--values"])
+                    .arg(&values)
+                    .env("PATH", &path),
+                b"",
+            )
+        };
 
-    // Applied, not synced yet: the ExternalSecret says why.
-    let es = serde_json::json!({"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret",
+        // Applied, not synced yet: the ExternalSecret says why.
+        let es = serde_json::json!({"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret",
         "metadata": {"name": "primehub-image-builder-push", "namespace": "hub"},
         "status": {"conditions": [{"type": "Ready", "status": "False", "reason": "SecretSyncedError",
             "message": "error processing spec.dataFrom[0].sourceRef.generatorRef"}]}});
-    std::fs::write(dir.path().join("externalsecret.json"), es.to_string()).unwrap();
-    let r = verify();
-    r.expect_code(1);
-    assert!(r.stderr.contains("does not exist yet: the External Secrets Operator has not synced the ExternalSecret `primehub-image-builder-push` (Ready False (SecretSyncedError: error processing"), "{}", r.stderr);
-    assert!(
-        r.stderr
-            .contains("kubectl -n hub describe externalsecret primehub-image-builder-push"),
-        "{}",
-        r.stderr
-    );
-    assert!(r.stderr.contains("run `phib verify` again"), "{}", r.stderr);
-    let log = std::fs::read_to_string(dir.path().join("kubectl.log")).unwrap();
-    assert_eq!(
-        log.lines().collect::<Vec<_>>(),
-        // The Secret's name, from the values file, comes after `--`.
-        [
-            "get secret -n hub -o json -- primehub-image-builder-push",
-            "get externalsecret -n hub -o json -- primehub-image-builder-push"
-        ]
-    );
+        std::fs::write(dir.path().join("externalsecret.json"), es.to_string()).unwrap();
+        let r = verify();
+        r.expect_code(1);
+        assert!(r.stderr.contains("does not exist yet: the External Secrets Operator has not synced the ExternalSecret `primehub-image-builder-push` (Ready False (SecretSyncedError: error processing"), "{}", r.stderr);
+        assert!(
+            r.stderr
+                .contains("kubectl -n hub describe externalsecret primehub-image-builder-push"),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("run `phib verify` again"), "{}", r.stderr);
+        let log = std::fs::read_to_string(dir.path().join("kubectl.log")).unwrap();
+        assert_eq!(
+            log.lines().collect::<Vec<_>>(),
+            // The Secret's name, from the values file, comes after `--`.
+            [
+                "get secret -n hub -o json -- primehub-image-builder-push",
+                "get externalsecret -n hub -o json -- primehub-image-builder-push"
+            ]
+        );
 
-    // The manifests file holds no login: verify says where the login will be.
-    let file = dir.path().join("push-refresh.yaml");
-    std::fs::write(&file, every_refresh(&host)[0].manifests()).unwrap();
-    let r = run(
-        phib()
-            .args(["verify", "--values"])
-            .arg(&values)
-            .arg("--secret-file")
-            .arg(&file)
-            .env("PATH", &path),
-        b"",
-    );
-    r.expect_code(2);
-    assert!(
-        r.stderr
-            .contains("holds the ExternalSecret `primehub-image-builder-push`, not credentials"),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.stderr
-            .contains("run `phib verify` without `--secret-file`"),
-        "{}",
-        r.stderr
-    );
+        // The manifests file holds no login: verify says where the login will be.
+        let file = dir.path().join("push-refresh.yaml");
+        std::fs::write(&file, every_refresh(&host)[0].manifests()).unwrap();
+        let r = run(
+            phib()
+                .args(["verify", "--values"])
+                .arg(&values)
+                .arg("--secret-file")
+                .arg(&file)
+                .env("PATH", &path),
+            b"",
+        );
+        r.expect_code(2);
+        assert!(
+            r.stderr.contains(
+                "holds the ExternalSecret `primehub-image-builder-push`, not credentials"
+            ),
+            "{}",
+            r.stderr
+        );
+        assert!(
+            r.stderr
+                .contains("run `phib verify` without `--secret-file`"),
+            "{}",
+            r.stderr
+        );
 
-    // Synced: the Secret the operator wrote from the template logs in and may push.
-    let mut refresh = every_refresh(&host).remove(0);
-    refresh.namespace = "hub".into();
-    let config = gotemplate::fill(&refresh.template(), &sample(g));
-    let data = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &config);
-    let secret = serde_json::json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/dockerconfigjson",
+        // Synced: the Secret the operator wrote from the template logs in and may push.
+        let mut refresh = every_refresh(&host).remove(0);
+        refresh.namespace = "hub".into();
+        let config = gotemplate::fill(&refresh.template(), &sample(g));
+        let data = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &config);
+        let secret = serde_json::json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/dockerconfigjson",
         "metadata": {"name": "primehub-image-builder-push", "namespace": "hub",
             "ownerReferences": [{"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret", "name": "primehub-image-builder-push", "uid": "1"}]},
         "data": {".dockerconfigjson": data}});
-    std::fs::write(dir.path().join("secret.json"), secret.to_string()).unwrap();
-    let r = verify();
-    r.expect_code(0);
-    let out = r.stdout_str();
-    assert!(out.contains("ok    login as `oauth2accesstoken`"), "{out}");
-    assert!(
-        out.contains("ok    push rights on `acme/images/builds`"),
-        "{out}"
-    );
-    assert!(!out.contains(&sample(g)["password"]) && !r.stderr.contains(&sample(g)["password"]));
-}
+        std::fs::write(dir.path().join("secret.json"), secret.to_string()).unwrap();
+        let r = verify();
+        r.expect_code(0);
+        let out = r.stdout_str();
+        assert!(out.contains("ok    login as `oauth2accesstoken`"), "{out}");
+        assert!(
+            out.contains("ok    push rights on `acme/images/builds`"),
+            "{out}"
+        );
+        assert!(
+            !out.contains(&sample(g)["password"]) && !r.stderr.contains(&sample(g)["password"])
+        );
+    }
+);

@@ -169,12 +169,7 @@ fn helm_render(dir: &Path, block: &[u8], endpoint: &str) -> (String, serde_yaml:
 
 use serde::Deserialize;
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs helm and jq; run ./scripts/test"
-)]
-fn tricky_passwords_survive_helm_exactly() {
+e2e!(tricky_passwords_survive_helm_exactly, || {
     let _ = E2E;
     let passwords = tricky_passwords();
     assert!(passwords.len() >= 100, "{}", passwords.len());
@@ -216,7 +211,7 @@ fn tricky_passwords_survive_helm_exactly() {
             "ConfigMap: {password:?}"
         );
     }
-}
+});
 
 /// Keyfile variants: the same key pretty-printed, with CRLF and tabs, escaped
 /// characters, a repeated key and keys reordered.
@@ -240,12 +235,7 @@ fn keyfile_variants() -> Vec<(&'static str, String)> {
     ]
 }
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs helm and jq; run ./scripts/test"
-)]
-fn keyfile_password_is_exactly_jq_compact_through_helm() {
+e2e!(keyfile_password_is_exactly_jq_compact_through_helm, || {
     let dir = tempdir();
     for (name, text) in keyfile_variants() {
         let path = dir.path().join("key.json");
@@ -277,4 +267,4 @@ fn keyfile_password_is_exactly_jq_compact_through_helm() {
             assert!(config["pushRepoPrefix"].as_str().is_some(), "{name} {kind}");
         }
     }
-}
+});

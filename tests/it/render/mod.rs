@@ -113,7 +113,7 @@ fn snapshot_of_the_block_for_every_kind() {
 #[test]
 fn same_input_gives_the_same_bytes() {
     let dir = tempdir();
-    let args = ["--registry", "quay", "--username", "o+b", "--stdout"];
+    let args = ["--registry", "quay", "--username", "org+bot", "--stdout"];
     let a = render_in(dir.path(), &args, b"", Some("t"));
     let b = render_in(dir.path(), &args, b"", Some("t"));
     assert_eq!(a.stdout, b.stdout);
@@ -186,7 +186,7 @@ fn keyfile_from_stdin_and_password_newline_rules() {
                 "--registry",
                 "quay",
                 "--username",
-                "o+b",
+                "org+bot",
                 "--password-stdin",
                 "--stdout",
             ],
@@ -259,7 +259,7 @@ fn warnings_go_to_stderr_and_exit_0() {
             "does not look like an access token",
         ),
         (
-            vec!["--registry", "quay", "--username", "o+b"],
+            vec!["--registry", "quay", "--username", "org+bot"],
             Some("pw"),
             "controller ConfigMap in plain text",
         ),

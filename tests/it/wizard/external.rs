@@ -12,7 +12,7 @@ use crate::pty::Pty;
 /// Picks a Secret of your own and takes its default name and namespace.
 fn own_secret_with_defaults(t: &mut Pty) {
     credentials_list(t);
-    t.send("\r");
+    t.type_keys("\r");
     t.answer("Push secret name [primehub-image-builder-push]", "");
     t.answer("PrimeHub's namespace [hub]", "");
 }
@@ -31,7 +31,7 @@ fn external_mode_writes_values_without_credentials_and_a_0600_manifest_as_phib_r
     external_mode_to_default_file(&mut t);
     t.expect("pushSecretName:     primehub-image-builder-push");
     t.expect("Where: the credentials go into the Secret");
-    t.expect("Create `values.yaml`?").send("y\r");
+    t.at("Create `values.yaml`?").type_keys("y\r");
     t.expect("Wrote the push Secret");
     no_verify(&mut t);
     let (code, screen) = t.finish_screen();
@@ -110,17 +110,17 @@ fn the_offered_upgrade_runs_phib_upgrade_with_only_custom_image_and_no_secret_in
     t.answer("User name (Harbor robot account", "robot$ci+builder");
     t.answer("Password or robot secret", secret);
     t.answer("[harbor.example.com/ci]", "");
-    t.expect("Change the advanced options?").send("n\r");
+    t.at("Change the advanced options?").type_keys("n\r");
     values_mode(&mut t);
-    t.expect("Create `values.yaml`?").send("y\r");
+    t.at("Create `values.yaml`?").type_keys("y\r");
     t.expect("Wrote the customImage block");
     no_verify(&mut t);
-    t.expect("Apply it now with helm upgrade?").send("y\r");
+    t.at("Apply it now with helm upgrade?").type_keys("y\r");
     t.answer("Helm release [primehub]", "");
     t.answer("Namespace [hub]", "");
     t.expect("pinned to the deployed version");
     t.expect("will run:");
-    t.expect("Run it?").send("y\r");
+    t.at("Run it?").type_keys("y\r");
     t.expect("has been upgraded");
     t.expect("phib verify --values values.yaml");
     let (code, screen) = t.finish_screen();
@@ -163,60 +163,60 @@ fn the_offered_upgrade_runs_phib_upgrade_with_only_custom_image_and_no_secret_in
     assert_eq!(ci["pushRepo"], serde_json::Value::Null, "{passed}");
 }
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs docker-registry; run ./scripts/test"
-)]
-fn the_offered_check_runs_phib_verify_against_a_real_registry_and_a_failure_exits_1() {
-    use crate::registry::{Auth, Registry};
-    let user = "robot$ci";
-    let password = "pa ss:w\"#rd";
-    let registry = Registry::start(Auth::Htpasswd(&[(user, password)]), false);
-    let host = registry.host();
-    for (typed, want_code) in [(password, 0), ("wrong-password", 1)] {
-        let (dir, mut t) = start();
-        pick(&mut t, Kind::Harbor);
-        t.answer("Registry endpoint", &format!("http://{host}"));
-        t.answer("User name (Harbor robot account", user);
-        t.answer("Password or robot secret", typed);
-        t.answer("Push repository prefix", &format!("{host}/ci"));
-        t.expect("Skip TLS verification").expect("[Y/n]").send("\r");
-        t.expect("Change the advanced options?").send("n\r");
-        external_mode_to_default_file(&mut t);
-        t.expect("Create `values.yaml`?").send("y\r");
-        t.expect("Wrote the push Secret");
-        t.expect("Check the credentials against the registry now?")
-            .send("\r");
-        let (code, screen) = t.finish_screen();
-        assert_eq!(code, Some(want_code), "{screen}");
-        assert!(!screen.contains(typed), "{screen}");
-        assert!(
-            screen.contains("ok    credentials for") && screen.contains("push-secret.yaml"),
-            "{screen}"
-        );
-        if want_code == 0 {
-            assert!(screen.contains("ok    "), "{screen}");
-            assert!(!screen.contains("FAIL"), "{screen}");
-        } else {
-            assert!(screen.contains("FAIL"), "{screen}");
-            assert!(screen.contains("phib: authentication failed"), "{screen}");
-            // Why it failed comes first, then the steps left: the check to retry, and
-            // the upgrade.
-            let error = screen.find("phib: authentication failed").unwrap();
-            let retry = screen
-                .find("phib verify --values values.yaml --secret-file push-secret.yaml")
-                .expect(&screen);
-            let upgrade = screen
-                .find("phib upgrade --values values.yaml")
-                .expect(&screen);
-            assert!(error < retry && error < upgrade, "{screen}");
+e2e!(
+    the_offered_check_runs_phib_verify_against_a_real_registry_and_a_failure_exits_1,
+    || {
+        use crate::registry::{Auth, Registry};
+        let user = "robot$ci";
+        let password = "pa ss:w\"#rd";
+        let registry = Registry::start(Auth::Htpasswd(&[(user, password)]), false);
+        let host = registry.host();
+        for (typed, want_code) in [(password, 0), ("wrong-password", 1)] {
+            let (dir, mut t) = start();
+            pick(&mut t, Kind::Harbor);
+            t.answer("Registry endpoint", &format!("http://{host}"));
+            t.answer("User name (Harbor robot account", user);
+            t.answer("Password or robot secret", typed);
+            t.answer("Push repository prefix", &format!("{host}/ci"));
+            t.expect("Skip TLS verification")
+                .at("[Y/n]")
+                .type_keys("\r");
+            t.at("Change the advanced options?").type_keys("n\r");
+            external_mode_to_default_file(&mut t);
+            t.at("Create `values.yaml`?").type_keys("y\r");
+            t.expect("Wrote the push Secret");
+            t.at("Check the credentials against the registry now?")
+                .type_keys("\r");
+            let (code, screen) = t.finish_screen();
+            assert_eq!(code, Some(want_code), "{screen}");
+            assert!(!screen.contains(typed), "{screen}");
+            assert!(
+                screen.contains("ok    credentials for") && screen.contains("push-secret.yaml"),
+                "{screen}"
+            );
+            if want_code == 0 {
+                assert!(screen.contains("ok    "), "{screen}");
+                assert!(!screen.contains("FAIL"), "{screen}");
+            } else {
+                assert!(screen.contains("FAIL"), "{screen}");
+                assert!(screen.contains("phib: authentication failed"), "{screen}");
+                // Why it failed comes first, then the steps left: the check to retry, and
+                // the upgrade.
+                let error = screen.find("phib: authentication failed").unwrap();
+                let retry = screen
+                    .find("phib verify --values values.yaml --secret-file push-secret.yaml")
+                    .expect(&screen);
+                let upgrade = screen
+                    .find("phib upgrade --values values.yaml")
+                    .expect(&screen);
+                assert!(error < retry && error < upgrade, "{screen}");
+            }
+            // A failed check does not undo the write.
+            assert!(dir.path().join("values.yaml").exists());
+            assert_eq!(mode(&dir.path().join("push-secret.yaml")), 0o600);
         }
-        // A failed check does not undo the write.
-        assert!(dir.path().join("values.yaml").exists());
-        assert_eq!(mode(&dir.path().join("push-secret.yaml")), 0o600);
     }
-}
+);
 
 #[test]
 fn ctrl_c_while_the_offered_upgrade_runs_removes_the_temporary_file_and_exits_130_stub_cluster() {
@@ -235,14 +235,14 @@ fn ctrl_c_while_the_offered_upgrade_runs_removes_the_temporary_file_and_exits_13
     );
     docker_hub(&mut t, "ann", "dckr_pat_x");
     values_mode(&mut t);
-    t.expect("Create `values.yaml`?").send("y\r");
+    t.at("Create `values.yaml`?").type_keys("y\r");
     no_verify(&mut t);
-    t.expect("Apply it now with helm upgrade?").send("y\r");
+    t.at("Apply it now with helm upgrade?").type_keys("y\r");
     t.answer("Helm release [primehub]", "");
     t.answer("Namespace [hub]", "");
-    t.expect("Run it?").send("y\r");
+    t.at("Run it?").type_keys("y\r");
     let started = stub.dir().join("upgrade-started");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let deadline = std::time::Instant::now() + crate::pty::DEADLINE;
     while !started.exists() {
         assert!(std::time::Instant::now() < deadline, "helm never started");
         std::thread::sleep(std::time::Duration::from_millis(20));
@@ -266,10 +266,9 @@ fn esc_after_the_file_is_written_exits_130_and_says_the_file_stays() {
     let (dir, mut t) = start();
     docker_hub(&mut t, "ann", "dckr_pat_x");
     values_mode(&mut t);
-    t.expect("Create `values.yaml`?").send("y\r");
-    t.expect("Check the credentials against the registry now?");
-    settle();
-    t.send("\u{1b}");
+    t.at("Create `values.yaml`?").type_keys("y\r");
+    t.at("Check the credentials against the registry now?")
+        .type_keys("\u{1b}");
     let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(130), "{screen}");
     assert!(
@@ -313,15 +312,15 @@ fn rotating_an_external_mode_block_writes_only_its_secret_as_phib_render_rotate_
     let before = existing_external_file(dir.path());
     let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
     t.expect("pushSecretName:     ml-push");
-    t.expect("Rotate the credentials only").send("\r");
+    t.at("Rotate the credentials only").type_keys("\r");
     t.answer("User name (Harbor robot account", "robot$ml+new");
     t.answer("Password or robot secret", "new-secret");
     t.expect("The credentials stay in the Secret `ml-push`.");
     t.answer("PrimeHub's namespace [hub]", "");
     t.answer("File for the Secret manifest [push-secret.yaml]", "");
     t.expect("Where: the credentials go into the Secret `ml-push`");
-    t.expect("Put the new credentials into the Secret `ml-push`?")
-        .send("y\r");
+    t.at("Put the new credentials into the Secret `ml-push`?")
+        .type_keys("y\r");
     t.expect("Wrote the push Secret");
     no_verify(&mut t);
     let (code, screen) = t.finish_screen();
@@ -384,45 +383,43 @@ fn rotating_an_external_mode_block_writes_only_its_secret_as_phib_render_rotate_
     );
 }
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs kubectl; run ./scripts/test"
-)]
-fn a_failed_kubectl_apply_writes_nothing_and_prints_the_command_to_run_later() {
-    // Real kubectl with no cluster configured (HOME is the empty test folder): the
-    // apply fails as it does against an unreachable cluster.
-    let kubectl = tool("kubectl");
-    let dir = tempdir();
-    let path = empty_path(dir.path());
-    std::os::unix::fs::symlink(&kubectl, Path::new(&path).join("kubectl")).unwrap();
-    let mut t = Pty::spawn(dir.path(), &[], &path, &[("KUBECONFIG", None)]);
-    docker_hub(&mut t, "Ann", "dckr_pat_s3cret");
-    own_secret_with_defaults(&mut t);
-    t.expect("The Secret").expect("apply it now with kubectl");
-    settle();
-    t.send("j").send("\r");
-    t.expect("Create `values.yaml`?").send("y\r");
-    let (code, screen) = t.finish_screen();
-    assert_eq!(code, Some(1), "{screen}");
-    assert!(!screen.contains("s3cret"), "{screen}");
-    assert!(
-        screen.contains("phib: `kubectl apply -f -` failed"),
-        "{screen}"
-    );
-    assert!(screen.contains("Nothing was written."), "{screen}");
-    assert!(screen.contains("--secret-out push-secret.yaml"), "{screen}");
-    // The values do not name a Secret that was never made.
-    assert!(!dir.path().join("values.yaml").exists(), "{screen}");
-    let printed = screen
-        .lines()
-        .skip_while(|l| !l.starts_with("  phib render"))
-        .take_while(|l| l.starts_with("  "))
-        .collect::<Vec<_>>()
-        .join("\n");
-    assert!(printed.contains("--apply"), "{screen}");
-    assert!(printed.contains("--password-stdin"), "{screen}");
-}
+e2e!(
+    a_failed_kubectl_apply_writes_nothing_and_prints_the_command_to_run_later,
+    || {
+        // Real kubectl with no cluster configured (HOME is the empty test folder): the
+        // apply fails as it does against an unreachable cluster.
+        let kubectl = tool("kubectl");
+        let dir = tempdir();
+        let path = empty_path(dir.path());
+        std::os::unix::fs::symlink(&kubectl, Path::new(&path).join("kubectl")).unwrap();
+        let mut t = Pty::spawn(dir.path(), &[], &path, &[("KUBECONFIG", None)]);
+        docker_hub(&mut t, "Ann", "dckr_pat_s3cret");
+        own_secret_with_defaults(&mut t);
+        t.expect("The Secret")
+            .at("apply it now with kubectl")
+            .type_keys("j\r");
+        t.at("Create `values.yaml`?").type_keys("y\r");
+        let (code, screen) = t.finish_screen();
+        assert_eq!(code, Some(1), "{screen}");
+        assert!(!screen.contains("s3cret"), "{screen}");
+        assert!(
+            screen.contains("phib: `kubectl apply -f -` failed"),
+            "{screen}"
+        );
+        assert!(screen.contains("Nothing was written."), "{screen}");
+        assert!(screen.contains("--secret-out push-secret.yaml"), "{screen}");
+        // The values do not name a Secret that was never made.
+        assert!(!dir.path().join("values.yaml").exists(), "{screen}");
+        let printed = screen
+            .lines()
+            .skip_while(|l| !l.starts_with("  phib render"))
+            .take_while(|l| l.starts_with("  "))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(printed.contains("--apply"), "{screen}");
+        assert!(printed.contains("--password-stdin"), "{screen}");
+    }
+);
 
 #[test]
 fn an_empty_token_is_not_shown_as_typed_and_the_refusal_names_the_question() {
@@ -432,9 +429,7 @@ fn an_empty_token_is_not_shown_as_typed_and_the_refusal_names_the_question() {
     t.answer("Docker Hub access token", "");
     t.expect("Docker Hub access token is needed (nothing was typed)");
     t.answer("Docker Hub access token", "dckr_pat_s3cret");
-    t.expect("[docker.io/ann]");
-    settle();
-    t.send("\u{1b}");
+    t.at("[docker.io/ann]").type_keys("\u{1b}");
     let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(130), "{screen}");
     // `[hidden]` once, for the token typed; none for the empty answer.
@@ -450,9 +445,9 @@ fn a_secret_file_in_a_missing_folder_is_asked_again_before_anything_is_written()
     t.answer("File for the Secret manifest", "no-such-dir/push.yaml");
     t.expect("the folder `no-such-dir`");
     t.answer("File for the Secret manifest", "push.yaml");
-    t.expect("Create `values.yaml`?").send("y\r");
-    t.expect("Check the credentials against the registry now?")
-        .send("n\r");
+    t.at("Create `values.yaml`?").type_keys("y\r");
+    t.at("Check the credentials against the registry now?")
+        .type_keys("n\r");
     let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(0), "{screen}");
     assert!(!screen.contains("s3cret"), "{screen}");
@@ -461,72 +456,70 @@ fn a_secret_file_in_a_missing_folder_is_asked_again_before_anything_is_written()
     assert!(!dir.path().join("no-such-dir").exists());
 }
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs a pseudo-terminal; run ./scripts/test"
-)]
-fn acr_keyless_asks_no_password_and_writes_what_phib_render_refresh_writes() {
-    let (dir, mut t) = start();
-    pick(&mut t, Kind::Acr);
-    t.expect("short-lived tokens, no key (recommended)")
-        .expect("a password or token")
-        .send("\r");
-    t.answer("Registry name", "acmeregistry");
-    t.answer("[acmeregistry.azurecr.io/primehub]", "");
-    t.expect("Change the advanced options?").send("n\r");
-    t.expect("Azure identity")
-        .expect("the nodes' managed identity")
-        .send("\r");
-    t.answer(
-        "Managed identity client id",
-        "11111111-2222-3333-4444-555555555555",
-    );
-    t.answer("Tenant id", "not-a-guid");
-    t.expect("is not a GUID");
-    t.answer("Tenant id", "66666666-7777-8888-9999-000000000000");
-    t.answer("Kubernetes ServiceAccount for the operator", "");
-    t.answer("PrimeHub's namespace", "");
-    t.answer("File for the Secret manifest", "push-refresh.yaml");
-    t.expect("ACRAccessToken");
-    t.expect("Create `values.yaml`?").send("y\r");
-    t.expect("least-privilege grant");
-    let (code, screen) = t.finish_screen();
-    assert_eq!(code, Some(0), "exit {code:?}: {screen}");
-    assert!(!screen.contains("Password"), "{screen}");
-    assert!(
-        screen.contains("Once the operator has synced the Secret"),
-        "{screen}"
-    );
-    // The default grant works on the registry as it is: AcrPush, no change of mode.
-    assert!(screen.contains("--role AcrPush"), "{screen}");
-    assert!(!screen.contains("az acr update"), "{screen}");
-
-    let sub = dir.path().join("render");
-    std::fs::create_dir(&sub).unwrap();
-    let args = [
-        "--registry",
-        "acr",
-        "--acr-name",
-        "acmeregistry",
-        "--secret-mode",
-        "external",
-        "--refresh",
-        "external-secrets",
-        "--azure-client-id",
-        "11111111-2222-3333-4444-555555555555",
-        "--azure-tenant-id",
-        "66666666-7777-8888-9999-000000000000",
-        "--secret-out",
-        "push-refresh.yaml",
-    ];
-    run(phib().current_dir(&sub).arg("render").args(args), b"").expect_code(0);
-    for file in ["values.yaml", "push-refresh.yaml"] {
-        assert_eq!(
-            std::fs::read_to_string(dir.path().join(file)).unwrap(),
-            std::fs::read_to_string(sub.join(file)).unwrap(),
-            "{file}: the wizard and phib render disagree"
+e2e!(
+    acr_keyless_asks_no_password_and_writes_what_phib_render_refresh_writes,
+    || {
+        let (dir, mut t) = start();
+        pick(&mut t, Kind::Acr);
+        t.expect("short-lived tokens, no key (recommended)")
+            .at("a password or token")
+            .type_keys("\r");
+        t.answer("Registry name", "acmeregistry");
+        t.answer("[acmeregistry.azurecr.io/primehub]", "");
+        t.at("Change the advanced options?").type_keys("n\r");
+        t.expect("Azure identity")
+            .at("the nodes' managed identity")
+            .type_keys("\r");
+        t.answer(
+            "Managed identity client id",
+            "11111111-2222-3333-4444-555555555555",
         );
+        t.answer("Tenant id", "not-a-guid");
+        t.expect("is not a GUID");
+        t.answer("Tenant id", "66666666-7777-8888-9999-000000000000");
+        t.answer("Kubernetes ServiceAccount for the operator", "");
+        t.answer("PrimeHub's namespace", "");
+        t.answer("File for the Secret manifest", "push-refresh.yaml");
+        t.expect("ACRAccessToken");
+        t.at("Create `values.yaml`?").type_keys("y\r");
+        t.expect("least-privilege grant");
+        let (code, screen) = t.finish_screen();
+        assert_eq!(code, Some(0), "exit {code:?}: {screen}");
+        assert!(!screen.contains("Password"), "{screen}");
+        assert!(
+            screen.contains("Once the operator has synced the Secret"),
+            "{screen}"
+        );
+        // The default grant works on the registry as it is: AcrPush, no change of mode.
+        assert!(screen.contains("--role AcrPush"), "{screen}");
+        assert!(!screen.contains("az acr update"), "{screen}");
+
+        let sub = dir.path().join("render");
+        std::fs::create_dir(&sub).unwrap();
+        let args = [
+            "--registry",
+            "acr",
+            "--acr-name",
+            "acmeregistry",
+            "--secret-mode",
+            "external",
+            "--refresh",
+            "external-secrets",
+            "--azure-client-id",
+            "11111111-2222-3333-4444-555555555555",
+            "--azure-tenant-id",
+            "66666666-7777-8888-9999-000000000000",
+            "--secret-out",
+            "push-refresh.yaml",
+        ];
+        run(phib().current_dir(&sub).arg("render").args(args), b"").expect_code(0);
+        for file in ["values.yaml", "push-refresh.yaml"] {
+            assert_eq!(
+                std::fs::read_to_string(dir.path().join(file)).unwrap(),
+                std::fs::read_to_string(sub.join(file)).unwrap(),
+                "{file}: the wizard and phib render disagree"
+            );
+        }
+        assert_eq!(mode(&dir.path().join("push-refresh.yaml")), 0o600);
     }
-    assert_eq!(mode(&dir.path().join("push-refresh.yaml")), 0o600);
-}
+);

@@ -2,11 +2,9 @@
 //! defaults it offers and how it shows them, and `render --password-stdin` typed at a
 //! terminal.
 
-use std::time::Duration;
-
 use phib::registry::Kind;
 
-use super::{docker_hub, empty_path, pick, settle, start, values_mode};
+use super::{docker_hub, empty_path, pick, start, values_mode};
 use crate::pty::{Pty, Screen};
 use crate::util::*;
 
@@ -16,9 +14,7 @@ fn no_at_the_confirmation_writes_nothing_and_exits_0() {
     let (dir, mut t) = start();
     docker_hub(&mut t, "ann", "dckr_pat_s3cret");
     values_mode(&mut t);
-    t.expect("Create `values.yaml`?");
-    settle();
-    t.send("n").send("\r");
+    t.at("Create `values.yaml`?").type_keys("n\r");
     let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(0), "{screen}");
     assert!(!screen.contains("interrupted"), "{screen}");
@@ -36,13 +32,14 @@ fn a_failed_check_prints_its_reason_before_the_next_steps() {
     t.answer("User name (Harbor robot account", "robot$ci+builder");
     t.answer("Password or robot secret", "p@ss");
     t.answer("[127.0.0.1:9/ci]", "");
-    t.expect("Skip TLS verification").expect("[Y/n]").send("\r");
-    t.expect("Change the advanced options?").send("n\r");
+    t.expect("Skip TLS verification")
+        .at("[Y/n]")
+        .type_keys("\r");
+    t.at("Change the advanced options?").type_keys("n\r");
     values_mode(&mut t);
-    t.expect("Create `values.yaml`?").send("y\r");
-    t.expect("Check the credentials against the registry now?");
-    settle();
-    t.send("y").send("\r");
+    t.at("Create `values.yaml`?").type_keys("y\r");
+    t.at("Check the credentials against the registry now?")
+        .type_keys("y\r");
     let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(1), "{screen}");
     assert!(dir.path().join("values.yaml").exists());
@@ -59,8 +56,8 @@ fn ecr_offers_a_push_repository_on_the_account_and_region() {
     t.answer("AWS account ID", "123456789012");
     t.answer("AWS region of the registry", "us-east-1");
     t.expect("Push repository")
-        .expect("[123456789012.dkr.ecr.us-east-1.amazonaws.com/");
-    t.send("\u{1b}");
+        .at("[123456789012.dkr.ecr.us-east-1.amazonaws.com/")
+        .type_keys("\u{1b}");
     let (code, _) = t.finish();
     assert_eq!(code, Some(130));
 }
@@ -77,23 +74,20 @@ fn the_colourful_theme_shows_defaults_in_brackets_and_options_in_words() {
         &path,
         &[("NO_COLOR", None), ("LANG", Some("C.UTF-8"))],
     );
-    t.expect("Which registry");
-    t.read_until_quiet(Duration::from_millis(300));
-    t.send("\r");
-    t.expect("Docker Hub user name");
-    t.read_until_quiet(Duration::from_millis(300));
-    t.line("ann");
-    t.expect("access token");
-    t.read_until_quiet(Duration::from_millis(300));
-    t.line("dckr_pat_s3cret");
-    t.expect("Push repository prefix");
-    t.read_until_quiet(Duration::from_millis(300));
+    t.expect("Which registry").at("Registry ›").type_keys("\r");
+    t.answer("Docker Hub user name", "ann");
+    t.answer("access token", "dckr_pat_s3cret");
+    // The question drawn whole: up to the `›` that ends it.
+    t.at("Push repository prefix")
+        .wait_until("the question's `›`", |t| {
+            t.screen().cursor_line().contains('›')
+        });
     let line = t.screen().cursor_line();
     assert!(line.contains("[docker.io/ann]"), "{line}");
     assert!(!line.contains("(docker.io/ann)"), "{line}");
-    t.send("\r");
-    t.expect("Change the advanced options?");
-    t.read_until_quiet(Duration::from_millis(300));
+    t.type_keys("\r");
+    // The options are listed above the question.
+    t.at("Change the advanced options?");
     let screen = t.screen();
     let advanced = screen
         .rows
@@ -105,7 +99,7 @@ fn the_colourful_theme_shows_defaults_in_brackets_and_options_in_words() {
     for flag in ["push-repo", "push-secret-name", "insecure-skip-verify"] {
         assert!(!advanced.contains(flag), "{advanced}");
     }
-    t.send("\u{1b}");
+    t.type_keys("\u{1b}");
     let (code, _) = t.finish();
     assert_eq!(code, Some(130));
 }
@@ -130,9 +124,7 @@ fn render_password_stdin_on_a_terminal_asks_and_does_not_echo() {
         &path,
         &[],
     );
-    t.expect("not shown");
-    settle();
-    t.line("s3cret-typed");
+    t.answer("not shown", "s3cret-typed");
     let (code, transcript) = t.finish();
     let screen = Screen::of(&transcript, 24, 80).text();
     assert_eq!(code, Some(0), "{screen}");
@@ -153,12 +145,9 @@ fn the_readable_by_others_warning_fits_the_terminal() {
     let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
     docker_hub(&mut t, "ann", "dckr_pat_s3cret");
     values_mode(&mut t);
-    t.expect("Add the customImage block to `values.yaml`?");
-    settle();
-    t.send("\r");
-    t.expect("Check the credentials against the registry now?");
-    settle();
-    t.send("n").send("\r");
+    t.answer("Add the customImage block to `values.yaml`?", "");
+    t.at("Check the credentials against the registry now?")
+        .type_keys("n\r");
     let (code, transcript) = t.finish();
     let screen = Screen::of(&transcript, 24, 80);
     assert_eq!(code, Some(0), "{}", screen.text());

@@ -30,17 +30,13 @@ fn start() -> (tempfile::TempDir, Pty) {
     (dir, t)
 }
 
-/// Gives phib a moment to switch the terminal to raw mode after drawing a prompt, so a
-/// lone Esc or Ctrl-C is read as a key.
-fn settle() {
-    std::thread::sleep(std::time::Duration::from_millis(100));
-}
-
 /// Picks `kind` in the registry list (`j` moves down, Enter picks).
 fn pick(t: &mut Pty, kind: Kind) {
     let i = Kind::ALL.iter().position(|k| *k == kind).unwrap();
-    t.expect(REGISTRY).expect("Registry:");
-    t.send(&"j".repeat(i)).send("\r");
+    t.expect(REGISTRY)
+        .at("Registry:")
+        .type_keys(&"j".repeat(i))
+        .type_keys("\r");
 }
 
 /// Picks "in the Helm values" at the secret-mode question.
@@ -51,25 +47,24 @@ fn docker_hub(t: &mut Pty, user: &str, token: &str) {
     t.answer("Docker Hub user name", user);
     t.answer("Docker Hub access token", token);
     t.answer(&format!("[docker.io/{}]", user.to_lowercase()), "");
-    t.expect("Change the advanced options?").send("n\r");
+    t.at("Change the advanced options?").type_keys("n\r");
 }
 
 /// Waits until the list of where the credentials live is drawn whole.
 fn credentials_list(t: &mut Pty) {
     t.expect("Where should the credentials live?")
-        .expect("PrimeHub's documented way");
-    settle();
+        .at("PrimeHub's documented way");
 }
 
 fn values_mode(t: &mut Pty) {
     credentials_list(t);
-    t.send("j").send("\r");
+    t.type_keys("j\r");
 }
 
 /// Declines the offer to check the credentials against the registry.
 fn no_verify(t: &mut Pty) {
-    t.expect("Check the credentials against the registry now?")
-        .send("n\r");
+    t.at("Check the credentials against the registry now?")
+        .type_keys("n\r");
 }
 
 /// What `phib render ARGS --values render.yaml` writes in `dir`.
@@ -204,22 +199,18 @@ fn docker_hub_writes_what_phib_render_writes() {
     t.expect("registryPassword:   <redacted>");
     t.expect("Where: the credentials stay in the values file");
     // A yes/no waits for Enter: "y" alone answers nothing yet.
-    t.expect("Create `values.yaml`?");
-    settle();
-    t.send("y");
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    t.at("Create `values.yaml`?").type_keys("y").await_key();
     assert!(
         !dir.path().join("values.yaml").exists(),
         "written on `y` alone"
     );
-    t.send("\r");
+    t.type_keys("\r");
     t.expect("Wrote the customImage block");
     // The habitual "y, Enter" answered only the question it was typed at.
-    t.expect("Check the credentials against the registry now?");
-    settle();
-    t.send("n");
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    t.send("\r");
+    t.at("Check the credentials against the registry now?")
+        .type_keys("n")
+        .await_key()
+        .type_keys("\r");
     let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(0), "{screen}");
     assert!(
@@ -264,8 +255,8 @@ fn gcr_asks_again_after_a_wrong_keyfile_path_then_writes_what_phib_render_writes
     pick(&mut t, Kind::Gcr);
     // The keyless way is offered first; this test takes the key.
     t.expect("short-lived tokens, no key (recommended)")
-        .expect("a service-account key")
-        .send("j\r");
+        .at("a service-account key")
+        .type_keys("j\r");
     t.answer("Path to the service-account keyfile", "~/keys/sa.json");
     // `~` was expanded (HOME is the test folder) and the reason is shown.
     t.expect(&format!(
@@ -279,10 +270,10 @@ fn gcr_asks_again_after_a_wrong_keyfile_path_then_writes_what_phib_render_writes
     t.answer("Container Registry host [gcr.io]", "");
     t.answer("Google Cloud project ID [phib-test-123]", "");
     t.answer("[gcr.io/phib-test-123]", "");
-    t.expect("Change the advanced options?").send("\r");
+    t.at("Change the advanced options?").type_keys("\r");
     values_mode(&mut t);
     t.expect("registryUsername:   _json_key");
-    t.expect("Create `values.yaml`?").send("\r");
+    t.at("Create `values.yaml`?").type_keys("\r");
     t.expect("Wrote the customImage block");
     no_verify(&mut t);
     let (code, screen) = t.finish_screen();
@@ -305,11 +296,13 @@ fn harbor_robot_account_on_plain_http_writes_what_phib_render_writes() {
     t.answer("User name (Harbor robot account", "robot$ci+builder");
     t.answer("Password or robot secret", "p@ss w:rd\"");
     t.answer("[10.0.0.5:5000/ci]", "");
-    t.expect("Skip TLS verification").expect("[Y/n]").send("\r");
-    t.expect("Change the advanced options?").send("n\r");
+    t.expect("Skip TLS verification")
+        .at("[Y/n]")
+        .type_keys("\r");
+    t.at("Change the advanced options?").type_keys("n\r");
     values_mode(&mut t);
     t.expect("insecureSkipVerify: true");
-    t.expect("Create `values.yaml`?").send("y\r");
+    t.at("Create `values.yaml`?").type_keys("y\r");
     t.expect("Wrote the customImage block");
     no_verify(&mut t);
     let (code, screen) = t.finish_screen();
@@ -341,8 +334,9 @@ fn ctrl_c_halfway_writes_nothing_restores_the_terminal_and_exits_130() {
     let (dir, mut t) = start();
     pick(&mut t, Kind::DockerHub);
     t.answer("Docker Hub user name", "ann");
-    t.expect("Docker Hub access token").send("dckr_pat_half");
-    t.send("\u{3}");
+    t.at("Docker Hub access token")
+        .type_keys("dckr_pat_half")
+        .type_keys("\u{3}");
     let (code, out) = t.finish();
     let screen = strip_escapes(&out);
     assert_eq!(code, Some(130), "{screen}");
@@ -365,9 +359,7 @@ fn ctrl_c_halfway_writes_nothing_restores_the_terminal_and_exits_130() {
 #[test]
 fn ctrl_c_in_the_registry_list_restores_the_cursor_and_exits_130() {
     let (dir, mut t) = start();
-    t.expect(REGISTRY).expect("self-hosted");
-    settle();
-    t.send("j").send("\u{3}");
+    t.expect(REGISTRY).at("self-hosted").type_keys("j\u{3}");
     let (code, out) = t.finish();
     assert_eq!(code, Some(130), "{}", strip_escapes(&out));
     assert!(out.contains("\u{1b}[?25l"), "the list hides the cursor");
@@ -386,13 +378,12 @@ fn esc_at_a_list_or_a_text_prompt_writes_nothing_and_exits_130() {
         let mut t = Pty::spawn(dir.path(), &["wizard"], &path, &[]);
         if at_text {
             pick(&mut t, Kind::Harbor);
-            t.expect("Registry endpoint").send("http://x");
+            t.at("Registry endpoint").type_keys("http://x");
         } else {
-            t.expect(REGISTRY).expect("self-hosted");
+            t.expect(REGISTRY).at("self-hosted");
         }
         // A lone Esc, not the start of an arrow key's sequence.
-        settle();
-        t.send("\u{1b}");
+        t.type_keys("\u{1b}");
         let (code, out) = t.finish();
         assert_eq!(code, Some(130), "{}", strip_escapes(&out));
         assert!(!dir.path().join("values.yaml").exists());
@@ -410,9 +401,7 @@ fn no_color_turns_colours_off() {
         let dir = tempdir();
         let path = empty_path(dir.path());
         let mut t = Pty::spawn(dir.path(), &[], &path, &[("NO_COLOR", no_color)]);
-        t.expect("self-hosted");
-        settle();
-        t.send("\u{3}");
+        t.at("self-hosted").type_keys("\u{3}");
         let (code, out) = t.finish();
         assert_eq!(code, Some(130));
         assert_eq!(
@@ -456,14 +445,14 @@ fn rotation_shows_the_block_redacted_asks_only_credentials_and_declining_writes_
     t.expect("already configures the Image Builder");
     t.expect("registryUsername:   robot$ci+old");
     t.expect("registryPassword:   <redacted>");
-    t.expect("Rotate the credentials only").send("\r");
+    t.at("Rotate the credentials only").type_keys("\r");
     t.answer("User name (Harbor robot account", "robot$ci+new");
     t.answer("Password or robot secret", "new-secret");
     t.expect("registryUsername:   robot$ci+new");
     t.expect("pushRepo:           harbor.example.com/ci/images");
     t.expect("pushSecretName:     builds-primehub-controller-custom-image-push-secret");
-    t.expect("Replace the customImage block in `values.yaml`?")
-        .send("n\r");
+    t.at("Replace the customImage block in `values.yaml`?")
+        .type_keys("n\r");
     let (code, screen) = t.finish_screen();
     assert_eq!(code, Some(0), "{screen}");
     assert!(
@@ -489,12 +478,12 @@ fn rotating_the_credentials_keeps_everything_else_and_writes_what_phib_render_wr
     let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
     t.expect("already configures the Image Builder");
     t.expect("registryPassword:   <redacted>");
-    t.expect("Rotate the credentials only").send("\r");
+    t.at("Rotate the credentials only").type_keys("\r");
     t.answer("User name (Harbor robot account", "");
     t.answer("Password or robot secret", "new-secret");
     t.expect("pushRepo:           harbor.example.com/ci/images");
-    t.expect("Replace the customImage block in `values.yaml`?")
-        .send("y\r");
+    t.at("Replace the customImage block in `values.yaml`?")
+        .type_keys("y\r");
     t.expect("Updated the customImage block");
     no_verify(&mut t);
     let (code, screen) = t.finish_screen();
@@ -512,68 +501,64 @@ fn rotating_the_credentials_keeps_everything_else_and_writes_what_phib_render_wr
     assert_written(dir.path(), &want);
 }
 
-#[test]
-#[cfg_attr(not(phib_e2e), ignore = "end-to-end: needs helm; run ./scripts/test")]
-fn with_helm_on_path_declining_the_upgrade_prints_the_phib_upgrade_to_run() {
-    let dir = tempdir();
-    let helm = tool("helm");
-    let bin = helm.parent().unwrap().display().to_string();
-    let mut t = Pty::spawn(
-        dir.path(),
-        &["wizard", "--values", "my values.yaml"],
-        &bin,
-        &[],
-    );
-    pick(&mut t, Kind::DockerHub);
-    t.answer("Docker Hub user name", "ann");
-    t.answer("Docker Hub access token", "dckr_pat_x");
-    t.answer("[docker.io/ann]", "");
-    t.expect("Change the advanced options?").send("y\r");
-    t.answer("Registry endpoint [docker.io]", "");
-    t.answer("Single push repository", "");
-    t.answer("Helm release name of PrimeHub [primehub]", "hub2");
-    t.expect("Skip TLS verification").send("n\r");
-    values_mode(&mut t);
-    t.expect("Create `my values.yaml`?").send("y\r");
-    t.expect("Wrote the customImage block");
-    no_verify(&mut t);
-    t.expect("Apply it now with helm upgrade?").send("\r");
-    let (code, screen) = t.finish_screen();
-    assert_eq!(code, Some(0), "{screen}");
-    assert!(
+e2e!(
+    with_helm_on_path_declining_the_upgrade_prints_the_phib_upgrade_to_run,
+    || {
+        let dir = tempdir();
+        let helm = tool("helm");
+        let bin = helm.parent().unwrap().display().to_string();
+        let mut t = Pty::spawn(
+            dir.path(),
+            &["wizard", "--values", "my values.yaml"],
+            &bin,
+            &[],
+        );
+        pick(&mut t, Kind::DockerHub);
+        t.answer("Docker Hub user name", "ann");
+        t.answer("Docker Hub access token", "dckr_pat_x");
+        t.answer("[docker.io/ann]", "");
+        t.at("Change the advanced options?").type_keys("y\r");
+        t.answer("Registry endpoint [docker.io]", "");
+        t.answer("Single push repository", "");
+        t.answer("Helm release name of PrimeHub [primehub]", "hub2");
+        t.at("Skip TLS verification").type_keys("n\r");
+        values_mode(&mut t);
+        t.at("Create `my values.yaml`?").type_keys("y\r");
+        t.expect("Wrote the customImage block");
+        no_verify(&mut t);
+        t.at("Apply it now with helm upgrade?").type_keys("\r");
+        let (code, screen) = t.finish_screen();
+        assert_eq!(code, Some(0), "{screen}");
+        assert!(
         screen.contains("Apply it to the running PrimeHub with:\n  phib upgrade --values 'my values.yaml' --release hub2\n"),
         "{screen}"
     );
-    assert!(
-        !screen.contains("helm upgrade hub2") && !screen.contains("jq"),
-        "{screen}"
-    );
-    let want = rendered(
-        dir.path(),
-        &[
-            "--registry",
-            "dockerhub",
-            "--username",
-            "ann",
-            "--release",
-            "hub2",
-            "--password-stdin",
-        ],
-        b"dckr_pat_x",
-    );
-    let got = std::fs::read(dir.path().join("my values.yaml")).unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&got),
-        String::from_utf8_lossy(&want)
-    );
-}
+        assert!(
+            !screen.contains("helm upgrade hub2") && !screen.contains("jq"),
+            "{screen}"
+        );
+        let want = rendered(
+            dir.path(),
+            &[
+                "--registry",
+                "dockerhub",
+                "--username",
+                "ann",
+                "--release",
+                "hub2",
+                "--password-stdin",
+            ],
+            b"dckr_pat_x",
+        );
+        let got = std::fs::read(dir.path().join("my values.yaml")).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&got),
+            String::from_utf8_lossy(&want)
+        );
+    }
+);
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs tmux and helm; run ./scripts/test"
-)]
-fn the_recording_in_docs_is_what_the_wizard_shows() {
+e2e!(the_recording_in_docs_is_what_the_wizard_shows, || {
     tool("tmux");
     let helm = tool("helm");
     let path = format!(
@@ -602,43 +587,41 @@ fn the_recording_in_docs_is_what_the_wizard_shows() {
         &doc[start..end],
         "docs/wizard.md is out of date: run scripts/record-wizard"
     );
-}
+});
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs tmux and helm; run ./scripts/test"
-)]
-fn with_colours_on_no_line_of_a_full_run_exceeds_80_columns() {
-    tool("tmux");
-    let helm = tool("helm");
-    let path = format!(
-        "{}:{}",
-        helm.parent().unwrap().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    // tmux keeps a line longer than the window as one joined line in the capture.
-    let out = std::process::Command::new(root().join("scripts/record-wizard"))
-        .env("PHIB", env!("CARGO_BIN_EXE_phib"))
-        .env("PHIB_RECORD_COLOR", "1")
-        .env("PATH", path)
-        .output()
-        .expect("run scripts/record-wizard");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let screen = String::from_utf8(out.stdout).unwrap();
-    // The colourful theme's marks, so this is not the NO_COLOR run.
-    assert!(screen.contains("✔ Registry · "), "{screen}");
-    assert!(screen.contains("✔ Credentials · "), "{screen}");
-    let wide: Vec<&str> = screen
-        .lines()
-        .filter(|l| dialoguer::console::measure_text_width(l) > 80)
-        .collect();
-    assert!(wide.is_empty(), "{wide:#?}\n{screen}");
-}
+e2e!(
+    with_colours_on_no_line_of_a_full_run_exceeds_80_columns,
+    || {
+        tool("tmux");
+        let helm = tool("helm");
+        let path = format!(
+            "{}:{}",
+            helm.parent().unwrap().display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        // tmux keeps a line longer than the window as one joined line in the capture.
+        let out = std::process::Command::new(root().join("scripts/record-wizard"))
+            .env("PHIB", env!("CARGO_BIN_EXE_phib"))
+            .env("PHIB_RECORD_COLOR", "1")
+            .env("PATH", path)
+            .output()
+            .expect("run scripts/record-wizard");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let screen = String::from_utf8(out.stdout).unwrap();
+        // The colourful theme's marks, so this is not the NO_COLOR run.
+        assert!(screen.contains("✔ Registry · "), "{screen}");
+        assert!(screen.contains("✔ Credentials · "), "{screen}");
+        let wide: Vec<&str> = screen
+            .lines()
+            .filter(|l| dialoguer::console::measure_text_width(l) > 80)
+            .collect();
+        assert!(wide.is_empty(), "{wide:#?}\n{screen}");
+    }
+);
 
 #[test]
 fn ctrl_c_before_a_prompt_is_ready_still_exits_130() {
@@ -684,9 +667,7 @@ fn warns_before_writing_a_password_into_a_git_working_tree_that_does_not_ignore_
         let mut t = Pty::spawn(dir.path(), &[], &path, &[]);
         docker_hub(&mut t, "ann", "dckr_pat_s3cret");
         values_mode(&mut t);
-        t.expect("Create `values.yaml`?");
-        settle();
-        t.send("\u{1b}");
+        t.at("Create `values.yaml`?").type_keys("\u{1b}");
         let (code, screen) = t.finish_screen();
         assert_eq!(code, Some(130), "{screen}");
         let question = screen.find("Create `values.yaml`?").unwrap();

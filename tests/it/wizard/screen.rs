@@ -5,17 +5,12 @@
 //! everything phib printed (see `pty.rs`), so a prompt the terminal wrapped, or one
 //! that was redrawn over a wrapped line, shows as it would to a person.
 
-use std::path::Path;
-use std::time::Duration;
-
 use phib::registry::Kind;
+use std::path::Path;
 
 use super::{empty_path, keyfile_fixture};
-use crate::pty::{Pty, Screen};
+use crate::pty::{strip_escapes, Pty, Screen};
 use crate::util::*;
-
-/// Quiet this long after a key means phib is waiting for the next one.
-const QUIET: Duration = Duration::from_millis(500);
 
 /// What a person types at the question `line` (the cursor's line) while setting up
 /// `kind`; `None`: Enter, taking the default.
@@ -71,31 +66,49 @@ fn run_wizard(kind: Kind, rows: u16, cols: u16) -> (tempfile::TempDir, Option<i3
     let mut picked_mode = false;
     let mut picked_login = false;
     let mut asked = Vec::new();
-    let mut idle = 0;
+    // Where the last answer began, once there was one: the question to answer next is
+    // drawn after that answer's answered form (`✔ …`, or `✘ …` when refused).
+    let mut answer_at: Option<usize> = None;
+    let lists = ["Registry ›", "Credentials ›", "Login ›"];
+    // The question on screen, when phib is asking one: the list's head (a list hides the
+    // cursor) or the cursor's line drawn up to its `›`.
+    let question = |screen: &Screen| -> Option<String> {
+        let window = screen.window_lines();
+        if let Some(head) = lists.iter().find(|l| window.iter().any(|w| w.contains(*l))) {
+            return Some(head.to_string());
+        }
+        let line = screen.cursor_line();
+        let (asked, _) = line.split_once('›')?;
+        Some(asked.trim().trim_start_matches("? ").to_string())
+    };
     loop {
-        t.read_until_quiet(QUIET);
+        // A question drawn since the last answer, and phib waiting for a key; or the end.
+        t.wait_until(&format!("{kind:?}: a question"), |t| {
+            if t.exited() {
+                return true;
+            }
+            let Some(q) = question(&t.screen()) else {
+                return false;
+            };
+            let fresh = match answer_at {
+                None => true,
+                Some(at) => {
+                    let since = strip_escapes(&t.printed_since(at));
+                    since
+                        .rfind(['✔', '✘'])
+                        .is_some_and(|mark| since[mark..].contains(&q))
+                }
+            };
+            fresh && t.waits_for_key()
+        });
         if t.exited() {
             break;
         }
-        // A question is being asked only once phib reads keys one by one; until then
-        // the terminal would echo what is typed (as it would to a person typing ahead).
-        if !t.wait_for_raw_mode(Duration::from_millis(200)) {
-            continue;
-        }
+        answer_at = Some(t.printed());
         let screen = t.screen();
-        let window = screen.window_rows();
-        let shows = |s: &str| window.iter().any(|r| r.text.contains(s));
+        let window = screen.window_lines();
+        let shows = |s: &str| window.iter().any(|r| r.contains(s));
         let line = screen.cursor_line();
-        // Still printing, or busy (writing, say): no question yet.
-        if line.trim().is_empty()
-            && !shows("Registry ›")
-            && !shows("Credentials ›")
-            && !shows("Login ›")
-        {
-            idle += 1;
-            assert!(idle < 100, "{kind:?}: no question came\n{}", screen.text());
-            continue;
-        }
         // A question asked a third time was answered wrong: this driver's fault. (A
         // list hides the cursor on an empty line: lists are told apart by their items.)
         let repeated = !line.trim().is_empty() && asked.iter().filter(|l| **l == line).count() >= 2;

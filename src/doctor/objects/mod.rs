@@ -1,8 +1,13 @@
 //! The Kubernetes objects the checks look at, read from what helm and kubectl print: a
 //! multi-document manifest (`helm get manifest`, `helm template`, a support bundle with
-//! `kubectl get -o yaml` appended) or kubectl's JSON (`kind: List`). Only what the
-//! checks need is kept: Secrets (their data decoded, never shown), ConfigMaps, and
-//! PrimeHub's Images (`images.primehub.io`).
+//! `kubectl get -o yaml` appended) or kubectl's JSON; a `kind: List` (what `kubectl get`
+//! prints for several objects) counts as its `items`. Only what the checks need is
+//! kept: Secrets (their data decoded, never shown), ConfigMaps, PrimeHub's Images
+//! (`images.primehub.io`) and ImageSpecJobs, Pods, Events and the Namespace
+//! ([`build`]), and the External Secrets chain ([`eso`]).
+
+pub mod build;
+pub mod eso;
 
 use std::collections::BTreeMap;
 
@@ -11,6 +16,14 @@ use serde::Deserialize;
 use serde_yaml::Value;
 
 use crate::{Error, Result};
+pub use build::{
+    ContainerState, ContainerStatus, EventObject, ImageSpecJobObject, NamespaceObject, PodLog,
+    PodObject, Unread,
+};
+pub use eso::{
+    Condition, ExternalSecretObject, GeneratorAuth, GeneratorObject, ServiceAccountObject, Source,
+    StoreObject,
+};
 
 /// The Secret type the controller and the kubelet need for a pull or push Secret.
 pub const DOCKERCONFIGJSON_TYPE: &str = "kubernetes.io/dockerconfigjson";
@@ -26,6 +39,8 @@ pub struct SecretObject {
     pub name: String,
     pub type_: Option<String>,
     pub data: BTreeMap<String, Option<Vec<u8>>>,
+    /// The `ExternalSecret` that owns it (`metadata.ownerReferences`), if one does.
+    pub owner_external_secret: Option<String>,
 }
 
 impl std::fmt::Debug for SecretObject {
@@ -34,6 +49,7 @@ impl std::fmt::Debug for SecretObject {
             .field("name", &self.name)
             .field("type", &self.type_)
             .field("keys", &self.data.keys().collect::<Vec<_>>())
+            .field("owner_external_secret", &self.owner_external_secret)
             .finish()
     }
 }
@@ -54,13 +70,28 @@ pub struct ImageObject {
     pub pull_secret: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Objects {
     pub secrets: Vec<SecretObject>,
     pub config_maps: Vec<ConfigMapObject>,
     pub images: Vec<ImageObject>,
     /// `helm.sh/chart` labels (`primehub-4.1.0`) seen on any object.
     pub chart_labels: Vec<String>,
+    pub external_secrets: Vec<ExternalSecretObject>,
+    pub stores: Vec<StoreObject>,
+    pub generators: Vec<GeneratorObject>,
+    pub service_accounts: Vec<ServiceAccountObject>,
+    pub pods: Vec<PodObject>,
+    pub image_spec_jobs: Vec<ImageSpecJobObject>,
+    pub events: Vec<EventObject>,
+    pub namespaces: Vec<NamespaceObject>,
+    /// Container logs (live only: a bundle holds none).
+    pub logs: Vec<PodLog>,
+    /// What the live form could not read, and why.
+    pub unread: Vec<Unread>,
+    /// The first `metadata.namespace` seen (what `kubectl get -o yaml` wrote), for
+    /// the commands a bundle's findings print.
+    pub namespace: Option<String>,
 }
 
 impl Objects {
@@ -75,7 +106,7 @@ impl Objects {
                     crate::values::safe_parse_error(&e)
                 ))
                 .with_help(
-                    "give the output of `helm get manifest RELEASE` or `helm template` as it is",
+                    "give the output of `helm get manifest RELEASE` or `helm template` as it is; put a `---` line before each output appended with `>>`",
                 )
             })?;
             out.add(&doc);
@@ -85,51 +116,73 @@ impl Objects {
 
     /// Adds one object, or the items of a `List`.
     pub fn add(&mut self, doc: &Value) {
-        let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
-        let kind = doc.get("kind").and_then(Value::as_str).unwrap_or("");
         if let Some(items) = doc.get("items").and_then(Value::as_sequence) {
             for item in items {
                 self.add(item);
             }
             return;
         }
+        let kind = doc.get("kind").and_then(Value::as_str).unwrap_or("");
+        let api = doc.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+        let group = api.split_once('/').map_or("", |(g, _)| g);
+        if kind == "Event" {
+            self.events.extend(build::event(doc));
+            return;
+        }
         let meta = doc.get("metadata");
         let Some(name) = text(meta.and_then(|m| m.get("name"))) else {
             return;
         };
-        if let Some(label) = text(
-            meta.and_then(|m| m.get("labels"))
-                .and_then(|l| l.get("helm.sh/chart")),
-        ) {
+        if self.namespace.is_none() {
+            self.namespace = text(at(doc, &["metadata", "namespace"])).filter(|n| !n.is_empty());
+        }
+        if let Some(label) = text(at(doc, &["metadata", "labels", "helm.sh/chart"])) {
             if !self.chart_labels.contains(&label) {
                 self.chart_labels.push(label);
             }
         }
-        let api = doc.get("apiVersion").and_then(Value::as_str).unwrap_or("");
-        match kind {
-            "Secret" => self.secrets.push(SecretObject {
+        match (group, kind) {
+            ("", "Secret") => self.secrets.push(SecretObject {
                 name,
                 type_: text(doc.get("type")),
                 data: secret_data(doc),
+                owner_external_secret: owner(doc, "ExternalSecret"),
             }),
-            "ConfigMap" => self.config_maps.push(ConfigMapObject {
+            ("", "ConfigMap") => self.config_maps.push(ConfigMapObject {
                 name,
                 data: string_map(doc.get("data"))
                     .into_iter()
                     .filter_map(|(k, v)| Some((k, v?)))
                     .collect(),
             }),
-            "Image" if api.starts_with("primehub.io/") => {
-                let spec = doc.get("spec");
+            ("", "ServiceAccount") => self.service_accounts.push(eso::service_account(doc, name)),
+            ("", "Pod") => self.pods.push(build::pod(doc, name)),
+            ("", "Namespace") => self.namespaces.push(build::namespace(doc, name)),
+            ("primehub.io", "Image") => {
+                let spec = |k: &str| text(at(doc, &["spec", k])).filter(|s| !s.is_empty());
                 self.images.push(ImageObject {
                     name,
-                    url: text(spec.and_then(|s| s.get("url"))).filter(|s| !s.is_empty()),
-                    url_for_gpu: text(spec.and_then(|s| s.get("urlForGpu")))
-                        .filter(|s| !s.is_empty()),
-                    pull_secret: text(spec.and_then(|s| s.get("pullSecret")))
-                        .filter(|s| !s.is_empty()),
+                    url: spec("url"),
+                    url_for_gpu: spec("urlForGpu"),
+                    pull_secret: spec("pullSecret"),
                 });
             }
+            ("primehub.io", "ImageSpecJob") => {
+                self.image_spec_jobs.push(build::image_spec_job(doc, name))
+            }
+            (ESO_GROUP, "ExternalSecret") => {
+                self.external_secrets.push(eso::external_secret(doc, name))
+            }
+            (ESO_GROUP, "SecretStore" | "ClusterSecretStore") => self.stores.push(StoreObject {
+                kind: kind.to_string(),
+                name,
+                ready: eso::condition(doc, "Ready"),
+            }),
+            (GENERATORS_GROUP, _) => self.generators.push(GeneratorObject {
+                kind: kind.to_string(),
+                name,
+                spec: doc.get("spec").cloned().unwrap_or(Value::Null),
+            }),
             _ => {}
         }
     }
@@ -141,6 +194,53 @@ impl Objects {
     pub fn config_map(&self, name: &str) -> Option<&ConfigMapObject> {
         self.config_maps.iter().find(|c| c.name == name)
     }
+}
+
+/// The API group of `ExternalSecret`, `SecretStore` and `ClusterSecretStore`.
+pub const ESO_GROUP: &str = "external-secrets.io";
+/// The API group of the External Secrets Operator's generators.
+pub const GENERATORS_GROUP: &str = "generators.external-secrets.io";
+
+/// The name kubectl knows the objects of `kind` by (`singular.group` for the custom
+/// ones), for the kinds the doctor reads one by one; `None` for any other kind.
+pub fn kubectl_resource(kind: &str) -> Option<String> {
+    use crate::registry::keyless::{aws, azure, github, google, quay};
+    let generators = [
+        aws::GENERATOR.kind,
+        google::GENERATOR.kind,
+        azure::GENERATOR.kind,
+        github::GENERATOR.kind,
+        quay::GENERATOR.kind,
+    ];
+    match kind {
+        "ServiceAccount" | "Secret" | "Pod" | "Namespace" => Some(kind.to_ascii_lowercase()),
+        "ExternalSecret" | "SecretStore" | "ClusterSecretStore" => {
+            Some(format!("{}.{ESO_GROUP}", kind.to_ascii_lowercase()))
+        }
+        k if generators.contains(&k) => {
+            Some(format!("{}.{GENERATORS_GROUP}", k.to_ascii_lowercase()))
+        }
+        _ => None,
+    }
+}
+
+/// The value at `path` below `doc`.
+fn at<'a>(doc: &'a Value, path: &[&str]) -> Option<&'a Value> {
+    path.iter().try_fold(doc, |v, k| v.get(*k))
+}
+
+/// A string value (`None` for anything else).
+fn text(v: Option<&Value>) -> Option<String> {
+    v.and_then(Value::as_str).map(str::to_string)
+}
+
+/// The name of the owner of `kind` in `metadata.ownerReferences`.
+fn owner(doc: &Value, kind: &str) -> Option<String> {
+    at(doc, &["metadata", "ownerReferences"])?
+        .as_sequence()?
+        .iter()
+        .find(|o| o.get("kind").and_then(Value::as_str) == Some(kind))
+        .and_then(|o| text(o.get("name")))
 }
 
 /// The string values of a mapping, `None` for one that is not a string.

@@ -8,6 +8,7 @@ use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Arg, ArgAction, ArgMatches, Args, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use phib::chart::{DEFAULT_CHART, DEFAULT_NAMESPACE, DEFAULT_RELEASE};
+use phib::pushsecret::sealed::Scope;
 use phib::registry::{check, FieldId, Input, Kind};
 
 /// Set up PrimeHub's Image Builder: registry credentials into the `customImage` Helm values.
@@ -328,15 +329,18 @@ pub struct RenderArgs {
 pub struct SecretArgs {
     /// `values`: credentials in the Helm values (PrimeHub's documented way; the chart
     /// copies them into a ConfigMap). `external`: a Secret of your own, named in
-    /// `pushSecretName`; the values hold no credentials.
+    /// `pushSecretName`; the values hold no credentials. `sealed`: that Secret as a
+    /// SealedSecret, which can be committed to git (docs/gitops.md).
     #[arg(long, value_enum, value_name = "MODE")]
     pub secret_mode: Option<SecretModeArg>,
 
-    /// External mode: the push Secret's name (default `primehub-image-builder-push`).
+    /// External or sealed mode: the push Secret's name (default
+    /// `primehub-image-builder-push`).
     #[arg(long, value_name = "NAME")]
     pub secret_name: Option<String>,
 
-    /// External mode: write the Secret manifest to FILE (mode 0600).
+    /// External or sealed mode: write the Secret (or SealedSecret) manifest to FILE
+    /// (mode 0600).
     #[arg(long, value_name = "FILE", conflicts_with = "apply")]
     pub secret_out: Option<PathBuf>,
 
@@ -345,14 +349,39 @@ pub struct SecretArgs {
     #[arg(long, requires = "secret_out")]
     pub overwrite_secret_out: bool,
 
-    /// External mode: create or update the Secret with `kubectl apply -f -`.
+    /// External or sealed mode: create or update the Secret (or SealedSecret) with
+    /// `kubectl apply -f -`.
     #[arg(long)]
     pub apply: bool,
 
-    /// External mode: PrimeHub's namespace, where the Secret goes (default: as a helm
-    /// plugin helm's namespace, else `hub`).
+    /// External or sealed mode: PrimeHub's namespace, where the Secret goes (default:
+    /// as a helm plugin helm's namespace, else `hub`).
     #[arg(long, value_name = "NS")]
     pub namespace: Option<String>,
+
+    /// Sealed mode: the sealed-secrets controller's certificate, as `kubeseal
+    /// --fetch-cert` prints it (default: fetched from the controller with kubectl).
+    #[arg(long, value_name = "PEM")]
+    pub sealing_cert: Option<PathBuf>,
+
+    /// Sealed mode: where the SealedSecret may be unsealed: `strict` (its name and
+    /// namespace only; the default), `namespace-wide` or `cluster-wide`.
+    #[arg(
+        long,
+        value_name = "SCOPE",
+        value_parser = PossibleValuesParser::new(Scope::ALL.map(Scope::name))
+    )]
+    pub sealing_scope: Option<String>,
+
+    /// Sealed mode, certificate fetched: the controller's Service (default
+    /// `sealed-secrets-controller`; its Helm chart names it after the release).
+    #[arg(long, value_name = "NAME", conflicts_with = "sealing_cert")]
+    pub controller_name: Option<String>,
+
+    /// Sealed mode, certificate fetched: the controller's namespace (default
+    /// `kube-system`).
+    #[arg(long, value_name = "NS", conflicts_with = "sealing_cert")]
+    pub controller_namespace: Option<String>,
 
     /// The options of external mode from the field list (`--ecr-refresh`, `--refresh`,
     /// `--from-store`, ...), after the others here as `--help` has always listed them.
@@ -366,6 +395,8 @@ pub enum SecretModeArg {
     Values,
     /// Credentials in a Secret of your own.
     External,
+    /// Credentials in a SealedSecret, for git.
+    Sealed,
 }
 
 fn registry_kind() -> impl TypedValueParser<Value = Kind> {

@@ -132,6 +132,7 @@ pub fn plan(input: Input, values: Option<Values>) -> Result<Planned> {
         rotate,
     } = input;
     let kind = settings.kind();
+    deliver::check_sealed_mode(&choice, kind)?;
     let keyless = choice.keyless.is_keyless();
     if rotate && keyless {
         return Err(Error::usage(
@@ -140,7 +141,7 @@ pub fn plan(input: Input, values: Option<Values>) -> Result<Planned> {
         .with_help("remove `--rotate`: generated tokens renew themselves, and a stored credential is rotated in its store"));
     }
     crate::pushsecret::keyless::check_kind(&choice.keyless, kind)?;
-    if choice.mode == SecretMode::External && choice.namespace.is_none() {
+    if choice.mode.own_secret() && choice.namespace.is_none() {
         choice.namespace = crate::helm::chart_version::helm_namespace();
     }
     let old = values.as_ref().map(Values::block).transpose()?.flatten();
@@ -167,7 +168,7 @@ pub fn plan(input: Input, values: Option<Values>) -> Result<Planned> {
         settings.text(FieldId::Release),
         choice.namespace.as_deref(),
         values.as_ref().map(Values::chart_values),
-        choice.mode == SecretMode::External,
+        choice.mode.own_secret(),
         accept,
         &validated.custom_image,
     )?;
@@ -222,14 +223,20 @@ pub fn planned(
 
 /// Rotating a block whose credentials live in a Secret of its own rewrites that
 /// Secret: the password must not come back into the values (and the chart's ConfigMap).
+/// A SealedSecret rotated in its file keeps its scope unless `--sealing-scope` is given.
 fn keep_external_secret(choice: &mut Choice, path: &Path, name: String) -> Result<()> {
-    if choice.mode != SecretMode::External {
+    if choice.mode == SecretMode::Sealed && choice.sealing.scope.is_none() {
+        if let Some(out) = &choice.out {
+            choice.sealing.scope = deliver::sealing::sealed_in_file(out)?.map(|f| f.scope);
+        }
+    }
+    if !choice.mode.own_secret() {
         return Err(Error::usage(format!(
             "the customImage block in `{}` keeps its credentials in the Secret `{name}`, not in the values; rotating them into the values would put the password back into the controller ConfigMap",
             path.display()
         ))
         .with_help(format!(
-            "rotate the Secret: add `--secret-mode external --secret-name {name}` and `--secret-out FILE` or `--apply`"
+            "rotate the Secret: add `--secret-mode external --secret-name {name}` (or `--secret-mode sealed`, for a SealedSecret) and `--secret-out FILE` or `--apply`"
         )));
     }
     choice.name.get_or_insert(name);

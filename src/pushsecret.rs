@@ -53,6 +53,26 @@ pub enum SecretMode {
     Values,
     /// In a Secret of the administrator's own, named by `pushSecretName`.
     External,
+    /// In a SealedSecret ([`sealed`]) that the sealed-secrets controller in the cluster
+    /// turns into that Secret: the one form of it that can be committed to git.
+    Sealed,
+}
+
+impl SecretMode {
+    /// Whether the credentials live in a Secret of the administrator's own, which the
+    /// values only name (`pushSecretName`): external and sealed mode.
+    pub fn own_secret(self) -> bool {
+        matches!(self, SecretMode::External | SecretMode::Sealed)
+    }
+
+    /// The name `--secret-mode` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            SecretMode::Values => "values",
+            SecretMode::External => "external",
+            SecretMode::Sealed => "sealed",
+        }
+    }
 }
 
 /// A `kubernetes.io/dockerconfigjson` Secret holding one registry login.

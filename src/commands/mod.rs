@@ -66,6 +66,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     timeout_secs: timeout,
                     namespace: &namespace,
                     secret_file: secret_file.as_deref(),
+                    held: None,
                     ca_file: ca_file.as_deref(),
                 },
                 &mut phib::out::lines(phib::out::Stream::Out),

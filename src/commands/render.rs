@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::{FieldArgs, RenderArgs, SecretArgs, SecretModeArg};
 use phib::flow::{self, Values};
-use phib::pushsecret::deliver::Choice;
+use phib::pushsecret::deliver::{Choice, Sealing};
 use phib::pushsecret::keyless::KeylessChoice;
+use phib::pushsecret::sealed::Scope;
 use phib::pushsecret::SecretMode;
 use phib::registry::keyfile;
 use phib::registry::{Code, FieldId, Invalid, Kind, Surface, Warning, PASSWORD_ENV};
@@ -216,10 +217,15 @@ fn secret_choice(args: SecretArgs, settings: &Settings) -> Choice {
         apply,
         namespace,
         external: _,
+        sealing_cert,
+        sealing_scope,
+        controller_name,
+        controller_namespace,
     } = args;
     Choice {
         mode: match secret_mode {
             Some(SecretModeArg::External) => SecretMode::External,
+            Some(SecretModeArg::Sealed) => SecretMode::Sealed,
             Some(SecretModeArg::Values) | None => SecretMode::Values,
         },
         name: secret_name,
@@ -232,6 +238,13 @@ fn secret_choice(args: SecretArgs, settings: &Settings) -> Choice {
             .map(str::to_string),
         keyless: KeylessChoice::of(settings),
         overwrite: overwrite_secret_out,
+        sealing: Sealing {
+            cert: sealing_cert,
+            controller_name,
+            controller_namespace,
+            // clap allows only the scopes' names.
+            scope: sealing_scope.and_then(|s| Scope::from_name(&s).ok()),
+        },
     }
 }
 

@@ -1,14 +1,15 @@
 //! What the live form reads after the release, following what it found: the External
 //! Secrets chain behind the push Secret (the `ExternalSecret` that makes it, its
-//! generator or store, the generator's ServiceAccount, the operator's events), and the
+//! generator or store, the generator's ServiceAccount, the operator's events), the
+//! SealedSecret that makes it (and the controller's events when it is not Synced), and the
 //! builds (the namespace's Pod Security labels, the release's pods and the log of the
 //! controller's last crash, the `ImageSpecJob`s, and for the latest that did not
 //! succeed their pod, its events and the tail of its log). Every read is one method of
 //! [`Kubectl`]; a read that fails is recorded in [`Objects::unread`] for the checks,
-//! never fatal. The first reads of each (the `ExternalSecret`s, the namespace, the
-//! release's pods, the `ImageSpecJob`s) need only the namespace and the release's name:
-//! [`First::read`] makes them at the same time, in the doctor's first rounds, and what
-//! follows from them is read here.
+//! never fatal. The first reads of each (the `ExternalSecret`s, the `SealedSecret`s, the
+//! namespace, the release's pods, the `ImageSpecJob`s) need only the namespace and the
+//! release's name: they run at the same time in the doctor's first rounds ([`First`]),
+//! and what follows from them is read here.
 
 use super::checks;
 use super::live::{Kubectl, Read};
@@ -28,6 +29,7 @@ fn unread(objects: &mut Objects, what: &str, why: String) {
 fn absorb(objects: &mut Objects, found: Objects) {
     let Objects {
         external_secrets,
+        sealed_secrets,
         stores,
         generators,
         service_accounts,
@@ -38,6 +40,7 @@ fn absorb(objects: &mut Objects, found: Objects) {
         ..
     } = found;
     objects.external_secrets.extend(external_secrets);
+    objects.sealed_secrets.extend(sealed_secrets);
     objects.stores.extend(stores);
     objects.generators.extend(generators);
     objects.service_accounts.extend(service_accounts);
@@ -59,38 +62,40 @@ fn read_object(kubectl: &Kubectl, ns: &str, kind: &str, name: &str, objects: &mu
     }
 }
 
-/// What the chain and the builds read first.
+/// What the chain, the SealedSecret and the builds read first.
 pub struct First {
     external_secrets: Read<Objects>,
+    sealed_secrets: Read<Objects>,
     namespace: Read<Objects>,
     pods: Read<Objects>,
     image_spec_jobs: Read<Objects>,
 }
 
+/// The reads of [`First`] that need only the namespace.
+pub struct NamespaceReads(Read<Objects>, Read<Objects>, Read<Objects>, Read<Objects>);
+
 impl First {
     /// The namespace's reads, at the same time.
-    pub fn namespace_reads(
-        kubectl: &Kubectl,
-        ns: &str,
-    ) -> (Read<Objects>, Read<Objects>, Read<Objects>) {
-        runner::join3(
-            || kubectl.external_secrets(ns),
-            || kubectl.namespace(ns),
-            || kubectl.image_spec_jobs(ns),
-        )
+    pub fn namespace_reads(kubectl: &Kubectl, ns: &str) -> NamespaceReads {
+        let ((external, sealed), (namespace, jobs)) = runner::join(
+            || {
+                runner::join(
+                    || kubectl.external_secrets(ns),
+                    || kubectl.sealed_secrets(ns),
+                )
+            },
+            || runner::join(|| kubectl.namespace(ns), || kubectl.image_spec_jobs(ns)),
+        );
+        NamespaceReads(external, sealed, namespace, jobs)
     }
 
     /// The namespace's reads (from [`First::namespace_reads`]) and the release's pods.
-    pub fn new(
-        (external_secrets, namespace, image_spec_jobs): (
-            Read<Objects>,
-            Read<Objects>,
-            Read<Objects>,
-        ),
-        pods: Read<Objects>,
-    ) -> First {
+    pub fn new(namespace_reads: NamespaceReads, pods: Read<Objects>) -> First {
+        let NamespaceReads(external_secrets, sealed_secrets, namespace, image_spec_jobs) =
+            namespace_reads;
         First {
             external_secrets,
+            sealed_secrets,
             namespace,
             pods,
             image_spec_jobs,
@@ -144,12 +149,33 @@ fn chain(kubectl: &Kubectl, ns: &str, push: &str, listed: Read<Objects>, objects
     }
 }
 
+/// The SealedSecret that makes the push Secret `push` (`listed`: the namespace's, read
+/// first), and the controller's events about it when it is not Synced (why unsealing
+/// failed is also there).
+fn sealed(kubectl: &Kubectl, ns: &str, push: &str, listed: Read<Objects>, objects: &mut Objects) {
+    match listed {
+        Ok(found) => absorb(objects, found),
+        // No controller installed: no SealedSecret to follow.
+        Err(why) => return unread(objects, "sealedsecrets", why),
+    }
+    let synced = match objects.sealed_secrets.iter().find(|s| s.name == push) {
+        Some(s) => s.synced.as_ref().is_some_and(|c| c.is_true()),
+        None => return,
+    };
+    if !synced {
+        match kubectl.events(ns, "SealedSecret", push) {
+            Ok(found) => absorb(objects, found),
+            Err(why) => unread(objects, "events", why),
+        }
+    }
+}
+
 /// How many lines of a build pod's log, and of the controller's, are read.
 const BUILD_LOG_TAIL: usize = 40;
 const CONTROLLER_LOG_TAIL: usize = 200;
 
-/// Follows what `first` found: the External Secrets chain behind the push Secret
-/// `push` (when there is one), then the builds.
+/// Follows what `first` found: the External Secrets chain and the SealedSecret behind
+/// the push Secret `push` (when there is one), then the builds.
 pub fn follow(
     kubectl: &Kubectl,
     ns: &str,
@@ -159,12 +185,14 @@ pub fn follow(
 ) {
     let First {
         external_secrets,
+        sealed_secrets,
         namespace,
         pods,
         image_spec_jobs,
     } = first;
     if let Some(push) = push {
         chain(kubectl, ns, push, external_secrets, objects);
+        sealed(kubectl, ns, push, sealed_secrets, objects);
     }
     builds(kubectl, ns, (namespace, pods, image_spec_jobs), objects);
 }

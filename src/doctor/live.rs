@@ -103,6 +103,15 @@ impl Kubectl {
         )
     }
 
+    /// The namespace's SealedSecrets.
+    pub fn sealed_secrets(&self, ns: &str) -> Read<Objects> {
+        self.get(
+            self.call("get", ns)?,
+            crate::pushsecret::sealed::RESOURCE,
+            None,
+        )
+    }
+
     /// One object of a kind the doctor follows (a generator, a store, a
     /// ServiceAccount); `Ok(None)` when it does not exist.
     pub fn object(&self, ns: &str, kind: &str, name: &str) -> Read<Option<Objects>> {
@@ -245,7 +254,7 @@ struct Reads {
     release: Result<ReleaseInfo>,
     secrets: Read<Objects>,
     images: Read<Objects>,
-    namespace: (Read<Objects>, Read<Objects>, Read<Objects>),
+    namespace: follow::NamespaceReads,
     named: Option<Named>,
 }
 

@@ -56,6 +56,8 @@ pub enum Check {
     PushSecret,
     /// The `ExternalSecret` that makes the push Secret: Ready, last written.
     ExternalSecret,
+    /// The SealedSecret that makes the push Secret: Synced.
+    SealedSecret,
     /// What that `ExternalSecret` reads: its generator and the identity the generator
     /// logs in as, or its store.
     SecretSource,
@@ -91,6 +93,7 @@ impl Check {
             Check::SecretName => "secret-name",
             Check::PushSecret => "push-secret",
             Check::ExternalSecret => "external-secret",
+            Check::SealedSecret => "sealed-secret",
             Check::SecretSource => "secret-source",
             Check::BuildResources => "build-resources",
             Check::LeakConfigMap => "leak-configmap",

@@ -21,8 +21,10 @@ pub enum Kind {
     Keyfile,
     /// A Secret manifest (`--secret-out`, `--secret-file`).
     SecretManifest,
-    /// PEM certificates (`--ca-file`, `SSL_CERT_FILE`, `--sealing-cert`).
+    /// PEM certificates (`--ca-file`, `SSL_CERT_FILE`).
     Certificates,
+    /// The sealed-secrets controller's certificate (`--sealing-cert`).
+    SealingCert,
     /// Any JSON for `phib compact` (`-` and pipes allowed).
     Json,
     /// A password or token on standard input (`--password-stdin`).
@@ -39,13 +41,15 @@ impl Kind {
     /// - a keyfile: real ones are about 2.3 KiB;
     /// - a Secret manifest: a Secret holds at most 1 MiB, 1.4 MiB once base64-encoded;
     /// - certificates: a whole system trust store is about 220 KiB;
+    /// - the sealing certificate: the controller's is one 4096-bit certificate, under
+    ///   2 KiB;
     /// - JSON for `compact`: a tool for keyfiles and configs, bounded all the same;
     /// - a password: registry tokens are a few kilobytes at most.
     pub const fn limit(self) -> u64 {
         match self {
             Kind::Values => 4 << 20,
             Kind::Bundle => 32 << 20,
-            Kind::Keyfile | Kind::Password => 64 << 10,
+            Kind::Keyfile | Kind::Password | Kind::SealingCert => 64 << 10,
             Kind::SecretManifest => 2 << 20,
             Kind::Certificates => 4 << 20,
             Kind::Json => 256 << 20,
@@ -65,6 +69,7 @@ impl Kind {
             Kind::Keyfile => "a service-account keyfile",
             Kind::SecretManifest => "a Secret manifest",
             Kind::Certificates => "a PEM certificate file",
+            Kind::SealingCert => "a sealing certificate",
             Kind::Json => "`phib compact`",
             Kind::Password => "a password or token",
         }
@@ -78,6 +83,7 @@ impl Kind {
             Kind::Keyfile => "give the path of the JSON keyfile you downloaded (or `-` to read it from standard input)",
             Kind::SecretManifest => "name the Secret manifest file `phib render --secret-out` wrote",
             Kind::Certificates => "name a PEM file holding the registry's certificate or its CA",
+            Kind::SealingCert => "name the certificate of the sealed-secrets controller, as `kubeseal --fetch-cert > cert.pem` writes it (or leave `--sealing-cert` out to fetch it with kubectl)",
             Kind::Json => "name a JSON file, or `-` for standard input",
             Kind::Password => "pipe only the password or token into `--password-stdin`",
         }
@@ -273,6 +279,7 @@ mod tests {
             Kind::Keyfile,
             Kind::SecretManifest,
             Kind::Certificates,
+            Kind::SealingCert,
             Kind::Json,
             Kind::Password,
         ];
@@ -307,6 +314,7 @@ mod tests {
             Kind::Bundle,
             Kind::SecretManifest,
             Kind::Certificates,
+            Kind::SealingCert,
         ] {
             let err = read(&fifo, kind).unwrap_err();
             assert!(err.message.contains("named pipe"), "{}", err.message);

@@ -1,13 +1,17 @@
-//! Delivering the external push-secret mode: checking where the Secret goes before
-//! anything is written, swapping the validated block for one without credentials
-//! ([`super::split`]), and, once the values are written, writing the Secret manifest
-//! to a file or handing it to `kubectl apply -f -` on standard input. `phib render
-//! --secret-mode` and the wizard both come here with a [`Choice`], so the two write
-//! the same bytes.
+//! Delivering the external and sealed push-secret modes: checking where the Secret
+//! goes before anything is written (and, sealed, the controller's certificate:
+//! [`sealing`]), swapping the validated block for one without credentials
+//! ([`super::split`]), and, once the values are written, writing the Secret (or
+//! SealedSecret) manifest to a file or handing it to `kubectl apply -f -` on standard
+//! input. `phib render --secret-mode` and the wizard both come here with a [`Choice`],
+//! so the two write the same bytes.
+
+pub mod sealing;
 
 use std::path::{Path, PathBuf};
 
 use super::keyless::{self, Facts, KeylessChoice, Plan};
+use super::sealed::Scope;
 use super::{ExternalOptions, PushSecret, SecretMode, VALUES_MODE_NOTE};
 use crate::files::read::Kind as FileKind;
 use crate::files::write::{self, Options, Seen};
@@ -16,6 +20,7 @@ use crate::runner::{self, Tool};
 use crate::secret::Secret;
 use crate::settings::{Settings, Validated};
 use crate::{Error, Result};
+pub use sealing::Sealing;
 
 /// Where the credentials go, as the user chose it (the `--secret-*` flags, or the
 /// wizard's answers).
@@ -38,6 +43,8 @@ pub struct Choice {
     pub overwrite: bool,
     /// `--refresh`, `--from-store` and the identity options that go with them.
     pub keyless: KeylessChoice,
+    /// Sealed mode: the controller's certificate and the scope.
+    pub sealing: Sealing,
 }
 
 impl Choice {
@@ -53,13 +60,13 @@ impl Choice {
             ecr_service_account,
             overwrite,
             keyless,
+            sealing,
         } = self;
-        let mut words: Vec<String> = vec!["--secret-mode".into()];
+        let mut words: Vec<String> = vec!["--secret-mode".into(), mode.name().into()];
         if *mode == SecretMode::Values {
-            words.push("values".into());
             return words;
         }
-        words.push("external".into());
+        words.extend(sealing.flags());
         for (flag, value) in [("--secret-name", name), ("--namespace", namespace)] {
             if let Some(v) = value {
                 words.push(flag.into());
@@ -103,6 +110,22 @@ pub enum Manifests {
     Static(PushSecret),
     /// Kept fresh by the External Secrets Operator (a generator, or a central store).
     Keyless(Box<Plan>),
+    /// Sealed with the controller's certificate: a SealedSecret, which the
+    /// sealed-secrets controller turns into the push Secret.
+    Sealed(Box<SealedPush>),
+}
+
+/// The push Secret, sealed.
+#[derive(Debug, Clone)]
+pub struct SealedPush {
+    /// The Secret the controller makes of it: the login phib holds, which the wizard
+    /// checks against the registry (nobody but the controller can read it back).
+    pub secret: PushSecret,
+    pub scope: Scope,
+    /// Where the certificate came from, and until when it holds, in words.
+    pub sealed_with: String,
+    /// The SealedSecret (YAML): nothing in it is secret, it may go into git.
+    pub manifest: String,
 }
 
 impl Manifests {
@@ -153,6 +176,14 @@ impl Pending {
                 p.manifests.namespace(),
                 p.manifests.describe()
             ),
+            Manifests::Sealed(p) => format!(
+                "the credentials go into the SealedSecret `{}` (namespace `{}`, scope {}), sealed with {}, which the sealed-secrets controller turns into the Secret `{}`",
+                p.secret.name,
+                p.secret.namespace,
+                p.scope.name(),
+                p.sealed_with,
+                p.secret.name
+            ),
         };
         match to {
             Output::File(f) => format!("{what}, written to `{}` (mode 0600)", f.path.display()),
@@ -179,7 +210,16 @@ pub fn prepare(
         ecr_service_account,
         overwrite,
         mut keyless,
+        sealing,
     } = choice;
+    if mode != SecretMode::Sealed {
+        if let Some(flag) = sealing.first_flag() {
+            return Err(Error::usage(format!(
+                "`{flag}` is only used with `--secret-mode sealed`"
+            ))
+            .with_help("add `--secret-mode sealed` to seal the Secret for git with the sealed-secrets controller's certificate, or remove it"));
+        }
+    }
     let keyless_flags = keyless.flags();
     let external_only = [
         ("--secret-name", secret_name.is_some()),
@@ -196,9 +236,13 @@ pub fn prepare(
     ];
     if mode == SecretMode::Values {
         if let Some((flag, _)) = external_only.iter().find(|(_, given)| *given) {
-            return Err(Error::usage(format!(
-                "`{flag}` is only used with `--secret-mode external`"
-            ))
+            let modes =
+                if flag.starts_with("--secret") || *flag == "--apply" || *flag == "--namespace" {
+                    "`--secret-mode external` or `sealed`"
+                } else {
+                    "`--secret-mode external`"
+                };
+            return Err(Error::usage(format!("`{flag}` is only used with {modes}"))
             .with_help("add `--secret-mode external` to keep the credentials in a Secret of your own, or remove it"));
         }
         return Ok(Pending::Values {
@@ -208,10 +252,19 @@ pub fn prepare(
 
     let kind = settings.kind();
     if settings.is_set(FieldId::PushSecretName) {
-        return Err(Error::usage(
-            "`--push-secret-name` names a Secret managed elsewhere; in external mode phib makes the Secret itself",
-        )
+        return Err(Error::usage(format!(
+            "`--push-secret-name` names a Secret managed elsewhere; in {} mode phib makes the Secret itself",
+            mode.name()
+        ))
         .with_help("name it with `--secret-name` instead"));
+    }
+    if mode == SecretMode::Sealed {
+        refuse_keyless_when_sealed(
+            kind,
+            &keyless_flags,
+            ecr_refresh,
+            ecr_service_account.is_some(),
+        )?;
     }
     match (kind, ecr_refresh) {
         (Kind::Ecr, _) | (_, false) => {}
@@ -256,6 +309,12 @@ pub fn prepare(
             })?;
             Output::Apply
         }
+        (None, false) if mode == SecretMode::Sealed => {
+            return Err(Error::usage(
+                "`--secret-mode sealed` needs to know where the SealedSecret goes: pick `--secret-out FILE` or `--apply`",
+            )
+            .with_help("`--secret-out FILE` writes the SealedSecret to commit beside the values (Argo CD, Flux or helmfile applies it); `--apply` creates it now with kubectl"));
+        }
         (None, false) => {
             return Err(Error::usage(
                 "`--secret-mode external` needs to know where the Secret goes: pick `--secret-out FILE` or `--apply`",
@@ -296,11 +355,69 @@ pub fn prepare(
             validated.warnings.retain(|w| w.code != Code::EcrRefresh);
             Manifests::Keyless(Box::new(plan))
         }
+        (None, Some(secret)) if mode == SecretMode::Sealed => {
+            Manifests::Sealed(Box::new(seal(secret, &sealing)?))
+        }
         (None, Some(secret)) => Manifests::Static(secret),
         (None, None) => return Err(Error::bug("no login to put into the push Secret")),
     };
     validated.custom_image = external.custom_image;
     Ok(Pending::External { manifests, to })
+}
+
+/// The refusals of sealed mode that come before the login is checked: the options of
+/// the ways without a login, and ECR. [`prepare`] makes them too.
+pub fn check_sealed_mode(choice: &Choice, kind: Kind) -> Result<()> {
+    if choice.mode != SecretMode::Sealed {
+        return Ok(());
+    }
+    refuse_keyless_when_sealed(
+        kind,
+        &choice.keyless.flags(),
+        choice.ecr_refresh,
+        choice.ecr_service_account.is_some(),
+    )
+}
+
+/// Sealed mode seals a login phib holds: the ways without one (a generator, a central
+/// store, ECR's 12-hour tokens) keep their Secret fresh in the cluster instead.
+fn refuse_keyless_when_sealed(
+    kind: Kind,
+    keyless_flags: &[String],
+    ecr_refresh: bool,
+    ecr_service_account: bool,
+) -> Result<()> {
+    let flag = keyless_flags
+        .first()
+        .map(String::as_str)
+        .or(ecr_refresh.then_some("--ecr-refresh"))
+        .or(ecr_service_account.then_some("--ecr-service-account"));
+    if let Some(flag) = flag {
+        return Err(Error::usage(format!(
+            "`{flag}` has the External Secrets Operator make the push Secret in the cluster; `--secret-mode sealed` seals a login phib holds instead"
+        ))
+        .with_help("use `--secret-mode external` with it (its manifests hold no secret and can go into git as they are), or remove it to seal the login"));
+    }
+    if kind == Kind::Ecr {
+        return Err(Error::usage(
+            "`--registry ecr` has no lasting login to seal: ECR tokens expire after 12 hours",
+        )
+        .with_help("use `--secret-mode external --refresh external-secrets`: its manifests hold no secret and can go into git as they are (docs/keyless/aws.md)"));
+    }
+    Ok(())
+}
+
+/// Seals `secret` with the certificate `sealing` names (checked first), in its scope.
+fn seal(secret: PushSecret, sealing: &Sealing) -> Result<SealedPush> {
+    let cert = sealing.certificate()?;
+    let scope = sealing.scope.unwrap_or_default();
+    let manifest = super::sealed::manifest(&secret, &cert, scope, &mut getrandom::SysRng)?;
+    Ok(SealedPush {
+        sealed_with: format!("{} (valid until {})", sealing.source(), cert.not_after()),
+        secret,
+        scope,
+        manifest,
+    })
 }
 
 /// The manifest file must be a regular file (or not exist yet), must not be the values
@@ -422,6 +539,7 @@ pub fn check(pending: &Pending) -> Result<Option<String>> {
     let want = match manifests {
         Manifests::Static(s) => s.manifest(),
         Manifests::Keyless(p) => Secret::holding(p.manifests.text()),
+        Manifests::Sealed(p) => return check_sealed(p, path),
     };
     Ok(match crate::files::read::read(path, FileKind::SecretManifest)? {
         Some(have) if have.bytes == want.expose().as_bytes() => None,
@@ -431,6 +549,35 @@ pub fn check(pending: &Pending) -> Result<Option<String>> {
         )),
         None => Some(format!("`{}` does not exist yet", path.display())),
     })
+}
+
+/// `--check` for a SealedSecret: sealing is randomised, and only the controller can open
+/// it, so the sealed value cannot be compared; everything else (name, namespace, scope,
+/// labels, the Secret's type, which keys are sealed) is.
+fn check_sealed(p: &SealedPush, path: &Path) -> Result<Option<String>> {
+    let Some(have) = crate::files::read::read(path, FileKind::SecretManifest)? else {
+        return Ok(Some(format!("`{}` does not exist yet", path.display())));
+    };
+    let masked = |bytes: &[u8]| -> Option<serde_json::Value> {
+        let mut doc: serde_json::Value = serde_yaml::from_slice(bytes).ok()?;
+        if let Some(data) = doc
+            .pointer_mut("/spec/encryptedData")
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            for value in data.values_mut() {
+                *value = serde_json::Value::Null;
+            }
+        }
+        Some(doc)
+    };
+    let want = masked(p.manifest.as_bytes());
+    if want.is_some() && masked(&have.bytes) == want {
+        return Ok(None);
+    }
+    Ok(Some(format!(
+        "`{}` holds another SealedSecret than this command would write (its name, namespace, scope or Secret type differ)",
+        path.display()
+    )))
 }
 
 /// Delivers what [`prepare`] decided, after the values were written. Returns what was
@@ -450,6 +597,16 @@ pub fn finish(pending: Pending) -> Result<Option<String>> {
             (s.manifest(), what)
         }
         Manifests::Keyless(p) => (Secret::holding(p.manifests.text()), p.manifests.describe()),
+        Manifests::Sealed(p) => {
+            crate::secret::learn_login(&p.secret.username, p.secret.password.expose());
+            let what = format!(
+                "the SealedSecret `{}` (namespace `{}`, scope {})",
+                p.secret.name,
+                p.secret.namespace,
+                p.scope.name()
+            );
+            (Secret::holding(p.manifest.clone()), what)
+        }
     };
     let grant = match &manifests {
         Manifests::Keyless(p) => format!(
@@ -457,8 +614,20 @@ pub fn finish(pending: Pending) -> Result<Option<String>> {
             p.grant.script().trim_end()
         ),
         Manifests::Static(_) => String::new(),
+        Manifests::Sealed(p) => format!(
+            "; the sealed-secrets controller turns it into the push Secret `{}`",
+            p.secret.name
+        ),
     };
     match to {
+        Output::File(f) if matches!(manifests, Manifests::Sealed(_)) => {
+            f.write(&text).map_err(after_values)?;
+            Ok(Some(format!(
+                "wrote {what} to `{}`: commit it beside the values (Argo CD, Flux or helmfile applies it), or apply it with `kubectl apply -f {}`{grant}",
+                f.path.display(),
+                f.path.display()
+            )))
+        }
         Output::File(f) => {
             f.write(&text).map_err(after_values)?;
             Ok(Some(format!(

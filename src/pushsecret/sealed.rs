@@ -47,6 +47,18 @@ pub const NAMESPACE_WIDE_ANNOTATION: &str = "sealedsecrets.bitnami.com/namespace
 /// The annotation that makes a SealedSecret cluster-wide.
 pub const CLUSTER_WIDE_ANNOTATION: &str = "sealedsecrets.bitnami.com/cluster-wide";
 
+/// The status condition the controller sets on each SealedSecret it handles
+/// (`SealedSecretSynced` in its API types): `True` once the Secret is written, `False`
+/// with the error as its message when unsealing or writing failed.
+pub const SYNCED_CONDITION: &str = "Synced";
+
+/// The resource kubectl reads SealedSecrets as.
+pub const RESOURCE: &str = "sealedsecrets.bitnami.com";
+
+/// The annotation that lets the controller take over an existing Secret of the same
+/// name (one that external mode applied, say), which it otherwise refuses to touch.
+pub const MANAGED_ANNOTATION: &str = "sealedsecrets.bitnami.com/managed";
+
 /// The controller's Service name when none is given (kubeseal's `--controller-name`).
 pub const CONTROLLER_NAME: &str = "sealed-secrets-controller";
 

@@ -80,6 +80,9 @@ pub fn from_manifest(text: &str, auth_host: &str, source: &str) -> Result<(Strin
             return Err(bad("is not valid YAML"));
         };
         let kind = doc.get("kind").and_then(serde_yaml::Value::as_str);
+        if let Some(err) = sealed_refusal(&doc, source) {
+            return Err(err);
+        }
         if kind == Some("ExternalSecret") {
             external_secret = doc
                 .get("metadata")
@@ -126,6 +129,35 @@ pub fn from_manifest(text: &str, auth_host: &str, source: &str) -> Result<(Strin
         )));
     }
     Err(bad("has no `kind: Secret`"))
+}
+
+/// A SealedSecret holds no login anyone but the sealed-secrets controller can read:
+/// the refusal that says how to check it once the controller has unsealed it.
+fn sealed_refusal(doc: &serde_yaml::Value, source: &str) -> Option<Error> {
+    let json = serde_json::to_value(doc).ok()?;
+    if !crate::pushsecret::sealed::is_sealed_secret(&json) {
+        return None;
+    }
+    let meta = |key: &str| {
+        json["metadata"][key]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (name, namespace) = (meta("name"), meta("namespace"));
+    let namespace = if namespace.is_empty() {
+        "NS".to_string()
+    } else {
+        namespace
+    };
+    Some(
+        Error::usage(format!(
+            "{source} holds the SealedSecret `{name}`: only the sealed-secrets controller in the cluster can open it, so there is no login to check in the file"
+        ))
+        .with_help(format!(
+            "apply it (`kubectl apply -f FILE`, or commit it for Argo CD, Flux or helmfile); once the controller has unsealed it (`kubectl -n {namespace} get sealedsecret {name}` shows it Synced), run `phib verify` without `--secret-file`: it reads the Secret `{name}` with kubectl"
+        )),
+    )
 }
 
 /// Reads the Secret `name` in `namespace` with `kubectl` and picks the credentials for
@@ -237,6 +269,26 @@ mod tests {
         }
         let err = from_manifest(&text, "other", "f").unwrap_err();
         assert_eq!(err.exit_code(), 2);
+    }
+
+    #[test]
+    fn a_sealed_secret_is_no_login_to_read() {
+        let text = "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: my-push\n  namespace: ml\nspec:\n  encryptedData:\n    .dockerconfigjson: AgBy\n";
+        let err = from_manifest(text, "h", "`s.yaml`").unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(
+            err.message.starts_with(
+                "`s.yaml` holds the SealedSecret `my-push`: only the sealed-secrets controller"
+            ),
+            "{}",
+            err.message
+        );
+        let help = err.help.unwrap();
+        assert!(
+            help.contains("kubectl -n ml get sealedsecret my-push"),
+            "{help}"
+        );
+        assert!(help.contains("without `--secret-file`"), "{help}");
     }
 
     #[test]

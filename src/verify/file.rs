@@ -9,6 +9,7 @@ use std::time::Duration;
 use super::target::Target;
 use super::tls::Trust;
 use super::{dockerconfig, Credentials, Options};
+use crate::pushsecret::PushSecret;
 use crate::registry::check;
 use crate::values::model::CustomImage;
 use crate::{Error, Result};
@@ -25,6 +26,9 @@ pub struct Args<'a> {
     pub namespace: &'a str,
     /// `--secret-file`: a Secret manifest holding the credentials.
     pub secret_file: Option<&'a Path>,
+    /// The login phib holds for the Secret `pushSecretName` names (the wizard's check of
+    /// a login it sealed, which nobody but the controller can read back).
+    pub held: Option<&'a PushSecret>,
     /// `--ca-file`: more certificates to trust.
     pub ca_file: Option<&'a Path>,
 }
@@ -87,6 +91,9 @@ fn credentials(
     if let Some(file) = args.secret_file {
         return from_secret_file(file, ci, target, out);
     }
+    if let Some(secret) = args.held {
+        return from_held(secret, ci, target, out);
+    }
     match (&ci.registry_username, &ci.registry_password) {
         (Some(username), Some(password)) => {
             // The same rule as for a username given to `phib render`.
@@ -138,6 +145,31 @@ fn credentials(
     let line = format!(
         "ok    credentials for `{}` from Secret `{secret}` (namespace `{}`)",
         target.auth_host, args.namespace
+    );
+    let _ = writeln!(out, "{line}");
+    Ok(creds)
+}
+
+/// The login phib holds for the push Secret, picked from its `.dockerconfigjson` as from
+/// a Secret read back: the same key rule buildah follows, the same name check.
+fn from_held(
+    secret: &PushSecret,
+    ci: &CustomImage,
+    target: &Target,
+    out: &mut dyn std::io::Write,
+) -> Result<Credentials> {
+    if ci.push_secret_name.as_deref() != Some(secret.name.as_str()) {
+        return Err(Error::bug(format!(
+            "the login sealed for `{}` is not the Secret `pushSecretName` names",
+            secret.name
+        )));
+    }
+    let json = secret.dockerconfigjson();
+    let source = format!("the login sealed into `{}`", secret.name);
+    let creds = dockerconfig::pick(json.expose().as_bytes(), &target.auth_host, &source)?;
+    let line = format!(
+        "ok    credentials for `{}` from the login sealed into Secret `{}` (as phib sealed it)",
+        target.auth_host, secret.name
     );
     let _ = writeln!(out, "{line}");
     Ok(creds)

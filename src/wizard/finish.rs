@@ -22,14 +22,21 @@ pub fn finish(decision: Decision, values: Values) -> Result<()> {
     let path = values.path.clone();
     let helm = Helm::find().ok();
     let check = verify_source(&decision);
-    let synced_later = matches!(
-        &decision.pending,
-        Pending::External { manifests, .. } if manifests.needs_operator()
-    );
-    let verify_hint = if synced_later {
-        super::verify_hint_after_sync(&path)
-    } else {
-        super::verify_hint(&path, check.as_ref().and_then(|f| f.as_deref()))
+    let verify_hint = match &decision.pending {
+        Pending::External { manifests, .. } if manifests.needs_operator() => {
+            super::verify_hint_after_sync(&path)
+        }
+        Pending::External {
+            manifests: Manifests::Sealed(_),
+            ..
+        } => super::verify_hint_after_unseal(&path),
+        _ => super::verify_hint(
+            &path,
+            match &check {
+                Some(Source::File(f)) => Some(f.as_path()),
+                _ => None,
+            },
+        ),
     };
     let upgrade_hint = super::upgrade_hint(&path, &decision, helm.is_some());
     let namespace = decision.choice.as_ref().and_then(|c| c.namespace.clone());
@@ -38,8 +45,8 @@ pub fn finish(decision: Decision, values: Values) -> Result<()> {
     say("");
     let mut p = TermPrompter::new();
     match &check {
-        Some(secret_file) if super::after::ask_verify(&mut p).map_err(after_write)? => {
-            if let Err(err) = verify_now(&path, secret_file.as_deref(), namespace.as_deref()) {
+        Some(source) if super::after::ask_verify(&mut p).map_err(after_write)? => {
+            if let Err(err) = verify_now(&path, source, namespace.as_deref()) {
                 // Why it failed first; the steps left are still worth knowing before
                 // phib exits 1.
                 crate::out::error(&err);
@@ -164,15 +171,23 @@ fn say(text: &str) {
     crate::out::say(text);
 }
 
-/// `phib verify --values VALUES [--secret-file FILE]`, its step lines on the wizard's
-/// terminal (standard error). A failure is the wizard's error: the file stays written.
-fn verify_now(values: &Path, secret_file: Option<&Path>, namespace: Option<&str>) -> Result<()> {
+/// `phib verify --values VALUES [--secret-file FILE]` (or, sealed, with the login phib
+/// sealed), its step lines on the wizard's terminal (standard error). A failure is the
+/// wizard's error: the file stays written.
+fn verify_now(values: &Path, source: &Source, namespace: Option<&str>) -> Result<()> {
     let args = crate::verify::file::Args {
         values,
         push_check: true,
         timeout_secs: 30,
         namespace: namespace.unwrap_or(pushsecret::DEFAULT_NAMESPACE),
-        secret_file,
+        secret_file: match source {
+            Source::File(f) => Some(f),
+            _ => None,
+        },
+        held: match source {
+            Source::Held(secret) => Some(secret),
+            _ => None,
+        },
         ca_file: None,
     };
     crate::verify::file::run_to(&args, &mut crate::out::lines(crate::out::Stream::Err))
@@ -212,24 +227,38 @@ fn upgrade_now(
     Ok(ran)
 }
 
-/// Where `phib verify` finds the credentials right after the wizard: `Some(None)` in
-/// the values, `Some(Some(file))` in the Secret manifest just written, `None` when
-/// they cannot be checked now (ECR, whose Secret the cluster makes).
-fn verify_source(decision: &Decision) -> Option<Option<std::path::PathBuf>> {
+/// Where the wizard's check finds the credentials right after the write.
+enum Source {
+    /// In the values, or in the Secret applied with kubectl (as `phib verify` reads it).
+    Values,
+    /// In the Secret manifest just written.
+    File(std::path::PathBuf),
+    /// Sealed: in the login phib holds, as sealed (nobody but the controller can read
+    /// the SealedSecret back).
+    Held(pushsecret::PushSecret),
+}
+
+/// Where the check finds the credentials; `None` when they cannot be checked now (a
+/// Secret the cluster makes: ECR, the External Secrets Operator).
+fn verify_source(decision: &Decision) -> Option<Source> {
     match &decision.pending {
         Pending::Values { .. } => decision
             .validated
             .custom_image
             .registry_password
             .is_some()
-            .then_some(None),
+            .then_some(Source::Values),
         Pending::External {
             manifests: Manifests::Static(_),
             to,
         } => match to {
-            Output::File(f) => Some(Some(f.path.clone())),
-            Output::Apply => Some(None),
+            Output::File(f) => Some(Source::File(f.path.clone())),
+            Output::Apply => Some(Source::Values),
         },
+        Pending::External {
+            manifests: Manifests::Sealed(p),
+            ..
+        } => Some(Source::Held(p.secret.clone())),
         Pending::External { .. } => None,
     }
 }

@@ -342,15 +342,35 @@ fn ask_rotation(
         return Ok((new, answers));
     };
     p.say("");
-    p.say(&format!("The credentials stay in the Secret `{name}`."));
+    // A SealedSecret of that name in the file the wizard offers for one is sealed again,
+    // in its scope; otherwise the Secret is written as a manifest or applied.
+    let sealed = secret::sealed_beside(values, name);
+    match &sealed {
+        Some(_) => p.say(&format!(
+            "The credentials stay in the Secret `{name}`, sealed again for git."
+        )),
+        None => p.say(&format!("The credentials stay in the Secret `{name}`.")),
+    }
     let new = ask_delivery(p, &answers.settings, values, validated, |p, before| {
-        let (namespace, apply, out) = secret::ask_destination(p, values, kubectl, before)?;
+        let mut sealing = match &sealed {
+            Some(_) => secret::ask_sealing(p, kubectl, before)?,
+            None => Default::default(),
+        };
+        if let Some(scope) = sealed.as_ref().and_then(|f| f.scope) {
+            sealing.scope.get_or_insert(scope);
+        }
+        let (namespace, apply, out) =
+            secret::ask_destination_for(p, values, kubectl, before, sealed.is_some())?;
         Ok(Some(Choice {
-            mode: crate::pushsecret::SecretMode::External,
+            mode: match sealed {
+                Some(_) => crate::pushsecret::SecretMode::Sealed,
+                None => crate::pushsecret::SecretMode::External,
+            },
             name: Some(name.to_string()),
             out,
             apply,
             namespace,
+            sealing,
             ..Choice::default()
         }))
     })?;
@@ -401,6 +421,17 @@ fn ecr_chart_secret<'a>(ci: &'a CustomImage, pending: &Pending) -> Option<&'a st
         .filter(|_| values_mode && ecr)
 }
 
+/// The Secret sealed for git: the SealedSecret file can be committed.
+fn sealed(pending: &Pending) -> bool {
+    matches!(
+        pending,
+        Pending::External {
+            manifests: deliver::Manifests::Sealed(_),
+            ..
+        }
+    )
+}
+
 /// ECR's login renewed by external-secrets.io: no password anywhere.
 fn ecr_refresh(pending: &Pending) -> bool {
     matches!(
@@ -430,7 +461,14 @@ pub fn written_lines(decision: &Decision) -> Vec<String> {
     } = &decision.pending
     {
         out.push(String::new());
-        out.push(if decision.secret_only {
+        out.push(if sealed(&decision.pending) {
+            let then = if decision.secret_only {
+                "builds push with the new credentials once the controller has unsealed it"
+            } else {
+                "before the upgrade"
+            };
+            format!("Commit the SealedSecret with the values for Argo CD, Flux or helmfile to apply, or apply it ({then}):")
+        } else if decision.secret_only {
             "Apply the Secret; builds push with the new credentials from then on:".into()
         } else if ecr_refresh(&decision.pending) {
             "Install the external-secrets.io operator, then apply before the upgrade:".into()
@@ -462,6 +500,21 @@ pub fn verify_hint_after_sync(values: &Path) -> Vec<String> {
     ];
     show::command_block(
         "Once the operator has synced the Secret (`kubectl get externalsecret` shows it Ready), check the login against the registry with",
+        &words,
+    )
+}
+
+/// The check for a sealed Secret: possible once the controller has unsealed it, when
+/// `phib verify` reads the Secret with kubectl.
+pub fn verify_hint_after_unseal(values: &Path) -> Vec<String> {
+    let words = vec![
+        "phib".to_string(),
+        "verify".into(),
+        "--values".into(),
+        shell_quote(&values.display().to_string()),
+    ];
+    show::command_block(
+        "Once the controller has unsealed the Secret (`kubectl get sealedsecret` shows it Synced), check the login against the registry with",
         &words,
     )
 }
@@ -515,8 +568,13 @@ pub fn rotation_note(decision: &Decision) -> Vec<String> {
             WIDTH,
         );
     }
+    let new = if sealed(&decision.pending) {
+        "commit or apply the new SealedSecret"
+    } else {
+        "apply the new Secret"
+    };
     wrap(
-        "After this upgrade, rotating the credentials needs no helm upgrade: run `phib` again, pick \"Rotate the credentials only\", and apply the new Secret.",
+        &format!("After this upgrade, rotating the credentials needs no helm upgrade: run `phib` again, pick \"Rotate the credentials only\", and {new}."),
         WIDTH,
     )
 }

@@ -737,3 +737,188 @@ fn artifact_registry_offers_the_keyless_way_first_and_asks_no_key() {
     );
     assert!(!command.contains("--keyfile"), "{command}");
 }
+
+/// The certificate fixture: valid from 2026-12-07 to 2036-12-04.
+const SEALING_CERT: &str = "tests/fixtures/sealed/rsa-2048.pem";
+
+#[test]
+fn a_sealed_secret_asks_the_certificate_checks_it_and_seals_the_login() {
+    let mut p = docker_hub_then([
+        Step::Select("a sealed Secret, for git"),
+        text(""),
+        // Not a certificate: refused at the prompt, asked again.
+        text("tests/fixtures/sealed/rsa-public-key.pem"),
+        text(SEALING_CERT),
+        text(""),
+        text(""),
+        Step::Confirm(true),
+    ]);
+    // A folder that exists (tests run in the package root); nothing is written.
+    let d = ask(&mut p, Path::new("tests/values.yaml"), None, false).unwrap();
+    assert!(p.finished(), "{:#?}", p.transcript);
+    let shown = p.transcript.join("\n");
+    assert!(
+        shown.contains("only the controller in the cluster"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("! `--sealing-cert` `tests/fixtures/sealed/rsa-public-key.pem` holds a `PUBLIC KEY`, not a `CERTIFICATE`"),
+        "{shown}"
+    );
+    // kubectl was not found: fetching is not offered, nor applying.
+    assert!(!p.prompts().contains(&"Certificate"), "{:?}", p.prompts());
+    assert!(
+        shown.contains("? File for the SealedSecret [tests/push-secret.sealed.yaml]"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(
+            "Where: the credentials go into the SealedSecret `primehub-image-builder-push`"
+        ),
+        "{shown}"
+    );
+    assert!(!shown.contains("dckr_pat_x"), "{shown}");
+    // No warning about git: the SealedSecret is meant for it.
+    assert!(!shown.contains("git working tree"), "{shown}");
+    let ci = &d.validated.custom_image;
+    assert_eq!(ci.registry_password, None);
+    assert_eq!(
+        ci.push_secret_name.as_deref(),
+        Some(pushsecret::DEFAULT_NAME)
+    );
+    let command = d.command.as_ref().unwrap().join(" ");
+    assert!(
+        command.ends_with(&format!("--values tests/values.yaml --secret-mode sealed --sealing-cert {SEALING_CERT} --secret-out tests/push-secret.sealed.yaml")),
+        "{command}"
+    );
+    let Pending::External {
+        manifests: deliver::Manifests::Sealed(sealed),
+        to: deliver::Output::File(file),
+    } = &d.pending
+    else {
+        panic!("{:?}", d.pending)
+    };
+    assert_eq!(file.path, Path::new("tests/push-secret.sealed.yaml"));
+    assert_eq!(sealed.secret.password.expose(), "dckr_pat_x");
+    assert!(sealed.manifest.contains("kind: \"SealedSecret\""));
+    assert!(!sealed.manifest.contains("dckr_pat_x"));
+    let after = written_lines(&d).join("\n");
+    assert!(
+        after.contains("Commit the SealedSecret with the values"),
+        "{after}"
+    );
+    assert!(
+        after.contains("kubectl apply -f tests/push-secret.sealed.yaml"),
+        "{after}"
+    );
+    let hint = verify_hint_after_unseal(Path::new("tests/values.yaml")).join("\n");
+    assert!(hint.contains("Synced"), "{hint}");
+    let note = rotation_note(&d).join(" ");
+    assert!(note.contains("commit or apply the new"), "{note}");
+}
+
+#[test]
+fn with_kubectl_the_certificate_can_be_fetched_from_a_named_controller() {
+    // Only the questions: the fetch itself runs in `deliver::prepare`, after them.
+    let mut p = Scripted::new([
+        Step::Select("a sealed Secret, for git"),
+        text(""),
+        Step::Select("fetch it"),
+        text("Bad_Name"),
+        text("sealed-secrets"),
+        text(""),
+        text("ml"),
+        Step::Select("apply it now"),
+    ]);
+    let settings = crate::settings::Settings::new(Kind::DockerHub);
+    let choice = secret::ask_choice(&mut p, &settings, Path::new("values.yaml"), true, None)
+        .unwrap()
+        .unwrap();
+    assert!(p.finished(), "{:#?}", p.transcript);
+    let shown = p.transcript.join("\n");
+    assert!(
+        shown.contains("! `--controller-name` `Bad_Name` is not a valid Kubernetes object name"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("? Controller namespace [kube-system] => kube-system"),
+        "{shown}"
+    );
+    assert_eq!(choice.mode, pushsecret::SecretMode::Sealed);
+    assert_eq!(choice.sealing.cert, None);
+    assert_eq!(
+        choice.sealing.controller_name.as_deref(),
+        Some("sealed-secrets")
+    );
+    assert_eq!(choice.sealing.controller_namespace, None);
+    assert!(choice.apply);
+    assert_eq!(
+        choice.flags().join(" "),
+        "--secret-mode sealed --controller-name sealed-secrets --namespace ml --apply"
+    );
+}
+
+#[test]
+fn rotating_a_block_whose_secret_was_sealed_beside_the_values_seals_again_in_its_scope() {
+    let dir = tempfile::tempdir().unwrap();
+    let values = dir.path().join("values.yaml");
+    let cert = crate::pushsecret::sealed::SealingCert::from_pem(
+        &std::fs::read(SEALING_CERT).unwrap(),
+        "c",
+        std::time::SystemTime::now(),
+    )
+    .unwrap();
+    let old = crate::pushsecret::PushSecret {
+        name: "ml-push".into(),
+        namespace: "hub".into(),
+        registry_endpoint: "https://harbor.example.com".into(),
+        username: "robot$ml".into(),
+        password: Secret::new("old"),
+    };
+    let file = dir.path().join("push-secret.sealed.yaml");
+    let sealed_text = crate::pushsecret::sealed::manifest(
+        &old,
+        &cert,
+        crate::pushsecret::sealed::Scope::NamespaceWide,
+        &mut getrandom::SysRng,
+    )
+    .unwrap();
+    std::fs::write(&file, sealed_text).unwrap();
+    let mut p = Scripted::new([
+        Step::Select("Rotate"),
+        text("robot$ml+new"),
+        Step::Password("new-secret".into()),
+        text(SEALING_CERT),
+        text(""),
+        text(""),
+        Step::Confirm(true),
+    ]);
+    let d = ask(&mut p, &values, Some(&external_block()), false).unwrap();
+    assert!(p.finished(), "{:#?}", p.transcript);
+    assert!(d.secret_only);
+    let shown = p.transcript.join("\n");
+    assert!(shown.contains("sealed again for git"), "{shown}");
+    let Pending::External {
+        manifests: deliver::Manifests::Sealed(sealed),
+        to: deliver::Output::File(out),
+    } = &d.pending
+    else {
+        panic!("{:?}", d.pending)
+    };
+    assert_eq!(out.path, file);
+    assert_eq!(
+        sealed.scope,
+        crate::pushsecret::sealed::Scope::NamespaceWide
+    );
+    assert_eq!(sealed.secret.name, "ml-push");
+    assert_eq!(sealed.secret.password.expose(), "new-secret");
+    let command = d.command.unwrap().join(" ");
+    assert!(
+        command.contains("--secret-mode sealed --sealing-cert"),
+        "{command}"
+    );
+    assert!(
+        command.contains("--sealing-scope namespace-wide"),
+        "{command}"
+    );
+}

@@ -125,6 +125,26 @@ fn every_module_has_a_layer() {
     }
 }
 
+/// `docs/architecture.md` names every file of `src/`, so that "where is …?" is answered
+/// there for every file, and a new file is placed on the map.
+#[test]
+fn every_file_of_src_is_on_the_architecture_page() {
+    let page = std::fs::read_to_string(crate::util::root().join("docs/architecture.md")).unwrap();
+    let src = crate::util::root().join("src");
+    let mut files = Vec::new();
+    walk(&src, &mut files);
+    let missing: Vec<String> = files
+        .iter()
+        .map(|f| format!("src/{}", f.strip_prefix(&src).unwrap().display()))
+        .filter(|f| !page.contains(f.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "files of src/ the architecture page does not name:\n{}",
+        missing.join("\n")
+    );
+}
+
 /// The parser finds grouped, nested and relative imports, and skips what is not code.
 #[test]
 fn the_import_reader_sees_through_groups_and_skips_comments_and_tests() {

@@ -1,7 +1,7 @@
 //! The doctor's checks, pure functions of [`Inputs`], one file per group: the chart
 //! version and the keys it reads (`chart`), the block's place, endpoint and push target
 //! (`block`), the push Secret's name and login (`secret`), the External Secrets chain
-//! that makes it (`external`), `buildJob.resources` (`resources`), the password's
+//! that makes it (`external`), or the SealedSecret (`sealed`), `buildJob.resources` (`resources`), the password's
 //! copies (`leaks`), the Images' pull Secrets (`images`), and the builds: the
 //! controller pod, Pod Security, the failed `ImageSpecJob`s (`build`). Each adds its findings in the checklist's order; a check that another
 //! one's failure explains adds nothing (the checklist names each fault once). Chart
@@ -15,6 +15,7 @@ mod external;
 mod images;
 mod leaks;
 mod resources;
+mod sealed;
 mod secret;
 
 use serde_yaml::{Mapping, Value};
@@ -75,7 +76,8 @@ pub fn run(i: &Inputs) -> Diagnosis {
             .iter()
             .any(|b| matches!(b, Breaks::NeedsEeMode { .. }) && names.is_charts);
     if !explained {
-        explained = external::chain(i, &names.effective, &mut d.findings);
+        explained = external::chain(i, &names.effective, &mut d.findings)
+            || sealed::chain(i, &names.effective, &mut d.findings);
     }
     if !explained {
         d.push_login = secret::push_secret(i, &ci, &names.effective, &mut d.findings);

@@ -4,10 +4,12 @@
 //! prints for several objects) counts as its `items`. Only what the checks need is
 //! kept: Secrets (their data decoded, never shown), ConfigMaps, PrimeHub's Images
 //! (`images.primehub.io`) and ImageSpecJobs, Pods, Events and the Namespace
-//! ([`build`]), and the External Secrets chain ([`eso`]).
+//! ([`build`]), the External Secrets chain ([`eso`]) and the SealedSecrets
+//! ([`sealed`]).
 
 pub mod build;
 pub mod eso;
+pub mod sealed;
 
 use std::collections::BTreeMap;
 
@@ -24,6 +26,7 @@ pub use eso::{
     Condition, ExternalSecretObject, GeneratorAuth, GeneratorObject, ServiceAccountObject, Source,
     StoreObject,
 };
+pub use sealed::SealedSecretObject;
 
 /// The Secret type the controller and the kubelet need for a pull or push Secret.
 pub const DOCKERCONFIGJSON_TYPE: &str = "kubernetes.io/dockerconfigjson";
@@ -41,6 +44,8 @@ pub struct SecretObject {
     pub data: BTreeMap<String, Option<Vec<u8>>>,
     /// The `ExternalSecret` that owns it (`metadata.ownerReferences`), if one does.
     pub owner_external_secret: Option<String>,
+    /// The SealedSecret that owns it, if one does.
+    pub owner_sealed_secret: Option<String>,
 }
 
 impl std::fmt::Debug for SecretObject {
@@ -50,6 +55,7 @@ impl std::fmt::Debug for SecretObject {
             .field("type", &self.type_)
             .field("keys", &self.data.keys().collect::<Vec<_>>())
             .field("owner_external_secret", &self.owner_external_secret)
+            .field("owner_sealed_secret", &self.owner_sealed_secret)
             .finish()
     }
 }
@@ -78,6 +84,7 @@ pub struct Objects {
     /// `helm.sh/chart` labels (`primehub-4.1.0`) seen on any object.
     pub chart_labels: Vec<String>,
     pub external_secrets: Vec<ExternalSecretObject>,
+    pub sealed_secrets: Vec<SealedSecretObject>,
     pub stores: Vec<StoreObject>,
     pub generators: Vec<GeneratorObject>,
     pub service_accounts: Vec<ServiceAccountObject>,
@@ -147,6 +154,7 @@ impl Objects {
                 type_: text(doc.get("type")),
                 data: secret_data(doc),
                 owner_external_secret: owner(doc, "ExternalSecret"),
+                owner_sealed_secret: owner(doc, "SealedSecret"),
             }),
             ("", "ConfigMap") => self.config_maps.push(ConfigMapObject {
                 name,
@@ -178,6 +186,9 @@ impl Objects {
                 name,
                 ready: eso::condition(doc, "Ready"),
             }),
+            (SEALED_GROUP, "SealedSecret") => {
+                self.sealed_secrets.push(sealed::sealed_secret(doc, name))
+            }
             (GENERATORS_GROUP, _) => self.generators.push(GeneratorObject {
                 kind: kind.to_string(),
                 name,
@@ -200,6 +211,8 @@ impl Objects {
 pub const ESO_GROUP: &str = "external-secrets.io";
 /// The API group of the External Secrets Operator's generators.
 pub const GENERATORS_GROUP: &str = "generators.external-secrets.io";
+/// The API group of the sealed-secrets controller's `SealedSecret`.
+pub const SEALED_GROUP: &str = "bitnami.com";
 
 /// The name kubectl knows the objects of `kind` by (`singular.group` for the custom
 /// ones), for the kinds the doctor reads one by one; `None` for any other kind.
@@ -217,6 +230,7 @@ pub fn kubectl_resource(kind: &str) -> Option<String> {
         "ExternalSecret" | "SecretStore" | "ClusterSecretStore" => {
             Some(format!("{}.{ESO_GROUP}", kind.to_ascii_lowercase()))
         }
+        "SealedSecret" => Some(format!("sealedsecret.{SEALED_GROUP}")),
         k if generators.contains(&k) => {
             Some(format!("{}.{GENERATORS_GROUP}", k.to_ascii_lowercase()))
         }

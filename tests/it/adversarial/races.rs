@@ -272,15 +272,17 @@ fn files_changed_between_the_read_and_the_write_are_never_overwritten_blindly() 
 }
 
 /// Two renders of the same values file at once, each naming its own Secret: the
-/// values file and the Secret manifest always come from the same run.
+/// values file and the Secret manifest always come from the same run. The second run
+/// starts in the worst place: right after the first has written the values file and
+/// while it is about to write the Secret manifest.
 #[test]
 fn two_runs_at_once_leave_values_and_secret_from_one_run() {
     let mut tally = Tally::new("two runs at once");
-    for round in 0..12 {
+    for round in 0..4 {
         let dir = tempdir();
         let d = dir.path();
         fs::write(d.join("values.yaml"), "domain: mine.example.com\n").unwrap();
-        let start = |name: &str| {
+        let start = |name: &str, pause: &str| {
             let mut cmd = render(
                 d,
                 &[
@@ -294,12 +296,21 @@ fn two_runs_at_once_leave_values_and_secret_from_one_run() {
                 ],
             );
             cmd.arg(name)
+                .env("PHIB_TEST_PAUSE_BEFORE_RENAME_MS", pause)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::piped());
             cmd.spawn().unwrap()
         };
-        let (a, b) = (start("push-a"), start("push-b"));
+        let a = start("push-a", "800");
+        // Once the first run's values are in place, the second starts.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !read(d, "values.yaml").is_some_and(|t| t.contains("push-a"))
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let b = start("push-b", "0");
         let outs = [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()];
         let result = (|| {
             for out in &outs {

@@ -184,6 +184,10 @@ impl Cluster {
             &list(of("ExternalSecret")),
         );
         self.kube(
+            &["get", "sealedsecrets.bitnami.com"],
+            &list(of("SealedSecret")),
+        );
+        self.kube(
             &["get", "imagespecjobs.primehub.io"],
             &list(of("ImageSpecJob")),
         );

@@ -18,6 +18,7 @@ mod chain;
 mod docs;
 pub(crate) mod live;
 mod offline;
+mod sealed;
 pub mod shapes;
 
 pub const USER: &str = "robot$ci";
@@ -221,6 +222,7 @@ const LEAK: &str = "leak-configmap:warn";
 pub fn faults() -> Vec<Fault> {
     let mut all = values_faults();
     all.extend(chain::faults());
+    all.extend(sealed::faults());
     all.extend(chain::build_faults());
     all
 }

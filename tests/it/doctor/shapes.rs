@@ -417,3 +417,75 @@ pub fn echoed_login() -> String {
         dockerconfig(HOST, USER, super::PASSWORD)
     )
 }
+
+/// The SealedSecret's state, as the sealed-secrets controller leaves it.
+#[derive(Clone, Copy)]
+pub enum Sealed {
+    /// `Synced` `True`.
+    Synced,
+    /// `Synced` `False` with the error as its message, and the controller's event
+    /// (`reason`, message) about it.
+    Failed(&'static str, &'static str, &'static str),
+    /// No status (the controller never handled it).
+    NoStatus,
+}
+
+const SEALED_UID: &str = "0b7f3c2d-6a1e-4f58-8c9d-3e2a1b0c9d8e";
+
+/// The message of `Synced` when the controller's keys cannot open a value
+/// (`pkg/apis/sealedsecrets/v1alpha1/sealedsecret_expansion.go`, `Unseal`).
+pub const NO_KEY: &str = "no key could decrypt secret (.dockerconfigjson)";
+
+/// The message of `Synced` when a Secret of that name was made elsewhere
+/// (`pkg/controller/controller.go`, `unseal`).
+pub const NOT_MANAGED: &str =
+    "failed update: Resource \"image-builder-push\" already exists and is not managed by SealedSecret";
+
+/// The SealedSecret phib writes for the push Secret (strict scope), as the controller
+/// leaves it (`pkg/apis/sealedsecrets/v1alpha1/types.go`: `SealedSecretStatus`,
+/// `SealedSecretCondition` of type `Synced`), and its warning event when it failed.
+pub fn sealed_secret(state: Sealed) -> String {
+    let meta = json!({"name": PUSH, "namespace": "hub",
+        "labels": {"app.kubernetes.io/managed-by": "phib"}});
+    let mut doc = json!({"apiVersion": "bitnami.com/v1alpha1", "kind": "SealedSecret",
+        "metadata": {"name": PUSH, "namespace": "hub", "uid": SEALED_UID, "generation": 1,
+            "labels": {"app.kubernetes.io/managed-by": "phib"}},
+        "spec": {"encryptedData": {".dockerconfigjson": "AgBsealedvalueAQIDBAUGBwgJCgsMDQ4P"},
+            "template": {"metadata": meta, "type": "kubernetes.io/dockerconfigjson"}}});
+    let condition = |status: &str, message: Option<&str>| {
+        let mut c = json!({"type": "Synced", "status": status,
+            "lastUpdateTime": WHEN, "lastTransitionTime": WHEN});
+        if let Some(m) = message {
+            c["message"] = json!(m);
+        }
+        c
+    };
+    match state {
+        Sealed::Synced => {
+            doc["status"] =
+                json!({"observedGeneration": 1, "conditions": [condition("True", None)]})
+        }
+        Sealed::Failed(message, _, _) => {
+            doc["status"] =
+                json!({"observedGeneration": 1, "conditions": [condition("False", Some(message))]})
+        }
+        Sealed::NoStatus => {}
+    }
+    let mut out = yaml(&doc);
+    if let Sealed::Failed(_, reason, said) = state {
+        out += &event("SealedSecret", "bitnami.com/v1alpha1", PUSH, reason, said);
+    }
+    out
+}
+
+/// The push Secret the controller wrote (owned by the SealedSecret), with the login.
+pub fn unsealed_secret() -> String {
+    yaml(
+        &json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/dockerconfigjson",
+        "metadata": {"name": PUSH, "namespace": "hub",
+            "labels": {"app.kubernetes.io/managed-by": "phib"},
+            "ownerReferences": [{"apiVersion": "bitnami.com/v1alpha1", "kind": "SealedSecret",
+                "name": PUSH, "uid": SEALED_UID, "controller": true}]},
+        "data": {".dockerconfigjson": b64(&dockerconfig(HOST, USER, super::PASSWORD))}}),
+    )
+}

@@ -19,7 +19,7 @@ fn own_secret_with_defaults(t: &mut Pty) {
 
 /// Answers the secret-mode questions for a Secret of your own with the default name
 /// and namespace, written to the default file (no kubectl on `PATH`).
-fn external_mode_to_default_file(t: &mut Pty) {
+pub(super) fn external_mode_to_default_file(t: &mut Pty) {
     own_secret_with_defaults(t);
     t.answer("File for the Secret manifest [push-secret.yaml]", "");
 }

@@ -11,7 +11,9 @@ use crate::util::*;
 
 mod external;
 mod first_contact;
+mod races;
 mod screen;
+mod sealed;
 
 const REGISTRY: &str = "Which registry should PrimeHub push";
 

@@ -7,7 +7,9 @@
 //! moved to; the documents validated by npm's `@kubernetes-models/sealed-secrets`
 //! (`tests/oracles/validate_sealed.mjs`), which refuses broken ones; and the unsealed
 //! Secret's `.dockerconfigjson` as the real buildah's authfile, pushing to a real
-//! registry with htpasswd auth through the chart's build script.
+//! registry with htpasswd auth through the chart's build script. `render`: the same
+//! through `phib render --secret-mode sealed` and the wizard's files; `fetch`: the
+//! certificate fetched through a stand-in kubectl.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -22,17 +24,21 @@ use serde_json::Value;
 use crate::buildah::{self, Base, Case, Mode, Target, Transport};
 use crate::util::*;
 
+mod docs;
+mod fetch;
+mod render;
+
 const E2E: &str =
     "end-to-end: needs openssl, the Python and npm oracles of ./scripts/test; run ./scripts/test";
 
 /// A key pair as the controller holds it: the private key (the oracle's) and the
 /// certificate (phib's).
-struct Controller {
+pub struct Controller {
     dir: tempfile::TempDir,
 }
 
 impl Controller {
-    fn new(bits: u32) -> Controller {
+    pub fn new(bits: u32) -> Controller {
         let dir = tempdir();
         let r = run(
             Command::new(tool("openssl"))
@@ -47,11 +53,16 @@ impl Controller {
         Controller { dir }
     }
 
-    fn key(&self) -> PathBuf {
+    /// The certificate file, as `kubeseal --fetch-cert` would have written it.
+    pub fn cert_path(&self) -> PathBuf {
+        self.dir.path().join("cert.pem")
+    }
+
+    pub fn key(&self) -> PathBuf {
         self.dir.path().join("key.pem")
     }
 
-    fn cert(&self) -> SealingCert {
+    pub fn cert(&self) -> SealingCert {
         let pem = std::fs::read(self.dir.path().join("cert.pem")).unwrap();
         SealingCert::from_pem(&pem, "`cert.pem`", SystemTime::now()).unwrap()
     }
@@ -91,10 +102,10 @@ fn venv_python() -> PathBuf {
     python
 }
 
-const IMPLS: [&str; 2] = ["own", "kubesealpy"];
+pub const IMPLS: [&str; 2] = ["own", "kubesealpy"];
 
 /// The oracle's run on `file` with `key`.
-fn unseal(implementation: &str, key: &Path, file: &Path) -> Run {
+pub fn unseal(implementation: &str, key: &Path, file: &Path) -> Run {
     run(
         Command::new(venv_python())
             .arg(root().join("tests/oracles/unseal.py"))
@@ -106,19 +117,19 @@ fn unseal(implementation: &str, key: &Path, file: &Path) -> Run {
 }
 
 /// The Secret the oracle unsealed, failing the test when it could not.
-fn unsealed(implementation: &str, key: &Path, file: &Path) -> Value {
+pub fn unsealed(implementation: &str, key: &Path, file: &Path) -> Value {
     let r = unseal(implementation, key, file);
     r.expect_code(0);
     serde_json::from_slice(&r.stdout).unwrap()
 }
 
-fn b64decode(s: &str) -> Vec<u8> {
+pub fn b64decode(s: &str) -> Vec<u8> {
     base64::engine::general_purpose::STANDARD.decode(s).unwrap()
 }
 
 /// A copy of the SealedSecret at `file`, moved to `namespace`/`name` as someone
 /// applying it elsewhere would (the template follows), written beside it.
-fn moved(file: &Path, namespace: &str, name: &str) -> PathBuf {
+pub fn moved(file: &Path, namespace: &str, name: &str) -> PathBuf {
     let mut doc: Value = serde_yaml::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
     for meta in ["/metadata", "/spec/template/metadata"] {
         let m = doc.pointer_mut(meta).unwrap();
@@ -247,7 +258,7 @@ fn a_sealed_secret_unseals_only_where_its_scope_allows() {
 }
 
 /// The npm schema validator's run on `files`.
-fn validate(files: &[&Path]) -> Run {
+pub fn validate(files: &[&Path]) -> Run {
     let prefix = root().join("target/tools/npm");
     assert!(
         prefix

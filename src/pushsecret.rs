@@ -28,7 +28,6 @@ use crate::block::CustomImage;
 use crate::chart;
 use crate::registry::{check, Code, Warning};
 use crate::secret::Secret;
-use crate::values::render::yaml_quote;
 use crate::{Error, Result};
 
 /// The push Secret's name when none is given: clearly not the chart's own
@@ -110,17 +109,22 @@ impl PushSecret {
         )
     }
 
-    /// The Secret manifest (YAML, one document), ready for `kubectl apply -f`.
+    /// The Secret manifest (YAML, one document, written by the one YAML writer
+    /// [`yaml::document`]), ready for `kubectl apply -f`.
     pub fn manifest(&self) -> Secret {
-        let data = self.data();
-        let data = data.expose();
         let (label, value) = MANAGED_BY_LABEL;
-        Secret::holding(format!(
-            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {}\n  namespace: {}\n  labels:\n    {label}: {}\ntype: {SECRET_TYPE}\ndata:\n  .dockerconfigjson: {data}\n",
-            yaml_quote(&self.name),
-            yaml_quote(&self.namespace),
-            yaml_quote(value),
-        ))
+        let doc = json!({
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {
+                "name": self.name,
+                "namespace": self.namespace,
+                "labels": { label: value },
+            },
+            "type": SECRET_TYPE,
+            "data": { ".dockerconfigjson": self.data().expose() },
+        });
+        Secret::holding(yaml::document(&doc))
     }
 }
 
@@ -128,14 +132,13 @@ impl PushSecret {
 /// the [`MANAGED_BY_LABEL`]. Only such a file may be replaced by `--secret-out` without
 /// `--overwrite-secret-out`.
 pub fn is_own_manifest(text: &str) -> bool {
-    use serde::Deserialize;
     let (label, value) = MANAGED_BY_LABEL;
     let mut docs = 0;
-    for de in serde_yaml::Deserializer::from_str(text) {
-        let Ok(doc) = serde_yaml::Value::deserialize(de) else {
+    for doc in crate::values::read::documents(text) {
+        let Ok(doc) = doc else {
             return false;
         };
-        if doc["metadata"]["labels"][label].as_str() != Some(value) {
+        if doc.value["metadata"]["labels"][label].as_str() != Some(value) {
             return false;
         }
         docs += 1;

@@ -75,8 +75,7 @@ pub fn run(args: ShowArgs) -> Result<()> {
             Error::failed(format!("{source} has no `customImage` block"))
                 .with_help("write it with `phib render` or `phib wizard`")
         })?;
-        out = serde_yaml::to_string(&json!({ BLOCK_KEY: block }))
-            .map_err(|e| Error::bug(format!("cannot print the block: {e}")))?;
+        out = phib::pushsecret::yaml::document(&json!({ BLOCK_KEY: block }));
     }
     if show_secrets {
         phib::out::print_raw(phib::out::Raw::secrets_asked_for(out.as_bytes()))

@@ -53,19 +53,23 @@ impl Values {
     }
 
     /// Reads `path` for a run that writes it later (the wizard, after its questions):
-    /// the write finds out what changed meanwhile. A file phib cannot edit in place (a
-    /// layout the merge refuses) is refused now, before any question.
+    /// the write finds out what changed meanwhile.
     pub fn read(path: &Path) -> Result<Values> {
-        let read = read_to_write(path)?;
-        if let Some(f) = &read.file {
-            crate::values::merge::validate_parsed(&f.text, &f.doc)
-                .map_err(|e| crate::values::update::name_the_file(e, path))?;
-        }
         Ok(Values {
             path: path.to_path_buf(),
-            read,
+            read: read_to_write(path)?,
             lock: None,
         })
+    }
+
+    /// Refuses, before any question, a file phib cannot edit in place (a layout the
+    /// merge refuses), from the parse already made.
+    pub fn check_editable(&self) -> Result<()> {
+        if let Some(f) = &self.read.file {
+            crate::values::merge::validate_parsed(&f.text, &f.doc)
+                .map_err(|e| crate::values::update::name_the_file(e, &self.path))?;
+        }
+        Ok(())
     }
 
     /// The block the file configures now.

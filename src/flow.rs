@@ -75,7 +75,8 @@ impl Values {
     /// The block the file configures now.
     pub fn block(&self) -> Result<Option<CustomImage>> {
         match &self.read.file {
-            Some(f) => CustomImage::from_values(&f.doc),
+            Some(f) => CustomImage::from_values(&f.doc)
+                .map_err(|e| crate::values::update::name_the_file(e, &self.path)),
             None => Ok(None),
         }
     }

@@ -152,9 +152,18 @@ const MAX_FUNCTION_LINES: usize = 100;
 
 /// Files still over [`MAX_FILE_LINES`], each with why; to be split, and this list emptied.
 const TOO_LONG_FOR_NOW: &[(&str, &str)] = &[
-    ("src/wizard/mod.rs", "being changed for latency; split after that lands"),
-    ("src/cli.rs", "being changed for first-contact help; split after that lands"),
-    ("src/wizard/terminal.rs", "being changed for wrapping; split after that lands"),
+    (
+        "src/wizard/mod.rs",
+        "being changed for latency; split after that lands",
+    ),
+    (
+        "src/cli.rs",
+        "being changed for first-contact help; split after that lands",
+    ),
+    (
+        "src/wizard/terminal.rs",
+        "being changed for wrapping; split after that lands",
+    ),
 ];
 
 /// A file stays readable in one sitting and a function on one screen or two: past these
@@ -205,10 +214,7 @@ fn the_size_reader_counts_code_and_spans_functions() {
     assert_eq!(code.lines().count(), 11, "{code}");
     assert_eq!(
         functions(&code),
-        [
-            ("a".to_string(), 1, 5),
-            ("b".to_string(), 7, 3),
-        ]
+        [("a".to_string(), 1, 5), ("b".to_string(), 7, 3),]
     );
 }
 
@@ -629,7 +635,10 @@ fn strip(text: &str) -> String {
     let mut i = 0;
     // The line breaks of `b[from..to]`, kept in `out`.
     let breaks = |out: &mut Vec<u8>, from: usize, to: usize| {
-        let n = b[from..to.min(b.len())].iter().filter(|c| **c == b'\n').count();
+        let n = b[from..to.min(b.len())]
+            .iter()
+            .filter(|c| **c == b'\n')
+            .count();
         out.extend(std::iter::repeat_n(b'\n', n));
     };
     while i < b.len() {

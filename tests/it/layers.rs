@@ -151,19 +151,12 @@ const MAX_FILE_LINES: usize = 500;
 const MAX_FUNCTION_LINES: usize = 100;
 
 /// Files still over [`MAX_FILE_LINES`], each with why; to be split, and this list emptied.
+/// Their functions are not measured either until then (`wizard::ask_for` has 131 lines).
+#[rustfmt::skip]
 const TOO_LONG_FOR_NOW: &[(&str, &str)] = &[
-    (
-        "src/wizard/mod.rs",
-        "being changed for latency; split after that lands",
-    ),
-    (
-        "src/cli.rs",
-        "being changed for first-contact help; split after that lands",
-    ),
-    (
-        "src/wizard/terminal.rs",
-        "being changed for wrapping; split after that lands",
-    ),
+    ("src/wizard/mod.rs", "being changed for latency; split after that lands"),
+    ("src/cli.rs", "being changed for first-contact help; split after that lands"),
+    ("src/wizard/terminal.rs", "being changed for wrapping; split after that lands"),
 ];
 
 /// A file stays readable in one sitting and a function on one screen or two: past these

@@ -81,8 +81,9 @@ pub fn is_known(v: &ChartVersion) -> bool {
 /// The chart phib upgrades by default.
 pub const DEFAULT_CHART: &str = "infuseai/primehub";
 
-/// PrimeHub's Helm release when none is given.
-pub const DEFAULT_RELEASE: &str = "primehub";
+/// PrimeHub's Helm release when none is given (kept with the field list, whose release
+/// question offers it).
+pub use crate::registry::DEFAULT_RELEASE;
 
 /// PrimeHub's namespace when none is given.
 pub const DEFAULT_NAMESPACE: &str = "hub";

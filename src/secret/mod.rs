@@ -200,6 +200,15 @@ pub fn learn(secret: &str) {
     learn_with(|f| f.add_secret(secret));
 }
 
+/// A login as a docker config's `auth` holds it, and as HTTP Basic sends it: base64 of
+/// `user:password`. As secret as the password: wrap it in a [`Secret`] (or a document
+/// that is one) before it goes anywhere; it is not learned here, the login is
+/// ([`learn_login`]).
+pub fn basic_auth(username: &str, password: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"))
+}
+
 /// Makes a login known to [`redact`]: the password ([`learn`]) and `user:password` in
 /// base64, as a docker config's `auth` holds it.
 pub fn learn_login(username: &str, password: &str) {

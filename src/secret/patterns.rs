@@ -130,7 +130,7 @@ impl Forms {
             self.add_cores(vec![login.as_bytes().to_vec()], 1);
             // `auth` is base64 of exactly the login; inside a `.dockerconfigjson`, and
             // that inside a Secret's manifest in base64 again.
-            let auth = base64::engine::general_purpose::STANDARD.encode(&login);
+            let auth = super::basic_auth(username, password);
             self.add_cores(vec![auth.into_bytes()], 2);
             changed = true;
         }

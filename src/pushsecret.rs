@@ -147,10 +147,10 @@ pub fn is_own_manifest(text: &str) -> bool {
 }
 
 /// The `.dockerconfigjson` text for one login under `auth_key`. JSON-escaped throughout;
-/// `auth` is `base64(username:password)`, which is what buildah and kubelet read.
+/// `auth` is `base64(username:password)` ([`crate::secret::basic_auth`]), which is what
+/// buildah and kubelet read.
 pub fn dockerconfigjson(auth_key: &str, username: &str, password: &Secret) -> String {
-    let auth = base64::engine::general_purpose::STANDARD
-        .encode(format!("{username}:{}", password.expose()));
+    let auth = crate::secret::basic_auth(username, password.expose());
     let mut entry = serde_json::Map::new();
     entry.insert("username".into(), Value::String(username.into()));
     entry.insert("password".into(), Value::String(password.expose().into()));
@@ -177,7 +177,12 @@ impl ExternalOptions {
     pub fn name_and_namespace(&self) -> Result<(&str, &str)> {
         let name = self.name.as_deref().unwrap_or(DEFAULT_NAME);
         let namespace = self.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE);
-        check_name(name, self.release.as_deref().unwrap_or("primehub"))?;
+        check_name(
+            name,
+            self.release
+                .as_deref()
+                .unwrap_or(crate::chart::DEFAULT_RELEASE),
+        )?;
         check_namespace(namespace)?;
         Ok((name, namespace))
     }

@@ -21,8 +21,6 @@ pub mod tls;
 use std::io::Write;
 use std::time::Duration;
 
-use base64::Engine;
-
 use crate::secret::Secret;
 use crate::values::model::CustomImage;
 use crate::{Error, Result};
@@ -41,10 +39,9 @@ pub struct Credentials {
 impl Credentials {
     /// The value of a Basic `Authorization` header.
     fn basic(&self) -> Secret {
-        let raw = format!("{}:{}", self.username, self.password.expose());
         Secret::new(format!(
             "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(raw)
+            crate::secret::basic_auth(&self.username, self.password.expose())
         ))
     }
 }

@@ -70,6 +70,26 @@ fn ms(d: Duration) -> String {
 }
 
 fn main() {
+    // `bench_merge write LINES PATH`: the values file of LINES lines (the block in the
+    // middle), for scripts/bench-render. `bench_merge parse PATH`: one parse of it, the
+    // best of 15, in milliseconds.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        ["write", lines, path] => {
+            let lines: usize = lines.parse().expect("LINES");
+            std::fs::write(path, values_file(lines, true)).expect("write");
+            return;
+        }
+        ["parse", path] => {
+            let text = std::fs::read_to_string(path).expect("read");
+            let parse = time(|| {
+                std::hint::black_box(serde_yaml::from_str::<serde_yaml::Value>(&text).unwrap());
+            });
+            println!("{:.2}", parse.as_secs_f64() * 1e3);
+            return;
+        }
+        _ => {}
+    }
     println!(
         "{:>8} {:>9} {:>12} {:>12} {:>12} {:>12} {:>12}",
         "lines", "bytes", "change", "no-op", "append", "diff", "1 yaml parse"

@@ -10,8 +10,8 @@ use phib::chart::{DEFAULT_CHART, DEFAULT_NAMESPACE, DEFAULT_RELEASE};
 
 mod render;
 
+use render::{seconds, RENDER_EXAMPLE, RENDER_EXAMPLES};
 pub use render::{FieldArgs, RenderArgs, SecretArgs, SecretModeArg};
-use render::{RENDER_EXAMPLE, RENDER_EXAMPLES};
 
 /// The most common runs, under `phib --help`. Each line fits 60 columns (a terminal
 /// that narrow does not break them); a test runs each `phib render` here.
@@ -73,6 +73,11 @@ pub enum Command {
         /// when helm reaches it, else the newest phib knows).
         #[arg(long, value_name = "V")]
         chart_version: Option<String>,
+
+        /// How long to wait for the cluster's answer about the live release, asked
+        /// while you answer (default 5; 0: do not ask; also `PHIB_CLUSTER_TIMEOUT`).
+        #[arg(long, value_name = "SECS", value_parser = seconds())]
+        cluster_timeout: Option<u64>,
     },
 
     /// Write the customImage values for a registry, without questions.

@@ -53,25 +53,30 @@ impl Values {
     }
 
     /// Reads `path` for a run that writes it later (the wizard, after its questions):
-    /// the write finds out what changed meanwhile. A file phib cannot edit in place (a
-    /// layout the merge refuses) is refused now, before any question.
+    /// the write finds out what changed meanwhile.
     pub fn read(path: &Path) -> Result<Values> {
-        let read = read_to_write(path)?;
-        if let Some(f) = &read.file {
-            crate::values::merge::validate_parsed(&f.text, &f.doc)
-                .map_err(|e| crate::values::update::name_the_file(e, path))?;
-        }
         Ok(Values {
             path: path.to_path_buf(),
-            read,
+            read: read_to_write(path)?,
             lock: None,
         })
+    }
+
+    /// Refuses, before any question, a file phib cannot edit in place (a layout the
+    /// merge refuses), from the parse already made.
+    pub fn check_editable(&self) -> Result<()> {
+        if let Some(f) = &self.read.file {
+            crate::values::merge::validate_parsed(&f.text, &f.doc)
+                .map_err(|e| crate::values::update::name_the_file(e, &self.path))?;
+        }
+        Ok(())
     }
 
     /// The block the file configures now.
     pub fn block(&self) -> Result<Option<CustomImage>> {
         match &self.read.file {
-            Some(f) => CustomImage::from_values(&f.doc),
+            Some(f) => CustomImage::from_values(&f.doc)
+                .map_err(|e| crate::values::update::name_the_file(e, &self.path)),
             None => Ok(None),
         }
     }
@@ -144,14 +149,6 @@ pub fn plan(input: Input, values: Option<Values>) -> Result<Planned> {
     if choice.mode.own_secret() && choice.namespace.is_none() {
         choice.namespace = crate::helm::chart_version::helm_namespace();
     }
-    let target = crate::helm::chart_version::resolve(
-        chart_version.as_deref(),
-        settings.text(FieldId::Release),
-        choice.namespace.as_deref(),
-        values.as_ref().map(Values::chart_values),
-        choice.mode.own_secret(),
-        accept,
-    )?;
     let old = values.as_ref().map(Values::block).transpose()?.flatten();
     let mut validated = if keyless {
         settings.validate_keyless(choice.keyless.uses_username(kind))?
@@ -169,6 +166,17 @@ pub fn plan(input: Input, values: Option<Values>) -> Result<Planned> {
     } else {
         settings.validate()?
     };
+    // Asked once the input is known good: bad input is refused without waiting for a
+    // cluster, and the block says whether the release's name is needed.
+    let target = crate::helm::chart_version::resolve(
+        chart_version.as_deref(),
+        settings.text(FieldId::Release),
+        choice.namespace.as_deref(),
+        values.as_ref().map(Values::chart_values),
+        choice.mode.own_secret(),
+        accept,
+        &validated.custom_image,
+    )?;
     let assumed = validated.fit_chart(&settings, &target, Surface::Flags)?;
     let values_path = values.as_ref().map(|v| v.path.clone());
     let pending = deliver::prepare(

@@ -9,7 +9,8 @@ mod exec;
 pub mod plan;
 mod release;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -20,7 +21,7 @@ pub use plan::{plan_upgrade, Plan, ReleaseInfo, UpgradeOptions};
 pub use release::HistoryEntry;
 
 use crate::names::Name;
-use crate::runner::{self, Call, Program, Tool};
+use crate::runner::{self, Bound, Call, Program, Tool};
 use crate::{Error, Result};
 
 /// A helm binary that answered `helm version`.
@@ -29,7 +30,12 @@ pub struct Helm {
     program: Program,
     /// As `helm version --short` prints it, e.g. `v3.14.2+g...`.
     pub version: String,
+    /// The limit its calls share (none but each call's own unless [`Helm::within`]).
+    bound: Bound,
 }
+
+/// The helm that answered `helm version` in this run: asked once per run.
+static CHECKED: Mutex<Option<(PathBuf, String)>> = Mutex::new(None);
 
 /// One repository as `helm repo list -o json` prints it.
 #[derive(Debug, Deserialize)]
@@ -41,8 +47,29 @@ impl Helm {
     /// Finds helm (`--helm PATH` or `HELM_BIN`, else `helm` on `PATH`: see
     /// [`crate::runner`]) and checks it is helm 3 or newer.
     pub fn find() -> Result<Helm> {
+        Helm::find_within(&Bound::default())
+    }
+
+    /// [`Helm::find`], its `helm version` stopped when `bound` passes.
+    pub fn find_within(bound: &Bound) -> Result<Helm> {
         let program = runner::find(Tool::Helm)?;
-        let out = program.call().args(&["version", "--short"]).run()?;
+        let checked = CHECKED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        if let Some((_, version)) = checked.filter(|(p, _)| *p == program.path) {
+            return Ok(Helm {
+                program,
+                version,
+                bound: Bound::default(),
+            }
+            .within(bound));
+        }
+        let out = program
+            .call()
+            .args(&["version", "--short"])
+            .bounded(bound)
+            .run()?;
         let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), out.stderr);
         let install = "install helm 3 or newer (https://helm.sh/docs/intro/install/), or name it with `--helm PATH` or `HELM_BIN`";
         let version = parse_version(&text).ok_or_else(|| {
@@ -60,7 +87,35 @@ impl Helm {
             ))
             .with_help(install));
         }
-        Ok(Helm { program, version })
+        *CHECKED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some((program.path.clone(), version.clone()));
+        Ok(Helm {
+            program,
+            version,
+            bound: bound.clone(),
+        })
+    }
+
+    /// [`Helm::find`] for a command that only reads (`phib doctor`): `reads` runs with
+    /// the helm found while `helm version` is asked, instead of after it. A helm that
+    /// is no helm 3 is still refused, with the version check's error, and what the
+    /// reads brought back is dropped.
+    pub fn find_with<T: Send>(reads: impl FnOnce(&Helm) -> T + Send) -> Result<(Helm, T)> {
+        let unchecked = Helm {
+            program: runner::find(Tool::Helm)?,
+            version: String::new(),
+            bound: Bound::default(),
+        };
+        let (checked, read) = runner::join(Helm::find, || reads(&unchecked));
+        Ok((checked?, read))
+    }
+
+    /// This helm with its calls stopped when `bound` passes.
+    pub fn within(mut self, bound: &Bound) -> Helm {
+        self.bound = bound.clone();
+        self
     }
 
     /// The helm binary's path.
@@ -70,7 +125,7 @@ impl Helm {
 
     /// A call of helm.
     pub fn call(&self) -> Call {
-        self.program.call()
+        self.program.call().bounded(&self.bound)
     }
 
     /// Runs `call`; a failure becomes an error that quotes helm's message (redacted by
@@ -205,22 +260,112 @@ fn bad_name(flag: &str, name: &str) -> Error {
     Error::usage(format!("`{flag}` `{name}` is not {}", kind.what())).with_help(kind.rule())
 }
 
-/// The live PrimeHub release, when helm is there and reaches the cluster: `release`
-/// when given, else the one release in `namespace` installed from a `primehub` chart.
-/// Any failure (no helm, no cluster, no such release, several) is `None`: callers then
-/// assume a version and say so.
-pub fn live_primehub(release: Option<&str>, namespace: &str) -> Option<ReleaseInfo> {
-    let helm = Helm::find().ok()?;
-    if let Some(name) = release {
-        return helm.find_release(name, namespace).ok().flatten();
+/// What asking helm for the live PrimeHub release found: the release, or why there is
+/// none to go by, in one of three kinds (helm missing, the cluster not answering, no
+/// such release) or because phib was told not to ask. Each reason is a phrase that
+/// completes "because ...".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Live {
+    /// The release, as `helm list` shows it.
+    Found(ReleaseInfo),
+    /// No helm to ask (not found, not helm 3).
+    NoHelm(String),
+    /// The cluster did not answer in time, or helm could not reach it.
+    NoCluster(String),
+    /// The cluster answered: no such release, none running PrimeHub, or several.
+    NoRelease(String),
+    /// phib was told not to ask (`PHIB_NO_CLUSTER`, a time limit of 0).
+    NotAsked(String),
+}
+
+impl Live {
+    /// The release found, if any.
+    pub fn release(&self) -> Option<&ReleaseInfo> {
+        match self {
+            Live::Found(r) => Some(r),
+            _ => None,
+        }
     }
-    let mut found = helm
-        .list(namespace, None)
-        .ok()?
+
+    /// Why there is no release to go by.
+    pub fn why(&self) -> Option<&str> {
+        match self {
+            Live::Found(_) => None,
+            Live::NoHelm(w) | Live::NoCluster(w) | Live::NoRelease(w) | Live::NotAsked(w) => {
+                Some(w)
+            }
+        }
+    }
+}
+
+/// The live PrimeHub release: `release` when given, else the one release in
+/// `namespace` installed from a `primehub` chart, asked of helm within `bound`
+/// (`helm version` and `helm list` at the same time). `limit` is the time limit in
+/// words, for the reason when the cluster did not answer.
+pub fn live_primehub(release: Option<&str>, namespace: &str, bound: &Bound, limit: &str) -> Live {
+    let program = match runner::find(Tool::Helm) {
+        Ok(p) => p,
+        Err(e) => return Live::NoHelm(e.message),
+    };
+    let lister = Helm {
+        program,
+        version: String::new(),
+        bound: bound.clone(),
+    };
+    let (checked, listed) = runner::join(
+        || Helm::find_within(bound),
+        || lister.list(namespace, release),
+    );
+    let timed_out = || {
+        Live::NoCluster(format!(
+            "the cluster did not answer `helm list` within {limit} (`--cluster-timeout`)"
+        ))
+    };
+    if let Err(e) = checked {
+        return if bound.passed() {
+            timed_out()
+        } else {
+            Live::NoHelm(e.message)
+        };
+    }
+    let list = match listed {
+        Ok(list) => list,
+        Err(_) if bound.passed() => return timed_out(),
+        Err(e) => {
+            // helm's own words (its connection error, say), without phib's preamble.
+            let said = e
+                .message
+                .split_once("helm said: ")
+                .map_or(e.message.as_str(), |(_, said)| said);
+            return Live::NoCluster(format!("`helm list -n {namespace}` failed: {said}"));
+        }
+    };
+    if let Some(name) = release {
+        return match list.into_iter().next() {
+            Some(r) => Live::Found(r),
+            None => Live::NoRelease(format!(
+                "there is no release `{name}` in namespace `{namespace}`"
+            )),
+        };
+    }
+    let mut found: Vec<ReleaseInfo> = list
         .into_iter()
-        .filter(|r| r.chart.starts_with("primehub-"));
-    let first = found.next()?;
-    found.next().is_none().then_some(first)
+        .filter(|r| r.chart.starts_with("primehub-"))
+        .collect();
+    match found.len() {
+        1 => Live::Found(found.remove(0)),
+        0 => Live::NoRelease(format!(
+            "no release in namespace `{namespace}` runs a PrimeHub chart"
+        )),
+        _ => Live::NoRelease(format!(
+            "namespace `{namespace}` has several PrimeHub releases ({})",
+            found
+                .iter()
+                .map(|r| format!("`{}`", r.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
 }
 
 /// Asks helm what the release runs and plans the upgrade of `values_text` (the content
@@ -229,14 +374,22 @@ pub fn live_primehub(release: Option<&str>, namespace: &str) -> Option<ReleaseIn
 pub fn prepare_upgrade(helm: &Helm, values_text: &str, opts: &UpgradeOptions) -> Result<Plan> {
     // Bad input is refused before helm is asked anything.
     plan::check_input(values_text, opts)?;
-    let release = helm.find_release(&opts.release, &opts.namespace)?;
+    // The three reads depend on nothing but the options: they run at the same time,
+    // and their answers are judged in the order they always were (a release that is
+    // not there makes the values' error moot).
+    let (release, deployed, repo) = runner::join3(
+        || helm.find_release(&opts.release, &opts.namespace),
+        || helm.get_values(&opts.release, &opts.namespace),
+        || helm.check_chart_repo(&opts.chart),
+    );
+    let release = release?;
     let deployed = match &release {
-        Some(r) => Some(helm.get_values(&r.name, &opts.namespace)?),
+        Some(_) => Some(deployed?),
         None => None,
     };
     let plan = plan_upgrade(values_text, release.as_ref(), deployed.as_ref(), opts)?;
     check_chart_version(values_text, &plan, deployed.as_ref())?;
-    helm.check_chart_repo(&plan.chart)?;
+    repo?;
     Ok(plan)
 }
 

@@ -305,6 +305,68 @@ pub fn pass_through(stream: Stream, bytes: &[u8]) {
     };
 }
 
+/// A status line on standard error while phib waits (for a cluster that may not
+/// answer): on a terminal only, a spinner, `text` and the seconds waited, redrawn in
+/// place and erased when dropped; elsewhere nothing. Drawn first after 150 ms, so a wait
+/// that ends at once shows nothing. Cut to the terminal's width: a line that wrapped
+/// could not be redrawn in place.
+pub struct Progress {
+    /// Dropped to stop the line: the drawing thread wakes at once.
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// Starts a [`Progress`] line saying `text`.
+pub fn progress(text: &str) -> Progress {
+    use std::sync::mpsc::RecvTimeoutError;
+    use std::time::{Duration, Instant};
+    let Some(width) = columns(Stream::Err) else {
+        return Progress {
+            stop: None,
+            thread: None,
+        };
+    };
+    let text = clean(text);
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    let thread = std::thread::spawn(move || {
+        const FRAMES: [char; 4] = ['|', '/', '-', '\\'];
+        let started = Instant::now();
+        let mut drawn = false;
+        let mut frame = 0;
+        let mut pause = Duration::from_millis(150);
+        while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(pause) {
+            let line = format!(
+                "{} {text} {} s",
+                FRAMES[frame % FRAMES.len()],
+                started.elapsed().as_secs()
+            );
+            let line: String = line.chars().take(width).collect();
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[2K{line}").and_then(|()| err.flush());
+            drawn = true;
+            frame += 1;
+            pause = Duration::from_millis(100);
+        }
+        if drawn {
+            let mut err = std::io::stderr().lock();
+            let _ = err.write_all(b"\r\x1b[2K").and_then(|()| err.flush());
+        }
+    });
+    Progress {
+        stop: Some(stop),
+        thread: Some(thread),
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
 /// `text` with a newline at the end, each of its lines wrapped to `width` when given,
 /// going on as `hang` says.
 fn lay_out(text: &str, width: Option<usize>, hang: Hang) -> String {

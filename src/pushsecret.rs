@@ -28,7 +28,6 @@ use crate::block::CustomImage;
 use crate::chart;
 use crate::registry::{check, Code, Warning};
 use crate::secret::Secret;
-use crate::values::render::yaml_quote;
 use crate::{Error, Result};
 
 /// The push Secret's name when none is given: clearly not the chart's own
@@ -110,17 +109,22 @@ impl PushSecret {
         )
     }
 
-    /// The Secret manifest (YAML, one document), ready for `kubectl apply -f`.
+    /// The Secret manifest (YAML, one document, written by the one YAML writer
+    /// [`yaml::document`]), ready for `kubectl apply -f`.
     pub fn manifest(&self) -> Secret {
-        let data = self.data();
-        let data = data.expose();
         let (label, value) = MANAGED_BY_LABEL;
-        Secret::holding(format!(
-            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {}\n  namespace: {}\n  labels:\n    {label}: {}\ntype: {SECRET_TYPE}\ndata:\n  .dockerconfigjson: {data}\n",
-            yaml_quote(&self.name),
-            yaml_quote(&self.namespace),
-            yaml_quote(value),
-        ))
+        let doc = json!({
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {
+                "name": self.name,
+                "namespace": self.namespace,
+                "labels": { label: value },
+            },
+            "type": SECRET_TYPE,
+            "data": { ".dockerconfigjson": self.data().expose() },
+        });
+        Secret::holding(yaml::document(&doc))
     }
 }
 
@@ -128,14 +132,13 @@ impl PushSecret {
 /// the [`MANAGED_BY_LABEL`]. Only such a file may be replaced by `--secret-out` without
 /// `--overwrite-secret-out`.
 pub fn is_own_manifest(text: &str) -> bool {
-    use serde::Deserialize;
     let (label, value) = MANAGED_BY_LABEL;
     let mut docs = 0;
-    for de in serde_yaml::Deserializer::from_str(text) {
-        let Ok(doc) = serde_yaml::Value::deserialize(de) else {
+    for doc in crate::values::read::documents(text) {
+        let Ok(doc) = doc else {
             return false;
         };
-        if doc["metadata"]["labels"][label].as_str() != Some(value) {
+        if doc.value["metadata"]["labels"][label].as_str() != Some(value) {
             return false;
         }
         docs += 1;
@@ -144,10 +147,10 @@ pub fn is_own_manifest(text: &str) -> bool {
 }
 
 /// The `.dockerconfigjson` text for one login under `auth_key`. JSON-escaped throughout;
-/// `auth` is `base64(username:password)`, which is what buildah and kubelet read.
+/// `auth` is `base64(username:password)` ([`crate::secret::basic_auth`]), which is what
+/// buildah and kubelet read.
 pub fn dockerconfigjson(auth_key: &str, username: &str, password: &Secret) -> String {
-    let auth = base64::engine::general_purpose::STANDARD
-        .encode(format!("{username}:{}", password.expose()));
+    let auth = crate::secret::basic_auth(username, password.expose());
     let mut entry = serde_json::Map::new();
     entry.insert("username".into(), Value::String(username.into()));
     entry.insert("password".into(), Value::String(password.expose().into()));
@@ -174,7 +177,12 @@ impl ExternalOptions {
     pub fn name_and_namespace(&self) -> Result<(&str, &str)> {
         let name = self.name.as_deref().unwrap_or(DEFAULT_NAME);
         let namespace = self.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE);
-        check_name(name, self.release.as_deref().unwrap_or("primehub"))?;
+        check_name(
+            name,
+            self.release
+                .as_deref()
+                .unwrap_or(crate::chart::DEFAULT_RELEASE),
+        )?;
         check_namespace(namespace)?;
         Ok((name, namespace))
     }

@@ -7,7 +7,12 @@
 //! came from a file or the cluster, which are checked as Kubernetes names
 //! ([`crate::names`]) and, as positionals, put after `--`. What a program prints is
 //! captured; its error output has every secret phib knows hidden before anyone sees it.
-//! Every call has a time limit.
+//! Every call has a time limit ([`Call::timeout`], and a [`Bound`] several calls share).
+//!
+//! Reads that do not depend on each other run at the same time ([`join`], [`join3`],
+//! [`each`]): their results come back in the order the caller gave, whichever program
+//! finished first, so what phib prints from them does not depend on the timing. At
+//! most [`at_once`] programs run at once (`PHIB_CLUSTER_CALLS`; 1: one after another).
 //!
 //! A test (`tests/it/gates.rs`) fails when code elsewhere starts a process.
 
@@ -17,6 +22,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ExitStatus, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
+
+mod together;
+mod words;
+
+use together::Slot;
+pub use together::{at_once, each, join, join3, Bound};
+use words::path_word;
+pub use words::Word;
 
 use crate::names::Name;
 use crate::secret::{Secret, PASSWORD_ENV};
@@ -51,6 +64,15 @@ impl Tool {
 
 /// How long a call may take unless its caller says otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// How many programs may run at once, when `PHIB_CLUSTER_CALLS` does not say: enough
+/// for the doctor's widest round of reads (seven, with `--release`), few enough for a
+/// laptop (each helm or kubectl takes some 50 MB).
+pub const DEFAULT_AT_ONCE: usize = 8;
+
+/// The environment variable that caps how many programs run at once (1 to 32; 1 runs
+/// them one after another).
+pub const AT_ONCE_ENV: &str = "PHIB_CLUSTER_CALLS";
 
 /// `--helm PATH` (or `HELM_BIN`), set once by the command line before anything runs.
 static HELM_GIVEN: OnceLock<PathBuf> = OnceLock::new();
@@ -118,43 +140,8 @@ impl Program {
             positionals: Vec::new(),
             input: None,
             timeout: DEFAULT_TIMEOUT,
+            bound: Bound::default(),
         }
-    }
-}
-
-/// One word of a command line phib plans before it runs it (helm's upgrade), so that the
-/// plan can be shown and run from the same words.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Word {
-    /// phib's own word.
-    Own(&'static str),
-    /// A name: checked as one.
-    Name(Name, String),
-    /// A value that is no name (a chart reference, a version): refused when it could
-    /// be read as an option or holds a control character.
-    Text(String),
-    /// A file phib chose or the user named.
-    Path(std::path::PathBuf),
-}
-
-impl Word {
-    /// The word as the program gets it.
-    pub fn text(&self) -> String {
-        match self {
-            Word::Own(w) => w.to_string(),
-            Word::Name(_, v) | Word::Text(v) => v.clone(),
-            Word::Path(p) => path_word(p).to_string_lossy().into_owned(),
-        }
-    }
-}
-
-/// A path as an argument: one that starts with `-` gets `./` in front, so no program
-/// reads it as an option (or as standard input).
-fn path_word(path: &Path) -> OsString {
-    if path.as_os_str().as_encoded_bytes().starts_with(b"-") {
-        Path::new(".").join(path).into_os_string()
-    } else {
-        path.as_os_str().to_owned()
     }
 }
 
@@ -166,6 +153,7 @@ pub struct Call {
     positionals: Vec<String>,
     input: Option<Secret>,
     timeout: Duration,
+    bound: Bound,
 }
 
 impl Call {
@@ -257,6 +245,12 @@ impl Call {
         self
     }
 
+    /// Also stopped when `bound` passes.
+    pub fn bounded(mut self, bound: &Bound) -> Call {
+        self.bound = bound.clone();
+        self
+    }
+
     /// The command line, for messages (names only, never a secret).
     pub fn shown(&self) -> String {
         let mut words = vec![self.program.tool.name().to_string()];
@@ -304,6 +298,28 @@ impl Call {
     /// only when it could not start or took too long; a failing exit status is the
     /// caller's to judge ([`Output::ok`]).
     pub fn run(self) -> Result<Output> {
+        let limit = self.bound.left(self.timeout);
+        match self.run_within()? {
+            Some(out) => Ok(out),
+            None => Err(Error::failed(format!(
+                "`{}` did not finish within {} and was stopped",
+                self.shown(),
+                seconds(limit)
+            ))
+            .with_help(match self.program.tool {
+                Tool::Helm | Tool::Kubectl => "check that the cluster is reachable (`kubectl cluster-info`); a remote cluster may need a VPN",
+                Tool::Git => "check the repository",
+            })),
+        }
+    }
+
+    /// [`Call::run`], with `None` when the call was stopped at its time limit or its
+    /// [`Bound`] (or never started because the bound had passed).
+    pub fn run_within(&self) -> Result<Option<Output>> {
+        let Some(_slot) = Slot::take(&self.bound)? else {
+            return Ok(None);
+        };
+        let limit = self.bound.left(self.timeout);
         let mut cmd = self.command();
         cmd.stdin(if self.input.is_some() {
             Stdio::piped()
@@ -325,7 +341,7 @@ impl Call {
         });
         let stdout = child.stdout.take().map(drain);
         let stderr = child.stderr.take().map(drain);
-        let status = wait(&mut child, self.timeout);
+        let status = wait(&mut child, limit, &self.bound);
         let stdout = stdout.and_then(|t| t.join().ok()).unwrap_or_default();
         let stderr = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
         let fed = feeder.map(|t| {
@@ -333,15 +349,7 @@ impl Call {
                 .unwrap_or_else(|_| Err(std::io::Error::other("the writing thread stopped")))
         });
         let Some(status) = status.map_err(|e| self.cannot_start(e))? else {
-            return Err(Error::failed(format!(
-                "`{}` did not finish within {} s and was stopped",
-                self.shown(),
-                self.timeout.as_secs()
-            ))
-            .with_help(match self.program.tool {
-                Tool::Helm | Tool::Kubectl => "check that the cluster is reachable (`kubectl cluster-info`); a remote cluster may need a VPN",
-                Tool::Git => "check the repository",
-            }));
+            return Ok(None);
         };
         let stderr = String::from_utf8_lossy(&crate::secret::redact_bytes(&stderr)).into_owned();
         if let Some(Err(e)) = fed {
@@ -352,11 +360,20 @@ impl Call {
                 )));
             }
         }
-        Ok(Output {
+        Ok(Some(Output {
             status,
             stdout,
             stderr,
-        })
+        }))
+    }
+}
+
+/// A time limit in words: `5 s`, `0.5 s`.
+pub fn seconds(d: Duration) -> String {
+    if d.subsec_millis() == 0 && d.as_secs() > 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
     }
 }
 
@@ -386,15 +403,16 @@ fn drain(mut from: impl Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8
     })
 }
 
-/// Waits for `child` at most `limit`; `None` when it took longer (it is then killed).
-fn wait(child: &mut Child, limit: Duration) -> std::io::Result<Option<ExitStatus>> {
+/// Waits for `child` at most `limit`, or until `bound` passes; `None` when it took
+/// longer (it is then killed with everything it started).
+fn wait(child: &mut Child, limit: Duration, bound: &Bound) -> std::io::Result<Option<ExitStatus>> {
     let deadline = Instant::now() + limit;
     let mut pause = Duration::from_millis(1);
     loop {
         if let Some(status) = child.try_wait()? {
             return Ok(Some(status));
         }
-        if Instant::now() >= deadline {
+        if Instant::now() >= deadline || bound.stopped() {
             if let Some(group) = rustix::process::Pid::from_raw(child.id() as i32) {
                 let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
             }
@@ -499,6 +517,75 @@ mod tests {
             err.message
         );
         assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    /// `sh -c SCRIPT` as a call.
+    fn script(text: &str) -> Call {
+        let mut call = sh().call().arg("-c");
+        call.args.push(text.into());
+        call
+    }
+
+    /// Two calls that each wait for the other's file: they finish only when they run
+    /// at the same time (one after another, the first would wait until its limit).
+    #[test]
+    fn independent_reads_run_at_the_same_time_and_answer_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().display().to_string();
+        let meet = |me: &str, other: &str| {
+            script(&format!(
+                "touch {d}/{me}; i=0; while [ ! -f {d}/{other} ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; [ -f {d}/{other} ] && echo {me}"
+            ))
+            .timeout(Duration::from_secs(30))
+        };
+        let (a, b) = join(|| meet("a", "b").run(), || meet("b", "a").run());
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert!(a.ok() && b.ok(), "{} {}", a.stderr, b.stderr);
+        assert_eq!((a.stdout, b.stdout), (b"a\n".to_vec(), b"b\n".to_vec()));
+
+        // `each`: the first item finishes last, and still comes first.
+        let got = each(&[3u32, 1, 2], |n| {
+            let out = script(&format!("sleep 0.{n}; echo {n}")).run().unwrap();
+            String::from_utf8(out.stdout).unwrap()
+        });
+        assert_eq!(got, ["3\n", "1\n", "2\n"]);
+        let (x, y, z) = join3(|| 1, || "two", || 3.0);
+        assert_eq!((x, y, z), (1, "two", 3.0));
+    }
+
+    #[test]
+    fn a_bound_stops_its_calls_and_says_it_passed() {
+        let bound = Bound::within(Duration::from_secs(60));
+        assert!(!bound.passed());
+        let stopper = bound.clone();
+        let call = script("sleep 30").bounded(&bound);
+        let started = Instant::now();
+        let (out, ()) = join(
+            || call.run_within(),
+            || {
+                std::thread::sleep(Duration::from_millis(200));
+                stopper.stop();
+            },
+        );
+        assert!(out.unwrap().is_none(), "the call was not stopped");
+        assert!(bound.passed());
+        assert!(started.elapsed() < Duration::from_secs(20));
+        // A call under a bound that has passed does not start.
+        let dir = tempfile::tempdir().unwrap();
+        let marker = dir.path().join("ran");
+        let late = script(&format!("touch {}", marker.display())).bounded(&bound);
+        assert!(late.run_within().unwrap().is_none());
+        assert!(!marker.exists());
+        // A deadline, as `run` reports it.
+        let err = script("sleep 30")
+            .bounded(&Bound::within(Duration::from_millis(300)))
+            .run()
+            .unwrap_err();
+        assert!(
+            err.message.contains("did not finish within 0."),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ use crate::registry::{
     check, Answers, Code, Credentials, Field, FieldId, Invalid, Kind, Outcome, PushTarget, Surface,
     Warning, PASSWORD_ENV,
 };
+use crate::secret::Secret;
 use crate::{Error, Result};
 
 pub use crate::registry::{refused, Answer};
@@ -115,75 +116,9 @@ impl Settings {
     pub fn plan(&self) -> Result<Validated, Refusal> {
         let kind = self.kind();
         let spec = kind.spec();
-        for id in FieldId::ALL {
-            if self.is_set(id) && !kind.accepts(id) {
-                return Err(Refusal::Field(id, refused(kind)));
-            }
-        }
-        if self.operator_login.is_none() {
-            if let Some(id) = FieldId::ALL
-                .into_iter()
-                .find(|id| id.keyless() && self.is_set(*id))
-            {
-                return Err(Refusal::Field(
-                    id,
-                    Invalid::new(
-                        "is only used with `--secret-mode external --refresh external-secrets`",
-                        "add `--secret-mode external --refresh external-secrets`, or remove it",
-                    ),
-                ));
-            }
-        }
-        if let Some(p) = self.password() {
-            check::password(p.expose()).map_err(|e| Refusal::Field(FieldId::Password, e))?;
-        }
-        for field in kind.fields() {
-            if let Some(v) = self.text(field.id) {
-                (field.validate)(v).map_err(|e| Refusal::Field(field.id, e))?;
-            }
-        }
-        if self.is_set(FieldId::PushRepo) && self.is_set(FieldId::PushRepoPrefix) {
-            return Err(Refusal::BothPush);
-        }
-        // Neither given: the kind's default prefix, else its default repository (ECR's,
-        // on the account's registry).
-        let push_repo = self
-            .text(FieldId::PushRepo)
-            .map(str::to_string)
-            .or_else(|| {
-                let prefix_default = self.text_or_default(FieldId::PushRepoPrefix);
-                if prefix_default.is_some() {
-                    None
-                } else {
-                    self.text_or_default(FieldId::PushRepo)
-                }
-            });
-        // A rotation keeps the endpoint and the push target: only the credentials are
-        // required then, the fields that form the endpoint or a default are not.
-        let credentials = kind.credential_fields();
-        let from_operator = |id: FieldId| match self.operator_login {
-            Some(username) => {
-                matches!(id, FieldId::Password | FieldId::Keyfile)
-                    || (!username && id == FieldId::Username)
-            }
-            None => false,
-        };
-        let required = |f: &&Field| {
-            f.required
-                && !from_operator(f.id)
-                && (self.kept_endpoint.is_none() || credentials.contains(&f.id))
-        };
-        for field in kind.fields().filter(required) {
-            let covered = match field.id {
-                FieldId::PushRepoPrefix | FieldId::PushRepo => {
-                    self.is_set(FieldId::PushRepo) || self.is_set(FieldId::PushRepoPrefix)
-                }
-                id => self.is_set(id),
-            };
-            if !covered && field.default_value(self).is_none() {
-                return Err(Refusal::Missing(kind, field.id));
-            }
-        }
+        self.check_fields(kind)?;
+        let push_repo = self.push_repo_given_or_default();
+        self.check_required(kind)?;
 
         let registry_endpoint = self
             .kept_endpoint
@@ -192,57 +127,10 @@ impl Settings {
             .ok_or_else(|| Error::bug(format!("no endpoint for `{}`", kind.name())))?;
         check::endpoint(&registry_endpoint).map_err(|e| Refusal::Field(FieldId::Endpoint, e))?;
 
-        let (registry_username, registry_password) = match spec.credentials {
-            _ if self.operator_login.is_some() => (None, None),
-            Credentials::UserPassword => (
-                self.text(FieldId::Username).map(str::to_string),
-                self.password().cloned(),
-            ),
-            Credentials::JsonKey => (
-                Some(keyfile::USERNAME.to_string()),
-                self.keyfile().map(|k| k.one_line().clone()),
-            ),
-            Credentials::External => (None, None),
-        };
-        if self.operator_login.is_none()
-            && spec.credentials != Credentials::External
-            && (registry_username.is_none() || registry_password.is_none())
-        {
-            return Err(Error::bug("credentials missing after the required checks").into());
-        }
-
-        let push = match push_repo {
-            Some(repo) => {
-                crate::registry::push_repo(&repo).map_err(|e| {
-                    let reason = format!("{} (the default `{repo}`)", e.reason);
-                    Refusal::Field(FieldId::PushRepo, Invalid::new(reason, e.help))
-                })?;
-                PushTarget::Repo(repo)
-            }
-            None => {
-                let prefix = self
-                    .text_or_default(FieldId::PushRepoPrefix)
-                    .ok_or_else(|| Error::bug("no push prefix after the required checks"))?;
-                crate::registry::push_repo_prefix(&prefix).map_err(|e| {
-                    let reason = format!("{} (the default `{prefix}`)", e.reason);
-                    Refusal::Field(FieldId::PushRepoPrefix, Invalid::new(reason, e.help))
-                })?;
-                PushTarget::Prefix(prefix)
-            }
-        };
+        let (registry_username, registry_password) = self.credentials(spec.credentials)?;
+        let push = self.push_target(push_repo)?;
         check_push_host(&registry_endpoint, &push)?;
-
-        let push_secret_name = self
-            .text(FieldId::PushSecretName)
-            .map(str::to_string)
-            .or_else(|| spec.default_push_secret_name.map(str::to_string))
-            .or_else(|| {
-                let name = chart::push_secret_name(&chart::Naming {
-                    release: self.text(FieldId::Release)?,
-                    ..Default::default()
-                });
-                (name != DEFAULT_PUSH_SECRET_NAME).then_some(name)
-            });
+        let push_secret_name = self.push_secret_name(spec.default_push_secret_name);
 
         let outcome = Outcome {
             answers: self,
@@ -274,6 +162,152 @@ impl Settings {
             },
             warnings,
         })
+    }
+
+    /// Each answer on its own: one the registry takes, an identity option only with the
+    /// operator's login, each value by its field's validator; not both push targets.
+    fn check_fields(&self, kind: Kind) -> Result<(), Refusal> {
+        for id in FieldId::ALL {
+            if self.is_set(id) && !kind.accepts(id) {
+                return Err(Refusal::Field(id, refused(kind)));
+            }
+        }
+        if self.operator_login.is_none() {
+            if let Some(id) = FieldId::ALL
+                .into_iter()
+                .find(|id| id.keyless() && self.is_set(*id))
+            {
+                return Err(Refusal::Field(
+                    id,
+                    Invalid::new(
+                        "is only used with `--secret-mode external --refresh external-secrets`",
+                        "add `--secret-mode external --refresh external-secrets`, or remove it",
+                    ),
+                ));
+            }
+        }
+        if let Some(p) = self.password() {
+            check::password(p.expose()).map_err(|e| Refusal::Field(FieldId::Password, e))?;
+        }
+        for field in kind.fields() {
+            if let Some(v) = self.text(field.id) {
+                (field.validate)(v).map_err(|e| Refusal::Field(field.id, e))?;
+            }
+        }
+        if self.is_set(FieldId::PushRepo) && self.is_set(FieldId::PushRepoPrefix) {
+            return Err(Refusal::BothPush);
+        }
+        Ok(())
+    }
+
+    /// The single push repository: given, or, with neither target given, the kind's
+    /// default repository (ECR's, on the account's registry) unless it has a default
+    /// prefix.
+    fn push_repo_given_or_default(&self) -> Option<String> {
+        self.text(FieldId::PushRepo)
+            .map(str::to_string)
+            .or_else(|| {
+                let prefix_default = self.text_or_default(FieldId::PushRepoPrefix);
+                if prefix_default.is_some() {
+                    None
+                } else {
+                    self.text_or_default(FieldId::PushRepo)
+                }
+            })
+    }
+
+    /// Every required field has an answer or a default. A rotation keeps the endpoint
+    /// and the push target: only the credentials are required then, the fields that
+    /// form the endpoint or a default are not; nor what the operator provides.
+    fn check_required(&self, kind: Kind) -> Result<(), Refusal> {
+        let credentials = kind.credential_fields();
+        let from_operator = |id: FieldId| match self.operator_login {
+            Some(username) => {
+                matches!(id, FieldId::Password | FieldId::Keyfile)
+                    || (!username && id == FieldId::Username)
+            }
+            None => false,
+        };
+        let required = |f: &&Field| {
+            f.required
+                && !from_operator(f.id)
+                && (self.kept_endpoint.is_none() || credentials.contains(&f.id))
+        };
+        for field in kind.fields().filter(required) {
+            let covered = match field.id {
+                FieldId::PushRepoPrefix | FieldId::PushRepo => {
+                    self.is_set(FieldId::PushRepo) || self.is_set(FieldId::PushRepoPrefix)
+                }
+                id => self.is_set(id),
+            };
+            if !covered && field.default_value(self).is_none() {
+                return Err(Refusal::Missing(kind, field.id));
+            }
+        }
+        Ok(())
+    }
+
+    /// `registryUsername` and `registryPassword` as the registry's kind of credentials
+    /// makes them (none when the operator provides the login).
+    fn credentials(&self, kind: Credentials) -> Result<(Option<String>, Option<Secret>), Refusal> {
+        let (registry_username, registry_password) = match kind {
+            _ if self.operator_login.is_some() => (None, None),
+            Credentials::UserPassword => (
+                self.text(FieldId::Username).map(str::to_string),
+                self.password().cloned(),
+            ),
+            Credentials::JsonKey => (
+                Some(keyfile::USERNAME.to_string()),
+                self.keyfile().map(|k| k.one_line().clone()),
+            ),
+            Credentials::External => (None, None),
+        };
+        if self.operator_login.is_none()
+            && kind != Credentials::External
+            && (registry_username.is_none() || registry_password.is_none())
+        {
+            return Err(Error::bug("credentials missing after the required checks").into());
+        }
+        Ok((registry_username, registry_password))
+    }
+
+    /// Where images are pushed: the repository, else the prefix (given or default),
+    /// each checked by its grammar (a default names itself in the message).
+    fn push_target(&self, push_repo: Option<String>) -> Result<PushTarget, Refusal> {
+        Ok(match push_repo {
+            Some(repo) => {
+                crate::registry::push_repo(&repo).map_err(|e| {
+                    let reason = format!("{} (the default `{repo}`)", e.reason);
+                    Refusal::Field(FieldId::PushRepo, Invalid::new(reason, e.help))
+                })?;
+                PushTarget::Repo(repo)
+            }
+            None => {
+                let prefix = self
+                    .text_or_default(FieldId::PushRepoPrefix)
+                    .ok_or_else(|| Error::bug("no push prefix after the required checks"))?;
+                crate::registry::push_repo_prefix(&prefix).map_err(|e| {
+                    let reason = format!("{} (the default `{prefix}`)", e.reason);
+                    Refusal::Field(FieldId::PushRepoPrefix, Invalid::new(reason, e.help))
+                })?;
+                PushTarget::Prefix(prefix)
+            }
+        })
+    }
+
+    /// `pushSecretName`: given, the registry's default, or the chart's name for another
+    /// release than the default (the default release's needs none).
+    fn push_secret_name(&self, registry_default: Option<&str>) -> Option<String> {
+        self.text(FieldId::PushSecretName)
+            .map(str::to_string)
+            .or_else(|| registry_default.map(str::to_string))
+            .or_else(|| {
+                let name = chart::push_secret_name(&chart::Naming {
+                    release: self.text(FieldId::Release)?,
+                    ..Default::default()
+                });
+                (name != DEFAULT_PUSH_SECRET_NAME).then_some(name)
+            })
     }
 }
 

@@ -94,6 +94,12 @@ pub struct RenderArgs {
     #[arg(long, value_name = "V", help_heading = Heading::Chart.title())]
     pub chart_version: Option<String>,
 
+    /// How long to wait for the cluster's answer about the live release before
+    /// assuming the newest chart (default 5; 0: do not ask; also `PHIB_CLUSTER_TIMEOUT`;
+    /// `PHIB_NO_CLUSTER=1` never asks).
+    #[arg(long, value_name = "SECS", value_parser = seconds(), help_heading = Heading::Chart.title())]
+    pub cluster_timeout: Option<u64>,
+
     /// Write values phib knows builds fail with, for this one reason (repeatable); phib
     /// refuses them otherwise and says which name to give.
     #[arg(
@@ -328,6 +334,15 @@ fn refuse_controls(arg: Arg) -> Arg {
     } else {
         arg
     }
+}
+
+/// Whole seconds, refused like any text when a control character is in it.
+pub(crate) fn seconds() -> impl TypedValueParser<Value = u64> {
+    clap::builder::StringValueParser::new().try_map(|s| {
+        check::no_control(&s).map_err(|e| e.reason)?;
+        s.parse::<u64>()
+            .map_err(|_| "is not a whole number of seconds".to_string())
+    })
 }
 
 /// Free text without control characters.

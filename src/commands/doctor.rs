@@ -38,12 +38,11 @@ pub fn run(args: DoctorArgs) -> Result<()> {
         ),
         None => {
             plan::validate_name("--namespace", &namespace)?;
-            let helm = {
-                if let Some(p) = &helm {
-                    phib::runner::use_helm(p);
-                }
-                Helm::find()?
-            };
+            if let Some(p) = &helm {
+                phib::runner::use_helm(p);
+            }
+            // A missing helm is said before a missing kubectl.
+            phib::runner::find(phib::runner::Tool::Helm)?;
             let context = std::env::var("HELM_KUBECONTEXT")
                 .ok()
                 .filter(|c| !c.is_empty());
@@ -52,10 +51,9 @@ pub fn run(args: DoctorArgs) -> Result<()> {
                 release: release.as_deref(),
                 namespace: &namespace,
             };
-            (
-                live::gather(&helm, &kubectl, &request)?,
-                "helm and kubectl".to_string(),
-            )
+            // The reads start while `helm version` is asked.
+            let (_, inputs) = Helm::find_with(|helm| live::gather(helm, &kubectl, &request))?;
+            (inputs?, "helm and kubectl".to_string())
         }
     };
     let mut diagnosis = checks::run(&inputs);

@@ -27,9 +27,20 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Wizard {
             values,
             chart_version,
-        }) => wizard::run(&values, chart_version.as_deref()),
+            cluster_timeout,
+        }) => {
+            if let Some(secs) = cluster_timeout {
+                phib::helm::chart_version::set_cluster_timeout(secs);
+            }
+            wizard::run(&values, chart_version.as_deref())
+        }
         Some(Command::Compact { file }) => compact::run(file.as_deref()),
-        Some(Command::Render(args)) => render::run(*args),
+        Some(Command::Render(args)) => {
+            if let Some(secs) = args.cluster_timeout {
+                phib::helm::chart_version::set_cluster_timeout(secs);
+            }
+            render::run(*args)
+        }
         Some(Command::Completions { shell }) => completions(shell),
         Some(Command::Man { out_dir }) => man_pages(out_dir.as_deref()),
         Some(Command::Upgrade(args)) => upgrade::run(args),

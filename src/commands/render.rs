@@ -21,6 +21,8 @@ pub fn run(args: RenderArgs) -> Result<()> {
         registry,
         fields,
         chart_version,
+        // Set for the run by the dispatch (`commands/mod.rs`).
+        cluster_timeout: _,
         accept,
         values,
         stdout,

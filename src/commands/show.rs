@@ -5,6 +5,7 @@ use jsonpath_rust::JsonPath;
 use serde_json::{json, Value};
 
 use crate::cli::{HelmArgs, ShowArgs};
+use phib::helm::chart_version::{self, Lookup};
 use phib::helm::{plan, Helm};
 use phib::secret::redact_document as redact;
 use phib::values::model::BLOCK_KEY;
@@ -19,7 +20,7 @@ pub fn run(args: ShowArgs) -> Result<()> {
         show_secrets,
     } = args;
     let namespace = plan::namespace_or_default(namespace);
-    let (mut doc, source) = match release.clone() {
+    let (mut doc, source, lookup) = match release.clone() {
         Some(release) => {
             plan::validate_name("--release", &release)?;
             plan::validate_name("--namespace", &namespace)?;
@@ -29,19 +30,29 @@ pub fn run(args: ShowArgs) -> Result<()> {
                 }
                 Helm::find()?
             };
+            // The chart version the release runs (for the warning below) is asked
+            // while its values are read.
+            let lookup = Lookup::start(Some(&release), &namespace)?;
             let doc = helm.get_values(&release, &namespace)?;
             (
                 doc,
                 format!("release `{release}` in namespace `{namespace}`"),
+                Some(lookup),
             )
         }
-        None => (read_values(&values)?, format!("`{}`", values.display())),
+        None => (
+            read_values(&values)?,
+            format!("`{}`", values.display()),
+            None,
+        ),
     };
     let yaml = serde_yaml::to_value(&doc).unwrap_or_default();
     let release_name = release.as_deref();
-    if let Some(w) =
-        phib::helm::chart_version::broken_warning(&yaml, release_name, Some(&namespace))
-    {
+    let warning = match &lookup {
+        Some(lookup) => chart_version::broken_warning_from(&yaml, release_name, lookup.wait()),
+        None => chart_version::broken_warning(&yaml, release_name, Some(&namespace)),
+    };
+    if let Some(w) = warning {
         super::warn(&w);
     }
     if !show_secrets {
@@ -64,8 +75,7 @@ pub fn run(args: ShowArgs) -> Result<()> {
             Error::failed(format!("{source} has no `customImage` block"))
                 .with_help("write it with `phib render` or `phib wizard`")
         })?;
-        out = serde_yaml::to_string(&json!({ BLOCK_KEY: block }))
-            .map_err(|e| Error::bug(format!("cannot print the block: {e}")))?;
+        out = phib::pushsecret::yaml::document(&json!({ BLOCK_KEY: block }));
     }
     if show_secrets {
         phib::out::print_raw(phib::out::Raw::secrets_asked_for(out.as_bytes()))

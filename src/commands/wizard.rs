@@ -33,15 +33,11 @@ pub fn run(values: &Path, chart_version: Option<&str>) -> Result<()> {
     }
     // Read once, before the questions: a file phib cannot edit is refused now.
     let file = Values::read(values)?;
+    file.check_editable()?;
     let existing = file.block()?;
-    let chart = phib::helm::chart_version::resolve(
-        chart_version,
-        None,
-        None,
-        Some(file.chart_values()),
-        false,
-        Vec::new(),
-    )?;
+    // The live release is looked up while the user answers: the first question comes
+    // at once, whatever the cluster does.
+    let chart = phib::helm::chart_version::Asking::start(chart_version, file.chart_values())?;
     let kubectl = phib::runner::has(phib::runner::Tool::Kubectl);
     let mut prompter = TermPrompter::new();
     let decision = wizard::ask_for(
@@ -62,7 +58,9 @@ mod tests {
 
     /// The block of the file the wizard edits, read as it reads it.
     fn read_existing(path: &Path) -> Result<Option<phib::values::model::CustomImage>> {
-        Values::read(path)?.block()
+        let file = Values::read(path)?;
+        file.check_editable()?;
+        file.block()
     }
 
     #[test]

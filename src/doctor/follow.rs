@@ -6,12 +6,16 @@
 //! controller's last crash, the `ImageSpecJob`s, and for the latest that did not
 //! succeed their pod, its events and the tail of its log). Every read is one method of
 //! [`Kubectl`]; a read that fails is recorded in [`Objects::unread`] for the checks,
-//! never fatal.
+//! never fatal. The first reads of each (the `ExternalSecret`s, the `SealedSecret`s, the
+//! namespace, the release's pods, the `ImageSpecJob`s) need only the namespace and the
+//! release's name: they run at the same time in the doctor's first rounds ([`First`]),
+//! and what follows from them is read here.
 
 use super::checks;
-use super::live::Kubectl;
+use super::live::{Kubectl, Read};
 use super::objects::{kubectl_resource, GeneratorAuth, Objects, Source, Unread};
 use crate::chart;
+use crate::runner;
 
 /// Records a read that failed.
 fn unread(objects: &mut Objects, what: &str, why: String) {
@@ -58,11 +62,53 @@ fn read_object(kubectl: &Kubectl, ns: &str, kind: &str, name: &str, objects: &mu
     }
 }
 
+/// What the chain, the SealedSecret and the builds read first.
+pub struct First {
+    external_secrets: Read<Objects>,
+    sealed_secrets: Read<Objects>,
+    namespace: Read<Objects>,
+    pods: Read<Objects>,
+    image_spec_jobs: Read<Objects>,
+}
+
+/// The reads of [`First`] that need only the namespace.
+pub struct NamespaceReads(Read<Objects>, Read<Objects>, Read<Objects>, Read<Objects>);
+
+impl First {
+    /// The namespace's reads, at the same time.
+    pub fn namespace_reads(kubectl: &Kubectl, ns: &str) -> NamespaceReads {
+        let ((external, sealed), (namespace, jobs)) = runner::join(
+            || {
+                runner::join(
+                    || kubectl.external_secrets(ns),
+                    || kubectl.sealed_secrets(ns),
+                )
+            },
+            || runner::join(|| kubectl.namespace(ns), || kubectl.image_spec_jobs(ns)),
+        );
+        NamespaceReads(external, sealed, namespace, jobs)
+    }
+
+    /// The namespace's reads (from [`First::namespace_reads`]) and the release's pods.
+    pub fn new(namespace_reads: NamespaceReads, pods: Read<Objects>) -> First {
+        let NamespaceReads(external_secrets, sealed_secrets, namespace, image_spec_jobs) =
+            namespace_reads;
+        First {
+            external_secrets,
+            sealed_secrets,
+            namespace,
+            pods,
+            image_spec_jobs,
+        }
+    }
+}
+
 /// The External Secrets chain behind the push Secret `push`: the `ExternalSecret`
-/// that makes it, what it reads (generator, store), the generator's ServiceAccount,
-/// and the operator's events when it is not Ready.
-pub fn chain(kubectl: &Kubectl, ns: &str, push: &str, objects: &mut Objects) {
-    match kubectl.external_secrets(ns) {
+/// that makes it (`listed`: the namespace's, read first), what it reads (generator,
+/// store), the generator's ServiceAccount, and the operator's events when it is not
+/// Ready.
+fn chain(kubectl: &Kubectl, ns: &str, push: &str, listed: Read<Objects>, objects: &mut Objects) {
+    match listed {
         Ok(found) => absorb(objects, found),
         // No operator installed: no ExternalSecret to follow.
         Err(why) => return unread(objects, "externalsecrets", why),
@@ -103,10 +149,11 @@ pub fn chain(kubectl: &Kubectl, ns: &str, push: &str, objects: &mut Objects) {
     }
 }
 
-/// The SealedSecret that makes the push Secret `push`, and the controller's events about
-/// it when it is not Synced (why unsealing failed is also there).
-pub fn sealed(kubectl: &Kubectl, ns: &str, push: &str, objects: &mut Objects) {
-    match kubectl.sealed_secrets(ns) {
+/// The SealedSecret that makes the push Secret `push` (`listed`: the namespace's, read
+/// first), and the controller's events about it when it is not Synced (why unsealing
+/// failed is also there).
+fn sealed(kubectl: &Kubectl, ns: &str, push: &str, listed: Read<Objects>, objects: &mut Objects) {
+    match listed {
         Ok(found) => absorb(objects, found),
         // No controller installed: no SealedSecret to follow.
         Err(why) => return unread(objects, "sealedsecrets", why),
@@ -127,15 +174,44 @@ pub fn sealed(kubectl: &Kubectl, ns: &str, push: &str, objects: &mut Objects) {
 const BUILD_LOG_TAIL: usize = 40;
 const CONTROLLER_LOG_TAIL: usize = 200;
 
+/// Follows what `first` found: the External Secrets chain and the SealedSecret behind
+/// the push Secret `push` (when there is one), then the builds.
+pub fn follow(
+    kubectl: &Kubectl,
+    ns: &str,
+    push: Option<&str>,
+    first: First,
+    objects: &mut Objects,
+) {
+    let First {
+        external_secrets,
+        sealed_secrets,
+        namespace,
+        pods,
+        image_spec_jobs,
+    } = first;
+    if let Some(push) = push {
+        chain(kubectl, ns, push, external_secrets, objects);
+        sealed(kubectl, ns, push, sealed_secrets, objects);
+    }
+    builds(kubectl, ns, (namespace, pods, image_spec_jobs), objects);
+}
+
 /// The builds: the namespace's Pod Security labels, the release's pods (the
-/// controller's, and the log of its last crash), the `ImageSpecJob`s, and for the
-/// latest that did not succeed their pod, its events and the tail of its log.
-pub fn builds(kubectl: &Kubectl, ns: &str, release: &str, objects: &mut Objects) {
-    match kubectl.namespace(ns) {
+/// controller's, and the log of its last crash), the `ImageSpecJob`s (the three read
+/// first), and for the latest that did not succeed their pod, its events and the tail
+/// of its log.
+fn builds(
+    kubectl: &Kubectl,
+    ns: &str,
+    (namespace, pods, image_spec_jobs): (Read<Objects>, Read<Objects>, Read<Objects>),
+    objects: &mut Objects,
+) {
+    match namespace {
         Ok(found) => absorb(objects, found),
         Err(why) => unread(objects, "namespace", why),
     }
-    match kubectl.release_pods(ns, release) {
+    match pods {
         Ok(found) => absorb(objects, found),
         Err(why) => unread(objects, "pods", why),
     }
@@ -153,7 +229,7 @@ pub fn builds(kubectl: &Kubectl, ns: &str, release: &str, objects: &mut Objects)
             objects.logs.push(log);
         }
     }
-    match kubectl.image_spec_jobs(ns) {
+    match image_spec_jobs {
         Ok(found) => absorb(objects, found),
         Err(why) => return unread(objects, "imagespecjobs", why),
     }

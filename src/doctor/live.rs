@@ -4,8 +4,9 @@
 //! Secret data only ever arrives on kubectl's standard output, which only phib reads;
 //! no argument names more than an object's name.
 
+use super::follow::{self, First};
 use super::objects::{kubectl_resource, Objects, PodLog};
-use super::{checks, follow, Check, Diagnosis, Finding, Inputs, Listing, Revision, VersionSource};
+use super::{checks, Check, Diagnosis, Finding, Inputs, Listing, Revision, VersionSource};
 use crate::chart::{self, ChartVersion, NEWEST};
 use crate::helm::{Helm, ReleaseInfo};
 use crate::names::Name;
@@ -27,7 +28,7 @@ pub struct Kubectl {
 }
 
 /// What a read of the cluster gives: the result, or kubectl's (redacted) reason.
-type Read<T> = std::result::Result<T, String>;
+pub(super) type Read<T> = std::result::Result<T, String>;
 
 impl Kubectl {
     /// `kubectl` on `PATH`.
@@ -235,62 +236,143 @@ fn to_yaml(v: serde_json::Value) -> Result<serde_yaml::Value> {
     serde_yaml::to_value(v).map_err(|e| Error::bug(format!("helm's JSON as YAML: {e}")))
 }
 
-/// Reads everything the checks need from the cluster.
+/// What a release's own reads brought back: its computed values, manifest, history
+/// and pods.
+struct Named {
+    name: String,
+    values: Result<serde_json::Value>,
+    manifest: Result<String>,
+    history: Result<Vec<crate::helm::HistoryEntry>>,
+    pods: Read<Objects>,
+}
+
+/// The first round of reads: the release (`helm list`), the namespace's Secrets,
+/// Images and what the chain and the builds read first, and, when `--release` names
+/// it, the release's own reads too (they wait for nothing else then; should `helm
+/// list` show no such release, they are dropped).
+struct Reads {
+    release: Result<ReleaseInfo>,
+    secrets: Read<Objects>,
+    images: Read<Objects>,
+    namespace: follow::NamespaceReads,
+    named: Option<Named>,
+}
+
+fn reads(helm: &Helm, kubectl: &Kubectl, req: &Request) -> Reads {
+    let ns = req.namespace;
+    let ((release, secrets, images), (namespace, named)) = runner::join(
+        || {
+            runner::join3(
+                || find_release(helm, req),
+                || kubectl.secrets(ns),
+                || kubectl.images(ns),
+            )
+        },
+        || {
+            runner::join(
+                || First::namespace_reads(kubectl, ns),
+                || req.release.map(|name| named_reads(helm, kubectl, name, ns)),
+            )
+        },
+    );
+    Reads {
+        release,
+        secrets,
+        images,
+        namespace,
+        named,
+    }
+}
+
+/// A release's computed values, manifest, history and pods, read at the same time.
+fn named_reads(helm: &Helm, kubectl: &Kubectl, name: &str, ns: &str) -> Named {
+    let ((values, manifest, history), pods) = runner::join(
+        || {
+            runner::join3(
+                || helm.computed_values(name, ns),
+                || helm.manifest(name, ns),
+                || helm.history(name, ns),
+            )
+        },
+        || kubectl.release_pods(ns, name),
+    );
+    Named {
+        name: name.to_string(),
+        values,
+        manifest,
+        history,
+        pods,
+    }
+}
+
+/// Reads everything the checks need from the cluster, in rounds of reads that do not
+/// depend on each other, made at the same time: what needs only the namespace (and the
+/// release's name, with `--release`); the release's own reads; its earlier revisions,
+/// and what the chain and the builds found to follow. The answers are judged in one
+/// fixed order, so the report does not depend on which came first.
 pub fn gather(helm: &Helm, kubectl: &Kubectl, req: &Request) -> Result<Inputs> {
-    let info = find_release(helm, req)?;
-    let (name, ns) = (info.name.as_str(), req.namespace);
+    let ns = req.namespace;
+    let reads = reads(helm, kubectl, req);
+    let info = reads.release?;
+    let name = info.name.as_str();
     let (version, version_source) = match ChartVersion::from_chart_column(&info.chart) {
         Some(v) => (v, VersionSource::Release),
         None => (NEWEST, VersionSource::Assumed),
     };
-    let values = to_yaml(helm.computed_values(name, ns)?)?;
+    let named = match reads.named {
+        Some(read) if read.name == name => read,
+        _ => named_reads(helm, kubectl, name, ns),
+    };
+    let values = to_yaml(named.values?)?;
     let mut objects = Objects::parse(
-        &helm.manifest(name, ns)?,
+        &named.manifest?,
         &format!("the manifest of release `{name}`"),
     )?;
     // What runs is what kubectl sees: the manifest's Secrets may have been replaced.
-    let live = kubectl.secrets(ns).map_err(|why| {
+    let live = reads.secrets.map_err(|why| {
         Error::failed(format!("cannot read the Secrets in namespace `{ns}`: {why}")).with_help(
             "the doctor needs to read Secrets there: check the kubectl context and your rights (`kubectl auth can-i list secrets -n NS`)",
         )
     })?;
     objects.secrets = live.secrets;
-    let images = match kubectl.images(ns) {
+    let images = match reads.images {
         Ok(found) => {
             objects.images = found.images;
             Listing::Listed
         }
         Err(why) => Listing::Failed(why),
     };
-    let entries = helm.history(name, ns)?;
+    let entries = named.history?;
     let current = entries
         .iter()
         .rev()
         .find(|e| e.status == "deployed")
         .or(entries.last())
         .map(|e| e.revision);
-    let mut history = Vec::new();
-    for e in entries
+    let earlier: Vec<u64> = entries
         .iter()
         .rev()
         .filter(|e| Some(e.revision) != current)
         .take(HISTORY_DEPTH)
-    {
-        let values = to_yaml(helm.revision_values(name, ns, e.revision)?)?;
-        history.push(Revision {
-            number: e.revision,
-            values,
-        });
-    }
+        .map(|e| e.revision)
+        .collect();
     let push = crate::values::model::CustomImage::from_values(&values)
         .ok()
         .flatten()
         .map(|ci| checks::push_secret_name(&ci));
-    if let Some(push) = &push {
-        follow::chain(kubectl, ns, push, &mut objects);
-        follow::sealed(kubectl, ns, push, &mut objects);
+    let first = First::new(reads.namespace, named.pods);
+    // The earlier revisions (helm) while the chain and the builds are followed (kubectl).
+    let (revisions, ()) = runner::join(
+        || runner::each(&earlier, |n| helm.revision_values(name, ns, *n)),
+        || follow::follow(kubectl, ns, push.as_deref(), first, &mut objects),
+    );
+    let mut history = Vec::new();
+    for (number, values) in earlier.iter().zip(revisions) {
+        history.push(Revision {
+            number: *number,
+            values: to_yaml(values?)?,
+        });
     }
-    follow::builds(kubectl, ns, name, &mut objects);
     Ok(Inputs {
         release: Some(info.name.clone()),
         namespace: Some(ns.to_string()),

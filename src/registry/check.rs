@@ -23,14 +23,23 @@ pub fn normalize_auth_key(key: &str) -> String {
 
 /// The registry part of an image reference, as buildah compares it with auth keys.
 pub fn normalize_registry(host: &str) -> &str {
-    match host {
-        "docker.io" | "registry-1.docker.io" => "index.docker.io",
-        other => other,
+    if is_docker_hub(host) {
+        DOCKER_HUB_AUTH_KEY
+    } else {
+        host
     }
 }
 
+/// Docker Hub as image references name it, and the registry of a reference that names
+/// none.
+pub const DOCKER_HUB: &str = "docker.io";
+/// Docker Hub as an auth file names it: the key docker and buildah write and look up.
+pub const DOCKER_HUB_AUTH_KEY: &str = "index.docker.io";
+/// The host Docker Hub's registry API answers on.
+pub const DOCKER_HUB_API: &str = "registry-1.docker.io";
+
 /// Docker Hub's names for itself.
-pub const DOCKER_HUB_HOSTS: [&str; 3] = ["docker.io", "index.docker.io", "registry-1.docker.io"];
+pub const DOCKER_HUB_HOSTS: [&str; 3] = [DOCKER_HUB, DOCKER_HUB_AUTH_KEY, DOCKER_HUB_API];
 
 /// Whether `host` is one of Docker Hub's names.
 pub fn is_docker_hub(host: &str) -> bool {
@@ -41,7 +50,7 @@ pub fn is_docker_hub(host: &str) -> bool {
 /// push to `repo` (its host, normalised its way, is not the endpoint's); `None` when
 /// they match. A repository without a host is on Docker Hub.
 pub fn push_host_mismatch<'a>(endpoint: &'a str, repo: &'a str) -> Option<(&'a str, &'a str)> {
-    let host = repository_host(repo).unwrap_or("docker.io");
+    let host = repository_host(repo).unwrap_or(DOCKER_HUB);
     (normalize_auth_key(endpoint) != normalize_registry(host))
         .then(|| (host, endpoint_host(endpoint)))
 }

@@ -14,7 +14,7 @@ pub const SPEC: Spec = Spec {
     list_label: Some("Docker Hub (docker.io), with a personal or organisation token"),
     fields: &FIELDS,
     credentials: Credentials::UserPassword,
-    endpoint: |s| Some(s.text(FieldId::Endpoint).unwrap_or("docker.io").to_string()),
+    endpoint: |s| Some(s.text(FieldId::Endpoint).unwrap_or(check::DOCKER_HUB).to_string()),
     default_push_secret_name: None,
     recognise,
     push_role: "use a personal access token with Read & Write access (or an organisation access token allowed to push to the repository)",
@@ -37,9 +37,9 @@ const FIELDS: [Field; 4] = [
     ),
     parts::prefix(
         "`docker.io/NAMESPACE`: your user or organisation; images go to docker.io/NAMESPACE/<image>",
-        Some(|s: &Answers| s.text(FieldId::Username).map(|u| format!("docker.io/{}", u.to_lowercase()))),
+        Some(|s: &Answers| s.text(FieldId::Username).map(|u| format!("{}/{}", check::DOCKER_HUB, u.to_lowercase()))),
     ),
-    parts::endpoint("leave `docker.io` unless you know better", false, Some(|_| Some("docker.io".into()))),
+    parts::endpoint("leave `docker.io` unless you know better", false, Some(|_| Some(check::DOCKER_HUB.into()))),
 ];
 
 /// Docker Hub logs in and names repositories with the Docker ID (or organisation name),

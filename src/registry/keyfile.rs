@@ -76,6 +76,30 @@ pub fn read_stdin() -> Result<Keyfile, Invalid> {
 
 /// Checks keyfile bytes and builds the one-line password.
 pub fn parse(bytes: &[u8]) -> Result<Keyfile, Invalid> {
+    let line = one_line(bytes)?;
+    let json: serde_json::Value = serde_json::from_str(&line).map_err(|_| {
+        Invalid::new(
+            "is not valid JSON",
+            "give the JSON keyfile exactly as downloaded",
+        )
+    })?;
+    let Some(members) = json.as_object() else {
+        return Err(Invalid::new(
+            "is JSON but not an object",
+            "give the JSON keyfile exactly as downloaded",
+        ));
+    };
+    let (project_id, client_email) = service_account(members)?;
+    Ok(Keyfile {
+        project_id: project_id.to_string(),
+        client_email: client_email.to_string(),
+        one_line: Secret::new(line),
+    })
+}
+
+/// The keyfile as one line of compact JSON (the registry password): one JSON object of
+/// at most [`MAX_BYTES`], in UTF-8, that the chart can copy.
+fn one_line(bytes: &[u8]) -> Result<String, Invalid> {
     if bytes.len() > MAX_BYTES {
         return Err(Invalid::new(
             "is larger than 64 KiB, so it is not a service-account keyfile",
@@ -108,18 +132,14 @@ pub fn parse(bytes: &[u8]) -> Result<Keyfile, Invalid> {
     // block and `--rotate` alike) refuses it.
     crate::registry::check::chart_copyable(&line)
         .map_err(|e| Invalid::new(e.reason, "give the JSON keyfile exactly as downloaded"))?;
-    let json: serde_json::Value = serde_json::from_str(&line).map_err(|_| {
-        Invalid::new(
-            "is not valid JSON",
-            "give the JSON keyfile exactly as downloaded",
-        )
-    })?;
-    let Some(members) = json.as_object() else {
-        return Err(Invalid::new(
-            "is JSON but not an object",
-            "give the JSON keyfile exactly as downloaded",
-        ));
-    };
+    Ok(line)
+}
+
+/// A service account's keyfile, not an OAuth client or a user credential, with every
+/// member a registry login needs: its `project_id` and `client_email`.
+fn service_account(
+    members: &serde_json::Map<String, serde_json::Value>,
+) -> Result<(&str, &str), Invalid> {
     let get = |key: &str| match members.get(key) {
         Some(serde_json::Value::String(s)) if !s.trim().is_empty() => Some(s.as_str()),
         _ => None,
@@ -177,11 +197,7 @@ pub fn parse(bytes: &[u8]) -> Result<Keyfile, Invalid> {
             CREATE_KEY,
         ));
     }
-    Ok(Keyfile {
-        project_id: get("project_id").unwrap_or_default().to_string(),
-        client_email: client_email.to_string(),
-        one_line: Secret::new(line),
-    })
+    Ok((get("project_id").unwrap_or_default(), client_email))
 }
 
 #[cfg(test)]

@@ -37,6 +37,10 @@ pub mod hosts {
 use crate::secret::Secret;
 use crate::Error;
 
+/// PrimeHub's Helm release when none is given: the default of the release question
+/// here, and `chart::DEFAULT_RELEASE`, the name every other layer uses.
+pub const DEFAULT_RELEASE: &str = "primehub";
+
 /// The catalog: one line per registry, `Kind` variant and module, in the order a
 /// selection list shows them. `Harbor` stands for any self-hosted registry and comes
 /// last (a block no other kind recognises is its).
@@ -321,7 +325,7 @@ pub const COMMON_FIELDS: [Field; 4] = [
         hint: "as `helm list -n hub` shows it; decides the chart's push secret name",
         required: false,
         advanced: true,
-        default: Some(|_| Some("primehub".into())),
+        default: Some(|_| Some(DEFAULT_RELEASE.into())),
         validate: check::release,
     },
     Field {

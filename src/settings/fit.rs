@@ -63,42 +63,8 @@ impl Validated {
             ));
         }
         let facts = chart::facts(v);
-        let accepted = |b: &chart::Breaks| target.accepted.iter().any(|a| a == b.accept_name());
-        let refusal = |b: &chart::Breaks| {
-            let help = match surface {
-                Surface::Flags => b.help(v),
-                Surface::Wizard => b.fix(v),
-            };
-            Error::usage(b.reason(v)).with_help(help)
-        };
+        self.push_repo_as_prefix(settings, target, surface, &facts)?;
         let ci = &mut self.custom_image;
-        // A `pushRepo` the chart ignores: the prefix of its namespace reaches the same
-        // place on registries that create repositories on push, but only with a
-        // credential that may create them: written only when accepted.
-        if let (Some(PushTarget::Repo(repo)), false) = (&ci.push, facts.reads_push_repo) {
-            let parent = repo.rsplit_once('/').map(|(p, _)| p.to_string());
-            let reaches_namespace = parent.as_deref().is_some_and(|p| p.contains('/'));
-            if settings.kind().creates_repositories_on_push() && reaches_namespace {
-                let b = chart::Breaks::PushRepoAsPrefix {
-                    repo: repo.clone(),
-                    prefix: parent.unwrap_or_default(),
-                };
-                if !accepted(&b) {
-                    return Err(refusal(&b));
-                }
-                self.warnings.push(Warning::new(
-                    Code::Accepted,
-                    format!(
-                        "{} (written anyway: `--accept {}`)",
-                        b.reason(v),
-                        b.accept_name()
-                    ),
-                ));
-                if let chart::Breaks::PushRepoAsPrefix { prefix, .. } = b {
-                    ci.push = Some(PushTarget::Prefix(prefix));
-                }
-            }
-        }
         let (push_repo, prefix) = match &ci.push {
             Some(PushTarget::Repo(r)) => (Some(r.as_str()), None),
             Some(PushTarget::Prefix(p)) => (None, Some(p.as_str())),
@@ -107,86 +73,155 @@ impl Validated {
         let needs_skip_tls = ci.insecure_skip_verify || ci.registry_endpoint.starts_with("http://");
         let mode = target.values.as_ref().map(|cv| cv.mode.as_deref());
         let mut found = chart::breaks(v, push_repo, prefix, needs_skip_tls, mode);
-        if let Some(w) = target
-            .values
-            .as_ref()
-            .and_then(|cv| chart::console_mode_warning(v, cv))
-        {
-            self.warnings.push(Warning::new(Code::Chart, w));
-        }
-        if facts.needs_ee_mode && target.values.is_none() {
-            self.warnings.push(Warning::new(Code::Chart, format!(
-                "PrimeHub chart {v} renders the push Secret and build scripts only with `primehub.mode: ee` (or `deploy`); make sure the values PrimeHub is installed with say so"
-            )));
-        }
-        if !facts.prepends_docker_io {
-            if let Some(b) = chart::breaks(&chart::NEWEST, None, push_repo.or(prefix), false, None)
-                .into_iter()
-                .find(|b| matches!(b, chart::Breaks::DockerIoPrefix { .. }))
-            {
-                self.warnings.push(Warning::new(
-                    Code::HostWithoutDot,
-                    format!(
-                        "{}; it works on chart {v}, but not after an upgrade to 4.0 or later",
-                        b.reason(&chart::NEWEST)
-                    ),
-                ));
-            }
-        }
-
-        // Values mode: the controller must find the Secret the chart renders.
+        chart_warnings(target, &facts, push_repo.or(prefix), &mut self.warnings);
         if !target.external && ci.registry_password.is_some() {
-            let release = target.release(settings);
-            let values = target.values.clone().unwrap_or_default();
-            let chart_name = chart::push_secret_name(&values.naming(release));
-            // The name `validate` derived from `--release` alone is recomputed here with
-            // the values file's overrides.
-            let derived = settings.text(FieldId::Release).map(|r| {
-                chart::push_secret_name(&chart::Naming {
-                    release: r,
-                    ..Default::default()
-                })
-            });
-            if !settings.is_set(FieldId::PushSecretName) && ci.push_secret_name == derived {
-                ci.push_secret_name = None;
-            }
-            // A kept name (`--rotate`) is checked only against a known release.
-            let known = settings.is_set(FieldId::Release) || target.live_release.is_some();
-            let given = match (settings.text(FieldId::PushSecretName), &ci.push_secret_name) {
-                (Some(n), _) => Some((n.to_string(), "`--push-secret-name`")),
-                (None, Some(n)) if known => Some((n.clone(), "`pushSecretName`")),
-                _ => None,
-            };
-            match given {
-                Some((name, from)) if name != chart_name => {
-                    found.push(chart::Breaks::SecretNotRendered {
-                        name,
-                        from,
-                        chart_name,
-                        release: release.to_string(),
-                    });
-                }
-                Some(_) => {}
-                None if ci.push_secret_name.is_none() && chart_name != DEFAULT_PUSH_SECRET_NAME => {
-                    ci.push_secret_name = Some(chart_name);
-                }
-                None => {}
-            }
+            name_the_charts_secret(ci, settings, target, &mut found);
         }
         for b in found {
-            if !accepted(&b) {
-                return Err(refusal(&b));
+            accept(&b, target, surface, &mut self.warnings)?;
+        }
+        Ok(chart::assumed_line(v, &target.source))
+    }
+
+    /// A `pushRepo` the chart ignores: the prefix of its namespace reaches the same
+    /// place on registries that create repositories on push, but only with a
+    /// credential that may create them: written only when accepted.
+    fn push_repo_as_prefix(
+        &mut self,
+        settings: &Settings,
+        target: &ChartTarget,
+        surface: Surface,
+        facts: &chart::Facts,
+    ) -> Result<()> {
+        let ci = &mut self.custom_image;
+        if let (Some(PushTarget::Repo(repo)), false) = (&ci.push, facts.reads_push_repo) {
+            let parent = repo.rsplit_once('/').map(|(p, _)| p.to_string());
+            let reaches_namespace = parent.as_deref().is_some_and(|p| p.contains('/'));
+            if settings.kind().creates_repositories_on_push() && reaches_namespace {
+                let b = chart::Breaks::PushRepoAsPrefix {
+                    repo: repo.clone(),
+                    prefix: parent.unwrap_or_default(),
+                };
+                accept(&b, target, surface, &mut self.warnings)?;
+                if let chart::Breaks::PushRepoAsPrefix { prefix, .. } = b {
+                    ci.push = Some(PushTarget::Prefix(prefix));
+                }
             }
-            self.warnings.push(Warning::new(
-                Code::Accepted,
+        }
+        Ok(())
+    }
+}
+
+/// What the chart knows to break, refused (exit 2, nothing written; the help names
+/// `--accept` on the command line only, the wizard's says what to answer), unless the
+/// user accepted it: then a warning that it was written anyway.
+fn accept(
+    b: &chart::Breaks,
+    target: &ChartTarget,
+    surface: Surface,
+    warnings: &mut Vec<Warning>,
+) -> Result<()> {
+    let v = &target.version;
+    if !target.accepted.iter().any(|a| a == b.accept_name()) {
+        let help = match surface {
+            Surface::Flags => b.help(v),
+            Surface::Wizard => b.fix(v),
+        };
+        return Err(Error::usage(b.reason(v)).with_help(help));
+    }
+    warnings.push(Warning::new(
+        Code::Accepted,
+        format!(
+            "{} (written anyway: `--accept {}`)",
+            b.reason(v),
+            b.accept_name()
+        ),
+    ));
+    Ok(())
+}
+
+/// What the chart version says beside what it breaks: the values' `primehub.mode` that
+/// hides the image builder (or, printing, the mode an old chart needs), and a push host
+/// without a dot that works here but not after an upgrade to 4.0.
+fn chart_warnings(
+    target: &ChartTarget,
+    facts: &chart::Facts,
+    push_path: Option<&str>,
+    warnings: &mut Vec<Warning>,
+) {
+    let v = &target.version;
+    if let Some(w) = target
+        .values
+        .as_ref()
+        .and_then(|cv| chart::console_mode_warning(v, cv))
+    {
+        warnings.push(Warning::new(Code::Chart, w));
+    }
+    if facts.needs_ee_mode && target.values.is_none() {
+        warnings.push(Warning::new(Code::Chart, format!(
+            "PrimeHub chart {v} renders the push Secret and build scripts only with `primehub.mode: ee` (or `deploy`); make sure the values PrimeHub is installed with say so"
+        )));
+    }
+    if !facts.prepends_docker_io {
+        if let Some(b) = chart::breaks(&chart::NEWEST, None, push_path, false, None)
+            .into_iter()
+            .find(|b| matches!(b, chart::Breaks::DockerIoPrefix { .. }))
+        {
+            warnings.push(Warning::new(
+                Code::HostWithoutDot,
                 format!(
-                    "{} (written anyway: `--accept {}`)",
-                    b.reason(v),
-                    b.accept_name()
+                    "{}; it works on chart {v}, but not after an upgrade to 4.0 or later",
+                    b.reason(&chart::NEWEST)
                 ),
             ));
         }
-        Ok(chart::assumed_line(v, &target.source))
+    }
+}
+
+/// Values mode: the controller must find the Secret the chart renders. A name given
+/// (or kept, for a known release) that is not the chart's is added to `found`; with
+/// none, the chart's name is written when it is not the default.
+fn name_the_charts_secret(
+    ci: &mut CustomImage,
+    settings: &Settings,
+    target: &ChartTarget,
+    found: &mut Vec<chart::Breaks>,
+) {
+    let release = target.release(settings);
+    let values = target.values.clone().unwrap_or_default();
+    let chart_name = chart::push_secret_name(&values.naming(release));
+    // The name `validate` derived from `--release` alone is recomputed here with
+    // the values file's overrides.
+    let derived = settings.text(FieldId::Release).map(|r| {
+        chart::push_secret_name(&chart::Naming {
+            release: r,
+            ..Default::default()
+        })
+    });
+    if !settings.is_set(FieldId::PushSecretName) && ci.push_secret_name == derived {
+        ci.push_secret_name = None;
+    }
+    // A kept name (`--rotate`) is checked only against a known release.
+    let known = settings.is_set(FieldId::Release) || target.live_release.is_some();
+    let given = match (settings.text(FieldId::PushSecretName), &ci.push_secret_name) {
+        (Some(n), _) => Some((n.to_string(), "`--push-secret-name`")),
+        (None, Some(n)) if known => Some((n.clone(), "`pushSecretName`")),
+        _ => None,
+    };
+    match given {
+        Some((name, from)) if name != chart_name => {
+            found.push(chart::Breaks::SecretNotRendered {
+                name,
+                from,
+                chart_name,
+                release: release.to_string(),
+            });
+        }
+        Some(_) => {}
+        None if ci.push_secret_name.is_none() && chart_name != DEFAULT_PUSH_SECRET_NAME => {
+            ci.push_secret_name = Some(chart_name);
+        }
+        None => {}
     }
 }
 

@@ -193,6 +193,8 @@ fn is_marker(t: &str, marker: &str) -> bool {
         .is_some_and(|r| r.is_empty() || r.starts_with([' ', '\t']))
 }
 
+/// Where the block's header, keys and end are in the text, when phib can edit it in
+/// place: a block mapping (or a plain null) whose keys are found line by line.
 fn layout(
     lines: &[Line<'_>],
     header: usize,
@@ -203,6 +205,46 @@ fn layout(
     let after = &lines[header].text[value_col..];
     let (inline, comment) = scan::split_comment(after);
     let inline = inline.trim();
+    let mapping = block_mapping(header, inline, value)?;
+    check_block_lines(lines, header, end)?;
+    let (keys, key_indent) = key_lines(lines, header, end)?;
+    let parsed: Vec<&Value> = mapping.map(|m| m.keys().collect()).unwrap_or_default();
+    if keys.len() != parsed.len() || keys.iter().zip(&parsed).any(|((a, _), b)| a != *b) {
+        return Err(refuse(
+            format!(
+                "phib cannot find the keys of `customImage` (line {}) line by line",
+                header + 1
+            ),
+            BLOCK_STYLE_HELP,
+        ));
+    }
+    // A managed key written quoted (`"registryEndpoint": ...`) is still managed.
+    let keys = keys
+        .into_iter()
+        .map(|(v, mut e)| {
+            e.name = e
+                .name
+                .or_else(|| MANAGED_KEYS.iter().copied().find(|m| v.as_str() == Some(m)));
+            e
+        })
+        .collect();
+    Ok(Layout {
+        header,
+        end,
+        header_rewrite: (!inline.is_empty()).then(|| comment.to_string()),
+        key_indent,
+        keys,
+    })
+}
+
+/// The block's mapping (`None`: null), when its header line (`inline`: what follows
+/// `customImage:`, without the comment) is one phib can edit: empty, a plain null, or
+/// `{}` for an empty mapping; no flow style, anchor, alias, tag or `<<` merge key.
+fn block_mapping<'v>(
+    header: usize,
+    inline: &str,
+    value: &'v Value,
+) -> Result<Option<&'v serde_yaml::Mapping>> {
     let mapping = match value {
         Value::Null => None,
         Value::Mapping(m) => Some(m),
@@ -242,6 +284,12 @@ fn layout(
             BLOCK_STYLE_HELP,
         ));
     }
+    Ok(mapping)
+}
+
+/// Every line of the block's value (block scalars' text aside) is indented with spaces
+/// and has no anchor, alias or `<<` merge key.
+fn check_block_lines(lines: &[Line<'_>], header: usize, end: usize) -> Result<()> {
     let mut scalar_at: Option<usize> = None;
     for (i, line) in lines.iter().enumerate().take(end + 1).skip(header + 1) {
         let t = line.text;
@@ -285,6 +333,14 @@ fn layout(
             scalar_at = Some(ind);
         }
     }
+    Ok(())
+}
+
+/// The keys of the block found line by line, each with its key as parsed.
+type FoundKeys = Vec<(Value, Entry)>;
+
+/// The block's keys as found line by line, and their column.
+fn key_lines(lines: &[Line<'_>], header: usize, end: usize) -> Result<(FoundKeys, Option<usize>)> {
     let mut keys = Vec::new();
     let mut key_indent = None;
     let mut i = header + 1;
@@ -317,31 +373,5 @@ fn layout(
         ));
         i = key_end + 1;
     }
-    let parsed: Vec<&Value> = mapping.map(|m| m.keys().collect()).unwrap_or_default();
-    if keys.len() != parsed.len() || keys.iter().zip(&parsed).any(|((a, _), b)| a != *b) {
-        return Err(refuse(
-            format!(
-                "phib cannot find the keys of `customImage` (line {}) line by line",
-                header + 1
-            ),
-            BLOCK_STYLE_HELP,
-        ));
-    }
-    // A managed key written quoted (`"registryEndpoint": ...`) is still managed.
-    let keys = keys
-        .into_iter()
-        .map(|(v, mut e)| {
-            e.name = e
-                .name
-                .or_else(|| MANAGED_KEYS.iter().copied().find(|m| v.as_str() == Some(m)));
-            e
-        })
-        .collect();
-    Ok(Layout {
-        header,
-        end,
-        header_rewrite: (!inline.is_empty()).then(|| comment.to_string()),
-        key_indent,
-        keys,
-    })
+    Ok((keys, key_indent))
 }

@@ -276,6 +276,23 @@ fn edit(
     block: &str,
     wanted: &[Wanted<'_>],
 ) -> String {
+    let edits = edits(a, layout, block, wanted);
+    rewrite(old, a, layout, edits)
+}
+
+/// The edits of the block's lines.
+struct Edits {
+    /// What happens to a line, sorted by line.
+    acts: Vec<(usize, Act)>,
+    /// The lines to insert after a line.
+    inserts: Vec<(usize, String)>,
+}
+
+/// What happens to each line of the block (sorted by line), and the lines to insert
+/// after a line: a managed key already holding the rendered value stays as written,
+/// another is replaced (keeping its comment) or dropped, and a new one goes after the
+/// managed key before it (else before the one after it, else after the header).
+fn edits(a: &Analysis<'_>, layout: &Layout, block: &str, wanted: &[Wanted<'_>]) -> Edits {
     let lines = &a.lines;
     let indent = " ".repeat(layout.key_indent.unwrap_or(2));
     let line_of =
@@ -340,7 +357,14 @@ fn edit(
         inserts.push((pos, line_of(w, "")));
     }
     acts.sort_by_key(|(l, _)| *l);
+    Edits { acts, inserts }
+}
 
+/// `old` with the block's lines rewritten as `edits` say; the rest as it was, byte for
+/// byte.
+fn rewrite(old: &str, a: &Analysis<'_>, layout: &Layout, edits: Edits) -> String {
+    let Edits { acts, inserts } = edits;
+    let lines = &a.lines;
     let offset =
         |i: usize| a.bom + (lines[i].text.as_ptr() as usize - old[a.bom..].as_ptr() as usize);
     let start = offset(layout.header);

@@ -102,31 +102,82 @@ const THE_FILE: &str = "the values file";
 /// Parses the one document of a values file (the one YAML parse every reader and the
 /// merge use). Errors speak of "the values file" and never quote a value from it.
 pub fn parse(text: &str) -> Result<Value> {
+    let mut docs = documents(text);
+    let doc = match docs.next() {
+        Some(Ok(doc)) => doc.value,
+        Some(Err(e)) => return Err(e.in_one("the values file")),
+        None => Value::Null,
+    };
+    if docs.next().is_some() {
+        return Err(Error::usage(format!(
+            "{THE_FILE} holds more than one YAML document (separated by `---`)"
+        ))
+        .with_help(
+            "keep PrimeHub's values in a file of their own, one document, and pass that file",
+        ));
+    }
+    Ok(doc)
+}
+
+/// One document of a YAML stream, and where it was.
+#[derive(Debug)]
+pub struct Document {
+    /// 1 for the first.
+    pub number: usize,
+    pub value: Value,
+}
+
+/// A document that is not valid YAML: which one, and why (never a value from it).
+#[derive(Debug)]
+pub struct BadDocument {
+    pub number: usize,
+    reason: String,
+    help: String,
+}
+
+impl BadDocument {
+    /// The error, for a stream of one document named `what` (`the values file`).
+    pub fn in_one(self, what: &str) -> Error {
+        Error::usage(format!("{what} is not valid YAML: {}", self.reason)).with_help(self.help)
+    }
+
+    /// The error, for document [`BadDocument::number`] of the stream named `what`.
+    pub fn in_stream(self, what: &str) -> Error {
+        Error::usage(format!(
+            "{what}: document {} is not valid YAML: {}",
+            self.number, self.reason
+        ))
+        .with_help(self.help)
+    }
+}
+
+/// The one reader of YAML streams (a values file, a manifest bundle, a Secret
+/// manifest, kubectl's output): each document in turn, parsed, or why it is not YAML.
+/// A leading byte order mark is not part of the first document. Each caller decides
+/// what several documents, or a bad one, mean for it.
+pub fn documents(
+    text: &str,
+) -> impl Iterator<Item = std::result::Result<Document, BadDocument>> + '_ {
     // libyaml takes a byte order mark only in byte input; on a `str` it is an error,
     // or, before a key, the start of a second document.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut doc = Value::Null;
-    for (n, de) in serde_yaml::Deserializer::from_str(text).enumerate() {
-        if n == 1 {
-            return Err(Error::usage(format!(
-                "{THE_FILE} holds more than one YAML document (separated by `---`)"
-            ))
-            .with_help(
-                "keep PrimeHub's values in a file of their own, one document, and pass that file",
-            ));
-        }
-        doc = Value::deserialize(de).map_err(|e| {
-            Error::usage(format!(
-                "{THE_FILE} is not valid YAML: {}",
-                super::safe_parse_error(&e)
-            ))
-            .with_help(parse_error_help(
-                &e,
-                "fix the YAML at that line and column (`helm lint` or `yamllint` can help), then run phib again",
-            ))
-        })?;
-    }
-    Ok(doc)
+    serde_yaml::Deserializer::from_str(text)
+        .enumerate()
+        .map(|(n, de)| {
+            Value::deserialize(de)
+                .map(|value| Document {
+                    number: n + 1,
+                    value,
+                })
+                .map_err(|e| BadDocument {
+                    number: n + 1,
+                    reason: super::safe_parse_error(&e),
+                    help: parse_error_help(
+                        &e,
+                        "fix the YAML at that line and column (`helm lint` or `yamllint` can help), then run phib again",
+                    ),
+                })
+        })
 }
 
 /// The `help:` for a YAML error: `at_place` when the parser names a line and column;

@@ -25,6 +25,8 @@ pub struct Update {
     seen: Seen,
     /// The rendered block.
     block: String,
+    /// The `customImage` value of the file as read (from the one parse of the run).
+    read_block: Option<Value>,
 }
 
 /// What [`Update::apply`] did.
@@ -54,6 +56,10 @@ impl Update {
             new,
             seen: read.seen.clone(),
             block: block.to_string(),
+            read_block: read
+                .file
+                .as_ref()
+                .map(|f| f.doc.get(BLOCK_KEY).cloned().unwrap_or(Value::Null)),
         })
     }
 
@@ -90,7 +96,6 @@ impl Update {
             option: "--values",
             backup: self.old.is_some(),
         };
-        let read_block = self.old.as_deref().map(block_of).transpose()?;
         let written = write::write(&self.seen, opts, |now| {
             let Some(now) = now else {
                 return Ok(self.new.clone().into_bytes());
@@ -100,7 +105,7 @@ impl Update {
                 return Ok(self.new.clone().into_bytes());
             }
             // Changed since it was read: only a change beside the block is kept.
-            if Some(block_of(now).map_err(|_| self.changed_block())?) != read_block {
+            if Some(block_of(now).map_err(|_| self.changed_block())?) != self.read_block {
                 return Err(self.changed_block());
             }
             let merged = merge(now, &self.block).map_err(|e| name_the_file(e, &self.path))?;

@@ -4,7 +4,6 @@
 //! containers/image does, with the normalisation of [`crate::registry::check`].
 
 use base64::Engine;
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::Credentials;
@@ -75,9 +74,10 @@ pub fn from_manifest(text: &str, auth_host: &str, source: &str) -> Result<(Strin
         )
     };
     let mut external_secret = None;
-    for doc in serde_yaml::Deserializer::from_str(text) {
-        let Ok(doc) = serde_yaml::Value::deserialize(doc) else {
-            return Err(bad("is not valid YAML"));
+    for doc in crate::values::read::documents(text) {
+        let doc = match doc {
+            Ok(doc) => doc.value,
+            Err(e) => return Err(bad(&format!("document {} is not valid YAML", e.number))),
         };
         let kind = doc.get("kind").and_then(serde_yaml::Value::as_str);
         if let Some(err) = sealed_refusal(&doc, source) {

@@ -21,8 +21,6 @@ pub mod tls;
 use std::io::Write;
 use std::time::Duration;
 
-use base64::Engine;
-
 use crate::out::{check_line, Mark};
 use crate::secret::Secret;
 use crate::values::model::CustomImage;
@@ -42,10 +40,9 @@ pub struct Credentials {
 impl Credentials {
     /// The value of a Basic `Authorization` header.
     fn basic(&self) -> Secret {
-        let raw = format!("{}:{}", self.username, self.password.expose());
         Secret::new(format!(
             "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(raw)
+            crate::secret::basic_auth(&self.username, self.password.expose())
         ))
     }
 }

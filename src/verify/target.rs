@@ -51,7 +51,7 @@ fn parse_endpoint(endpoint: &str) -> Option<(Scheme, String)> {
 /// Docker Hub's three names are one registry; everything else is compared as written.
 fn normalise_host(host: &str) -> String {
     if check::is_docker_hub(host) {
-        "docker.io".to_string()
+        check::DOCKER_HUB.to_string()
     } else {
         host.to_string()
     }
@@ -128,8 +128,8 @@ impl Target {
                 })
             }
         };
-        let host = if auth_host == "docker.io" {
-            "registry-1.docker.io".to_string()
+        let host = if auth_host == check::DOCKER_HUB {
+            check::DOCKER_HUB_API.to_string()
         } else {
             auth_host.clone()
         };

@@ -19,10 +19,11 @@ use std::path::Path;
 use prompt::Prompter;
 use questions::{Answers, Existing};
 
+use crate::helm::chart_version::Asking;
 use crate::pushsecret::deliver::{self, Choice, Pending};
 use crate::registry::{Code, FieldId, Kind, Surface};
 use crate::rotate::{credential_fields, detect_kind, external_secret, rotate};
-use crate::settings::{ChartTarget, Settings, Validated};
+use crate::settings::{Settings, Validated};
 use crate::term::shell_quote;
 use crate::values::model::CustomImage;
 use crate::{Error, Result};
@@ -67,7 +68,7 @@ pub fn ask_for(
     values: &Path,
     existing: Option<&CustomImage>,
     kubectl: bool,
-    chart: Option<&ChartTarget>,
+    chart: Option<&Asking>,
 ) -> Result<Decision> {
     p.say("phib writes the customImage block of PrimeHub's Helm values, which tells");
     p.say("the Image Builder where to push images. Esc or Ctrl-C quits, writing nothing.");
@@ -225,15 +226,17 @@ fn secret_files(
 }
 
 /// Fits a checked block to the chart (as `phib render` does) and says which chart that
-/// is; without a chart target the block stays as it is.
+/// is; without a chart target the block stays as it is. The first fit may wait for the
+/// live lookup the wizard started before its first question (a progress line says so).
 fn fit(
     p: &mut dyn Prompter,
     mut validated: Validated,
     settings: &Settings,
-    chart: Option<&ChartTarget>,
+    chart: Option<&Asking>,
 ) -> Result<Validated> {
-    if let Some(target) = chart {
-        let line = validated.fit_chart(settings, target, Surface::Wizard)?;
+    if let Some(chart) = chart {
+        let target = chart.target(settings.text(FieldId::Release), &validated.custom_image);
+        let line = validated.fit_chart(settings, &target, Surface::Wizard)?;
         let mut line = line.replace("values for ", "Values for ");
         line.push('.');
         for line in wrap(&line, WIDTH) {
@@ -260,7 +263,7 @@ fn ask_new(
     default_kind: Option<Kind>,
     values: &Path,
     kubectl: bool,
-    chart: Option<&ChartTarget>,
+    chart: Option<&Asking>,
 ) -> Result<(New, Answers)> {
     let kind = questions::ask_kind(p, default_kind)?;
     // The keyless way first, where the registry has it: no key is asked for then.
@@ -312,7 +315,7 @@ fn ask_rotation(
     ci: &CustomImage,
     values: &Path,
     kubectl: bool,
-    chart: Option<&ChartTarget>,
+    chart: Option<&Asking>,
 ) -> Result<(New, Answers)> {
     let kind = detect_kind(ci);
     p.say(&format!("New credentials for {}:", kind.title()));

@@ -105,7 +105,7 @@ pub fn ask_choice(
 
     let release = settings
         .text(FieldId::Release)
-        .unwrap_or("primehub")
+        .unwrap_or(crate::chart::DEFAULT_RELEASE)
         .to_string();
     let name_before = previous.and_then(|c| c.name.clone());
     let name = ask_until(

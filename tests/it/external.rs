@@ -426,7 +426,7 @@ fn stand_in_kubectl(dir: &Path, fail: bool) -> PathBuf {
     fs::create_dir_all(&rec).unwrap();
     let tail = if fail {
         "echo 'error: unable to recognize:' >&2; cat \"$R/stdin\" >&2; \
-         sed -n 's/.*\\.dockerconfigjson: *//p' \"$R/stdin\" | base64 -d | tr , '\\n' >&2; exit 1"
+         sed -n 's/.*\\.dockerconfigjson\"\\{0,1\\}: *\"\\{0,1\\}\\([^\"]*\\).*/\\1/p' \"$R/stdin\" | base64 -d | tr , '\\n' >&2; exit 1"
     } else {
         "echo 'secret/primehub-image-builder-push created'"
     };

@@ -52,7 +52,8 @@ const STUB_SCRIPT: &str = r#"#!/bin/sh
 # Records each call (argv, NUL-separated) and a copy of each -f file, then answers
 # like helm would for a cluster that has the release described by the files here.
 d="$STUB_DIR"
-n=$(ls "$d/calls" | wc -l)
+# The next free number, claimed atomically (noclobber): calls may come at once.
+n=0; while ! (set -C; : > "$d/calls/$n") 2>/dev/null; do n=$((n+1)); done
 printf '%s\0' "$@" > "$d/calls/$n"
 prev=""
 for a in "$@"; do

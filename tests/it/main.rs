@@ -21,6 +21,7 @@ mod gates;
 pub mod helm;
 mod install;
 mod keyless;
+mod latency;
 mod layers;
 mod merge;
 mod pty;

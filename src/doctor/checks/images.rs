@@ -13,7 +13,7 @@ fn image_host(url: &str) -> String {
             return h.to_string();
         }
     }
-    "docker.io".to_string()
+    check::DOCKER_HUB.to_string()
 }
 
 /// Why one Image cannot pull with its pull Secret: (why, fix, fails), or `None`

@@ -183,7 +183,7 @@ pub(super) fn secret_name(i: &Inputs, ci: &CustomImage, out: &mut Vec<Finding>) 
 fn push_host(ci: &CustomImage) -> String {
     match &ci.push {
         Some(p) => check::repository_host(p.as_str())
-            .unwrap_or("docker.io")
+            .unwrap_or(check::DOCKER_HUB)
             .to_string(),
         None => check::endpoint_host(&ci.registry_endpoint).to_string(),
     }

@@ -14,10 +14,9 @@ pub mod sealed;
 use std::collections::BTreeMap;
 
 use base64::Engine;
-use serde::Deserialize;
 use serde_yaml::Value;
 
-use crate::{Error, Result};
+use crate::Result;
 pub use build::{
     ContainerState, ContainerStatus, EventObject, ImageSpecJobObject, NamespaceObject, PodLog,
     PodObject, Unread,
@@ -105,18 +104,13 @@ impl Objects {
     /// Reads every document of `text` (YAML or JSON); `source` names it in errors.
     pub fn parse(text: &str, source: &str) -> Result<Objects> {
         let mut out = Objects::default();
-        for (n, doc) in serde_yaml::Deserializer::from_str(text).enumerate() {
-            let doc = Value::deserialize(doc).map_err(|e| {
-                Error::usage(format!(
-                    "{source}: document {} is not valid YAML: {}",
-                    n + 1,
-                    crate::values::safe_parse_error(&e)
-                ))
-                .with_help(
+        for doc in crate::values::read::documents(text) {
+            let doc = doc.map_err(|e| {
+                e.in_stream(source).with_help(
                     "give the output of `helm get manifest RELEASE` or `helm template` as it is; put a `---` line before each output appended with `>>`",
                 )
             })?;
-            out.add(&doc);
+            out.add(&doc.value);
         }
         Ok(out)
     }

@@ -559,9 +559,9 @@ fn secret_out_replaces_only_a_manifest_phib_wrote_unless_told() {
     ext("push.yaml", &[]).expect_code(0);
     // With the flag, the unrelated file is replaced.
     ext("notes.txt", &["--overwrite-secret-out"]).expect_code(0);
-    assert!(fs::read_to_string(d.join("notes.txt"))
-        .unwrap()
-        .contains("kind: Secret"));
+    let replaced: serde_yaml::Value =
+        serde_yaml::from_str(&fs::read_to_string(d.join("notes.txt")).unwrap()).unwrap();
+    assert_eq!(replaced["kind"].as_str(), Some("Secret"), "{replaced:?}");
 }
 
 #[test]

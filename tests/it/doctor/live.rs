@@ -14,7 +14,8 @@ use crate::registry::{Auth, Registry};
 
 const HELM: &str = r#"#!/bin/sh
 d="$STUB_DIR"
-n=$(ls "$d/calls" | wc -l)
+# The next free number, claimed atomically (noclobber): calls may come at once.
+n=0; while ! (set -C; : > "$d/calls/$n") 2>/dev/null; do n=$((n+1)); done
 { printf 'helm\0'; printf '%s\0' "$@"; } > "$d/calls/$n"
 rev=""; all=""; prev=""
 for a in "$@"; do
@@ -43,7 +44,8 @@ esac
 /// that is not there.
 const KUBECTL: &str = r#"#!/bin/sh
 d="$STUB_DIR"
-n=$(ls "$d/calls" | wc -l)
+# The next free number, claimed atomically (noclobber): calls may come at once.
+n=0; while ! (set -C; : > "$d/calls/$n") 2>/dev/null; do n=$((n+1)); done
 { printf 'kubectl\0'; printf '%s\0' "$@"; } > "$d/calls/$n"
 # The key: the verb, the names (after `--`), then the options that choose what is
 # read, as `kubectl VERB NAME... OPTIONS` would spell them.

@@ -16,7 +16,7 @@ use crate::util::*;
 
 mod chain;
 mod docs;
-mod live;
+pub(crate) mod live;
 mod offline;
 mod sealed;
 pub mod shapes;

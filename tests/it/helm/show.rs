@@ -81,7 +81,8 @@ fn show_reads_a_live_release_stub_cluster() {
     r.expect_code(0);
     let out = r.stdout_str();
     assert_no_secret("stdout", &out);
-    assert!(out.contains("pushSecretName: aws-registry"), "{out}");
+    // The block as the one YAML writer writes it: every string quoted.
+    assert!(out.contains("pushSecretName: \"aws-registry\""), "{out}");
     assert!(out.contains("<redacted>"), "{out}");
     // Also asked: `helm list`, for the chart version the block is checked against.
     // The release name, from the user, comes after `--`.

@@ -22,127 +22,24 @@
 //!
 //! Also here: the release, namespace and chart PrimeHub is installed as by default.
 
-use std::cmp::Ordering;
-use std::fmt;
-use std::str::FromStr;
+mod breaks;
+mod naming;
+mod version;
 
-/// A PrimeHub chart release, `MAJOR.MINOR.PATCH`, optionally with a pre-release suffix
-/// (`4.0.0-rc.1`, `3.7.0-aws.1`). Facts are looked up by the numeric core only: a
-/// pre-release gets the facts of the release it leads to, which is never less than the
-/// older release's (the checks only grow stricter with age).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChartVersion {
-    pub major: u32,
-    pub minor: u32,
-    pub patch: u32,
-    pub pre: Option<String>,
-}
+pub use breaks::{breaks, Breaks, ACCEPT_NAMES};
+pub use naming::{
+    controller_config_name, fullname, push_secret_name, switch_note, Naming,
+    CONTROLLER_CONFIG_SUFFIX, CONTROLLER_CONTAINER, CONTROLLER_SUFFIX, RELEASE_LABEL,
+};
+pub use version::{assumed_line, BadVersion, ChartVersion, Source, NEWEST, OLDEST};
 
-/// The newest chart whose facts phib knows; assumed when nothing says otherwise.
-pub const NEWEST: ChartVersion = ChartVersion::new(4, 1, 0);
-/// The oldest chart with an image builder phib knows how to configure.
-pub const OLDEST: ChartVersion = ChartVersion::new(2, 7, 0);
-
+/// The first release of each fact in the list above.
 const PUSH_REPO_FROM: ChartVersion = ChartVersion::new(3, 7, 1);
 const SKIP_TLS_KEY_FROM: ChartVersion = ChartVersion::new(3, 3, 0);
 const SKIP_TLS_WORKS_FROM: ChartVersion = ChartVersion::new(3, 4, 2);
 const SKIP_TLS_BASE_PULL_FROM: ChartVersion = ChartVersion::new(3, 8, 0);
 const SECRET_ANY_MODE_FROM: ChartVersion = ChartVersion::new(3, 4, 0);
 const DOCKER_IO_PREFIX_FROM: ChartVersion = ChartVersion::new(4, 0, 0);
-
-impl ChartVersion {
-    pub const fn new(major: u32, minor: u32, patch: u32) -> Self {
-        ChartVersion {
-            major,
-            minor,
-            patch,
-            pre: None,
-        }
-    }
-
-    fn core(&self) -> (u32, u32, u32) {
-        (self.major, self.minor, self.patch)
-    }
-
-    /// The chart version from `helm list`'s `chart` column (`primehub-4.1.0`).
-    pub fn from_chart_column(chart: &str) -> Option<ChartVersion> {
-        chart.strip_prefix("primehub-")?.parse().ok()
-    }
-}
-
-impl PartialOrd for ChartVersion {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for ChartVersion {
-    /// By the numeric core; a pre-release sorts right after its core (see the type's
-    /// comment: it gets the core's facts).
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.core()
-            .cmp(&other.core())
-            .then_with(|| self.pre.cmp(&other.pre))
-    }
-}
-
-impl fmt::Display for ChartVersion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)?;
-        if let Some(pre) = &self.pre {
-            write!(f, "-{pre}")?;
-        }
-        Ok(())
-    }
-}
-
-/// Why a version string was not understood.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BadVersion(pub String);
-
-impl fmt::Display for BadVersion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl FromStr for ChartVersion {
-    type Err = BadVersion;
-
-    /// `3.7.1`, `v3.7.1`, `4.0.0-rc.1`, `3.7.0-aws.1`; build metadata (`+x`) is ignored.
-    fn from_str(s: &str) -> Result<Self, BadVersion> {
-        let bad = || {
-            BadVersion(format!(
-                "`{s}` is not a chart version like `{NEWEST}` (MAJOR.MINOR.PATCH)"
-            ))
-        };
-        let t = s.strip_prefix('v').unwrap_or(s);
-        let t = t.split_once('+').map_or(t, |(v, _)| v);
-        let (core, pre) = match t.split_once('-') {
-            Some((c, p)) if !p.is_empty() => (c, Some(p.to_string())),
-            Some(_) => return Err(bad()),
-            None => (t, None),
-        };
-        let mut parts = core.split('.');
-        let mut num = || -> Result<u32, BadVersion> {
-            let p = parts.next().ok_or_else(bad)?;
-            if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) || p.len() > 6 {
-                return Err(bad());
-            }
-            p.parse().map_err(|_| bad())
-        };
-        let (major, minor, patch) = (num()?, num()?, num()?);
-        if parts.next().is_some() {
-            return Err(bad());
-        }
-        Ok(ChartVersion {
-            major,
-            minor,
-            patch,
-            pre,
-        })
-    }
-}
 
 /// What one chart version does with the `customImage` block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,8 +81,9 @@ pub fn is_known(v: &ChartVersion) -> bool {
 /// The chart phib upgrades by default.
 pub const DEFAULT_CHART: &str = "infuseai/primehub";
 
-/// PrimeHub's Helm release when none is given.
-pub const DEFAULT_RELEASE: &str = "primehub";
+/// PrimeHub's Helm release when none is given (kept with the field list, whose release
+/// question offers it).
+pub use crate::registry::DEFAULT_RELEASE;
 
 /// PrimeHub's namespace when none is given.
 pub const DEFAULT_NAMESPACE: &str = "hub";
@@ -218,55 +116,6 @@ pub fn console_mode_warning(v: &ChartVersion, values: &ChartValues) -> Option<St
     Some(format!(
         "PrimeHub chart {v} offers the image builder in the console only with `primehub.mode: {CONSOLE_IMAGE_BUILDER_MODE}` (it sets `PRIMEHUB_FEATURE_CUSTOM_IMAGE` only then), and the values file has {has}: the block is written, but nobody can start a build; set `primehub.mode: {CONSOLE_IMAGE_BUILDER_MODE}` in the values PrimeHub is installed with (the image builder is an Enterprise feature)"
     ))
-}
-
-/// The chart's default chart name, which `nameOverride` replaces in the fullname.
-const CHART_NAME: &str = "primehub";
-
-/// How the chart names a release's objects: the values that change it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Naming<'a> {
-    pub release: &'a str,
-    pub name_override: Option<&'a str>,
-    pub fullname_override: Option<&'a str>,
-}
-
-/// Helm's `trunc 63 | trimSuffix "-"`.
-fn trunc63(s: &str) -> String {
-    let cut: String = s.chars().take(63).collect();
-    cut.strip_suffix('-').map(str::to_string).unwrap_or(cut)
-}
-
-/// The chart's `primehub.fullname`: `fullnameOverride`, else the release when it
-/// contains the (overridden) chart name, else `<release>-<name>`; 63 characters, no
-/// trailing `-`. Empty overrides count as unset, as the chart's `default` does.
-pub fn fullname(n: &Naming) -> String {
-    if let Some(full) = n.fullname_override.filter(|s| !s.is_empty()) {
-        return trunc63(full);
-    }
-    let name = n
-        .name_override
-        .filter(|s| !s.is_empty())
-        .unwrap_or(CHART_NAME);
-    if n.release.contains(name) {
-        trunc63(n.release)
-    } else {
-        trunc63(&format!("{}-{name}", n.release))
-    }
-}
-
-/// The name of the push Secret the chart renders for this release.
-pub fn push_secret_name(n: &Naming) -> String {
-    format!("{}-controller-custom-image-push-secret", fullname(n))
-}
-
-/// What the chart appends to the fullname for the controller's ConfigMap, which embeds
-/// the whole `customImage` block (`toYaml`).
-pub const CONTROLLER_CONFIG_SUFFIX: &str = "-controller-config";
-
-/// The name of the controller ConfigMap the chart renders for this release.
-pub fn controller_config_name(n: &Naming) -> String {
-    format!("{}{CONTROLLER_CONFIG_SUFFIX}", fullname(n))
 }
 
 /// Whether chart `v` renders its push Secret: only with a `registryEndpoint`, and up
@@ -311,164 +160,6 @@ fn with_docker_io(image: &str) -> String {
     }
 }
 
-/// A combination a chart version is known to break, with the reason and the fix, as
-/// phib says it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Breaks {
-    /// `pushRepo` on a chart that ignores it.
-    PushRepoIgnored,
-    /// `pushRepo` on a chart that ignores it, where the prefix of its namespace would
-    /// reach the same place: images would go to `PREFIX/<image>`, a repository each, so
-    /// the credential must be able to create repositories under the prefix.
-    PushRepoAsPrefix { repo: String, prefix: String },
-    /// `insecureSkipVerify` (or an `http://` endpoint) on a chart whose build script does
-    /// not pass it to buildah.
-    SkipTlsNotPassed,
-    /// The image host (the push path's first component) has no `.` and chart 4.0+ turns
-    /// the name into a Docker Hub path.
-    DockerIoPrefix { host: String },
-    /// Up to 3.3.0: the values file's `primehub.mode` is not `ee`/`deploy`.
-    NeedsEeMode { mode: Option<String> },
-    /// Values mode with a `pushSecretName` that is not the Secret the chart renders:
-    /// the controller finds no push secret. `from` says where the name came from.
-    SecretNotRendered {
-        name: String,
-        from: &'static str,
-        chart_name: String,
-        release: String,
-    },
-}
-
-/// What `--accept` takes: one name per combination phib knows builds fail with, named
-/// for what the user accepts.
-pub const ACCEPT_NAMES: [&str; 6] = [
-    "ignored-push-repo",
-    "tls-verified-push",
-    "docker-hub-path",
-    "no-push-secret",
-    "missing-push-secret",
-    "push-repo-as-prefix",
-];
-
-impl Breaks {
-    /// The `--accept` name that lets phib write the values anyway.
-    pub fn accept_name(&self) -> &'static str {
-        match self {
-            Breaks::PushRepoIgnored => ACCEPT_NAMES[0],
-            Breaks::SkipTlsNotPassed => ACCEPT_NAMES[1],
-            Breaks::DockerIoPrefix { .. } => ACCEPT_NAMES[2],
-            Breaks::NeedsEeMode { .. } => ACCEPT_NAMES[3],
-            Breaks::SecretNotRendered { .. } => ACCEPT_NAMES[4],
-            Breaks::PushRepoAsPrefix { .. } => ACCEPT_NAMES[5],
-        }
-    }
-
-    /// Why builds fail, for `phib: <reason>`.
-    pub fn reason(&self, v: &ChartVersion) -> String {
-        match self {
-            Breaks::PushRepoIgnored => format!(
-                "PrimeHub chart {v} ignores `pushRepo` (read from {PUSH_REPO_FROM}): its controller would push every image to a bare `<image>:<hash>` on Docker Hub"
-            ),
-            Breaks::PushRepoAsPrefix { repo, prefix } => format!(
-                "PrimeHub chart {v} ignores `pushRepo` (read from {PUSH_REPO_FROM}); what it reads instead is `pushRepoPrefix: {prefix}`, which sends each image to a repository of its own, `{prefix}/<image>:<hash>`, beside `{repo}`: the credential must be able to create repositories under `{prefix}`, and one limited to `{repo}` (a Quay robot with write on one repository, an ACR token's scope map, a Docker Hub repository-scoped token, a Harbor robot of one repository) is denied every push"
-            ),
-            Breaks::SkipTlsNotPassed if facts(v).has_skip_tls_key => format!(
-                "PrimeHub chart {v} does not pass `insecureSkipVerify` on to buildah (its build script drops it; fixed in {SKIP_TLS_WORKS_FROM}): pushes to a plain-http or self-signed registry fail"
-            ),
-            Breaks::SkipTlsNotPassed => format!(
-                "PrimeHub chart {v} has no `insecureSkipVerify` (from {SKIP_TLS_WORKS_FROM} it reaches buildah): pushes to a plain-http or self-signed registry fail"
-            ),
-            Breaks::DockerIoPrefix { host } => format!(
-                "the registry host `{host}` has no `.`: PrimeHub chart {v} prepends `docker.io/` to such image names, so every push and pull goes to a path on Docker Hub"
-            ),
-            Breaks::NeedsEeMode { mode } => format!(
-                "PrimeHub chart {v} renders the push Secret and build scripts only with `primehub.mode: ee` (or `deploy`), and the values file has {}",
-                match mode {
-                    Some(m) => format!("`primehub.mode: {m}`"),
-                    None => "no `primehub.mode` (the chart's default is `ce`)".into(),
-                }
-            ),
-            Breaks::SecretNotRendered { name, from, chart_name, release } => format!(
-                "{from} `{name}` names a Secret nobody creates: with the credentials in the values, the chart renders its push Secret as `{chart_name}` (release `{release}`), and builds would fail with \"push secret not found\""
-            ),
-        }
-    }
-
-    /// The next step and, for a user who knows, the flag that writes the values anyway.
-    pub fn help(&self, v: &ChartVersion) -> String {
-        if let Breaks::PushRepoAsPrefix { prefix, .. } = self {
-            return format!(
-                "if the credential may create repositories under `{prefix}`, give `--push-repo-prefix {prefix}` (or add `--accept {}` to have phib write it for `--push-repo`); else upgrade PrimeHub to {PUSH_REPO_FROM} or later and pass `--chart-version`",
-                self.accept_name()
-            );
-        }
-        format!(
-            "{}; or, to write it knowing builds will fail, `--accept {}`",
-            self.fix(v),
-            self.accept_name()
-        )
-    }
-
-    /// The next step, for `help: <fix>`.
-    pub fn fix(&self, _v: &ChartVersion) -> String {
-        match self {
-            Breaks::PushRepoAsPrefix { prefix, .. } => format!(
-                "if the credential may create repositories under `{prefix}`, answer `{prefix}` as the push repository prefix and leave the single push repository empty; else upgrade PrimeHub to {PUSH_REPO_FROM} or later"
-            ),
-            Breaks::PushRepoIgnored => format!(
-                "use `--push-repo-prefix` (a repository per image, `<prefix>/<image>`), or upgrade PrimeHub to {PUSH_REPO_FROM} or later and pass `--chart-version`"
-            ),
-            Breaks::SkipTlsNotPassed => format!(
-                "serve the registry over https with a certificate the build image trusts, or upgrade PrimeHub to {SKIP_TLS_WORKS_FROM} or later and pass `--chart-version`"
-            ),
-            Breaks::DockerIoPrefix { .. } => "use the registry's name with a dot (a DNS name) or its IP address".into(),
-            Breaks::NeedsEeMode { .. } => "set `primehub.mode: ee` in the values file (the image builder is an Enterprise feature on this chart)".into(),
-            Breaks::SecretNotRendered { name, .. } => format!(
-                "drop the name to use the chart's, or keep the credentials in a Secret of your own named `{name}`: `--secret-mode external --secret-name {name}`"
-            ),
-        }
-    }
-}
-
-/// What a chart version breaks in the values phib is about to write: the push target
-/// (`pushRepo` or prefix), whether TLS verification must be skipped (an `http://`
-/// endpoint or `insecureSkipVerify`), and the values file's `primehub.mode` when a
-/// values file is being edited (`None` for `--stdout`).
-pub fn breaks(
-    v: &ChartVersion,
-    push_repo: Option<&str>,
-    push_repo_prefix: Option<&str>,
-    needs_skip_tls: bool,
-    mode: Option<Option<&str>>,
-) -> Vec<Breaks> {
-    let f = facts(v);
-    let mut out = Vec::new();
-    if push_repo.is_some() && !f.reads_push_repo {
-        out.push(Breaks::PushRepoIgnored);
-    }
-    if needs_skip_tls && !f.push_skips_tls {
-        out.push(Breaks::SkipTlsNotPassed);
-    }
-    if f.prepends_docker_io {
-        if let Some(path) = push_repo.or(push_repo_prefix) {
-            let first = path.split('/').next().unwrap_or(path);
-            if !first.contains('.') {
-                out.push(Breaks::DockerIoPrefix {
-                    host: first.to_string(),
-                });
-            }
-        }
-    }
-    if let Some(mode) = mode {
-        if f.needs_ee_mode && !mode.is_some_and(|m| EE_MODES.contains(&m)) {
-            out.push(Breaks::NeedsEeMode {
-                mode: mode.map(str::to_string),
-            });
-        }
-    }
-    out
-}
-
 /// The keys of `customImage` that chart `v` (its templates and its controller) reads.
 /// Anything else in the block is dead: a typo, a key of another version, or one of
 /// [`IGNORED_KEYS`].
@@ -510,14 +201,6 @@ pub const BUILD_JOB_RESOURCE_DEFAULTS: [(&str, &str, &str); 4] = [
     ("requests", "cpu", "500m"),
     ("requests", "memory", "100Mi"),
 ];
-
-/// What the chart appends to the fullname for the controller's Deployment; its pods
-/// are `<fullname>-controller-<replicaset hash>-<suffix>`.
-pub const CONTROLLER_SUFFIX: &str = "-controller";
-/// The controller's container in that Deployment (beside `kube-rbac-proxy`).
-pub const CONTROLLER_CONTAINER: &str = "manager";
-/// The label every pod of the release carries, with the release's name.
-pub const RELEASE_LABEL: &str = "app.kubernetes.io/instance";
 
 /// The container of a build pod (`image-<ImageSpecJob>-<hash>`), which runs the
 /// chart's `build-and-push.sh` privileged.
@@ -578,53 +261,6 @@ impl ChartValues {
             name_override: self.name_override.as_deref(),
             fullname_override: self.fullname_override.as_deref(),
         }
-    }
-}
-
-/// When a build succeeds the controller sets the new Image's `spec.pullSecret` to the
-/// push Secret's name, and never changes it after: switching `pushSecretName` leaves
-/// every Image built before on the old name. What phib says about that, given the old
-/// and new names, whether the old one was the chart's own (values mode: after the
-/// upgrade the chart renders it without a login), and PrimeHub's namespace.
-pub fn switch_note(old: &str, old_is_charts: bool, new: &str, namespace: &str) -> Option<String> {
-    if old == new {
-        return None;
-    }
-    let command = format!(
-        "kubectl -n {namespace} get images.primehub.io -o jsonpath='{{range .items[?(@.spec.pullSecret==\"{old}\")]}}{{.metadata.name}}{{\"\\n\"}}{{end}}' | xargs -r -I{{}} kubectl -n {namespace} patch images.primehub.io {{}} --type merge -p '{{\"spec\":{{\"pullSecret\":\"{new}\"}}}}'"
-    );
-    Some(if old_is_charts {
-        format!(
-            "images built before pull with the chart's Secret `{old}`, which holds no login once the values hold none: after `helm upgrade`, point them at `{new}` with: {command}"
-        )
-    } else {
-        format!(
-            "images built before pull with the Secret `{old}`: keep it while they are in use, or point them at `{new}` with: {command}"
-        )
-    })
-}
-
-/// Where phib got the chart version from, for the line that says which it assumed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
-    /// `--chart-version`.
-    Flag,
-    /// The live release `NAME` in namespace `NS`.
-    Release { name: String, namespace: String },
-    /// Nothing said: the newest phib knows.
-    Newest,
-}
-
-/// The line phib prints about the chart version it assumed.
-pub fn assumed_line(v: &ChartVersion, source: &Source) -> String {
-    match source {
-        Source::Flag => format!("values for PrimeHub chart {v} (`--chart-version`)"),
-        Source::Release { name, namespace } => format!(
-            "values for PrimeHub chart {v}, the version of release `{name}` in namespace `{namespace}`"
-        ),
-        Source::Newest => format!(
-            "values for PrimeHub chart {v}, the newest phib knows (no release found); pass `--chart-version` if PrimeHub runs an older chart"
-        ),
     }
 }
 
@@ -1035,7 +671,16 @@ mod tests {
 
     #[test]
     fn the_assumed_line_says_where_the_version_came_from() {
-        assert!(assumed_line(&NEWEST, &Source::Newest).contains("newest"));
+        let newest = assumed_line(
+            &NEWEST,
+            &Source::Newest {
+                because: "helm not found on `PATH`".into(),
+            },
+        );
+        assert!(
+            newest.contains("the newest phib knows, because helm not found on `PATH`;"),
+            "{newest}"
+        );
         assert!(assumed_line(&v("3.8.0"), &Source::Flag).contains("`--chart-version`"));
         let line = assumed_line(
             &v("3.8.0"),

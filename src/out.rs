@@ -224,13 +224,10 @@ pub fn print_checklist(text: &str) -> Result<()> {
     write_out(shown.as_bytes())
 }
 
-/// The width a checklist written through [`lines`] keeps where there is no terminal:
-/// a log of `phib verify` reads in an 80-column terminal too.
-const LOG_COLUMNS: usize = 80;
-
 /// A line writer for code that reports step by step (`phib verify`): each whole line
 /// written to it is a checklist line, printed through the gate as it completes: on a
-/// terminal wrapped to its width, elsewhere to 80 columns, going on under its text.
+/// terminal wrapped to its width, going on under its text; elsewhere whole, as scripts
+/// read it.
 pub struct Lines {
     stream: Stream,
     pending: Vec<u8>,
@@ -247,8 +244,7 @@ pub fn lines(stream: Stream) -> Lines {
 impl Lines {
     fn emit(&mut self, line: &[u8]) -> std::io::Result<()> {
         let text = clean(&String::from_utf8_lossy(line));
-        let width = columns(self.stream).unwrap_or(LOG_COLUMNS);
-        let shown = lay_out(&text, Some(width), Hang::Checklist);
+        let shown = lay_out(&text, columns(self.stream), Hang::Checklist);
         match self.stream {
             Stream::Out => {
                 write_out(shown.as_bytes()).map_err(|e| std::io::Error::other(e.message))

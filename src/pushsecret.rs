@@ -275,10 +275,6 @@ pub fn split(
 /// Why a wizard recommends the external mode, in one sentence.
 pub const WHY_EXTERNAL: &str = "PrimeHub's chart copies a password kept in the values into a ConfigMap in plain text; a Secret of your own keeps it out of the values, the release and the ConfigMap, and can be rotated without `helm upgrade`.";
 
-/// The one-paragraph note for values mode: where the password ends up, and the mode
-/// that keeps it out.
-pub const VALUES_MODE_NOTE: &str = "secret mode `values` (the default): the credentials sit in the values file, the Helm release Secret and the controller ConfigMap; `--secret-mode external` with `--secret-out FILE` or `--apply` keeps them in a Secret of your own instead, which can then be rotated without `helm upgrade` (see docs/security.md)";
-
 #[cfg(test)]
 mod tests {
     use super::*;

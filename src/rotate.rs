@@ -331,7 +331,7 @@ mod tests {
             .starts_with('{'));
         assert!(!v.warnings.iter().any(|w| w
             .render(crate::registry::Surface::Flags)
-            .contains("belongs to project")));
+            .contains("the keyfile is of project")));
 
         old.push = Some(PushTarget::Prefix("gcr.io/other-project".into()));
         let v = rotate(&old, &s).unwrap();

@@ -402,14 +402,18 @@ fn check_push_host(endpoint: &str, push: &PushTarget) -> Result<(), Refusal> {
 }
 
 /// What phib says when an `http://` endpoint makes it write `insecureSkipVerify: true`.
-pub const PLAIN_HTTP_NOTE: &str = "the endpoint is plain `http://`: writing `insecureSkipVerify: true`, without which buildah talks https to it and every push fails";
+pub const PLAIN_HTTP_NOTE: &str =
+    "`insecureSkipVerify: true` written: buildah needs it for `http://`";
 
 /// The warnings every kind shares.
 fn common_warnings(o: &Outcome, out: &mut Vec<Warning>) {
     if let Some(password) = o.password {
         out.push(password_in_values());
         if password.expose().ends_with(['\n', '\r']) {
-            out.push(Warning::new(Code::PasswordLineBreak, "the password ends with a line break, which is kept as part of it (a token never ends with one); `--password-stdin` removes only one trailing newline, so check what is piped in"));
+            out.push(Warning::new(
+                Code::PasswordLineBreak,
+                "the password ends with a line break, kept as part of it: check what is piped in",
+            ));
         }
     }
     if let Some(key) = o.answers.keyfile() {
@@ -419,7 +423,7 @@ fn common_warnings(o: &Outcome, out: &mut Vec<Warning>) {
         let project = push.split('/').nth(1).unwrap_or_default();
         if !project.is_empty() && project != key.project_id() {
             out.push(Warning::new(Code::KeyfileProject, format!(
-                "the keyfile belongs to project `{}`, but images are pushed to project `{project}` (`{push}`): its service account needs push rights there",
+                "the keyfile is of project `{}`: its service account needs push rights on `{project}`",
                 key.project_id(),
             )));
         }
@@ -427,23 +431,31 @@ fn common_warnings(o: &Outcome, out: &mut Vec<Warning>) {
 }
 
 /// The warning for a password kept in the values ([`Code::PasswordInValues`]; the
-/// external push-secret mode drops it).
+/// external push-secret mode drops it). One line; the page says who can read it there,
+/// and how to keep it out (a question the wizard asks only when it sets up anew, so the
+/// warning names none).
 pub fn password_in_values() -> Warning {
-    Warning::new(Code::PasswordInValues, "the password is stored in the values file as `registryPassword`, and the chart copies it into the controller ConfigMap in plain text: anyone who can read ConfigMaps in PrimeHub's namespace can read it; keep the values file private, or ")
-        .advice(
-            "keep the password out of the values with `--secret-mode external`",
-            "keep the password out of the values by answering \"a Secret of your own\" to where the credentials live",
-        )
+    Warning::new(
+        Code::PasswordInValues,
+        "the chart copies the password into a ConfigMap in plain text; ",
+    )
+    .advice(
+        "`--secret-mode external` keeps it out (docs/security.md)",
+        "a Secret of your own keeps it out (docs/security.md)",
+    )
 }
 
 /// [`password_in_values`] for a block printed instead of written (`--stdout`): the
 /// password is in what was printed, and goes where the block goes.
 pub fn password_in_printed_block() -> Warning {
-    Warning::new(Code::PasswordInValues, "the block printed holds the password as `registryPassword`; in PrimeHub's values the chart copies it into the controller ConfigMap in plain text, readable by anyone who can read ConfigMaps in PrimeHub's namespace: keep what you paste it into private, or ")
-        .advice(
-            "keep the password out of the values with `--secret-mode external`",
-            "keep the password out of the values by answering \"a Secret of your own\" to where the credentials live",
-        )
+    Warning::new(
+        Code::PasswordInValues,
+        "the printed block holds the password, which the chart copies into a ConfigMap; ",
+    )
+    .advice(
+        "`--secret-mode external` keeps it out (docs/security.md)",
+        "a Secret of your own keeps it out (docs/security.md)",
+    )
 }
 
 #[cfg(test)]

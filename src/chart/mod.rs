@@ -114,7 +114,7 @@ pub fn console_mode_warning(v: &ChartVersion, values: &ChartValues) -> Option<St
         None => return None,
     };
     Some(format!(
-        "PrimeHub chart {v} offers the image builder in the console only with `primehub.mode: {CONSOLE_IMAGE_BUILDER_MODE}` (it sets `PRIMEHUB_FEATURE_CUSTOM_IMAGE` only then), and the values file has {has}: the block is written, but nobody can start a build; set `primehub.mode: {CONSOLE_IMAGE_BUILDER_MODE}` in the values PrimeHub is installed with (the image builder is an Enterprise feature)"
+        "PrimeHub chart {v} offers the image builder in the console only with `primehub.mode: {CONSOLE_IMAGE_BUILDER_MODE}`, and the values file has {has}: set `primehub.mode: {CONSOLE_IMAGE_BUILDER_MODE}` (docs/chart-versions.md)"
     ))
 }
 

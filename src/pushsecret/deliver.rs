@@ -27,8 +27,8 @@ pub use sealing::Sealing;
 /// What remains to do after the values are written.
 #[derive(Debug, Clone)]
 pub enum Pending {
-    /// Values mode: print the note about where the password ends up (when there is one).
-    Values { note: bool },
+    /// Values mode: nothing (the plan's warning says where the password ends up).
+    Values,
     /// External mode: deliver these manifests.
     External { manifests: Manifests, to: Output },
 }
@@ -75,7 +75,7 @@ impl Pending {
     /// written (no secret in it).
     pub fn summary(&self) -> String {
         let (what, to) = match self {
-            Pending::Values { .. } => {
+            Pending::Values => {
                 return "the credentials stay in the values file (PrimeHub's documented way)"
                     .to_string()
             }

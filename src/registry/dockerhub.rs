@@ -84,6 +84,9 @@ fn warnings(o: &Outcome, out: &mut Vec<Warning>) {
         return;
     };
     if !token.starts_with("dckr_pat_") && !token.starts_with("dckr_oat_") {
-        out.push(Warning::new(Code::Registry, "the Docker Hub secret does not look like an access token (`dckr_pat_...` or `dckr_oat_...`); an account password stops working with two-factor login and gives full account access: create a token at hub.docker.com > Account settings > Personal access tokens"));
+        out.push(Warning::new(
+            Code::Registry,
+            "the secret is no Docker Hub access token (`dckr_pat_...`); create one (docs/registries/dockerhub.md)",
+        ));
     }
 }

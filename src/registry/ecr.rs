@@ -199,11 +199,14 @@ fn warnings(o: &Outcome, out: &mut Vec<Warning>) {
 /// ([`Code::EcrRefresh`]: dropped when phib renders the refresh itself).
 pub fn refresh_warning(push_secret_name: Option<&str>) -> Warning {
     let name = push_secret_name.unwrap_or("aws-registry");
-    Warning::new(Code::EcrRefresh, format!("ECR tokens expire after 12 hours: no credentials are written, and the Secret `{name}` in PrimeHub's namespace must be kept fresh by something else. PrimeHub's docs use InfuseAI's aws-ecr-credential chart, but its 1.5.0 uses `batch/v1beta1` CronJob and does not install on Kubernetes 1.25 or later; "))
-        .advice(
-            "`--secret-mode external --ecr-refresh external-secrets --apply` sets up the external-secrets.io operator to do it",
-            "keeping the credentials in \"a Secret of your own\" sets up the external-secrets.io operator to do it",
-        )
+    Warning::new(
+        Code::EcrRefresh,
+        format!("`{name}` needs a new ECR token every 12 hours: "),
+    )
+    .advice(
+        "`--secret-mode external --ecr-refresh external-secrets` renews it (docs/registries/ecr.md)",
+        "\"a Secret kept fresh by external-secrets.io\" renews it (docs/registries/ecr.md)",
+    )
 }
 
 #[cfg(test)]

@@ -73,10 +73,13 @@ fn gcr_host(value: &str) -> Result<(), Invalid> {
 
 fn warnings(_: &Outcome, out: &mut Vec<Warning>) {
     out.push(
-        Warning::new(Code::Registry, "Google Container Registry is shut down for writes (since 2025-03-18) unless the gcr.io host is backed by Artifact Registry; ")
-            .advice(
-                "prefer `--registry artifact-registry`",
-                "prefer Google Artifact Registry (in the registry list)",
-            ),
+        Warning::new(
+            Code::Registry,
+            "gcr.io takes no pushes since 2025-03-18 unless Artifact Registry backs it; ",
+        )
+        .advice(
+            "prefer `--registry artifact-registry` (docs/registries/gcr.md)",
+            "prefer Google Artifact Registry (docs/registries/gcr.md)",
+        ),
     );
 }

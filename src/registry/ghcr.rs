@@ -39,6 +39,9 @@ fn warnings(o: &Outcome, out: &mut Vec<Warning>) {
         .password
         .is_some_and(|p| p.expose().starts_with("github_pat_"));
     if fine_grained {
-        out.push(Warning::new(Code::Registry, "the token looks like a fine-grained personal access token (`github_pat_...`), which cannot push to ghcr.io; create a classic token with `write:packages` and `read:packages`"));
+        out.push(Warning::new(
+            Code::Registry,
+            "a fine-grained token (`github_pat_...`) cannot push to ghcr.io; use a classic one (docs/registries/ghcr.md)",
+        ));
     }
 }

@@ -97,22 +97,26 @@ fn check(o: &Outcome) -> Result<(), (FieldId, Invalid)> {
 
 fn warnings(o: &Outcome, out: &mut Vec<Warning>) {
     if let Some(given) = o.answers.text(FieldId::Endpoint).filter(|e| !e.contains("://")) {
-        out.push(Warning::new(Code::SchemeLess, format!(
-            "the endpoint `{given}` has no scheme, so buildah talks https to it; if the registry speaks plain http, write `http://{given}` (`phib render` stays offline: `phib verify` tells which it speaks)"
-        )));
+        out.push(Warning::new(
+            Code::SchemeLess,
+            format!("`{given}` has no scheme, so builds use https; plain http needs `http://{given}` (docs/registries/harbor.md)"),
+        ));
     }
     let robot = o
         .answers
         .text(FieldId::Username)
         .is_some_and(|u| u.starts_with(ROBOT_PREFIX));
     if !robot && at_root(o.push) {
-        out.push(Warning::new(Code::Registry, format!(
-            "`{}` is at the registry's root: a plain registry takes it, but Harbor refuses it (its repositories live in projects, `HOST/PROJECT/REPOSITORY`); if this is Harbor, ",
-            o.push.as_str()
-        )).advice(
-            format!("use `{} {}`", o.push.field().flag(), in_project(o.push, "PROJECT")),
-            "put the push target into a project: HOST/PROJECT/...",
-        ));
+        out.push(
+            Warning::new(
+                Code::Registry,
+                format!("`{}` is at the registry's root, which Harbor refuses; ", o.push.as_str()),
+            )
+            .advice(
+                format!("use `{} {}`", o.push.field().flag(), in_project(o.push, "PROJECT")),
+                "put it into a project: HOST/PROJECT/...",
+            ),
+        );
     }
 }
 

@@ -159,19 +159,21 @@ fn chart_warnings(
     }
     if facts.needs_ee_mode && target.values.is_none() {
         warnings.push(Warning::new(Code::Chart, format!(
-            "PrimeHub chart {v} renders the push Secret and build scripts only with `primehub.mode: ee` (or `deploy`); make sure the values PrimeHub is installed with say so"
+            "PrimeHub chart {v} renders the push Secret only with `primehub.mode: ee` (or `deploy`): check the values PrimeHub runs with (docs/chart-versions.md)"
         )));
     }
     if !facts.prepends_docker_io {
-        if let Some(b) = chart::breaks(&chart::NEWEST, None, push_path, false, None)
+        let host = chart::breaks(&chart::NEWEST, None, push_path, false, None)
             .into_iter()
-            .find(|b| matches!(b, chart::Breaks::DockerIoPrefix { .. }))
-        {
+            .find_map(|b| match b {
+                chart::Breaks::DockerIoPrefix { host } => Some(host),
+                _ => None,
+            });
+        if let Some(host) = host {
             warnings.push(Warning::new(
                 Code::HostWithoutDot,
                 format!(
-                    "{}; it works on chart {v}, but not after an upgrade to 4.0 or later",
-                    b.reason(&chart::NEWEST)
+                    "the registry host `{host}` has no `.`: fine on chart {v}, but chart 4.0 and later push to Docker Hub instead (docs/chart-versions.md)"
                 ),
             ));
         }

@@ -86,13 +86,9 @@ pub fn finish(decision: Decision, values: Values) -> Result<()> {
     Ok(())
 }
 
-/// The write, through the one flow. The wizard asked where the credentials go: no
-/// note about the mode, only what was done with the Secret.
+/// The write, through the one flow; what was done with the Secret is said.
 fn write(decision: &Decision, values: Values) -> Result<Option<String>> {
-    let pending = match &decision.pending {
-        Pending::Values { .. } => Pending::Values { note: false },
-        external => external.clone(),
-    };
+    let pending = decision.pending.clone();
     let namespace = decision
         .choice
         .as_ref()
@@ -242,7 +238,7 @@ enum Source {
 /// Secret the cluster makes: ECR, the External Secrets Operator).
 fn verify_source(decision: &Decision) -> Option<Source> {
     match &decision.pending {
-        Pending::Values { .. } => decision
+        Pending::Values => decision
             .validated
             .custom_image
             .registry_password

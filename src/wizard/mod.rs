@@ -332,9 +332,7 @@ fn ask_rotation(
     let rotated = rotate(ci, &answers.settings).map_err(|r| r.render(Surface::Wizard))?;
     let validated = fit(p, rotated, &answers.settings, chart)?;
     let Some(name) = external_secret(ci) else {
-        let pending = Pending::Values {
-            note: validated.custom_image.registry_password.is_some(),
-        };
+        let pending = Pending::Values;
         let new = New {
             validated,
             pending,
@@ -415,7 +413,7 @@ fn ask_delivery(
 /// The Secret an ECR block in the chart's way (no credentials, secret mode values)
 /// reads its login from, kept fresh by the aws-ecr-credential chart.
 fn ecr_chart_secret<'a>(ci: &'a CustomImage, pending: &Pending) -> Option<&'a str> {
-    let values_mode = matches!(pending, Pending::Values { .. });
+    let values_mode = matches!(pending, Pending::Values);
     let ecr = detect_kind(ci) == Kind::Ecr && ci.registry_password.is_none();
     ci.push_secret_name
         .as_deref()

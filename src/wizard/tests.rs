@@ -631,11 +631,11 @@ fn render_warnings_are_said_without_flags_the_wizard_has_no_use_for() {
     let flat = shown.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(!flat.contains("`--"), "{shown}");
     assert!(
-        flat.contains("prefer Google Artifact Registry (in the registry list)"),
+        flat.contains("prefer Google Artifact Registry (docs/registries/gcr.md)"),
         "{shown}"
     );
     assert!(
-        flat.contains("by answering \"a Secret of your own\""),
+        flat.contains("a Secret of your own keeps it out (docs/security.md)"),
         "{shown}"
     );
 }

@@ -814,7 +814,7 @@ e2e!(
             let r = phib_render(&target, &case, &[]);
             r.phib.expect_code(0);
             assert!(
-                r.phib.stderr.contains("writing `insecureSkipVerify: true`"),
+                r.phib.stderr.contains("`insecureSkipVerify: true` written"),
                 "{}",
                 r.phib.stderr
             );

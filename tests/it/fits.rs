@@ -74,10 +74,14 @@ fn render_messages_fit_the_terminal() {
     ];
     let password = ("PHIB_REGISTRY_PASSWORD", Some("not-a-token-s3cret"));
     let piped = tempdir();
+    // The same `PATH` as on the terminal (no helm): the same chart line.
+    let bin = piped.path().join("empty-bin");
+    std::fs::create_dir_all(&bin).unwrap();
     let r = run(
         phib()
             .args(args)
             .current_dir(piped.path())
+            .env("PATH", &bin)
             .env(password.0, password.1.unwrap()),
         b"",
     );

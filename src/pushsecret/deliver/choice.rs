@@ -97,9 +97,7 @@ pub fn prepare(
 ) -> Result<Pending> {
     refuse_options_of_other_modes(&choice)?;
     if choice.mode == SecretMode::Values {
-        return Ok(Pending::Values {
-            note: validated.custom_image.registry_password.is_some(),
-        });
+        return Ok(Pending::Values);
     }
     let Choice {
         mode,

@@ -2,19 +2,15 @@
 //! or handed to `kubectl apply -f -` on standard input; and what was done, in words.
 
 use super::{Manifests, Output, Pending};
-use crate::pushsecret::VALUES_MODE_NOTE;
 use crate::runner::{self, Tool};
 use crate::secret::Secret;
 use crate::{Error, Result};
 
 /// Delivers what [`prepare`] decided, after the values were written. Returns what was
-/// done, as a sentence for the caller to show: in values mode, the note about where the
-/// password ends up (when there is one), else nothing.
+/// done, as a sentence for the caller to show (nothing in values mode).
 pub fn finish(pending: Pending) -> Result<Option<String>> {
     let (manifests, to) = match pending {
-        Pending::Values { note } => {
-            return Ok(note.then(|| format!("note: {VALUES_MODE_NOTE}")));
-        }
+        Pending::Values => return Ok(None),
         Pending::External { manifests, to } => (manifests, to),
     };
     let (text, what) = match &manifests {

@@ -126,7 +126,7 @@ pub fn check_outputs(pending: &Pending) -> Result<()> {
 /// written, else what differs, in words (never the content: it is the secret).
 pub fn check(pending: &Pending) -> Result<Option<String>> {
     let (manifests, to) = match pending {
-        Pending::Values { .. } => return Ok(None),
+        Pending::Values => return Ok(None),
         Pending::External { manifests, to } => (manifests, to),
     };
     let path = match to {

@@ -211,7 +211,7 @@ fn warnings_go_to_stderr_and_exit_0() {
         (
             vec!["--registry", "gcr", "--keyfile", &kf],
             None,
-            "shut down for writes",
+            "gcr.io takes no pushes since 2025-03-18",
         ),
         (
             vec![
@@ -227,7 +227,7 @@ fn warnings_go_to_stderr_and_exit_0() {
                 "3.12.3",
             ],
             Some("pw"),
-            "not after an upgrade to 4.0",
+            "chart 4.0 and later push to Docker Hub instead",
         ),
         (
             vec![
@@ -241,12 +241,12 @@ fn warnings_go_to_stderr_and_exit_0() {
                 "10.1.2.3:5000/p",
             ],
             Some("pw"),
-            "writing `insecureSkipVerify: true`",
+            "`insecureSkipVerify: true` written",
         ),
         (
             vec!["--registry", "ghcr", "--username", "me"],
             Some("github_pat_11AAAA"),
-            "fine-grained personal access token",
+            "a fine-grained token",
         ),
         (
             vec!["--registry", "quay", "--username", "org+bot"],
@@ -256,12 +256,12 @@ fn warnings_go_to_stderr_and_exit_0() {
         (
             vec!["--registry", "dockerhub", "--username", "me"],
             Some("password1"),
-            "does not look like an access token",
+            "no Docker Hub access token",
         ),
         (
             vec!["--registry", "quay", "--username", "org+bot"],
             Some("pw"),
-            "controller ConfigMap in plain text",
+            "the printed block holds the password, which the chart copies into a ConfigMap",
         ),
         (
             vec![
@@ -275,7 +275,7 @@ fn warnings_go_to_stderr_and_exit_0() {
                 "123456789012.dkr.ecr.us-east-1.amazonaws.com/x",
             ],
             None,
-            "Kubernetes 1.25",
+            "needs a new ECR token every 12 hours",
         ),
     ];
     for (mut args, pw, want) in cases {
@@ -292,6 +292,24 @@ fn warnings_go_to_stderr_and_exit_0() {
         if let Some(pw) = pw {
             assert!(!r.stderr.contains(pw));
         }
+        // One line each, the details on the page it names.
+        for line in r
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("phib: warning: "))
+        {
+            assert!(
+                line.chars().count() <= 160,
+                "{} columns: {line}",
+                line.len()
+            );
+            for page in line
+                .split(['(', ' ', ')'])
+                .filter(|w| w.starts_with("docs/"))
+            {
+                assert!(crate::util::root().join(page).is_file(), "{page} in {line}");
+            }
+        }
     }
     // An access token, https and a dotted host: no token or http warning.
     let r = render_in(
@@ -300,8 +318,21 @@ fn warnings_go_to_stderr_and_exit_0() {
         b"",
         Some("dckr_pat_x"),
     );
-    assert!(!r.stderr.contains("access token"), "{}", r.stderr);
-    assert!(!r.stderr.contains("http://"), "{}", r.stderr);
+    let warnings: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("phib: warning: "))
+        .collect();
+    assert!(
+        warnings.iter().all(|l| !l.contains("access token")),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        warnings.iter().all(|l| !l.contains("http://")),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

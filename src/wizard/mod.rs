@@ -6,6 +6,7 @@
 
 pub mod after;
 pub mod finish;
+mod hints;
 pub mod keyless;
 pub mod prompt;
 pub mod questions;
@@ -16,12 +17,16 @@ mod theme;
 
 use std::path::Path;
 
+pub use hints::{
+    rotation_note, upgrade_hint, verify_hint, verify_hint_after_sync, verify_hint_after_unseal,
+    written_lines,
+};
 use prompt::Prompter;
 use questions::{Answers, Existing};
 
 use crate::helm::chart_version::Asking;
 use crate::pushsecret::deliver::{self, Choice, Pending};
-use crate::registry::{Code, FieldId, Kind, Surface};
+use crate::registry::{FieldId, Kind, Surface};
 use crate::rotate::{credential_fields, detect_kind, external_secret, rotate};
 use crate::settings::{Settings, Validated};
 use crate::term::shell_quote;
@@ -73,10 +78,6 @@ pub fn ask_for(
     p.say("phib writes the customImage block of PrimeHub's Helm values, which tells");
     p.say("the Image Builder where to push images. Esc or Ctrl-C quits, writing nothing.");
     p.say("");
-    // ECR keeps no credentials in the file: nothing to rotate there, it is answered
-    // again instead. A block with a Secret of its own rotates into that Secret.
-    let rotatable = existing.is_some_and(|ci| !credential_fields(detect_kind(ci)).is_empty());
-    let new = |p: &mut dyn Prompter, kind| ask_new(p, kind, values, kubectl, chart);
     let (
         New {
             validated,
@@ -85,89 +86,19 @@ pub fn ask_for(
         },
         answers,
         rotated,
-    ) = match existing {
-        Some(ci) if rotatable => match questions::ask_existing(p, ci)? {
-            Existing::Rotate => {
-                let (new, answers) = ask_rotation(p, ci, values, kubectl, chart)?;
-                (new, None, Some(answers))
-            }
-            Existing::Reconfigure => {
-                let (new, answers) = new(p, Some(detect_kind(ci)))?;
-                (new, Some(answers), None)
-            }
-        },
-        Some(ci) => {
-            questions::say_existing(p, ci);
-            p.say("Its credentials live outside the file; answer again to replace it.");
-            let (new, answers) = new(p, Some(detect_kind(ci)))?;
-            (new, Some(answers), None)
-        }
-        None => {
-            let (new, answers) = new(p, None)?;
-            (new, Some(answers), None)
-        }
-    };
+    ) = ask_block(p, values, existing, kubectl, chart)?;
     // A rotation into the block's own Secret leaves the values as they are.
     let secret_only = rotated.is_some() && matches!(pending, Pending::External { .. });
-
-    p.say("");
-    p.say(&format!(
-        "The customImage block for `{}`:",
-        values.display()
-    ));
-    for line in show::block_lines(&validated.custom_image) {
-        p.say(&line);
-    }
-    let ecr_chart = ecr_chart_secret(&validated.custom_image, &pending);
-    if let Some(name) = ecr_chart {
-        let text = format!("Where: the credentials come from the Secret `{name}`, which InfuseAI's aws-ecr-credential chart keeps fresh (that chart cannot install on Kubernetes 1.25 or later).");
-        for line in wrap(&text, WIDTH) {
-            p.say(&line);
-        }
-    } else if choice.is_some() {
-        let mut text = format!("Where: {}.", pending.summary());
-        if ecr_refresh(&pending) {
-            text.push_str(
-                " Install the external-secrets.io operator in the cluster before applying it.",
-            );
-        }
-        for line in wrap(&text, WIDTH) {
-            p.say(&line);
-        }
-    }
-    // The lines above say what the ECR warning says, for the wizard.
-    for warning in validated
-        .warnings
-        .iter()
-        .filter(|w| !(ecr_chart.is_some() && w.code == Code::EcrRefresh))
-    {
-        for line in wrap(
-            &format!("warning: {}", warning.render(Surface::Wizard)),
-            WIDTH,
-        ) {
-            p.say(&line);
-        }
-    }
-    let old_password = existing.is_some_and(|ci| ci.registry_password.is_some());
-    for file in secret_files(values, &validated, &pending, secret_only, old_password) {
-        let text = format!(
-            "warning: `{}` would hold the password inside a git working tree that does not ignore it: add it to `.gitignore`, or keep it outside the checkout (`phib wizard --values PATH`).",
-            file.display()
-        );
-        for line in wrap(&text, WIDTH) {
-            p.say(&line);
-        }
-    }
-    let shown = values.display();
-    let question = match choice.as_ref().and_then(|c| c.name.as_ref()) {
-        Some(name) if secret_only => {
-            p.say("The values file keeps this block as it is; only the Secret changes.");
-            format!("Put the new credentials into the Secret `{name}`?")
-        }
-        _ if existing.is_some() => format!("Replace the customImage block in `{shown}`?"),
-        _ if values.exists() => format!("Add the customImage block to `{shown}`?"),
-        _ => format!("Create `{shown}`?"),
-    };
+    show::what_is_written(
+        p,
+        values,
+        existing,
+        &validated,
+        &pending,
+        choice.is_some(),
+        secret_only,
+    );
+    let question = confirmation(p, values, existing, choice.as_ref(), secret_only);
     if !p.confirm(&question, true)? {
         return Err(Error::declined());
     }
@@ -189,40 +120,67 @@ pub fn ask_for(
         validated,
         pending,
         choice,
-        release: release.unwrap_or_else(|| "primehub".to_string()),
+        release: release.unwrap_or_else(|| crate::chart::DEFAULT_RELEASE.to_string()),
         command,
         secret_only,
     })
 }
 
-/// The files about to be written with a secret in them that git would not ignore: the
-/// values file with the password in it, its backup with the old one, the Secret
-/// manifest file.
-fn secret_files(
+/// The block, asked anew or rotated from `existing`: the answers of a new block, or
+/// those of a rotation.
+fn ask_block(
+    p: &mut dyn Prompter,
     values: &Path,
-    validated: &Validated,
-    pending: &Pending,
+    existing: Option<&CustomImage>,
+    kubectl: bool,
+    chart: Option<&Asking>,
+) -> Result<(New, Option<Answers>, Option<Answers>)> {
+    // ECR keeps no credentials in the file: nothing to rotate there, it is answered
+    // again instead. A block with a Secret of its own rotates into that Secret.
+    let rotatable = existing.is_some_and(|ci| !credential_fields(detect_kind(ci)).is_empty());
+    let new = |p: &mut dyn Prompter, kind| ask_new(p, kind, values, kubectl, chart);
+    Ok(match existing {
+        Some(ci) if rotatable => match questions::ask_existing(p, ci)? {
+            Existing::Rotate => {
+                let (new, answers) = ask_rotation(p, ci, values, kubectl, chart)?;
+                (new, None, Some(answers))
+            }
+            Existing::Reconfigure => {
+                let (new, answers) = new(p, Some(detect_kind(ci)))?;
+                (new, Some(answers), None)
+            }
+        },
+        Some(ci) => {
+            questions::say_existing(p, ci);
+            p.say("Its credentials live outside the file; answer again to replace it.");
+            let (new, answers) = new(p, Some(detect_kind(ci)))?;
+            (new, Some(answers), None)
+        }
+        None => {
+            let (new, answers) = new(p, None)?;
+            (new, Some(answers), None)
+        }
+    })
+}
+
+/// The question that confirms the write.
+fn confirmation(
+    p: &mut dyn Prompter,
+    values: &Path,
+    existing: Option<&CustomImage>,
+    choice: Option<&Choice>,
     secret_only: bool,
-    old_password: bool,
-) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    if validated.custom_image.registry_password.is_some() && !secret_only {
-        files.push(values.to_path_buf());
+) -> String {
+    let shown = values.display();
+    match choice.and_then(|c| c.name.as_ref()) {
+        Some(name) if secret_only => {
+            p.say("The values file keeps this block as it is; only the Secret changes.");
+            format!("Put the new credentials into the Secret `{name}`?")
+        }
+        _ if existing.is_some() => format!("Replace the customImage block in `{shown}`?"),
+        _ if values.exists() => format!("Add the customImage block to `{shown}`?"),
+        _ => format!("Create `{shown}`?"),
     }
-    if old_password && values.exists() && !secret_only {
-        let mut bak = values.as_os_str().to_owned();
-        bak.push(".bak");
-        files.push(bak.into());
-    }
-    if let Pending::External {
-        manifests: deliver::Manifests::Static(_),
-        to: deliver::Output::File(out),
-    } = pending
-    {
-        files.push(out.path.clone());
-    }
-    files.retain(|f| crate::runner::exposed_to_git(f));
-    files
 }
 
 /// Fits a checked block to the chart (as `phib render` does) and says which chart that
@@ -439,142 +397,6 @@ fn ecr_refresh(pending: &Pending) -> bool {
             manifests: deliver::Manifests::Keyless(_),
             ..
         }
-    )
-}
-
-/// What the user reads once the file is written: the equivalent `phib render` command
-/// (secret-mode flags included), and, in external mode with a manifest file, that the
-/// Secret must be applied before the upgrade.
-pub fn written_lines(decision: &Decision) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some(command) = &decision.command {
-        out.push(String::new());
-        out.extend(show::command_block(
-            "The same without questions, for scripts",
-            command,
-        ));
-    }
-    if let Pending::External {
-        to: deliver::Output::File(file),
-        ..
-    } = &decision.pending
-    {
-        out.push(String::new());
-        out.push(if sealed(&decision.pending) {
-            let then = if decision.secret_only {
-                "builds push with the new credentials once the controller has unsealed it"
-            } else {
-                "before the upgrade"
-            };
-            format!("Commit the SealedSecret with the values for Argo CD, Flux or helmfile to apply, or apply it ({then}):")
-        } else if decision.secret_only {
-            "Apply the Secret; builds push with the new credentials from then on:".into()
-        } else if ecr_refresh(&decision.pending) {
-            "Install the external-secrets.io operator, then apply before the upgrade:".into()
-        } else {
-            "Apply the Secret before the upgrade (builds cannot push without it):".into()
-        });
-        out.push(format!(
-            "  kubectl apply -f {}",
-            shell_quote(&file.path.display().to_string())
-        ));
-    }
-    if let Some(name) = ecr_chart_secret(&decision.validated.custom_image, &decision.pending) {
-        out.push(String::new());
-        out.extend(wrap(&format!("Before the upgrade, the Secret `{name}` must exist in PrimeHub's namespace and be kept fresh: install InfuseAI's aws-ecr-credential chart (it cannot install on Kubernetes 1.25 or later; see docs/registries/ecr.md)."), WIDTH));
-    }
-    out
-}
-
-/// The command to check the credentials later; `secret_file` is the Secret manifest
-/// that holds them in external mode.
-/// The check for a Secret the External Secrets Operator makes: possible once it has
-/// synced, when `phib verify` reads the generated Secret with kubectl.
-pub fn verify_hint_after_sync(values: &Path) -> Vec<String> {
-    let words = vec![
-        "phib".to_string(),
-        "verify".into(),
-        "--values".into(),
-        shell_quote(&values.display().to_string()),
-    ];
-    show::command_block(
-        "Once the operator has synced the Secret (`kubectl get externalsecret` shows it Ready), check the login against the registry with",
-        &words,
-    )
-}
-
-/// The check for a sealed Secret: possible once the controller has unsealed it, when
-/// `phib verify` reads the Secret with kubectl.
-pub fn verify_hint_after_unseal(values: &Path) -> Vec<String> {
-    let words = vec![
-        "phib".to_string(),
-        "verify".into(),
-        "--values".into(),
-        shell_quote(&values.display().to_string()),
-    ];
-    show::command_block(
-        "Once the controller has unsealed the Secret (`kubectl get sealedsecret` shows it Synced), check the login against the registry with",
-        &words,
-    )
-}
-
-pub fn verify_hint(values: &Path, secret_file: Option<&Path>) -> Vec<String> {
-    let mut words = vec![
-        "phib".to_string(),
-        "verify".into(),
-        "--values".into(),
-        shell_quote(&values.display().to_string()),
-    ];
-    if let Some(file) = secret_file {
-        words.push("--secret-file".into());
-        words.push(shell_quote(&file.display().to_string()));
-    }
-    show::command_block("Check the credentials against the registry with", &words)
-}
-
-/// The command that applies the file to the running PrimeHub, for when the wizard did
-/// not (helm missing, or the user said no). External mode adds that rotations from
-/// now on need no upgrade.
-pub fn upgrade_hint(values: &Path, decision: &Decision, helm_found: bool) -> Vec<String> {
-    let mut words = vec![
-        "phib".to_string(),
-        "upgrade".into(),
-        "--values".into(),
-        shell_quote(&values.display().to_string()),
-    ];
-    if decision.release != crate::helm::plan::DEFAULT_RELEASE {
-        words.push("--release".into());
-        words.push(shell_quote(&decision.release));
-    }
-    let lead = if helm_found {
-        "Apply it to the running PrimeHub with"
-    } else {
-        "helm was not found on PATH; once it is installed, apply it with"
-    };
-    let mut out = show::command_block(lead, &words);
-    out.extend(rotation_note(decision));
-    out
-}
-
-/// In external mode: once the Secret is applied, a rotation needs no `helm upgrade`.
-pub fn rotation_note(decision: &Decision) -> Vec<String> {
-    if !matches!(decision.pending, Pending::External { .. }) {
-        return Vec::new();
-    }
-    if ecr_refresh(&decision.pending) {
-        return wrap(
-            "After this upgrade, external-secrets.io renews the login by itself: nothing to rotate.",
-            WIDTH,
-        );
-    }
-    let new = if sealed(&decision.pending) {
-        "commit or apply the new SealedSecret"
-    } else {
-        "apply the new Secret"
-    };
-    wrap(
-        &format!("After this upgrade, rotating the credentials needs no helm upgrade: run `phib` again, pick \"Rotate the credentials only\", and {new}."),
-        WIDTH,
     )
 }
 

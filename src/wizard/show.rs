@@ -1,12 +1,17 @@
 //! What the wizard shows between questions, as pure text: a `customImage` block with the
-//! secrets redacted, and the commands to run next. Kept apart from the prompts so each
+//! secrets redacted, where its credentials go and its warnings, and the commands to run next. Kept apart from the prompts so each
 //! line can be checked in a unit test, including that it fits an 80-column terminal.
 
 use std::path::Path;
 
+use super::prompt::Prompter;
 use super::questions::Answers;
+use super::{ecr_chart_secret, ecr_refresh, wrap, WIDTH};
+use crate::pushsecret::deliver::{self, Pending};
 use crate::registry::FieldId;
+use crate::registry::{Code, Surface};
 use crate::secret::REDACTED;
+use crate::settings::Validated;
 use crate::term::shell_quote;
 use crate::values::model::{CustomImage, PushTarget};
 
@@ -98,6 +103,90 @@ pub fn command_block(lead: &str, words: &[String]) -> Vec<String> {
         out.push(format!("  {line}"));
     }
     out
+}
+
+/// Shows the block about to be written, where its credentials go, its warnings and the
+/// files that would hold a secret git does not ignore.
+pub(super) fn what_is_written(
+    p: &mut dyn Prompter,
+    values: &Path,
+    existing: Option<&CustomImage>,
+    validated: &Validated,
+    pending: &Pending,
+    chose: bool,
+    secret_only: bool,
+) {
+    p.say("");
+    p.say(&format!(
+        "The customImage block for `{}`:",
+        values.display()
+    ));
+    for line in block_lines(&validated.custom_image) {
+        p.say(&line);
+    }
+    let ecr_chart = ecr_chart_secret(&validated.custom_image, pending);
+    let mut texts = Vec::new();
+    if let Some(name) = ecr_chart {
+        texts.push(format!("Where: the credentials come from the Secret `{name}`, which InfuseAI's aws-ecr-credential chart keeps fresh (that chart cannot install on Kubernetes 1.25 or later)."));
+    } else if chose {
+        let mut text = format!("Where: {}.", pending.summary());
+        if ecr_refresh(pending) {
+            text.push_str(
+                " Install the external-secrets.io operator in the cluster before applying it.",
+            );
+        }
+        texts.push(text);
+    }
+    // The lines above say what the ECR warning says, for the wizard.
+    for warning in validated
+        .warnings
+        .iter()
+        .filter(|w| !(ecr_chart.is_some() && w.code == Code::EcrRefresh))
+    {
+        texts.push(format!("warning: {}", warning.render(Surface::Wizard)));
+    }
+    let old_password = existing.is_some_and(|ci| ci.registry_password.is_some());
+    for file in secret_files(values, validated, pending, secret_only, old_password) {
+        texts.push(format!(
+            "warning: `{}` would hold the password inside a git working tree that does not ignore it: add it to `.gitignore`, or keep it outside the checkout (`phib wizard --values PATH`).",
+            file.display()
+        ));
+    }
+    for text in texts {
+        for line in wrap(&text, WIDTH) {
+            p.say(&line);
+        }
+    }
+}
+
+/// The files about to be written with a secret in them that git would not ignore: the
+/// values file with the password in it, its backup with the old one, the Secret
+/// manifest file.
+fn secret_files(
+    values: &Path,
+    validated: &Validated,
+    pending: &Pending,
+    secret_only: bool,
+    old_password: bool,
+) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    if validated.custom_image.registry_password.is_some() && !secret_only {
+        files.push(values.to_path_buf());
+    }
+    if old_password && values.exists() && !secret_only {
+        let mut bak = values.as_os_str().to_owned();
+        bak.push(".bak");
+        files.push(bak.into());
+    }
+    if let Pending::External {
+        manifests: deliver::Manifests::Static(_),
+        to: deliver::Output::File(out),
+    } = pending
+    {
+        files.push(out.path.clone());
+    }
+    files.retain(|f| crate::runner::exposed_to_git(f));
+    files
 }
 
 #[cfg(test)]

@@ -52,7 +52,11 @@ pub fn run(args: DoctorArgs) -> Result<()> {
                 namespace: &namespace,
             };
             // The reads start while `helm version` is asked.
+            let reading = phib::out::progress(&format!(
+                "reading the release and its objects in namespace `{namespace}`"
+            ));
             let (_, inputs) = Helm::find_with(|helm| live::gather(helm, &kubectl, &request))?;
+            drop(reading);
             (inputs?, "helm and kubectl".to_string())
         }
     };
@@ -63,7 +67,10 @@ pub fn run(args: DoctorArgs) -> Result<()> {
             timeout: Duration::from_secs(timeout),
             trust: verify::tls::Trust::load(None)?,
         };
-        if let Some(f) = live::registry_check(&diagnosis, &opts) {
+        let checking = phib::out::progress("checking the login against the registry");
+        let found = live::registry_check(&diagnosis, &opts);
+        drop(checking);
+        if let Some(f) = found {
             diagnosis.findings.push(f);
         }
     }

@@ -33,7 +33,11 @@ pub fn run(args: ShowArgs) -> Result<()> {
             // The chart version the release runs (for the warning below) is asked
             // while its values are read.
             let lookup = Lookup::start(Some(&release), &namespace)?;
-            let doc = helm.get_values(&release, &namespace)?;
+            let reading =
+                phib::out::progress(&format!("reading the values of release `{release}`"));
+            let doc = helm.get_values(&release, &namespace);
+            drop(reading);
+            let doc = doc?;
             (
                 doc,
                 format!("release `{release}` in namespace `{namespace}`"),

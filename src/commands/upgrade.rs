@@ -44,7 +44,10 @@ pub fn run(args: UpgradeArgs) -> Result<()> {
         }
         Helm::find()?
     };
-    let plan = helm::prepare_upgrade(&helm, &text, &opts)?;
+    let reading = phib::out::progress("reading the release from the cluster");
+    let plan = helm::prepare_upgrade(&helm, &text, &opts);
+    drop(reading);
+    let plan = plan?;
     let mut out = helm::describe(&plan);
     if dry_run {
         let (placeholder, note) = match &plan.values {

@@ -66,7 +66,7 @@ pub fn verify(
     opts: &Options,
     out: &mut dyn Write,
 ) -> Result<()> {
-    let mut steps = Steps { out };
+    let mut steps = Steps::new(out);
     let (client, base, answer) = ping(ci, target, opts, &mut steps)?;
     if base.starts_with("http://") && !ci.insecure_skip_verify {
         // buildah talks plain http only under insecureSkipVerify; without it the login
@@ -104,9 +104,18 @@ pub fn verify(
 /// the writer lays it out (`out::lines`: a long step goes on under its text).
 struct Steps<'a> {
     out: &'a mut dyn Write,
+    /// On a terminal, the line that says phib waits for the registry's next answer.
+    waiting: Option<crate::out::Progress>,
 }
 
-impl Steps<'_> {
+impl<'a> Steps<'a> {
+    fn new(out: &'a mut dyn Write) -> Steps<'a> {
+        Steps {
+            out,
+            waiting: Some(crate::out::progress("waiting for the registry")),
+        }
+    }
+
     fn line(&mut self, ok: bool, text: &str) {
         self.mark(if ok { Mark::Ok } else { Mark::Fail }, text);
     }
@@ -115,8 +124,10 @@ impl Steps<'_> {
         // A closed stdout must not hide the verdict, which goes to stderr via the error.
         // The text names what the values file and the registry said: the writer is the
         // terminal gate's, which escapes their control characters.
+        drop(self.waiting.take());
         let _ = writeln!(self.out, "{}", check_line(mark, text));
         let _ = self.out.flush();
+        self.waiting = Some(crate::out::progress("waiting for the registry"));
     }
 
     /// Reports a failed step and passes its error on.

@@ -164,3 +164,38 @@ e2e!(
         }
     }
 );
+
+/// A registry that takes the connection and never answers: on a terminal a status line
+/// says what phib waits for the whole time (erased once the step is printed); without
+/// a terminal nothing extra is printed.
+#[test]
+fn verify_shows_what_it_waits_for_on_a_terminal_only() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let host = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming() {
+            held.push(conn);
+        }
+    });
+    let dir = tempdir();
+    std::fs::write(
+        dir.path().join("values.yaml"),
+        format!("customImage:\n  enabled: true\n  registryEndpoint: http://{host}\n  pushRepoPrefix: {host}/team\n  registryUsername: u\n  registryPassword: p\n  insecureSkipVerify: true\n"),
+    )
+    .unwrap();
+    let args = ["verify", "--values", "values.yaml", "--timeout", "2"];
+    let r = run(phib().args(args).current_dir(dir.path()), b"");
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(!r.stderr.contains("waiting for"), "{}", r.stderr);
+    let bin = dir.path().join("empty-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let t = Pty::spawn_sized(dir.path(), &args, &bin.display().to_string(), &[], 24, 80);
+    let (code, transcript) = t.finish();
+    assert_eq!(code, Some(1));
+    let drawn = crate::pty::strip_escapes(&transcript);
+    assert!(drawn.contains("waiting for the registry"), "{drawn}");
+    let screen = Screen::of(&transcript, 24, 80).text();
+    assert!(!screen.contains("waiting for the registry"), "{screen}");
+    assert!(screen.contains("reach the registry"), "{screen}");
+}

@@ -9,7 +9,7 @@ use crate::cli::{DoctorArgs, HelmArgs, OutputFormat};
 use phib::chart::{ChartVersion, NEWEST};
 use phib::doctor::objects::Objects;
 use phib::doctor::report::{self, Subject};
-use phib::doctor::{checks, live, Inputs, Listing, Status, VersionSource};
+use phib::doctor::{checks, live, Diagnosis, Finding, Inputs, Listing, Status, VersionSource};
 use phib::helm::{plan, Helm};
 use phib::{verify, Error, Result};
 
@@ -36,41 +36,14 @@ pub fn run(args: DoctorArgs) -> Result<()> {
             offline(path, values.as_deref(), release, chart_version.as_deref())?,
             format!("`{}`", path.display()),
         ),
-        None => {
-            plan::validate_name("--namespace", &namespace)?;
-            if let Some(p) = &helm {
-                phib::runner::use_helm(p);
-            }
-            // A missing helm is said before a missing kubectl.
-            phib::runner::find(phib::runner::Tool::Helm)?;
-            let context = std::env::var("HELM_KUBECONTEXT")
-                .ok()
-                .filter(|c| !c.is_empty());
-            let kubectl = live::Kubectl::find(context)?;
-            let request = live::Request {
-                release: release.as_deref(),
-                namespace: &namespace,
-            };
-            // The reads start while `helm version` is asked.
-            let reading = phib::out::progress(&format!(
-                "reading the release and its objects in namespace `{namespace}`"
-            ));
-            let (_, inputs) = Helm::find_with(|helm| live::gather(helm, &kubectl, &request))?;
-            drop(reading);
-            (inputs?, "helm and kubectl".to_string())
-        }
+        None => (
+            gather_live(helm.as_deref(), release.as_deref(), &namespace)?,
+            "helm and kubectl".to_string(),
+        ),
     };
     let mut diagnosis = checks::run(&inputs);
     if inputs.live && !no_registry_check {
-        let opts = verify::Options {
-            push_check: true,
-            timeout: Duration::from_secs(timeout),
-            trust: verify::tls::Trust::load(None)?,
-        };
-        let checking = phib::out::progress("checking the login against the registry");
-        let found = live::registry_check(&diagnosis, &opts);
-        drop(checking);
-        if let Some(f) = found {
+        if let Some(f) = registry_check(&diagnosis, timeout)? {
             diagnosis.findings.push(f);
         }
     }
@@ -92,6 +65,38 @@ pub fn run(args: DoctorArgs) -> Result<()> {
                 .with_help("do what each failed check's fix says, then run `phib doctor` again"),
         ),
     }
+}
+
+/// The inputs of the live form: the release and its objects, read with helm and kubectl.
+fn gather_live(helm: Option<&Path>, release: Option<&str>, namespace: &str) -> Result<Inputs> {
+    plan::validate_name("--namespace", namespace)?;
+    if let Some(p) = helm {
+        phib::runner::use_helm(p);
+    }
+    // A missing helm is said before a missing kubectl.
+    phib::runner::find(phib::runner::Tool::Helm)?;
+    let context = std::env::var("HELM_KUBECONTEXT")
+        .ok()
+        .filter(|c| !c.is_empty());
+    let kubectl = live::Kubectl::find(context)?;
+    let request = live::Request { release, namespace };
+    let _reading = phib::out::progress(&format!(
+        "reading the release and its objects in namespace `{namespace}`"
+    ));
+    // The reads start while `helm version` is asked.
+    let (_, inputs) = Helm::find_with(|helm| live::gather(helm, &kubectl, &request))?;
+    inputs
+}
+
+/// The login of the push Secret the checks found, tried against the registry.
+fn registry_check(diagnosis: &Diagnosis, timeout: u64) -> Result<Option<Finding>> {
+    let opts = verify::Options {
+        push_check: true,
+        timeout: Duration::from_secs(timeout),
+        trust: verify::tls::Trust::load(None)?,
+    };
+    let _checking = phib::out::progress("checking the login against the registry");
+    Ok(live::registry_check(diagnosis, &opts))
 }
 
 /// The inputs of the offline form.

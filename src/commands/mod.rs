@@ -131,6 +131,14 @@ fn read_existing_values(path: &Path, help: &str) -> Result<ValuesFile> {
     })
 }
 
+/// helm: `--helm PATH` when given, else found as every command finds it.
+fn find_helm(given: Option<&Path>) -> Result<phib::helm::Helm> {
+    if let Some(p) = given {
+        phib::runner::use_helm(p);
+    }
+    phib::helm::Helm::find()
+}
+
 /// Prints one warning on stderr as `phib: warning: ...`. The command still succeeds.
 pub fn warn(message: &str) {
     phib::out::warn(message);

@@ -6,10 +6,40 @@ use serde_json::{json, Value};
 
 use crate::cli::{HelmArgs, ShowArgs};
 use phib::helm::chart_version::{self, Lookup};
-use phib::helm::{plan, Helm};
+use phib::helm::plan;
 use phib::secret::redact_document as redact;
 use phib::values::model::BLOCK_KEY;
 use phib::{Error, Result};
+
+/// What the chart version the values are for is known to break, if anything: the
+/// version of the release read (`lookup`), else the one in `namespace`.
+fn broken_warning(
+    doc: &Value,
+    release: Option<&str>,
+    namespace: &str,
+    lookup: Option<&Lookup>,
+) -> Option<String> {
+    let yaml = serde_yaml::to_value(doc).unwrap_or_default();
+    match lookup {
+        Some(lookup) => chart_version::broken_warning_from(&yaml, release, lookup.wait()),
+        None => chart_version::broken_warning(&yaml, release, Some(namespace)),
+    }
+}
+
+/// The values of a live release, and the lookup of the chart version it runs (for the
+/// warning of what that version breaks), asked while the values are read.
+fn read_release(
+    helm: Option<&std::path::Path>,
+    release: &str,
+    namespace: &str,
+) -> Result<(Value, Lookup)> {
+    plan::validate_name("--release", release)?;
+    plan::validate_name("--namespace", namespace)?;
+    let helm = super::find_helm(helm)?;
+    let lookup = Lookup::start(Some(release), namespace)?;
+    let _reading = phib::out::progress(&format!("reading the values of release `{release}`"));
+    Ok((helm.get_values(release, namespace)?, lookup))
+}
 
 pub fn run(args: ShowArgs) -> Result<()> {
     let ShowArgs {
@@ -22,22 +52,7 @@ pub fn run(args: ShowArgs) -> Result<()> {
     let namespace = plan::namespace_or_default(namespace);
     let (mut doc, source, lookup) = match release.clone() {
         Some(release) => {
-            plan::validate_name("--release", &release)?;
-            plan::validate_name("--namespace", &namespace)?;
-            let helm = {
-                if let Some(p) = &helm {
-                    phib::runner::use_helm(p);
-                }
-                Helm::find()?
-            };
-            // The chart version the release runs (for the warning below) is asked
-            // while its values are read.
-            let lookup = Lookup::start(Some(&release), &namespace)?;
-            let reading =
-                phib::out::progress(&format!("reading the values of release `{release}`"));
-            let doc = helm.get_values(&release, &namespace);
-            drop(reading);
-            let doc = doc?;
+            let (doc, lookup) = read_release(helm.as_deref(), &release, &namespace)?;
             (
                 doc,
                 format!("release `{release}` in namespace `{namespace}`"),
@@ -50,13 +65,7 @@ pub fn run(args: ShowArgs) -> Result<()> {
             None,
         ),
     };
-    let yaml = serde_yaml::to_value(&doc).unwrap_or_default();
-    let release_name = release.as_deref();
-    let warning = match &lookup {
-        Some(lookup) => chart_version::broken_warning_from(&yaml, release_name, lookup.wait()),
-        None => chart_version::broken_warning(&yaml, release_name, Some(&namespace)),
-    };
-    if let Some(w) = warning {
+    if let Some(w) = broken_warning(&doc, release.as_deref(), &namespace, lookup.as_ref()) {
         super::warn(&w);
     }
     if !show_secrets {

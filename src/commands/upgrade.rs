@@ -21,11 +21,10 @@ pub fn run(args: UpgradeArgs) -> Result<()> {
         dry_run,
         yes,
     } = args;
-    let namespace = plan::namespace_or_default(namespace);
     let opts = UpgradeOptions {
         values_path: values,
         release,
-        namespace,
+        namespace: plan::namespace_or_default(namespace),
         chart,
         version,
         install,
@@ -38,30 +37,14 @@ pub fn run(args: UpgradeArgs) -> Result<()> {
     // Bad input is refused before helm is even looked for.
     plan::check_input(&text, &opts)?;
 
-    let helm = {
-        if let Some(p) = &helm {
-            phib::runner::use_helm(p);
-        }
-        Helm::find()?
-    };
+    let helm = super::find_helm(helm.as_deref())?;
     let reading = phib::out::progress("reading the release from the cluster");
     let plan = helm::prepare_upgrade(&helm, &text, &opts);
     drop(reading);
     let plan = plan?;
-    let mut out = helm::describe(&plan);
+    let out = helm::describe(&plan);
     if dry_run {
-        let (placeholder, note) = match &plan.values {
-            ValuesArg::Temp(_) => (
-                Path::new("TMPFILE"),
-                "  (TMPFILE: a temporary file, mode 0600, holding the values above; removed afterwards)\n",
-            ),
-            ValuesArg::File(p) => (p.as_path(), ""),
-        };
-        let words = plan.command_words(&helm.path().display().to_string(), placeholder);
-        let command = phib::out::command(&words, "  ", phib::out::Stream::Out);
-        out.push_str(&format!("\nwould run:\n{command}\n{note}"));
-        out.push_str("dry run: nothing was run\n");
-        return phib::out::print(&out);
+        return phib::out::print(&format!("{out}{}", dry_run_lines(&helm, &plan)));
     }
     phib::out::print(&out)?;
     let interactive = std::io::stdin().is_terminal() && phib::out::Stream::Err.is_terminal();
@@ -86,4 +69,18 @@ pub fn run(args: UpgradeArgs) -> Result<()> {
         return phib::out::print("cancelled: nothing was run");
     }
     phib::out::print(&format!("\n{}", helm::next_steps(&plan)))
+}
+
+/// What `--dry-run` prints after the plan: the command helm would be run with.
+fn dry_run_lines(helm: &Helm, plan: &helm::plan::Plan) -> String {
+    let (placeholder, note) = match &plan.values {
+        ValuesArg::Temp(_) => (
+            Path::new("TMPFILE"),
+            "  (TMPFILE: a temporary file, mode 0600, holding the values above; removed afterwards)\n",
+        ),
+        ValuesArg::File(p) => (p.as_path(), ""),
+    };
+    let words = plan.command_words(&helm.path().display().to_string(), placeholder);
+    let command = phib::out::command(&words, "  ", phib::out::Stream::Out);
+    format!("\nwould run:\n{command}\n{note}dry run: nothing was run\n")
 }

@@ -707,85 +707,83 @@ e2e!(
     }
 );
 
-/// A credential limited to one repository, on a chart before 3.7.1 (which ignores
-/// `pushRepo`): phib refuses `--push-repo`, saying the prefix it would need sends each
-/// image to a repository of its own that the credential must be able to create; with
-/// `--accept push-repo-as-prefix` it writes that prefix, and the real build's push is
-/// denied exactly there. The same credential pushes to its one repository on 3.7.1, so
-/// the repository is the only thing that differs.
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs helm, buildah, skopeo, docker-registry; run ./scripts/test"
-)]
-fn a_one_repository_credential_is_refused_as_a_prefix_before_3_7_1_as_the_push_shows() {
-    let base = Base::start();
-    let target = Target::token(Grants::Repository("team/images"));
-    let host = target.registry.host();
-    for mode in [Mode::Values, Mode::External] {
-        let mut case = Case::new("3.4.2", mode);
-        case.push_repo = true;
-        let r = phib_render(&target, &case, &[]);
-        r.phib.expect_code(2);
-        let why = format!(
+// A credential limited to one repository, on a chart before 3.7.1 (which ignores
+// `pushRepo`): phib refuses `--push-repo`, saying the prefix it would need sends each
+// image to a repository of its own that the credential must be able to create; with
+// `--accept push-repo-as-prefix` it writes that prefix, and the real build's push is
+// denied exactly there. The same credential pushes to its one repository on 3.7.1, so
+// the repository is the only thing that differs.
+e2e!(
+    a_one_repository_credential_is_refused_as_a_prefix_before_3_7_1_as_the_push_shows,
+    || {
+        let base = Base::start();
+        let target = Target::token(Grants::Repository("team/images"));
+        let host = target.registry.host();
+        for mode in [Mode::Values, Mode::External] {
+            let mut case = Case::new("3.4.2", mode);
+            case.push_repo = true;
+            let r = phib_render(&target, &case, &[]);
+            r.phib.expect_code(2);
+            let why = format!(
             "the credential must be able to create repositories under `{host}/team`, and one limited to `{host}/team/images`"
         );
-        assert!(r.phib.stderr.contains(&why), "{mode:?}: {}", r.phib.stderr);
-        assert!(
-            r.phib
-                .stderr
-                .contains(&format!("--push-repo-prefix {host}/team"))
-                && r.phib.stderr.contains("--accept push-repo-as-prefix"),
-            "{}",
-            r.phib.stderr
-        );
-        assert!(
-            !r.dir.path().join("values.yaml").exists(),
-            "nothing written"
-        );
-        assert!(!r.dir.path().join("secret.yaml").exists());
+            assert!(r.phib.stderr.contains(&why), "{mode:?}: {}", r.phib.stderr);
+            assert!(
+                r.phib
+                    .stderr
+                    .contains(&format!("--push-repo-prefix {host}/team"))
+                    && r.phib.stderr.contains("--accept push-repo-as-prefix"),
+                "{}",
+                r.phib.stderr
+            );
+            assert!(
+                !r.dir.path().join("values.yaml").exists(),
+                "nothing written"
+            );
+            assert!(!r.dir.path().join("secret.yaml").exists());
 
-        let r = phib_render(&target, &case, &["--accept", "push-repo-as-prefix"]);
-        r.phib.expect_code(0);
-        let values = r.dir.path().join("values.yaml");
-        let m = helm_manifests(&chart_dir(case.chart), &values, "primehub");
+            let r = phib_render(&target, &case, &["--accept", "push-repo-as-prefix"]);
+            r.phib.expect_code(0);
+            let values = r.dir.path().join("values.yaml");
+            let m = helm_manifests(&chart_dir(case.chart), &values, "primehub");
+            assert_eq!(
+                m.custom_image["pushRepoPrefix"].as_str(),
+                Some(format!("{host}/team").as_str())
+            );
+            let external = (mode == Mode::External).then(|| r.dir.path().join("secret.yaml"));
+            let secret = mounted_secret(&m, external.as_deref()).unwrap();
+            assert_eq!(
+                m.build_pod["TARGET_IMAGE"].as_str(),
+                Some(format!("{host}/team/{IMAGE_NAME}:{IMAGE_HASH}").as_str()),
+                "each image its own repository under the prefix"
+            );
+            let build = run_build(&m, &secret, &base, &target);
+            assert_eq!(
+                build.run.code,
+                Some(3),
+                "{mode:?}: the push is denied\n{}",
+                build.run.stderr
+            );
+            let err = build.run.stderr.to_lowercase();
+            assert!(
+                err.contains("denied")
+                    || err.contains("unauthorized")
+                    || err.contains("authentication required"),
+                "{}",
+                build.run.stderr
+            );
+            assert!(build.pushed.is_none());
+        }
+        // The credential is good for its one repository: on 3.7.1 `pushRepo` reaches it.
+        let mut case = Case::new("3.7.1", Mode::Values);
+        case.push_repo = true;
+        let pushed = build_cell(&base, &target, &case);
         assert_eq!(
-            m.custom_image["pushRepoPrefix"].as_str(),
-            Some(format!("{host}/team").as_str())
+            pushed,
+            format!("{host}/team/images:{IMAGE_NAME}-{IMAGE_HASH}")
         );
-        let external = (mode == Mode::External).then(|| r.dir.path().join("secret.yaml"));
-        let secret = mounted_secret(&m, external.as_deref()).unwrap();
-        assert_eq!(
-            m.build_pod["TARGET_IMAGE"].as_str(),
-            Some(format!("{host}/team/{IMAGE_NAME}:{IMAGE_HASH}").as_str()),
-            "each image its own repository under the prefix"
-        );
-        let build = run_build(&m, &secret, &base, &target);
-        assert_eq!(
-            build.run.code,
-            Some(3),
-            "{mode:?}: the push is denied\n{}",
-            build.run.stderr
-        );
-        let err = build.run.stderr.to_lowercase();
-        assert!(
-            err.contains("denied")
-                || err.contains("unauthorized")
-                || err.contains("authentication required"),
-            "{}",
-            build.run.stderr
-        );
-        assert!(build.pushed.is_none());
     }
-    // The credential is good for its one repository: on 3.7.1 `pushRepo` reaches it.
-    let mut case = Case::new("3.7.1", Mode::Values);
-    case.push_repo = true;
-    let pushed = build_cell(&base, &target, &case);
-    assert_eq!(
-        pushed,
-        format!("{host}/team/images:{IMAGE_NAME}-{IMAGE_HASH}")
-    );
-}
+);
 
 /// A pull of `image` with `authfile_json`, for a pull that must fail.
 fn pull_result(image: &str, authfile_json: &str, target: &Target) -> Run {

@@ -79,24 +79,25 @@ fn check_transcript(files: &[(&str, &str)], transcript: &str) {
     }
 }
 
-#[test]
-#[cfg_attr(not(phib_e2e), ignore = "end-to-end: needs helm; run ./scripts/test")]
-fn the_transcripts_in_the_doctor_page_are_what_phib_prints() {
-    let page = fs::read_to_string(root().join("docs/doctor.md")).unwrap();
-    let mut files: Vec<&str> = Vec::new();
-    let mut checked = 0;
-    for (lang, body) in blocks(&page) {
-        match lang {
-            "yaml" => files.push(body),
-            "text" if body.starts_with("$ helm template ") => {
-                let names = ["values.yaml", "cluster.yaml"];
-                assert!(files.len() <= names.len(), "{files:?}");
-                let named: Vec<(&str, &str)> = names.into_iter().zip(files.drain(..)).collect();
-                check_transcript(&named, body);
-                checked += 1;
+e2e!(
+    the_transcripts_in_the_doctor_page_are_what_phib_prints,
+    || {
+        let page = fs::read_to_string(root().join("docs/doctor.md")).unwrap();
+        let mut files: Vec<&str> = Vec::new();
+        let mut checked = 0;
+        for (lang, body) in blocks(&page) {
+            match lang {
+                "yaml" => files.push(body),
+                "text" if body.starts_with("$ helm template ") => {
+                    let names = ["values.yaml", "cluster.yaml"];
+                    assert!(files.len() <= names.len(), "{files:?}");
+                    let named: Vec<(&str, &str)> = names.into_iter().zip(files.drain(..)).collect();
+                    check_transcript(&named, body);
+                    checked += 1;
+                }
+                _ => {}
             }
-            _ => {}
         }
+        assert_eq!(checked, 2, "the page's transcripts");
     }
-    assert_eq!(checked, 2, "the page's transcripts");
-}
+);

@@ -330,337 +330,339 @@ impl Cluster {
     }
 }
 
-#[test]
-#[cfg_attr(not(phib_e2e), ignore = "end-to-end: needs helm; run ./scripts/test")]
-fn live_doctor_reports_exactly_the_planted_fault_stub_cluster() {
-    let mut wrong = Vec::new();
-    for f in faults() {
-        // Every fault on the newest and the oldest chart it applies to.
-        let charts: BTreeSet<&str> = [f.charts[0], f.charts[f.charts.len() - 1]].into();
-        for chart in charts {
-            let c = Cluster::new(chart, f.release, "hub", &(f.values)(), &(f.extra)());
-            for log in (f.logs)() {
-                c.log(&log);
-            }
-            let r = c.doctor(
-                &[
-                    "--release",
-                    f.release,
-                    "-n",
-                    "hub",
-                    "--no-registry-check",
-                    "--output",
-                    "json",
-                ],
-                &[],
-            );
-            assert_no_secret(&r);
-            let rep = report(&r);
-            let expect = f.live.unwrap_or(f.expect);
-            let want: BTreeSet<String> = expect.iter().map(|s| s.to_string()).collect();
-            let got = not_ok(&rep);
-            if got != want || r.code != Some(expected_code(expect)) {
-                wrong.push(format!(
-                    "{chart} {}: want {want:?}, got {got:?} (exit {:?})\n{}",
-                    f.name,
-                    r.code,
-                    serde_json::to_string_pretty(&rep["checks"]).unwrap()
-                ));
-            }
-            // Only names reach an argument; the Secrets' data only kubectl's stdout.
-            for call in c.calls() {
-                assert!(!call.iter().any(|a| a.contains(PASSWORD)), "{call:?}");
+e2e!(
+    live_doctor_reports_exactly_the_planted_fault_stub_cluster,
+    || {
+        let mut wrong = Vec::new();
+        for f in faults() {
+            // Every fault on the newest and the oldest chart it applies to.
+            let charts: BTreeSet<&str> = [f.charts[0], f.charts[f.charts.len() - 1]].into();
+            for chart in charts {
+                let c = Cluster::new(chart, f.release, "hub", &(f.values)(), &(f.extra)());
+                for log in (f.logs)() {
+                    c.log(&log);
+                }
+                let r = c.doctor(
+                    &[
+                        "--release",
+                        f.release,
+                        "-n",
+                        "hub",
+                        "--no-registry-check",
+                        "--output",
+                        "json",
+                    ],
+                    &[],
+                );
+                assert_no_secret(&r);
+                let rep = report(&r);
+                let expect = f.live.unwrap_or(f.expect);
+                let want: BTreeSet<String> = expect.iter().map(|s| s.to_string()).collect();
+                let got = not_ok(&rep);
+                if got != want || r.code != Some(expected_code(expect)) {
+                    wrong.push(format!(
+                        "{chart} {}: want {want:?}, got {got:?} (exit {:?})\n{}",
+                        f.name,
+                        r.code,
+                        serde_json::to_string_pretty(&rep["checks"]).unwrap()
+                    ));
+                }
+                // Only names reach an argument; the Secrets' data only kubectl's stdout.
+                for call in c.calls() {
+                    assert!(!call.iter().any(|a| a.contains(PASSWORD)), "{call:?}");
+                }
             }
         }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
     }
-    assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
-}
+);
 
-#[test]
-#[cfg_attr(not(phib_e2e), ignore = "end-to-end: needs helm; run ./scripts/test")]
-fn live_doctor_reads_helm_and_kubectl_and_finds_an_old_password_stub_cluster() {
-    let c = Cluster::new("4.1.0", "primehub", "hub", &values_mode(), "");
-    let old = with(
-        values_mode(),
-        &["customImage", "registryPassword"],
-        json!(OLD_PASSWORD),
-    );
-    c.set_history(&[
-        (1, "superseded", old),
-        (2, "superseded", values_mode()),
-        (3, "deployed", values_mode()),
-    ]);
-    let r = c.doctor(&["--release", "primehub", "--no-registry-check"], &[]);
-    r.expect_code(0);
-    assert_no_secret(&r);
-    let out = r.stdout_str();
-    assert!(
+e2e!(
+    live_doctor_reads_helm_and_kubectl_and_finds_an_old_password_stub_cluster,
+    || {
+        let c = Cluster::new("4.1.0", "primehub", "hub", &values_mode(), "");
+        let old = with(
+            values_mode(),
+            &["customImage", "registryPassword"],
+            json!(OLD_PASSWORD),
+        );
+        c.set_history(&[
+            (1, "superseded", old),
+            (2, "superseded", values_mode()),
+            (3, "deployed", values_mode()),
+        ]);
+        let r = c.doctor(&["--release", "primehub", "--no-registry-check"], &[]);
+        r.expect_code(0);
+        assert_no_secret(&r);
+        let out = r.stdout_str();
+        assert!(
         out.starts_with("phib doctor: release `primehub` in namespace `hub` (read with helm and kubectl), PrimeHub chart 4.1.0\n"),
         "{out}"
     );
-    assert!(
+        assert!(
         out.contains("warn  revision 1 of release `primehub` keeps a registry password that is not the current one"),
         "{out}"
     );
-    assert!(
-        out.contains("ok    PrimeHub chart 4.1.0 (the release's)"),
-        "{out}"
-    );
-    assert!(
+        assert!(
+            out.contains("ok    PrimeHub chart 4.1.0 (the release's)"),
+            "{out}"
+        );
+        assert!(
         out.contains("ok    the controller pod `primehub-controller-6f7c9d8b5-x2k4q` is running and ready (0 restarts)\n"),
         "{out}"
     );
-    assert!(out.ends_with("\n0 failed, 2 warnings, 14 ok\n"), "{out}");
-    let calls = c.calls();
-    // Names from the cluster come after `--`, where helm and kubectl read no option.
-    let want: Vec<Vec<&str>> = vec![
-        vec![
-            "helm", "get", "values", "--all", "-n", "hub", "-o", "json", "--", "primehub",
-        ],
-        vec!["helm", "get", "manifest", "-n", "hub", "--", "primehub"],
-        vec!["kubectl", "get", "-n", "hub", "-o", "json", "--", "secrets"],
-        vec![
-            "kubectl",
-            "get",
-            "-n",
-            "hub",
-            "-o",
-            "json",
-            "--",
-            "images.primehub.io",
-        ],
-        vec![
-            "kubectl",
-            "get",
-            "-n",
-            "hub",
-            "-o",
-            "json",
-            "--",
-            "externalsecrets.external-secrets.io",
-        ],
-        vec![
-            "kubectl",
-            "get",
-            "-n",
-            "hub",
-            "-o",
-            "json",
-            "--",
-            "namespace",
-            "hub",
-        ],
-        vec![
-            "kubectl",
-            "get",
-            "-n",
-            "hub",
-            "--selector=app.kubernetes.io/instance=primehub",
-            "-o",
-            "json",
-            "--",
-            "pods",
-        ],
-        vec![
-            "kubectl",
-            "get",
-            "-n",
-            "hub",
-            "-o",
-            "json",
-            "--",
-            "imagespecjobs.primehub.io",
-        ],
-        vec![
-            "helm", "history", "-n", "hub", "-o", "json", "--", "primehub",
-        ],
-        vec![
-            "helm",
-            "get",
-            "values",
-            "--revision",
-            "2",
-            "-n",
-            "hub",
-            "-o",
-            "json",
-            "--",
-            "primehub",
-        ],
-        vec![
-            "helm",
-            "get",
-            "values",
-            "--revision",
-            "1",
-            "-n",
-            "hub",
-            "-o",
-            "json",
-            "--",
-            "primehub",
-        ],
-    ];
-    for w in &want {
-        assert!(
-            calls
-                .iter()
-                .any(|c| c.iter().map(String::as_str).eq(w.iter().copied())),
-            "no call {w:?} in {calls:?}"
-        );
-    }
-    assert!(
-        !calls
-            .iter()
-            .any(|c| c.contains(&"--revision".to_string()) && c.contains(&"3".to_string())),
-        "the current revision is not history: {calls:?}"
-    );
-}
-
-/// As a helm plugin: helm's namespace (`HELM_NAMESPACE`) and context, and the one
-/// PrimeHub release found there when none is named.
-#[test]
-#[cfg_attr(not(phib_e2e), ignore = "end-to-end: needs helm; run ./scripts/test")]
-fn live_doctor_honours_helms_namespace_and_finds_the_release_stub_cluster() {
-    let c = Cluster::new(
-        "3.8.0",
-        "ml-primehub",
-        "ml",
-        &external_mode(),
-        &super::the_external_secret(),
-    );
-    let r = c.doctor(
-        &["--no-registry-check", "--output", "json"],
-        &[("HELM_NAMESPACE", "ml"), ("HELM_KUBECONTEXT", "prod")],
-    );
-    r.expect_code(0);
-    let rep = report(&r);
-    assert_eq!(rep["release"], "ml-primehub");
-    assert_eq!(rep["namespace"], "ml");
-    assert_eq!(rep["chartVersion"], "3.8.0");
-    assert_eq!(rep["mode"], "live");
-    assert_eq!(rep["failed"], 0);
-    for call in c.calls() {
-        if call[1] == "version" {
-            continue;
-        }
-        assert!(
-            call.windows(2).any(|w| w[0] == "-n" && w[1] == "ml"),
-            "{call:?}"
-        );
-        if call[0] == "kubectl" {
+        assert!(out.ends_with("\n0 failed, 2 warnings, 14 ok\n"), "{out}");
+        let calls = c.calls();
+        // Names from the cluster come after `--`, where helm and kubectl read no option.
+        let want: Vec<Vec<&str>> = vec![
+            vec![
+                "helm", "get", "values", "--all", "-n", "hub", "-o", "json", "--", "primehub",
+            ],
+            vec!["helm", "get", "manifest", "-n", "hub", "--", "primehub"],
+            vec!["kubectl", "get", "-n", "hub", "-o", "json", "--", "secrets"],
+            vec![
+                "kubectl",
+                "get",
+                "-n",
+                "hub",
+                "-o",
+                "json",
+                "--",
+                "images.primehub.io",
+            ],
+            vec![
+                "kubectl",
+                "get",
+                "-n",
+                "hub",
+                "-o",
+                "json",
+                "--",
+                "externalsecrets.external-secrets.io",
+            ],
+            vec![
+                "kubectl",
+                "get",
+                "-n",
+                "hub",
+                "-o",
+                "json",
+                "--",
+                "namespace",
+                "hub",
+            ],
+            vec![
+                "kubectl",
+                "get",
+                "-n",
+                "hub",
+                "--selector=app.kubernetes.io/instance=primehub",
+                "-o",
+                "json",
+                "--",
+                "pods",
+            ],
+            vec![
+                "kubectl",
+                "get",
+                "-n",
+                "hub",
+                "-o",
+                "json",
+                "--",
+                "imagespecjobs.primehub.io",
+            ],
+            vec![
+                "helm", "history", "-n", "hub", "-o", "json", "--", "primehub",
+            ],
+            vec![
+                "helm",
+                "get",
+                "values",
+                "--revision",
+                "2",
+                "-n",
+                "hub",
+                "-o",
+                "json",
+                "--",
+                "primehub",
+            ],
+            vec![
+                "helm",
+                "get",
+                "values",
+                "--revision",
+                "1",
+                "-n",
+                "hub",
+                "-o",
+                "json",
+                "--",
+                "primehub",
+            ],
+        ];
+        for w in &want {
             assert!(
-                call.windows(2)
-                    .any(|w| w[0] == "--context" && w[1] == "prod"),
-                "{call:?}"
+                calls
+                    .iter()
+                    .any(|c| c.iter().map(String::as_str).eq(w.iter().copied())),
+                "no call {w:?} in {calls:?}"
             );
         }
+        assert!(
+            !calls
+                .iter()
+                .any(|c| c.contains(&"--revision".to_string()) && c.contains(&"3".to_string())),
+            "the current revision is not history: {calls:?}"
+        );
     }
-    // Two PrimeHub releases: name one.
-    c.set(
+);
+
+// As a helm plugin: helm's namespace (`HELM_NAMESPACE`) and context, and the one
+// PrimeHub release found there when none is named.
+e2e!(
+    live_doctor_honours_helms_namespace_and_finds_the_release_stub_cluster,
+    || {
+        let c = Cluster::new(
+            "3.8.0",
+            "ml-primehub",
+            "ml",
+            &external_mode(),
+            &super::the_external_secret(),
+        );
+        let r = c.doctor(
+            &["--no-registry-check", "--output", "json"],
+            &[("HELM_NAMESPACE", "ml"), ("HELM_KUBECONTEXT", "prod")],
+        );
+        r.expect_code(0);
+        let rep = report(&r);
+        assert_eq!(rep["release"], "ml-primehub");
+        assert_eq!(rep["namespace"], "ml");
+        assert_eq!(rep["chartVersion"], "3.8.0");
+        assert_eq!(rep["mode"], "live");
+        assert_eq!(rep["failed"], 0);
+        for call in c.calls() {
+            if call[1] == "version" {
+                continue;
+            }
+            assert!(
+                call.windows(2).any(|w| w[0] == "-n" && w[1] == "ml"),
+                "{call:?}"
+            );
+            if call[0] == "kubectl" {
+                assert!(
+                    call.windows(2)
+                        .any(|w| w[0] == "--context" && w[1] == "prod"),
+                    "{call:?}"
+                );
+            }
+        }
+        // Two PrimeHub releases: name one.
+        c.set(
         "list.json",
         &json!([{"name": "a-primehub", "namespace": "ml", "status": "deployed", "chart": "primehub-3.8.0"},
                 {"name": "b-primehub", "namespace": "ml", "status": "deployed", "chart": "primehub-3.8.0"}])
         .to_string(),
     );
-    let r = c.doctor(&["--no-registry-check"], &[("HELM_NAMESPACE", "ml")]);
-    r.expect_code(2);
-    assert!(
-        r.stderr
-            .contains("several PrimeHub releases: `a-primehub`, `b-primehub`"),
-        "{}",
-        r.stderr
-    );
-    let r = c.doctor(&["--release", "nope", "-n", "ml"], &[]);
-    r.expect_code(1);
-    assert!(
-        r.stderr
-            .contains("there is no release `nope` in namespace `ml`"),
-        "{}",
-        r.stderr
-    );
-}
+        let r = c.doctor(&["--no-registry-check"], &[("HELM_NAMESPACE", "ml")]);
+        r.expect_code(2);
+        assert!(
+            r.stderr
+                .contains("several PrimeHub releases: `a-primehub`, `b-primehub`"),
+            "{}",
+            r.stderr
+        );
+        let r = c.doctor(&["--release", "nope", "-n", "ml"], &[]);
+        r.expect_code(1);
+        assert!(
+            r.stderr
+                .contains("there is no release `nope` in namespace `ml`"),
+            "{}",
+            r.stderr
+        );
+    }
+);
 
-#[test]
-#[cfg_attr(not(phib_e2e), ignore = "end-to-end: needs helm; run ./scripts/test")]
-fn live_doctor_warns_when_images_cannot_be_listed_stub_cluster() {
-    let c = Cluster::new(
-        "4.1.0",
-        "primehub",
-        "hub",
-        &external_mode(),
-        &super::the_external_secret(),
-    );
-    c.remove(&format!("k/{}", kube_key(&["get", "images.primehub.io"])));
-    c.set(
-        &format!("k/{}.err", kube_key(&["get", "images.primehub.io"])),
-        "error: the server doesn't have a resource type \"images\"\n",
-    );
-    let r = c.doctor(
-        &[
-            "--release",
-            "primehub",
-            "--no-registry-check",
-            "--output",
-            "json",
-        ],
-        &[],
-    );
-    r.expect_code(0);
-    let got = not_ok(&report(&r));
-    assert_eq!(got, BTreeSet::from(["image-pull-secrets:warn".to_string()]));
-    assert!(
-        r.stdout_str()
-            .contains("the server doesn't have a resource type"),
-        "{}",
-        r.stdout_str()
-    );
-}
-
-/// The registry check of `phib verify`, with the login in the push Secret, against the
-/// real registry: the right password passes, a stale one fails the doctor.
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs helm and docker-registry; run ./scripts/test"
-)]
-fn live_doctor_checks_the_push_secrets_login_at_the_registry_stub_cluster() {
-    let reg = Registry::start(Auth::Htpasswd(&[(USER, PASSWORD)]), false);
-    let host = reg.host();
-    let values = json!({"customImage": {
-        "registryEndpoint": format!("http://{host}"),
-        "pushRepoPrefix": format!("{host}/team"),
-        "pushSecretName": EXTERNAL_SECRET,
-        "insecureSkipVerify": true
-    }});
-    for (password, code) in [(PASSWORD, 0), (OLD_PASSWORD, 1)] {
+e2e!(
+    live_doctor_warns_when_images_cannot_be_listed_stub_cluster,
+    || {
         let c = Cluster::new(
             "4.1.0",
             "primehub",
             "hub",
-            &values,
-            &external_secret(&host, USER, password),
+            &external_mode(),
+            &super::the_external_secret(),
         );
-        let r = c.doctor(&["--release", "primehub", "--timeout", "10"], &[]);
-        r.expect_code(code);
-        assert_no_secret(&r);
-        let out = r.stdout_str();
-        let line = out
-            .lines()
-            .find(|l| l.contains("with the push Secret's login"))
-            .unwrap_or_else(|| panic!("no registry line:\n{out}"));
-        if code == 0 {
-            assert!(line.starts_with("ok    "), "{out}");
-            assert!(
-                line.contains("push rights on `team/phib-push-check`"),
-                "{out}"
+        c.remove(&format!("k/{}", kube_key(&["get", "images.primehub.io"])));
+        c.set(
+            &format!("k/{}.err", kube_key(&["get", "images.primehub.io"])),
+            "error: the server doesn't have a resource type \"images\"\n",
+        );
+        let r = c.doctor(
+            &[
+                "--release",
+                "primehub",
+                "--no-registry-check",
+                "--output",
+                "json",
+            ],
+            &[],
+        );
+        r.expect_code(0);
+        let got = not_ok(&report(&r));
+        assert_eq!(got, BTreeSet::from(["image-pull-secrets:warn".to_string()]));
+        assert!(
+            r.stdout_str()
+                .contains("the server doesn't have a resource type"),
+            "{}",
+            r.stdout_str()
+        );
+    }
+);
+
+// The registry check of `phib verify`, with the login in the push Secret, against the
+// real registry: the right password passes, a stale one fails the doctor.
+e2e!(
+    live_doctor_checks_the_push_secrets_login_at_the_registry_stub_cluster,
+    || {
+        let reg = Registry::start(Auth::Htpasswd(&[(USER, PASSWORD)]), false);
+        let host = reg.host();
+        let values = json!({"customImage": {
+            "registryEndpoint": format!("http://{host}"),
+            "pushRepoPrefix": format!("{host}/team"),
+            "pushSecretName": EXTERNAL_SECRET,
+            "insecureSkipVerify": true
+        }});
+        for (password, code) in [(PASSWORD, 0), (OLD_PASSWORD, 1)] {
+            let c = Cluster::new(
+                "4.1.0",
+                "primehub",
+                "hub",
+                &values,
+                &external_secret(&host, USER, password),
             );
-        } else {
-            assert!(line.starts_with("FAIL  "), "{out}");
-            assert!(line.contains("authentication failed"), "{out}");
+            let r = c.doctor(&["--release", "primehub", "--timeout", "10"], &[]);
+            r.expect_code(code);
+            assert_no_secret(&r);
+            let out = r.stdout_str();
+            let line = out
+                .lines()
+                .find(|l| l.contains("with the push Secret's login"))
+                .unwrap_or_else(|| panic!("no registry line:\n{out}"));
+            if code == 0 {
+                assert!(line.starts_with("ok    "), "{out}");
+                assert!(
+                    line.contains("push rights on `team/phib-push-check`"),
+                    "{out}"
+                );
+            } else {
+                assert!(line.starts_with("FAIL  "), "{out}");
+                assert!(line.contains("authentication failed"), "{out}");
+            }
         }
     }
-}
+);
 
 /// Real helm with its own homes, no cluster, and the phib plugin installed.
 fn real_helm_with_plugin(home: &std::path::Path) -> impl Fn() -> Command + '_ {
@@ -689,166 +691,167 @@ fn real_helm_with_plugin(home: &std::path::Path) -> impl Fn() -> Command + '_ {
     helm
 }
 
-/// `helm -n NS phib doctor` with the real helm: helm's namespace reaches phib, which
-/// asks that helm (`HELM_BIN`) about it; with no cluster, helm's error names it. And
-/// every argv the doctor gave the stand-in parses with the real helm.
-#[test]
-#[cfg_attr(not(phib_e2e), ignore = "end-to-end: needs helm; run ./scripts/test")]
-fn helm_phib_doctor_uses_helms_namespace_and_argv_real_helm_accepts_stub_cluster() {
-    let c = Cluster::new("4.1.0", "primehub", "hub", &values_mode(), "");
-    c.set_history(&[
-        (1, "superseded", values_mode()),
-        (2, "deployed", values_mode()),
-    ]);
-    c.doctor(&["--release", "primehub", "--no-registry-check"], &[])
-        .expect_code(0);
+// `helm -n NS phib doctor` with the real helm: helm's namespace reaches phib, which
+// asks that helm (`HELM_BIN`) about it; with no cluster, helm's error names it. And
+// every argv the doctor gave the stand-in parses with the real helm.
+e2e!(
+    helm_phib_doctor_uses_helms_namespace_and_argv_real_helm_accepts_stub_cluster,
+    || {
+        let c = Cluster::new("4.1.0", "primehub", "hub", &values_mode(), "");
+        c.set_history(&[
+            (1, "superseded", values_mode()),
+            (2, "deployed", values_mode()),
+        ]);
+        c.doctor(&["--release", "primehub", "--no-registry-check"], &[])
+            .expect_code(0);
 
-    let home = tempdir();
-    let helm = real_helm_with_plugin(home.path());
-    let phib_bin = PathBuf::from(env!("CARGO_BIN_EXE_phib"));
-    // The stand-in kubectl is on PATH; helm itself comes as HELM_BIN.
-    let path = format!(
-        "{}:{}:/usr/bin:/bin",
-        c.bin().display(),
-        phib_bin.parent().unwrap().display()
-    );
-    let r = run(
-        helm()
-            .env("PATH", &path)
-            .env("STUB_DIR", c.dir.path())
-            .args(["-n", "prime", "phib", "doctor"]),
-        b"",
-    );
-    r.expect_code(1);
-    assert!(
-        r.stderr
-            .contains("phib: cannot list the releases in namespace `prime`"),
-        "{}",
-        r.stderr
-    );
-    assert!(r.stderr.contains("cluster unreachable"), "{}", r.stderr);
+        let home = tempdir();
+        let helm = real_helm_with_plugin(home.path());
+        let phib_bin = PathBuf::from(env!("CARGO_BIN_EXE_phib"));
+        // The stand-in kubectl is on PATH; helm itself comes as HELM_BIN.
+        let path = format!(
+            "{}:{}:/usr/bin:/bin",
+            c.bin().display(),
+            phib_bin.parent().unwrap().display()
+        );
+        let r = run(
+            helm()
+                .env("PATH", &path)
+                .env("STUB_DIR", c.dir.path())
+                .args(["-n", "prime", "phib", "doctor"]),
+            b"",
+        );
+        r.expect_code(1);
+        assert!(
+            r.stderr
+                .contains("phib: cannot list the releases in namespace `prime`"),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("cluster unreachable"), "{}", r.stderr);
 
-    for call in c.calls().into_iter().filter(|c| c[0] == "helm") {
-        let r = run(helm().args(&call[1..]), b"");
-        let accepted = r.code == Some(0) || r.stderr.contains("cluster unreachable");
-        assert!(accepted, "real helm refuses {call:?}: {}", r.stderr);
+        for call in c.calls().into_iter().filter(|c| c[0] == "helm") {
+            let r = run(helm().args(&call[1..]), b"");
+            let accepted = r.code == Some(0) || r.stderr.contains("cluster unreachable");
+            assert!(accepted, "real helm refuses {call:?}: {}", r.stderr);
+        }
     }
-}
+);
 
-/// A build the registry refuses, for real: phib's values and Secret for a login with
-/// pull rights only (a token service that grants no push), the chart's build script
-/// run with the real buildah, and what it printed served as the build pod's log. The
-/// doctor names the push refusal from buildah's own words, and shows no password.
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs helm, buildah, skopeo, docker-registry; run ./scripts/test"
-)]
-fn live_doctor_names_a_real_buildah_push_refusal_stub_cluster() {
-    use crate::buildah::{
-        chart_dir, helm_manifests, mounted_secret, phib_render, run_build, Base, Case, Mode, Target,
-    };
-    use crate::registry::Grants;
-    let base = Base::start();
-    let target = Target::token(Grants::Pull);
-    let case = Case::new("4.1.0", Mode::External);
-    let rendered = phib_render(&target, &case, &[]);
-    rendered.phib.expect_code(0);
-    let dir = rendered.dir.path();
-    let m = helm_manifests(&chart_dir("4.1.0"), &dir.join("values.yaml"), "primehub");
-    let secret = mounted_secret(&m, Some(&dir.join("secret.yaml"))).unwrap();
-    let build = run_build(&m, &secret, &base, &target);
-    let code = build.run.code.expect("the script exits");
-    assert_eq!(code, 3, "fails at the push\n{}", build.run.stderr);
-    let log = format!("{}{}", build.run.stdout_str(), build.run.stderr);
-    let pushed_to = m.build_pod["TARGET_IMAGE"].as_str().unwrap().to_string();
+// A build the registry refuses, for real: phib's values and Secret for a login with
+// pull rights only (a token service that grants no push), the chart's build script
+// run with the real buildah, and what it printed served as the build pod's log. The
+// doctor names the push refusal from buildah's own words, and shows no password.
+e2e!(
+    live_doctor_names_a_real_buildah_push_refusal_stub_cluster,
+    || {
+        use crate::buildah::{
+            chart_dir, helm_manifests, mounted_secret, phib_render, run_build, Base, Case, Mode,
+            Target,
+        };
+        use crate::registry::Grants;
+        let base = Base::start();
+        let target = Target::token(Grants::Pull);
+        let case = Case::new("4.1.0", Mode::External);
+        let rendered = phib_render(&target, &case, &[]);
+        rendered.phib.expect_code(0);
+        let dir = rendered.dir.path();
+        let m = helm_manifests(&chart_dir("4.1.0"), &dir.join("values.yaml"), "primehub");
+        let secret = mounted_secret(&m, Some(&dir.join("secret.yaml"))).unwrap();
+        let build = run_build(&m, &secret, &base, &target);
+        let code = build.run.code.expect("the script exits");
+        assert_eq!(code, 3, "fails at the push\n{}", build.run.stderr);
+        let log = format!("{}{}", build.run.stdout_str(), build.run.stderr);
+        let pushed_to = m.build_pod["TARGET_IMAGE"].as_str().unwrap().to_string();
 
-    let values: Value =
-        serde_yaml::from_str(&fs::read_to_string(dir.join("values.yaml")).unwrap()).unwrap();
-    let extra = fs::read_to_string(dir.join("secret.yaml")).unwrap()
-        + &shapes::image_spec_job_to("Failed", Some(shapes::BUILD_POD), &pushed_to)
-        + &shapes::build_pod(Some(i64::from(code)), None);
-    let c = Cluster::new("4.1.0", "primehub", "hub", &values, &extra);
-    c.log(&Log {
-        pod: shapes::BUILD_POD.into(),
-        container: "build-and-push",
-        previous: false,
-        text: log,
-    });
-    let r = c.doctor(&["--release", "primehub", "--no-registry-check"], &[]);
-    r.expect_code(1);
-    assert_no_secret(&r);
-    let out = r.stdout_str();
-    let line = out
-        .lines()
-        .find(|l| {
-            l.starts_with(&format!(
-                "FAIL  ImageSpecJob `my-image-rb5kq` failed at the push to `{pushed_to}`"
-            ))
-        })
-        .unwrap_or_else(|| panic!("no push finding:\n{out}"));
-    assert!(line.contains("the registry refused it: `"), "{line}");
-    let quoted = line.to_lowercase();
-    assert!(
-        quoted.contains("denied")
-            || quoted.contains("unauthorized")
-            || quoted.contains("authentication required"),
-        "{line}"
-    );
-    assert_eq!(
-        not_ok(&report(&c.doctor(
-            &[
-                "--release",
-                "primehub",
-                "--no-registry-check",
-                "--output",
-                "json"
-            ],
-            &[]
-        ))),
-        BTreeSet::from(["builds:fail".to_string()])
-    );
-}
+        let values: Value =
+            serde_yaml::from_str(&fs::read_to_string(dir.join("values.yaml")).unwrap()).unwrap();
+        let extra = fs::read_to_string(dir.join("secret.yaml")).unwrap()
+            + &shapes::image_spec_job_to("Failed", Some(shapes::BUILD_POD), &pushed_to)
+            + &shapes::build_pod(Some(i64::from(code)), None);
+        let c = Cluster::new("4.1.0", "primehub", "hub", &values, &extra);
+        c.log(&Log {
+            pod: shapes::BUILD_POD.into(),
+            container: "build-and-push",
+            previous: false,
+            text: log,
+        });
+        let r = c.doctor(&["--release", "primehub", "--no-registry-check"], &[]);
+        r.expect_code(1);
+        assert_no_secret(&r);
+        let out = r.stdout_str();
+        let line = out
+            .lines()
+            .find(|l| {
+                l.starts_with(&format!(
+                    "FAIL  ImageSpecJob `my-image-rb5kq` failed at the push to `{pushed_to}`"
+                ))
+            })
+            .unwrap_or_else(|| panic!("no push finding:\n{out}"));
+        assert!(line.contains("the registry refused it: `"), "{line}");
+        let quoted = line.to_lowercase();
+        assert!(
+            quoted.contains("denied")
+                || quoted.contains("unauthorized")
+                || quoted.contains("authentication required"),
+            "{line}"
+        );
+        assert_eq!(
+            not_ok(&report(&c.doctor(
+                &[
+                    "--release",
+                    "primehub",
+                    "--no-registry-check",
+                    "--output",
+                    "json"
+                ],
+                &[]
+            ))),
+            BTreeSet::from(["builds:fail".to_string()])
+        );
+    }
+);
 
-/// A name read from the cluster becomes a kubectl argument only when it is a Kubernetes
-/// name: a generator named otherwise is not read, and the finding says why.
-#[test]
-#[cfg_attr(not(phib_e2e), ignore = "end-to-end: needs helm; run ./scripts/test")]
-fn live_doctor_gives_kubectl_only_kubernetes_names_stub_cluster() {
-    let k = &shapes::ECR;
-    let mut source = shapes::from_generator(k);
-    source["dataFrom"][0]["sourceRef"]["generatorRef"]["name"] = json!("x --all-namespaces");
-    let extra = shapes::generator_side(k)
-        + &shapes::external_secret(source, shapes::Ready::Failed(k.refused));
-    let c = Cluster::new(
-        "4.1.0",
-        "primehub",
-        "hub",
-        &shapes::values(k.endpoint, k.prefix),
-        &extra,
-    );
-    let r = c.doctor(&["--release", "primehub", "--no-registry-check"], &[]);
-    r.expect_code(1);
-    let out = r.stdout_str();
-    assert!(
+// A name read from the cluster becomes a kubectl argument only when it is a Kubernetes
+// name: a generator named otherwise is not read, and the finding says why.
+e2e!(
+    live_doctor_gives_kubectl_only_kubernetes_names_stub_cluster,
+    || {
+        let k = &shapes::ECR;
+        let mut source = shapes::from_generator(k);
+        source["dataFrom"][0]["sourceRef"]["generatorRef"]["name"] = json!("x --all-namespaces");
+        let extra = shapes::generator_side(k)
+            + &shapes::external_secret(source, shapes::Ready::Failed(k.refused));
+        let c = Cluster::new(
+            "4.1.0",
+            "primehub",
+            "hub",
+            &shapes::values(k.endpoint, k.prefix),
+            &extra,
+        );
+        let r = c.doctor(&["--release", "primehub", "--no-registry-check"], &[]);
+        r.expect_code(1);
+        let out = r.stdout_str();
+        assert!(
         out.contains("warn  the generator ECRAuthorizationToken `x --all-namespaces` could not be read: `x --all-namespaces` is not a Kubernetes name: not read"),
         "{out}"
     );
-    assert!(
-        out.contains("FAIL  ExternalSecret `image-builder-push` cannot make the push Secret"),
-        "{out}"
-    );
-    let calls = c.calls();
-    assert!(
-        calls
-            .iter()
-            .any(|c| c.iter().any(|a| a == "externalsecrets.external-secrets.io")),
-        "{calls:?}"
-    );
-    for call in calls {
         assert!(
-            !call.iter().any(|a| a.contains("all-namespaces")),
-            "{call:?}"
+            out.contains("FAIL  ExternalSecret `image-builder-push` cannot make the push Secret"),
+            "{out}"
         );
+        let calls = c.calls();
+        assert!(
+            calls
+                .iter()
+                .any(|c| c.iter().any(|a| a == "externalsecrets.external-secrets.io")),
+            "{calls:?}"
+        );
+        for call in calls {
+            assert!(
+                !call.iter().any(|a| a.contains("all-namespaces")),
+                "{call:?}"
+            );
+        }
     }
-}
+);

@@ -142,63 +142,56 @@ pub fn moved(file: &Path, namespace: &str, name: &str) -> PathBuf {
     out
 }
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs openssl, the Python and npm oracles of ./scripts/test; run ./scripts/test"
-)]
-fn sealed_secrets_unseal_with_the_controllers_format_in_every_scope() {
-    let _ = E2E;
-    let controller = Controller::new(4096);
-    let cert = controller.cert();
-    assert_eq!(cert.key_bits(), 4096);
-    let dir = tempdir();
-    let secret = push_secret("https://reg.example.com:5000", "robot$ci", "p@ss w:rd\"\\#");
-    for scope in Scope::ALL {
-        let file = seal_to(
-            dir.path(),
-            &format!("{}.yaml", scope.name()),
-            &secret,
-            &cert,
-            scope,
-        );
-        let text = std::fs::read_to_string(&file).unwrap();
-        assert!(!text.contains("p@ss"), "the password is sealed");
-        for implementation in IMPLS {
-            let got = unsealed(implementation, &controller.key(), &file);
-            let label = format!("{scope:?} {implementation}");
-            assert_eq!(got["kind"], "Secret", "{label}");
-            assert_eq!(got["type"], "kubernetes.io/dockerconfigjson", "{label}");
-            assert_eq!(
-                got["metadata"]["name"], "primehub-image-builder-push",
-                "{label}"
+e2e!(
+    sealed_secrets_unseal_with_the_controllers_format_in_every_scope,
+    || {
+        let _ = E2E;
+        let controller = Controller::new(4096);
+        let cert = controller.cert();
+        assert_eq!(cert.key_bits(), 4096);
+        let dir = tempdir();
+        let secret = push_secret("https://reg.example.com:5000", "robot$ci", "p@ss w:rd\"\\#");
+        for scope in Scope::ALL {
+            let file = seal_to(
+                dir.path(),
+                &format!("{}.yaml", scope.name()),
+                &secret,
+                &cert,
+                scope,
             );
-            assert_eq!(got["metadata"]["namespace"], "hub", "{label}");
-            assert_eq!(
-                got["metadata"]["labels"]["app.kubernetes.io/managed-by"], "phib",
-                "{label}"
-            );
-            let json = b64decode(got["data"][".dockerconfigjson"].as_str().unwrap());
-            // External mode's document, byte for byte, and the login in it.
-            assert_eq!(
-                json,
-                secret.dockerconfigjson().expose().as_bytes(),
-                "{label}"
-            );
-            let creds =
-                phib::verify::dockerconfig::pick(&json, "reg.example.com:5000", "t").unwrap();
-            assert_eq!(creds.username, "robot$ci");
-            assert_eq!(creds.password.expose(), "p@ss w:rd\"\\#");
+            let text = std::fs::read_to_string(&file).unwrap();
+            assert!(!text.contains("p@ss"), "the password is sealed");
+            for implementation in IMPLS {
+                let got = unsealed(implementation, &controller.key(), &file);
+                let label = format!("{scope:?} {implementation}");
+                assert_eq!(got["kind"], "Secret", "{label}");
+                assert_eq!(got["type"], "kubernetes.io/dockerconfigjson", "{label}");
+                assert_eq!(
+                    got["metadata"]["name"], "primehub-image-builder-push",
+                    "{label}"
+                );
+                assert_eq!(got["metadata"]["namespace"], "hub", "{label}");
+                assert_eq!(
+                    got["metadata"]["labels"]["app.kubernetes.io/managed-by"], "phib",
+                    "{label}"
+                );
+                let json = b64decode(got["data"][".dockerconfigjson"].as_str().unwrap());
+                // External mode's document, byte for byte, and the login in it.
+                assert_eq!(
+                    json,
+                    secret.dockerconfigjson().expose().as_bytes(),
+                    "{label}"
+                );
+                let creds =
+                    phib::verify::dockerconfig::pick(&json, "reg.example.com:5000", "t").unwrap();
+                assert_eq!(creds.username, "robot$ci");
+                assert_eq!(creds.password.expose(), "p@ss w:rd\"\\#");
+            }
         }
     }
-}
+);
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs openssl, the Python and npm oracles of ./scripts/test; run ./scripts/test"
-)]
-fn a_sealed_secret_unseals_only_where_its_scope_allows() {
+e2e!(a_sealed_secret_unseals_only_where_its_scope_allows, || {
     let controller = Controller::new(2048);
     let cert = controller.cert();
     let dir = tempdir();
@@ -255,7 +248,7 @@ fn a_sealed_secret_unseals_only_where_its_scope_allows() {
             assert_eq!(r.code, Some(1), "{}: {}", file.display(), r.stderr);
         }
     }
-}
+});
 
 /// The npm schema validator's run on `files`.
 pub fn validate(files: &[&Path]) -> Run {
@@ -275,90 +268,83 @@ pub fn validate(files: &[&Path]) -> Run {
     )
 }
 
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs openssl, the Python and npm oracles of ./scripts/test; run ./scripts/test"
-)]
-fn sealed_secrets_validate_against_the_sealed_secrets_schema() {
-    let controller = Controller::new(2048);
-    let cert = controller.cert();
-    let dir = tempdir();
-    let secret = push_secret("https://reg.example.com", "u", "p");
-    let files: Vec<PathBuf> = Scope::ALL
-        .iter()
-        .map(|s| {
-            seal_to(
-                dir.path(),
-                &format!("{}.yaml", s.name()),
-                &secret,
-                &cert,
-                *s,
-            )
-        })
-        .collect();
-    let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
-    let r = validate(&paths);
-    r.expect_code(0);
-    assert_eq!(
-        r.stdout_str().matches("valid ").count(),
-        3,
-        "{}",
-        r.stdout_str()
-    );
+e2e!(
+    sealed_secrets_validate_against_the_sealed_secrets_schema,
+    || {
+        let controller = Controller::new(2048);
+        let cert = controller.cert();
+        let dir = tempdir();
+        let secret = push_secret("https://reg.example.com", "u", "p");
+        let files: Vec<PathBuf> = Scope::ALL
+            .iter()
+            .map(|s| {
+                seal_to(
+                    dir.path(),
+                    &format!("{}.yaml", s.name()),
+                    &secret,
+                    &cert,
+                    *s,
+                )
+            })
+            .collect();
+        let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+        let r = validate(&paths);
+        r.expect_code(0);
+        assert_eq!(
+            r.stdout_str().matches("valid ").count(),
+            3,
+            "{}",
+            r.stdout_str()
+        );
 
-    // Broken documents are refused, each for its reason.
-    let wide = std::fs::read_to_string(&files[1]).unwrap();
-    let external = dir.path().join("external.yaml");
-    std::fs::write(&external, secret.manifest().expose()).unwrap();
-    let broken = [
-        (
-            "no-data.yaml",
-            wide.replace("  encryptedData:\n", "  encryptedDatum:\n"),
-            "must have required property encryptedData",
-        ),
-        (
-            // Unquoted, YAML 1.1 (kubectl's reader) makes the annotation a boolean.
-            "bool.yaml",
-            wide.replace(": \"true\"", ": true"),
-            "must be string",
-        ),
-        (
-            "unknown.yaml",
-            wide.replace("  template:\n", "  tempalte:\n"),
-            "unknown field `spec.tempalte`",
-        ),
-        (
-            "version.yaml",
-            wide.replace("bitnami.com/v1alpha1", "bitnami.com/v1"),
-            "not a bitnami.com/v1alpha1 SealedSecret",
-        ),
-    ];
-    for (name, text, why) in broken {
-        assert_ne!(text, wide, "{name}: the edit applies");
-        let path = dir.path().join(name);
-        std::fs::write(&path, text).unwrap();
-        let r = validate(&[&path]);
-        assert_eq!(r.code, Some(1), "{name}: {}", r.stdout_str());
-        assert!(r.stdout_str().contains(why), "{name}: {}", r.stdout_str());
+        // Broken documents are refused, each for its reason.
+        let wide = std::fs::read_to_string(&files[1]).unwrap();
+        let external = dir.path().join("external.yaml");
+        std::fs::write(&external, secret.manifest().expose()).unwrap();
+        let broken = [
+            (
+                "no-data.yaml",
+                wide.replace("  encryptedData:\n", "  encryptedDatum:\n"),
+                "must have required property encryptedData",
+            ),
+            (
+                // Unquoted, YAML 1.1 (kubectl's reader) makes the annotation a boolean.
+                "bool.yaml",
+                wide.replace(": \"true\"", ": true"),
+                "must be string",
+            ),
+            (
+                "unknown.yaml",
+                wide.replace("  template:\n", "  tempalte:\n"),
+                "unknown field `spec.tempalte`",
+            ),
+            (
+                "version.yaml",
+                wide.replace("bitnami.com/v1alpha1", "bitnami.com/v1"),
+                "not a bitnami.com/v1alpha1 SealedSecret",
+            ),
+        ];
+        for (name, text, why) in broken {
+            assert_ne!(text, wide, "{name}: the edit applies");
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            let r = validate(&[&path]);
+            assert_eq!(r.code, Some(1), "{name}: {}", r.stdout_str());
+            assert!(r.stdout_str().contains(why), "{name}: {}", r.stdout_str());
+        }
+        let r = validate(&[&external]);
+        assert_eq!(r.code, Some(1), "a plain Secret is no SealedSecret");
+        assert!(r
+            .stdout_str()
+            .contains("not a bitnami.com/v1alpha1 SealedSecret"));
     }
-    let r = validate(&[&external]);
-    assert_eq!(r.code, Some(1), "a plain Secret is no SealedSecret");
-    assert!(r
-        .stdout_str()
-        .contains("not a bitnami.com/v1alpha1 SealedSecret"));
-}
+);
 
-/// The whole way of the login: external mode's values through the chart, the Secret
-/// sealed by phib instead of written in plain text, unsealed by the oracle as the
-/// controller would, mounted into the chart's build script as buildah's authfile, and
-/// the push to a real htpasswd registry succeeds; the image pulls back with it.
-#[test]
-#[cfg_attr(
-    not(phib_e2e),
-    ignore = "end-to-end: needs openssl, the Python oracle, helm, buildah, skopeo, docker-registry; run ./scripts/test"
-)]
-fn buildah_pushes_with_the_unsealed_secret() {
+// The whole way of the login: external mode's values through the chart, the Secret
+// sealed by phib instead of written in plain text, unsealed by the oracle as the
+// controller would, mounted into the chart's build script as buildah's authfile, and
+// the push to a real htpasswd registry succeeds; the image pulls back with it.
+e2e!(buildah_pushes_with_the_unsealed_secret, || {
     let base = Base::start();
     let target = Target::htpasswd(Transport::TrustedTls);
     let case = Case::new("4.1.0", Mode::External);
@@ -407,4 +393,4 @@ fn buildah_pushes_with_the_unsealed_secret() {
     build.run.expect_code(0);
     let pushed = build.pushed.expect("the script names what it pushed");
     buildah::pull_back(&pushed, &authfile, &target);
-}
+});

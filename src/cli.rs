@@ -148,6 +148,11 @@ pub enum Command {
         /// (self-signed) certificate. `SSL_CERT_FILE` replaces the system's trust store.
         #[arg(long, value_name = "PEM")]
         ca_file: Option<PathBuf>,
+        /// How long to wait for the cluster's answer about the live release (for the
+        /// warning of what its chart version breaks; default 5; 0: do not ask; also
+        /// `PHIB_CLUSTER_TIMEOUT`).
+        #[arg(long, value_name = "SECS", value_parser = seconds())]
+        cluster_timeout: Option<u64>,
     },
 
     /// Find out why the Image Builder fails on a running PrimeHub.
@@ -235,6 +240,11 @@ pub struct ShowArgs {
     /// Show passwords and tokens instead of `<redacted>`.
     #[arg(long)]
     pub show_secrets: bool,
+    /// How long to wait for the cluster's answer about the live release (for the
+    /// warning of what its chart version breaks; default 5; 0: do not ask; also
+    /// `PHIB_CLUSTER_TIMEOUT`).
+    #[arg(long, value_name = "SECS", value_parser = seconds())]
+    pub cluster_timeout: Option<u64>,
 }
 
 /// Options of `phib doctor`.

@@ -29,22 +29,21 @@ pub fn run(cli: Cli) -> Result<()> {
             chart_version,
             cluster_timeout,
         }) => {
-            if let Some(secs) = cluster_timeout {
-                phib::helm::chart_version::set_cluster_timeout(secs);
-            }
+            set_cluster_timeout(cluster_timeout);
             wizard::run(&values, chart_version.as_deref())
         }
         Some(Command::Compact { file }) => compact::run(file.as_deref()),
         Some(Command::Render(args)) => {
-            if let Some(secs) = args.cluster_timeout {
-                phib::helm::chart_version::set_cluster_timeout(secs);
-            }
+            set_cluster_timeout(args.cluster_timeout);
             render::run(*args)
         }
         Some(Command::Completions { shell }) => completions(shell),
         Some(Command::Man { out_dir }) => man_pages(out_dir.as_deref()),
         Some(Command::Upgrade(args)) => upgrade::run(args),
-        Some(Command::Show(args)) => show::run(args),
+        Some(Command::Show(args)) => {
+            set_cluster_timeout(args.cluster_timeout);
+            show::run(args)
+        }
         Some(Command::Doctor(args)) => doctor::run(args),
         Some(Command::Verify {
             values,
@@ -53,7 +52,9 @@ pub fn run(cli: Cli) -> Result<()> {
             namespace,
             secret_file,
             ca_file,
+            cluster_timeout,
         }) => {
+            set_cluster_timeout(cluster_timeout);
             let namespace = phib::helm::plan::namespace_or_default(namespace);
             if let Some(w) = phib::helm::chart_version::broken_warning_for_file(&values, &namespace)
             {
@@ -129,6 +130,13 @@ fn read_existing_values(path: &Path, help: &str) -> Result<ValuesFile> {
         ))
         .with_help(help)
     })
+}
+
+/// `--cluster-timeout`, when given, for every lookup of the live release.
+fn set_cluster_timeout(secs: Option<u64>) {
+    if let Some(secs) = secs {
+        phib::helm::chart_version::set_cluster_timeout(secs);
+    }
 }
 
 /// helm: `--helm PATH` when given, else found as every command finds it.

@@ -48,6 +48,7 @@ pub fn run(args: ShowArgs) -> Result<()> {
         helm: HelmArgs { namespace, helm },
         query,
         show_secrets,
+        cluster_timeout: _,
     } = args;
     let namespace = plan::namespace_or_default(namespace);
     let (mut doc, source, lookup) = match release.clone() {

@@ -511,3 +511,41 @@ e2e!(
         );
     }
 );
+
+/// `phib show` and `phib verify` take `--cluster-timeout` as render does: 0 asks the
+/// cluster nothing (helm is never started); a limit that is no number is exit 2.
+#[test]
+fn show_and_verify_take_cluster_timeout_stub_cluster() {
+    let c = Cluster::new("primehub-v3.8.0");
+    c.set("list-error", "Error: must not be asked\n");
+    let dir = tempdir();
+    std::fs::write(
+        dir.path().join("values.yaml"),
+        "customImage:\n  enabled: true\n  registryEndpoint: https://harbor.example.com\n  pushRepoPrefix: harbor.example.com/team\n",
+    )
+    .unwrap();
+    let phib_here = |args: &[&str]| {
+        let mut cmd = phib();
+        cmd.current_dir(dir.path())
+            .env("PATH", c.path())
+            .env("STUB_DIR", c.dir.path())
+            .args(args);
+        run(&mut cmd, b"")
+    };
+    let r = phib_here(&["show", "--cluster-timeout", "0"]);
+    r.expect_code(0);
+    assert!(
+        r.stdout_str().contains("harbor.example.com/team"),
+        "{}",
+        r.stdout_str()
+    );
+    // No credentials in the block: verify stops at them, after its chart check.
+    let r = phib_here(&["verify", "--cluster-timeout", "0", "--timeout", "1"]);
+    assert_ne!(r.code, Some(0), "{}", r.stderr);
+    assert!(c.log().is_empty(), "helm was asked: {}", c.log());
+    for command in ["show", "verify"] {
+        let r = phib_here(&[command, "--cluster-timeout", "soon"]);
+        r.expect_code(2);
+        assert!(r.stderr.contains("--cluster-timeout"), "{}", r.stderr);
+    }
+}

@@ -82,6 +82,7 @@ fn after_values(err: Error) -> Error {
 /// has every secret replaced anyway before it is shown (the runner does it).
 fn kubectl_apply(manifest: Secret) -> Result<String> {
     let kubectl = runner::find(Tool::Kubectl)?;
+    let _waiting = crate::out::progress("applying with kubectl");
     let out = kubectl
         .call()
         .args(&["apply", "-f", "-"])

@@ -159,6 +159,9 @@ fn fetch(name: &str, namespace: &str) -> Result<Vec<u8>> {
         Error::usage("`--secret-mode sealed` without `--sealing-cert` fetches the controller's certificate with kubectl, but `kubectl` is not on `PATH`; nothing was written")
             .with_help("install kubectl, or give the certificate with `--sealing-cert FILE` (`kubeseal --fetch-cert > cert.pem` where the cluster is reachable)")
     })?;
+    let _waiting = crate::out::progress(&format!(
+        "fetching the certificate of the sealed-secrets controller `{name}`"
+    ));
     let out = kubectl
         .call()
         .args(&["get", "service"])

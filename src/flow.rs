@@ -287,8 +287,9 @@ pub fn apply(planned: Planned, tell: &mut dyn Tell) -> Result<Option<String>> {
         (None, None) => None,
     };
     if let Some(u) = update.as_ref().filter(|_| !secret_only) {
-        crate::files::write::still_there(u.seen(), "--values")?;
+        u.check_block_unchanged()?;
         crate::files::write::check_writable(u.seen(), "--values")?;
+        u.check_backup()?;
     }
     deliver::check_outputs(&pending)?;
     let apply_first = matches!(

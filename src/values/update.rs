@@ -119,6 +119,30 @@ impl Update {
         Ok((applied, last))
     }
 
+    /// Before anything else is written (a Secret applied with kubectl first): the file
+    /// is still the one read, and its `customImage` block is as read. A change beside
+    /// the block is fine: the write merges into it.
+    pub fn check_block_unchanged(&self) -> Result<()> {
+        write::still_there(&self.seen, "--values")?;
+        let Some(now) = write::changed_in_place(&self.seen)? else {
+            return Ok(());
+        };
+        let now = std::str::from_utf8(&now).map_err(|_| self.changed_block())?;
+        if Some(block_of(now).map_err(|_| self.changed_block())?) != self.read_block {
+            return Err(self.changed_block());
+        }
+        Ok(())
+    }
+
+    /// Before anything is written: `FILE.bak`, which the write replaces, is a regular
+    /// file or nothing.
+    pub fn check_backup(&self) -> Result<()> {
+        if self.old.is_none() {
+            return Ok(());
+        }
+        write::check_backup(&self.seen.target(), &self.path)
+    }
+
     fn changed_block(&self) -> Error {
         Error::usage(format!(
             "the customImage block in `{}` was changed by another program since phib read it; nothing was written",

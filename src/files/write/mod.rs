@@ -116,6 +116,9 @@ fn try_write(seen: &Seen, contents: &[u8], opts: Options) -> Result<Attempt> {
     }
     // Checked just before the rename: what another program did until now is seen.
     still_there(seen, opts.option)?;
+    if backup.is_some() {
+        check_backup(target, &seen.path)?;
+    }
     if let Some(now) = changed_in_place(seen)? {
         return Ok(Attempt::Changed(now));
     }
@@ -124,7 +127,6 @@ fn try_write(seen: &Seen, contents: &[u8], opts: Options) -> Result<Attempt> {
     let backup = match backup {
         Some(tmp) => {
             let bak = backup_name(target);
-            check_regular(&bak, &bak, "the backup")?;
             tmp.persist(&bak).map_err(|e| {
                 Error::failed(format!(
                     "`{}` was written, but its backup `{}` was not: {}",
@@ -146,6 +148,35 @@ fn try_write(seen: &Seen, contents: &[u8], opts: Options) -> Result<Attempt> {
         backup,
         was_too_open,
     }))
+}
+
+/// Refuses (exit 2, nothing written) a `FILE.bak` that phib would replace but that is
+/// no regular file: a folder, a device, a symbolic link (whose file the backup would
+/// land in).
+pub fn check_backup(target: &Path, shown: &Path) -> Result<()> {
+    let bak = backup_name(target);
+    let Ok(meta) = fs::symlink_metadata(&bak) else {
+        return Ok(());
+    };
+    if meta.file_type().is_file() {
+        return Ok(());
+    }
+    let what = if meta.file_type().is_symlink() {
+        "a symbolic link"
+    } else if meta.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    };
+    Err(Error::usage(format!(
+        "`{}`, where phib keeps the old `{}`, is {what}; phib does not replace it, and nothing was written",
+        bak.display(),
+        shown.display()
+    ))
+    .with_help(format!(
+        "move `{}` away, then run phib again",
+        bak.display()
+    )))
 }
 
 /// `FILE.bak` beside `target`.

@@ -219,8 +219,10 @@ pub(super) fn check_regular(given: &Path, target: &Path, option: &str) -> Result
         "a named pipe (FIFO)"
     } else if t.is_socket() {
         "a socket"
+    } else if t.is_symlink() {
+        "a symbolic link that leads nowhere"
     } else {
-        "not a regular file"
+        "a file of another kind"
     };
     let via = if given == target {
         String::new()

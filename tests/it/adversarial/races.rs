@@ -61,11 +61,25 @@ fn same(got: Option<String>, want: Option<&str>, what: &str) -> Result<(), Strin
     }
 }
 
+/// Where the credentials go.
+#[derive(Clone, Copy)]
+enum Mode {
+    /// In the values.
+    Values,
+    /// Secret mode external with `--secret-out push.yaml`.
+    SecretOut,
+    /// Secret mode external with `--apply`: a stand-in kubectl in `bin/` logs each
+    /// call to `kubectl.log`.
+    Apply,
+}
+
+/// A kubectl that logs its arguments and reads the manifest.
+const KUBECTL: &str = "#!/bin/sh\necho \"$@\" >> \"$(dirname \"$0\")/../kubectl.log\"\ncat > /dev/null\necho 'secret/primehub-image-builder-push configured'\n";
+
 struct Case {
     name: &'static str,
     before: Before,
-    /// Secret mode external with `--secret-out push.yaml`.
-    external: bool,
+    mode: Mode,
     change: Change,
     check: Check,
 }
@@ -75,7 +89,7 @@ fn cases() -> Vec<Case> {
         Case {
             name: "another key changed in place",
             before: Some("domain: mine.example.com\n"),
-            external: false,
+            mode: Mode::Values,
             change: |d| rewrite_in_place(&d.join("values.yaml"), OTHERS),
             check: |code, d, err| {
                 exit(code, 0, err)?;
@@ -89,7 +103,7 @@ fn cases() -> Vec<Case> {
         Case {
             name: "the block written by another program",
             before: Some("domain: mine.example.com\n"),
-            external: false,
+            mode: Mode::Values,
             change: |d| {
                 rewrite_in_place(
                     &d.join("values.yaml"),
@@ -106,7 +120,7 @@ fn cases() -> Vec<Case> {
         Case {
             name: "the values file replaced by another file",
             before: Some("domain: mine.example.com\n"),
-            external: false,
+            mode: Mode::Values,
             change: |d| {
                 fs::rename(d.join("elsewhere.yaml"), d.join("values.yaml")).unwrap();
             },
@@ -119,7 +133,7 @@ fn cases() -> Vec<Case> {
         Case {
             name: "the values file swapped for a symbolic link",
             before: Some("domain: mine.example.com\n"),
-            external: false,
+            mode: Mode::Values,
             change: |d| {
                 fs::remove_file(d.join("values.yaml")).unwrap();
                 std::os::unix::fs::symlink("other.yaml", d.join("values.yaml")).unwrap();
@@ -133,7 +147,7 @@ fn cases() -> Vec<Case> {
         Case {
             name: "the values file removed",
             before: Some("domain: mine.example.com\n"),
-            external: false,
+            mode: Mode::Values,
             change: |d| fs::remove_file(d.join("values.yaml")).unwrap(),
             check: |code, d, err| {
                 exit(code, 2, err)?;
@@ -144,7 +158,7 @@ fn cases() -> Vec<Case> {
         Case {
             name: "the values file created by another program",
             before: None,
-            external: false,
+            mode: Mode::Values,
             change: |d| fs::write(d.join("values.yaml"), THEIR_BLOCK).unwrap(),
             check: |code, d, err| {
                 exit(code, 2, err)?;
@@ -155,7 +169,7 @@ fn cases() -> Vec<Case> {
         Case {
             name: "the manifest became a symbolic link to the values file",
             before: Some("domain: mine.example.com\n"),
-            external: true,
+            mode: Mode::SecretOut,
             change: |d| std::os::unix::fs::symlink("values.yaml", d.join("push.yaml")).unwrap(),
             check: |code, d, err| {
                 exit(code, 2, err)?;
@@ -169,7 +183,7 @@ fn cases() -> Vec<Case> {
         Case {
             name: "a foreign file at the manifest's place",
             before: Some("domain: mine.example.com\n"),
-            external: true,
+            mode: Mode::SecretOut,
             change: |d| fs::write(d.join("push.yaml"), OTHERS).unwrap(),
             check: |code, d, err| {
                 exit(code, 2, err)?;
@@ -184,7 +198,7 @@ fn cases() -> Vec<Case> {
         Case {
             name: "the manifest became a symbolic link to another file",
             before: Some("domain: mine.example.com\n"),
-            external: true,
+            mode: Mode::SecretOut,
             change: |d| std::os::unix::fs::symlink("other.yaml", d.join("push.yaml")).unwrap(),
             check: |code, d, err| {
                 exit(code, 2, err)?;
@@ -197,17 +211,81 @@ fn cases() -> Vec<Case> {
                 )
             },
         },
+        Case {
+            name: "a folder at the backup's place",
+            before: Some("domain: mine.example.com\n"),
+            mode: Mode::Values,
+            change: |d| fs::create_dir(d.join("values.yaml.bak")).unwrap(),
+            check: |code, d, err| {
+                exit(code, 2, err)?;
+                says(err, "where phib keeps the old")?;
+                same(
+                    read(d, "values.yaml"),
+                    Some("domain: mine.example.com\n"),
+                    "values.yaml",
+                )
+            },
+        },
+        Case {
+            name: "a symbolic link at the backup's place",
+            before: Some("domain: mine.example.com\n"),
+            mode: Mode::Values,
+            change: |d| {
+                std::os::unix::fs::symlink("other.yaml", d.join("values.yaml.bak")).unwrap()
+            },
+            check: |code, d, err| {
+                exit(code, 2, err)?;
+                says(err, "is a symbolic link")?;
+                same(read(d, "other.yaml"), Some(OTHERS), "other.yaml")?;
+                same(
+                    read(d, "values.yaml"),
+                    Some("domain: mine.example.com\n"),
+                    "values.yaml",
+                )
+            },
+        },
+        Case {
+            name: "the block written while the Secret was to be applied",
+            before: Some("domain: mine.example.com\n"),
+            mode: Mode::Apply,
+            change: |d| {
+                rewrite_in_place(
+                    &d.join("values.yaml"),
+                    &format!("domain: mine.example.com\n{THEIR_BLOCK}"),
+                )
+            },
+            check: |code, d, err| {
+                exit(code, 2, err)?;
+                says(err, "was changed by another program")?;
+                if let Some(log) = read(d, "kubectl.log") {
+                    return Err(format!("kubectl ran before the refusal: {log}"));
+                }
+                let theirs = format!("domain: mine.example.com\n{THEIR_BLOCK}");
+                same(read(d, "values.yaml"), Some(&theirs), "values.yaml")
+            },
+        },
     ]
 }
 
 /// Runs `phib render` in `dir`, applies `change` while phib waits between its read
 /// and its first write, and returns the exit status and stderr.
-fn race(dir: &Path, external: bool, change: Change) -> Result<(Option<i32>, String), String> {
+fn race(dir: &Path, mode: Mode, change: Change) -> Result<(Option<i32>, String), String> {
     let mut extra = vec!["--values", "values.yaml"];
-    if external {
-        extra.extend(["--secret-mode", "external", "--secret-out", "push.yaml"]);
+    match mode {
+        Mode::Values => {}
+        Mode::SecretOut => extra.extend(["--secret-mode", "external", "--secret-out", "push.yaml"]),
+        Mode::Apply => extra.extend(["--secret-mode", "external", "--apply"]),
     }
     let mut cmd = render(dir, &extra);
+    if let Mode::Apply = mode {
+        let bin = dir.join("bin");
+        fs::create_dir_all(&bin).unwrap();
+        fs::write(bin.join("kubectl"), KUBECTL).unwrap();
+        let mut perms = fs::metadata(bin.join("kubectl")).unwrap().permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+        fs::set_permissions(bin.join("kubectl"), perms).unwrap();
+        cmd.env("PATH", format!("{}:/usr/bin:/bin", bin.display()));
+    }
     cmd.env("PHIB_TEST_PAUSE_BEFORE_WRITE_MS", "1500")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -245,7 +323,7 @@ fn files_changed_between_the_read_and_the_write_are_never_overwritten_blindly() 
         }
         fs::write(d.join("other.yaml"), OTHERS).unwrap();
         fs::write(d.join("elsewhere.yaml"), OTHERS).unwrap();
-        let (code, stderr) = race(d, case.external, case.change)?;
+        let (code, stderr) = race(d, case.mode, case.change)?;
         no_secret("stderr", &stderr, &[PASSWORD])?;
         (case.check)(code, d, &stderr)?;
         // No temporary file of phib's is left behind.

@@ -86,6 +86,12 @@ pub fn print(text: &str) -> Result<()> {
     write_out(shown.as_bytes())
 }
 
+/// Prints data on standard output (JSON, a YAML block, a diff): cleaned, but never
+/// wrapped, so that it can be read back or pasted whatever the terminal's width.
+pub fn print_data(text: &str) -> Result<()> {
+    write_out(clean(text).as_bytes())
+}
+
 /// Prints `raw` on standard output as it is.
 pub fn print_raw(raw: Raw) -> Result<()> {
     write_out(raw.0)

@@ -56,7 +56,7 @@ pub fn run(args: DoctorArgs) -> Result<()> {
     };
     match output {
         OutputFormat::Text => phib::out::print_checklist(&report::text(&subject, &diagnosis))?,
-        OutputFormat::Json => phib::out::print(&report::json(&subject, &diagnosis))?,
+        OutputFormat::Json => phib::out::print_data(&report::json(&subject, &diagnosis))?,
     }
     match diagnosis.count(Status::Fail) {
         0 => Ok(()),

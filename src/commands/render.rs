@@ -297,7 +297,7 @@ fn check_values(planned: &flow::Planned, path: &Path) -> Result<()> {
         return Ok(());
     };
     if !diff.is_empty() {
-        phib::out::print(&diff)?;
+        phib::out::print_data(&diff)?;
     }
     Err(Error::failed(differs.join("; "))
         .with_help("run the same command without `--check` to update it"))

@@ -94,7 +94,7 @@ pub fn run(args: ShowArgs) -> Result<()> {
     if show_secrets {
         phib::out::print_raw(phib::out::Raw::secrets_asked_for(out.as_bytes()))
     } else {
-        phib::out::print(&out)
+        phib::out::print_data(&out)
     }
 }
 

@@ -199,3 +199,43 @@ fn verify_shows_what_it_waits_for_on_a_terminal_only() {
     assert!(!screen.contains("waiting for the registry"), "{screen}");
     assert!(screen.contains("reach the registry"), "{screen}");
 }
+
+/// Data stays whole on a terminal however narrow: `phib doctor --output json` parses
+/// as JSON, and a long line of `phib show`'s YAML block is one line (the terminal may
+/// fold it on screen, but no line break is added to what is copied or read back).
+e2e!(data_is_never_wrapped_on_a_terminal, || {
+    let dir = tempdir();
+    let (_, manifest) =
+        crate::doctor::render(dir.path(), "4.1.0", "hub", &crate::doctor::values_mode());
+    std::fs::write(dir.path().join("bundle.yaml"), manifest).unwrap();
+    let prefix = format!("registry.example.com/{}", "a-long-team-name/".repeat(5));
+    std::fs::write(
+        dir.path().join("values.yaml"),
+        format!("customImage:\n  enabled: true\n  registryEndpoint: https://registry.example.com\n  pushRepoPrefix: {prefix}\n"),
+    )
+    .unwrap();
+    let bin = dir.path().join("empty-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let path = bin.display().to_string();
+    let json = ["doctor", "--manifests", "bundle.yaml", "--output", "json"];
+    let t = Pty::spawn_sized(dir.path(), &json, &path, &[], 24, 60);
+    let (code, transcript) = t.finish();
+    assert_eq!(code, Some(1), "{transcript}");
+    let text = transcript.replace("\r\n", "\n");
+    let start = text.find('{').expect("JSON on the terminal");
+    let end = text.rfind('}').unwrap() + 1;
+    serde_json::from_str::<serde_json::Value>(&text[start..end])
+        .unwrap_or_else(|e| panic!("not JSON on a 60-column terminal: {e}\n{text}"));
+    let t = Pty::spawn_sized(dir.path(), &["show"], &path, &[], 24, 60);
+    let (code, transcript) = t.finish();
+    assert_eq!(code, Some(0), "{transcript}");
+    let line = format!("pushRepoPrefix: {prefix}");
+    assert!(
+        transcript.replace("\r\n", "\n").lines().any(|l| l
+            .trim_start()
+            .trim_start_matches('"')
+            .starts_with("pushRepoPrefix")
+            && l.contains(prefix.trim_end_matches('/'))),
+        "`{line}` was broken:\n{transcript}"
+    );
+});

@@ -140,7 +140,7 @@ impl Update {
         if self.old.is_none() {
             return Ok(());
         }
-        write::check_backup(&self.seen.target(), &self.path)
+        write::check_backup(self.seen.target(), &self.path)
     }
 
     fn changed_block(&self) -> Error {

@@ -200,9 +200,9 @@ fn verify_shows_what_it_waits_for_on_a_terminal_only() {
     assert!(screen.contains("reach the registry"), "{screen}");
 }
 
-/// Data stays whole on a terminal however narrow: `phib doctor --output json` parses
-/// as JSON, and a long line of `phib show`'s YAML block is one line (the terminal may
-/// fold it on screen, but no line break is added to what is copied or read back).
+// Data stays whole on a terminal however narrow: `phib doctor --output json` parses
+// as JSON, and a long line of `phib show`'s YAML block is one line (the terminal may
+// fold it on screen, but no line break is added to what is copied or read back).
 e2e!(data_is_never_wrapped_on_a_terminal, || {
     let dir = tempdir();
     let (_, manifest) =

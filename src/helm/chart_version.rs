@@ -179,29 +179,6 @@ pub fn parse_flag(text: &str) -> Result<ChartVersion> {
     })
 }
 
-/// What the values file at `path` says besides the block (`None` when it does not exist
-/// yet counts as empty; `--stdout` passes `None`). Read with the one values reader; a
-/// file that cannot be read counts as empty here, and is refused with its own message
-/// where the block is written.
-pub fn chart_values(path: Option<&Path>) -> Result<Option<ChartValues>> {
-    let Some(path) = path else {
-        return Ok(None);
-    };
-    let doc = read::read(path)
-        .ok()
-        .flatten()
-        .map(|f| f.doc)
-        .unwrap_or_default();
-    Ok(Some(ChartValues::from_values(&doc)))
-}
-
-/// The block the values file at `path` configures now, if it can be read (a file that
-/// cannot is refused by the merge, with its own message).
-pub fn old_block(path: &Path) -> Option<CustomImage> {
-    let file = read::read(path).ok()??;
-    CustomImage::from_values(&file.doc).ok()?
-}
-
 /// What to say when the new block pushes with another Secret than the old one: Images
 /// built before keep pulling with the old name.
 pub fn switch_note(

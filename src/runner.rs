@@ -342,8 +342,8 @@ impl Call {
         let stdout = child.stdout.take().map(drain);
         let stderr = child.stderr.take().map(drain);
         let status = wait(&mut child, limit, &self.bound);
-        let stdout = stdout.and_then(|t| t.join().ok()).unwrap_or_default();
-        let stderr = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
+        let (stdout, over_out) = stdout.and_then(|t| t.join().ok()).unwrap_or_default();
+        let (stderr, over_err) = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
         let fed = feeder.map(|t| {
             t.join()
                 .unwrap_or_else(|_| Err(std::io::Error::other("the writing thread stopped")))
@@ -351,6 +351,14 @@ impl Call {
         let Some(status) = status.map_err(|e| self.cannot_start(e))? else {
             return Ok(None);
         };
+        if over_out || over_err {
+            return Err(Error::failed(format!(
+                "`{}` printed more than {} MiB; phib reads no more",
+                self.shown(),
+                OUTPUT_LIMIT >> 20
+            ))
+            .with_help("check what the cluster holds there (a release or Secret that large is not PrimeHub's)"));
+        }
         let stderr = String::from_utf8_lossy(&crate::secret::redact_bytes(&stderr)).into_owned();
         if let Some(Err(e)) = fed {
             if status.success() {
@@ -395,13 +403,26 @@ fn check(kind: Name, value: &str, flag: &str) -> Result<()> {
 }
 
 /// Reads a pipe to its end on a thread of its own.
-fn drain(mut from: impl Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
+/// At most [`OUTPUT_LIMIT`] bytes are kept; the rest is read and dropped (the program
+/// is not left blocked on a full pipe), and the call then fails.
+fn drain(from: impl Read + Send + 'static) -> std::thread::JoinHandle<(Vec<u8>, bool)> {
     std::thread::spawn(move || {
         let mut bytes = Vec::new();
+        let mut from = from.take(OUTPUT_LIMIT + 1);
         let _ = from.read_to_end(&mut bytes);
-        bytes
+        let over = bytes.len() as u64 > OUTPUT_LIMIT;
+        if over {
+            bytes.truncate(OUTPUT_LIMIT as usize);
+            let _ = std::io::copy(&mut from.into_inner(), &mut std::io::sink());
+        }
+        (bytes, over)
     })
 }
+
+/// The most phib reads of what one program prints on one stream: far more than a
+/// release's manifest (helm keeps a release in a Secret, at most 1 MiB compressed) or a
+/// namespace's Secrets, far less than what would exhaust memory.
+pub const OUTPUT_LIMIT: u64 = 64 << 20;
 
 /// Waits for `child` at most `limit`, or until `bound` passes; `None` when it took
 /// longer (it is then killed with everything it started).
@@ -524,6 +545,27 @@ mod tests {
         let mut call = sh().call().arg("-c");
         call.args.push(text.into());
         call
+    }
+
+    /// A program that prints without end is read up to the limit, not until memory
+    /// runs out: the call fails and says so, and nothing waits on a full pipe.
+    #[test]
+    fn output_past_the_limit_fails_the_call() {
+        let limit = OUTPUT_LIMIT + 4096;
+        let err = script(&format!("head -c {limit} /dev/zero"))
+            .timeout(Duration::from_secs(60))
+            .run()
+            .unwrap_err();
+        assert!(
+            err.message.contains("printed more than 64 MiB"),
+            "{}",
+            err.message
+        );
+        let out = script(&format!("head -c {} /dev/zero", OUTPUT_LIMIT - 1))
+            .timeout(Duration::from_secs(60))
+            .run()
+            .unwrap();
+        assert_eq!(out.stdout.len() as u64, OUTPUT_LIMIT - 1);
     }
 
     /// Two calls that each wait for the other's file: they finish only when they run

@@ -142,7 +142,10 @@ fn credentials(
         ))
         .with_help("run `phib verify` where `kubectl` can read that Secret"));
     };
-    let creds = dockerconfig::from_kubectl(&kubectl, secret, args.namespace, &target.auth_host)?;
+    let reading = crate::out::progress(&format!("reading the Secret `{secret}` with kubectl"));
+    let creds = dockerconfig::from_kubectl(&kubectl, secret, args.namespace, &target.auth_host);
+    drop(reading);
+    let creds = creds?;
     let line = format!(
         "credentials for `{}` from Secret `{secret}` (namespace `{}`)",
         target.auth_host, args.namespace

@@ -20,7 +20,7 @@ struct Gate {
 const GATES: &[Gate] = &[
     Gate {
         boundary: "files in",
-        crossings: &["fs::read(", "fs::read_to_string", "read_to_string(", "read_to_end(", "File::open", "OpenOptions", "io::stdin().lock", "fs::read_link"],
+        crossings: &["fs::read(", "fs::read_to_string", "read_to_string(", "read_to_end(", "File::open", "File::options", "OpenOptions", "io::stdin().lock", "fs::read_link", "fs::read;", "fs::copy"],
         allowed: &[
             ("src/files/read.rs", "the gate"),
             ("src/files/write/mod.rs", "the files-out gate syncs the folder it wrote in"),
@@ -33,12 +33,15 @@ const GATES: &[Gate] = &[
     },
     Gate {
         boundary: "files out",
-        crossings: &["fs::write", "File::create", ".persist(", "fs::rename", "create_dir", "tempfile::Builder", "tempfile::tempfile", "set_permissions", "generate_to("],
-        allowed: &[("src/files/write/mod.rs", "the gate")],
+        crossings: &["fs::write", "File::create", ".persist(", "fs::rename", "create_dir", "tempfile::Builder", "tempfile::tempfile", "set_permissions", "generate_to(", "fs::copy", "fs::hard_link", "fs::remove_file"],
+        allowed: &[
+            ("src/files/write/mod.rs", "the gate"),
+            ("src/cleanup.rs", "removes phib's own temporary files on a fatal signal, and those a SIGKILL left"),
+        ],
     },
     Gate {
         boundary: "the terminal",
-        crossings: &["println!", "eprintln!", "print!", "eprint!", "io::stdout()", "io::stderr()", "Term::stderr", "Term::stdout", "printable("],
+        crossings: &["println!", "eprintln!", "print!", "eprint!", "io::stdout()", "io::stderr()", "stdout()", "stderr()", "Term::stderr", "Term::stdout", "printable("],
         allowed: &[
             ("src/out.rs", "the gate"),
             ("src/error.rs", "where `printable` lives"),
@@ -116,6 +119,14 @@ fn a_crossing_added_beside_its_gate_is_found() {
         (r#"std::fs::write(&path, bytes)?;"#, "files out"),
         (r#"let p = which::which("helm")?;"#, "helm and kubectl"),
         (r#"print!("{}", x);"#, "the terminal"),
+        // The ways around the obvious names: another constructor, a copy, a link, a
+        // function imported on its own, the stream's handle from a `use`.
+        ("let f = std::fs::File::options().read(true).open(p)?;", "files in"),
+        ("std::fs::copy(&a, &b)?;", "files out"),
+        ("std::fs::hard_link(&a, &b)?;", "files out"),
+        ("use std::fs::read;", "files in"),
+        ("let mut o = stdout(); o.write_all(b)?;", "the terminal"),
+        ("let mut e = stderr(); e.write_all(b)?;", "the terminal"),
     ];
     for (line, boundary) in planted {
         let code = crate::layers::code_of(&format!("fn f() {{\n    {line}\n}}\n"));

@@ -10,7 +10,7 @@ use phib::chart::{DEFAULT_CHART, DEFAULT_NAMESPACE, DEFAULT_RELEASE};
 
 mod render;
 
-use render::{seconds, RENDER_EXAMPLE, RENDER_EXAMPLES};
+use render::{refuse_controls, seconds, RENDER_EXAMPLE, RENDER_EXAMPLES};
 pub use render::{FieldArgs, RenderArgs, SecretArgs, SecretModeArg};
 
 /// The most common runs, under `phib --help`. Each line fits 60 columns (a terminal
@@ -64,6 +64,7 @@ pub enum Command {
     /// flags, for scripts. Ctrl-C or Esc at a prompt exits 130: before the values file is
     /// written (the confirmation) nothing is written; after it, the files written stay and
     /// nothing else is run.
+    #[command(mut_args = refuse_controls)]
     Wizard {
         /// The Helm values file to create, or whose `customImage` block to replace.
         #[arg(long, value_name = "FILE", default_value = "values.yaml")]
@@ -120,6 +121,7 @@ pub enum Command {
     /// read with kubectl) and proves push rights by starting a blob upload, which it
     /// cancels: nothing is pushed. Prints one line per step; exits 0 when all pass,
     /// 1 when a check fails, 2 when the values are missing or incomplete.
+    #[command(mut_args = refuse_controls)]
     Verify {
         /// The Helm values file holding the `customImage` block.
         #[arg(long, value_name = "FILE", default_value = "values.yaml")]
@@ -175,6 +177,7 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_args = refuse_controls)]
 pub struct UpgradeArgs {
     /// The values file whose `customImage` block is applied.
     #[arg(long, value_name = "FILE", default_value = "values.yaml")]
@@ -204,6 +207,7 @@ pub struct UpgradeArgs {
 /// Where the release is and which helm reaches it; `upgrade` and `show` take the same
 /// options, and as a helm plugin both come from helm's environment.
 #[derive(Debug, Args)]
+#[command(mut_args = refuse_controls)]
 pub struct HelmArgs {
     /// The release's namespace (as a helm plugin: helm's namespace).
     #[arg(
@@ -220,6 +224,7 @@ pub struct HelmArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_args = refuse_controls)]
 pub struct ShowArgs {
     /// The values file to read.
     #[arg(
@@ -249,6 +254,7 @@ pub struct ShowArgs {
 
 /// Options of `phib doctor`.
 #[derive(Debug, Args)]
+#[command(mut_args = refuse_controls)]
 pub struct DoctorArgs {
     /// Check this file offline instead of the cluster: the output of `helm get manifest
     /// RELEASE` or `helm template` (more documents, e.g. `kubectl get secret NAME -o

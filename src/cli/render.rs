@@ -319,7 +319,7 @@ impl<const LATE: bool> FromArgMatches for FieldArgs<LATE> {
 /// render` that are not fields (fields are checked where their answer is set): every
 /// one that takes free text or a path gets a parser that refuses control characters
 /// (exit 2, nothing read or written); a choice already takes only its listed values.
-fn refuse_controls(arg: Arg) -> Arg {
+pub(crate) fn refuse_controls(arg: Arg) -> Arg {
     let field = FieldId::ALL
         .into_iter()
         .any(|id| arg_id(id) == arg.get_id());

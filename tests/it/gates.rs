@@ -121,7 +121,10 @@ fn a_crossing_added_beside_its_gate_is_found() {
         (r#"print!("{}", x);"#, "the terminal"),
         // The ways around the obvious names: another constructor, a copy, a link, a
         // function imported on its own, the stream's handle from a `use`.
-        ("let f = std::fs::File::options().read(true).open(p)?;", "files in"),
+        (
+            "let f = std::fs::File::options().read(true).open(p)?;",
+            "files in",
+        ),
         ("std::fs::copy(&a, &b)?;", "files out"),
         ("std::fs::hard_link(&a, &b)?;", "files out"),
         ("use std::fs::read;", "files in"),

@@ -334,3 +334,76 @@ spec:
 "#
     )
 }
+
+/// A control character in any option of any command is refused before anything runs
+/// (exit 2, no program started, nothing written), and the refusal shows none raw.
+#[test]
+fn every_command_refuses_control_characters_in_its_options() {
+    let dir = tempdir();
+    let d = dir.path();
+    let bin = d.join("bin");
+    fs::create_dir(&bin).unwrap();
+    // helm and kubectl that would leave a mark if started.
+    for tool in ["helm", "kubectl"] {
+        let path = bin.join(tool);
+        fs::write(
+            &path,
+            format!("#!/bin/sh\ntouch {}/ran-{tool}\n", d.display()),
+        )
+        .unwrap();
+        let mut perms = fs::metadata(&path).unwrap().permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+        fs::set_permissions(&path, perms).unwrap();
+    }
+    let mut tally = Tally::new("control characters in every command's options");
+    let commands: &[&[&str]] = &[
+        &["verify", "--namespace", "h\u{1b}[2Jub"],
+        &["verify", "--secret-file", "s\u{7}.yaml"],
+        &["verify", "--ca-file", "c\u{1b}.pem"],
+        &["upgrade", "--chart", "x\u{7}", "--yes"],
+        &["upgrade", "--version", "1\u{1b}[0m", "--yes"],
+        &["upgrade", "--values", "v\u{1b}.yaml", "--yes"],
+        &["show", "--query", "$.a\u{1b}[2J"],
+        &["show", "--values", "v\u{9b}.yaml"],
+        &["doctor", "--namespace", "h\u{1b}ub"],
+        &[
+            "doctor",
+            "--chart-version",
+            "4\u{7}",
+            "--manifests",
+            "m.yaml",
+        ],
+        &["wizard", "--values", "v\u{1b}.yaml"],
+        &["wizard", "--chart-version", "4\u{1b}"],
+    ];
+    for args in commands {
+        let r = run_bounded(
+            phib()
+                .current_dir(d)
+                .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+                .args(*args),
+            Duration::from_secs(20),
+        );
+        let result = r.map_err(|e| e.to_string()).and_then(|r| {
+            if r.code != Some(2) {
+                return Err(format!("exit {:?}: {}", r.code, r.stderr));
+            }
+            if !r.stderr.contains("control character") {
+                return Err(format!("not said: {}", r.stderr));
+            }
+            no_control("stderr", &r.stderr)?;
+            let ran: Vec<_> = fs::read_dir(d)
+                .unwrap()
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with("ran-"))
+                .collect();
+            if !ran.is_empty() {
+                return Err(format!("started {ran:?}"));
+            }
+            Ok(())
+        });
+        tally.attempt(&args.join(" "), result);
+    }
+    tally.finish();
+}

@@ -332,7 +332,7 @@ pub fn apply(planned: Planned, tell: &mut dyn Tell) -> Result<Option<String>> {
 
 /// The note to give when the new block pushes with another Secret than the old one:
 /// Images built before keep pulling with the old name.
-pub fn switch_note(planned: &Planned) -> Option<String> {
+pub fn switch_note(planned: &Planned) -> Option<crate::chart::SwitchNote> {
     crate::helm::chart_version::switch_note(
         planned.old.as_ref(),
         &planned.validated.custom_image,

@@ -142,6 +142,14 @@ pub fn note(text: &str) {
     say(&format!("phib: {text}"));
 }
 
+/// A shell command on standard error, on rows of its own: laid out by [`command`] (on
+/// a terminal broken between words with `\`, elsewhere one line), cleaned, and never
+/// wrapped like prose, which could break it inside its quotes.
+pub fn say_command(words: &[String], indent: &str) {
+    let shown = clean(&command(words, indent, Stream::Err));
+    write_err(format!("{shown}\n").as_bytes());
+}
+
 /// `phib: warning: TEXT` on standard error. The command still succeeds.
 pub fn warn(text: &str) {
     say(&format!("phib: warning: {text}"));

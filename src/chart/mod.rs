@@ -28,7 +28,7 @@ mod version;
 
 pub use breaks::{breaks, Breaks, ACCEPT_NAMES};
 pub use naming::{
-    controller_config_name, fullname, push_secret_name, switch_note, Naming,
+    controller_config_name, fullname, push_secret_name, switch_note, Naming, SwitchNote,
     CONTROLLER_CONFIG_SUFFIX, CONTROLLER_CONTAINER, CONTROLLER_SUFFIX, RELEASE_LABEL,
 };
 pub use version::{assumed_line, BadVersion, ChartVersion, Source, NEWEST, OLDEST};
@@ -652,7 +652,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            note,
+            format!("{} {}", note.text, note.command.join(" ")),
             r#"images built before pull with the chart's Secret `primehub-controller-custom-image-push-secret`, which holds no login once the values hold none: after `helm upgrade`, point them at `primehub-image-builder-push` with: kubectl -n hub get images.primehub.io -o jsonpath='{range .items[?(@.spec.pullSecret=="primehub-controller-custom-image-push-secret")]}{.metadata.name}{"\n"}{end}' | xargs -r -I{} kubectl -n hub patch images.primehub.io {} --type merge -p '{"spec":{"pullSecret":"primehub-image-builder-push"}}'"#
         );
         let back = switch_note(
@@ -663,10 +663,14 @@ mod tests {
         )
         .unwrap();
         assert!(
-            back.starts_with("images built before pull with the Secret `mine`: keep it"),
-            "{back}"
+            back.text
+                .starts_with("images built before pull with the Secret `mine`: keep it"),
+            "{back:?}"
         );
-        assert!(back.contains("kubectl -n ml patch"), "{back}");
+        assert!(
+            back.command.join(" ").contains("kubectl -n ml patch"),
+            "{back:?}"
+        );
     }
 
     #[test]

@@ -65,20 +65,60 @@ pub const RELEASE_LABEL: &str = "app.kubernetes.io/instance";
 /// every Image built before on the old name. What phib says about that, given the old
 /// and new names, whether the old one was the chart's own (values mode: after the
 /// upgrade the chart renders it without a login), and PrimeHub's namespace.
-pub fn switch_note(old: &str, old_is_charts: bool, new: &str, namespace: &str) -> Option<String> {
+pub fn switch_note(
+    old: &str,
+    old_is_charts: bool,
+    new: &str,
+    namespace: &str,
+) -> Option<SwitchNote> {
     if old == new {
         return None;
     }
-    let command = format!(
-        "kubectl -n {namespace} get images.primehub.io -o jsonpath='{{range .items[?(@.spec.pullSecret==\"{old}\")]}}{{.metadata.name}}{{\"\\n\"}}{{end}}' | xargs -r -I{{}} kubectl -n {namespace} patch images.primehub.io {{}} --type merge -p '{{\"spec\":{{\"pullSecret\":\"{new}\"}}}}'"
+    let query = format!(
+        "jsonpath='{{range .items[?(@.spec.pullSecret==\"{old}\")]}}{{.metadata.name}}{{\"\\n\"}}{{end}}'"
     );
-    Some(if old_is_charts {
+    let patch = format!("'{{\"spec\":{{\"pullSecret\":\"{new}\"}}}}'");
+    let command = [
+        "kubectl",
+        "-n",
+        namespace,
+        "get",
+        "images.primehub.io",
+        "-o",
+        &query,
+        "|",
+        "xargs",
+        "-r",
+        "-I{}",
+        "kubectl",
+        "-n",
+        namespace,
+        "patch",
+        "images.primehub.io",
+        "{}",
+        "--type",
+        "merge",
+        "-p",
+        &patch,
+    ]
+    .map(str::to_string)
+    .to_vec();
+    let text = if old_is_charts {
         format!(
-            "images built before pull with the chart's Secret `{old}`, which holds no login once the values hold none: after `helm upgrade`, point them at `{new}` with: {command}"
+            "images built before pull with the chart's Secret `{old}`, which holds no login once the values hold none: after `helm upgrade`, point them at `{new}` with:"
         )
     } else {
         format!(
-            "images built before pull with the Secret `{old}`: keep it while they are in use, or point them at `{new}` with: {command}"
+            "images built before pull with the Secret `{old}`: keep it while they are in use, or point them at `{new}` with:"
         )
-    })
+    };
+    Some(SwitchNote { text, command })
+}
+
+/// What phib says when the push Secret's name changes: a sentence, and the command it
+/// ends with, as shell words (laid out as a command, never wrapped like prose).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SwitchNote {
+    pub text: String,
+    pub command: Vec<String>,
 }

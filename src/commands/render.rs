@@ -61,7 +61,8 @@ pub fn run(args: RenderArgs) -> Result<()> {
     };
     flow::apply(planned, &mut tell)?;
     if let Some(note) = switched {
-        phib::out::note(&note);
+        phib::out::note(&note.text);
+        phib::out::say_command(&note.command, "  ");
     }
     Ok(())
 }

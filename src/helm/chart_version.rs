@@ -185,7 +185,7 @@ pub fn switch_note(
     old: Option<&CustomImage>,
     new: &CustomImage,
     namespace: &str,
-) -> Option<String> {
+) -> Option<crate::chart::SwitchNote> {
     let old = old?;
     let name = |ci: &CustomImage| {
         ci.push_secret_name

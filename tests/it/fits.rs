@@ -239,3 +239,92 @@ e2e!(data_is_never_wrapped_on_a_terminal, || {
         "`{line}` was broken:\n{transcript}"
     );
 });
+
+/// The command in the note about a switched push Secret is laid out as a command on a
+/// terminal (`\` at the end of each row but the last), never broken like prose inside
+/// its quotes: joined back, it is the command printed without a terminal.
+#[test]
+fn a_command_in_a_note_is_laid_out_as_a_command() {
+    let dir = tempdir();
+    let password = ("PHIB_REGISTRY_PASSWORD", Some("s3cret-pass"));
+    let base = [
+        "render",
+        "--registry",
+        "harbor",
+        "--endpoint",
+        "https://harbor.example.com",
+        "--username",
+        "robot$team+ci",
+        "--push-repo-prefix",
+        "harbor.example.com/team",
+        "--values",
+        "values.yaml",
+        "--chart-version",
+        "4.1.0",
+    ];
+    let switch: Vec<&str> = base
+        .iter()
+        .copied()
+        .chain(["--secret-mode", "external", "--secret-out", "push.yaml"])
+        .collect();
+    let values = |d: &Path| {
+        let r = run(
+            phib()
+                .args(base)
+                .current_dir(d)
+                .env(password.0, password.1.unwrap()),
+            b"",
+        );
+        r.expect_code(0);
+    };
+    // Without a terminal: the command on one line of its own.
+    let piped = tempdir();
+    values(piped.path());
+    let r = run(
+        phib()
+            .args(&switch)
+            .current_dir(piped.path())
+            .env(password.0, password.1.unwrap()),
+        b"",
+    );
+    r.expect_code(0);
+    let command = r
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("  kubectl -n hub get images.primehub.io"))
+        .unwrap_or_else(|| panic!("no command line:\n{}", r.stderr))
+        .trim()
+        .to_string();
+    values(dir.path());
+    let bin = dir.path().join("empty-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let t = Pty::spawn_sized(
+        dir.path(),
+        &switch,
+        &bin.display().to_string(),
+        &[password],
+        24,
+        60,
+    );
+    let (code, transcript) = t.finish();
+    assert_eq!(code, Some(0), "{transcript}");
+    let shown = crate::pty::strip_escapes(&transcript).replace("\r\n", "\n");
+    let at = shown
+        .find("  kubectl -n hub get")
+        .unwrap_or_else(|| panic!("{shown}"));
+    let rows: Vec<&str> = shown[at..].lines().collect();
+    let mut joined = String::new();
+    for row in rows {
+        match row.strip_suffix(" \\") {
+            Some(part) => {
+                joined.push_str(part.trim());
+                joined.push(' ');
+            }
+            None => {
+                joined.push_str(row.trim());
+                break;
+            }
+        }
+    }
+    assert_eq!(joined, command, "laid out:\n{}", &shown[at..]);
+}

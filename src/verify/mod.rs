@@ -186,11 +186,13 @@ fn ping(
             Err(e) => {
                 // Under insecureSkipVerify http is only the fallback: report the https
                 // failure unless https found plain http there.
-                let keep_https = first_err
-                    .as_ref()
-                    .is_some_and(|(_, first): &(String, Error)| {
-                        !first.message.contains("plain http")
-                    });
+                // An `http://` endpoint: its own scheme's failure is the one to report.
+                let keep_https = target.scheme != Scheme::Http
+                    && first_err
+                        .as_ref()
+                        .is_some_and(|(_, first): &(String, Error)| {
+                            !first.message.contains("plain http")
+                        });
                 if !keep_https {
                     first_err = Some((url, net::explain(e, target)));
                 }

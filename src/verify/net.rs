@@ -410,8 +410,14 @@ pub fn explain(err: ureq::Error, target: &Target) -> Error {
     };
     match err {
         ureq::Error::HostNotFound => not_resolved(),
-        ureq::Error::Timeout(_) => cannot_connect("timed out")
+        ureq::Error::Timeout(ureq::Timeout::Resolve | ureq::Timeout::Connect) => cannot_connect("timed out")
             .with_help(format!("check that the registry is reachable from here (a firewall may drop the traffic), or raise `--timeout`{proxy_note}")),
+        // Connected, then no whole answer in time: the registry (or something in
+        // between) is stuck, not unreachable.
+        ureq::Error::Timeout(_) => Error::failed(format!(
+            "`{host}` took the connection but sent no whole answer within the time limit"
+        ))
+        .with_help(format!("the registry, or a proxy or load balancer in front of it, is stuck or very slow: check its health, or raise `--timeout`{proxy_note}")),
         ureq::Error::ConnectionFailed => cannot_connect("the connection failed"),
         ureq::Error::ConnectProxyFailed(why) => Error::failed(format!(
             "cannot connect to `{host}` through the proxy: {why}"

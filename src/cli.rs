@@ -79,6 +79,11 @@ pub enum Command {
         /// while you answer (default 5; 0: do not ask; also `PHIB_CLUSTER_TIMEOUT`).
         #[arg(long, value_name = "SECS", value_parser = seconds())]
         cluster_timeout: Option<u64>,
+
+        /// The helm binary that asks the cluster for the live release, and runs the
+        /// upgrade when you say yes (default: `helm` on `PATH`).
+        #[arg(long, value_name = "PATH", env = "HELM_BIN")]
+        helm: Option<PathBuf>,
     },
 
     /// Write the customImage values for a registry, without questions.

@@ -100,6 +100,11 @@ pub struct RenderArgs {
     #[arg(long, value_name = "SECS", value_parser = seconds(), help_heading = Heading::Chart.title())]
     pub cluster_timeout: Option<u64>,
 
+    /// The helm binary that asks the cluster for the live release (default: `helm` on
+    /// `PATH`).
+    #[arg(long, value_name = "PATH", env = "HELM_BIN", help_heading = Heading::Chart.title())]
+    pub helm: Option<PathBuf>,
+
     /// Write values phib knows builds fail with, for this one reason (repeatable); phib
     /// refuses them otherwise and says which name to give.
     #[arg(

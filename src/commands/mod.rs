@@ -28,13 +28,20 @@ pub fn run(cli: Cli) -> Result<()> {
             values,
             chart_version,
             cluster_timeout,
+            helm,
         }) => {
             set_cluster_timeout(cluster_timeout);
+            if let Some(p) = &helm {
+                phib::runner::use_helm(p);
+            }
             wizard::run(&values, chart_version.as_deref())
         }
         Some(Command::Compact { file }) => compact::run(file.as_deref()),
         Some(Command::Render(args)) => {
             set_cluster_timeout(args.cluster_timeout);
+            if let Some(p) = &args.helm {
+                phib::runner::use_helm(p);
+            }
             render::run(*args)
         }
         Some(Command::Completions { shell }) => completions(shell),

@@ -23,6 +23,7 @@ pub fn run(args: RenderArgs) -> Result<()> {
         chart_version,
         // Set for the run by the dispatch (`commands/mod.rs`).
         cluster_timeout: _,
+        helm: _,
         accept,
         values,
         stdout,

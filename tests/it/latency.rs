@@ -549,3 +549,24 @@ fn show_and_verify_take_cluster_timeout_stub_cluster() {
         assert!(r.stderr.contains("--cluster-timeout"), "{}", r.stderr);
     }
 }
+
+/// `phib render --helm PATH` asks the cluster with that helm, as `upgrade`, `show` and
+/// `doctor` do: none is on `PATH` here.
+#[test]
+fn render_asks_with_the_helm_it_is_given_stub_cluster() {
+    let c = Cluster::new("primehub-v3.8.0");
+    let empty = tempdir();
+    let helm = c.bin().join("helm").display().to_string();
+    let r = c.render(
+        &["--helm", &helm],
+        &[("PATH", &format!("{}:/usr/bin:/bin", empty.path().display()))],
+    );
+    r.expect_code(0);
+    assert!(
+        r.stderr
+            .contains("values for PrimeHub chart 3.8.0, the version of release `primehub`"),
+        "{}",
+        r.stderr
+    );
+    assert!(c.log().contains("list"), "helm was not asked: {}", c.log());
+}

@@ -85,12 +85,17 @@ pub fn phib() -> Command {
 /// `home`.
 pub fn real_helm(home: &Path) -> Command {
     let mut cmd = Command::new(tool("helm"));
-    isolate(&mut cmd)
-        .env("HELM_CONFIG_HOME", home.join("config"))
+    helm_home(isolate(&mut cmd), home);
+    cmd
+}
+
+/// helm's configuration, data, cache and plugins in `home`, for helm or for a phib that
+/// starts it.
+pub fn helm_home<'a>(cmd: &'a mut Command, home: &Path) -> &'a mut Command {
+    cmd.env("HELM_CONFIG_HOME", home.join("config"))
         .env("HELM_DATA_HOME", home.join("data"))
         .env("HELM_CACHE_HOME", home.join("cache"))
-        .env("HELM_PLUGINS", home.join("data/plugins"));
-    cmd
+        .env("HELM_PLUGINS", home.join("data/plugins"))
 }
 
 /// The finished run of a command.

@@ -666,21 +666,7 @@ e2e!(
 
 /// Real helm with its own homes, no cluster, and the phib plugin installed.
 fn real_helm_with_plugin(home: &std::path::Path) -> impl Fn() -> Command + '_ {
-    let helm = move || {
-        let mut cmd = Command::new(tool("helm"));
-        for (key, _) in std::env::vars_os() {
-            let k = key.to_string_lossy();
-            if k.starts_with("HELM_") || k.starts_with("PHIB_") || k == "KUBECONFIG" {
-                cmd.env_remove(&key);
-            }
-        }
-        cmd.env("HELM_CONFIG_HOME", home.join("config"))
-            .env("HELM_DATA_HOME", home.join("data"))
-            .env("HELM_CACHE_HOME", home.join("cache"))
-            .env("HELM_PLUGINS", home.join("data/plugins"))
-            .env("KUBECONFIG", "/nonexistent/phib-test-kubeconfig");
-        cmd
-    };
+    let helm = move || crate::util::real_helm(home);
     let r = run(
         helm()
             .args(["plugin", "install"])

@@ -122,10 +122,7 @@ e2e!(
         };
         let files_before = listing();
         let mut cmd = phib();
-        cmd.current_dir(dir.path())
-            .env("HELM_CONFIG_HOME", home.path().join("config"))
-            .env("HELM_DATA_HOME", home.path().join("data"))
-            .env("HELM_CACHE_HOME", home.path().join("cache"))
+        crate::util::helm_home(cmd.current_dir(dir.path()), home.path())
             .args(["upgrade", "--yes", "--helm"])
             .arg(tool("helm"));
         let r = run(&mut cmd, b"");
@@ -143,8 +140,7 @@ e2e!(
         assert_eq!(listing(), files_before, "no backup or temp file appeared");
 
         let mut cmd = phib();
-        cmd.current_dir(dir.path())
-            .env("HELM_CONFIG_HOME", home.path().join("config"))
+        crate::util::helm_home(cmd.current_dir(dir.path()), home.path())
             .env("HELM_BIN", tool("helm"))
             .args(["show", "--release", "primehub"]);
         let r = run(&mut cmd, b"");

@@ -412,8 +412,6 @@ pub fn explain(err: ureq::Error, target: &Target) -> Error {
         ureq::Error::HostNotFound => not_resolved(),
         ureq::Error::Timeout(ureq::Timeout::Resolve | ureq::Timeout::Connect) => cannot_connect("timed out")
             .with_help(format!("check that the registry is reachable from here (a firewall may drop the traffic), or raise `--timeout`{proxy_note}")),
-        // Connected, then no whole answer in time: the registry (or something in
-        // between) is stuck, not unreachable.
         ureq::Error::Timeout(_) => Error::failed(format!(
             "`{host}` took the connection but sent no whole answer within the time limit"
         ))

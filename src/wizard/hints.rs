@@ -54,36 +54,32 @@ pub fn written_lines(decision: &Decision) -> Vec<String> {
 /// The check for a Secret the External Secrets Operator makes: possible once it has
 /// synced, when `phib verify` reads the generated Secret with kubectl.
 pub fn verify_hint_after_sync(values: &Path) -> Vec<String> {
-    let words = vec![
-        "phib".to_string(),
-        "verify".into(),
-        "--values".into(),
-        shell_quote(&values.display().to_string()),
-    ];
     show::command_block(
         "Once the operator has synced the Secret (`kubectl get externalsecret` shows it Ready), check the login against the registry with",
-        &words,
+        &verify_words(values, None),
     )
 }
 
 /// The check for a sealed Secret: possible once the controller has unsealed it, when
 /// `phib verify` reads the Secret with kubectl.
 pub fn verify_hint_after_unseal(values: &Path) -> Vec<String> {
-    let words = vec![
-        "phib".to_string(),
-        "verify".into(),
-        "--values".into(),
-        shell_quote(&values.display().to_string()),
-    ];
     show::command_block(
         "Once the controller has unsealed the Secret (`kubectl get sealedsecret` shows it Synced), check the login against the registry with",
-        &words,
+        &verify_words(values, None),
     )
 }
 
 /// The command to check the credentials later; `secret_file` is the Secret manifest
 /// that holds them in external mode.
 pub fn verify_hint(values: &Path, secret_file: Option<&Path>) -> Vec<String> {
+    show::command_block(
+        "Check the credentials against the registry with",
+        &verify_words(values, secret_file),
+    )
+}
+
+/// `phib verify --values FILE [--secret-file FILE]`, quoted for the shell.
+fn verify_words(values: &Path, secret_file: Option<&Path>) -> Vec<String> {
     let mut words = vec![
         "phib".to_string(),
         "verify".into(),
@@ -94,7 +90,7 @@ pub fn verify_hint(values: &Path, secret_file: Option<&Path>) -> Vec<String> {
         words.push("--secret-file".into());
         words.push(shell_quote(&file.display().to_string()));
     }
-    show::command_block("Check the credentials against the registry with", &words)
+    words
 }
 
 /// The command that applies the file to the running PrimeHub, for when the wizard did

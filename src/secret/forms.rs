@@ -4,6 +4,9 @@
 //! them on the redacted text.
 
 use super::*;
+
+#[path = "../../tests/oracles/undo.rs"]
+mod undo;
 use base64::Engine;
 use proptest::prelude::*;
 
@@ -198,117 +201,21 @@ const PREFIXES: &[&str] = &[
 ];
 const SUFFIXES: &[&str] = &["", "\n", "x", "Ab", "\x1b[0m", "\"", "/+"];
 
-/// Strings that would show `pw` once decoded: `\u` escapes and `\/`, percent
-/// escapes (with `+` as space or not), and base64 at each of the four character
-/// offsets, three levels deep.
+/// Where `out`, in any form a reader can undo ([`undo::undone`]), still shows `pw`
+/// (plain or JSON-escaped) or `user:pw`.
 fn recoverable(out: &str, user: &str, pw: &str) -> Option<String> {
-    fn unjson(s: &str) -> String {
-        let mut out = String::new();
-        let mut units: Vec<u16> = Vec::new();
-        let mut rest = s;
-        while !rest.is_empty() {
-            if let Some(hex) = rest.strip_prefix("\\u").and_then(|r| r.get(..4)) {
-                if let Ok(u) = u16::from_str_radix(hex, 16) {
-                    units.push(u);
-                    rest = &rest[6..];
-                    continue;
-                }
-            }
-            out.push_str(&String::from_utf16_lossy(&units));
-            units.clear();
-            if let Some(r) = rest.strip_prefix("\\/") {
-                out.push('/');
-                rest = r;
-            } else if let Some(r) = rest.strip_prefix("\\\\") {
-                out.push('\\');
-                rest = r;
-            } else if let Some(r) = rest.strip_prefix("\\\"") {
-                out.push('"');
-                rest = r;
-            } else {
-                let c = rest.chars().next().unwrap();
-                out.push(c);
-                rest = &rest[c.len_utf8()..];
-            }
-        }
-        out.push_str(&String::from_utf16_lossy(&units));
-        out
-    }
-    fn unpercent(s: &str, plus: bool) -> String {
-        let b = s.as_bytes();
-        let mut out = Vec::new();
-        let mut i = 0;
-        while i < b.len() {
-            let hex = b
-                .get(i + 1..i + 3)
-                .and_then(|h| std::str::from_utf8(h).ok());
-            match (b[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
-                (b'%', Some(v)) => {
-                    out.push(v);
-                    i += 3;
-                }
-                (b'+', _) if plus => {
-                    out.push(b' ');
-                    i += 1;
-                }
-                (c, _) => {
-                    out.push(c);
-                    i += 1;
-                }
-            }
-        }
-        String::from_utf8_lossy(&out).into_owned()
-    }
-    fn decoded(text: &str) -> Vec<String> {
-        let engine = base64::engine::GeneralPurpose::new(
-            &base64::alphabet::STANDARD,
-            base64::engine::GeneralPurposeConfig::new()
-                .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
-                .with_decode_allow_trailing_bits(true),
-        );
-        let mut out = Vec::new();
-        let normal = text.replace('-', "+").replace('_', "/");
-        for run in normal.split(|c: char| !(c.is_ascii_alphanumeric() || "+/".contains(c))) {
-            for skip in 0..4 {
-                let Some(r) = run.get(skip..) else { continue };
-                let r = &r[..r.len() / 4 * 4];
-                if r.len() < 4 {
-                    continue;
-                }
-                if let Ok(bytes) = engine.decode(r) {
-                    out.push(String::from_utf8_lossy(&bytes).into_owned());
-                }
-            }
-        }
-        out
-    }
     let needles = [
         pw.to_string(),
         json(pw, false, false, false, false),
         json(pw, false, false, false, true),
         format!("{user}:{pw}"),
     ];
-    let mut layers = vec![out.to_string()];
-    for depth in 0..4 {
-        let mut next = Vec::new();
-        for layer in &layers {
-            for view in [
-                layer.clone(),
-                unjson(layer),
-                unpercent(layer, false),
-                unpercent(layer, true),
-            ] {
-                if let Some(n) = needles.iter().find(|n| view.contains(n.as_str())) {
-                    return Some(format!("`{n}` at depth {depth} in {view:?}"));
-                }
-            }
-            if depth < 3 {
-                next.extend(decoded(layer));
-            }
-        }
-        layers = next;
-    }
-    None
+    undo::undone(out).into_iter().find_map(|view| {
+        needles
+            .iter()
+            .find(|n| view.contains(n.as_str()))
+            .map(|n| format!("`{n}` in {view:?}"))
+    })
 }
 
 /// Checks every form of `user`/`pw` glued to every prefix and suffix.

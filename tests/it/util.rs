@@ -98,6 +98,13 @@ pub fn helm_home<'a>(cmd: &'a mut Command, home: &Path) -> &'a mut Command {
         .env("HELM_PLUGINS", home.join("data/plugins"))
 }
 
+/// Writes `script` to `path` as a program anyone may run (a stand-in for a tool).
+pub fn executable(path: &Path, script: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, script).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
 /// The finished run of a command.
 #[derive(Debug)]
 pub struct Run {

@@ -78,10 +78,7 @@ impl Stub {
         let bin = d.join("bin");
         fs::create_dir(&bin).unwrap();
         for tool in ["helm", "kubectl"] {
-            let p = bin.join(tool);
-            fs::write(&p, STUB).unwrap();
-            use std::os::unix::fs::PermissionsExt;
-            fs::set_permissions(&p, fs::Permissions::from_mode(0o755)).unwrap();
+            crate::util::executable(&bin.join(tool), STUB);
         }
         let list = serde_json::json!([{"name": release, "namespace": "hub", "revision": "1",
             "status": "deployed", "chart": "primehub-v4.1.0", "app_version": "v4.1.0"}]);
@@ -345,15 +342,8 @@ fn every_command_refuses_control_characters_in_its_options() {
     fs::create_dir(&bin).unwrap();
     // helm and kubectl that would leave a mark if started.
     for tool in ["helm", "kubectl"] {
-        let path = bin.join(tool);
-        fs::write(
-            &path,
-            format!("#!/bin/sh\ntouch {}/ran-{tool}\n", d.display()),
-        )
-        .unwrap();
-        let mut perms = fs::metadata(&path).unwrap().permissions();
-        std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
-        fs::set_permissions(&path, perms).unwrap();
+        let stub = format!("#!/bin/sh\ntouch {}/ran-{tool}\n", d.display());
+        crate::util::executable(&bin.join(tool), &stub);
     }
     let mut tally = Tally::new("control characters in every command's options");
     let commands: &[&[&str]] = &[

@@ -22,6 +22,8 @@ type Change = fn(&Path);
 type Check = fn(Option<i32>, &Path, &str) -> Result<(), String>;
 
 const OTHERS: &str = "domain: theirs.example.com\n";
+/// The values file before the run, in most cases.
+const MINE: &str = "domain: mine.example.com\n";
 const THEIR_BLOCK: &str = "customImage:\n  registryEndpoint: \"https://theirs.example.com\"\n";
 
 /// Rewrites `path` in place (the same inode), as an editor writing through does.
@@ -51,6 +53,24 @@ fn says(stderr: &str, what: &str) -> Result<(), String> {
     } else {
         Err(format!("does not say `{what}`:\n{stderr}"))
     }
+}
+
+/// Another program writes a `customImage` block into the values file, in place.
+fn write_their_block(d: &Path) {
+    rewrite_in_place(&d.join("values.yaml"), &format!("{MINE}{THEIR_BLOCK}"));
+}
+
+/// phib stopped (exit 2) and said so, and the other program's block stands.
+fn their_block_kept(code: Option<i32>, d: &Path, err: &str) -> Result<(), String> {
+    exit(code, 2, err)?;
+    says(err, "was changed by another program")?;
+    let theirs = format!("{MINE}{THEIR_BLOCK}");
+    same(read(d, "values.yaml"), Some(&theirs), "values.yaml")
+}
+
+/// The values file is as it was before the run.
+fn values_untouched(d: &Path) -> Result<(), String> {
+    same(read(d, "values.yaml"), Some(MINE), "values.yaml")
 }
 
 fn same(got: Option<String>, want: Option<&str>, what: &str) -> Result<(), String> {
@@ -88,7 +108,7 @@ fn cases() -> Vec<Case> {
     vec![
         Case {
             name: "another key changed in place",
-            before: Some("domain: mine.example.com\n"),
+            before: Some(MINE),
             mode: Mode::Values,
             change: |d| rewrite_in_place(&d.join("values.yaml"), OTHERS),
             check: |code, d, err| {
@@ -102,24 +122,14 @@ fn cases() -> Vec<Case> {
         },
         Case {
             name: "the block written by another program",
-            before: Some("domain: mine.example.com\n"),
+            before: Some(MINE),
             mode: Mode::Values,
-            change: |d| {
-                rewrite_in_place(
-                    &d.join("values.yaml"),
-                    &format!("domain: mine.example.com\n{THEIR_BLOCK}"),
-                )
-            },
-            check: |code, d, err| {
-                exit(code, 2, err)?;
-                says(err, "was changed by another program")?;
-                let theirs = format!("domain: mine.example.com\n{THEIR_BLOCK}");
-                same(read(d, "values.yaml"), Some(&theirs), "values.yaml")
-            },
+            change: write_their_block,
+            check: their_block_kept,
         },
         Case {
             name: "the values file replaced by another file",
-            before: Some("domain: mine.example.com\n"),
+            before: Some(MINE),
             mode: Mode::Values,
             change: |d| {
                 fs::rename(d.join("elsewhere.yaml"), d.join("values.yaml")).unwrap();
@@ -132,7 +142,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             name: "the values file swapped for a symbolic link",
-            before: Some("domain: mine.example.com\n"),
+            before: Some(MINE),
             mode: Mode::Values,
             change: |d| {
                 fs::remove_file(d.join("values.yaml")).unwrap();
@@ -146,7 +156,7 @@ fn cases() -> Vec<Case> {
         },
         Case {
             name: "the values file removed",
-            before: Some("domain: mine.example.com\n"),
+            before: Some(MINE),
             mode: Mode::Values,
             change: |d| fs::remove_file(d.join("values.yaml")).unwrap(),
             check: |code, d, err| {
@@ -168,67 +178,51 @@ fn cases() -> Vec<Case> {
         },
         Case {
             name: "the manifest became a symbolic link to the values file",
-            before: Some("domain: mine.example.com\n"),
+            before: Some(MINE),
             mode: Mode::SecretOut,
             change: |d| std::os::unix::fs::symlink("values.yaml", d.join("push.yaml")).unwrap(),
             check: |code, d, err| {
                 exit(code, 2, err)?;
-                same(
-                    read(d, "values.yaml"),
-                    Some("domain: mine.example.com\n"),
-                    "values.yaml",
-                )
+                values_untouched(d)
             },
         },
         Case {
             name: "a foreign file at the manifest's place",
-            before: Some("domain: mine.example.com\n"),
+            before: Some(MINE),
             mode: Mode::SecretOut,
             change: |d| fs::write(d.join("push.yaml"), OTHERS).unwrap(),
             check: |code, d, err| {
                 exit(code, 2, err)?;
                 same(read(d, "push.yaml"), Some(OTHERS), "push.yaml")?;
-                same(
-                    read(d, "values.yaml"),
-                    Some("domain: mine.example.com\n"),
-                    "values.yaml",
-                )
+                values_untouched(d)
             },
         },
         Case {
             name: "the manifest became a symbolic link to another file",
-            before: Some("domain: mine.example.com\n"),
+            before: Some(MINE),
             mode: Mode::SecretOut,
             change: |d| std::os::unix::fs::symlink("other.yaml", d.join("push.yaml")).unwrap(),
             check: |code, d, err| {
                 exit(code, 2, err)?;
                 says(err, "became a symbolic link")?;
                 same(read(d, "other.yaml"), Some(OTHERS), "other.yaml")?;
-                same(
-                    read(d, "values.yaml"),
-                    Some("domain: mine.example.com\n"),
-                    "values.yaml",
-                )
+                values_untouched(d)
             },
         },
         Case {
             name: "a folder at the backup's place",
-            before: Some("domain: mine.example.com\n"),
+            before: Some(MINE),
             mode: Mode::Values,
             change: |d| fs::create_dir(d.join("values.yaml.bak")).unwrap(),
             check: |code, d, err| {
                 exit(code, 2, err)?;
                 says(err, "where phib keeps the old")?;
-                same(
-                    read(d, "values.yaml"),
-                    Some("domain: mine.example.com\n"),
-                    "values.yaml",
-                )
+                values_untouched(d)
             },
         },
         Case {
             name: "a symbolic link at the backup's place",
-            before: Some("domain: mine.example.com\n"),
+            before: Some(MINE),
             mode: Mode::Values,
             change: |d| {
                 std::os::unix::fs::symlink("other.yaml", d.join("values.yaml.bak")).unwrap()
@@ -237,31 +231,19 @@ fn cases() -> Vec<Case> {
                 exit(code, 2, err)?;
                 says(err, "is a symbolic link")?;
                 same(read(d, "other.yaml"), Some(OTHERS), "other.yaml")?;
-                same(
-                    read(d, "values.yaml"),
-                    Some("domain: mine.example.com\n"),
-                    "values.yaml",
-                )
+                values_untouched(d)
             },
         },
         Case {
             name: "the block written while the Secret was to be applied",
-            before: Some("domain: mine.example.com\n"),
+            before: Some(MINE),
             mode: Mode::Apply,
-            change: |d| {
-                rewrite_in_place(
-                    &d.join("values.yaml"),
-                    &format!("domain: mine.example.com\n{THEIR_BLOCK}"),
-                )
-            },
+            change: write_their_block,
             check: |code, d, err| {
-                exit(code, 2, err)?;
-                says(err, "was changed by another program")?;
                 if let Some(log) = read(d, "kubectl.log") {
                     return Err(format!("kubectl ran before the refusal: {log}"));
                 }
-                let theirs = format!("domain: mine.example.com\n{THEIR_BLOCK}");
-                same(read(d, "values.yaml"), Some(&theirs), "values.yaml")
+                their_block_kept(code, d, err)
             },
         },
     ]
@@ -280,10 +262,7 @@ fn race(dir: &Path, mode: Mode, change: Change) -> Result<(Option<i32>, String),
     if let Mode::Apply = mode {
         let bin = dir.join("bin");
         fs::create_dir_all(&bin).unwrap();
-        fs::write(bin.join("kubectl"), KUBECTL).unwrap();
-        let mut perms = fs::metadata(bin.join("kubectl")).unwrap().permissions();
-        std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
-        fs::set_permissions(bin.join("kubectl"), perms).unwrap();
+        crate::util::executable(&bin.join("kubectl"), KUBECTL);
         cmd.env("PATH", format!("{}:/usr/bin:/bin", bin.display()));
     }
     cmd.env("PHIB_TEST_PAUSE_BEFORE_WRITE_MS", "1500")

@@ -134,7 +134,8 @@ pub enum Command {
         /// Check only the login, not the push rights.
         #[arg(long)]
         no_push_check: bool,
-        /// Time limit for each request to the registry, in seconds.
+        /// Time limit for each step of a request to the registry (connecting, each
+        /// answer), in seconds.
         #[arg(long, value_name = "SECS", default_value_t = 30)]
         timeout: u64,
         /// Namespace of the push Secret, when the credentials are only there (as a helm
@@ -284,7 +285,8 @@ pub struct DoctorArgs {
     /// Do not contact the registry (no login, no push check).
     #[arg(long)]
     pub no_registry_check: bool,
-    /// Time limit for each request to the registry, in seconds.
+    /// Time limit for each step of a request to the registry (connecting, each
+    /// answer), in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub timeout: u64,
     /// `text` for people, `json` for scripts.

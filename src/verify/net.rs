@@ -63,7 +63,15 @@ impl Client {
             .build();
         let config = Agent::config_builder()
             .http_status_as_error(false)
-            .timeout_global(Some(timeout))
+            // Each step of a request within the limit, so that a timeout says which
+            // (no connection, or a connection and no answer); the whole call within
+            // a few of them, for any step not named here.
+            .timeout_resolve(Some(timeout))
+            .timeout_connect(Some(timeout))
+            .timeout_send_request(Some(timeout))
+            .timeout_recv_response(Some(timeout))
+            .timeout_recv_body(Some(timeout))
+            .timeout_global(Some(timeout.saturating_mul(3)))
             .user_agent(concat!("phib/", env!("CARGO_PKG_VERSION")))
             // A redirect may lead anywhere: phib follows none (the caller reports where
             // it pointed), and would never send the login after one.

@@ -958,3 +958,35 @@ e2e!(
         );
     }
 );
+
+/// A registry whose connection never completes (its listen queue is full, so the
+/// kernel drops the handshake) is "cannot connect … timed out": nothing answered.
+#[test]
+fn a_connection_that_never_completes_fails_as_cannot_connect() {
+    use std::os::fd::AsRawFd;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    // SAFETY: listen(2) on a socket this test owns, only shrinking its queue.
+    assert_eq!(unsafe { libc::listen(listener.as_raw_fd(), 0) }, 0);
+    let host = listener.local_addr().unwrap().to_string();
+    // Fill the queue: connections nobody accepts.
+    let held: Vec<_> = (0..4)
+        .filter_map(|_| {
+            std::net::TcpStream::connect_timeout(
+                &listener.local_addr().unwrap(),
+                std::time::Duration::from_millis(300),
+            )
+            .ok()
+        })
+        .collect();
+    let dir = tempdir();
+    let v = alice_values(dir.path(), &format!("http://{host}"), &prefix(&host, true));
+    let r = verify(&v, &["--timeout", "1"]);
+    r.expect_code(1);
+    assert!(
+        r.stderr
+            .contains(&format!("phib: cannot connect to `{host}`: timed out")),
+        "{}",
+        r.stderr
+    );
+    drop(held);
+}

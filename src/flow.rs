@@ -323,11 +323,31 @@ pub fn apply(planned: Planned, tell: &mut dyn Tell) -> Result<Option<String>> {
         }
     };
     if let Some(pending) = pending {
-        if let Some(report) = deliver::finish(pending).map_err(|e| tell.failed(e, true))? {
+        let delivered = deliver::finish(pending).map_err(|e| tell.failed(after_values(e), true));
+        if let Some(report) = delivered? {
             tell.secret_delivered(&report);
         }
     }
     Ok(text)
+}
+
+/// The Secret failed once the values were written: the error says so, and no longer
+/// that nothing was written.
+fn after_values(err: Error) -> Error {
+    let message = err
+        .message
+        .replace("; nothing was written", "; the Secret was not written");
+    let help = match &err.help {
+        Some(help) => format!("{help}; "),
+        None => String::new(),
+    };
+    Error {
+        message,
+        help: Some(format!(
+            "the values were written, but the Secret was not; {help}run the same command again once fixed"
+        )),
+        ..err
+    }
 }
 
 /// The note to give when the new block pushes with another Secret than the old one:
@@ -407,5 +427,35 @@ fn test_pause_point() {
             crate::out::note("test pause before write");
             std::thread::sleep(std::time::Duration::from_millis(ms));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A Secret refused after the values were written does not say "nothing was
+    /// written": its message and help agree on what was.
+    #[test]
+    fn a_refusal_after_the_values_says_what_was_written() {
+        let err = after_values(
+            Error::usage("`--secret-out` `push.yaml` was created by another program since phib read it; nothing was written")
+                .with_help("look at the file"),
+        );
+        assert!(
+            !err.message.contains("nothing was written"),
+            "{}",
+            err.message
+        );
+        assert!(
+            err.message.ends_with("the Secret was not written"),
+            "{}",
+            err.message
+        );
+        let help = err.help.unwrap();
+        assert!(
+            help.starts_with("the values were written, but the Secret was not; look at the file"),
+            "{help}"
+        );
     }
 }

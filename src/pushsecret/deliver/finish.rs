@@ -44,7 +44,7 @@ pub fn finish(pending: Pending) -> Result<Option<String>> {
     };
     match to {
         Output::File(f) if matches!(manifests, Manifests::Sealed(_)) => {
-            f.write(&text).map_err(after_values)?;
+            f.write(&text)?;
             Ok(Some(format!(
                 "wrote {what} to `{}`: commit it beside the values (Argo CD, Flux or helmfile applies it), or apply it with `kubectl apply -f {}`{grant}",
                 f.path.display(),
@@ -52,7 +52,7 @@ pub fn finish(pending: Pending) -> Result<Option<String>> {
             )))
         }
         Output::File(f) => {
-            f.write(&text).map_err(after_values)?;
+            f.write(&text)?;
             Ok(Some(format!(
                 "wrote {what} to `{}` (mode 0600); apply it with `kubectl apply -f {}`{grant}",
                 f.path.display(),
@@ -60,25 +60,9 @@ pub fn finish(pending: Pending) -> Result<Option<String>> {
             )))
         }
         Output::Apply => {
-            let out = kubectl_apply(text).map_err(after_values)?;
+            let out = kubectl_apply(text)?;
             Ok(Some(format!("applied {what} with kubectl: {out}{grant}")))
         }
-    }
-}
-
-fn after_values(err: Error) -> Error {
-    let help = err.help.clone().unwrap_or_default();
-    // The values were written by now: "nothing" would say otherwise.
-    let message = err
-        .message
-        .replace("; nothing was written", "; the Secret was not written");
-    Error {
-        message,
-        help: Some(format!(
-            "the values were written, but the Secret was not; {}run the same command again once fixed",
-            if help.is_empty() { String::new() } else { format!("{help}; ") }
-        )),
-        ..err
     }
 }
 
@@ -103,34 +87,4 @@ fn kubectl_apply(manifest: Secret) -> Result<String> {
     Ok(crate::secret::redact(
         String::from_utf8_lossy(&out.stdout).trim(),
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A Secret refused after the values were written does not say "nothing was
-    /// written": its message and help agree on what was.
-    #[test]
-    fn a_refusal_after_the_values_says_what_was_written() {
-        let err = after_values(
-            Error::usage("`--secret-out` `push.yaml` was created by another program since phib read it; nothing was written")
-                .with_help("look at the file"),
-        );
-        assert!(
-            !err.message.contains("nothing was written"),
-            "{}",
-            err.message
-        );
-        assert!(
-            err.message.ends_with("the Secret was not written"),
-            "{}",
-            err.message
-        );
-        let help = err.help.unwrap();
-        assert!(
-            help.starts_with("the values were written, but the Secret was not; look at the file"),
-            "{help}"
-        );
-    }
 }

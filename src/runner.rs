@@ -339,8 +339,9 @@ impl Call {
             let bytes = secret.expose().as_bytes().to_vec();
             Some(std::thread::spawn(move || stdin.write_all(&bytes)))
         });
-        let stdout = child.stdout.take().map(drain);
-        let stderr = child.stderr.take().map(drain);
+        let group = child.id();
+        let stdout = child.stdout.take().map(|s| drain(s, group));
+        let stderr = child.stderr.take().map(|s| drain(s, group));
         let status = wait(&mut child, limit, &self.bound);
         let (stdout, over_out) = stdout.and_then(|t| t.join().ok()).unwrap_or_default();
         let (stderr, over_err) = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
@@ -348,9 +349,6 @@ impl Call {
             t.join()
                 .unwrap_or_else(|_| Err(std::io::Error::other("the writing thread stopped")))
         });
-        let Some(status) = status.map_err(|e| self.cannot_start(e))? else {
-            return Ok(None);
-        };
         if over_out || over_err {
             return Err(Error::failed(format!(
                 "`{}` printed more than {} MiB; phib reads no more",
@@ -359,6 +357,9 @@ impl Call {
             ))
             .with_help("check what the cluster holds there (a release or Secret that large is not PrimeHub's)"));
         }
+        let Some(status) = status.map_err(|e| self.cannot_start(e))? else {
+            return Ok(None);
+        };
         let stderr = String::from_utf8_lossy(&crate::secret::redact_bytes(&stderr)).into_owned();
         if let Some(Err(e)) = fed {
             if status.success() {
@@ -403,17 +404,18 @@ fn check(kind: Name, value: &str, flag: &str) -> Result<()> {
 }
 
 /// Reads a pipe to its end on a thread of its own.
-/// At most [`OUTPUT_LIMIT`] bytes are kept; the rest is read and dropped (the program
-/// is not left blocked on a full pipe), and the call then fails.
-fn drain(from: impl Read + Send + 'static) -> std::thread::JoinHandle<(Vec<u8>, bool)> {
+/// At most [`OUTPUT_LIMIT`] bytes are kept: past it, the program (its process group
+/// `group`) is stopped at once, and the call fails.
+fn drain(from: impl Read + Send + 'static, group: u32) -> std::thread::JoinHandle<(Vec<u8>, bool)> {
     std::thread::spawn(move || {
         let mut bytes = Vec::new();
-        let mut from = from.take(OUTPUT_LIMIT + 1);
-        let _ = from.read_to_end(&mut bytes);
+        let _ = from.take(OUTPUT_LIMIT + 1).read_to_end(&mut bytes);
         let over = bytes.len() as u64 > OUTPUT_LIMIT;
         if over {
             bytes.truncate(OUTPUT_LIMIT as usize);
-            let _ = std::io::copy(&mut from.into_inner(), &mut std::io::sink());
+            if let Some(group) = rustix::process::Pid::from_raw(group as i32) {
+                let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+            }
         }
         (bytes, over)
     })
@@ -422,7 +424,7 @@ fn drain(from: impl Read + Send + 'static) -> std::thread::JoinHandle<(Vec<u8>, 
 /// The most phib reads of what one program prints on one stream: far more than a
 /// release's manifest (helm keeps a release in a Secret, at most 1 MiB compressed) or a
 /// namespace's Secrets, far less than what would exhaust memory.
-pub const OUTPUT_LIMIT: u64 = 64 << 20;
+const OUTPUT_LIMIT: u64 = 64 << 20;
 
 /// Waits for `child` at most `limit`, or until `bound` passes; `None` when it took
 /// longer (it is then killed with everything it started).
@@ -566,6 +568,22 @@ mod tests {
             .run()
             .unwrap();
         assert_eq!(out.stdout.len() as u64, OUTPUT_LIMIT - 1);
+        // One that never stops is stopped at the limit, not at its time limit.
+        let started = Instant::now();
+        let err = script("cat /dev/zero")
+            .timeout(Duration::from_secs(120))
+            .run()
+            .unwrap_err();
+        assert!(
+            err.message.contains("printed more than 64 MiB"),
+            "{}",
+            err.message
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     /// Two calls that each wait for the other's file: they finish only when they run

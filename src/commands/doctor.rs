@@ -95,7 +95,6 @@ fn registry_check(diagnosis: &Diagnosis, timeout: u64) -> Result<Option<Finding>
         timeout: Duration::from_secs(timeout),
         trust: verify::tls::Trust::load(None)?,
     };
-    let _checking = phib::out::progress("checking the login against the registry");
     Ok(live::registry_check(diagnosis, &opts))
 }
 

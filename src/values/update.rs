@@ -100,14 +100,11 @@ impl Update {
             let Some(now) = now else {
                 return Ok(self.new.clone().into_bytes());
             };
-            let now = std::str::from_utf8(now).map_err(|_| self.changed_block())?;
-            if now == self.old.as_deref().unwrap_or_default() {
+            if now == self.old.as_deref().unwrap_or_default().as_bytes() {
                 return Ok(self.new.clone().into_bytes());
             }
             // Changed since it was read: only a change beside the block is kept.
-            if Some(block_of(now).map_err(|_| self.changed_block())?) != self.read_block {
-                return Err(self.changed_block());
-            }
+            let now = self.block_as_read(now)?;
             let merged = merge(now, &self.block).map_err(|e| name_the_file(e, &self.path))?;
             last.clone_from(&merged);
             Ok(merged.into_bytes())
@@ -124,20 +121,26 @@ impl Update {
     /// the block is fine: the write merges into it.
     pub fn check_block_unchanged(&self) -> Result<()> {
         write::still_there(&self.seen, "--values")?;
-        let Some(now) = write::changed_in_place(&self.seen)? else {
-            return Ok(());
-        };
-        let now = std::str::from_utf8(&now).map_err(|_| self.changed_block())?;
+        match write::changed_in_place(&self.seen)? {
+            Some(now) => self.block_as_read(&now).map(drop),
+            None => Ok(()),
+        }
+    }
+
+    /// `now`, the file as another program left it, as text, when its `customImage`
+    /// block is still the one read; else the refusal.
+    fn block_as_read<'a>(&self, now: &'a [u8]) -> Result<&'a str> {
+        let now = std::str::from_utf8(now).map_err(|_| self.changed_block())?;
         if Some(block_of(now).map_err(|_| self.changed_block())?) != self.read_block {
             return Err(self.changed_block());
         }
-        Ok(())
+        Ok(now)
     }
 
     /// Before anything is written: `FILE.bak`, which the write replaces, is a regular
     /// file or nothing.
     pub fn check_backup(&self) -> Result<()> {
-        if self.old.is_none() {
+        if self.old.is_none() || self.is_unchanged() {
             return Ok(());
         }
         write::check_backup(self.seen.target(), &self.path)

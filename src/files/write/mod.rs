@@ -155,8 +155,10 @@ fn try_write(seen: &Seen, contents: &[u8], opts: Options) -> Result<Attempt> {
 /// land in).
 pub fn check_backup(target: &Path, shown: &Path) -> Result<()> {
     let bak = backup_name(target);
-    let Ok(meta) = fs::symlink_metadata(&bak) else {
-        return Ok(());
+    let meta = match fs::symlink_metadata(&bak) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::input_io(&bak, e)),
     };
     if meta.file_type().is_file() {
         return Ok(());

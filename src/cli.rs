@@ -75,15 +75,11 @@ pub enum Command {
         #[arg(long, value_name = "V")]
         chart_version: Option<String>,
 
-        /// How long to wait for the cluster's answer about the live release, asked
-        /// while you answer (default 5; 0: do not ask; also `PHIB_CLUSTER_TIMEOUT`).
-        #[arg(long, value_name = "SECS", value_parser = seconds())]
-        cluster_timeout: Option<u64>,
+        #[command(flatten)]
+        lookup: Lookup,
 
-        /// The helm binary that asks the cluster for the live release, and runs the
-        /// upgrade when you say yes (default: `helm` on `PATH`).
-        #[arg(long, value_name = "PATH", env = "HELM_BIN")]
-        helm: Option<PathBuf>,
+        #[command(flatten)]
+        helm: HelmBin,
     },
 
     /// Write the customImage values for a registry, without questions.
@@ -156,11 +152,8 @@ pub enum Command {
         /// (self-signed) certificate. `SSL_CERT_FILE` replaces the system's trust store.
         #[arg(long, value_name = "PEM")]
         ca_file: Option<PathBuf>,
-        /// How long to wait for the cluster's answer about the live release (for the
-        /// warning of what its chart version breaks; default 5; 0: do not ask; also
-        /// `PHIB_CLUSTER_TIMEOUT`).
-        #[arg(long, value_name = "SECS", value_parser = seconds())]
-        cluster_timeout: Option<u64>,
+        #[command(flatten)]
+        lookup: Lookup,
     },
 
     /// Find out why the Image Builder fails on a running PrimeHub.
@@ -224,9 +217,46 @@ pub struct HelmArgs {
         default_value = DEFAULT_NAMESPACE
     )]
     pub namespace: String,
+    #[command(flatten)]
+    pub helm: HelmBin,
+}
+
+/// The helm phib runs: `--helm` (or `HELM_BIN`), else `helm` on `PATH`.
+#[derive(Debug, Args)]
+#[command(mut_args = refuse_controls)]
+pub struct HelmBin {
     /// The helm binary (default: `helm` on `PATH`).
     #[arg(long, value_name = "PATH", env = "HELM_BIN")]
     pub helm: Option<PathBuf>,
+}
+
+impl HelmBin {
+    /// Makes it the helm of every call of this run.
+    pub fn apply(&self) {
+        if let Some(p) = &self.helm {
+            phib::runner::use_helm(p);
+        }
+    }
+}
+
+/// How long phib waits for the cluster's answer about the live release.
+#[derive(Debug, Args)]
+#[command(mut_args = refuse_controls)]
+pub struct Lookup {
+    /// How long to wait for the cluster's answer about the live release (which chart
+    /// version the values are for) before going on without it (default 5; 0: do not
+    /// ask; also `PHIB_CLUSTER_TIMEOUT`; `PHIB_NO_CLUSTER=1` never asks).
+    #[arg(long, value_name = "SECS", value_parser = seconds())]
+    pub cluster_timeout: Option<u64>,
+}
+
+impl Lookup {
+    /// Sets the time limit of every lookup of this run.
+    pub fn apply(&self) {
+        if let Some(secs) = self.cluster_timeout {
+            phib::helm::chart_version::set_cluster_timeout(secs);
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -251,11 +281,8 @@ pub struct ShowArgs {
     /// Show passwords and tokens instead of `<redacted>`.
     #[arg(long)]
     pub show_secrets: bool,
-    /// How long to wait for the cluster's answer about the live release (for the
-    /// warning of what its chart version breaks; default 5; 0: do not ask; also
-    /// `PHIB_CLUSTER_TIMEOUT`).
-    #[arg(long, value_name = "SECS", value_parser = seconds())]
-    pub cluster_timeout: Option<u64>,
+    #[command(flatten)]
+    pub lookup: Lookup,
 }
 
 /// Options of `phib doctor`.

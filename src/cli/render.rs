@@ -94,16 +94,11 @@ pub struct RenderArgs {
     #[arg(long, value_name = "V", help_heading = Heading::Chart.title())]
     pub chart_version: Option<String>,
 
-    /// How long to wait for the cluster's answer about the live release before
-    /// assuming the newest chart (default 5; 0: do not ask; also `PHIB_CLUSTER_TIMEOUT`;
-    /// `PHIB_NO_CLUSTER=1` never asks).
-    #[arg(long, value_name = "SECS", value_parser = seconds(), help_heading = Heading::Chart.title())]
-    pub cluster_timeout: Option<u64>,
+    #[command(flatten, next_help_heading = Heading::Chart.title())]
+    pub lookup: super::Lookup,
 
-    /// The helm binary that asks the cluster for the live release (default: `helm` on
-    /// `PATH`).
-    #[arg(long, value_name = "PATH", env = "HELM_BIN", help_heading = Heading::Chart.title())]
-    pub helm: Option<PathBuf>,
+    #[command(flatten, next_help_heading = Heading::Chart.title())]
+    pub helm: super::HelmBin,
 
     /// Write values phib knows builds fail with, for this one reason (repeatable); phib
     /// refuses them otherwise and says which name to give.

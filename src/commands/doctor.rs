@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::cli::{DoctorArgs, HelmArgs, OutputFormat};
+use crate::cli::{DoctorArgs, HelmArgs, HelmBin, OutputFormat};
 use phib::chart::{ChartVersion, NEWEST};
 use phib::doctor::objects::Objects;
 use phib::doctor::report::{self, Subject};
@@ -37,7 +37,7 @@ pub fn run(args: DoctorArgs) -> Result<()> {
             format!("`{}`", path.display()),
         ),
         None => (
-            gather_live(helm.as_deref(), release.as_deref(), &namespace)?,
+            gather_live(&helm, release.as_deref(), &namespace)?,
             "helm and kubectl".to_string(),
         ),
     };
@@ -68,11 +68,9 @@ pub fn run(args: DoctorArgs) -> Result<()> {
 }
 
 /// The inputs of the live form: the release and its objects, read with helm and kubectl.
-fn gather_live(helm: Option<&Path>, release: Option<&str>, namespace: &str) -> Result<Inputs> {
+fn gather_live(helm: &HelmBin, release: Option<&str>, namespace: &str) -> Result<Inputs> {
     plan::validate_name("--namespace", namespace)?;
-    if let Some(p) = helm {
-        phib::runner::use_helm(p);
-    }
+    helm.apply();
     // A missing helm is said before a missing kubectl.
     phib::runner::find(phib::runner::Tool::Helm)?;
     let context = std::env::var("HELM_KUBECONTEXT")

@@ -27,28 +27,24 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Wizard {
             values,
             chart_version,
-            cluster_timeout,
+            lookup,
             helm,
         }) => {
-            set_cluster_timeout(cluster_timeout);
-            if let Some(p) = &helm {
-                phib::runner::use_helm(p);
-            }
+            lookup.apply();
+            helm.apply();
             wizard::run(&values, chart_version.as_deref())
         }
         Some(Command::Compact { file }) => compact::run(file.as_deref()),
         Some(Command::Render(args)) => {
-            set_cluster_timeout(args.cluster_timeout);
-            if let Some(p) = &args.helm {
-                phib::runner::use_helm(p);
-            }
+            args.lookup.apply();
+            args.helm.apply();
             render::run(*args)
         }
         Some(Command::Completions { shell }) => completions(shell),
         Some(Command::Man { out_dir }) => man_pages(out_dir.as_deref()),
         Some(Command::Upgrade(args)) => upgrade::run(args),
         Some(Command::Show(args)) => {
-            set_cluster_timeout(args.cluster_timeout);
+            args.lookup.apply();
             show::run(args)
         }
         Some(Command::Doctor(args)) => doctor::run(args),
@@ -59,9 +55,9 @@ pub fn run(cli: Cli) -> Result<()> {
             namespace,
             secret_file,
             ca_file,
-            cluster_timeout,
+            lookup,
         }) => {
-            set_cluster_timeout(cluster_timeout);
+            lookup.apply();
             let namespace = phib::helm::plan::namespace_or_default(namespace);
             if let Some(w) = phib::helm::chart_version::broken_warning_for_file(&values, &namespace)
             {
@@ -139,18 +135,9 @@ fn read_existing_values(path: &Path, help: &str) -> Result<ValuesFile> {
     })
 }
 
-/// `--cluster-timeout`, when given, for every lookup of the live release.
-fn set_cluster_timeout(secs: Option<u64>) {
-    if let Some(secs) = secs {
-        phib::helm::chart_version::set_cluster_timeout(secs);
-    }
-}
-
 /// helm: `--helm PATH` when given, else found as every command finds it.
-fn find_helm(given: Option<&Path>) -> Result<phib::helm::Helm> {
-    if let Some(p) = given {
-        phib::runner::use_helm(p);
-    }
+fn find_helm(given: &crate::cli::HelmBin) -> Result<phib::helm::Helm> {
+    given.apply();
     phib::helm::Helm::find()
 }
 

@@ -22,7 +22,7 @@ pub fn run(args: RenderArgs) -> Result<()> {
         fields,
         chart_version,
         // Set for the run by the dispatch (`commands/mod.rs`).
-        cluster_timeout: _,
+        lookup: _,
         helm: _,
         accept,
         values,

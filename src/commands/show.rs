@@ -29,7 +29,7 @@ fn broken_warning(
 /// The values of a live release, and the lookup of the chart version it runs (for the
 /// warning of what that version breaks), asked while the values are read.
 fn read_release(
-    helm: Option<&std::path::Path>,
+    helm: &crate::cli::HelmBin,
     release: &str,
     namespace: &str,
 ) -> Result<(Value, Lookup)> {
@@ -48,12 +48,12 @@ pub fn run(args: ShowArgs) -> Result<()> {
         helm: HelmArgs { namespace, helm },
         query,
         show_secrets,
-        cluster_timeout: _,
+        lookup: _,
     } = args;
     let namespace = plan::namespace_or_default(namespace);
     let (mut doc, source, lookup) = match release.clone() {
         Some(release) => {
-            let (doc, lookup) = read_release(helm.as_deref(), &release, &namespace)?;
+            let (doc, lookup) = read_release(&helm, &release, &namespace)?;
             (
                 doc,
                 format!("release `{release}` in namespace `{namespace}`"),

@@ -37,7 +37,7 @@ pub fn run(args: UpgradeArgs) -> Result<()> {
     // Bad input is refused before helm is even looked for.
     plan::check_input(&text, &opts)?;
 
-    let helm = super::find_helm(helm.as_deref())?;
+    let helm = super::find_helm(&helm)?;
     let reading = phib::out::progress("reading the release from the cluster");
     let plan = helm::prepare_upgrade(&helm, &text, &opts);
     drop(reading);

@@ -19,7 +19,7 @@ use crate::{Error, Result};
 /// The chart repository PrimeHub is published in.
 pub const INFUSEAI_REPO_NAME: &str = "infuseai";
 pub const INFUSEAI_REPO_URL: &str = "https://charts.infuseai.io";
-pub use crate::chart::{DEFAULT_CHART, DEFAULT_NAMESPACE, DEFAULT_RELEASE};
+use crate::chart::DEFAULT_NAMESPACE;
 
 /// The namespace to use: helm passes plugins an empty `HELM_NAMESPACE` when it has none,
 /// and then PrimeHub's default applies.

@@ -4,7 +4,8 @@
 //! and helm is the same code `phib verify` and `phib upgrade` run.
 
 use super::prompt::{ask_until, Answer, Prompter};
-use crate::helm::plan::{validate_name, DEFAULT_NAMESPACE, DEFAULT_RELEASE};
+use crate::chart::{DEFAULT_NAMESPACE, DEFAULT_RELEASE};
+use crate::helm::plan::validate_name;
 
 /// The release and namespace to upgrade.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use super::prompt::Prompter;
 use super::terminal::{self, TermPrompter};
 use super::Decision;
 use crate::flow::{self, Values};
-use crate::helm::{self, plan, Helm, UpgradeOptions};
+use crate::helm::{self, Helm, UpgradeOptions};
 use crate::pushsecret::{self, deliver::Manifests, deliver::Output, deliver::Pending};
 use crate::registry::{Surface, Warning};
 use crate::{Error, Result};
@@ -203,7 +203,7 @@ fn upgrade_now(
         values_path: values.to_path_buf(),
         release: target.release,
         namespace: target.namespace,
-        chart: plan::DEFAULT_CHART.to_string(),
+        chart: crate::chart::DEFAULT_CHART.to_string(),
         version: None,
         install: false,
     };

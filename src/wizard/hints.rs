@@ -103,7 +103,7 @@ pub fn upgrade_hint(values: &Path, decision: &Decision, helm_found: bool) -> Vec
         "--values".into(),
         shell_quote(&values.display().to_string()),
     ];
-    if decision.release != crate::helm::plan::DEFAULT_RELEASE {
+    if decision.release != crate::chart::DEFAULT_RELEASE {
         words.push("--release".into());
         words.push(shell_quote(&decision.release));
     }

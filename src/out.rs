@@ -179,7 +179,7 @@ pub enum Mark {
 
 impl Mark {
     /// The mark as shown, four columns wide.
-    pub fn label(self) -> &'static str {
+    fn label(self) -> &'static str {
         match self {
             Mark::Ok => "ok  ",
             Mark::Warn => "warn",

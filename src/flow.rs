@@ -418,16 +418,9 @@ pub fn check(planned: &Planned) -> Result<Option<(String, Vec<String>)>> {
     Ok(Some((diff, differs)))
 }
 
-/// Lets the race tests change files between the read and the first write. Only in debug
-/// builds; release builds have no such hook.
+/// Lets the race tests change files between the read and the first write.
 fn test_pause_point() {
-    #[cfg(debug_assertions)]
-    if let Some(ms) = std::env::var_os("PHIB_TEST_PAUSE_BEFORE_WRITE_MS") {
-        if let Some(ms) = ms.to_str().and_then(|s| s.parse::<u64>().ok()) {
-            crate::out::note("test pause before write");
-            std::thread::sleep(std::time::Duration::from_millis(ms));
-        }
-    }
+    crate::files::write::test_pause("PHIB_TEST_PAUSE_BEFORE_WRITE_MS", "test pause before write");
 }
 
 #[cfg(test)]

@@ -323,15 +323,25 @@ pub fn temp_for_child(stem: &str, suffix: &str, contents: &[u8]) -> Result<tempf
 }
 
 /// Lets the crash tests stop phib between writing the temporary file and the rename.
-/// Only in debug builds; release builds have no such hook.
 fn test_pause_point() {
+    test_pause(
+        "PHIB_TEST_PAUSE_BEFORE_RENAME_MS",
+        "test pause before rename",
+    );
+}
+
+/// A pause the tests ask for with `env` (milliseconds), announced with `said` so that
+/// they know when to act. Only in debug builds; release builds have no such hook.
+pub fn test_pause(env: &str, said: &str) {
     #[cfg(debug_assertions)]
-    if let Some(ms) = std::env::var_os("PHIB_TEST_PAUSE_BEFORE_RENAME_MS") {
+    if let Some(ms) = std::env::var_os(env) {
         if let Some(ms) = ms.to_str().and_then(|s| s.parse::<u64>().ok()) {
-            crate::out::note("test pause before rename");
+            crate::out::note(said);
             std::thread::sleep(std::time::Duration::from_millis(ms));
         }
     }
+    #[cfg(not(debug_assertions))]
+    let _ = (env, said);
 }
 
 #[cfg(test)]

@@ -155,20 +155,8 @@ fn try_write(seen: &Seen, contents: &[u8], opts: Options) -> Result<Attempt> {
 /// land in).
 pub fn check_backup(target: &Path, shown: &Path) -> Result<()> {
     let bak = backup_name(target);
-    let meta = match fs::symlink_metadata(&bak) {
-        Ok(meta) => meta,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(Error::input_io(&bak, e)),
-    };
-    if meta.file_type().is_file() {
+    let Some(what) = seen::not_regular(&bak)? else {
         return Ok(());
-    }
-    let what = if meta.file_type().is_symlink() {
-        "a symbolic link"
-    } else if meta.is_dir() {
-        "a directory"
-    } else {
-        "not a regular file"
     };
     Err(Error::usage(format!(
         "`{}`, where phib keeps the old `{}`, is {what}; phib does not replace it, and nothing was written",

@@ -202,27 +202,8 @@ pub fn check_folder(path: &Path, option: &str) -> Result<()> {
 /// Refuses what exists at `target` (what `given` names, through symlinks) and is not a
 /// regular file.
 pub(super) fn check_regular(given: &Path, target: &Path, option: &str) -> Result<()> {
-    use std::os::unix::fs::FileTypeExt;
-    let meta = match fs::symlink_metadata(target) {
-        Ok(meta) => meta,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(Error::input_io(target, e)),
-    };
-    let t = meta.file_type();
-    let what = if t.is_file() {
+    let Some(what) = not_regular(target)? else {
         return Ok(());
-    } else if t.is_dir() {
-        "a directory"
-    } else if t.is_char_device() || t.is_block_device() {
-        "a device"
-    } else if t.is_fifo() {
-        "a named pipe (FIFO)"
-    } else if t.is_socket() {
-        "a socket"
-    } else if t.is_symlink() {
-        "a symbolic link that leads nowhere"
-    } else {
-        "a file of another kind"
     };
     let via = if given == target {
         String::new()
@@ -234,6 +215,32 @@ pub(super) fn check_regular(given: &Path, target: &Path, option: &str) -> Result
         given.display()
     ))
     .with_help("name a regular file, e.g. `values.yaml`"))
+}
+
+/// What is at `path` (the name itself, not what a symbolic link leads to) when it is
+/// not a regular file, in words; `None` for a regular file or nothing.
+pub(super) fn not_regular(path: &Path) -> Result<Option<&'static str>> {
+    use std::os::unix::fs::FileTypeExt;
+    let t = match fs::symlink_metadata(path) {
+        Ok(meta) => meta.file_type(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::input_io(path, e)),
+    };
+    Ok(if t.is_file() {
+        None
+    } else if t.is_dir() {
+        Some("a directory")
+    } else if t.is_char_device() || t.is_block_device() {
+        Some("a device")
+    } else if t.is_fifo() {
+        Some("a named pipe (FIFO)")
+    } else if t.is_socket() {
+        Some("a socket")
+    } else if t.is_symlink() {
+        Some("a symbolic link")
+    } else {
+        Some("a file of another kind")
+    })
 }
 
 /// Whether `a` and `b` name the same file, however spelled: the same device and inode
